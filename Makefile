@@ -1,0 +1,68 @@
+# A thin wrapper over CMake presets. The two commands of the README:
+#   make run    install what is missing, build Release, run the main job
+#   make test   install what is missing, build, run the whole suite
+# More: make test-asan, make test-tsan, make bench, make soak, make clean.
+
+JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+export WORKQ_WERROR
+
+# Debian packages each goal needs; `deps-%` installs the missing ones.
+PKGS_BUILD := gcc make cmake pkg-config zlib1g-dev
+PKGS_TEST  := $(PKGS_BUILD) libcriterion-dev clang libclang-rt-14-dev valgrind
+PKGS_BENCH := $(PKGS_BUILD) libglib2.0-dev libedlib-dev libgomp1 python3 gnuplot-nox hyperfine
+
+.PHONY: run test test-asan test-tsan check-all bench soak clean deps-build deps-test deps-bench
+
+define install_missing
+@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+	    grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	    echo "installing:" $$missing; \
+	    $(SUDO) apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+endef
+
+deps-build:
+	$(call install_missing,$(PKGS_BUILD))
+deps-test:
+	$(call install_missing,$(PKGS_TEST))
+deps-bench:
+	$(call install_missing,$(PKGS_BENCH))
+
+run: deps-build
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS)
+	./build/release/apps/pi/pi 100000000
+	./build/release/apps/genomics/genomics --demo
+
+test: deps-test
+	cmake --preset debug >/dev/null
+	cmake --build --preset debug -j $(JOBS)
+	ctest --preset debug -j $(JOBS)
+
+test-asan: deps-test
+	cmake --preset asan >/dev/null
+	cmake --build --preset asan -j $(JOBS)
+	ctest --preset asan -j $(JOBS)
+
+test-tsan: deps-test
+	cmake --preset tsan >/dev/null
+	cmake --build --preset tsan -j $(JOBS)
+	ctest --preset tsan -j $(JOBS)
+
+check-all: test test-asan test-tsan
+
+soak: deps-test
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS)
+	WORKQ_STRESS=$${WORKQ_STRESS:-200} ctest --preset release -R stress -j 1
+
+bench: deps-bench
+	cmake --preset release -DWORKQ_BUILD_BENCH=ON >/dev/null
+	cmake --build --preset release -j $(JOBS)
+	./bench/run.sh build/release
+
+clean:
+	rm -rf build

@@ -1,0 +1,35 @@
+# Installs the libraries, headers, the CMake package (workq::workq,
+# workq::kernels) and workq.pc.
+include(CMakePackageConfigHelpers)
+
+set(WORKQ_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/workq)
+
+install(TARGETS workq workq_kernels EXPORT workqTargets
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
+  INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY engine/include/workq kernels/include/workq
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY ${PROJECT_BINARY_DIR}/include/workq
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(EXPORT workqTargets NAMESPACE workq:: DESTINATION ${WORKQ_CMAKE_DIR})
+
+configure_package_config_file(cmake/workqConfig.cmake.in
+  ${PROJECT_BINARY_DIR}/workqConfig.cmake INSTALL_DESTINATION ${WORKQ_CMAKE_DIR})
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/workqConfigVersion.cmake
+  COMPATIBILITY SameMinorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/workqConfig.cmake
+  ${PROJECT_BINARY_DIR}/workqConfigVersion.cmake DESTINATION ${WORKQ_CMAKE_DIR})
+
+# pkg-config: absolute paths unless GNUInstallDirs gave them already.
+foreach(dir LIBDIR INCLUDEDIR)
+  if(IS_ABSOLUTE "${CMAKE_INSTALL_${dir}}")
+    set(WORKQ_PC_${dir} "${CMAKE_INSTALL_${dir}}")
+  else()
+    set(WORKQ_PC_${dir} "\${prefix}/${CMAKE_INSTALL_${dir}}")
+  endif()
+endforeach()
+configure_file(cmake/workq.pc.in ${PROJECT_BINARY_DIR}/workq.pc @ONLY)
+install(FILES ${PROJECT_BINARY_DIR}/workq.pc
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

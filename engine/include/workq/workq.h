@@ -1,0 +1,237 @@
+/*
+ * workq: a work-queue engine on pthreads.
+ *
+ * A wq_pool is a fixed set of worker threads pulling tasks from one FIFO
+ * queue. On top of it sit:
+ *   - wq_map         apply a kernel to n items, outputs in input order;
+ *   - wq_map_reduce  the same, combining outputs with a pluggable reducer in
+ *                    a deterministic order;
+ *   - wq_async_map   a job that streams each result to a callback as it
+ *                    completes, over an array or a lazy item generator, with
+ *                    a bounded number of items in flight.
+ *
+ * Conventions:
+ *   - Calls that can fail return 0 or an errno value (as pthreads does), so
+ *     strerror() describes them. wq_pool_create returns NULL and sets errno.
+ *   - Every call is safe from any thread, including from inside a task,
+ *     except where its comment says otherwise.
+ *   - Whatever is created has a matching free: wq_pool_create /
+ *     wq_pool_destroy, wq_async_map / wq_job_free.
+ */
+#ifndef WORKQ_WORKQ_H
+#define WORKQ_WORKQ_H
+
+#include <stddef.h>
+
+#include <workq/export.h>
+#include <workq/version.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- pool -- */
+
+/* A pool of worker threads. Opaque. */
+typedef struct wq_pool wq_pool;
+
+/* Creates a pool of nthreads workers (0 = one per online CPU).
+ * Returns NULL with errno set (ENOMEM, EAGAIN from pthread_create, ...) on
+ * failure; nothing is leaked and no thread is left running. */
+WQ_EXPORT wq_pool *wq_pool_create(unsigned nthreads);
+
+/* Runs every task already queued (and any task those tasks submit), then
+ * joins the workers and frees the pool. NULL is a no-op. Must not be called
+ * from one of the pool's own tasks, nor while another thread still uses the
+ * pool. */
+WQ_EXPORT void wq_pool_destroy(wq_pool *pool);
+
+/* The number of worker threads. */
+WQ_EXPORT unsigned wq_pool_threads(const wq_pool *pool);
+
+/* Queues fn(arg) to run once on a worker, in FIFO order with the other
+ * queued tasks. Never allocates per task: the queue is a ring buffer that
+ * grows by doubling. Returns 0, EINVAL (NULL pool or fn) or ENOMEM (the ring
+ * could not grow; nothing was queued). */
+WQ_EXPORT int wq_submit(wq_pool *pool, void (*fn)(void *arg), void *arg);
+
+/* Blocks until every task submitted so far, including tasks submitted by
+ * tasks, has finished. Several threads may wait at once. Returns 0, EINVAL
+ * for a NULL pool, or EDEADLK when called from one of this pool's own
+ * workers (it would wait for itself); it never runs tasks on the caller. */
+WQ_EXPORT int wq_wait(wq_pool *pool);
+
+/* ------------------------------------------------------------- kernels -- */
+
+/* Computes one output item from one input item. ctx is the caller's pointer,
+ * passed through unchanged. Returns 0, or a non-zero error code that the
+ * engine reports with the item's index. Must be safe to call concurrently. */
+typedef int (*wq_item_fn)(const void *in, void *out, void *ctx);
+
+/* Optional batch form: n consecutive items at once (in and out are arrays of
+ * in_size and out_size strides). Returns 0, or an error code with the index
+ * (relative to in) of the first failing item stored in *fail. */
+typedef int (*wq_batch_fn)(const void *in, void *out, size_t n, void *ctx, size_t *fail);
+
+/* A kernel: a named computation over fixed-size items. */
+typedef struct wq_kernel {
+    const char *name;   /* registry key: non-empty, unique */
+    wq_item_fn fn;      /* required */
+    wq_batch_fn batch;  /* optional; used by map for whole chunks when set */
+    size_t in_size;     /* bytes per input item, > 0 */
+    size_t out_size;    /* bytes per output item, > 0 */
+    const char *doc;    /* optional one-line description */
+} wq_kernel;
+
+/* Adds k to the process-wide registry. The descriptor is not copied: it must
+ * outlive every lookup (a static const is usual). Returns 0, EINVAL (NULL or
+ * incomplete descriptor), EEXIST (name taken) or ENOMEM. Thread-safe. */
+WQ_EXPORT int wq_kernel_register(const wq_kernel *k);
+
+/* The registered kernel called name, or NULL. Thread-safe. */
+WQ_EXPORT const wq_kernel *wq_kernel_find(const char *name);
+
+/* ----------------------------------------------------------------- map -- */
+
+/* Options for map, map-reduce and async map. A NULL pointer means all
+ * defaults; so does a zeroed struct. */
+typedef struct wq_map_opts {
+    /* Items per task. 0 = automatic: it depends only on n (never on the
+     * thread count), so results are reproducible on any machine. */
+    size_t chunk_size;
+    /* When a kernel fails, the index of the first failing item is stored
+     * here; (size_t)-1 when the error is the engine's (ENOMEM, ...). */
+    size_t *fail_index;
+} wq_map_opts;
+
+/* Applies k->fn (or k->batch) to in[0..n) writing out[0..n), in parallel on
+ * pool; the calling thread works too, so a map may be called from inside a
+ * task without deadlock. Once a kernel fails, no further chunk starts; the
+ * call returns the error of the first failing item in input order (its index
+ * in *opts->fail_index). Returns 0, a kernel's error, EINVAL or ENOMEM. */
+WQ_EXPORT int wq_map(wq_pool *pool, const wq_kernel *k, void *ctx, const void *in, void *out,
+                     size_t n, const wq_map_opts *opts);
+
+/* ------------------------------------------------------------- reduce -- */
+
+/* A reducer folds kernel outputs into an accumulator of acc_size bytes. */
+typedef struct wq_reducer {
+    size_t acc_size;
+    void (*init)(void *acc);                          /* the identity */
+    void (*add)(void *acc, const void *item);         /* fold one output item */
+    void (*merge)(void *acc, const void *other);      /* acc = acc (+) other */
+    /* Optional: the final value from an accumulator (e.g. sum + correction);
+     * when NULL the accumulator itself is the result. */
+    void (*finish)(const void *acc, void *result);
+    size_t result_size; /* bytes written by finish (acc_size when NULL) */
+} wq_reducer;
+
+/* Built-in reducers. Their item type is the kernel's output type. */
+WQ_EXPORT extern const wq_reducer wq_sum_f64; /* double, Neumaier-compensated;
+                                                 acc wq_f64_acc, result double */
+WQ_EXPORT extern const wq_reducer wq_sum_i64; /* int64_t, wrapping */
+WQ_EXPORT extern const wq_reducer wq_min_f64; /* double; +inf when empty */
+WQ_EXPORT extern const wq_reducer wq_max_f64; /* double; -inf when empty */
+WQ_EXPORT extern const wq_reducer wq_min_i64; /* int64_t; INT64_MAX when empty */
+WQ_EXPORT extern const wq_reducer wq_max_i64; /* int64_t; INT64_MIN when empty */
+WQ_EXPORT extern const wq_reducer wq_count;   /* any item; result uint64_t */
+
+/* The accumulator of wq_sum_f64: the value is sum + comp. */
+typedef struct wq_f64_acc {
+    double sum;
+    double comp;
+} wq_f64_acc;
+
+/* Adds x to a Neumaier accumulator; merges two. Exposed for callers that
+ * combine partial sums themselves (e.g. across MPI ranks). */
+WQ_EXPORT void wq_f64_acc_add(wq_f64_acc *acc, double x);
+WQ_EXPORT void wq_f64_acc_merge(wq_f64_acc *acc, const wq_f64_acc *other);
+
+/* Maps k over in[0..n) and folds the outputs with r: each chunk folds its
+ * items in order into its own accumulator, then the chunk accumulators are
+ * merged in chunk order. The same inputs and chunk size therefore give
+ * bit-identical results whatever the thread count or scheduling. Writes
+ * r->result_size bytes (or r->acc_size without finish) to result. Errors as
+ * for wq_map; on error result is left untouched. */
+WQ_EXPORT int wq_map_reduce(wq_pool *pool, const wq_kernel *k, void *ctx, const void *in,
+                            size_t n, const wq_reducer *r, void *result,
+                            const wq_map_opts *opts);
+
+/* ---------------------------------------------------------- async map -- */
+
+/* A running asynchronous map. Opaque. */
+typedef struct wq_job wq_job;
+
+/* Produces the next input item into item (in_size bytes). Returns 1 when it
+ * stored an item, 0 at the end of the input, or a negative errno value to end
+ * the job with that error (items already in flight still complete). */
+typedef int (*wq_gen_fn)(void *gen_ctx, void *item);
+
+/* Receives one item's outcome: status 0 (done, out is valid), a kernel's
+ * error code (failed), or ECANCELED (the job was cancelled before the item
+ * ran). index counts items in input order from 0. in is the input item: the
+ * callback is the last to see it, so it may free what the item owns. */
+typedef void (*wq_result_fn)(void *cb_ctx, size_t index, int status, const void *in,
+                             const void *out);
+
+typedef enum wq_order {
+    WQ_ORDER_COMPLETION = 0, /* results as they complete */
+    WQ_ORDER_INPUT = 1       /* results in input order (reorder window) */
+} wq_order;
+
+typedef struct wq_async_spec {
+    const wq_kernel *kernel; /* required */
+    void *kernel_ctx;
+    /* The input: an array in[0..n), or, when gen is set, a generator. */
+    const void *in;
+    size_t n;
+    wq_gen_fn gen;
+    void *gen_ctx;
+    wq_result_fn on_result; /* required */
+    void *cb_ctx;
+    wq_order order;
+    size_t chunk_size; /* items per task; 0 = 64 */
+    size_t window;     /* most items in flight (taken from the input and not
+                          yet reported); 0 = 8 chunks per worker thread */
+} wq_async_spec;
+
+/* Starts an asynchronous map and returns at once with *job set.
+ *
+ * Guarantees: on_result and gen never run concurrently with each other or
+ * with themselves (one job at a time calls them, from worker threads), so a
+ * callback may write to stdout without locks. At most `window` items are in
+ * flight, so memory is constant whatever the input length. Every item taken
+ * from the input is reported exactly once: done, failed or cancelled.
+ * Returns 0, EINVAL or ENOMEM (nothing started, *job untouched). */
+WQ_EXPORT int wq_async_map(wq_pool *pool, const wq_async_spec *spec, wq_job **job);
+
+/* Blocks until every item taken from the input has been reported. Returns 0,
+ * ECANCELED if the job was cancelled, the generator's error, ENOMEM if the
+ * engine could not continue, or EDEADLK from one of the pool's own workers.
+ * Kernel failures are reported per item, not here. */
+WQ_EXPORT int wq_job_wait(wq_job *job);
+
+/* Asks the job to stop: no further item is taken from the input, items not
+ * yet started are reported ECANCELED, running ones finish. Returns at once;
+ * safe from any thread and from the callback itself. Idempotent. */
+WQ_EXPORT void wq_job_cancel(wq_job *job);
+
+/* Counts so far; consistent with the callbacks already returned. */
+typedef struct wq_job_stats {
+    size_t taken;     /* items taken from the input */
+    size_t done;      /* reported with status 0 */
+    size_t failed;    /* reported with a kernel error */
+    size_t cancelled; /* reported ECANCELED */
+} wq_job_stats;
+
+WQ_EXPORT void wq_job_stats_get(wq_job *job, wq_job_stats *stats);
+
+/* Cancels the job if it still runs, waits for it, and frees it. NULL is a
+ * no-op. Must not be called from the job's own callback or generator. */
+WQ_EXPORT void wq_job_free(wq_job *job);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WORKQ_WORKQ_H */
