@@ -1,0 +1,43 @@
+/*
+ * progress.h: the progress line on stderr for long runs.
+ *
+ * Shown only when the caller enables it (genomics: stderr is a terminal,
+ * stdout is not, no --quiet), and only after the first second, redrawn at
+ * most five times a second, erased at the end. Pairs done of the total when
+ * known (all-vs-all), else the share of the input file read; the rate; the
+ * ETA. Single-threaded: the engine serializes the result callbacks that
+ * tick it.
+ */
+#ifndef GENOMICS_PROGRESS_H
+#define GENOMICS_PROGRESS_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "input.h"
+
+typedef struct gx_progress {
+    int enabled;
+    FILE *f;
+    size_t total;        /* pairs, 0 = unknown */
+    const gx_input *in;  /* for the share read when the size is known */
+    struct timespec t0;  /* start */
+    double next;         /* seconds since t0 of the next redraw */
+    int drawn;           /* a line is on screen */
+} gx_progress;
+
+void gx_progress_init(gx_progress *p, int enabled, FILE *f, size_t total, const gx_input *in);
+
+/* Notes that done pairs are finished; redraws when it is time. */
+void gx_progress_tick(gx_progress *p, size_t done);
+
+/* Erases the line, if one was drawn. */
+void gx_progress_end(gx_progress *p);
+
+/* The text of a progress line: done, total (0 = unknown), frac (share of the
+ * input read, < 0 = unknown), elapsed seconds. Returns buf. */
+char *gx_progress_format(char *buf, size_t cap, size_t done, size_t total, double frac,
+                         double elapsed);
+
+#endif

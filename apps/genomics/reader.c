@@ -1,0 +1,350 @@
+/*
+ * reader.c: pairs, plain lines, FASTA and FASTQ (see reader.h).
+ *
+ * The format is chosen by the first non-blank line. Plain lines are handed
+ * out in place (no copy); FASTA/FASTQ records are assembled in two growable
+ * slots, so pair mode holds exactly two records at a time.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "reader.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct gx_buf {
+    char *p;
+    size_t len, cap;
+} gx_buf;
+
+struct gx_reader {
+    gx_input *in;
+    int pairs;
+    gx_format fmt;
+    size_t first_line; /* line of the first non-blank line */
+    size_t records;    /* records or pairs handed out */
+    /* One line of lookahead (a FASTA header ends the previous record). */
+    int peeked;
+    const char *pline;
+    size_t plen, pno;
+    gx_buf name[2], seq[2];
+};
+
+/* What a byte may be in each place. */
+typedef enum { IN_SEQUENCE, IN_HEADER, IN_QUALITY } gx_where;
+
+static const char *const where_name[] = {"sequence", "header", "quality"};
+
+gx_reader *gx_reader_open(const char *path, int pairs, int intr_fd, gx_err *err)
+{
+    gx_reader *r = calloc(1, sizeof *r);
+    if (r == NULL) {
+        gx_fail(err, GX_ENOMEM, 0, "%s", strerror(ENOMEM));
+        return NULL;
+    }
+    r->in = gx_input_open(path, intr_fd, err);
+    if (r->in == NULL) {
+        free(r);
+        return NULL;
+    }
+    r->pairs = pairs;
+    return r;
+}
+
+void gx_reader_close(gx_reader *r)
+{
+    if (r == NULL)
+        return;
+    gx_input_close(r->in);
+    for (int i = 0; i < 2; i++) {
+        free(r->name[i].p);
+        free(r->seq[i].p);
+    }
+    free(r);
+}
+
+const char *gx_reader_name(const gx_reader *r) { return gx_input_name(r->in); }
+gx_format gx_reader_format(const gx_reader *r) { return r->fmt; }
+const gx_input *gx_reader_input(const gx_reader *r) { return r->in; }
+
+/* The next physical line without its "\n" or "\r\n": 1, 0 at the end, -1. */
+static int next_line(gx_reader *r, const char **s, size_t *n, size_t *no, gx_err *err)
+{
+    if (r->peeked) {
+        r->peeked = 0;
+        *s = r->pline;
+        *n = r->plen;
+        *no = r->pno;
+        return 1;
+    }
+    int rc = gx_input_line(r->in, s, n, err);
+    if (rc <= 0)
+        return rc;
+    if (*n > 0 && (*s)[*n - 1] == '\r')
+        (*n)--;
+    *no = gx_input_lineno(r->in);
+    return 1;
+}
+
+/* Pushes back the line just read; the input is untouched until the next
+ * call, so the pointer stays valid. */
+static void unget_line(gx_reader *r, const char *s, size_t n, size_t no)
+{
+    r->peeked = 1;
+    r->pline = s;
+    r->plen = n;
+    r->pno = no;
+}
+
+static int is_blank(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t')
+            return 0;
+    return 1;
+}
+
+static int next_nonblank(gx_reader *r, const char **s, size_t *n, size_t *no, gx_err *err)
+{
+    int rc;
+    while ((rc = next_line(r, s, n, no, err)) == 1 && is_blank(*s, *n))
+        ;
+    return rc;
+}
+
+/* Checks every byte of s[0..n); ',' is the caller's business when comma_ok. */
+static int check_bytes(const char *s, size_t n, gx_where where, int comma_ok, size_t no,
+                       gx_err *err)
+{
+    const char *what = where_name[where];
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c > ' ' && c < 0x7f && (c != ',' || comma_ok || where != IN_SEQUENCE))
+            continue;
+        if (where == IN_HEADER && (c == ' ' || c == '\t'))
+            continue;
+        if (c == 0)
+            return gx_fail(err, GX_EDATA, no, "NUL byte in %s", what);
+        if (c == ' ')
+            return gx_fail(err, GX_EDATA, no, "space in %s", what);
+        if (c == ',')
+            return gx_fail(err, GX_EDATA, no, "',' in %s", what);
+        if (c >= 0x80)
+            return gx_fail(err, GX_EDATA, no, "non-ASCII byte 0x%02x in %s", c, what);
+        return gx_fail(err, GX_EDATA, no, "control character 0x%02x in %s", c, what);
+    }
+    return 0;
+}
+
+/* Reads past blank lines to choose the format; 0 for an empty input. */
+static int detect(gx_reader *r, gx_err *err)
+{
+    const char *s;
+    size_t n, no;
+    int rc = next_nonblank(r, &s, &n, &no, err);
+    if (rc <= 0)
+        return rc;
+    unget_line(r, s, n, no);
+    r->first_line = no;
+    if (s[0] == '>')
+        r->fmt = GX_FMT_FASTA;
+    else if (s[0] == '@')
+        r->fmt = GX_FMT_FASTQ;
+    else
+        r->fmt = r->pairs ? GX_FMT_PAIRS : GX_FMT_LINES;
+    return 1;
+}
+
+static int before_header(gx_reader *r, gx_err *err)
+{
+    return gx_fail(err, GX_EDATA, r->first_line, "sequence text before the first FASTA header");
+}
+
+/* `seqA,seqB`: exactly one ','. A first line without one that a FASTA
+ * header follows is reported as text before the header. */
+static int parse_pair(gx_reader *r, const char *s, size_t n, size_t no, gx_record *a,
+                      gx_record *b, gx_err *err)
+{
+    if (check_bytes(s, n, IN_SEQUENCE, 1, no, err) != 0)
+        return -1;
+    const char *comma = memchr(s, ',', n);
+    if (comma == NULL) {
+        const char *t;
+        size_t tn, tno;
+        gx_err ignored;
+        if (r->records == 0 && next_nonblank(r, &t, &tn, &tno, &ignored) == 1 && t[0] == '>')
+            return before_header(r, err);
+        return gx_fail(err, GX_EDATA, no, "no ',' between the two sequences");
+    }
+    size_t alen = (size_t)(comma - s);
+    if (memchr(comma + 1, ',', n - alen - 1) != NULL)
+        return gx_fail(err, GX_EDATA, no, "more than one ','");
+    *a = (gx_record){s, alen, s, alen, no};
+    *b = (gx_record){comma + 1, n - alen - 1, comma + 1, n - alen - 1, no};
+    return 1;
+}
+
+static int plain_pair(gx_reader *r, gx_record *a, gx_record *b, gx_err *err)
+{
+    const char *s;
+    size_t n, no;
+    int rc = next_nonblank(r, &s, &n, &no, err);
+    if (rc <= 0)
+        return rc;
+    return parse_pair(r, s, n, no, a, b, err);
+}
+
+static int plain_record(gx_reader *r, gx_record *rec, gx_err *err)
+{
+    const char *s;
+    size_t n, no;
+    int rc = next_nonblank(r, &s, &n, &no, err);
+    if (rc <= 0)
+        return rc;
+    if (s[0] == '>')
+        return before_header(r, err);
+    if (check_bytes(s, n, IN_SEQUENCE, 0, no, err) != 0)
+        return -1;
+    *rec = (gx_record){s, n, s, n, no};
+    return 1;
+}
+
+static int buf_append(gx_buf *b, const char *s, size_t n, gx_err *err)
+{
+    if (n > b->cap - b->len) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap - b->len < n) {
+            if (cap > (size_t)-1 / 2)
+                return gx_fail(err, GX_ENOMEM, 0, "%s", strerror(ENOMEM));
+            cap *= 2;
+        }
+        char *p = realloc(b->p, cap);
+        if (p == NULL)
+            return gx_fail(err, GX_ENOMEM, 0, "%s", strerror(ENOMEM));
+        b->p = p;
+        b->cap = cap;
+    }
+    if (n > 0)
+        memcpy(b->p + b->len, s, n);
+    b->len += n;
+    return 0;
+}
+
+/* A '>' or '@' header: the id runs to the first space or tab. */
+static int parse_header(gx_reader *r, int slot, const char *s, size_t n, size_t no, gx_err *err)
+{
+    char mark = r->fmt == GX_FMT_FASTA ? '>' : '@';
+    if (s[0] != mark)
+        return gx_fail(err, GX_EDATA, no, "expected '%c' at the start of a %s record", mark,
+                       r->fmt == GX_FMT_FASTA ? "FASTA" : "FASTQ");
+    if (check_bytes(s, n, IN_HEADER, 1, no, err) != 0)
+        return -1;
+    size_t idlen = 0;
+    while (1 + idlen < n && s[1 + idlen] != ' ' && s[1 + idlen] != '\t')
+        idlen++;
+    if (idlen == 0)
+        return gx_fail(err, GX_EDATA, no, "header without an id");
+    r->name[slot].len = 0;
+    r->seq[slot].len = 0;
+    return buf_append(&r->name[slot], s + 1, idlen, err);
+}
+
+/* Sequence lines up to the next header (FASTA) or '+' line (FASTQ). */
+static int read_sequence(gx_reader *r, int slot, gx_err *err)
+{
+    const char *s;
+    size_t n, no;
+    int rc;
+    while ((rc = next_line(r, &s, &n, &no, err)) == 1) {
+        if (is_blank(s, n))
+            continue;
+        if (r->fmt == GX_FMT_FASTA && s[0] == '>') {
+            unget_line(r, s, n, no);
+            return 1;
+        }
+        if (r->fmt == GX_FMT_FASTQ && s[0] == '+')
+            return 1;
+        if (check_bytes(s, n, IN_SEQUENCE, 0, no, err) != 0 ||
+            buf_append(&r->seq[slot], s, n, err) != 0)
+            return -1;
+    }
+    return rc; /* 0: the end of the input, -1: an error */
+}
+
+/* FASTQ quality lines until they match the sequence's length. */
+static int read_quality(gx_reader *r, size_t seqlen, size_t start, gx_err *err)
+{
+    size_t q = 0;
+    while (q < seqlen) {
+        const char *s;
+        size_t n, no;
+        int rc = next_line(r, &s, &n, &no, err);
+        if (rc < 0)
+            return -1;
+        if (rc == 0)
+            return gx_fail(err, GX_EDATA, start, "truncated FASTQ record");
+        if (check_bytes(s, n, IN_QUALITY, 1, no, err) != 0)
+            return -1;
+        q += n;
+        if (q > seqlen)
+            return gx_fail(err, GX_EDATA, no, "quality longer than the sequence");
+    }
+    return 0;
+}
+
+static int read_record(gx_reader *r, int slot, gx_record *rec, gx_err *err)
+{
+    const char *s;
+    size_t n, no;
+    int rc = next_nonblank(r, &s, &n, &no, err);
+    if (rc <= 0)
+        return rc;
+    if (parse_header(r, slot, s, n, no, err) != 0)
+        return -1;
+    rc = read_sequence(r, slot, err);
+    if (rc < 0)
+        return -1;
+    if (r->fmt == GX_FMT_FASTQ) {
+        if (rc == 0)
+            return gx_fail(err, GX_EDATA, no, "truncated FASTQ record");
+        if (read_quality(r, r->seq[slot].len, no, err) != 0)
+            return -1;
+    }
+    *rec = (gx_record){r->name[slot].p, r->name[slot].len, r->seq[slot].p, r->seq[slot].len,
+                       no};
+    return 1;
+}
+
+int gx_reader_record(gx_reader *r, gx_record *rec, gx_err *err)
+{
+    if (r->fmt == GX_FMT_UNKNOWN) {
+        int rc = detect(r, err);
+        if (rc <= 0)
+            return rc;
+    }
+    int rc = r->fmt == GX_FMT_LINES ? plain_record(r, rec, err) : read_record(r, 0, rec, err);
+    r->records += rc == 1;
+    return rc;
+}
+
+int gx_reader_pair(gx_reader *r, gx_record *a, gx_record *b, gx_err *err)
+{
+    if (r->fmt == GX_FMT_UNKNOWN) {
+        int rc = detect(r, err);
+        if (rc <= 0)
+            return rc;
+    }
+    int rc;
+    if (r->fmt == GX_FMT_PAIRS) {
+        rc = plain_pair(r, a, b, err);
+    } else {
+        rc = read_record(r, 0, a, err);
+        if (rc == 1 && (rc = read_record(r, 1, b, err)) == 0)
+            return gx_fail(err, GX_EDATA, a->line,
+                           "odd number of records: '%.*s' has no partner",
+                           a->namelen > 60 ? 60 : (int)a->namelen, a->name);
+    }
+    r->records += rc == 1;
+    return rc;
+}

@@ -1,0 +1,66 @@
+/*
+ * reader.h: genomics' input formats, on top of input.h.
+ *
+ *   pairs  `seqA,seqB` per line (the lesson's format); either side may be
+ *          empty; blank lines are skipped; CRLF is accepted.
+ *   lines  one sequence per line (all-vs-all on plain text).
+ *   FASTA  the first non-blank character is '>'; multi-line records; the id
+ *          is the header up to the first whitespace.
+ *   FASTQ  the first non-blank character is '@'; the sequence runs to the
+ *          '+' line and the quality has the sequence's length.
+ *
+ * Sequence characters are printable ASCII other than space and ','. Every
+ * error names a 1-based physical line. Guarantees: memory is the input's
+ * buffers plus two records, whatever the input size; what a call returns
+ * stays valid until the next call on the same reader.
+ */
+#ifndef GENOMICS_READER_H
+#define GENOMICS_READER_H
+
+#include <stddef.h>
+
+#include "input.h"
+
+typedef enum gx_format {
+    GX_FMT_UNKNOWN = 0, /* nothing read yet, or an empty input */
+    GX_FMT_PAIRS,
+    GX_FMT_LINES,
+    GX_FMT_FASTA,
+    GX_FMT_FASTQ
+} gx_format;
+
+/* One sequence: its name (the FASTA/FASTQ id, or the sequence itself for
+ * plain lines) and its bytes. */
+typedef struct gx_record {
+    const char *name;
+    size_t namelen;
+    const char *seq;
+    size_t seqlen;
+    size_t line; /* where the record starts */
+} gx_record;
+
+typedef struct gx_reader gx_reader;
+
+/* Opens path ("-" or NULL = stdin) for reading records (plain text is then
+ * one sequence per line) or, with pairs set, pairs (plain text is then
+ * `seqA,seqB` lines, FASTA/FASTQ records are taken two at a time). Returns
+ * NULL with err set on failure. */
+gx_reader *gx_reader_open(const char *path, int pairs, int intr_fd, gx_err *err);
+void gx_reader_close(gx_reader *r);
+
+/* The input's name for messages ("<stdin>" for stdin). */
+const char *gx_reader_name(const gx_reader *r);
+/* The format, known after the first successful call. */
+gx_format gx_reader_format(const gx_reader *r);
+/* The input underneath, for progress figures. */
+const gx_input *gx_reader_input(const gx_reader *r);
+
+/* Reads the next record (records mode). Returns 1, 0 at the end, -1 with
+ * err set. */
+int gx_reader_record(gx_reader *r, gx_record *rec, gx_err *err);
+
+/* Reads the next pair (pairs mode) into a and b. Returns 1, 0 at the end,
+ * -1 with err set (an odd record count is an error at the end). */
+int gx_reader_pair(gx_reader *r, gx_record *a, gx_record *b, gx_err *err);
+
+#endif

@@ -1,0 +1,35 @@
+/*
+ * run.h: one genomics run, from parsed options to an exit status.
+ *
+ * Guarantees: results go to stdout through the engine's serialized result
+ * callback; a data error found mid-stream stops the input there, every pair
+ * before it is still printed (ordered mode: all of them, in order), then
+ * the error goes to stderr. Exit status: 0 success, 1 data/I/O/write error,
+ * 130 interrupted (*stop set by the SIGINT handler).
+ */
+#ifndef GENOMICS_RUN_H
+#define GENOMICS_RUN_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+
+#include "output.h"
+
+typedef struct gx_opts {
+    const char *path;    /* NULL or "-" = stdin */
+    int all_vs_all;
+    int async;           /* completion order */
+    int demo;            /* the lesson's six pairs */
+    int ignore_case;
+    int progress;        /* draw the progress line on stderr */
+    size_t max_distance; /* WQ_LEV_NO_LIMIT = report every pair */
+    gx_outfmt format;
+    unsigned workers;    /* 0 = one per online CPU */
+    int intr_fd;         /* readable once SIGINT arrived, or -1 */
+    atomic_int *stop;    /* set by SIGINT; the run sets it to stop early */
+} gx_opts;
+
+/* Runs and returns the exit status. Writes to stdout without closing it. */
+int gx_run(const gx_opts *o);
+
+#endif
