@@ -192,7 +192,9 @@ typedef struct wq_async_spec {
     wq_order order;
     size_t chunk_size; /* items per task; 0 = 64 */
     size_t window;     /* most items in flight (taken from the input and not
-                          yet reported); 0 = 8 chunks per worker thread */
+                          yet reported), rounded down to whole chunks (a
+                          window below chunk_size shrinks the chunk);
+                          0 = 8 chunks per worker thread */
 } wq_async_spec;
 
 /* Starts an asynchronous map and returns at once with *job set.
@@ -202,7 +204,8 @@ typedef struct wq_async_spec {
  * callback may write to stdout without locks. At most `window` items are in
  * flight, so memory is constant whatever the input length. Every item taken
  * from the input is reported exactly once: done, failed or cancelled.
- * Returns 0, EINVAL or ENOMEM (nothing started, *job untouched). */
+ * *job is set before any callback can run, so callbacks may use it (e.g. to
+ * cancel). Returns 0, EINVAL or ENOMEM (nothing started, *job untouched). */
 WQ_EXPORT int wq_async_map(wq_pool *pool, const wq_async_spec *spec, wq_job **job);
 
 /* Blocks until every item taken from the input has been reported. Returns 0,

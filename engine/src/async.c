@@ -1,0 +1,439 @@
+/*
+ * wq_async_map: a job that streams each result to a callback.
+ *
+ * Guarantees:
+ *   - Bounded memory: the job owns nslots chunk slots, allocated once. A
+ *     slot is filled from the input, queued as one task, and freed when its
+ *     results have been delivered; nothing more is taken from the input
+ *     while every slot is busy (backpressure). Memory is therefore constant
+ *     whatever the input length.
+ *   - Every item taken from the input is delivered exactly once, as done,
+ *     failed or cancelled; a slot is freed only after delivery.
+ *   - The generator and the result callback never run concurrently: both
+ *     are called only by the thread holding the job's service role
+ *     (job->servicing), which one thread at a time holds.
+ *   - Input order (WQ_ORDER_INPUT): slots are delivered strictly by chunk
+ *     sequence number; the window of nslots chunks is the reorder buffer.
+ *
+ * The service role: whoever completes a chunk (or starts the job) calls
+ * service(). If another thread already serves, it just sets job->kick and
+ * leaves; the server loops until a pass finds nothing new, so no completion
+ * is ever left undelivered.
+ *
+ * Locking: job->mu protects every field marked (mu). Lock order: job->mu
+ * may be held while calling wq_submit (which takes the pool's mutex); the
+ * pool never calls into a job while holding its own mutex. User callbacks
+ * and the kernel run with no lock held.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_CHUNK 64
+#define DEFAULT_CHUNKS_PER_THREAD 8
+
+enum slot_state { SLOT_FREE, SLOT_QUEUED, SLOT_DONE, SLOT_DELIVERING };
+
+typedef struct slot {
+    wq_job *job;
+    enum slot_state state; /* (mu) */
+    size_t seq;            /* chunk sequence number */
+    size_t first;          /* input index of its first item */
+    size_t count;          /* items in the chunk */
+    const unsigned char *in;
+    unsigned char *in_buf; /* generator input copies (NULL for arrays) */
+    unsigned char *out;
+    int *status;
+} slot;
+
+struct wq_job {
+    wq_pool *pool;
+    wq_async_spec spec;
+    size_t chunk, nslots;
+    slot *slots;
+    atomic_bool cancel; /* read lock-free by running chunks */
+
+    pthread_mutex_t mu;
+    pthread_cond_t cv;     /* broadcast when the job is over (mu) */
+    size_t next_seq;       /* next chunk to take from the input (mu) */
+    size_t next_deliver;   /* WQ_ORDER_INPUT: next chunk to deliver (mu) */
+    size_t inflight;       /* slots not free (mu) */
+    unsigned tasks;        /* queued or running tasks of this job (mu) */
+    bool servicing, kick;  /* the service role, see above (mu) */
+    bool input_end;        /* the input is exhausted or failed (mu) */
+    int error;             /* the generator's error, if any (mu) */
+    wq_job_stats stats;    /* (mu) */
+};
+
+/* ------------------------------------------------------------- layout -- */
+
+static size_t align_up(size_t x)
+{
+    size_t a = alignof(max_align_t);
+    return (x + a - 1) / a * a;
+}
+
+/* Bytes of one slot's buffers; 0 on overflow. */
+static size_t slot_bytes(const wq_async_spec *s, size_t chunk)
+{
+    const wq_kernel *k = s->kernel;
+    size_t per_item = k->out_size + sizeof(int) + (s->gen ? k->in_size : 0);
+    if (chunk > (SIZE_MAX / 8) / per_item)
+        return 0;
+    return 3 * alignof(max_align_t) + chunk * per_item;
+}
+
+/* Points each slot's buffers into the memory after the slot array. */
+static void slots_layout(wq_job *j, unsigned char *mem)
+{
+    const wq_kernel *k = j->spec.kernel;
+    for (size_t i = 0; i < j->nslots; i++) {
+        slot *s = &j->slots[i];
+        s->job = j;
+        s->out = mem;
+        mem += align_up(j->chunk * k->out_size);
+        s->status = (int *)(void *)mem;
+        mem += align_up(j->chunk * sizeof(int));
+        if (j->spec.gen) {
+            s->in_buf = mem;
+            mem += align_up(j->chunk * k->in_size);
+        }
+    }
+}
+
+static int spec_valid(const wq_async_spec *s)
+{
+    const wq_kernel *k = s ? s->kernel : NULL;
+    return k && k->fn && k->in_size && k->out_size && s->on_result &&
+           (s->gen || s->in || s->n == 0) &&
+           (s->order == WQ_ORDER_COMPLETION || s->order == WQ_ORDER_INPUT);
+}
+
+/* Allocates the job, its slots and their buffers in one block. */
+static wq_job *job_alloc(wq_pool *pool, const wq_async_spec *spec)
+{
+    size_t chunk = spec->chunk_size ? spec->chunk_size : DEFAULT_CHUNK;
+    size_t window = spec->window ? spec->window
+                                 : chunk * DEFAULT_CHUNKS_PER_THREAD * wq_pool_threads(pool);
+    if (window < chunk)
+        chunk = window;
+    size_t nslots = window / chunk; /* >= 1; in flight <= nslots * chunk <= window */
+    size_t per_slot = slot_bytes(spec, chunk);
+    size_t head = align_up(sizeof(wq_job)) + align_up(nslots * sizeof(slot));
+    if (!per_slot || nslots > (SIZE_MAX / 4 - head) / per_slot)
+        return NULL;
+    wq_job *j = wq__calloc(1, head + nslots * per_slot);
+    if (!j)
+        return NULL;
+    j->pool = pool;
+    j->spec = *spec;
+    j->chunk = chunk;
+    j->nslots = nslots;
+    j->slots = (slot *)(void *)((unsigned char *)j + align_up(sizeof(wq_job)));
+    slots_layout(j, (unsigned char *)j + head);
+    atomic_init(&j->cancel, false);
+    return j;
+}
+
+/* ------------------------------------------------------------ running -- */
+
+/* Runs one item, or marks it cancelled. */
+static void run_item(const wq_job *j, slot *s, size_t i)
+{
+    const wq_kernel *k = j->spec.kernel;
+    if (atomic_load_explicit(&j->cancel, memory_order_relaxed))
+        s->status[i] = ECANCELED;
+    else
+        s->status[i] = k->fn(s->in + i * k->in_size, s->out + i * k->out_size,
+                             j->spec.kernel_ctx);
+}
+
+/* Runs the chunk's items: through the batch kernel when there is one (items
+ * after a batch failure are retried one by one), else item by item. */
+static void run_slot(const wq_job *j, slot *s)
+{
+    const wq_kernel *k = j->spec.kernel;
+    size_t i = 0;
+    if (k->batch && !atomic_load(&j->cancel)) {
+        size_t fail = 0;
+        int err = k->batch(s->in, s->out, s->count, j->spec.kernel_ctx, &fail);
+        size_t ok = err ? fail : s->count;
+        for (; i < ok; i++)
+            s->status[i] = 0;
+        if (err)
+            s->status[i++] = err;
+    }
+    for (; i < s->count; i++)
+        run_item(j, s, i);
+}
+
+static void service(wq_job *j);
+
+/* Ends one task of the job; wakes waiters when the job is over. */
+static void task_exit(wq_job *j)
+{
+    wq__check(pthread_mutex_lock(&j->mu));
+    if (--j->tasks == 0 && j->input_end && j->inflight == 0)
+        wq__check(pthread_cond_broadcast(&j->cv));
+    wq__check(pthread_mutex_unlock(&j->mu));
+}
+
+static void chunk_task(void *arg)
+{
+    slot *s = arg;
+    wq_job *j = s->job;
+    run_slot(j, s);
+    wq__check(pthread_mutex_lock(&j->mu));
+    s->state = SLOT_DONE;
+    wq__check(pthread_mutex_unlock(&j->mu));
+    service(j);
+    task_exit(j);
+}
+
+static void service_task(void *arg)
+{
+    wq_job *j = arg;
+    service(j);
+    task_exit(j);
+}
+
+/* ----------------------------------------------------------- delivery -- */
+
+/* The next slot to deliver, or NULL. Called with mu held. */
+static slot *next_deliverable(wq_job *j)
+{
+    for (size_t i = 0; i < j->nslots; i++) {
+        slot *s = &j->slots[i];
+        if (s->state != SLOT_DONE)
+            continue;
+        if (j->spec.order == WQ_ORDER_COMPLETION || s->seq == j->next_deliver)
+            return s;
+    }
+    return NULL;
+}
+
+/* Calls the callback for each item of s (no lock held); tallies into st. */
+static void deliver(wq_job *j, slot *s, wq_job_stats *st)
+{
+    const wq_kernel *k = j->spec.kernel;
+    for (size_t i = 0; i < s->count; i++) {
+        int status = s->status[i];
+        j->spec.on_result(j->spec.cb_ctx, s->first + i, status, s->in + i * k->in_size,
+                          s->out + i * k->out_size);
+        if (status == 0)
+            st->done++;
+        else if (status == ECANCELED)
+            st->cancelled++;
+        else
+            st->failed++;
+    }
+}
+
+/* Delivers every deliverable slot. Called and returns with mu held. */
+static void deliver_ready(wq_job *j)
+{
+    slot *s;
+    while ((s = next_deliverable(j)) != NULL) {
+        wq_job_stats st = {0};
+        s->state = SLOT_DELIVERING;
+        wq__check(pthread_mutex_unlock(&j->mu));
+        deliver(j, s, &st);
+        wq__check(pthread_mutex_lock(&j->mu));
+        j->stats.done += st.done;
+        j->stats.failed += st.failed;
+        j->stats.cancelled += st.cancelled;
+        s->state = SLOT_FREE;
+        j->inflight--;
+        if (j->spec.order == WQ_ORDER_INPUT)
+            j->next_deliver++;
+    }
+}
+
+/* --------------------------------------------------------------- input -- */
+
+/* Fills s from the input; returns the generator's last return value
+ * (1 = more may follow, 0 = end, < 0 = error). No lock held. */
+static int fill_slot(wq_job *j, slot *s, size_t first)
+{
+    const wq_async_spec *sp = &j->spec;
+    s->count = 0;
+    if (!sp->gen) {
+        size_t left = sp->n - first;
+        s->count = left < j->chunk ? left : j->chunk;
+        s->in = (const unsigned char *)sp->in + first * sp->kernel->in_size;
+        return s->count == left ? 0 : 1;
+    }
+    s->in = s->in_buf;
+    int rc = 1;
+    while (s->count < j->chunk &&
+           (rc = sp->gen(sp->gen_ctx, s->in_buf + s->count * sp->kernel->in_size)) == 1)
+        s->count++;
+    return rc;
+}
+
+static slot *free_slot(wq_job *j)
+{
+    for (size_t i = 0; i < j->nslots; i++)
+        if (j->slots[i].state == SLOT_FREE)
+            return &j->slots[i];
+    return NULL;
+}
+
+/* Queues a filled slot; runs it here if the pool cannot take it.
+ * Called and returns with mu held. */
+static void launch(wq_job *j, slot *s)
+{
+    s->state = SLOT_QUEUED;
+    j->inflight++;
+    j->tasks++;
+    if (wq_submit(j->pool, chunk_task, s) == 0)
+        return;
+    j->tasks--;
+    wq__check(pthread_mutex_unlock(&j->mu));
+    run_slot(j, s);
+    wq__check(pthread_mutex_lock(&j->mu));
+    s->state = SLOT_DONE;
+}
+
+/* Takes input into free slots and queues them. Called and returns with mu
+ * held; the lock is dropped around the generator. */
+static void take_input(wq_job *j)
+{
+    slot *s;
+    while (!j->input_end && !atomic_load(&j->cancel) && (s = free_slot(j)) != NULL) {
+        s->seq = j->next_seq;
+        s->first = j->stats.taken;
+        s->state = SLOT_QUEUED; /* reserved while the lock is dropped */
+        wq__check(pthread_mutex_unlock(&j->mu));
+        int rc = fill_slot(j, s, s->first);
+        wq__check(pthread_mutex_lock(&j->mu));
+        s->state = SLOT_FREE;
+        if (rc <= 0) {
+            j->input_end = true;
+            j->error = rc < 0 ? -rc : 0;
+        }
+        if (s->count == 0)
+            continue;
+        j->next_seq++;
+        j->stats.taken += s->count;
+        launch(j, s);
+    }
+}
+
+/* Delivers what is ready and takes more input, as long as anything changes;
+ * see the service role above. */
+static void service(wq_job *j)
+{
+    wq__check(pthread_mutex_lock(&j->mu));
+    if (j->servicing) {
+        j->kick = true;
+        wq__check(pthread_mutex_unlock(&j->mu));
+        return;
+    }
+    j->servicing = true;
+    do {
+        j->kick = false;
+        deliver_ready(j);
+        take_input(j);
+    } while (j->kick || next_deliverable(j));
+    j->servicing = false;
+    if (atomic_load(&j->cancel))
+        j->input_end = true;
+    wq__check(pthread_mutex_unlock(&j->mu));
+}
+
+/* ---------------------------------------------------------------- API -- */
+
+int wq_async_map(wq_pool *pool, const wq_async_spec *spec, wq_job **job)
+{
+    if (!pool || !job || !spec_valid(spec))
+        return EINVAL;
+    wq_job *j = job_alloc(pool, spec);
+    if (!j)
+        return ENOMEM;
+    int err = pthread_mutex_init(&j->mu, NULL);
+    if (err)
+        goto fail_mem;
+    if ((err = pthread_cond_init(&j->cv, NULL)) != 0)
+        goto fail_mu;
+    j->tasks = 1;
+    /* *job is set before the first task can run, so callbacks may use it. */
+    wq_job *saved = *job;
+    *job = j;
+    if ((err = wq_submit(pool, service_task, j)) != 0) {
+        *job = saved;
+        goto fail_cv;
+    }
+    return 0;
+fail_cv:
+    pthread_cond_destroy(&j->cv);
+fail_mu:
+    pthread_mutex_destroy(&j->mu);
+fail_mem:
+    free(j);
+    return err;
+}
+
+static bool job_over(const wq_job *j)
+{
+    return j->tasks == 0 && j->input_end && j->inflight == 0;
+}
+
+static int wait_over(wq_job *j)
+{
+    wq__check(pthread_mutex_lock(&j->mu));
+    while (!job_over(j))
+        wq__check(pthread_cond_wait(&j->cv, &j->mu));
+    int err = atomic_load(&j->cancel) ? ECANCELED : j->error;
+    wq__check(pthread_mutex_unlock(&j->mu));
+    return err;
+}
+
+int wq_job_wait(wq_job *job)
+{
+    if (!job)
+        return EINVAL;
+    if (wq__on_worker_of(job->pool))
+        return EDEADLK;
+    return wait_over(job);
+}
+
+void wq_job_cancel(wq_job *job)
+{
+    if (!job)
+        return;
+    wq__check(pthread_mutex_lock(&job->mu));
+    atomic_store(&job->cancel, true);
+    /* With nothing in flight and nobody serving, no task will come back to
+     * end the job: end it here. Otherwise the last task or the server will. */
+    if (!job->servicing && job->inflight == 0) {
+        job->input_end = true;
+        if (job_over(job))
+            wq__check(pthread_cond_broadcast(&job->cv));
+    }
+    wq__check(pthread_mutex_unlock(&job->mu));
+}
+
+void wq_job_stats_get(wq_job *job, wq_job_stats *stats)
+{
+    wq__check(pthread_mutex_lock(&job->mu));
+    *stats = job->stats;
+    wq__check(pthread_mutex_unlock(&job->mu));
+}
+
+void wq_job_free(wq_job *job)
+{
+    if (!job)
+        return;
+    wq_job_cancel(job);
+    wait_over(job);
+    pthread_cond_destroy(&job->cv);
+    pthread_mutex_destroy(&job->mu);
+    free(job);
+}

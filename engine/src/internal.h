@@ -1,0 +1,58 @@
+/*
+ * Internal helpers shared by the engine's files. Nothing here is exported.
+ *
+ * wq__check() is for the pthread calls that fail only on a programming
+ * error (locking an initialized mutex, signalling a condition variable):
+ * it aborts with a message, as libuv does, rather than limp on with broken
+ * state. Calls that can fail at run time (init, create, allocation) return
+ * errno values instead.
+ *
+ * In test builds (WQ_TESTING) every allocation and thread creation passes
+ * through wq__fault(), which the fault-injection tests use to fail the k-th
+ * one. In normal builds it compiles away.
+ */
+#ifndef WQ_INTERNAL_H
+#define WQ_INTERNAL_H
+
+#include <pthread.h>
+#include <stddef.h>
+
+#include <workq/workq.h>
+
+#if defined(__GNUC__) || defined(__clang__)
+#define WQ__NORETURN __attribute__((noreturn))
+#else
+#define WQ__NORETURN
+#endif
+
+WQ__NORETURN void wq__die(const char *what, int err, const char *file, int line);
+
+#define wq__check(call)                                                                  \
+    do {                                                                                 \
+        int wq__err_ = (call);                                                           \
+        if (wq__err_)                                                                    \
+            wq__die(#call, wq__err_, __FILE__, __LINE__);                                \
+    } while (0)
+
+#ifdef WQ_TESTING
+/* Returns ENOMEM (or EAGAIN for threads) when the armed fault fires. */
+int wq__fault(const char *site);
+/* Arms the k-th fault site reached from now on to fail (0 disarms);
+ * wq__fault_count() is the number of sites reached since arming. */
+WQ_EXPORT void wq__fault_arm(unsigned long k);
+WQ_EXPORT unsigned long wq__fault_count(void);
+#else
+#define wq__fault(site) 0
+#endif
+
+/* malloc and calloc, failing on an injected fault in test builds. */
+void *wq__malloc(size_t size);
+void *wq__calloc(size_t n, size_t size);
+
+/* Non-zero when the calling thread is one of pool's workers. */
+int wq__on_worker_of(const wq_pool *pool);
+
+/* The automatic chunk size for n items: a function of n alone. */
+size_t wq__auto_chunk(size_t n);
+
+#endif

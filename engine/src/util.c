@@ -1,0 +1,58 @@
+/*
+ * Allocation, fatal errors and the test-only fault injector.
+ *
+ * The injector counts every fault site reached (allocations, thread
+ * creations) across all threads with one atomic counter, and fails exactly
+ * the k-th one after wq__fault_arm(k): tests loop k = 1, 2, ... until an
+ * operation completes without reaching k sites, so every site is failed once.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void wq__die(const char *what, int err, const char *file, int line)
+{
+    fprintf(stderr, "workq: %s:%d: %s failed: %s\n", file, line, what, strerror(err));
+    abort();
+}
+
+#ifdef WQ_TESTING
+#include <stdatomic.h>
+
+static atomic_ulong fault_target; /* 0 = disarmed */
+static atomic_ulong fault_seen;
+
+void wq__fault_arm(unsigned long k)
+{
+    atomic_store(&fault_seen, 0);
+    atomic_store(&fault_target, k);
+}
+
+unsigned long wq__fault_count(void)
+{
+    return atomic_load(&fault_seen);
+}
+
+int wq__fault(const char *site)
+{
+    unsigned long target = atomic_load(&fault_target);
+    if (target == 0)
+        return 0;
+    if (atomic_fetch_add(&fault_seen, 1) + 1 != target)
+        return 0;
+    return strcmp(site, "pthread_create") == 0 ? EAGAIN : ENOMEM;
+}
+#endif
+
+void *wq__malloc(size_t size)
+{
+    return wq__fault("malloc") ? NULL : malloc(size);
+}
+
+void *wq__calloc(size_t n, size_t size)
+{
+    return wq__fault("calloc") ? NULL : calloc(n, size);
+}

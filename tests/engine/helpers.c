@@ -1,0 +1,103 @@
+/* Shared helpers for the engine tests: kernels, a gate, a generator. */
+#include "helpers.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+unsigned long stress_factor(void)
+{
+    const char *s = getenv("WORKQ_STRESS");
+    unsigned long f = s ? strtoul(s, NULL, 10) : 1;
+    return f ? f : 1;
+}
+
+uint64_t rng_next(uint64_t *state)
+{
+    uint64_t z = (*state += UINT64_C(0x9E3779B97F4A7C15));
+    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+    return z ^ (z >> 31);
+}
+
+static int affine(const void *in, void *out, void *ctx)
+{
+    uint64_t x;
+    memcpy(&x, in, sizeof x);
+    uint64_t every = ctx ? *(const uint64_t *)ctx : 0;
+    if (every && x % every == every - 1)
+        return EDOM;
+    x = 2 * x + 1;
+    memcpy(out, &x, sizeof x);
+    return 0;
+}
+
+static int affine_batch(const void *in, void *out, size_t n, void *ctx, size_t *fail)
+{
+    const unsigned char *i = in;
+    unsigned char *o = out;
+    for (size_t k = 0; k < n; k++) {
+        int err = affine(i + 8 * k, o + 8 * k, ctx);
+        if (err) {
+            *fail = k;
+            return err;
+        }
+    }
+    return 0;
+}
+
+static int to_f64(const void *in, void *out, void *ctx)
+{
+    (void)ctx;
+    uint64_t x;
+    memcpy(&x, in, sizeof x);
+    double d = (double)x;
+    memcpy(out, &d, sizeof d);
+    return 0;
+}
+
+const wq_kernel k_affine = {"test-affine", affine, NULL, 8, 8, "2x+1"};
+const wq_kernel k_affine_batch = {"test-affine-batch", affine, affine_batch, 8, 8, "2x+1"};
+const wq_kernel k_to_f64 = {"test-to-f64", to_f64, NULL, 8, 8, "(double)x"};
+
+struct gate {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool open; /* mu */
+};
+
+gate *gate_new(void)
+{
+    gate *g = calloc(1, sizeof *g);
+    cr_assert_not_null(g);
+    cr_assert_eq(pthread_mutex_init(&g->mu, NULL), 0);
+    cr_assert_eq(pthread_cond_init(&g->cv, NULL), 0);
+    return g;
+}
+
+void gate_open(gate *g)
+{
+    pthread_mutex_lock(&g->mu);
+    g->open = true;
+    pthread_cond_broadcast(&g->cv);
+    pthread_mutex_unlock(&g->mu);
+}
+
+void gate_wait(gate *g)
+{
+    pthread_mutex_lock(&g->mu);
+    while (!g->open)
+        pthread_cond_wait(&g->cv, &g->mu);
+    pthread_mutex_unlock(&g->mu);
+}
+
+void gate_free(gate *g)
+{
+    pthread_cond_destroy(&g->cv);
+    pthread_mutex_destroy(&g->mu);
+    free(g);
+}

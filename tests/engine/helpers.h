@@ -1,0 +1,31 @@
+/* Shared helpers for the engine tests. */
+#ifndef WQ_TEST_HELPERS_H
+#define WQ_TEST_HELPERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <workq/workq.h>
+
+/* WORKQ_STRESS (default 1): multiplies the size of the stress tests. */
+unsigned long stress_factor(void);
+
+/* A deterministic pseudo-random generator (splitmix64). */
+uint64_t rng_next(uint64_t *state);
+
+/* A kernel: out = in * 2 + 1 (uint64_t), failing with EDOM where in is a
+ * multiple of fail_every when ctx points to a non-zero fail_every. */
+extern const wq_kernel k_affine;
+/* The same computation through a batch entry point. */
+extern const wq_kernel k_affine_batch;
+/* A kernel copying its uint64_t input to a double output. */
+extern const wq_kernel k_to_f64;
+
+/* A one-shot gate: threads wait until it opens. */
+typedef struct gate gate;
+gate *gate_new(void);
+void gate_open(gate *g);
+void gate_wait(gate *g);
+void gate_free(gate *g);
+
+#endif

@@ -1,0 +1,140 @@
+/* Fault injection: fail the k-th allocation or thread creation reached by
+ * each operation, for every k, and check that the call returns an errno
+ * value, leaks nothing (ASan's leak check runs on every test process) and
+ * leaves the pool usable. The loops end when an operation completes
+ * without reaching k fault sites. */
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "helpers.h"
+
+void wq__fault_arm(unsigned long k);
+unsigned long wq__fault_count(void);
+
+static void bump(void *arg)
+{
+    atomic_fetch_add((atomic_uint *)arg, 1);
+}
+
+Test(fault, pool_create)
+{
+    unsigned long k;
+    for (k = 1;; k++) {
+        wq__fault_arm(k);
+        wq_pool *p = wq_pool_create(4);
+        unsigned long reached = wq__fault_count();
+        wq__fault_arm(0);
+        if (reached < k) {
+            cr_assert_not_null(p);
+            wq_pool_destroy(p);
+            break;
+        }
+        cr_assert_null(p, "k=%lu", k);
+        cr_assert(errno == ENOMEM || errno == EAGAIN, "k=%lu errno=%d", k, errno);
+    }
+    cr_assert_geq(k, 6); /* two allocations, four threads */
+}
+
+Test(fault, submit_ring_growth)
+{
+    wq_pool *p = wq_pool_create(1);
+    gate *g = gate_new();
+    atomic_uint hits = 0;
+    unsigned accepted = 0, refused = 0;
+    cr_assert_eq(wq_submit(p, (void (*)(void *))gate_wait, g), 0);
+    /* Every ring growth fails once, then succeeds on the retry. */
+    for (int i = 0; i < 5000; i++) {
+        wq__fault_arm(1);
+        int rc = wq_submit(p, bump, &hits);
+        wq__fault_arm(0);
+        if (rc == ENOMEM) {
+            refused++;
+            rc = wq_submit(p, bump, &hits);
+        }
+        cr_assert_eq(rc, 0);
+        accepted++;
+    }
+    gate_open(g);
+    cr_assert_eq(wq_wait(p), 0);
+    cr_assert_eq(atomic_load(&hits), accepted);
+    cr_assert_geq(refused, 6); /* 64 -> 128 -> ... -> 8192 */
+    wq_pool_destroy(p);
+    gate_free(g);
+}
+
+Test(fault, map_and_map_reduce)
+{
+    enum { N = 10000 };
+    uint64_t *in = malloc(N * sizeof *in), *out = malloc(N * sizeof *out);
+    for (size_t i = 0; i < N; i++)
+        in[i] = i;
+    wq_pool *p = wq_pool_create(3);
+    for (unsigned long k = 1;; k++) {
+        memset(out, 0, N * sizeof *out);
+        int64_t sum = -1;
+        wq__fault_arm(k);
+        int rc1 = wq_map(p, &k_affine, NULL, in, out, N, NULL);
+        int rc2 = wq_map_reduce(p, &k_affine, NULL, in, N, &wq_sum_i64, &sum, NULL);
+        unsigned long reached = wq__fault_count();
+        wq__fault_arm(0);
+        cr_assert(rc1 == 0 || rc1 == ENOMEM);
+        cr_assert(rc2 == 0 || rc2 == ENOMEM);
+        if (rc1 == 0)
+            for (size_t i = 0; i < N; i++)
+                cr_assert_eq(out[i], 2 * i + 1);
+        cr_assert_eq(sum, rc2 == 0 ? (int64_t)N * N : -1);
+        /* The pool still works. */
+        cr_assert_eq(wq_map(p, &k_affine, NULL, in, out, N, NULL), 0);
+        if (reached < k)
+            break;
+    }
+    wq_pool_destroy(p);
+    free(in);
+    free(out);
+}
+
+static void count_cb(void *ctx, size_t index, int status, const void *in, const void *out)
+{
+    (void)index;
+    (void)in;
+    (void)out;
+    (void)status;
+    ++*(size_t *)ctx;
+}
+
+Test(fault, async_map)
+{
+    enum { N = 20000 };
+    uint64_t *in = malloc(N * sizeof *in);
+    for (size_t i = 0; i < N; i++)
+        in[i] = i;
+    wq_pool *p = wq_pool_create(2);
+    for (unsigned long k = 1;; k++) {
+        size_t reported = 0;
+        wq_job *job = NULL;
+        wq_async_spec s = {.kernel = &k_affine, .in = in, .n = N, .on_result = count_cb,
+                           .cb_ctx = &reported, .chunk_size = 16, .window = 64};
+        wq__fault_arm(k);
+        int rc = wq_async_map(p, &s, &job);
+        if (rc == 0)
+            rc = wq_job_wait(job);
+        unsigned long reached = wq__fault_count();
+        wq__fault_arm(0);
+        cr_assert(rc == 0 || rc == ENOMEM, "k=%lu rc=%d", k, rc);
+        if (job) {
+            /* Submission failures inside a job run the chunk in place. */
+            cr_assert_eq(rc, 0);
+            cr_assert_eq(reported, N);
+        }
+        wq_job_free(job);
+        if (reached < k)
+            break;
+    }
+    wq_pool_destroy(p);
+    free(in);
+}

@@ -1,0 +1,287 @@
+/* wq_pool: creation, submission, waiting, FIFO order, nesting, shutdown. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "helpers.h"
+
+Test(pool, create_default_uses_online_cpus)
+{
+    wq_pool *p = wq_pool_create(0);
+    cr_assert_not_null(p);
+    cr_assert_eq(wq_pool_threads(p), (unsigned)sysconf(_SC_NPROCESSORS_ONLN));
+    wq_pool_destroy(p);
+}
+
+Test(pool, create_exact_counts)
+{
+    for (unsigned n = 1; n <= 9; n++) {
+        wq_pool *p = wq_pool_create(n);
+        cr_assert_not_null(p);
+        cr_assert_eq(wq_pool_threads(p), n);
+        wq_pool_destroy(p);
+    }
+}
+
+Test(pool, null_arguments)
+{
+    wq_pool_destroy(NULL);
+    cr_assert_eq(wq_pool_threads(NULL), 0);
+    cr_assert_eq(wq_submit(NULL, free, NULL), EINVAL);
+    cr_assert_eq(wq_wait(NULL), EINVAL);
+    wq_pool *p = wq_pool_create(1);
+    cr_assert_eq(wq_submit(p, NULL, NULL), EINVAL);
+    wq_pool_destroy(p);
+}
+
+Test(pool, wait_on_idle_pool_returns_at_once)
+{
+    wq_pool *p = wq_pool_create(2);
+    cr_assert_eq(wq_wait(p), 0);
+    cr_assert_eq(wq_wait(p), 0);
+    wq_pool_destroy(p);
+}
+
+static void bump(void *arg)
+{
+    atomic_fetch_add((atomic_uint *)arg, 1);
+}
+
+Test(pool, every_task_runs_exactly_once)
+{
+    enum { N = 100000 };
+    atomic_uint *hits = calloc(N, sizeof *hits);
+    cr_assert_not_null(hits);
+    for (unsigned threads = 1; threads <= 4; threads++) {
+        wq_pool *p = wq_pool_create(threads);
+        for (size_t i = 0; i < N; i++)
+            cr_assert_eq(wq_submit(p, bump, &hits[i]), 0);
+        cr_assert_eq(wq_wait(p), 0);
+        for (size_t i = 0; i < N; i++)
+            cr_assert_eq(atomic_load(&hits[i]), threads, "task %zu ran %u times", i,
+                         atomic_load(&hits[i]));
+        wq_pool_destroy(p);
+    }
+    free(hits);
+}
+
+struct order_log {
+    size_t next;    /* only one worker: no lock needed */
+    size_t seen[1000];
+};
+
+struct order_task {
+    struct order_log *log;
+    size_t id;
+};
+
+static void record(void *arg)
+{
+    struct order_task *t = arg;
+    t->log->seen[t->log->next++] = t->id;
+}
+
+Test(pool, one_worker_runs_in_fifo_order)
+{
+    static struct order_log log;
+    static struct order_task tasks[1000];
+    wq_pool *p = wq_pool_create(1);
+    for (size_t i = 0; i < 1000; i++) {
+        tasks[i] = (struct order_task){&log, i};
+        cr_assert_eq(wq_submit(p, record, &tasks[i]), 0);
+    }
+    cr_assert_eq(wq_wait(p), 0);
+    cr_assert_eq(log.next, 1000);
+    for (size_t i = 0; i < 1000; i++)
+        cr_assert_eq(log.seen[i], i);
+    wq_pool_destroy(p);
+}
+
+/* A task that submits two children until depth runs out: a binary tree. */
+struct tree {
+    wq_pool *pool;
+    atomic_uint count;
+};
+
+struct node {
+    struct tree *t;
+    unsigned depth;
+};
+
+static void grow(void *arg)
+{
+    struct node *n = arg;
+    atomic_fetch_add(&n->t->count, 1);
+    if (n->depth > 0) {
+        for (int c = 0; c < 2; c++) {
+            struct node *child = malloc(sizeof *child);
+            cr_assert_not_null(child);
+            *child = (struct node){n->t, n->depth - 1};
+            cr_assert_eq(wq_submit(n->t->pool, grow, child), 0);
+        }
+    }
+    free(n);
+}
+
+Test(pool, wait_covers_tasks_submitted_by_tasks)
+{
+    for (unsigned threads = 1; threads <= 3; threads++) {
+        struct tree t = {wq_pool_create(threads), 0};
+        struct node *root = malloc(sizeof *root);
+        *root = (struct node){&t, 14};
+        cr_assert_eq(wq_submit(t.pool, grow, root), 0);
+        cr_assert_eq(wq_wait(t.pool), 0);
+        cr_assert_eq(atomic_load(&t.count), (1u << 15) - 1);
+        wq_pool_destroy(t.pool);
+    }
+}
+
+struct self_wait {
+    wq_pool *pool;
+    int rc;
+};
+
+static void wait_inside(void *arg)
+{
+    struct self_wait *s = arg;
+    s->rc = wq_wait(s->pool);
+}
+
+Test(pool, wait_from_own_worker_is_edeadlk)
+{
+    struct self_wait s = {wq_pool_create(2), -1};
+    cr_assert_eq(wq_submit(s.pool, wait_inside, &s), 0);
+    cr_assert_eq(wq_wait(s.pool), 0);
+    cr_assert_eq(s.rc, EDEADLK);
+    wq_pool_destroy(s.pool);
+}
+
+Test(pool, wait_from_another_pools_worker_works)
+{
+    struct self_wait s = {wq_pool_create(2), -1};
+    wq_pool *outer = wq_pool_create(1);
+    atomic_uint hits = 0;
+    for (int i = 0; i < 1000; i++)
+        cr_assert_eq(wq_submit(s.pool, bump, &hits), 0);
+    cr_assert_eq(wq_submit(outer, wait_inside, &s), 0);
+    cr_assert_eq(wq_wait(outer), 0);
+    cr_assert_eq(s.rc, 0);
+    cr_assert_eq(atomic_load(&hits), 1000);
+    wq_pool_destroy(outer);
+    wq_pool_destroy(s.pool);
+}
+
+static void block_on_gate(void *arg)
+{
+    gate_wait(arg);
+}
+
+Test(pool, destroy_runs_queued_work)
+{
+    enum { N = 50000 };
+    atomic_uint hits = 0;
+    gate *g = gate_new();
+    wq_pool *p = wq_pool_create(1);
+    /* The only worker is held by the gate, so all N tasks are queued. */
+    cr_assert_eq(wq_submit(p, block_on_gate, g), 0);
+    for (int i = 0; i < N; i++)
+        cr_assert_eq(wq_submit(p, bump, &hits), 0);
+    gate_open(g);
+    wq_pool_destroy(p);
+    cr_assert_eq(atomic_load(&hits), N);
+    gate_free(g);
+}
+
+struct waiter_arg {
+    wq_pool *pool;
+    atomic_uint *hits;
+    unsigned expect;
+    int rc;
+    unsigned seen;
+};
+
+static void *waiter(void *arg)
+{
+    struct waiter_arg *w = arg;
+    w->rc = wq_wait(w->pool);
+    w->seen = atomic_load(w->hits);
+    return NULL;
+}
+
+Test(pool, several_threads_wait_at_once)
+{
+    enum { N = 20000, W = 4 };
+    atomic_uint hits = 0;
+    gate *g = gate_new();
+    wq_pool *p = wq_pool_create(2);
+    cr_assert_eq(wq_submit(p, block_on_gate, g), 0);
+    for (int i = 0; i < N; i++)
+        cr_assert_eq(wq_submit(p, bump, &hits), 0);
+    pthread_t th[W];
+    struct waiter_arg wa[W];
+    for (int i = 0; i < W; i++) {
+        wa[i] = (struct waiter_arg){p, &hits, N, -1, 0};
+        cr_assert_eq(pthread_create(&th[i], NULL, waiter, &wa[i]), 0);
+    }
+    gate_open(g);
+    for (int i = 0; i < W; i++) {
+        cr_assert_eq(pthread_join(th[i], NULL), 0);
+        cr_assert_eq(wa[i].rc, 0);
+        cr_assert_eq(wa[i].seen, N);
+    }
+    wq_pool_destroy(p);
+    gate_free(g);
+}
+
+struct producer {
+    wq_pool *pool;
+    atomic_uint *hits;
+    unsigned n;
+};
+
+static void *produce(void *arg)
+{
+    struct producer *pr = arg;
+    for (unsigned i = 0; i < pr->n; i++)
+        cr_assert_eq(wq_submit(pr->pool, bump, pr->hits), 0);
+    return NULL;
+}
+
+Test(pool, concurrent_producers)
+{
+    enum { P = 4, N = 50000 };
+    atomic_uint hits = 0;
+    wq_pool *p = wq_pool_create(3);
+    pthread_t th[P];
+    struct producer pr = {p, &hits, N};
+    for (int i = 0; i < P; i++)
+        cr_assert_eq(pthread_create(&th[i], NULL, produce, &pr), 0);
+    for (int i = 0; i < P; i++)
+        cr_assert_eq(pthread_join(th[i], NULL), 0);
+    cr_assert_eq(wq_wait(p), 0);
+    cr_assert_eq(atomic_load(&hits), P * N);
+    wq_pool_destroy(p);
+}
+
+Test(pool, two_pools_are_independent)
+{
+    atomic_uint a = 0, b = 0;
+    gate *g = gate_new();
+    wq_pool *p1 = wq_pool_create(1), *p2 = wq_pool_create(1);
+    cr_assert_eq(wq_submit(p1, block_on_gate, g), 0);
+    cr_assert_eq(wq_submit(p1, bump, &a), 0);
+    for (int i = 0; i < 100; i++)
+        cr_assert_eq(wq_submit(p2, bump, &b), 0);
+    /* p2 finishes and is destroyed while p1 is still blocked. */
+    wq_pool_destroy(p2);
+    cr_assert_eq(atomic_load(&b), 100);
+    cr_assert_eq(atomic_load(&a), 0);
+    gate_open(g);
+    wq_pool_destroy(p1);
+    cr_assert_eq(atomic_load(&a), 1);
+    gate_free(g);
+}

@@ -1,0 +1,240 @@
+/* Stress: many threads, many tasks, concurrent producers, nesting, random
+ * cancellation, destruction with work queued. Counts and checksums prove
+ * that every task ran exactly once and every async item was reported
+ * exactly once. WORKQ_STRESS=N multiplies the sizes (`make soak`). */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "helpers.h"
+
+static const unsigned thread_counts[] = {1, 2, 3, 4, 8, 16, 64};
+#define NCOUNTS (sizeof thread_counts / sizeof *thread_counts)
+
+struct tally {
+    atomic_ulong runs;
+    atomic_ulong sum; /* sum of task ids: a checksum of which tasks ran */
+};
+
+struct task_id {
+    struct tally *t;
+    unsigned long id;
+};
+
+static void tally_task(void *arg)
+{
+    struct task_id *ti = arg;
+    atomic_fetch_add(&ti->t->runs, 1);
+    atomic_fetch_add(&ti->t->sum, ti->id);
+}
+
+Test(stress, many_tasks_many_threads, .timeout = 600)
+{
+    unsigned long n = 200000 * stress_factor();
+    struct task_id *ids = malloc(n * sizeof *ids);
+    cr_assert_not_null(ids);
+    for (size_t c = 0; c < NCOUNTS; c++) {
+        struct tally t = {0, 0};
+        wq_pool *p = wq_pool_create(thread_counts[c]);
+        cr_assert_not_null(p);
+        for (unsigned long i = 0; i < n; i++) {
+            ids[i] = (struct task_id){&t, i};
+            cr_assert_eq(wq_submit(p, tally_task, &ids[i]), 0);
+        }
+        cr_assert_eq(wq_wait(p), 0);
+        cr_assert_eq(atomic_load(&t.runs), n);
+        cr_assert_eq(atomic_load(&t.sum), n * (n - 1) / 2);
+        wq_pool_destroy(p);
+    }
+    free(ids);
+}
+
+/* Producers submit tasks that themselves submit a child: nested work from
+ * several threads at once, while other threads wait. */
+struct nest_ctx {
+    wq_pool *pool;
+    atomic_ulong parents, children;
+    unsigned long per_producer;
+};
+
+static void child(void *arg)
+{
+    atomic_fetch_add(&((struct nest_ctx *)arg)->children, 1);
+}
+
+static void parent(void *arg)
+{
+    struct nest_ctx *c = arg;
+    atomic_fetch_add(&c->parents, 1);
+    cr_assert_eq(wq_submit(c->pool, child, c), 0);
+}
+
+static void *producer(void *arg)
+{
+    struct nest_ctx *c = arg;
+    for (unsigned long i = 0; i < c->per_producer; i++)
+        cr_assert_eq(wq_submit(c->pool, parent, c), 0);
+    cr_assert_eq(wq_wait(c->pool), 0);
+    return NULL;
+}
+
+Test(stress, concurrent_producers_with_nesting, .timeout = 600)
+{
+    enum { P = 6 };
+    for (size_t c = 0; c < NCOUNTS; c++) {
+        struct nest_ctx ctx = {.pool = wq_pool_create(thread_counts[c]),
+                               .per_producer = 20000 * stress_factor()};
+        pthread_t th[P];
+        for (int i = 0; i < P; i++)
+            cr_assert_eq(pthread_create(&th[i], NULL, producer, &ctx), 0);
+        for (int i = 0; i < P; i++)
+            cr_assert_eq(pthread_join(th[i], NULL), 0);
+        cr_assert_eq(wq_wait(ctx.pool), 0);
+        cr_assert_eq(atomic_load(&ctx.parents), P * ctx.per_producer);
+        cr_assert_eq(atomic_load(&ctx.children), P * ctx.per_producer);
+        wq_pool_destroy(ctx.pool);
+    }
+}
+
+Test(stress, destroy_with_work_queued, .timeout = 600)
+{
+    unsigned long rounds = 50 * stress_factor();
+    uint64_t rng = 1;
+    for (unsigned long r = 0; r < rounds; r++) {
+        struct tally t = {0, 0};
+        unsigned threads = thread_counts[rng_next(&rng) % NCOUNTS];
+        unsigned long n = 1 + rng_next(&rng) % 5000;
+        struct task_id *ids = malloc(n * sizeof *ids);
+        wq_pool *p = wq_pool_create(threads);
+        for (unsigned long i = 0; i < n; i++) {
+            ids[i] = (struct task_id){&t, i};
+            cr_assert_eq(wq_submit(p, tally_task, &ids[i]), 0);
+        }
+        wq_pool_destroy(p);
+        cr_assert_eq(atomic_load(&t.runs), n);
+        cr_assert_eq(atomic_load(&t.sum), n * (n - 1) / 2);
+        free(ids);
+    }
+}
+
+/* Async jobs over a generator, cancelled at a random point from the
+ * callback: every taken item is reported once, indices checked by sum. */
+struct arun {
+    unsigned long n, produced, reported, cancel_at, index_sum, value_sum;
+    int inside;
+    wq_job *job;
+    unsigned char *seen;
+};
+
+static int agen(void *ctx, void *item)
+{
+    struct arun *a = ctx;
+    if (a->inside++ != 0)
+        cr_assert_fail("generator ran concurrently with a callback");
+    int rc = 0;
+    if (a->produced < a->n) {
+        uint64_t v = a->produced++;
+        memcpy(item, &v, sizeof v);
+        rc = 1;
+    }
+    a->inside--;
+    return rc;
+}
+
+static void acb(void *ctx, size_t index, int status, const void *in, const void *out)
+{
+    struct arun *a = ctx;
+    if (a->inside++ != 0)
+        cr_assert_fail("callbacks ran concurrently");
+    uint64_t x;
+    memcpy(&x, in, sizeof x);
+    cr_assert_eq(x, index);
+    cr_assert_lt(index, a->n);
+    cr_assert_eq(a->seen[index]++, 0, "item %zu reported twice", index);
+    if (status == 0) {
+        uint64_t y;
+        memcpy(&y, out, sizeof y);
+        cr_assert_eq(y, 2 * x + 1);
+    } else {
+        cr_assert_eq(status, ECANCELED);
+    }
+    a->index_sum += index;
+    if (++a->reported == a->cancel_at)
+        wq_job_cancel(a->job);
+    a->inside--;
+}
+
+Test(stress, async_cancelled_at_random_points, .timeout = 600)
+{
+    unsigned long rounds = 40 * stress_factor();
+    uint64_t rng = 7;
+    for (unsigned long r = 0; r < rounds; r++) {
+        wq_pool *p = wq_pool_create(thread_counts[rng_next(&rng) % NCOUNTS]);
+        struct arun a = {.n = 1 + rng_next(&rng) % 50000};
+        a.cancel_at = rng_next(&rng) % (a.n + 1); /* 0: never */
+        a.seen = calloc(a.n, 1);
+        wq_async_spec s = {.kernel = &k_affine, .gen = agen, .gen_ctx = &a, .on_result = acb,
+                           .cb_ctx = &a, .order = (wq_order)(rng_next(&rng) % 2),
+                           .chunk_size = 1 + rng_next(&rng) % 100};
+        s.window = s.chunk_size * (1 + rng_next(&rng) % 16);
+        cr_assert_eq(wq_async_map(p, &s, &a.job), 0);
+        int rc = wq_job_wait(a.job);
+        wq_job_stats st;
+        wq_job_stats_get(a.job, &st);
+        cr_assert_eq(st.taken, a.produced);
+        cr_assert_eq(a.reported, st.taken);
+        cr_assert_eq(st.done + st.cancelled, st.taken);
+        cr_assert_eq(a.index_sum, st.taken * (st.taken - 1) / 2); /* 0..taken-1, once each */
+        if (a.cancel_at == 0 || a.cancel_at > a.n) {
+            cr_assert_eq(rc, 0);
+            cr_assert_eq(st.done, a.n);
+        } else {
+            cr_assert(rc == ECANCELED || (rc == 0 && a.cancel_at == a.n), "rc=%d", rc);
+        }
+        wq_job_free(a.job);
+        free(a.seen);
+        wq_pool_destroy(p);
+    }
+}
+
+/* Several threads run maps and map-reduces on one pool at once. */
+static void *mapper(void *arg)
+{
+    wq_pool *p = arg;
+    enum { N = 30000 };
+    uint64_t *in = malloc(N * sizeof *in), *out = malloc(N * sizeof *out);
+    for (size_t i = 0; i < N; i++)
+        in[i] = i;
+    for (unsigned long r = 0; r < 10 * stress_factor(); r++) {
+        int64_t sum = 0;
+        cr_assert_eq(wq_map(p, &k_affine_batch, NULL, in, out, N, NULL), 0);
+        for (size_t i = 0; i < N; i++)
+            cr_assert_eq(out[i], 2 * i + 1);
+        cr_assert_eq(wq_map_reduce(p, &k_affine, NULL, in, N, &wq_sum_i64, &sum,
+                                   &(wq_map_opts){.chunk_size = 1 + r}),
+                     0);
+        cr_assert_eq(sum, (int64_t)N * N);
+    }
+    free(in);
+    free(out);
+    return NULL;
+}
+
+Test(stress, concurrent_maps_on_one_pool, .timeout = 600)
+{
+    enum { T = 4 };
+    for (unsigned c = 1; c <= 8; c *= 2) {
+        wq_pool *p = wq_pool_create(c);
+        pthread_t th[T];
+        for (int i = 0; i < T; i++)
+            cr_assert_eq(pthread_create(&th[i], NULL, mapper, p), 0);
+        for (int i = 0; i < T; i++)
+            cr_assert_eq(pthread_join(th[i], NULL), 0);
+        wq_pool_destroy(p);
+    }
+}
