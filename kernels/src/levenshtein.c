@@ -1,0 +1,330 @@
+/*
+ * levenshtein.c: unit-cost edit distance (insertion, deletion, substitution)
+ * of byte strings.
+ *
+ * Guarantees:
+ *   - wq_levenshtein is exact for any lengths (tested to 10^6 per side), in
+ *     O(n + m + sigma * n / 64) memory, where sigma <= 257 counts the distinct
+ *     bytes of the shorter string: never an (n+1) x (m+1) matrix.
+ *   - With a limit k, it returns the distance when it is <= k and k + 1
+ *     otherwise, computing only the diagonal band that a path of cost <= k
+ *     can use and stopping as soon as every cell of a column exceeds k.
+ *   - wq_levenshtein_ref is the textbook dynamic programme, one row at a time.
+ *   - Pure functions over caller-owned memory: safe from any number of
+ *     threads. Allocation failure returns WQ_LEV_NO_LIMIT with errno ENOMEM.
+ *
+ * Method: Myers (1999) bit-parallel columns in Hyyro's (2003) formulation,
+ * one 64-bit word per 64 rows of the shorter string (the pattern), the
+ * longer string (the text) scanned column by column. Blocks are chained
+ * through their horizontal delta (hin/hout), as in edlib.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <workq/kernels.h>
+
+#include "kernels_internal.h"
+
+typedef uint64_t word;
+#define WQ__W 64u
+#define WQ__HIGH ((word)1 << (WQ__W - 1))
+
+/* ------------------------------------------------------------- reference -- */
+
+size_t wq_levenshtein_ref(const void *a, size_t n, const void *b, size_t m)
+{
+    const unsigned char *x = a, *y = b;
+    size_t *row = malloc((m + 1) * sizeof *row);
+    if (!row) {
+        errno = ENOMEM;
+        return WQ_LEV_NO_LIMIT;
+    }
+    for (size_t j = 0; j <= m; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= n; i++) {
+        size_t diag = row[0]; /* D[i-1][j-1] */
+        row[0] = i;
+        for (size_t j = 1; j <= m; j++) {
+            size_t up = row[j]; /* D[i-1][j] */
+            size_t best = diag + (x[i - 1] != y[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    size_t d = row[m];
+    free(row);
+    return d;
+}
+
+/* ------------------------------------------------------ one word (<= 64) -- */
+
+/*
+ * The distance of a pattern of n <= 64 rows, given as its match masks
+ * peq[c] (bit i set when pattern[i] == c), against text y[0..m).
+ *
+ * Myers' recurrence keeps one column of the DP as two bit-vectors of
+ * vertical deltas, Pv (+1) and Mv (-1). For a text character with match
+ * mask Eq, the horizontal deltas of the next column follow from
+ *     Xh = (((Eq & Pv) + Pv) ^ Pv) | Eq      (the add carries a run of
+ *                                             matches down the column)
+ *     Ph = Mv | ~(Xh | Pv),   Mh = Pv & Xh,
+ * the top row's delta is +1 (D[0][j] = j: global alignment), so Ph gets a 1
+ * shifted in, and the new vertical deltas are
+ *     Pv' = Mh | ~(Xv | Ph),  Mv' = Ph & Xv,  with Xv = Eq | Mv.
+ * The score of the last row moves by the horizontal delta at bit n-1.
+ */
+static size_t myers_word(const word *peq, size_t n, const unsigned char *y, size_t m)
+{
+    word pv = ~(word)0, mv = 0, last = (word)1 << (n - 1);
+    size_t score = n;
+    for (size_t j = 0; j < m; j++) {
+        word eq = peq[y[j]];
+        word xv = eq | mv;
+        word xh = (((eq & pv) + pv) ^ pv) | eq;
+        word ph = mv | ~(xh | pv);
+        word mh = pv & xh;
+        score += (size_t)((ph & last) != 0) - (size_t)((mh & last) != 0);
+        ph = (ph << 1) | 1;
+        mh <<= 1;
+        pv = mh | ~(xv | ph);
+        mv = ph & xv;
+    }
+    return score;
+}
+
+/* ---------------------------------------------------------- many words -- */
+
+/*
+ * One 64-row block of a column: the same recurrence as myers_word, with the
+ * top delta hin in {-1, 0, +1} coming from the block above, and the bottom
+ * delta (at the bit `out`) returned for the block below. A -1 above enters
+ * both as a match at the top (Eq |= 1: the carry of the add) and as Mh's
+ * shifted-in bit; a +1 as Ph's.
+ */
+static inline int block_step(word *pv_io, word *mv_io, word eq, int hin, word out)
+{
+    word pv = *pv_io, mv = *mv_io;
+    word neg = (word)(hin < 0), pos = (word)(hin > 0);
+    word xv = eq | mv;
+    eq |= neg;
+    word xh = (((eq & pv) + pv) ^ pv) | eq;
+    word ph = mv | ~(xh | pv);
+    word mh = pv & xh;
+    int hout = (int)((ph & out) != 0) - (int)((mh & out) != 0);
+    ph = (ph << 1) | pos;
+    mh = (mh << 1) | neg;
+    *pv_io = mh | ~(xv | ph);
+    *mv_io = ph & xv;
+    return hout;
+}
+
+/* The working memory of the blocked pass, one allocation. */
+typedef struct lev_blocks {
+    size_t nw;              /* words (blocks) of the pattern */
+    word *peq;              /* [(sigma + 1) * nw]: match masks per symbol */
+    word *pv, *mv;          /* [nw]: the column's vertical deltas */
+    size_t *score;          /* [nw]: D at each block's bottom row */
+    uint16_t sym[256];      /* byte -> symbol; 0 = absent from the pattern */
+} lev_blocks;
+
+/* Maps the pattern's bytes to symbols 1..sigma and builds their masks. */
+static int blocks_init(lev_blocks *lb, const unsigned char *x, size_t n)
+{
+    size_t sigma = 0;
+    memset(lb->sym, 0, sizeof lb->sym);
+    for (size_t i = 0; i < n; i++)
+        if (!lb->sym[x[i]])
+            lb->sym[x[i]] = (uint16_t)++sigma;
+    lb->nw = (n + WQ__W - 1) / WQ__W;
+    size_t rows = sigma + 1;
+    word *mem = calloc((rows + 2) * lb->nw, sizeof *mem);
+    size_t *score = malloc(lb->nw * sizeof *score);
+    if (!mem || !score) {
+        free(mem);
+        free(score);
+        return ENOMEM;
+    }
+    lb->peq = mem;
+    lb->pv = mem + rows * lb->nw;
+    lb->mv = lb->pv + lb->nw;
+    lb->score = score;
+    for (size_t i = 0; i < n; i++)
+        lb->peq[lb->sym[x[i]] * lb->nw + i / WQ__W] |= (word)1 << (i % WQ__W);
+    return 0;
+}
+
+static void blocks_free(lev_blocks *lb)
+{
+    free(lb->peq);
+    free(lb->score);
+}
+
+/* Rows in block w of a pattern of n rows. */
+static size_t block_rows(size_t w, size_t n)
+{
+    size_t end = (w + 1) * WQ__W;
+    return (end < n ? end : n) - w * WQ__W;
+}
+
+/* Whether every computed cell of the column exceeds k: a block's cells are
+ * at least its bottom score minus its rows less one (deltas are +-1). */
+static int column_exceeds(const lev_blocks *lb, size_t fb, size_t last, size_t n, size_t k)
+{
+    for (size_t w = fb; w <= last; w++)
+        if (lb->score[w] <= k + block_rows(w, n) - 1)
+            return 0;
+    return 1;
+}
+
+/*
+ * D(x[0..n), y[0..m)) for a pattern of n > 64 rows, or k + 1 when it
+ * exceeds k; needs |n - m| <= k. `limited` says whether k is the caller's
+ * limit (then stop early) or a known upper bound of D (then D <= k).
+ *
+ * The band: a path of cost <= k through cell (i, j) costs at least
+ * |i - j| + |(n - i) - (m - j)|, so only diagonals i - j within e =
+ * (k - |n - m|) / 2 of the range [min(0, n-m), max(0, n-m)] matter. At
+ * column j the pass computes the blocks covering rows
+ * [j - lo_off, j + hi_off]. Blocks above it are dropped for good and feed
+ * hin = +1 to the first block kept; a block entering below starts as
+ * D + 1 per row under the block above. Both are upper bounds of the true
+ * values, so every computed cell is >= its true value, and cells on an
+ * optimal path of cost <= k (which never leaves the band) are exact.
+ */
+static size_t myers_blocks(lev_blocks *lb, size_t n, const unsigned char *y, size_t m,
+                           size_t k, int limited)
+{
+    size_t nw = lb->nw, e = (k - (m > n ? m - n : n - m)) / 2;
+    size_t lo_off = (m > n ? m - n : 0) + e, hi_off = (n > m ? n - m : 0) + e;
+    word lastmask = (word)1 << ((n - 1) % WQ__W);
+    size_t fb = 0, last = ((1 + hi_off < n ? 1 + hi_off : n) - 1) / WQ__W;
+    for (size_t w = 0; w <= last; w++) {
+        lb->pv[w] = ~(word)0;
+        lb->mv[w] = 0;
+        lb->score[w] = w * WQ__W + block_rows(w, n);
+    }
+    for (size_t j = 1; j <= m; j++) {
+        size_t rlo = j > lo_off ? j - lo_off : 1;
+        size_t rhi = j + hi_off < n ? j + hi_off : n;
+        if ((rhi - 1) / WQ__W > last) { /* one block enters below */
+            last++;
+            lb->pv[last] = ~(word)0;
+            lb->mv[last] = 0;
+            lb->score[last] = lb->score[last - 1] + block_rows(last, n);
+        }
+        fb = (rlo - 1) / WQ__W;
+        const word *eq = lb->peq + (size_t)lb->sym[y[j - 1]] * nw;
+        size_t end = last < nw - 1 ? last + 1 : nw - 1, w = fb;
+        int h = 1;
+        for (; w < end; w++) {
+            h = block_step(&lb->pv[w], &lb->mv[w], eq[w], h, WQ__HIGH);
+            lb->score[w] += (size_t)h;
+        }
+        if (last == nw - 1)
+            lb->score[w] += (size_t)block_step(&lb->pv[w], &lb->mv[w], eq[w], h, lastmask);
+        if (limited && j % 16 == 0 && column_exceeds(lb, fb, last, n, k))
+            return k + 1;
+    }
+    size_t d = lb->score[nw - 1];
+    return d <= k ? d : k + 1;
+}
+
+/* An upper bound of the distance: substitute along the shorter length, then
+ * insert the rest (the Hamming distance plus the length difference). */
+static size_t upper_bound(const unsigned char *x, size_t n, const unsigned char *y, size_t m)
+{
+    size_t d = m - n;
+    for (size_t i = 0; i < n; i++)
+        d += x[i] != y[i];
+    return d;
+}
+
+/* ---------------------------------------------------------------- entry -- */
+
+size_t wq_levenshtein(const void *a, size_t n, const void *b, size_t m, size_t max_distance)
+{
+    const unsigned char *x = a, *y = b;
+    size_t k = max_distance;
+    /* A common prefix or suffix never changes the distance. */
+    while (n && m && *x == *y)
+        x++, y++, n--, m--;
+    while (n && m && x[n - 1] == y[m - 1])
+        n--, m--;
+    if (n > m) { /* the shorter string is the pattern */
+        const unsigned char *t = x;
+        size_t tn = n;
+        x = y, n = m, y = t, m = tn;
+    }
+    if (m - n > k)
+        return k + 1;
+    if (n == 0)
+        return m;
+    if (n <= WQ__W) {
+        word peq[256] = {0};
+        for (size_t i = 0; i < n; i++)
+            peq[x[i]] |= (word)1 << i;
+        size_t d = myers_word(peq, n, y, m);
+        return d <= k ? d : k + 1;
+    }
+    size_t ub = upper_bound(x, n, y, m);
+    lev_blocks lb;
+    if (blocks_init(&lb, x, n)) {
+        errno = ENOMEM;
+        return WQ_LEV_NO_LIMIT;
+    }
+    size_t d = k < ub ? myers_blocks(&lb, n, y, m, k, 1) : myers_blocks(&lb, n, y, m, ub, 0);
+    blocks_free(&lb);
+    return d;
+}
+
+/*
+ * The batch: short pairs (the shorter side <= 64) run straight through
+ * myers_word with one match table for the whole batch, set for the pattern's
+ * bytes and cleared again after each pair, so a pair costs O(n + m) word
+ * operations and no allocation. Longer pairs go through wq_levenshtein.
+ */
+int wq__levenshtein_batch(const wq_pair *pairs, size_t *dist, size_t n, size_t max_distance,
+                          size_t *fail)
+{
+    word peq[256] = {0};
+    for (size_t p = 0; p < n; p++) {
+        const unsigned char *x = (const unsigned char *)pairs[p].a;
+        const unsigned char *y = (const unsigned char *)pairs[p].b;
+        size_t la = pairs[p].alen, lb = pairs[p].blen, d;
+        if (la > lb) {
+            const unsigned char *t = x;
+            size_t tl = la;
+            x = y, la = lb, y = t, lb = tl;
+        }
+        if (la == 0) {
+            d = lb;
+        } else if (la <= WQ__W) {
+            for (size_t i = 0; i < la; i++)
+                peq[x[i]] |= (word)1 << i;
+            d = myers_word(peq, la, y, lb);
+            for (size_t i = 0; i < la; i++)
+                peq[x[i]] = 0;
+        } else {
+            d = wq_levenshtein(x, la, y, lb, max_distance);
+            if (d == WQ_LEV_NO_LIMIT) {
+                if (fail)
+                    *fail = p;
+                return ENOMEM;
+            }
+        }
+        dist[p] = d <= max_distance ? d : max_distance + 1;
+    }
+    return 0;
+}
+
+int wq_levenshtein_batch(const wq_pair *pairs, size_t *dist, size_t n, const wq_lev_opts *opts)
+{
+    size_t k = opts ? opts->max_distance : WQ_LEV_NO_LIMIT;
+    return wq__levenshtein_batch(pairs, dist, n, k, NULL);
+}
