@@ -22,7 +22,10 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/workqConfigVersion.cmake
 install(FILES ${PROJECT_BINARY_DIR}/workqConfig.cmake
   ${PROJECT_BINARY_DIR}/workqConfigVersion.cmake DESTINATION ${WORKQ_CMAKE_DIR})
 
-# pkg-config: absolute paths unless GNUInstallDirs gave them already.
+# pkg-config: relocatable (prefix found from the .pc file's own location),
+# absolute only where GNUInstallDirs gave absolute directories.
+file(RELATIVE_PATH WORKQ_PC_UP "/p/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/p")
+set(WORKQ_PC_PREFIX "\${pcfiledir}/${WORKQ_PC_UP}")
 foreach(dir LIBDIR INCLUDEDIR)
   if(IS_ABSOLUTE "${CMAKE_INSTALL_${dir}}")
     set(WORKQ_PC_${dir} "${CMAKE_INSTALL_${dir}}")
