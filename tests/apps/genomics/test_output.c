@@ -1,0 +1,132 @@
+/*
+ * test_output.c: the three output formats byte for byte (JSON escaping
+ * included), format names, the progress line's text, and the gx_item
+ * kernel against the reference DP.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <workq/kernels.h>
+
+#include "output.h"
+#include "pairs.h"
+#include "progress.h"
+
+static char *render(gx_outfmt fmt, const char *a, size_t alen, const char *b, size_t blen,
+                    size_t d)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    cr_assert_not_null(f);
+    cr_assert_eq(gx_output(f, fmt, a, alen, b, blen, d), 0);
+    cr_assert_eq(fclose(f), 0);
+    return buf;
+}
+
+static void expect_line(gx_outfmt fmt, const char *a, const char *b, size_t d, const char *want)
+{
+    char *got = render(fmt, a, strlen(a), b, strlen(b), d);
+    cr_expect_str_eq(got, want);
+    free(got);
+}
+
+Test(output, lesson) { expect_line(GX_OUT_LESSON, "attctg", "accagt", 4, "Edit_Distance(attctg, accagt) = 4\n"); }
+Test(output, lesson_empty) { expect_line(GX_OUT_LESSON, "", "", 0, "Edit_Distance(, ) = 0\n"); }
+Test(output, tsv) { expect_line(GX_OUT_TSV, "r1", "r2", 1234567890, "r1\tr2\t1234567890\n"); }
+Test(output, jsonl) { expect_line(GX_OUT_JSONL, "ac", "g", 2, "{\"a\":\"ac\",\"b\":\"g\",\"distance\":2}\n"); }
+
+Test(output, jsonl_escapes)
+{
+    expect_line(GX_OUT_JSONL, "a\"b\\c", "\x01\x1f\x7f", 3,
+                "{\"a\":\"a\\\"b\\\\c\",\"b\":\"\\u0001\\u001f\\u007f\",\"distance\":3}\n");
+}
+
+Test(output, counted_names)
+{
+    char *got = render(GX_OUT_TSV, "abcdef", 2, "x\0y", 3, 7);
+    cr_expect_eq(memcmp(got, "ab\tx\0y\t7\n", 9), 0);
+    free(got);
+}
+
+Test(output, format_names)
+{
+    gx_outfmt f = GX_OUT_LESSON;
+    cr_expect_eq(gx_outfmt_parse("tsv", &f), 0);
+    cr_expect_eq(f, GX_OUT_TSV);
+    cr_expect_eq(gx_outfmt_parse("jsonl", &f), 0);
+    cr_expect_eq(f, GX_OUT_JSONL);
+    cr_expect_eq(gx_outfmt_parse("lesson", &f), 0);
+    cr_expect_eq(f, GX_OUT_LESSON);
+    cr_expect_eq(gx_outfmt_parse("json", &f), -1);
+    cr_expect_eq(gx_outfmt_parse("", &f), -1);
+}
+
+Test(progress, known_total)
+{
+    char buf[160];
+    cr_expect_str_eq(gx_progress_format(buf, sizeof buf, 50000, 200000, -1, 2.0),
+                     "50000 / 200000 pairs (25.0%)  25.0k pairs/s  ETA 0:06");
+}
+
+Test(progress, share_of_input)
+{
+    char buf[160];
+    cr_expect_str_eq(gx_progress_format(buf, sizeof buf, 3000000, 0, 0.25, 10.0),
+                     "3000000 pairs (25.0% of input)  300.0k pairs/s  ETA 0:30");
+}
+
+Test(progress, unknown_total)
+{
+    char buf[160];
+    cr_expect_str_eq(gx_progress_format(buf, sizeof buf, 120, 0, -1, 4.0), "120 pairs  30 pairs/s");
+}
+
+Test(progress, hours)
+{
+    char buf[160];
+    cr_expect_str_eq(gx_progress_format(buf, sizeof buf, 10, 100000, -1, 1.0),
+                     "10 / 100000 pairs (0.0%)  10 pairs/s  ETA 2:46:39");
+}
+
+/* The gx_item kernel (single and batch) equals the reference DP, and the
+ * cutoff reports max + 1. */
+Test(kernel, items_match_reference)
+{
+    enum { N = 300 };
+    static char buf[N][2][40];
+    static gx_item items[N];
+    size_t one[N], batch[N], fail = 0;
+    unsigned seed = 12345;
+    for (int i = 0; i < N; i++) {
+        for (int s = 0; s < 2; s++) {
+            size_t len = (seed = seed * 1103515245u + 12345u) >> 16 & 31;
+            for (size_t k = 0; k < len; k++)
+                buf[i][s][k] = "acgt"[(seed = seed * 1103515245u + 12345u) >> 16 & 3];
+            if (s == 0)
+                items[i].pair.a = buf[i][0], items[i].pair.alen = len;
+            else
+                items[i].pair.b = buf[i][1], items[i].pair.blen = len;
+        }
+    }
+    wq_lev_opts none = {WQ_LEV_NO_LIMIT}, cut = {3};
+    for (int i = 0; i < N; i++)
+        cr_assert_eq(gx_kernel.fn(&items[i], &one[i], &none), 0);
+    cr_assert_eq(gx_kernel.batch(items, batch, N, &none, &fail), 0);
+    for (int i = 0; i < N; i++) {
+        size_t ref = wq_levenshtein_ref(items[i].pair.a, items[i].pair.alen, items[i].pair.b,
+                                        items[i].pair.blen);
+        cr_expect_eq(one[i], ref, "pair %d", i);
+        cr_expect_eq(batch[i], ref, "pair %d", i);
+    }
+    cr_assert_eq(gx_kernel.batch(items, batch, N, &cut, &fail), 0);
+    for (int i = 0; i < N; i++) {
+        size_t ref = wq_levenshtein_ref(items[i].pair.a, items[i].pair.alen, items[i].pair.b,
+                                        items[i].pair.blen);
+        cr_expect_eq(batch[i], ref <= 3 ? ref : 4, "pair %d", i);
+    }
+}

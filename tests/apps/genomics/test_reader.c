@@ -1,0 +1,272 @@
+/*
+ * test_reader.c: the input layer and the format readers, directly: valid,
+ * edge and malformed inputs with their line numbers, gzip (single and
+ * concatenated members, truncated, corrupt), long lines across buffer
+ * refills, and an interrupted read.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "reader.h"
+#include "util.h"
+
+/* One record as text: "seq" when its name is the sequence, else "name=seq". */
+static void put_record(char **s, size_t *n, const gx_record *r)
+{
+    if (r->name == r->seq)
+        gxt_cat(s, n, "%.*s", (int)r->seqlen, r->seq);
+    else
+        gxt_cat(s, n, "%.*s=%.*s", (int)r->namelen, r->name, (int)r->seqlen, r->seq);
+}
+
+/* Everything a reader returns for path, as text: pairs "A,B\n", records
+ * "A@line\n", then "E<line>: <message>" if it fails. */
+static char *read_all(const char *path, int pairs)
+{
+    gx_err err = {GX_OK, 0, ""};
+    char *s = NULL;
+    size_t n = 0;
+    gxt_cat(&s, &n, "%s", "");
+    gx_reader *r = gx_reader_open(path, pairs, -1, &err);
+    if (r == NULL) {
+        gxt_cat(&s, &n, "E%zu: %s", err.line, err.msg);
+        return s;
+    }
+    gx_record a, b;
+    int rc;
+    while ((rc = pairs ? gx_reader_pair(r, &a, &b, &err) : gx_reader_record(r, &a, &err)) == 1) {
+        put_record(&s, &n, &a);
+        if (pairs) {
+            gxt_cat(&s, &n, ",");
+            put_record(&s, &n, &b);
+            gxt_cat(&s, &n, "\n");
+        } else {
+            gxt_cat(&s, &n, "@%zu\n", a.line);
+        }
+    }
+    if (rc < 0)
+        gxt_cat(&s, &n, "E%zu: %s", err.line, err.msg);
+    gx_reader_close(r);
+    return s;
+}
+
+/* A case: input (len bytes; 0 = strlen), mode, what read_all returns. The
+ * fields are arrays, not pointers: Criterion copies parameters into the
+ * test's process. */
+typedef struct reader_case {
+    char input[96];
+    size_t len;
+    int pairs;
+    char expect[128];
+} reader_case;
+
+static void check_case(const reader_case *c, int gzip_members)
+{
+    size_t len = c->len ? c->len : strlen(c->input);
+    char *path = gxt_file(c->input, len, gzip_members);
+    char *got = read_all(path, c->pairs);
+    cr_expect_str_eq(got, c->expect, "input \"%s\" (gzip %d)", c->input, gzip_members);
+    free(got);
+    gxt_unlink(path);
+}
+
+static reader_case valid_cases[] = {
+    {"attctg,accagt\nccat,agcattacg\n", 0, 1, "attctg,accagt\nccat,agcattacg\n"},
+    {"a,b", 0, 1, "a,b\n"},
+    {"a,b\r\nc,d\r\n", 0, 1, "a,b\nc,d\n"},
+    {"\n \t\n\r\na,b\n\n", 0, 1, "a,b\n"},
+    {",b\na,\n,\n", 0, 1, ",b\na,\n,\n"},
+    {"", 0, 1, ""},
+    {"\n\n", 0, 1, ""},
+    {"AcGt,acgt\n", 0, 1, "AcGt,acgt\n"},
+    {"a\"b\\,~!\n", 0, 1, "a\"b\\,~!\n"},
+    {">r1 some text\nAC\nGT\n>r2\nAGT\n", 0, 1, "r1=ACGT,r2=AGT\n"},
+    {">r1\r\nAC\r\n\r\nGT\r\n>r2\tx\r\nA\r\n", 0, 1, "r1=ACGT,r2=A\n"},
+    {">r1\n>r2\nA\n", 0, 1, "r1=,r2=A\n"},
+    {"\n>a\nA\n>b\nC\n>c\nG\n>d\nT\n", 0, 1, "a=A,b=C\nc=G,d=T\n"},
+    {"@q1 x\nACGT\n+\nIIII\n@q2\nAG\n+q2\n@@\n", 0, 1, "q1=ACGT,q2=AG\n"},
+    {"@q1\nAC\nGT\n+\nII\nII\n@q2\n\n+\n\n", 0, 1, "q1=ACGT,q2=\n"},
+    {"ACGT\nAG\n\nT\n", 0, 0, "ACGT@1\nAG@2\nT@4\n"},
+    {"\r\nACGT\r\n", 0, 0, "ACGT@2\n"},
+    {">r1\nAC\n>r2\nGT\n>r3\nTT\n", 0, 0, "r1=AC@1\nr2=GT@3\nr3=TT@5\n"},
+    {"@q1\nAC\n+\nII\n@q2\nG\n+\nI\n@q3\nT\n+\n#\n", 0, 0, "q1=AC@1\nq2=G@5\nq3=T@9\n"},
+};
+
+ParameterizedTestParameters(reader, valid)
+{
+    return cr_make_param_array(reader_case, valid_cases, sizeof valid_cases / sizeof *valid_cases);
+}
+
+ParameterizedTest(reader_case *c, reader, valid, .timeout = 10) { check_case(c, 0); }
+
+ParameterizedTestParameters(reader, valid_gzip)
+{
+    return cr_make_param_array(reader_case, valid_cases, sizeof valid_cases / sizeof *valid_cases);
+}
+
+ParameterizedTest(reader_case *c, reader, valid_gzip, .timeout = 10) { check_case(c, 1); }
+
+ParameterizedTestParameters(reader, valid_gzip_members)
+{
+    return cr_make_param_array(reader_case, valid_cases, sizeof valid_cases / sizeof *valid_cases);
+}
+
+ParameterizedTest(reader_case *c, reader, valid_gzip_members, .timeout = 10) { check_case(c, 3); }
+
+static reader_case malformed_cases[] = {
+    {"a,b\nab\n", 0, 1, "a,b\nE2: no ',' between the two sequences"},
+    {"a,b,c\n", 0, 1, "E1: more than one ','"},
+    {"x,y\n\na,b,\n", 0, 1, "x,y\nE3: more than one ','"},
+    {"a b,c\n", 0, 1, "E1: space in sequence"},
+    {"a,b \n", 0, 1, "E1: space in sequence"},
+    {"a\tb,c\n", 0, 1, "E1: control character 0x09 in sequence"},
+    {"a,b\n\nx\x01,y\n", 0, 1, "a,b\nE3: control character 0x01 in sequence"},
+    {"a,b\rc\n", 0, 1, "E1: control character 0x0d in sequence"},
+    {"a,\x7f\n", 0, 1, "E1: control character 0x7f in sequence"},
+    {"a,\xc3\xa9\n", 0, 1, "E1: non-ASCII byte 0xc3 in sequence"},
+    {"a,b\na\0,c\n", 9, 1, "a,b\nE2: NUL byte in sequence"},
+    {"acgt\n>r1\nAC\n>r2\nGT\n", 0, 1, "E1: sequence text before the first FASTA header"},
+    {"\nacgt\n>r1\nAC\n", 0, 0, "acgt@2\nE2: sequence text before the first FASTA header"},
+    {">r1\nAC\n>r2\nGT\n>r3\nTT\n", 0, 1, "r1=AC,r2=GT\nE5: odd number of records: 'r3' has no partner"},
+    {">r1\nA,C\n", 0, 1, "E2: ',' in sequence"},
+    {">r1\nA C\n", 0, 0, "E2: space in sequence"},
+    {"> r1\nAC\n", 0, 0, "E1: header without an id"},
+    {">r\xff\nAC\n", 0, 0, "E1: non-ASCII byte 0xff in header"},
+    {"@q1\nACGT\n+\nII\n", 0, 0, "E1: truncated FASTQ record"},
+    {"@q1\nACGT\n", 0, 0, "E1: truncated FASTQ record"},
+    {"@q1\nACGT\n+\nIIIII\n", 0, 0, "E4: quality longer than the sequence"},
+    {"@q1\nAC\n+\nI\x02\n", 0, 0, "E4: control character 0x02 in quality"},
+    {"@q1\nAC\n+\nII\nq2\nAC\n+\nII\n", 0, 0, "q1=AC@1\nE5: expected '@' at the start of a FASTQ record"},
+    {"ACGT\nA,G\n", 0, 0, "ACGT@1\nE2: ',' in sequence"},
+};
+
+ParameterizedTestParameters(reader, malformed)
+{
+    return cr_make_param_array(reader_case, malformed_cases,
+                               sizeof malformed_cases / sizeof *malformed_cases);
+}
+
+ParameterizedTest(reader_case *c, reader, malformed, .timeout = 10) { check_case(c, 0); }
+
+ParameterizedTestParameters(reader, malformed_gzip)
+{
+    return cr_make_param_array(reader_case, malformed_cases,
+                               sizeof malformed_cases / sizeof *malformed_cases);
+}
+
+ParameterizedTest(reader_case *c, reader, malformed_gzip, .timeout = 10) { check_case(c, 2); }
+
+Test(reader, missing_file, .timeout = 10)
+{
+    char *got = read_all("/nonexistent/genomics/pairs.txt", 1);
+    cr_expect_str_eq(got, "E0: No such file or directory");
+    free(got);
+}
+
+Test(reader, directory, .timeout = 10)
+{
+    char *got = read_all("/tmp", 1);
+    cr_expect_str_eq(got, "E0: Is a directory");
+    free(got);
+}
+
+/* Lines far longer than the 64 KiB buffers, and many lines across refills:
+ * lengths, contents and line numbers survive. */
+static void check_long(int gzip)
+{
+    size_t big = 200000, n = 0;
+    char *in = NULL;
+    for (int i = 0; i < 3; i++) {
+        gxt_cat(&in, &n, "%c", 'x');
+        for (size_t k = 1; k < big; k++)
+            gxt_cat(&in, &n, "%c", "acgt"[k % 4]);
+        gxt_cat(&in, &n, ",%d\n", i);
+    }
+    for (int i = 0; i < 20000; i++)
+        gxt_cat(&in, &n, "%d,%d\n", i, i + 1);
+    char *path = gxt_file(in, n, gzip);
+    gx_err err;
+    gx_reader *r = gx_reader_open(path, 1, -1, &err);
+    cr_assert_not_null(r);
+    gx_record a, b;
+    for (int i = 0; i < 3; i++) {
+        cr_assert_eq(gx_reader_pair(r, &a, &b, &err), 1);
+        cr_expect_eq(a.seqlen, big);
+        cr_expect_eq(a.seq[0], 'x');
+        cr_expect_eq(a.seq[big - 1], "acgt"[(big - 1) % 4]);
+        cr_expect_eq(b.seqlen, 1);
+        cr_expect_eq(b.seq[0], '0' + i);
+        cr_expect_eq(a.line, (size_t)i + 1);
+    }
+    for (int i = 0; i < 20000; i++) {
+        char want[32];
+        cr_assert_eq(gx_reader_pair(r, &a, &b, &err), 1);
+        int len = snprintf(want, sizeof want, "%d", i);
+        cr_assert_eq(a.seqlen, (size_t)len);
+        cr_assert_eq(memcmp(a.seq, want, a.seqlen), 0, "pair %d", i);
+        cr_assert_eq(a.line, (size_t)i + 4);
+    }
+    cr_expect_eq(gx_reader_pair(r, &a, &b, &err), 0);
+    gx_reader_close(r);
+    gxt_unlink(path);
+    free(in);
+}
+
+Test(reader, long_lines_plain, .timeout = 20) { check_long(0); }
+Test(reader, long_lines_gzip, .timeout = 20) { check_long(1); }
+
+/* A gzip stream cut short, or damaged: an error, never a silent end. */
+Test(reader, gzip_truncated, .timeout = 10)
+{
+    char *path = gxt_file("a,b\nc,d\n", 8, 1);
+    FILE *f = fopen(path, "r+b");
+    cr_assert_not_null(f);
+    cr_assert_eq(fseek(f, 0, SEEK_END), 0);
+    long size = ftell(f);
+    fclose(f);
+    cr_assert_eq(truncate(path, size - 6), 0);
+    char *got = read_all(path, 1);
+    cr_expect_str_eq(got, "a,b\nc,d\nE3: truncated gzip data");
+    free(got);
+    gxt_unlink(path);
+}
+
+Test(reader, gzip_corrupt, .timeout = 10)
+{
+    static const char bad[] = "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03garbage-garbage";
+    char *path = gxt_file(bad, sizeof bad - 1, 0);
+    char *got = read_all(path, 1);
+    cr_expect(strncmp(got, "E1: invalid gzip data (", 23) == 0, "got \"%s\"", got);
+    free(got);
+    gxt_unlink(path);
+}
+
+/* A read that would block gives way at once to the interrupt pipe. */
+Test(reader, interrupted, .timeout = 10)
+{
+    int data[2], intr[2];
+    cr_assert_eq(pipe(data), 0);
+    cr_assert_eq(pipe(intr), 0);
+    cr_assert_eq(write(data[1], "a,b\n", 4), 4);
+    char path[32];
+    snprintf(path, sizeof path, "/dev/fd/%d", data[0]);
+    gx_err err;
+    gx_reader *r = gx_reader_open(path, 1, intr[0], &err);
+    cr_assert_not_null(r);
+    gx_record a, b;
+    cr_assert_eq(gx_reader_pair(r, &a, &b, &err), 1);
+    cr_assert_eq(write(intr[1], "!", 1), 1);
+    cr_expect_eq(gx_reader_pair(r, &a, &b, &err), -1);
+    cr_expect_eq(err.kind, GX_INTERRUPTED);
+    gx_reader_close(r);
+    close(data[1]);
+    close(intr[0]);
+    close(intr[1]);
+    close(data[0]);
+}

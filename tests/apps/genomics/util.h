@@ -1,0 +1,33 @@
+/*
+ * util.h: helpers for the genomics tests: temporary files (plain and gzip)
+ * and running the genomics executable with a given stdin, capturing its
+ * stdout, stderr and exit status. Everything returned is malloc'd; the
+ * temporary files are the caller's to unlink (gxt_unlink frees the name).
+ */
+#ifndef GENOMICS_TEST_UTIL_H
+#define GENOMICS_TEST_UTIL_H
+
+#include <stddef.h>
+
+/* Writes data[0..len) to a new file under /tmp; gzip-compressed, in
+ * `members` concatenated members, when members > 0. Returns its path. */
+char *gxt_file(const char *data, size_t len, int members);
+void gxt_unlink(char *path);
+
+/* Appends printf output to a growing string (*s may be NULL). */
+void gxt_cat(char **s, size_t *len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+typedef struct gxt_result {
+    char *out, *err;
+    size_t outlen, errlen;
+    int status; /* the exit code, or 128 + signal */
+} gxt_result;
+
+/* Runs exe with argv (argv[0] included, NULL-terminated), stdin from
+ * in[0..inlen) (or /dev/null when in is NULL), stdout to out_path (a temp
+ * file when NULL). */
+gxt_result gxt_run(const char *exe, const char *const *argv, const char *in, size_t inlen,
+                   const char *out_path);
+void gxt_result_free(gxt_result *r);
+
+#endif
