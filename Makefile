@@ -32,7 +32,7 @@ deps-bench:
 	$(call install_missing,$(PKGS_BENCH))
 
 run: deps-build
-	cmake --preset release >/dev/null
+	cmake --preset release -DWORKQ_BUILD_TESTS=OFF >/dev/null
 	cmake --build --preset release -j $(JOBS)
 	./build/release/apps/pi/pi 100000000
 	./build/release/apps/genomics/genomics --demo
@@ -55,12 +55,12 @@ test-tsan: deps-test
 check-all: test test-asan test-tsan
 
 soak: deps-test
-	cmake --preset release >/dev/null
-	cmake --build --preset release -j $(JOBS)
-	WORKQ_STRESS=$${WORKQ_STRESS:-200} ctest --preset release -R stress -j 1
+	cmake --preset debug >/dev/null
+	cmake --build --preset debug -j $(JOBS)
+	WORKQ_STRESS=$${WORKQ_STRESS:-100} ctest --preset debug -L stress -j 1
 
 bench: deps-bench
-	cmake --preset release -DWORKQ_BUILD_BENCH=ON >/dev/null
+	cmake --preset release -DWORKQ_BUILD_TESTS=OFF -DWORKQ_BUILD_BENCH=ON >/dev/null
 	cmake --build --preset release -j $(JOBS)
 	./bench/run.sh build/release
 
