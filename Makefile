@@ -12,7 +12,7 @@ PKGS_BUILD := gcc make cmake pkg-config zlib1g-dev
 PKGS_TEST  := $(PKGS_BUILD) libcriterion-dev clang libclang-rt-14-dev valgrind
 PKGS_BENCH := $(PKGS_BUILD) libglib2.0-dev libedlib-dev libgomp1 python3 gnuplot-nox hyperfine
 
-.PHONY: run test test-asan test-tsan check-all bench soak clean deps-build deps-test deps-bench
+.PHONY: run test test-asan test-tsan check-all bench soak fuzz clean deps-build deps-test deps-bench
 
 define install_missing
 @missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
@@ -63,6 +63,23 @@ bench: deps-bench
 	cmake --preset release -DWORKQ_BUILD_TESTS=OFF -DWORKQ_BUILD_BENCH=ON >/dev/null
 	cmake --build --preset release -j $(JOBS)
 	./bench/run.sh build/release
+
+# Each libFuzzer target runs FUZZ_SECONDS from the seed corpus in
+# tests/fuzz/corpus/; new inputs go to a scratch directory, not the repo.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := pi_args genomics_pairs genomics_records
+fuzz: deps-test
+	cmake --preset fuzz >/dev/null
+	cmake --build --preset fuzz -j $(JOBS)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	    scratch=$$(mktemp -d); \
+	    echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
+	    ./build/fuzz/tests/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+	        -rss_limit_mb=2048 -print_final_stats=1 $$scratch tests/fuzz/corpus/$$t \
+	        2>build/fuzz/fuzz_$$t.log || { tail -50 build/fuzz/fuzz_$$t.log; exit 1; }; \
+	    grep -E "^(Done|stat::number_of_executed_units)" build/fuzz/fuzz_$$t.log; \
+	    rm -rf $$scratch; \
+	done
 
 clean:
 	rm -rf build
