@@ -133,6 +133,16 @@ static void dd_add_pairs(dd *s, uint64_t k0, uint64_t k1)
 /* Ranges of fewer pairs take the double-double path (see add_pairs). */
 #define WQ__LZ_MIN_PAIRS (8u * WQ__LZ_STEP)
 
+/* One binary, fast on AVX-512 and AVX2 and correct everywhere: the loader
+ * picks a clone through an ifunc. Not under ThreadSanitizer, whose
+ * instrumented resolver would run before the sanitizer's own start-up. */
+#if defined(__SANITIZE_THREAD__)
+#define WQ_NO_MULTIVERSION 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
+#define WQ_NO_MULTIVERSION 1
+#endif
+#endif
 #if defined(__GNUC__) && defined(__x86_64__) && defined(__has_attribute) &&           \
     !defined(WQ_NO_MULTIVERSION)
 #if __has_attribute(target_clones)

@@ -17,7 +17,7 @@ static void *register_thread(void *arg)
     return NULL;
 }
 
-Test(kernel_registry, register_is_idempotent_and_thread_safe, .timeout = 30)
+Test(kernel_registry, register_is_idempotent_and_thread_safe, .timeout = 60)
 {
     enum { T = 8 };
     pthread_t th[T];
@@ -34,7 +34,7 @@ Test(kernel_registry, register_is_idempotent_and_thread_safe, .timeout = 30)
     cr_assert_eq(wq_kernel_find("levenshtein"), &wq_kernel_levenshtein);
 }
 
-Test(kernel_registry, descriptors, .timeout = 10)
+Test(kernel_registry, descriptors, .timeout = 60)
 {
     cr_assert_eq(wq_kernel_leibniz.in_size, sizeof(wq_range));
     cr_assert_eq(wq_kernel_leibniz.out_size, sizeof(double));

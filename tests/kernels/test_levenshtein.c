@@ -90,7 +90,7 @@ ParameterizedTestParameters(levenshtein, lesson_pairs)
     return cr_make_param_array(lev_case, cases, sizeof cases / sizeof *cases);
 }
 
-ParameterizedTest(lev_case *c, levenshtein, lesson_pairs, .timeout = 10)
+ParameterizedTest(lev_case *c, levenshtein, lesson_pairs, .timeout = 60)
 {
     size_t n = strlen(c->a), m = strlen(c->b);
     cr_assert_eq(wq_levenshtein_ref(c->a, n, c->b, m), c->d);
@@ -150,7 +150,7 @@ Test(levenshtein, mutated_pairs, .timeout = 60)
     free(b);
 }
 
-Test(levenshtein, identical_empty_and_one_sided, .timeout = 30)
+Test(levenshtein, identical_empty_and_one_sided, .timeout = 60)
 {
     uint64_t st = 7;
     unsigned char a[300];
@@ -240,7 +240,7 @@ static size_t plant(uint64_t *st, const unsigned char *a, size_t n, unsigned cha
     return count | (m << 32); /* both, packed: lengths here stay below 2^31 */
 }
 
-Test(levenshtein, long_inputs_with_known_distances, .timeout = 120)
+Test(levenshtein, long_inputs_with_known_distances, .timeout = 60)
 {
     size_t n = 1000000;
     uint64_t st = 9;
@@ -263,7 +263,7 @@ Test(levenshtein, long_inputs_with_known_distances, .timeout = 120)
     free(b);
 }
 
-Test(levenshtein, long_random_against_reference, .timeout = 120)
+Test(levenshtein, long_random_against_reference, .timeout = 60)
 {
     uint64_t st = 13;
     size_t n = 3000, m = 2900;
