@@ -1,0 +1,105 @@
+/* bench_levenshtein: workq's Levenshtein beside edlib (NW, distance only) on
+ * the same deterministic random DNA pairs, one thread. Each set is timed in
+ * alternating runs (workq, edlib, workq, ...); the table shows the medians:
+ * pairs/s, GCUPS (n*m cells per second) and workq's speed-up. The distances
+ * of both are compared on every pair. Usage: bench_levenshtein [runs] */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <edlib.h>
+#include <workq/kernels.h>
+
+#include "bench_util.h"
+
+typedef struct set {
+    const char *name;
+    size_t len;    /* length of both sides */
+    size_t npairs; /* pairs in the set */
+} set;
+
+/* Random DNA pairs, both sides of length len, from a fixed seed. */
+static char *make_pairs(const set *s, wq_pair *pairs, uint64_t seed)
+{
+    char *buf = malloc(2 * s->len * s->npairs);
+    if (!buf)
+        return NULL;
+    for (size_t i = 0; i < 2 * s->len * s->npairs; i++)
+        buf[i] = "acgt"[bench_rand(&seed) & 3];
+    for (size_t p = 0; p < s->npairs; p++)
+        pairs[p] = (wq_pair){buf + 2 * p * s->len, buf + (2 * p + 1) * s->len, s->len, s->len};
+    return buf;
+}
+
+static void run_workq(const wq_pair *pairs, size_t n, size_t *d)
+{
+    if (wq_levenshtein_batch(pairs, d, n, NULL) != 0) {
+        fprintf(stderr, "bench_levenshtein: out of memory\n");
+        exit(1);
+    }
+}
+
+static void run_edlib(const wq_pair *pairs, size_t n, size_t *d)
+{
+    EdlibAlignConfig cfg = edlibNewAlignConfig(-1, EDLIB_MODE_NW, EDLIB_TASK_DISTANCE, NULL, 0);
+    for (size_t p = 0; p < n; p++) {
+        EdlibAlignResult r = edlibAlign(pairs[p].a, (int)pairs[p].alen, pairs[p].b,
+                                        (int)pairs[p].blen, cfg);
+        d[p] = (size_t)r.editDistance;
+        edlibFreeAlignResult(r);
+    }
+}
+
+static int bench_set(const set *s, int runs)
+{
+    wq_pair *pairs = malloc(s->npairs * sizeof *pairs);
+    size_t *dw = malloc(s->npairs * sizeof *dw), *de = malloc(s->npairs * sizeof *de);
+    char *buf = pairs ? make_pairs(s, pairs, 2024 + s->len) : NULL;
+    if (!buf || !dw || !de) {
+        fprintf(stderr, "bench_levenshtein: out of memory\n");
+        return 1;
+    }
+    double tw[16], te[16];
+    for (int r = 0; r < runs; r++) {
+        double t0 = bench_now();
+        run_workq(pairs, s->npairs, dw);
+        double t1 = bench_now();
+        run_edlib(pairs, s->npairs, de);
+        te[r] = bench_now() - t1;
+        tw[r] = t1 - t0;
+    }
+    size_t bad = 0;
+    for (size_t p = 0; p < s->npairs; p++)
+        bad += dw[p] != de[p];
+    double cells = (double)s->len * (double)s->len * (double)s->npairs;
+    double mw = bench_median(tw, (size_t)runs), me = bench_median(te, (size_t)runs);
+    printf("%-22s %-6s %14.0f %8.2f %10.4f\n", s->name, "workq", (double)s->npairs / mw,
+           cells / mw * 1e-9, mw);
+    printf("%-22s %-6s %14.0f %8.2f %10.4f   workq/edlib %.2fx%s\n", "", "edlib",
+           (double)s->npairs / me, cells / me * 1e-9, me, me / mw,
+           bad ? "   DISTANCES DIFFER" : "");
+    free(buf);
+    free(pairs);
+    free(dw);
+    free(de);
+    return bad != 0;
+}
+
+int main(int argc, char **argv)
+{
+    int runs = argc > 1 ? atoi(argv[1]) : 5;
+    if (runs < 1 || runs > 16)
+        runs = 5;
+    static const set sets[] = {
+        {"1M pairs x 14", 14, 1000000},
+        {"4000 pairs x 500", 500, 4000},
+        {"20 pairs x 10000", 10000, 20},
+    };
+    bench_print_cpu();
+    printf("one thread, random DNA, median of %d alternating runs\n", runs);
+    printf("%-22s %-6s %14s %8s %10s\n", "set", "who", "pairs/s", "GCUPS", "seconds");
+    int bad = 0;
+    for (size_t i = 0; i < sizeof sets / sizeof *sets; i++)
+        bad |= bench_set(&sets[i], runs);
+    return bad;
+}
