@@ -141,6 +141,7 @@ static void bench_items(unsigned threads, size_t m, int rounds)
     printf("| wq_map | %.4f | %.3g | 1.00 |\n", a, m / a);
     printf("| wq_submit per item | %.4f | %.3g | %.3f |\n", b, m / b, a / b);
     printf("\nwq_map is %.1fx faster than one task per item\n", b / a);
+    printf("#tsv items\t%u\t%.0f\t%.0f\n", threads, m / a, m / b);
     free(in);
     free(out);
     free(tasks);
@@ -178,6 +179,8 @@ int main(int argc, char **argv)
     printf("| OpenMP tasks (libgomp) | %.4f | %.3g | %.2fx |\n", o, n / o, o / w);
     printf("\nworkq/GLib throughput ratio: %.2f (median of %d alternating rounds)\n", g / w,
            rounds);
+    /* One machine-readable line for bench/run.sh's plots: tasks/s. */
+    printf("#tsv engine\t%u\t%.0f\t%.0f\t%.0f\n", threads, n / w, n / g, n / o);
     bench_items(threads, m, rounds);
     free(tw);
     free(tg);

@@ -38,6 +38,7 @@ Test(fault, pool_create)
         cr_assert(errno == ENOMEM || errno == EAGAIN, "k=%lu errno=%d", k, errno);
     }
     cr_assert_geq(k, 6); /* two allocations, four threads */
+    cr_log_info("pool_create: %lu faults injected", k - 1);
 }
 
 Test(fault, submit_ring_growth)
@@ -63,6 +64,7 @@ Test(fault, submit_ring_growth)
     cr_assert_eq(wq_wait(p), 0);
     cr_assert_eq(atomic_load(&hits), accepted);
     cr_assert_geq(refused, 6); /* 64 -> 128 -> ... -> 8192 */
+    cr_log_info("submit: %u ring growths failed and retried", refused);
     wq_pool_destroy(p);
     gate_free(g);
 }
@@ -74,7 +76,8 @@ Test(fault, map_and_map_reduce)
     for (size_t i = 0; i < N; i++)
         in[i] = i;
     wq_pool *p = wq_pool_create(3);
-    for (unsigned long k = 1;; k++) {
+    unsigned long k;
+    for (k = 1;; k++) {
         memset(out, 0, N * sizeof *out);
         int64_t sum = -1;
         wq__fault_arm(k);
@@ -93,6 +96,7 @@ Test(fault, map_and_map_reduce)
         if (reached < k)
             break;
     }
+    cr_log_info("map + map_reduce: %lu faults injected", k - 1);
     wq_pool_destroy(p);
     free(in);
     free(out);
@@ -114,7 +118,8 @@ Test(fault, async_map)
     for (size_t i = 0; i < N; i++)
         in[i] = i;
     wq_pool *p = wq_pool_create(2);
-    for (unsigned long k = 1;; k++) {
+    unsigned long k;
+    for (k = 1;; k++) {
         size_t reported = 0;
         wq_job *job = NULL;
         wq_async_spec s = {.kernel = &k_affine, .in = in, .n = N, .on_result = count_cb,
@@ -135,6 +140,7 @@ Test(fault, async_map)
         if (reached < k)
             break;
     }
+    cr_log_info("async_map: %lu faults injected", k - 1);
     wq_pool_destroy(p);
     free(in);
 }
