@@ -65,16 +65,16 @@ static void expect_run(gxt_result r, int status, const char *out, const char *er
 
 /* ----------------------------------------------------- the lesson -- */
 
-Test(lesson, demo, .timeout = 20) { expect_run(RUN(NULL, "--demo"), 0, lesson_out, ""); }
+Test(lesson, demo, .timeout = 60) { expect_run(RUN(NULL, "--demo"), 0, lesson_out, ""); }
 
-Test(lesson, demo_one_worker, .timeout = 20)
+Test(lesson, demo_one_worker, .timeout = 60)
 {
     expect_run(RUN(NULL, "--demo", "-w", "1"), 0, lesson_out, "");
 }
 
-Test(lesson, pairs_on_stdin, .timeout = 20) { expect_run(RUN(lesson_in, "-q"), 0, lesson_out, ""); }
+Test(lesson, pairs_on_stdin, .timeout = 60) { expect_run(RUN(lesson_in, "-q"), 0, lesson_out, ""); }
 
-Test(lesson, pairs_from_file_and_dash, .timeout = 20)
+Test(lesson, pairs_from_file_and_dash, .timeout = 60)
 {
     char *path = gxt_file(lesson_in, strlen(lesson_in), 0);
     expect_run(RUN(NULL, path), 0, lesson_out, "");
@@ -82,7 +82,7 @@ Test(lesson, pairs_from_file_and_dash, .timeout = 20)
     gxt_unlink(path);
 }
 
-Test(lesson, pairs_gzip_detected_by_content, .timeout = 20)
+Test(lesson, pairs_gzip_detected_by_content, .timeout = 60)
 {
     char *path = gxt_file(lesson_in, strlen(lesson_in), 2);
     expect_run(RUN(NULL, path), 0, lesson_out, "");
@@ -128,7 +128,7 @@ static void expect_same_multiset(const char *got, const char *want)
     free(b);
 }
 
-Test(lesson, demo_async_bonus, .timeout = 20)
+Test(lesson, demo_async_bonus, .timeout = 60)
 {
     gxt_result r = RUN(NULL, "--demo", "--async");
     cr_expect_eq(r.status, 0);
@@ -137,7 +137,7 @@ Test(lesson, demo_async_bonus, .timeout = 20)
     gxt_result_free(&r);
 }
 
-Test(lesson, demo_formats, .timeout = 20)
+Test(lesson, demo_formats, .timeout = 60)
 {
     expect_run(RUN(NULL, "--demo", "--format", "tsv"), 0,
                "attctg\taccagt\t4\nccat\tagcattacg\t6\ntacagg\tcctgac\t5\n"
@@ -151,13 +151,13 @@ Test(lesson, demo_formats, .timeout = 20)
 
 /* --------------------------------------------------- modes, formats -- */
 
-Test(modes, fasta_ids_in_pairs, .timeout = 20)
+Test(modes, fasta_ids_in_pairs, .timeout = 60)
 {
     static const char in[] = ">r1 first\nattc\ntg\n>r2\naccagt\n\n>r3\nccat\n>r4\nagcattacg\n";
     expect_run(RUN(in), 0, "Edit_Distance(r1, r2) = 4\nEdit_Distance(r3, r4) = 6\n", "");
 }
 
-Test(modes, fastq_gzip_tsv, .timeout = 20)
+Test(modes, fastq_gzip_tsv, .timeout = 60)
 {
     static const char in[] = "@q1\nattctg\n+\nIIIIII\n@q2\naccagt\n+\nIIIIII\n";
     char *path = gxt_file(in, strlen(in), 1);
@@ -165,41 +165,41 @@ Test(modes, fastq_gzip_tsv, .timeout = 20)
     gxt_unlink(path);
 }
 
-Test(modes, all_vs_all_lines, .timeout = 20)
+Test(modes, all_vs_all_lines, .timeout = 60)
 {
     expect_run(RUN("a\nab\n\nabc\nb\n", "--all-vs-all", "-f", "tsv"), 0,
                "a\tab\t1\na\tabc\t2\na\tb\t1\nab\tabc\t1\nab\tb\t1\nabc\tb\t2\n", "");
 }
 
-Test(modes, all_vs_all_fasta_odd_count_ok, .timeout = 20)
+Test(modes, all_vs_all_fasta_odd_count_ok, .timeout = 60)
 {
     expect_run(RUN(">x\nAC\n>y\nAG\n>z\nTT\n", "-A", "-k", "1"), 0,
                "Edit_Distance(x, y) = 1\n", "");
 }
 
-Test(modes, all_vs_all_fewer_than_two, .timeout = 20)
+Test(modes, all_vs_all_fewer_than_two, .timeout = 60)
 {
     expect_run(RUN("acgt\n", "--all-vs-all"), 0, "", "");
     expect_run(RUN("", "--all-vs-all"), 0, "", "");
 }
 
-Test(modes, empty_input, .timeout = 20) { expect_run(RUN("\n\n"), 0, "", ""); }
+Test(modes, empty_input, .timeout = 60) { expect_run(RUN("\n\n"), 0, "", ""); }
 
-Test(modes, max_distance, .timeout = 20)
+Test(modes, max_distance, .timeout = 60)
 {
     expect_run(RUN(lesson_in, "--max-distance", "4"), 0,
                "Edit_Distance(attctg, accagt) = 4\nEdit_Distance(catgcg, gagtac) = 4\n", "");
     expect_run(RUN("ab,ab\nab,ac\n", "--max-distance=0"), 0, "Edit_Distance(ab, ab) = 0\n", "");
 }
 
-Test(modes, ignore_case, .timeout = 20)
+Test(modes, ignore_case, .timeout = 60)
 {
     expect_run(RUN("ACGT,acgt\n"), 0, "Edit_Distance(ACGT, acgt) = 4\n", "");
     expect_run(RUN("ACGT,acgt\n", "-i"), 0, "Edit_Distance(ACGT, acgt) = 0\n", "");
     expect_run(RUN(">A\nACGT\n>B\nacgg\n", "--ignore-case", "-f", "tsv"), 0, "A\tB\t1\n", "");
 }
 
-Test(modes, jsonl_escapes_names, .timeout = 20)
+Test(modes, jsonl_escapes_names, .timeout = 60)
 {
     expect_run(RUN("a\"b,c\\d\n", "-f", "jsonl"), 0,
                "{\"a\":\"a\\\"b\",\"b\":\"c\\\\d\",\"distance\":3}\n", "");
@@ -244,7 +244,7 @@ Test(modes, ordered_and_async_many_pairs, .timeout = 60)
 
 /* ------------------------------------------------------ data errors -- */
 
-Test(errors, mid_stream_keeps_earlier_results, .timeout = 20)
+Test(errors, mid_stream_keeps_earlier_results, .timeout = 60)
 {
     expect_run(RUN("a,b\nc,d\n\nbad\ne,f\n"), 1,
                "Edit_Distance(a, b) = 1\nEdit_Distance(c, d) = 1\n",
@@ -253,7 +253,7 @@ Test(errors, mid_stream_keeps_earlier_results, .timeout = 20)
                "genomics: <stdin>:2: more than one ','\n");
 }
 
-Test(errors, file_name_in_message, .timeout = 20)
+Test(errors, file_name_in_message, .timeout = 60)
 {
     char *path = gxt_file(">r1\nAC\n>r2\nAG\n>r3\nA\x01\n", 21, 0);
     char want[256];
@@ -291,20 +291,20 @@ Test(errors, late_error_ordered_and_async, .timeout = 60)
     free(want);
 }
 
-Test(errors, all_vs_all_bad_line_prints_nothing, .timeout = 20)
+Test(errors, all_vs_all_bad_line_prints_nothing, .timeout = 60)
 {
     expect_run(RUN("ac\nag\na,g\n", "--all-vs-all"), 1, "",
                "genomics: <stdin>:3: ',' in sequence\n");
 }
 
-Test(errors, missing_file_and_directory, .timeout = 20)
+Test(errors, missing_file_and_directory, .timeout = 60)
 {
     expect_run(RUN(NULL, "/nonexistent/pairs.txt"), 1, "",
                "genomics: /nonexistent/pairs.txt: No such file or directory\n");
     expect_run(RUN(NULL, "/tmp"), 1, "", "genomics: /tmp: Is a directory\n");
 }
 
-Test(errors, write_error_is_reported, .timeout = 20)
+Test(errors, write_error_is_reported, .timeout = 60)
 {
     gxt_result r = gxt_run(GENOMICS_EXE, (const char *const[]){"genomics", "--demo", NULL},
                            NULL, 0, "/dev/full");
@@ -315,7 +315,7 @@ Test(errors, write_error_is_reported, .timeout = 20)
 
 #define TRY "Try 'genomics --help'.\n"
 
-Test(options, bad_values_exit_2, .timeout = 20)
+Test(options, bad_values_exit_2, .timeout = 60)
 {
     expect_run(RUN(NULL, "-w", "0"), 2, "", "genomics: invalid worker count '0' (1 to 1024)\n" TRY);
     expect_run(RUN(NULL, "--workers=-1"), 2, "",
@@ -331,7 +331,7 @@ Test(options, bad_values_exit_2, .timeout = 20)
                "genomics: invalid format 'xml' (lesson, tsv or jsonl)\n" TRY);
 }
 
-Test(options, unknown_and_misused_exit_2, .timeout = 20)
+Test(options, unknown_and_misused_exit_2, .timeout = 60)
 {
     expect_run(RUN(NULL, "--bogus"), 2, "", "genomics: unrecognized option '--bogus'\n" TRY);
     expect_run(RUN(NULL, "-w"), 2, "", "genomics: option requires an argument -- 'w'\n" TRY);
@@ -342,7 +342,7 @@ Test(options, unknown_and_misused_exit_2, .timeout = 20)
                "genomics: --demo and --all-vs-all cannot be combined\n" TRY);
 }
 
-Test(options, help_and_version, .timeout = 20)
+Test(options, help_and_version, .timeout = 60)
 {
     gxt_result r = RUN(NULL, "--help");
     cr_expect_eq(r.status, 0);

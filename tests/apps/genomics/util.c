@@ -58,6 +58,16 @@ void gxt_unlink(char *path)
     free(path);
 }
 
+/* The capacity of a string of len bytes: the next power of two above len,
+ * so appends are amortized O(1) without storing the capacity. */
+static size_t cap_for(size_t len)
+{
+    size_t cap = 64;
+    while (cap <= len)
+        cap *= 2;
+    return cap;
+}
+
 void gxt_cat(char **s, size_t *len, const char *fmt, ...)
 {
     va_list ap;
@@ -65,13 +75,16 @@ void gxt_cat(char **s, size_t *len, const char *fmt, ...)
     int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
     cr_assert_geq(n, 0);
-    char *p = realloc(*s, *len + (size_t)n + 1);
-    cr_assert_not_null(p);
+    size_t need = *len + (size_t)n;
+    if (*s == NULL || cap_for(need) != cap_for(*len)) {
+        char *p = realloc(*s, cap_for(need));
+        cr_assert_not_null(p);
+        *s = p;
+    }
     va_start(ap, fmt);
-    vsnprintf(p + *len, (size_t)n + 1, fmt, ap);
+    vsnprintf(*s + *len, (size_t)n + 1, fmt, ap);
     va_end(ap);
-    *s = p;
-    *len += (size_t)n;
+    *len = need;
 }
 
 static char *slurp(const char *path, size_t *len)

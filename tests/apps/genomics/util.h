@@ -14,7 +14,7 @@
 char *gxt_file(const char *data, size_t len, int members);
 void gxt_unlink(char *path);
 
-/* Appends printf output to a growing string (*s may be NULL). */
+/* Appends printf output to a string that gxt_cat made (start with NULL). */
 void gxt_cat(char **s, size_t *len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 typedef struct gxt_result {
