@@ -38,17 +38,16 @@ struct gx_input {
     int zinit;                /* z is initialised */
     z_stream z;
     unsigned char raw[RAW_SIZE];
-    size_t rlen;              /* plain: bytes in raw not yet handed out */
+    size_t rlen; /* plain: bytes in raw not yet handed out */
     char dec[DEC_SIZE];
-    const char *dbuf;         /* decoded bytes: raw (plain) or dec (gzip) */
+    const char *dbuf; /* decoded bytes: raw (plain) or dec (gzip) */
     size_t dpos, dlen;
-    char *line;               /* a line spanning buffer refills */
+    char *line; /* a line spanning buffer refills */
     size_t llen, lcap;
     size_t lineno;
 };
 
-int gx_fail(gx_err *err, gx_errkind kind, size_t line, const char *fmt, ...)
-{
+int gx_fail(gx_err *err, gx_errkind kind, size_t line, const char *fmt, ...) {
     va_list ap;
     err->kind = kind;
     err->line = line;
@@ -58,8 +57,7 @@ int gx_fail(gx_err *err, gx_errkind kind, size_t line, const char *fmt, ...)
     return -1;
 }
 
-gx_input *gx_input_open(const char *path, int intr_fd, gx_err *err)
-{
+gx_input *gx_input_open(const char *path, int intr_fd, gx_err *err) {
     int use_stdin = path == NULL || strcmp(path, "-") == 0;
     int fd = use_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
@@ -89,8 +87,7 @@ fail:
     return NULL;
 }
 
-void gx_input_close(gx_input *in)
-{
+void gx_input_close(gx_input *in) {
     if (in == NULL)
         return;
     if (in->zinit)
@@ -101,15 +98,22 @@ void gx_input_close(gx_input *in)
     free(in);
 }
 
-const char *gx_input_name(const gx_input *in) { return in->name; }
-size_t gx_input_lineno(const gx_input *in) { return in->lineno; }
-unsigned long long gx_input_bytes_read(const gx_input *in) { return in->bytes; }
-unsigned long long gx_input_size(const gx_input *in) { return in->size; }
+const char *gx_input_name(const gx_input *in) {
+    return in->name;
+}
+size_t gx_input_lineno(const gx_input *in) {
+    return in->lineno;
+}
+unsigned long long gx_input_bytes_read(const gx_input *in) {
+    return in->bytes;
+}
+unsigned long long gx_input_size(const gx_input *in) {
+    return in->size;
+}
 
 /* Waits until the descriptor is readable; -1 (GX_INTERRUPTED) as soon as the
  * interrupt pipe is. Regular files never block, so they skip the poll. */
-static int wait_readable(gx_input *in, gx_err *err)
-{
+static int wait_readable(gx_input *in, gx_err *err) {
     if (in->intr_fd < 0 || in->is_reg)
         return 0;
     struct pollfd p[2] = {{in->fd, POLLIN, 0}, {in->intr_fd, POLLIN, 0}};
@@ -123,8 +127,7 @@ static int wait_readable(gx_input *in, gx_err *err)
 }
 
 /* One read(2) of at most cap bytes: the count, 0 at the end, -1 on error. */
-static long raw_read(gx_input *in, void *buf, size_t cap, gx_err *err)
-{
+static long raw_read(gx_input *in, void *buf, size_t cap, gx_err *err) {
     for (;;) {
         if (wait_readable(in, err) != 0)
             return -1;
@@ -139,8 +142,7 @@ static long raw_read(gx_input *in, void *buf, size_t cap, gx_err *err)
 }
 
 /* Looks at the first two bytes: gzip's magic number selects inflate. */
-static int start(gx_input *in, gx_err *err)
-{
+static int start(gx_input *in, gx_err *err) {
     in->started = 1;
     while (in->rlen < 2) {
         long n = raw_read(in, in->raw + in->rlen, RAW_SIZE - in->rlen, err);
@@ -162,8 +164,7 @@ static int start(gx_input *in, gx_err *err)
     return 0;
 }
 
-static int fill_plain(gx_input *in, gx_err *err)
-{
+static int fill_plain(gx_input *in, gx_err *err) {
     if (in->rlen == 0) {
         long n = raw_read(in, in->raw, RAW_SIZE, err);
         if (n <= 0)
@@ -179,8 +180,7 @@ static int fill_plain(gx_input *in, gx_err *err)
 
 /* Inflates until some output exists; members follow each other until the
  * input ends, which must be between members. */
-static int fill_gzip(gx_input *in, gx_err *err)
-{
+static int fill_gzip(gx_input *in, gx_err *err) {
     z_stream *z = &in->z;
     z->next_out = (Bytef *)in->dec;
     z->avail_out = DEC_SIZE;
@@ -213,15 +213,13 @@ static int fill_gzip(gx_input *in, gx_err *err)
 }
 
 /* More decoded bytes: 1, 0 at the end of the input, -1 on error. */
-static int fill(gx_input *in, gx_err *err)
-{
+static int fill(gx_input *in, gx_err *err) {
     if (!in->started && start(in, err) != 0)
         return -1;
     return in->gzip ? fill_gzip(in, err) : fill_plain(in, err);
 }
 
-static int append(gx_input *in, const char *s, size_t n, gx_err *err)
-{
+static int append(gx_input *in, const char *s, size_t n, gx_err *err) {
     if (n > in->lcap - in->llen) {
         size_t cap = in->lcap ? in->lcap : 256;
         while (cap - in->llen < n) {
@@ -240,8 +238,7 @@ static int append(gx_input *in, const char *s, size_t n, gx_err *err)
     return 0;
 }
 
-int gx_input_line(gx_input *in, const char **line, size_t *len, gx_err *err)
-{
+int gx_input_line(gx_input *in, const char **line, size_t *len, gx_err *err) {
     in->llen = 0;
     for (;;) {
         if (in->dpos == in->dlen) {

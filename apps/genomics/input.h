@@ -18,10 +18,10 @@
 /* What went wrong, for the caller to print as `genomics: FILE[:LINE]: msg`. */
 typedef enum gx_errkind {
     GX_OK = 0,
-    GX_EDATA,       /* malformed input (has a line number) */
-    GX_EIO,         /* open/read failure, corrupt gzip data */
-    GX_ENOMEM,      /* out of memory */
-    GX_INTERRUPTED  /* the interrupt fd became readable */
+    GX_EDATA,      /* malformed input (has a line number) */
+    GX_EIO,        /* open/read failure, corrupt gzip data */
+    GX_ENOMEM,     /* out of memory */
+    GX_INTERRUPTED /* the interrupt fd became readable */
 } gx_errkind;
 
 typedef struct gx_err {

@@ -35,8 +35,7 @@ enum { MAX_WORKERS = 1024 };
 static atomic_int g_stop;
 static int g_intr[2] = {-1, -1}; /* self-pipe: read end polled by the input */
 
-static void on_sigint(int sig)
-{
+static void on_sigint(int sig) {
     int saved = errno;
     (void)sig;
     atomic_store(&g_stop, 1);
@@ -48,8 +47,7 @@ static void on_sigint(int sig)
 
 /* The self-pipe and the handler. SA_RESTART keeps stdio writes from failing
  * with EINTR; poll() in the input is never restarted, so it sees the pipe. */
-static int install_sigint(void)
-{
+static int install_sigint(void) {
     if (pipe(g_intr) != 0)
         return -1;
     for (int i = 0; i < 2; i++)
@@ -66,8 +64,7 @@ static int install_sigint(void)
     return 0;
 }
 
-static void usage(FILE *f)
-{
+static void usage(FILE *f) {
     fputs("Usage: genomics [OPTION]... [FILE]\n"
           "Edit distance of sequence pairs, computed by a pool of workers.\n"
           "\n"
@@ -92,8 +89,7 @@ static void usage(FILE *f)
           f);
 }
 
-__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
-{
+__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     fputs("genomics: ", stderr);
@@ -104,8 +100,7 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ..
 }
 
 /* A non-negative decimal integer <= max: digits only, no sign, no spaces. */
-static int parse_uint(const char *s, unsigned long long max, unsigned long long *v)
-{
+static int parse_uint(const char *s, unsigned long long max, unsigned long long *v) {
     unsigned long long x = 0;
     if (*s == '\0')
         return -1;
@@ -123,25 +118,38 @@ static int parse_uint(const char *s, unsigned long long max, unsigned long long 
 
 enum { OPT_ASYNC = 256, OPT_DEMO };
 
-static const struct option long_opts[] = {
-    {"all-vs-all", no_argument, NULL, 'A'},  {"max-distance", required_argument, NULL, 'k'},
-    {"async", no_argument, NULL, OPT_ASYNC}, {"demo", no_argument, NULL, OPT_DEMO},
-    {"format", required_argument, NULL, 'f'}, {"ignore-case", no_argument, NULL, 'i'},
-    {"workers", required_argument, NULL, 'w'}, {"quiet", no_argument, NULL, 'q'},
-    {"help", no_argument, NULL, 'h'},        {"version", no_argument, NULL, 'V'},
-    {NULL, 0, NULL, 0}};
+static const struct option long_opts[] = {{"all-vs-all", no_argument, NULL, 'A'},
+                                          {"max-distance", required_argument, NULL, 'k'},
+                                          {"async", no_argument, NULL, OPT_ASYNC},
+                                          {"demo", no_argument, NULL, OPT_DEMO},
+                                          {"format", required_argument, NULL, 'f'},
+                                          {"ignore-case", no_argument, NULL, 'i'},
+                                          {"workers", required_argument, NULL, 'w'},
+                                          {"quiet", no_argument, NULL, 'q'},
+                                          {"help", no_argument, NULL, 'h'},
+                                          {"version", no_argument, NULL, 'V'},
+                                          {NULL, 0, NULL, 0}};
 
 /* One option into o. Returns 0, 2 (usage error) or -1 (--help/--version
  * done: exit 0). */
-static int apply_option(int c, gx_opts *o, int *quiet)
-{
+static int apply_option(int c, gx_opts *o, int *quiet) {
     unsigned long long v;
     switch (c) {
-    case 'A': o->all_vs_all = 1; return 0;
-    case OPT_ASYNC: o->async = 1; return 0;
-    case OPT_DEMO: o->demo = 1; return 0;
-    case 'i': o->ignore_case = 1; return 0;
-    case 'q': *quiet = 1; return 0;
+    case 'A':
+        o->all_vs_all = 1;
+        return 0;
+    case OPT_ASYNC:
+        o->async = 1;
+        return 0;
+    case OPT_DEMO:
+        o->demo = 1;
+        return 0;
+    case 'i':
+        o->ignore_case = 1;
+        return 0;
+    case 'q':
+        *quiet = 1;
+        return 0;
     case 'k':
         if (parse_uint(optarg, (unsigned long long)(WQ_LEV_NO_LIMIT - 2), &v) != 0)
             return usage_error("invalid max distance '%s' (a whole number >= 0)", optarg);
@@ -157,15 +165,20 @@ static int apply_option(int c, gx_opts *o, int *quiet)
             return usage_error("invalid worker count '%s' (1 to 1024)", optarg);
         o->workers = (unsigned)v;
         return 0;
-    case 'h': usage(stdout); return -1;
-    case 'V': printf("genomics (workq) %s\n", WORKQ_VERSION_STRING); return -1;
-    default: fputs("Try 'genomics --help'.\n", stderr); return 2;
+    case 'h':
+        usage(stdout);
+        return -1;
+    case 'V':
+        printf("genomics (workq) %s\n", WORKQ_VERSION_STRING);
+        return -1;
+    default:
+        fputs("Try 'genomics --help'.\n", stderr);
+        return 2;
     }
 }
 
 /* Parses argv into o. Returns 0, 2 or -1 as apply_option. */
-static int parse_args(int argc, char **argv, gx_opts *o, int *quiet)
-{
+static int parse_args(int argc, char **argv, gx_opts *o, int *quiet) {
     static char prog[] = "genomics"; /* getopt's own messages use argv[0] */
     argv[0] = prog;
     int c;
@@ -185,8 +198,7 @@ static int parse_args(int argc, char **argv, gx_opts *o, int *quiet)
 }
 
 /* Closes stdout, so a late write error (NFS, a full disk) is not lost. */
-static int close_stdout(int status)
-{
+static int close_stdout(int status) {
     if (fclose(stdout) != 0 && status == 0) {
         fprintf(stderr, "genomics: write error: %s\n", strerror(errno));
         return 1;
@@ -194,8 +206,7 @@ static int close_stdout(int status)
     return status;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     gx_opts o = {.max_distance = WQ_LEV_NO_LIMIT, .intr_fd = -1, .stop = &g_stop};
     int quiet = 0;
     int rc = parse_args(argc, argv, &o, &quiet);

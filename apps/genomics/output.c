@@ -9,8 +9,7 @@
 
 #include <string.h>
 
-int gx_outfmt_parse(const char *s, gx_outfmt *fmt)
-{
+int gx_outfmt_parse(const char *s, gx_outfmt *fmt) {
     static const char *const names[] = {"lesson", "tsv", "jsonl"};
     for (int i = 0; i < 3; i++) {
         if (strcmp(s, names[i]) == 0) {
@@ -21,8 +20,7 @@ int gx_outfmt_parse(const char *s, gx_outfmt *fmt)
     return -1;
 }
 
-static void put_size(FILE *f, size_t v)
-{
+static void put_size(FILE *f, size_t v) {
     char buf[24];
     char *p = buf + sizeof buf;
     do {
@@ -33,8 +31,7 @@ static void put_size(FILE *f, size_t v)
 }
 
 /* A JSON string: '"', '\\' and control bytes escaped; other bytes as is. */
-static void put_json(FILE *f, const char *s, size_t n)
-{
+static void put_json(FILE *f, const char *s, size_t n) {
     static const char hex[] = "0123456789abcdef";
     putc('"', f);
     size_t run = 0; /* bytes not needing escapes, written in one go */
@@ -57,8 +54,7 @@ static void put_json(FILE *f, const char *s, size_t n)
 }
 
 int gx_output(FILE *f, gx_outfmt fmt, const char *a, size_t alen, const char *b, size_t blen,
-              size_t distance)
-{
+              size_t distance) {
     switch (fmt) {
     case GX_OUT_LESSON:
         fputs("Edit_Distance(", f);

@@ -11,15 +11,13 @@
 
 /* ------------------------------------------------------------ kernel -- */
 
-static int item_fn(const void *in, void *out, void *ctx)
-{
+static int item_fn(const void *in, void *out, void *ctx) {
     return wq_kernel_levenshtein.fn(&((const gx_item *)in)->pair, out, ctx);
 }
 
 /* Copies the pairs out of the strided items in blocks, so the kernel's
  * batch entry point (tiny per-pair overhead) does the work. */
-static int item_batch(const void *in, void *out, size_t n, void *ctx, size_t *fail)
-{
+static int item_batch(const void *in, void *out, size_t n, void *ctx, size_t *fail) {
     enum { BLOCK = 64 };
     const gx_item *items = in;
     size_t *dist = out;
@@ -48,10 +46,11 @@ const wq_kernel gx_kernel = {
 
 /* ------------------------------------------------------------- items -- */
 
-void gx_item_release(const gx_item *item) { free(item->owned); }
+void gx_item_release(const gx_item *item) {
+    free(item->owned);
+}
 
-static char *put(char *dst, const char *src, size_t n, int fold)
-{
+static char *put(char *dst, const char *src, size_t n, int fold) {
     if (!fold) {
         if (n > 0)
             memcpy(dst, src, n);
@@ -64,8 +63,7 @@ static char *put(char *dst, const char *src, size_t n, int fold)
     return dst + n;
 }
 
-int gx_item_copy(gx_item *item, const gx_record *a, const gx_record *b, int fold)
-{
+int gx_item_copy(gx_item *item, const gx_record *a, const gx_record *b, int fold) {
     int share = !fold && a->name == a->seq && b->name == b->seq;
     size_t size = a->seqlen + b->seqlen + (share ? 0 : a->namelen + b->namelen);
     char *p = malloc(size + 1);
@@ -94,13 +92,11 @@ int gx_item_copy(gx_item *item, const gx_record *a, const gx_record *b, int fold
 
 /* ----------------------------------------------------- ordered pairs -- */
 
-static int errno_of(gx_errkind kind)
-{
+static int errno_of(gx_errkind kind) {
     return kind == GX_ENOMEM ? ENOMEM : kind == GX_EIO ? EIO : EINVAL;
 }
 
-int gx_pairs_next(void *gen_ctx, void *out)
-{
+int gx_pairs_next(void *gen_ctx, void *out) {
     gx_pairs_gen *g = gen_ctx;
     if (atomic_load(g->stop))
         return 0;
@@ -134,8 +130,7 @@ struct gx_set {
     size_t n, ecap;
 };
 
-void gx_set_free(gx_set *set)
-{
+void gx_set_free(gx_set *set) {
     if (set == NULL)
         return;
     free(set->arena);
@@ -143,11 +138,12 @@ void gx_set_free(gx_set *set)
     free(set);
 }
 
-size_t gx_set_size(const gx_set *set) { return set->n; }
+size_t gx_set_size(const gx_set *set) {
+    return set->n;
+}
 
 /* Room for n more arena bytes and one more entry. */
-static int set_reserve(gx_set *set, size_t n)
-{
+static int set_reserve(gx_set *set, size_t n) {
     if (n > set->cap - set->len) {
         size_t cap = set->cap ? set->cap : 4096;
         while (cap - set->len < n) {
@@ -172,8 +168,7 @@ static int set_reserve(gx_set *set, size_t n)
     return 0;
 }
 
-static int set_add(gx_set *set, const gx_record *rec, int fold)
-{
+static int set_add(gx_set *set, const gx_record *rec, int fold) {
     int share = !fold && rec->name == rec->seq;
     if (set_reserve(set, rec->seqlen + (share ? 0 : rec->namelen) + 1) != 0)
         return ENOMEM;
@@ -191,8 +186,7 @@ static int set_add(gx_set *set, const gx_record *rec, int fold)
     return 0;
 }
 
-gx_set *gx_set_load(gx_reader *r, int fold, gx_err *err)
-{
+gx_set *gx_set_load(gx_reader *r, int fold, gx_err *err) {
     gx_set *set = calloc(1, sizeof *set);
     if (set == NULL) {
         gx_fail(err, GX_ENOMEM, 0, "%s", strerror(ENOMEM));
@@ -214,8 +208,7 @@ gx_set *gx_set_load(gx_reader *r, int fold, gx_err *err)
     return set;
 }
 
-int gx_all_next(void *gen_ctx, void *out)
-{
+int gx_all_next(void *gen_ctx, void *out) {
     gx_all_gen *g = gen_ctx;
     const gx_set *set = g->set;
     if (atomic_load(g->stop) || g->j >= set->n)

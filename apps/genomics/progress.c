@@ -7,15 +7,13 @@
 
 #include <string.h>
 
-static double since(const struct timespec *t0)
-{
+static double since(const struct timespec *t0) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-void gx_progress_init(gx_progress *p, int enabled, FILE *f, size_t total, const gx_input *in)
-{
+void gx_progress_init(gx_progress *p, int enabled, FILE *f, size_t total, const gx_input *in) {
     memset(p, 0, sizeof *p);
     p->enabled = enabled;
     p->f = f;
@@ -26,8 +24,7 @@ void gx_progress_init(gx_progress *p, int enabled, FILE *f, size_t total, const 
 }
 
 /* "12.3k", "4.5M": rates and counts at a glance. */
-static void human(char *buf, size_t cap, double v)
-{
+static void human(char *buf, size_t cap, double v) {
     if (v >= 1e6)
         snprintf(buf, cap, "%.1fM", v / 1e6);
     else if (v >= 1e4)
@@ -36,8 +33,7 @@ static void human(char *buf, size_t cap, double v)
         snprintf(buf, cap, "%.0f", v);
 }
 
-static void clock_text(char *buf, size_t cap, double s)
-{
+static void clock_text(char *buf, size_t cap, double s) {
     unsigned long t = s > 359999 ? 359999 : (unsigned long)(s + 0.5);
     if (t >= 3600)
         snprintf(buf, cap, "%lu:%02lu:%02lu", t / 3600, t / 60 % 60, t % 60);
@@ -46,8 +42,7 @@ static void clock_text(char *buf, size_t cap, double s)
 }
 
 char *gx_progress_format(char *buf, size_t cap, size_t done, size_t total, double frac,
-                         double elapsed)
-{
+                         double elapsed) {
     char rate[16], eta[16] = "?";
     double r = elapsed > 0 ? (double)done / elapsed : 0;
     human(rate, sizeof rate, r);
@@ -59,15 +54,14 @@ char *gx_progress_format(char *buf, size_t cap, size_t done, size_t total, doubl
         snprintf(buf, cap, "%zu / %zu pairs (%.1f%%)  %s pairs/s  ETA %s", done, total,
                  100.0 * (double)done / (double)total, rate, eta);
     else if (frac >= 0)
-        snprintf(buf, cap, "%zu pairs (%.1f%% of input)  %s pairs/s  ETA %s", done,
-                 100.0 * frac, rate, eta);
+        snprintf(buf, cap, "%zu pairs (%.1f%% of input)  %s pairs/s  ETA %s", done, 100.0 * frac,
+                 rate, eta);
     else
         snprintf(buf, cap, "%zu pairs  %s pairs/s", done, rate);
     return buf;
 }
 
-void gx_progress_tick(gx_progress *p, size_t done)
-{
+void gx_progress_tick(gx_progress *p, size_t done) {
     if (!p->enabled)
         return;
     double t = since(&p->t0);
@@ -84,8 +78,7 @@ void gx_progress_tick(gx_progress *p, size_t done)
     p->drawn = 1;
 }
 
-void gx_progress_end(gx_progress *p)
-{
+void gx_progress_end(gx_progress *p) {
     if (p->drawn) {
         fputs("\r\033[K", p->f);
         fflush(p->f);

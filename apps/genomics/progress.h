@@ -20,11 +20,11 @@
 typedef struct gx_progress {
     int enabled;
     FILE *f;
-    size_t total;        /* pairs, 0 = unknown */
-    const gx_input *in;  /* for the share read when the size is known */
-    struct timespec t0;  /* start */
-    double next;         /* seconds since t0 of the next redraw */
-    int drawn;           /* a line is on screen */
+    size_t total;       /* pairs, 0 = unknown */
+    const gx_input *in; /* for the share read when the size is known */
+    struct timespec t0; /* start */
+    double next;        /* seconds since t0 of the next redraw */
+    int drawn;          /* a line is on screen */
 } gx_progress;
 
 void gx_progress_init(gx_progress *p, int enabled, FILE *f, size_t total, const gx_input *in);

@@ -36,8 +36,7 @@ typedef enum { IN_SEQUENCE, IN_HEADER, IN_QUALITY } gx_where;
 
 static const char *const where_name[] = {"sequence", "header", "quality"};
 
-gx_reader *gx_reader_open(const char *path, int pairs, int intr_fd, gx_err *err)
-{
+gx_reader *gx_reader_open(const char *path, int pairs, int intr_fd, gx_err *err) {
     gx_reader *r = calloc(1, sizeof *r);
     if (r == NULL) {
         gx_fail(err, GX_ENOMEM, 0, "%s", strerror(ENOMEM));
@@ -52,8 +51,7 @@ gx_reader *gx_reader_open(const char *path, int pairs, int intr_fd, gx_err *err)
     return r;
 }
 
-void gx_reader_close(gx_reader *r)
-{
+void gx_reader_close(gx_reader *r) {
     if (r == NULL)
         return;
     gx_input_close(r->in);
@@ -64,13 +62,18 @@ void gx_reader_close(gx_reader *r)
     free(r);
 }
 
-const char *gx_reader_name(const gx_reader *r) { return gx_input_name(r->in); }
-gx_format gx_reader_format(const gx_reader *r) { return r->fmt; }
-const gx_input *gx_reader_input(const gx_reader *r) { return r->in; }
+const char *gx_reader_name(const gx_reader *r) {
+    return gx_input_name(r->in);
+}
+gx_format gx_reader_format(const gx_reader *r) {
+    return r->fmt;
+}
+const gx_input *gx_reader_input(const gx_reader *r) {
+    return r->in;
+}
 
 /* The next physical line without its "\n" or "\r\n": 1, 0 at the end, -1. */
-static int next_line(gx_reader *r, const char **s, size_t *n, size_t *no, gx_err *err)
-{
+static int next_line(gx_reader *r, const char **s, size_t *n, size_t *no, gx_err *err) {
     if (r->peeked) {
         r->peeked = 0;
         *s = r->pline;
@@ -89,24 +92,21 @@ static int next_line(gx_reader *r, const char **s, size_t *n, size_t *no, gx_err
 
 /* Pushes back the line just read; the input is untouched until the next
  * call, so the pointer stays valid. */
-static void unget_line(gx_reader *r, const char *s, size_t n, size_t no)
-{
+static void unget_line(gx_reader *r, const char *s, size_t n, size_t no) {
     r->peeked = 1;
     r->pline = s;
     r->plen = n;
     r->pno = no;
 }
 
-static int is_blank(const char *s, size_t n)
-{
+static int is_blank(const char *s, size_t n) {
     for (size_t i = 0; i < n; i++)
         if (s[i] != ' ' && s[i] != '\t')
             return 0;
     return 1;
 }
 
-static int next_nonblank(gx_reader *r, const char **s, size_t *n, size_t *no, gx_err *err)
-{
+static int next_nonblank(gx_reader *r, const char **s, size_t *n, size_t *no, gx_err *err) {
     int rc;
     while ((rc = next_line(r, s, n, no, err)) == 1 && is_blank(*s, *n))
         ;
@@ -115,8 +115,7 @@ static int next_nonblank(gx_reader *r, const char **s, size_t *n, size_t *no, gx
 
 /* Checks every byte of s[0..n); ',' is the caller's business when comma_ok. */
 static int check_bytes(const char *s, size_t n, gx_where where, int comma_ok, size_t no,
-                       gx_err *err)
-{
+                       gx_err *err) {
     const char *what = where_name[where];
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
@@ -138,8 +137,7 @@ static int check_bytes(const char *s, size_t n, gx_where where, int comma_ok, si
 }
 
 /* Reads past blank lines to choose the format; 0 for an empty input. */
-static int detect(gx_reader *r, gx_err *err)
-{
+static int detect(gx_reader *r, gx_err *err) {
     const char *s;
     size_t n, no;
     int rc = next_nonblank(r, &s, &n, &no, err);
@@ -156,16 +154,14 @@ static int detect(gx_reader *r, gx_err *err)
     return 1;
 }
 
-static int before_header(gx_reader *r, gx_err *err)
-{
+static int before_header(gx_reader *r, gx_err *err) {
     return gx_fail(err, GX_EDATA, r->first_line, "sequence text before the first FASTA header");
 }
 
 /* `seqA,seqB`: exactly one ','. A first line without one that a FASTA
  * header follows is reported as text before the header. */
-static int parse_pair(gx_reader *r, const char *s, size_t n, size_t no, gx_record *a,
-                      gx_record *b, gx_err *err)
-{
+static int parse_pair(gx_reader *r, const char *s, size_t n, size_t no, gx_record *a, gx_record *b,
+                      gx_err *err) {
     if (check_bytes(s, n, IN_SEQUENCE, 1, no, err) != 0)
         return -1;
     const char *comma = memchr(s, ',', n);
@@ -185,8 +181,7 @@ static int parse_pair(gx_reader *r, const char *s, size_t n, size_t no, gx_recor
     return 1;
 }
 
-static int plain_pair(gx_reader *r, gx_record *a, gx_record *b, gx_err *err)
-{
+static int plain_pair(gx_reader *r, gx_record *a, gx_record *b, gx_err *err) {
     const char *s;
     size_t n, no;
     int rc = next_nonblank(r, &s, &n, &no, err);
@@ -195,8 +190,7 @@ static int plain_pair(gx_reader *r, gx_record *a, gx_record *b, gx_err *err)
     return parse_pair(r, s, n, no, a, b, err);
 }
 
-static int plain_record(gx_reader *r, gx_record *rec, gx_err *err)
-{
+static int plain_record(gx_reader *r, gx_record *rec, gx_err *err) {
     const char *s;
     size_t n, no;
     int rc = next_nonblank(r, &s, &n, &no, err);
@@ -210,8 +204,7 @@ static int plain_record(gx_reader *r, gx_record *rec, gx_err *err)
     return 1;
 }
 
-static int buf_append(gx_buf *b, const char *s, size_t n, gx_err *err)
-{
+static int buf_append(gx_buf *b, const char *s, size_t n, gx_err *err) {
     if (n > b->cap - b->len) {
         size_t cap = b->cap ? b->cap : 256;
         while (cap - b->len < n) {
@@ -232,8 +225,7 @@ static int buf_append(gx_buf *b, const char *s, size_t n, gx_err *err)
 }
 
 /* A '>' or '@' header: the id runs to the first space or tab. */
-static int parse_header(gx_reader *r, int slot, const char *s, size_t n, size_t no, gx_err *err)
-{
+static int parse_header(gx_reader *r, int slot, const char *s, size_t n, size_t no, gx_err *err) {
     char mark = r->fmt == GX_FMT_FASTA ? '>' : '@';
     if (s[0] != mark)
         return gx_fail(err, GX_EDATA, no, "expected '%c' at the start of a %s record", mark,
@@ -251,8 +243,7 @@ static int parse_header(gx_reader *r, int slot, const char *s, size_t n, size_t 
 }
 
 /* Sequence lines up to the next header (FASTA) or '+' line (FASTQ). */
-static int read_sequence(gx_reader *r, int slot, gx_err *err)
-{
+static int read_sequence(gx_reader *r, int slot, gx_err *err) {
     const char *s;
     size_t n, no;
     int rc;
@@ -273,8 +264,7 @@ static int read_sequence(gx_reader *r, int slot, gx_err *err)
 }
 
 /* FASTQ quality lines until they match the sequence's length. */
-static int read_quality(gx_reader *r, size_t seqlen, size_t start, gx_err *err)
-{
+static int read_quality(gx_reader *r, size_t seqlen, size_t start, gx_err *err) {
     size_t q = 0;
     while (q < seqlen) {
         const char *s;
@@ -293,8 +283,7 @@ static int read_quality(gx_reader *r, size_t seqlen, size_t start, gx_err *err)
     return 0;
 }
 
-static int read_record(gx_reader *r, int slot, gx_record *rec, gx_err *err)
-{
+static int read_record(gx_reader *r, int slot, gx_record *rec, gx_err *err) {
     const char *s;
     size_t n, no;
     int rc = next_nonblank(r, &s, &n, &no, err);
@@ -311,13 +300,11 @@ static int read_record(gx_reader *r, int slot, gx_record *rec, gx_err *err)
         if (read_quality(r, r->seq[slot].len, no, err) != 0)
             return -1;
     }
-    *rec = (gx_record){r->name[slot].p, r->name[slot].len, r->seq[slot].p, r->seq[slot].len,
-                       no};
+    *rec = (gx_record){r->name[slot].p, r->name[slot].len, r->seq[slot].p, r->seq[slot].len, no};
     return 1;
 }
 
-int gx_reader_record(gx_reader *r, gx_record *rec, gx_err *err)
-{
+int gx_reader_record(gx_reader *r, gx_record *rec, gx_err *err) {
     if (r->fmt == GX_FMT_UNKNOWN) {
         int rc = detect(r, err);
         if (rc <= 0)
@@ -328,8 +315,7 @@ int gx_reader_record(gx_reader *r, gx_record *rec, gx_err *err)
     return rc;
 }
 
-int gx_reader_pair(gx_reader *r, gx_record *a, gx_record *b, gx_err *err)
-{
+int gx_reader_pair(gx_reader *r, gx_record *a, gx_record *b, gx_err *err) {
     if (r->fmt == GX_FMT_UNKNOWN) {
         int rc = detect(r, err);
         if (rc <= 0)
@@ -341,8 +327,7 @@ int gx_reader_pair(gx_reader *r, gx_record *a, gx_record *b, gx_err *err)
     } else {
         rc = read_record(r, 0, a, err);
         if (rc == 1 && (rc = read_record(r, 1, b, err)) == 0)
-            return gx_fail(err, GX_EDATA, a->line,
-                           "odd number of records: '%.*s' has no partner",
+            return gx_fail(err, GX_EDATA, a->line, "odd number of records: '%.*s' has no partner",
                            a->namelen > 60 ? 60 : (int)a->namelen, a->name);
     }
     r->records += rc == 1;

@@ -38,16 +38,14 @@ typedef struct gx_ctx {
     gx_progress progress;
 } gx_ctx;
 
-static void stop_now(gx_ctx *c)
-{
+static void stop_now(gx_ctx *c) {
     atomic_store(c->o->stop, 1);
     wq_job *job = atomic_load(&c->job);
     if (job != NULL)
         wq_job_cancel(job);
 }
 
-static void on_result(void *cb_ctx, size_t index, int status, const void *in, const void *out)
-{
+static void on_result(void *cb_ctx, size_t index, int status, const void *in, const void *out) {
     gx_ctx *c = cb_ctx;
     const gx_item *it = in;
     (void)index;
@@ -71,8 +69,7 @@ static void on_result(void *cb_ctx, size_t index, int status, const void *in, co
 
 /* Starts the job described by spec, waits for it, frees it. Returns
  * wq_job_wait's status (or wq_async_map's). */
-static int run_job(gx_ctx *c, wq_pool *pool, wq_async_spec *spec)
-{
+static int run_job(gx_ctx *c, wq_pool *pool, wq_async_spec *spec) {
     spec->kernel = &gx_kernel;
     spec->on_result = on_result;
     spec->cb_ctx = c;
@@ -90,8 +87,7 @@ static int run_job(gx_ctx *c, wq_pool *pool, wq_async_spec *spec)
     return rc;
 }
 
-static void report(const char *name, const gx_err *e)
-{
+static void report(const char *name, const gx_err *e) {
     if (e->line > 0)
         fprintf(stderr, "genomics: %s:%zu: %s\n", name, e->line, e->msg);
     else
@@ -106,8 +102,7 @@ enum { DEMO_N = sizeof demo_input / sizeof demo_input[0] };
 
 /* The lesson's program: split each pair on its first ',', Pool.map the
  * edit distance, print in input order. */
-static int run_demo(gx_ctx *c, wq_pool *pool, const wq_lev_opts *lev)
-{
+static int run_demo(gx_ctx *c, wq_pool *pool, const wq_lev_opts *lev) {
     gx_item items[DEMO_N];
     wq_pair pairs[DEMO_N];
     size_t dist[DEMO_N];
@@ -129,8 +124,7 @@ static int run_demo(gx_ctx *c, wq_pool *pool, const wq_lev_opts *lev)
 /* ---------------------------------------------------------- streams -- */
 
 static int run_pairs(gx_ctx *c, wq_pool *pool, const wq_lev_opts *lev, gx_err *err,
-                     const char **name)
-{
+                     const char **name) {
     gx_reader *r = gx_reader_open(c->o->path, 1, c->o->intr_fd, err);
     if (r == NULL)
         return EIO;
@@ -145,8 +139,7 @@ static int run_pairs(gx_ctx *c, wq_pool *pool, const wq_lev_opts *lev, gx_err *e
 }
 
 static int run_all(gx_ctx *c, wq_pool *pool, const wq_lev_opts *lev, gx_err *err,
-                   const char **name)
-{
+                   const char **name) {
     gx_reader *r = gx_reader_open(c->o->path, 0, c->o->intr_fd, err);
     if (r == NULL)
         return EIO;
@@ -172,8 +165,7 @@ static int run_all(gx_ctx *c, wq_pool *pool, const wq_lev_opts *lev, gx_err *err
 /* ----------------------------------------------------------- finish -- */
 
 /* Flushes the results, then says what went wrong, in that order. */
-static int finish(gx_ctx *c, int rc, const gx_err *err, const char *name)
-{
+static int finish(gx_ctx *c, int rc, const gx_err *err, const char *name) {
     gx_progress_end(&c->progress);
     if (fflush(stdout) != 0 && c->write_errno == 0)
         c->write_errno = errno ? errno : EIO;
@@ -196,8 +188,7 @@ static int finish(gx_ctx *c, int rc, const gx_err *err, const char *name)
     return 0;
 }
 
-int gx_run(const gx_opts *o)
-{
+int gx_run(const gx_opts *o) {
     gx_ctx c = {.o = o};
     gx_progress_init(&c.progress, 0, stderr, 0, NULL);
     atomic_init(&c.job, NULL);

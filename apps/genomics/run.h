@@ -16,17 +16,17 @@
 #include "output.h"
 
 typedef struct gx_opts {
-    const char *path;    /* NULL or "-" = stdin */
+    const char *path; /* NULL or "-" = stdin */
     int all_vs_all;
-    int async;           /* completion order */
-    int demo;            /* the lesson's six pairs */
+    int async; /* completion order */
+    int demo;  /* the lesson's six pairs */
     int ignore_case;
     int progress;        /* draw the progress line on stderr */
     size_t max_distance; /* WQ_LEV_NO_LIMIT = report every pair */
     gx_outfmt format;
-    unsigned workers;    /* 0 = one per online CPU */
-    int intr_fd;         /* readable once SIGINT arrived, or -1 */
-    atomic_int *stop;    /* set by SIGINT; the run sets it to stop early */
+    unsigned workers; /* 0 = one per online CPU */
+    int intr_fd;      /* readable once SIGINT arrived, or -1 */
+    atomic_int *stop; /* set by SIGINT; the run sets it to stop early */
 } gx_opts;
 
 /* Runs and returns the exit status. Writes to stdout without closing it. */

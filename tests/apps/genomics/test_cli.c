@@ -40,8 +40,7 @@ static const char lesson_in[] = "attctg,accagt\nccat,agcattacg\ntacagg,cctgac\n"
 
 /* Runs genomics with stdin `in` (NULL: /dev/null) and the arguments that
  * follow, up to a NULL. */
-static gxt_result run_args(const char *in, ...)
-{
+static gxt_result run_args(const char *in, ...) {
     const char *argv[32] = {"genomics"};
     int argc = 1;
     va_list ap;
@@ -54,8 +53,7 @@ static gxt_result run_args(const char *in, ...)
 
 #define RUN(...) run_args(__VA_ARGS__, (const char *)NULL)
 
-static void expect_run(gxt_result r, int status, const char *out, const char *err)
-{
+static void expect_run(gxt_result r, int status, const char *out, const char *err) {
     cr_expect_eq(r.status, status, "status %d, stderr: %s", r.status, r.err);
     if (out != NULL)
         cr_expect_str_eq(r.out, out);
@@ -65,38 +63,37 @@ static void expect_run(gxt_result r, int status, const char *out, const char *er
 
 /* ----------------------------------------------------- the lesson -- */
 
-Test(lesson, demo, .timeout = 60) { expect_run(RUN(NULL, "--demo"), 0, lesson_out, ""); }
+Test(lesson, demo, .timeout = 60) {
+    expect_run(RUN(NULL, "--demo"), 0, lesson_out, "");
+}
 
-Test(lesson, demo_one_worker, .timeout = 60)
-{
+Test(lesson, demo_one_worker, .timeout = 60) {
     expect_run(RUN(NULL, "--demo", "-w", "1"), 0, lesson_out, "");
 }
 
-Test(lesson, pairs_on_stdin, .timeout = 60) { expect_run(RUN(lesson_in, "-q"), 0, lesson_out, ""); }
+Test(lesson, pairs_on_stdin, .timeout = 60) {
+    expect_run(RUN(lesson_in, "-q"), 0, lesson_out, "");
+}
 
-Test(lesson, pairs_from_file_and_dash, .timeout = 60)
-{
+Test(lesson, pairs_from_file_and_dash, .timeout = 60) {
     char *path = gxt_file(lesson_in, strlen(lesson_in), 0);
     expect_run(RUN(NULL, path), 0, lesson_out, "");
     expect_run(RUN(lesson_in, "-"), 0, lesson_out, "");
     gxt_unlink(path);
 }
 
-Test(lesson, pairs_gzip_detected_by_content, .timeout = 60)
-{
+Test(lesson, pairs_gzip_detected_by_content, .timeout = 60) {
     char *path = gxt_file(lesson_in, strlen(lesson_in), 2);
     expect_run(RUN(NULL, path), 0, lesson_out, "");
     gxt_unlink(path);
 }
 
 /* Sorted lines, to compare outputs as multisets. */
-static int cmp_str(const void *a, const void *b)
-{
+static int cmp_str(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static char *sorted_lines(const char *text)
-{
+static char *sorted_lines(const char *text) {
     char *copy = strdup(text);
     cr_assert_not_null(copy);
     size_t n = 0, cap = 16;
@@ -120,16 +117,14 @@ static char *sorted_lines(const char *text)
     return out;
 }
 
-static void expect_same_multiset(const char *got, const char *want)
-{
+static void expect_same_multiset(const char *got, const char *want) {
     char *a = sorted_lines(got), *b = sorted_lines(want);
     cr_expect_str_eq(a, b);
     free(a);
     free(b);
 }
 
-Test(lesson, demo_async_bonus, .timeout = 60)
-{
+Test(lesson, demo_async_bonus, .timeout = 60) {
     gxt_result r = RUN(NULL, "--demo", "--async");
     cr_expect_eq(r.status, 0);
     cr_expect_str_eq(r.err, "");
@@ -137,8 +132,7 @@ Test(lesson, demo_async_bonus, .timeout = 60)
     gxt_result_free(&r);
 }
 
-Test(lesson, demo_formats, .timeout = 60)
-{
+Test(lesson, demo_formats, .timeout = 60) {
     expect_run(RUN(NULL, "--demo", "--format", "tsv"), 0,
                "attctg\taccagt\t4\nccat\tagcattacg\t6\ntacagg\tcctgac\t5\n"
                "gttcatgga\ttccg\t6\ncatgcg\tgagtac\t4\ntcac\ttgcatgcgg\t5\n",
@@ -151,64 +145,57 @@ Test(lesson, demo_formats, .timeout = 60)
 
 /* --------------------------------------------------- modes, formats -- */
 
-Test(modes, fasta_ids_in_pairs, .timeout = 60)
-{
+Test(modes, fasta_ids_in_pairs, .timeout = 60) {
     static const char in[] = ">r1 first\nattc\ntg\n>r2\naccagt\n\n>r3\nccat\n>r4\nagcattacg\n";
     expect_run(RUN(in), 0, "Edit_Distance(r1, r2) = 4\nEdit_Distance(r3, r4) = 6\n", "");
 }
 
-Test(modes, fastq_gzip_tsv, .timeout = 60)
-{
+Test(modes, fastq_gzip_tsv, .timeout = 60) {
     static const char in[] = "@q1\nattctg\n+\nIIIIII\n@q2\naccagt\n+\nIIIIII\n";
     char *path = gxt_file(in, strlen(in), 1);
     expect_run(RUN(NULL, "--format=tsv", path), 0, "q1\tq2\t4\n", "");
     gxt_unlink(path);
 }
 
-Test(modes, all_vs_all_lines, .timeout = 60)
-{
+Test(modes, all_vs_all_lines, .timeout = 60) {
     expect_run(RUN("a\nab\n\nabc\nb\n", "--all-vs-all", "-f", "tsv"), 0,
                "a\tab\t1\na\tabc\t2\na\tb\t1\nab\tabc\t1\nab\tb\t1\nabc\tb\t2\n", "");
 }
 
-Test(modes, all_vs_all_fasta_odd_count_ok, .timeout = 60)
-{
-    expect_run(RUN(">x\nAC\n>y\nAG\n>z\nTT\n", "-A", "-k", "1"), 0,
-               "Edit_Distance(x, y) = 1\n", "");
+Test(modes, all_vs_all_fasta_odd_count_ok, .timeout = 60) {
+    expect_run(RUN(">x\nAC\n>y\nAG\n>z\nTT\n", "-A", "-k", "1"), 0, "Edit_Distance(x, y) = 1\n",
+               "");
 }
 
-Test(modes, all_vs_all_fewer_than_two, .timeout = 60)
-{
+Test(modes, all_vs_all_fewer_than_two, .timeout = 60) {
     expect_run(RUN("acgt\n", "--all-vs-all"), 0, "", "");
     expect_run(RUN("", "--all-vs-all"), 0, "", "");
 }
 
-Test(modes, empty_input, .timeout = 60) { expect_run(RUN("\n\n"), 0, "", ""); }
+Test(modes, empty_input, .timeout = 60) {
+    expect_run(RUN("\n\n"), 0, "", "");
+}
 
-Test(modes, max_distance, .timeout = 60)
-{
+Test(modes, max_distance, .timeout = 60) {
     expect_run(RUN(lesson_in, "--max-distance", "4"), 0,
                "Edit_Distance(attctg, accagt) = 4\nEdit_Distance(catgcg, gagtac) = 4\n", "");
     expect_run(RUN("ab,ab\nab,ac\n", "--max-distance=0"), 0, "Edit_Distance(ab, ab) = 0\n", "");
 }
 
-Test(modes, ignore_case, .timeout = 60)
-{
+Test(modes, ignore_case, .timeout = 60) {
     expect_run(RUN("ACGT,acgt\n"), 0, "Edit_Distance(ACGT, acgt) = 4\n", "");
     expect_run(RUN("ACGT,acgt\n", "-i"), 0, "Edit_Distance(ACGT, acgt) = 0\n", "");
     expect_run(RUN(">A\nACGT\n>B\nacgg\n", "--ignore-case", "-f", "tsv"), 0, "A\tB\t1\n", "");
 }
 
-Test(modes, jsonl_escapes_names, .timeout = 60)
-{
+Test(modes, jsonl_escapes_names, .timeout = 60) {
     expect_run(RUN("a\"b,c\\d\n", "-f", "jsonl"), 0,
                "{\"a\":\"a\\\"b\",\"b\":\"c\\\\d\",\"distance\":3}\n", "");
 }
 
 /* n pseudo-random pairs over "acgt" (lengths 0..40), as input text and as
  * the expected tsv output (reference DP). */
-static void make_pairs(int n, char **in, char **want)
-{
+static void make_pairs(int n, char **in, char **want) {
     size_t inlen = 0, wantlen = 0;
     unsigned seed = 2024;
     *in = NULL;
@@ -228,8 +215,7 @@ static void make_pairs(int n, char **in, char **want)
     }
 }
 
-Test(modes, ordered_and_async_many_pairs, .timeout = 60)
-{
+Test(modes, ordered_and_async_many_pairs, .timeout = 60) {
     char *in, *want;
     make_pairs(5000, &in, &want);
     expect_run(RUN(in, "-f", "tsv", "-w", "2"), 0, want, "");
@@ -244,8 +230,7 @@ Test(modes, ordered_and_async_many_pairs, .timeout = 60)
 
 /* ------------------------------------------------------ data errors -- */
 
-Test(errors, mid_stream_keeps_earlier_results, .timeout = 60)
-{
+Test(errors, mid_stream_keeps_earlier_results, .timeout = 60) {
     expect_run(RUN("a,b\nc,d\n\nbad\ne,f\n"), 1,
                "Edit_Distance(a, b) = 1\nEdit_Distance(c, d) = 1\n",
                "genomics: <stdin>:4: no ',' between the two sequences\n");
@@ -253,8 +238,7 @@ Test(errors, mid_stream_keeps_earlier_results, .timeout = 60)
                "genomics: <stdin>:2: more than one ','\n");
 }
 
-Test(errors, file_name_in_message, .timeout = 60)
-{
+Test(errors, file_name_in_message, .timeout = 60) {
     char *path = gxt_file(">r1\nAC\n>r2\nAG\n>r3\nA\x01\n", 21, 0);
     char want[256];
     snprintf(want, sizeof want, "genomics: %s:6: control character 0x01 in sequence\n", path);
@@ -271,8 +255,7 @@ Test(errors, file_name_in_message, .timeout = 60)
 
 /* An error far into a long input: every pair before it, in order (or as a
  * multiset with --async), then the message. */
-Test(errors, late_error_ordered_and_async, .timeout = 60)
-{
+Test(errors, late_error_ordered_and_async, .timeout = 60) {
     char *in, *want;
     make_pairs(3000, &in, &want);
     size_t len = strlen(in);
@@ -291,23 +274,20 @@ Test(errors, late_error_ordered_and_async, .timeout = 60)
     free(want);
 }
 
-Test(errors, all_vs_all_bad_line_prints_nothing, .timeout = 60)
-{
+Test(errors, all_vs_all_bad_line_prints_nothing, .timeout = 60) {
     expect_run(RUN("ac\nag\na,g\n", "--all-vs-all"), 1, "",
                "genomics: <stdin>:3: ',' in sequence\n");
 }
 
-Test(errors, missing_file_and_directory, .timeout = 60)
-{
+Test(errors, missing_file_and_directory, .timeout = 60) {
     expect_run(RUN(NULL, "/nonexistent/pairs.txt"), 1, "",
                "genomics: /nonexistent/pairs.txt: No such file or directory\n");
     expect_run(RUN(NULL, "/tmp"), 1, "", "genomics: /tmp: Is a directory\n");
 }
 
-Test(errors, write_error_is_reported, .timeout = 60)
-{
-    gxt_result r = gxt_run(GENOMICS_EXE, (const char *const[]){"genomics", "--demo", NULL},
-                           NULL, 0, "/dev/full");
+Test(errors, write_error_is_reported, .timeout = 60) {
+    gxt_result r = gxt_run(GENOMICS_EXE, (const char *const[]){"genomics", "--demo", NULL}, NULL, 0,
+                           "/dev/full");
     expect_run(r, 1, NULL, "genomics: write error: No space left on device\n");
 }
 
@@ -315,8 +295,7 @@ Test(errors, write_error_is_reported, .timeout = 60)
 
 #define TRY "Try 'genomics --help'.\n"
 
-Test(options, bad_values_exit_2, .timeout = 60)
-{
+Test(options, bad_values_exit_2, .timeout = 60) {
     expect_run(RUN(NULL, "-w", "0"), 2, "", "genomics: invalid worker count '0' (1 to 1024)\n" TRY);
     expect_run(RUN(NULL, "--workers=-1"), 2, "",
                "genomics: invalid worker count '-1' (1 to 1024)\n" TRY);
@@ -325,25 +304,25 @@ Test(options, bad_values_exit_2, .timeout = 60)
     expect_run(RUN(NULL, "-w", ""), 2, "", "genomics: invalid worker count '' (1 to 1024)\n" TRY);
     expect_run(RUN(NULL, "--max-distance", "-1"), 2, "",
                "genomics: invalid max distance '-1' (a whole number >= 0)\n" TRY);
-    expect_run(RUN(NULL, "-k", "99999999999999999999999"), 2, "",
-               "genomics: invalid max distance '99999999999999999999999' (a whole number >= 0)\n" TRY);
+    expect_run(
+        RUN(NULL, "-k", "99999999999999999999999"), 2, "",
+        "genomics: invalid max distance '99999999999999999999999' (a whole number >= 0)\n" TRY);
     expect_run(RUN(NULL, "--format", "xml"), 2, "",
                "genomics: invalid format 'xml' (lesson, tsv or jsonl)\n" TRY);
 }
 
-Test(options, unknown_and_misused_exit_2, .timeout = 60)
-{
+Test(options, unknown_and_misused_exit_2, .timeout = 60) {
     expect_run(RUN(NULL, "--bogus"), 2, "", "genomics: unrecognized option '--bogus'\n" TRY);
     expect_run(RUN(NULL, "-w"), 2, "", "genomics: option requires an argument -- 'w'\n" TRY);
-    expect_run(RUN(NULL, "a.txt", "b.txt"), 2, "", "genomics: too many input files (b.txt...)\n" TRY);
+    expect_run(RUN(NULL, "a.txt", "b.txt"), 2, "",
+               "genomics: too many input files (b.txt...)\n" TRY);
     expect_run(RUN(NULL, "--demo", "a.txt"), 2, "",
                "genomics: --demo takes no input file (got 'a.txt')\n" TRY);
     expect_run(RUN(NULL, "--demo", "--all-vs-all"), 2, "",
                "genomics: --demo and --all-vs-all cannot be combined\n" TRY);
 }
 
-Test(options, help_and_version, .timeout = 60)
-{
+Test(options, help_and_version, .timeout = 60) {
     gxt_result r = RUN(NULL, "--help");
     cr_expect_eq(r.status, 0);
     cr_expect_eq(strncmp(r.out, "Usage: genomics [OPTION]... [FILE]\n", 35), 0);
@@ -360,8 +339,7 @@ Test(options, help_and_version, .timeout = 60)
 /* The child's stdin and stdout are pipes; we keep feeding pairs "i,0" until
  * output appears (the handler is installed by then), send SIGINT, and keep
  * stdin open: the child must stop by itself, not at the end of its input. */
-Test(signals, sigint_flushes_and_exits_130, .timeout = 60)
-{
+Test(signals, sigint_flushes_and_exits_130, .timeout = 60) {
     int in[2], out[2];
     cr_assert_eq(pipe(in), 0);
     cr_assert_eq(pipe(out), 0);

@@ -17,8 +17,7 @@
 #include "util.h"
 
 /* One record as text: "seq" when its name is the sequence, else "name=seq". */
-static void put_record(char **s, size_t *n, const gx_record *r)
-{
+static void put_record(char **s, size_t *n, const gx_record *r) {
     if (r->name == r->seq)
         gxt_cat(s, n, "%.*s", (int)r->seqlen, r->seq);
     else
@@ -27,8 +26,7 @@ static void put_record(char **s, size_t *n, const gx_record *r)
 
 /* Everything a reader returns for path, as text: pairs "A,B\n", records
  * "A@line\n", then "E<line>: <message>" if it fails. */
-static char *read_all(const char *path, int pairs)
-{
+static char *read_all(const char *path, int pairs) {
     gx_err err = {GX_OK, 0, ""};
     char *s = NULL;
     size_t n = 0;
@@ -66,8 +64,7 @@ typedef struct reader_case {
     char expect[128];
 } reader_case;
 
-static void check_case(const reader_case *c, int gzip_members)
-{
+static void check_case(const reader_case *c, int gzip_members) {
     size_t len = c->len ? c->len : strlen(c->input);
     char *path = gxt_file(c->input, len, gzip_members);
     char *got = read_all(path, c->pairs);
@@ -98,26 +95,29 @@ static reader_case valid_cases[] = {
     {"@q1\nAC\n+\nII\n@q2\nG\n+\nI\n@q3\nT\n+\n#\n", 0, 0, "q1=AC@1\nq2=G@5\nq3=T@9\n"},
 };
 
-ParameterizedTestParameters(reader, valid)
-{
+ParameterizedTestParameters(reader, valid) {
     return cr_make_param_array(reader_case, valid_cases, sizeof valid_cases / sizeof *valid_cases);
 }
 
-ParameterizedTest(reader_case *c, reader, valid, .timeout = 60) { check_case(c, 0); }
+ParameterizedTest(reader_case *c, reader, valid, .timeout = 60) {
+    check_case(c, 0);
+}
 
-ParameterizedTestParameters(reader, valid_gzip)
-{
+ParameterizedTestParameters(reader, valid_gzip) {
     return cr_make_param_array(reader_case, valid_cases, sizeof valid_cases / sizeof *valid_cases);
 }
 
-ParameterizedTest(reader_case *c, reader, valid_gzip, .timeout = 60) { check_case(c, 1); }
+ParameterizedTest(reader_case *c, reader, valid_gzip, .timeout = 60) {
+    check_case(c, 1);
+}
 
-ParameterizedTestParameters(reader, valid_gzip_members)
-{
+ParameterizedTestParameters(reader, valid_gzip_members) {
     return cr_make_param_array(reader_case, valid_cases, sizeof valid_cases / sizeof *valid_cases);
 }
 
-ParameterizedTest(reader_case *c, reader, valid_gzip_members, .timeout = 60) { check_case(c, 3); }
+ParameterizedTest(reader_case *c, reader, valid_gzip_members, .timeout = 60) {
+    check_case(c, 3);
+}
 
 static reader_case malformed_cases[] = {
     {"a,b\nab\n", 0, 1, "a,b\nE2: no ',' between the two sequences"},
@@ -133,7 +133,8 @@ static reader_case malformed_cases[] = {
     {"a,b\na\0,c\n", 9, 1, "a,b\nE2: NUL byte in sequence"},
     {"acgt\n>r1\nAC\n>r2\nGT\n", 0, 1, "E1: sequence text before the first FASTA header"},
     {"\nacgt\n>r1\nAC\n", 0, 0, "acgt@2\nE2: sequence text before the first FASTA header"},
-    {">r1\nAC\n>r2\nGT\n>r3\nTT\n", 0, 1, "r1=AC,r2=GT\nE5: odd number of records: 'r3' has no partner"},
+    {">r1\nAC\n>r2\nGT\n>r3\nTT\n", 0, 1,
+     "r1=AC,r2=GT\nE5: odd number of records: 'r3' has no partner"},
     {">r1\nA,C\n", 0, 1, "E2: ',' in sequence"},
     {">r1\nA C\n", 0, 0, "E2: space in sequence"},
     {"> r1\nAC\n", 0, 0, "E1: header without an id"},
@@ -142,35 +143,36 @@ static reader_case malformed_cases[] = {
     {"@q1\nACGT\n", 0, 0, "E1: truncated FASTQ record"},
     {"@q1\nACGT\n+\nIIIII\n", 0, 0, "E4: quality longer than the sequence"},
     {"@q1\nAC\n+\nI\x02\n", 0, 0, "E4: control character 0x02 in quality"},
-    {"@q1\nAC\n+\nII\nq2\nAC\n+\nII\n", 0, 0, "q1=AC@1\nE5: expected '@' at the start of a FASTQ record"},
+    {"@q1\nAC\n+\nII\nq2\nAC\n+\nII\n", 0, 0,
+     "q1=AC@1\nE5: expected '@' at the start of a FASTQ record"},
     {"ACGT\nA,G\n", 0, 0, "ACGT@1\nE2: ',' in sequence"},
 };
 
-ParameterizedTestParameters(reader, malformed)
-{
+ParameterizedTestParameters(reader, malformed) {
     return cr_make_param_array(reader_case, malformed_cases,
                                sizeof malformed_cases / sizeof *malformed_cases);
 }
 
-ParameterizedTest(reader_case *c, reader, malformed, .timeout = 60) { check_case(c, 0); }
+ParameterizedTest(reader_case *c, reader, malformed, .timeout = 60) {
+    check_case(c, 0);
+}
 
-ParameterizedTestParameters(reader, malformed_gzip)
-{
+ParameterizedTestParameters(reader, malformed_gzip) {
     return cr_make_param_array(reader_case, malformed_cases,
                                sizeof malformed_cases / sizeof *malformed_cases);
 }
 
-ParameterizedTest(reader_case *c, reader, malformed_gzip, .timeout = 60) { check_case(c, 2); }
+ParameterizedTest(reader_case *c, reader, malformed_gzip, .timeout = 60) {
+    check_case(c, 2);
+}
 
-Test(reader, missing_file, .timeout = 60)
-{
+Test(reader, missing_file, .timeout = 60) {
     char *got = read_all("/nonexistent/genomics/pairs.txt", 1);
     cr_expect_str_eq(got, "E0: No such file or directory");
     free(got);
 }
 
-Test(reader, directory, .timeout = 60)
-{
+Test(reader, directory, .timeout = 60) {
     char *got = read_all("/tmp", 1);
     cr_expect_str_eq(got, "E0: Is a directory");
     free(got);
@@ -178,8 +180,7 @@ Test(reader, directory, .timeout = 60)
 
 /* Lines far longer than the 64 KiB buffers, and many lines across refills:
  * lengths, contents and line numbers survive. */
-static void check_long(int gzip)
-{
+static void check_long(int gzip) {
     char *tail = NULL;
     size_t tlen = 0;
     for (int i = 0; i < 20000; i++)
@@ -227,12 +228,15 @@ static void check_long(int gzip)
     free(in);
 }
 
-Test(reader, long_lines_plain, .timeout = 60) { check_long(0); }
-Test(reader, long_lines_gzip, .timeout = 60) { check_long(1); }
+Test(reader, long_lines_plain, .timeout = 60) {
+    check_long(0);
+}
+Test(reader, long_lines_gzip, .timeout = 60) {
+    check_long(1);
+}
 
 /* A gzip stream cut short, or damaged: an error, never a silent end. */
-Test(reader, gzip_truncated, .timeout = 60)
-{
+Test(reader, gzip_truncated, .timeout = 60) {
     char *path = gxt_file("a,b\nc,d\n", 8, 1);
     FILE *f = fopen(path, "r+b");
     cr_assert_not_null(f);
@@ -246,8 +250,7 @@ Test(reader, gzip_truncated, .timeout = 60)
     gxt_unlink(path);
 }
 
-Test(reader, gzip_corrupt, .timeout = 60)
-{
+Test(reader, gzip_corrupt, .timeout = 60) {
     static const char bad[] = "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03garbage-garbage";
     char *path = gxt_file(bad, sizeof bad - 1, 0);
     char *got = read_all(path, 1);
@@ -257,8 +260,7 @@ Test(reader, gzip_corrupt, .timeout = 60)
 }
 
 /* A read that would block gives way at once to the interrupt pipe. */
-Test(reader, interrupted, .timeout = 60)
-{
+Test(reader, interrupted, .timeout = 60) {
     int data[2], intr[2];
     cr_assert_eq(pipe(data), 0);
     cr_assert_eq(pipe(intr), 0);

@@ -20,8 +20,7 @@
 
 extern char **environ;
 
-static char *temp_path(void)
-{
+static char *temp_path(void) {
     char *path = strdup("/tmp/genomics-test-XXXXXX");
     cr_assert_not_null(path);
     int fd = mkstemp(path);
@@ -30,8 +29,7 @@ static char *temp_path(void)
     return path;
 }
 
-char *gxt_file(const char *data, size_t len, int members)
-{
+char *gxt_file(const char *data, size_t len, int members) {
     char *path = temp_path();
     if (members == 0) {
         FILE *f = fopen(path, "wb");
@@ -52,24 +50,21 @@ char *gxt_file(const char *data, size_t len, int members)
     return path;
 }
 
-void gxt_unlink(char *path)
-{
+void gxt_unlink(char *path) {
     unlink(path);
     free(path);
 }
 
 /* The capacity of a string of len bytes: the next power of two above len,
  * so appends are amortized O(1) without storing the capacity. */
-static size_t cap_for(size_t len)
-{
+static size_t cap_for(size_t len) {
     size_t cap = 64;
     while (cap <= len)
         cap *= 2;
     return cap;
 }
 
-void gxt_cat(char **s, size_t *len, const char *fmt, ...)
-{
+void gxt_cat(char **s, size_t *len, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(NULL, 0, fmt, ap);
@@ -87,8 +82,7 @@ void gxt_cat(char **s, size_t *len, const char *fmt, ...)
     *len = need;
 }
 
-static char *slurp(const char *path, size_t *len)
-{
+static char *slurp(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
     cr_assert_not_null(f, "cannot open %s", path);
     char *buf = NULL;
@@ -111,8 +105,7 @@ static char *slurp(const char *path, size_t *len)
 }
 
 gxt_result gxt_run(const char *exe, const char *const *argv, const char *in, size_t inlen,
-                   const char *out_path)
-{
+                   const char *out_path) {
     char *inp = in != NULL ? gxt_file(in, inlen, 0) : NULL;
     char *outp = out_path == NULL ? temp_path() : NULL;
     char *errp = temp_path();
@@ -140,8 +133,7 @@ gxt_result gxt_run(const char *exe, const char *const *argv, const char *in, siz
     return r;
 }
 
-void gxt_result_free(gxt_result *r)
-{
+void gxt_result_free(gxt_result *r) {
     free(r->out);
     free(r->err);
 }
