@@ -200,7 +200,8 @@ static int column_exceeds(const lev_blocks *lb, size_t fb, size_t last, size_t n
 static size_t myers_blocks(lev_blocks *lb, size_t n, const unsigned char *y, size_t m,
                            size_t k, int limited)
 {
-    size_t nw = lb->nw, e = (k - (m > n ? m - n : n - m)) / 2;
+    size_t stride = lb->nw, nw = (n + WQ__W - 1) / WQ__W; /* n may be a prefix */
+    size_t e = (k - (m > n ? m - n : n - m)) / 2;
     size_t lo_off = (m > n ? m - n : 0) + e, hi_off = (n > m ? n - m : 0) + e;
     word lastmask = (word)1 << ((n - 1) % WQ__W);
     size_t fb = 0, last = ((1 + hi_off < n ? 1 + hi_off : n) - 1) / WQ__W;
@@ -219,7 +220,7 @@ static size_t myers_blocks(lev_blocks *lb, size_t n, const unsigned char *y, siz
             lb->score[last] = lb->score[last - 1] + block_rows(last, n);
         }
         fb = (rlo - 1) / WQ__W;
-        const word *eq = lb->peq + (size_t)lb->sym[y[j - 1]] * nw;
+        const word *eq = lb->peq + (size_t)lb->sym[y[j - 1]] * stride;
         size_t end = last < nw - 1 ? last + 1 : nw - 1, w = fb;
         int h = 1;
         for (; w < end; w++) {
@@ -243,6 +244,43 @@ static size_t upper_bound(const unsigned char *x, size_t n, const unsigned char 
     for (size_t i = 0; i < n; i++)
         d += x[i] != y[i];
     return d;
+}
+
+/*
+ * The method per pair, with no user option (Ukkonen's band doubling, guided
+ * by a cheap sample). The cost of a pass grows with its band, so related
+ * strings want small bands first: a pass with limit t either finds D <= t
+ * (exact, done) or stops early (every cell of some column above t).
+ * Doubling t makes the failed passes cost about as much as the last one.
+ * Unrelated strings would waste those passes, so first the distance of a
+ * prefix of each string (about 1/64 of the pattern, at least 128 rows; a
+ * few per cent of the full cost) estimates the rate of edits: when the
+ * extrapolated distance is a sizeable part of the cap, one pass with the cap
+ * is cheapest; otherwise doubling starts at twice the estimate. The cap is
+ * the caller's limit or the upper bound ub (which needs no early exit). The
+ * estimate only steers the work: every answer comes from a pass that is
+ * exact for its limit.
+ */
+static size_t banded(lev_blocks *lb, size_t n, const unsigned char *y, size_t m, size_t k,
+                     size_t ub)
+{
+    size_t cap = k < ub ? k : ub, t = m - n > WQ__W ? m - n : WQ__W;
+    if (t < cap / 2) {
+        size_t pn = 128 + n / 64 < n ? 128 + n / 64 : n;
+        size_t pm = (size_t)((double)pn * (double)m / (double)n);
+        size_t pd = myers_blocks(lb, pn, y, pm, pn > pm ? pn : pm, 0);
+        size_t est = (size_t)((double)pd * (double)n / (double)pn);
+        if (est >= cap / 4)
+            t = cap;
+        else if (2 * est > t)
+            t = 2 * est;
+    }
+    for (; t < cap / 2; t *= 2) {
+        size_t d = myers_blocks(lb, n, y, m, t, 1);
+        if (d <= t)
+            return d;
+    }
+    return k < ub ? myers_blocks(lb, n, y, m, k, 1) : myers_blocks(lb, n, y, m, ub, 0);
 }
 
 /* ---------------------------------------------------------------- entry -- */
@@ -278,7 +316,7 @@ size_t wq_levenshtein(const void *a, size_t n, const void *b, size_t m, size_t m
         errno = ENOMEM;
         return WQ_LEV_NO_LIMIT;
     }
-    size_t d = k < ub ? myers_blocks(&lb, n, y, m, k, 1) : myers_blocks(&lb, n, y, m, ub, 0);
+    size_t d = banded(&lb, n, y, m, k, ub);
     blocks_free(&lb);
     return d;
 }
