@@ -2,7 +2,8 @@
  * the same deterministic random DNA pairs, one thread. Each set is timed in
  * alternating runs (workq, edlib, workq, ...); the table shows the medians:
  * pairs/s, GCUPS (n*m cells per second) and workq's speed-up. The distances
- * of both are compared on every pair. Usage: bench_levenshtein [runs] */
+ * of both are compared on every pair. The sets: unrelated pairs (issue 3)
+ * and related pairs at 1-5% edits (issue 9). Usage: bench_levenshtein [runs] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,20 +15,50 @@
 
 typedef struct set {
     const char *name;
-    size_t len;    /* length of both sides */
-    size_t npairs; /* pairs in the set */
+    size_t len;        /* length of the first side */
+    size_t npairs;     /* pairs in the set */
+    unsigned edit_pm;  /* 0: unrelated pairs; else the second side is the
+                          first with edits at this rate per mille */
 } set;
 
-/* Random DNA pairs, both sides of length len, from a fixed seed. */
+/* The second side: a copy of x with random substitutions, insertions and
+ * deletions at rate pm per mille; returns its length (<= 2 * n). */
+static size_t mutate(const char *x, size_t n, char *y, unsigned pm, uint64_t *seed)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t r = bench_rand(seed);
+        if (r % 1000 >= pm) {
+            y[m++] = x[i];
+            continue;
+        }
+        switch ((r >> 20) % 3) {
+        case 0: y[m++] = "acgt"[(r >> 32) & 3]; break;         /* substitute */
+        case 1: y[m++] = "acgt"[(r >> 32) & 3]; y[m++] = x[i]; break; /* insert */
+        default: break;                                         /* delete */
+        }
+    }
+    return m;
+}
+
+/* DNA pairs from a fixed seed: random, or a random side and a mutated copy. */
 static char *make_pairs(const set *s, wq_pair *pairs, uint64_t seed)
 {
-    char *buf = malloc(2 * s->len * s->npairs);
+    char *buf = malloc(3 * s->len * s->npairs);
     if (!buf)
         return NULL;
-    for (size_t i = 0; i < 2 * s->len * s->npairs; i++)
-        buf[i] = "acgt"[bench_rand(&seed) & 3];
-    for (size_t p = 0; p < s->npairs; p++)
-        pairs[p] = (wq_pair){buf + 2 * p * s->len, buf + (2 * p + 1) * s->len, s->len, s->len};
+    for (size_t p = 0; p < s->npairs; p++) {
+        char *a = buf + 3 * p * s->len, *b = a + s->len;
+        for (size_t i = 0; i < s->len; i++)
+            a[i] = "acgt"[bench_rand(&seed) & 3];
+        size_t m = s->len;
+        if (s->edit_pm)
+            m = mutate(a, s->len, b, s->edit_pm, &seed);
+        else
+            for (size_t i = 0; i < m; i++)
+                b[i] = "acgt"[bench_rand(&seed) & 3];
+        pairs[p] = (wq_pair){a, b, s->len, m};
+    }
     return buf;
 }
 
@@ -71,7 +102,9 @@ static int bench_set(const set *s, int runs)
     size_t bad = 0;
     for (size_t p = 0; p < s->npairs; p++)
         bad += dw[p] != de[p];
-    double cells = (double)s->len * (double)s->len * (double)s->npairs;
+    double cells = 0;
+    for (size_t p = 0; p < s->npairs; p++)
+        cells += (double)pairs[p].alen * (double)pairs[p].blen;
     double mw = bench_median(tw, (size_t)runs), me = bench_median(te, (size_t)runs);
     printf("%-22s %-6s %14.0f %8.2f %10.4f\n", s->name, "workq", (double)s->npairs / mw,
            cells / mw * 1e-9, mw);
@@ -91,12 +124,17 @@ int main(int argc, char **argv)
     if (runs < 1 || runs > 16)
         runs = 5;
     static const set sets[] = {
-        {"1M pairs x 14", 14, 1000000},
-        {"4000 pairs x 500", 500, 4000},
-        {"20 pairs x 10000", 10000, 20},
+        /* issue 3: unrelated pairs */
+        {"1M pairs x 14", 14, 1000000, 0},
+        {"4000 pairs x 500", 500, 4000, 0},
+        {"20 pairs x 10000", 10000, 20, 0},
+        /* issue 9: related pairs at several divergences */
+        {"20 x 100k at 1%", 100000, 20, 10},
+        {"200 x 10k at 5%", 10000, 200, 50},
+        {"4000 x 500 at 2%", 500, 4000, 20},
     };
     bench_print_cpu();
-    printf("one thread, random DNA, median of %d alternating runs\n", runs);
+    printf("one thread, DNA (random, or a random side and a mutated copy), median of %d alternating runs\n", runs);
     printf("%-22s %-6s %14s %8s %10s\n", "set", "who", "pairs/s", "GCUPS", "seconds");
     int bad = 0;
     for (size_t i = 0; i < sizeof sets / sizeof *sets; i++)

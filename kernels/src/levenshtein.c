@@ -256,7 +256,8 @@ static size_t upper_bound(const unsigned char *x, size_t n, const unsigned char 
  * prefix of each string (about 1/64 of the pattern, at least 128 rows; a
  * few per cent of the full cost) estimates the rate of edits: when the
  * extrapolated distance is a sizeable part of the cap, one pass with the cap
- * is cheapest; otherwise doubling starts at twice the estimate. The cap is
+ * is cheapest; otherwise doubling starts at 1.5 times the estimate plus
+ * one word (the sample's error is about its square root). The cap is
  * the caller's limit or the upper bound ub (which needs no early exit). The
  * estimate only steers the work: every answer comes from a pass that is
  * exact for its limit.
@@ -272,8 +273,8 @@ static size_t banded(lev_blocks *lb, size_t n, const unsigned char *y, size_t m,
         size_t est = (size_t)((double)pd * (double)n / (double)pn);
         if (est >= cap / 4)
             t = cap;
-        else if (2 * est > t)
-            t = 2 * est;
+        else if (est + est / 2 + WQ__W > t)
+            t = est + est / 2 + WQ__W;
     }
     for (; t < cap / 2; t *= 2) {
         size_t d = myers_blocks(lb, n, y, m, t, 1);

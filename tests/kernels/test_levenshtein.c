@@ -281,3 +281,28 @@ Test(levenshtein, long_random_against_reference, .timeout = 60)
     free(a);
     free(b);
 }
+
+/* Pairs long enough for the per-pair method choice (prefix sample, band
+ * doubling, one capped pass), at divergences on both sides of its switch,
+ * with and without a limit around the distance. */
+Test(levenshtein, method_switch_on_long_mutated_pairs, .timeout = 60)
+{
+    static const unsigned rates[] = {0, 1, 2, 5, 12, 25, 60};
+    uint64_t st = 17;
+    size_t n = 2500;
+    unsigned char *a = malloc(n), *b = malloc(2 * n + 1);
+    cr_assert(a && b);
+    unsigned long rounds = kstress();
+    for (unsigned long r = 0; r < rounds; r++)
+        for (size_t i = 0; i < sizeof rates / sizeof *rates; i++) {
+            fill(&st, a, n, 4);
+            size_t m = mutate(&st, a, n, b, rates[i], 4);
+            size_t ref = wq_levenshtein_ref(a, n, b, m);
+            check_pair(a, n, b, m, ref);
+            check_pair(b, m, a, n, ref + 100);
+            if (ref > 0)
+                check_pair(a, n, b, m, ref - 1);
+        }
+    free(a);
+    free(b);
+}
