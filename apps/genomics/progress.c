@@ -43,7 +43,7 @@ static void clock_text(char *buf, size_t cap, double s) {
 
 char *gx_progress_format(char *buf, size_t cap, size_t done, size_t total, double frac,
                          double elapsed) {
-    char rate[16], eta[16] = "?";
+    char rate[32], eta[32] = "?";
     double r = elapsed > 0 ? (double)done / elapsed : 0;
     human(rate, sizeof rate, r);
     if (total > 0 && r > 0)
