@@ -299,11 +299,17 @@ static int take_operands(parse_state *ps, int argc, char *const argv[])
     return 0;
 }
 
+uint64_t pi_default_chunks(uint64_t intervals)
+{
+    uint64_t c = intervals / PI_CHUNK_TERMS;
+    return c < 1 ? 1 : c > PI_CHUNKS_DEFAULT ? PI_CHUNKS_DEFAULT : c;
+}
+
 static int finish(parse_state *ps)
 {
     pi_args *a = ps->args;
     if (ps->chunks == 0) {
-        a->chunks = a->intervals < PI_CHUNKS_DEFAULT ? a->intervals : PI_CHUNKS_DEFAULT;
+        a->chunks = pi_default_chunks(a->intervals);
         return 0;
     }
     if (ps->chunks > a->intervals)
@@ -367,7 +373,7 @@ int pi_print_help(FILE *out, long online_cpus)
         "\n"
         "  -w, --workers=N    worker threads, 1..%u (default: the online CPUs, %ld)\n"
         "      --chunks=N     number of tasks, 1..INTERVALS and at most %" PRIu64 "\n"
-        "                     (default: %" PRIu64 ", or INTERVALS if smaller)\n"
+        "                     (default: one per %" PRIu64 " terms, from 1 up to %" PRIu64 ")\n"
         "      --kernel=NAME  'fast' (default) or 'lesson' (one division per term)\n"
         "      --async        stream the partial sums through the engine's async\n"
         "                     job; on a terminal, show progress on stderr\n"
@@ -380,6 +386,7 @@ int pi_print_help(FILE *out, long online_cpus)
         "\n"
         "Exit status: 0 on success, 1 on a runtime error, 2 on a usage error,\n"
         "130 when interrupted.\n",
-        PI_INTERVALS_MAX, PI_WORKERS_MAX, online_cpus, PI_CHUNKS_MAX, PI_CHUNKS_DEFAULT);
+        PI_INTERVALS_MAX, PI_WORKERS_MAX, online_cpus, PI_CHUNKS_MAX, PI_CHUNK_TERMS,
+        PI_CHUNKS_DEFAULT);
     return n < 0 ? EIO : 0;
 }

@@ -18,8 +18,14 @@
 /* The largest INTERVALS: the leibniz kernels are exact up to 2^51 terms
  * (WQ_LEIBNIZ_MAX; main.c checks that the two agree). */
 #define PI_INTERVALS_MAX (UINT64_C(1) << 51)
-/* Default number of chunks (tasks), capped by INTERVALS. */
+/* Default number of chunks (tasks): one per PI_CHUNK_TERMS terms, at least 1
+ * and at most PI_CHUNKS_DEFAULT. A function of INTERVALS only (never of the
+ * worker count), so the result is the same everywhere. Fewer, longer chunks
+ * for small INTERVALS keep tasks worth scheduling, and keep the result
+ * correctly rounded: every chunk's value is rounded to a double before the
+ * chunks are summed, so splitting a short sum costs accuracy for no speed. */
 #define PI_CHUNKS_DEFAULT UINT64_C(256)
+#define PI_CHUNK_TERMS UINT64_C(65536)
 /* Most chunks --chunks accepts: the synchronous path holds one 16-byte range
  * per chunk, so this bounds its memory at 16 MiB. */
 #define PI_CHUNKS_MAX (UINT64_C(1) << 20)
@@ -61,9 +67,12 @@ typedef enum pi_num_status {
  * [min, max]) in *value; otherwise *value is untouched. */
 pi_num_status pi_parse_count(const char *s, uint64_t min, uint64_t max, uint64_t *value);
 
+/* The default --chunks for n intervals (see PI_CHUNK_TERMS). */
+uint64_t pi_default_chunks(uint64_t intervals);
+
 /* Parses argv[0..argc) (argv[0] is the program name). Returns 0 with *args
- * filled, or PI_EXIT_USAGE with a one-line message (without the "pi: "
- * prefix or newline) in err[0..errlen). -h and -V stop the parse at once
+ * filled, PI_EXIT_USAGE with a one-line message (without the "pi: " prefix
+ * or newline) in err[0..errlen), or PI_EXIT_FAILURE when out of memory. -h and -V stop the parse at once
  * (args->action says which). errlen may be 0 (err is then not written). */
 int pi_args_parse(int argc, char *const argv[], pi_args *args, char *err, size_t errlen);
 
