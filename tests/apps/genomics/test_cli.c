@@ -228,6 +228,35 @@ Test(modes, ordered_and_async_many_pairs, .timeout = 60) {
     free(want);
 }
 
+/* All-vs-all of 120 sequences (7140 pairs): ordered output is (i, j)
+ * ascending; --async gives the same lines. */
+Test(modes, all_vs_all_ordered_and_async, .timeout = 60) {
+    enum { N = 120 };
+    char seqs[N][24];
+    char *in = NULL, *want = NULL;
+    size_t inlen = 0, wantlen = 0;
+    unsigned seed = 99;
+    for (int i = 0; i < N; i++) {
+        size_t len = 1 + ((seed = seed * 1103515245u + 12345u) >> 16) % 20;
+        for (size_t k = 0; k < len; k++)
+            seqs[i][k] = "ACGT"[((seed = seed * 1103515245u + 12345u) >> 16) & 3];
+        seqs[i][len] = '\0';
+        gxt_cat(&in, &inlen, ">s%d\n%s\n", i, seqs[i]);
+    }
+    for (int i = 0; i < N; i++)
+        for (int j = i + 1; j < N; j++)
+            gxt_cat(&want, &wantlen, "s%d\ts%d\t%zu\n", i, j,
+                    wq_levenshtein_ref(seqs[i], strlen(seqs[i]), seqs[j], strlen(seqs[j])));
+    expect_run(RUN(in, "--all-vs-all", "-f", "tsv", "-w", "2"), 0, want, "");
+    gxt_result r = RUN(in, "--all-vs-all", "-f", "tsv", "-w", "2", "--async");
+    cr_expect_eq(r.status, 0);
+    cr_expect_str_eq(r.err, "");
+    expect_same_multiset(r.out, want);
+    gxt_result_free(&r);
+    free(in);
+    free(want);
+}
+
 /* ------------------------------------------------------ data errors -- */
 
 Test(errors, mid_stream_keeps_earlier_results, .timeout = 60) {
