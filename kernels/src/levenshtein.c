@@ -284,6 +284,17 @@ static size_t banded(lev_blocks *lb, size_t n, const unsigned char *y, size_t m,
     return k < ub ? myers_blocks(lb, n, y, m, k, 1) : myers_blocks(lb, n, y, m, ub, 0);
 }
 
+/* The cost of the bit-parallel pass in wavefront cells: a full pass takes
+ * m column steps of ceil(n / 64) blocks, and one block step costs about as
+ * much as WQ__WF_CELLS_PER_BLOCK wavefront cells (advance plus slide;
+ * measured with callgrind on DNA pairs). */
+#define WQ__WF_CELLS_PER_BLOCK 4.0
+
+static double wavefront_budget(size_t n, size_t m)
+{
+    return WQ__WF_CELLS_PER_BLOCK * (double)((n + WQ__W - 1) / WQ__W) * (double)m;
+}
+
 /* ---------------------------------------------------------------- entry -- */
 
 size_t wq_levenshtein(const void *a, size_t n, const void *b, size_t m, size_t max_distance)
@@ -311,13 +322,16 @@ size_t wq_levenshtein(const void *a, size_t n, const void *b, size_t m, size_t m
         size_t d = myers_word(peq, n, y, m);
         return d <= k ? d : k + 1;
     }
-    size_t ub = upper_bound(x, n, y, m);
+    size_t ub = upper_bound(x, n, y, m), cap = k < ub ? k : ub, lower;
+    size_t d = wq__lev_wavefront(x, n, y, m, cap, wavefront_budget(n, m), &lower);
+    if (d != WQ__WF_GAVE_UP)
+        return d == WQ_LEV_NO_LIMIT || d <= k ? d : k + 1;
     lev_blocks lb;
     if (blocks_init(&lb, x, n)) {
         errno = ENOMEM;
         return WQ_LEV_NO_LIMIT;
     }
-    size_t d = banded(&lb, n, y, m, k, ub);
+    d = banded(&lb, n, y, m, k, ub);
     blocks_free(&lb);
     return d;
 }
