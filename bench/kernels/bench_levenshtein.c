@@ -1,15 +1,27 @@
-/* bench_levenshtein: workq's Levenshtein beside edlib (NW, distance only) on
- * the same deterministic random DNA pairs, one thread. Each set is timed in
- * alternating runs (workq, edlib, workq, ...); the table shows the medians:
- * pairs/s, GCUPS (n*m cells per second) and workq's speed-up. The distances
- * of both are compared on every pair. The sets: unrelated pairs (issue 3)
- * and related pairs at 1-5% edits (issue 9). Usage: bench_levenshtein [runs] */
+/* bench_levenshtein: workq's Levenshtein beside edlib (NW, distance only)
+ * and, when built with it, WFA2-lib (edit metric, score only, end to end, no
+ * heuristic: exact) on the same deterministic random DNA pairs, one thread.
+ * Each set is timed in alternating runs (workq, edlib, WFA2, workq, ...);
+ * the table shows the medians: pairs/s, GCUPS (n*m cells per second) and
+ * workq's speed-up over each peer. The distances of all three are compared
+ * on every pair. The sets: unrelated pairs (issue 3) and related pairs at
+ * 1-5% edits (issue 9). Usage: bench_levenshtein [runs] */
+#define _POSIX_C_SOURCE 200809L
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <edlib.h>
 #include <workq/kernels.h>
+
+#ifdef WQ_BENCH_WFA2
+/* WFA2-lib's headers use uint64_t, bool and struct timespec without
+ * including their headers: the includes above come first for that. */
+#include <wavefront/wavefront_align.h>
+#endif
 
 #include "bench_util.h"
 
@@ -81,40 +93,98 @@ static void run_edlib(const wq_pair *pairs, size_t n, size_t *d)
     }
 }
 
+#ifdef WQ_BENCH_WFA2
+/* One aligner for the whole set, as a caller would keep it: edit distance,
+ * score only, high memory mode (the fastest for score-only runs here). */
+static wavefront_aligner_t *wfa_new(void)
+{
+    wavefront_aligner_attr_t attr = wavefront_aligner_attr_default;
+    attr.distance_metric = edit;
+    attr.alignment_scope = compute_score;
+    attr.alignment_form.span = alignment_end2end;
+    attr.heuristic.strategy = wf_heuristic_none;
+    attr.memory_mode = wavefront_memory_high;
+    return wavefront_aligner_new(&attr);
+}
+
+static void run_wfa(wavefront_aligner_t *wf, const wq_pair *pairs, size_t n, size_t *d)
+{
+    for (size_t p = 0; p < n; p++) {
+        int st = wavefront_align(wf, pairs[p].a, (int)pairs[p].alen, pairs[p].b,
+                                 (int)pairs[p].blen);
+        d[p] = st == WF_STATUS_SUCCESSFUL ? (size_t)abs(wf->cigar->score) : (size_t)-1;
+    }
+}
+#define N_WHO 3
+#else
+#define N_WHO 2
+#endif
+
+static const char *const who_name[] = {"workq", "edlib", "WFA2"};
+
+/* Times the peers on one set of pairs, alternating; dist[w] gets peer w's
+ * distances and t[w][r] its time in round r. */
+static void time_peers(const set *s, const wq_pair *pairs, size_t *dist[], double t[][16],
+                       int runs)
+{
+#ifdef WQ_BENCH_WFA2
+    wavefront_aligner_t *wf = wfa_new();
+    if (!wf) {
+        fprintf(stderr, "bench_levenshtein: out of memory\n");
+        exit(1);
+    }
+#endif
+    for (int r = 0; r < runs; r++) {
+        double t0 = bench_now();
+        run_workq(pairs, s->npairs, dist[0]);
+        double t1 = bench_now();
+        run_edlib(pairs, s->npairs, dist[1]);
+        double t2 = bench_now();
+        t[0][r] = t1 - t0;
+        t[1][r] = t2 - t1;
+#ifdef WQ_BENCH_WFA2
+        run_wfa(wf, pairs, s->npairs, dist[2]);
+        t[2][r] = bench_now() - t2;
+#endif
+    }
+#ifdef WQ_BENCH_WFA2
+    wavefront_aligner_delete(wf);
+#endif
+}
+
 static int bench_set(const set *s, int runs)
 {
     wq_pair *pairs = malloc(s->npairs * sizeof *pairs);
-    size_t *dw = malloc(s->npairs * sizeof *dw), *de = malloc(s->npairs * sizeof *de);
-    char *buf = pairs ? make_pairs(s, pairs, 2024 + s->len) : NULL;
-    if (!buf || !dw || !de) {
+    size_t *dist[N_WHO];
+    int nomem = !pairs;
+    for (int w = 0; w < N_WHO; w++)
+        nomem |= !(dist[w] = malloc(s->npairs * sizeof *dist[w]));
+    char *buf = nomem ? NULL : make_pairs(s, pairs, 2024 + s->len);
+    if (!buf) {
         fprintf(stderr, "bench_levenshtein: out of memory\n");
         return 1;
     }
-    double tw[16], te[16];
-    for (int r = 0; r < runs; r++) {
-        double t0 = bench_now();
-        run_workq(pairs, s->npairs, dw);
-        double t1 = bench_now();
-        run_edlib(pairs, s->npairs, de);
-        te[r] = bench_now() - t1;
-        tw[r] = t1 - t0;
-    }
-    size_t bad = 0;
-    for (size_t p = 0; p < s->npairs; p++)
-        bad += dw[p] != de[p];
+    double t[N_WHO][16], med[N_WHO];
+    time_peers(s, pairs, dist, t, runs);
     double cells = 0;
-    for (size_t p = 0; p < s->npairs; p++)
+    size_t bad = 0;
+    for (size_t p = 0; p < s->npairs; p++) {
         cells += (double)pairs[p].alen * (double)pairs[p].blen;
-    double mw = bench_median(tw, (size_t)runs), me = bench_median(te, (size_t)runs);
-    printf("%-22s %-6s %14.0f %8.2f %10.4f\n", s->name, "workq", (double)s->npairs / mw,
-           cells / mw * 1e-9, mw);
-    printf("%-22s %-6s %14.0f %8.2f %10.4f   workq/edlib %.2fx%s\n", "", "edlib",
-           (double)s->npairs / me, cells / me * 1e-9, me, me / mw,
-           bad ? "   DISTANCES DIFFER" : "");
+        for (int w = 1; w < N_WHO; w++)
+            bad += dist[w][p] != dist[0][p];
+    }
+    for (int w = 0; w < N_WHO; w++) {
+        med[w] = bench_median(t[w], (size_t)runs);
+        printf("%-22s %-6s %14.0f %8.2f %10.4f", w ? "" : s->name, who_name[w],
+               (double)s->npairs / med[w], cells / med[w] * 1e-9, med[w]);
+        if (w)
+            printf("   workq %.2fx", med[w] / med[0]);
+        printf("%s\n", w == N_WHO - 1 && bad ? "   DISTANCES DIFFER" : "");
+    }
     free(buf);
     free(pairs);
-    free(dw);
-    free(de);
+    for (int w = 0; w < N_WHO; w++)
+        free(dist[w]);
     return bad != 0;
 }
 

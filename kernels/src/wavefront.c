@@ -27,21 +27,49 @@
 
 #include "kernels_internal.h"
 
+/* One binary, vectorized for AVX-512 and AVX2 and correct everywhere: the
+ * loader picks a clone of advance() through an ifunc (as leibniz.c does).
+ * Not under ThreadSanitizer or MemorySanitizer, whose instrumented
+ * resolver would run before the sanitizer's own start-up. */
+#if defined(__SANITIZE_THREAD__)
+#define WQ__WF_NO_MULTIVERSION 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
+#define WQ__WF_NO_MULTIVERSION 1
+#endif
+#endif
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__has_attribute) &&           \
+    !defined(WQ__WF_NO_MULTIVERSION)
+#if __has_attribute(target_clones)
+#define WQ__WF_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+#endif
+#ifndef WQ__WF_CLONES
+#define WQ__WF_CLONES
+#endif
+
 /* "Not reached": low enough that adding 1 never overflows, and never the
  * maximum of a diagonal that has a reached neighbour. */
 #define WF_NONE (INT32_MIN / 2)
 
 /* How often (in scores) the run re-estimates its total cost. */
-#define WF_CHECK 16
+#define WF_CHECK 8
 
-/*
- * Slides row i down diagonal d while x[i] == y[i + d]: eight bytes at a
- * time, XOR, and the first differing byte from the count of trailing zero
- * bits (lowest address = least significant byte on little-endian; the
- * leading zeros on big-endian). The loop stays inside both strings.
- */
-static inline int32_t slide(const unsigned char *x, int32_t n, const unsigned char *y, int32_t m,
-                            int32_t i, int32_t d)
+/* The index of the first differing byte of two 8-byte words that differ:
+ * lowest address = least significant byte on little-endian. */
+static inline int32_t first_diff(uint64_t z)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return (int32_t)(__builtin_clzll(z) / 8);
+#else
+    return (int32_t)(__builtin_ctzll(z) / 8);
+#endif
+}
+
+/* The bounded slide: eight bytes at a time while both strings have eight
+ * left, then byte by byte up to the end of the shorter rest. */
+static int32_t slide_tail(const unsigned char *x, int32_t n, const unsigned char *y, int32_t m,
+                          int32_t i, int32_t d)
 {
     int32_t j = i + d;
     size_t len = (size_t)(n - i < m - j ? n - i : m - j), k = 0;
@@ -50,18 +78,34 @@ static inline int32_t slide(const unsigned char *x, int32_t n, const unsigned ch
         uint64_t a, b;
         memcpy(&a, p + k, 8);
         memcpy(&b, q + k, 8);
-        uint64_t z = a ^ b;
-        if (z) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-            return i + (int32_t)(k + (size_t)__builtin_clzll(z) / 8);
-#else
-            return i + (int32_t)(k + (size_t)__builtin_ctzll(z) / 8);
-#endif
-        }
+        if (a ^ b)
+            return i + (int32_t)k + first_diff(a ^ b);
     }
     while (k < len && p[k] == q[k])
         k++;
     return i + (int32_t)k;
+}
+
+/*
+ * Slides row i down diagonal d while x[i] == y[i + d]. The common case is
+ * a point off the optimal path, where a random byte matches with odds
+ * 1 / sigma: one 8-byte XOR away from both ends settles it (the first
+ * differing byte from the count of trailing zero bits), with branches the
+ * predictor learns. Runs of eight matches and the last eight bytes of
+ * either string take the bounded loop, so nothing past x[n) or y[m) is
+ * read.
+ */
+static inline int32_t slide(const unsigned char *x, int32_t n8, const unsigned char *y,
+                            int32_t m8, int32_t i, int32_t d)
+{
+    if (i <= n8 && i + d <= m8) {
+        uint64_t a, b;
+        memcpy(&a, x + i, 8);
+        memcpy(&b, y + i + d, 8);
+        if (a ^ b)
+            return i + first_diff(a ^ b);
+    }
+    return slide_tail(x, n8 + 8, y, m8 + 8, i, d);
 }
 
 /*
@@ -72,7 +116,7 @@ static inline int32_t slide(const unsigned char *x, int32_t n, const unsigned ch
  * point on its border, and a border cell next to a point of cost s - 1
  * costs at most s (neighbouring cells differ by at most one).
  */
-static void advance(const int32_t *restrict cur, int32_t *restrict nxt, int32_t lo, int32_t hi,
+WQ__WF_CLONES static void advance(const int32_t *restrict cur, int32_t *restrict nxt, int32_t lo, int32_t hi,
                     int32_t n, int32_t m)
 {
     for (int32_t d = lo; d <= hi; d++) {
@@ -141,7 +185,7 @@ size_t wq__lev_wavefront(const unsigned char *x, size_t n, const unsigned char *
     int32_t *cur = mem + smax + 2, *nxt = cur + width;
     int32_t in = (int32_t)n, im = (int32_t)m, target = im - in, lo = 0, hi = 0;
     size_t s = 0, result = WQ__WF_GAVE_UP;
-    cur[0] = slide(x, in, y, im, 0, 0);
+    cur[0] = slide_tail(x, in, y, im, 0, 0);
     for (;;) {
         if (target <= hi && cur[target] >= in) {
             result = s;
@@ -160,7 +204,7 @@ size_t wq__lev_wavefront(const unsigned char *x, size_t n, const unsigned char *
         /* Slide each diagonal. Most stop within the first eight bytes:
          * after a random step the odds of a match are 1 / sigma. */
         for (int32_t d = lo; d <= hi; d++)
-            nxt[d] = slide(x, in, y, im, nxt[d], d);
+            nxt[d] = slide(x, in - 8, y, im - 8, nxt[d], d);
         int32_t *t = cur;
         cur = nxt;
         nxt = t;
