@@ -1,0 +1,227 @@
+/* The per-pair method choice of the Levenshtein kernel (issue 9) against the
+ * O(nm) dynamic programme: the wavefront on its own (exact under its cap,
+ * cap + 1 above it, and a give-up that proves its lower bound, at every
+ * budget), and the public entry points on mutated pairs at 0.1, 1, 5 and
+ * 20 per cent and unrelated pairs, on both sides of the switch from the
+ * wavefront to the bit-parallel pass. wavefront.c is compiled into this
+ * test, so its internal entry point is reachable in shared builds too. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include <workq/kernels.h>
+
+#include "kernels_internal.h"
+#include "khelpers.h"
+
+/* ------------------------------------------------------------ helpers -- */
+
+static unsigned char letter(uint64_t *st, unsigned sigma)
+{
+    unsigned v = (unsigned)kbelow(st, sigma);
+    return sigma == 4 ? (unsigned char)"acgt"[v] : (unsigned char)(sigma == 256 ? v : 'a' + v);
+}
+
+static void fill(uint64_t *st, unsigned char *s, size_t n, unsigned sigma)
+{
+    for (size_t i = 0; i < n; i++)
+        s[i] = letter(st, sigma);
+}
+
+/* b = a with random edits (substitute, insert, delete) at pm per mille of
+ * the positions, or an unrelated string of the same length when pm is 0;
+ * returns the length of b (at most 2n). */
+static size_t derive(uint64_t *st, const unsigned char *a, size_t n, unsigned char *b,
+                     unsigned pm, unsigned sigma)
+{
+    size_t m = 0;
+    if (pm == 0) {
+        fill(st, b, n, sigma);
+        return n;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (kbelow(st, 1000) >= pm) {
+            b[m++] = a[i];
+            continue;
+        }
+        switch (kbelow(st, 3)) {
+        case 0: b[m++] = letter(st, sigma); break;                 /* substitute */
+        case 1: b[m++] = letter(st, sigma), b[m++] = a[i]; break; /* insert */
+        default: break;                                           /* delete */
+        }
+    }
+    return m;
+}
+
+/* The public entry points against the reference, with limits at, below and
+ * above the distance. */
+static void check_public(const unsigned char *a, size_t n, const unsigned char *b, size_t m,
+                         size_t ref)
+{
+    size_t ks[] = {WQ_LEV_NO_LIMIT, ref, ref + 1, ref ? ref - 1 : 0, ref / 2};
+    for (size_t t = 0; t < sizeof ks / sizeof *ks; t++) {
+        size_t k = ks[t], want = ref <= k ? ref : k + 1;
+        cr_assert_eq(wq_levenshtein(a, n, b, m, k), want, "n=%zu m=%zu k=%zu ref=%zu", n, m,
+                     k, ref);
+        cr_assert_eq(wq_levenshtein(b, m, a, n, k), want, "swapped n=%zu m=%zu k=%zu", n, m, k);
+        wq_pair p = {(const char *)a, (const char *)b, n, m};
+        size_t d = 0;
+        cr_assert_eq(wq_levenshtein_batch(&p, &d, 1, &(wq_lev_opts){k}), 0);
+        cr_assert_eq(d, want, "batch n=%zu m=%zu k=%zu", n, m, k);
+    }
+}
+
+/* The wavefront's contract for one pair (shorter side first) and budget. */
+static void check_wavefront(const unsigned char *x, size_t n, const unsigned char *y, size_t m,
+                            size_t ref, size_t cap, double budget)
+{
+    size_t lower = 0;
+    size_t d = wq__lev_wavefront(x, n, y, m, cap, budget, &lower);
+    cr_assert_neq(d, WQ_LEV_NO_LIMIT, "out of memory");
+    if (d == WQ__WF_GAVE_UP)
+        cr_assert_lt(lower, ref, "gave up proving D > %zu, but D = %zu", lower, ref);
+    else
+        cr_assert_eq(d, ref <= cap ? ref : cap + 1, "n=%zu m=%zu cap=%zu budget=%g", n, m, cap,
+                     budget);
+}
+
+/* ------------------------------------------------------ the wavefront -- */
+
+/* Unlimited budget: exact at every cap around the distance, over lengths
+ * 0..2000 (both sides of the 8-byte compares' end handling), alphabets and
+ * rates. */
+Test(lev_wavefront, exact_under_cap_and_cap_plus_one_above, .timeout = 60)
+{
+    static const unsigned rates[] = {1, 10, 50, 200, 0};
+    static const unsigned sigmas[] = {2, 4, 256};
+    uint64_t st = 91;
+    unsigned char *a = malloc(2001), *b = malloc(4002);
+    cr_assert(a && b);
+    unsigned long trials = 120 * kstress();
+    for (unsigned long t = 0; t < trials; t++) {
+        size_t n = t < 20 ? t : kbelow(&st, 2001);
+        unsigned sigma = sigmas[t % 3];
+        fill(&st, a, n, sigma);
+        size_t m = derive(&st, a, n, b, rates[t % 5], sigma);
+        const unsigned char *x = n <= m ? a : b, *y = n <= m ? b : a;
+        size_t xn = n <= m ? n : m, ym = n <= m ? m : n;
+        size_t ref = wq_levenshtein_ref(x, xn, y, ym);
+        check_wavefront(x, xn, y, ym, ref, WQ_LEV_NO_LIMIT, 1e30);
+        check_wavefront(x, xn, y, ym, ref, ref, 1e30);
+        if (ref > 0)
+            check_wavefront(x, xn, y, ym, ref, ref - 1, 1e30);
+        check_wavefront(x, xn, y, ym, ref, ref / 3, 1e30);
+    }
+    free(a);
+    free(b);
+}
+
+/* Any budget, from none to plenty: the answer is exact or a give-up whose
+ * lower bound holds, never a wrong distance. A zero budget still settles
+ * every distance up to the first cost check (8). */
+Test(lev_wavefront, every_budget_is_exact_or_gives_up_soundly, .timeout = 60)
+{
+    static const double budgets[] = {0, 1, 64, 500, 4000, 30000, 1e6};
+    uint64_t st = 92;
+    unsigned char *a = malloc(1500), *b = malloc(3001);
+    cr_assert(a && b);
+    unsigned long trials = 60 * kstress();
+    for (unsigned long t = 0; t < trials; t++) {
+        size_t n = 65 + kbelow(&st, 1400);
+        fill(&st, a, n, 4);
+        size_t m = derive(&st, a, n, b, (unsigned)kbelow(&st, 300), 4);
+        if (m < n)
+            continue;
+        size_t ref = wq_levenshtein_ref(a, n, b, m);
+        for (size_t i = 0; i < sizeof budgets / sizeof *budgets; i++)
+            check_wavefront(a, n, b, m, ref, WQ_LEV_NO_LIMIT, budgets[i]);
+        size_t lower = 0;
+        size_t d = wq__lev_wavefront(a, n, b, m, WQ_LEV_NO_LIMIT, 0, &lower);
+        if (ref <= 8)
+            cr_assert_eq(d, ref);
+    }
+    free(a);
+    free(b);
+}
+
+/* Strings that match all the way except near the ends, where the 8-byte
+ * compares must hand over to the bounded loop without reading past either
+ * string (ASan checks the reads: the copies are exactly n and m bytes). */
+Test(lev_wavefront, edits_at_the_ends_of_exact_size_copies, .timeout = 60)
+{
+    uint64_t st = 93;
+    for (size_t n = 0; n < 40; n++)
+        for (size_t pos = 0; pos <= n; pos++)
+            for (int kind = 0; kind < 3; kind++) {
+                unsigned char *a = malloc(n + 1), *b = malloc(n + 2);
+                cr_assert(a && b);
+                fill(&st, a, n, 4);
+                size_t m = 0;
+                for (size_t i = 0; i <= n; i++) {
+                    if (i == pos && kind == 0)
+                        b[m++] = 'x'; /* insert */
+                    if (i == pos && kind == 1 && i < n)
+                        continue; /* delete */
+                    if (i == pos && kind == 2 && i < n) {
+                        b[m++] = 'x'; /* substitute */
+                        continue;
+                    }
+                    if (i < n)
+                        b[m++] = a[i];
+                }
+                unsigned char *x = malloc(n ? n : 1), *y = malloc(m ? m : 1);
+                cr_assert(x && y);
+                memcpy(x, a, n);
+                memcpy(y, b, m);
+                size_t ref = wq_levenshtein_ref(x, n, y, m);
+                if (n <= m)
+                    check_wavefront(x, n, y, m, ref, WQ_LEV_NO_LIMIT, 1e30);
+                else
+                    check_wavefront(y, m, x, n, ref, WQ_LEV_NO_LIMIT, 1e30);
+                free(a), free(b), free(x), free(y);
+            }
+}
+
+/* ------------------------------------------------ the method choice -- */
+
+/* Mutated pairs at 0.1, 1, 5 and 20 per cent and unrelated pairs, lengths
+ * 0..2000, through the public entry points. */
+Test(lev_wavefront, public_entry_points_on_mutated_and_unrelated_pairs, .timeout = 60)
+{
+    static const unsigned rates[] = {1, 10, 50, 200, 0};
+    uint64_t st = 94;
+    unsigned char *a = malloc(2001), *b = malloc(4002);
+    cr_assert(a && b);
+    unsigned long trials = 60 * kstress();
+    for (unsigned long t = 0; t < trials; t++) {
+        size_t n = kbelow(&st, 2001);
+        fill(&st, a, n, t % 2 ? 4 : 256);
+        size_t m = derive(&st, a, n, b, rates[t % 5], t % 2 ? 4 : 256);
+        check_public(a, n, b, m, wq_levenshtein_ref(a, n, b, m));
+    }
+    free(a);
+    free(b);
+}
+
+/* Around the switch: DNA pairs at rates from 5 to 40 per cent, where the
+ * wavefront's cost estimate crosses the bit-parallel pass's, and pattern
+ * lengths 64 and 65 (one word, no wavefront) against longer texts. */
+Test(lev_wavefront, both_sides_of_the_method_switch, .timeout = 60)
+{
+    static const size_t lens[] = {64, 65, 130, 700, 1500};
+    uint64_t st = 95;
+    unsigned char *a = malloc(1500), *b = malloc(3001);
+    cr_assert(a && b);
+    unsigned long rounds = kstress();
+    for (unsigned long r = 0; r < rounds; r++)
+        for (size_t i = 0; i < sizeof lens / sizeof *lens; i++)
+            for (unsigned pm = 50; pm <= 400; pm += 25) {
+                fill(&st, a, lens[i], 4);
+                size_t m = derive(&st, a, lens[i], b, pm, 4);
+                check_public(a, lens[i], b, m, wq_levenshtein_ref(a, lens[i], b, m));
+            }
+    free(a);
+    free(b);
+}
