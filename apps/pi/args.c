@@ -22,8 +22,7 @@
 /* ------------------------------------------------------------ numbers -- */
 
 /* value * 10 + digit, or false on overflow. */
-static bool mul10_add(uint64_t *value, unsigned digit)
-{
+static bool mul10_add(uint64_t *value, unsigned digit) {
     if (*value > (UINT64_MAX - digit) / 10)
         return false;
     *value = *value * 10 + digit;
@@ -40,8 +39,7 @@ typedef struct num_scan {
     size_t frac_digits; /* digits after the '.' */
 } num_scan;
 
-static void scan_digit(num_scan *sc, unsigned d)
-{
+static void scan_digit(num_scan *sc, unsigned d) {
     if (d == 0) {
         if (sc->nonzero)
             sc->zeros++;
@@ -57,8 +55,7 @@ static void scan_digit(num_scan *sc, unsigned d)
 
 /* Scans digits with single '_' between two digits. Returns the number of
  * digits, or 0 when there are none or a '_' is misplaced. */
-static size_t scan_digits(const char **p, num_scan *sc, bool fraction)
-{
+static size_t scan_digits(const char **p, num_scan *sc, bool fraction) {
     const char *s = *p;
     size_t n = 0;
     for (;; s++) {
@@ -78,8 +75,7 @@ static size_t scan_digits(const char **p, num_scan *sc, bool fraction)
 
 /* Scans "e[+-]digits" (already past the 'e'). Saturates at +-100000, far
  * beyond any exponent that could still give a 64-bit integer. */
-static bool scan_exponent(const char **p, long *exp)
-{
+static bool scan_exponent(const char **p, long *exp) {
     const char *s = *p;
     bool neg = *s == '-';
     if (*s == '+' || *s == '-')
@@ -96,8 +92,7 @@ static bool scan_exponent(const char **p, long *exp)
 }
 
 /* The value digits * 10^exp10 from a finished scan. */
-static pi_num_status scan_value(const num_scan *sc, long exp10, uint64_t *value)
-{
+static pi_num_status scan_value(const num_scan *sc, long exp10, uint64_t *value) {
     if (!sc->nonzero) {
         *value = 0;
         return PI_NUM_OK;
@@ -114,8 +109,7 @@ static pi_num_status scan_value(const num_scan *sc, long exp10, uint64_t *value)
     return PI_NUM_OK;
 }
 
-pi_num_status pi_parse_count(const char *s, uint64_t min, uint64_t max, uint64_t *value)
-{
+pi_num_status pi_parse_count(const char *s, uint64_t min, uint64_t max, uint64_t *value) {
     if (*s == '\0')
         return PI_NUM_EMPTY;
     if (*s == '-' && isdigit((unsigned char)s[1]))
@@ -149,8 +143,7 @@ pi_num_status pi_parse_count(const char *s, uint64_t min, uint64_t max, uint64_t
 /* -------------------------------------------------------------- argv -- */
 
 __attribute__((format(printf, 3, 4))) static int usage_error(char *err, size_t errlen,
-                                                             const char *fmt, ...)
-{
+                                                             const char *fmt, ...) {
     if (errlen > 0) {
         va_list ap;
         va_start(ap, fmt);
@@ -162,8 +155,7 @@ __attribute__((format(printf, 3, 4))) static int usage_error(char *err, size_t e
 
 /* Why a count was rejected, for a message "invalid WHAT 'ARG': REASON". */
 static int count_error(char *err, size_t errlen, const char *what, const char *arg,
-                       pi_num_status st, uint64_t min, uint64_t max)
-{
+                       pi_num_status st, uint64_t min, uint64_t max) {
     static const char *const reasons[] = {
         [PI_NUM_EMPTY] = "empty",
         [PI_NUM_NEGATIVE] = "not a positive integer",
@@ -201,8 +193,7 @@ typedef struct parse_state {
     size_t errlen;
 } parse_state;
 
-static const char *option_name(int opt)
-{
+static const char *option_name(int opt) {
     for (const struct option *o = long_options; o->name != NULL; o++)
         if (o->val == opt)
             return o->name;
@@ -210,8 +201,7 @@ static const char *option_name(int opt)
 }
 
 /* The first argument that starts with '-' and the digit d, e.g. "-5". */
-static const char *dash_digit(int argc, char *const argv[], int d)
-{
+static const char *dash_digit(int argc, char *const argv[], int d) {
     for (int i = 1; i < argc; i++)
         if (argv[i][0] == '-' && argv[i][1] == d)
             return argv[i];
@@ -219,8 +209,7 @@ static const char *dash_digit(int argc, char *const argv[], int d)
 }
 
 /* getopt_long returned '?' or ':'; argv is the (permuted) copy. */
-static int bad_option(parse_state *ps, int c, int argc, char *const argv[])
-{
+static int bad_option(parse_state *ps, int c, int argc, char *const argv[]) {
     if (c == ':')
         return usage_error(ps->err, ps->errlen, "option '--%s' requires an argument",
                            option_name(optopt));
@@ -235,8 +224,7 @@ static int bad_option(parse_state *ps, int c, int argc, char *const argv[])
     return usage_error(ps->err, ps->errlen, "invalid option -- '%c'", optopt);
 }
 
-static int set_kernel(parse_state *ps, const char *name)
-{
+static int set_kernel(parse_state *ps, const char *name) {
     if (strcmp(name, "fast") == 0)
         ps->args->kernel = PI_KERNEL_FAST;
     else if (strcmp(name, "lesson") == 0)
@@ -249,8 +237,7 @@ static int set_kernel(parse_state *ps, const char *name)
 
 /* Handles one option from getopt_long. Returns 0, -1 to stop (help,
  * version) or PI_EXIT_USAGE. */
-static int take_option(parse_state *ps, int c)
-{
+static int take_option(parse_state *ps, int c) {
     uint64_t v;
     pi_num_status st;
     switch (c) {
@@ -286,8 +273,7 @@ static int take_option(parse_state *ps, int c)
 }
 
 /* The operands left after the options: exactly one, INTERVALS. */
-static int take_operands(parse_state *ps, int argc, char *const argv[])
-{
+static int take_operands(parse_state *ps, int argc, char *const argv[]) {
     if (optind >= argc)
         return usage_error(ps->err, ps->errlen, "missing INTERVALS");
     if (argc - optind > 1)
@@ -299,14 +285,12 @@ static int take_operands(parse_state *ps, int argc, char *const argv[])
     return 0;
 }
 
-uint64_t pi_default_chunks(uint64_t intervals)
-{
+uint64_t pi_default_chunks(uint64_t intervals) {
     uint64_t c = intervals / PI_CHUNK_TERMS;
     return c < 1 ? 1 : c > PI_CHUNKS_DEFAULT ? PI_CHUNKS_DEFAULT : c;
 }
 
-static int finish(parse_state *ps)
-{
+static int finish(parse_state *ps) {
     pi_args *a = ps->args;
     if (ps->chunks == 0) {
         a->chunks = pi_default_chunks(a->intervals);
@@ -320,8 +304,7 @@ static int finish(parse_state *ps)
     return 0;
 }
 
-static int parse_copy(parse_state *ps, int argc, char *argv[])
-{
+static int parse_copy(parse_state *ps, int argc, char *argv[]) {
     optind = 0; /* glibc: full reinitialization */
     opterr = 0;
     int c;
@@ -336,8 +319,7 @@ static int parse_copy(parse_state *ps, int argc, char *argv[])
     return rc != 0 ? rc : finish(ps);
 }
 
-int pi_args_parse(int argc, char *const argv[], pi_args *args, char *err, size_t errlen)
-{
+int pi_args_parse(int argc, char *const argv[], pi_args *args, char *err, size_t errlen) {
     if (errlen > 0)
         err[0] = '\0';
     *args = (pi_args){.action = PI_ACTION_RUN, .kernel = PI_KERNEL_FAST};
@@ -358,35 +340,34 @@ int pi_args_parse(int argc, char *const argv[], pi_args *args, char *err, size_t
 
 /* -------------------------------------------------------------- help -- */
 
-int pi_print_help(FILE *out, long online_cpus)
-{
-    int n = fprintf(
-        out,
-        "Usage: pi [OPTION]... INTERVALS\n"
-        "Approximate pi by the first INTERVALS terms of the Leibniz series\n"
-        "4/1 - 4/3 + 4/5 - ..., summed in parallel by the workq engine, and print\n"
-        "the result, its distance to pi and the wall-clock time of the computation.\n"
-        "\n"
-        "INTERVALS is a positive decimal integer, at most %" PRIu64 " (2^51, the\n"
-        "bound up to which the kernel is exact). Forms such as 1e9, 2.5e6 and\n"
-        "1_000_000 are accepted when they denote an exact integer.\n"
-        "\n"
-        "  -w, --workers=N    worker threads, 1..%u (default: the online CPUs, %ld)\n"
-        "      --chunks=N     number of tasks, 1..INTERVALS and at most %" PRIu64 "\n"
-        "                     (default: one per %" PRIu64 " terms, from 1 up to %" PRIu64 ")\n"
-        "      --kernel=NAME  'fast' (default) or 'lesson' (one division per term)\n"
-        "      --async        stream the partial sums through the engine's async\n"
-        "                     job; on a terminal, show progress on stderr\n"
-        "      --json         print one JSON object instead of the two lines\n"
-        "  -h, --help         display this help and exit\n"
-        "  -V, --version      output version information and exit\n"
-        "\n"
-        "The printed value depends only on INTERVALS, --chunks and --kernel: never on\n"
-        "--workers or --async. Ctrl-C stops a run.\n"
-        "\n"
-        "Exit status: 0 on success, 1 on a runtime error, 2 on a usage error,\n"
-        "130 when interrupted.\n",
-        PI_INTERVALS_MAX, PI_WORKERS_MAX, online_cpus, PI_CHUNKS_MAX, PI_CHUNK_TERMS,
-        PI_CHUNKS_DEFAULT);
+int pi_print_help(FILE *out, long online_cpus) {
+    int n = fprintf(out,
+                    "Usage: pi [OPTION]... INTERVALS\n"
+                    "Approximate pi by the first INTERVALS terms of the Leibniz series\n"
+                    "4/1 - 4/3 + 4/5 - ..., summed in parallel by the workq engine, and print\n"
+                    "the result, its distance to pi and the wall-clock time of the computation.\n"
+                    "\n"
+                    "INTERVALS is a positive decimal integer, at most %" PRIu64 " (2^51, the\n"
+                    "bound up to which the kernel is exact). Forms such as 1e9, 2.5e6 and\n"
+                    "1_000_000 are accepted when they denote an exact integer.\n"
+                    "\n"
+                    "  -w, --workers=N    worker threads, 1..%u (default: the online CPUs, %ld)\n"
+                    "      --chunks=N     number of tasks, 1..INTERVALS and at most %" PRIu64 "\n"
+                    "                     (default: one per %" PRIu64
+                    " terms, from 1 up to %" PRIu64 ")\n"
+                    "      --kernel=NAME  'fast' (default) or 'lesson' (one division per term)\n"
+                    "      --async        stream the partial sums through the engine's async\n"
+                    "                     job; on a terminal, show progress on stderr\n"
+                    "      --json         print one JSON object instead of the two lines\n"
+                    "  -h, --help         display this help and exit\n"
+                    "  -V, --version      output version information and exit\n"
+                    "\n"
+                    "The printed value depends only on INTERVALS, --chunks and --kernel: never on\n"
+                    "--workers or --async. Ctrl-C stops a run.\n"
+                    "\n"
+                    "Exit status: 0 on success, 1 on a runtime error, 2 on a usage error,\n"
+                    "130 when interrupted.\n",
+                    PI_INTERVALS_MAX, PI_WORKERS_MAX, online_cpus, PI_CHUNKS_MAX, PI_CHUNK_TERMS,
+                    PI_CHUNKS_DEFAULT);
     return n < 0 ? EIO : 0;
 }

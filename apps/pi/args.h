@@ -72,8 +72,8 @@ uint64_t pi_default_chunks(uint64_t intervals);
 
 /* Parses argv[0..argc) (argv[0] is the program name). Returns 0 with *args
  * filled, PI_EXIT_USAGE with a one-line message (without the "pi: " prefix
- * or newline) in err[0..errlen), or PI_EXIT_FAILURE when out of memory. -h and -V stop the parse at once
- * (args->action says which). errlen may be 0 (err is then not written). */
+ * or newline) in err[0..errlen), or PI_EXIT_FAILURE when out of memory. -h and -V stop the parse at
+ * once (args->action says which). errlen may be 0 (err is then not written). */
 int pi_args_parse(int argc, char *const argv[], pi_args *args, char *err, size_t errlen);
 
 /* The --help text, for a machine with online_cpus CPUs. Returns 0, or EIO. */

@@ -31,13 +31,11 @@ _Static_assert(ATOMIC_INT_LOCK_FREE == 2, "the stop flag must be lock-free");
 
 static atomic_int stop_flag;
 
-void pi_request_stop(void)
-{
+void pi_request_stop(void) {
     atomic_store_explicit(&stop_flag, 1, memory_order_relaxed);
 }
 
-bool pi_stop_requested(void)
-{
+bool pi_stop_requested(void) {
     return atomic_load_explicit(&stop_flag, memory_order_relaxed) != 0;
 }
 
@@ -50,8 +48,7 @@ typedef struct pi_layout {
     uint64_t chunks, base, rem, pieces;
 } pi_layout;
 
-static pi_layout layout_of(const pi_plan *plan)
-{
+static pi_layout layout_of(const pi_plan *plan) {
     pi_layout l = {.kernel = plan->kernel, .chunks = plan->chunks};
     l.base = plan->intervals / plan->chunks;
     l.rem = plan->intervals % plan->chunks;
@@ -61,36 +58,31 @@ static pi_layout layout_of(const pi_plan *plan)
 }
 
 /* The k-th of `count` balanced parts of [start, start + len). */
-static wq_range split(uint64_t start, uint64_t len, uint64_t count, uint64_t k)
-{
+static wq_range split(uint64_t start, uint64_t len, uint64_t count, uint64_t k) {
     uint64_t base = len / count, rem = len % count;
     uint64_t s = start + k * base + (k < rem ? k : rem);
     return (wq_range){s, s + base + (k < rem)};
 }
 
-static wq_range chunk_range(const pi_layout *l, uint64_t k)
-{
+static wq_range chunk_range(const pi_layout *l, uint64_t k) {
     return split(0, l->base * l->chunks + l->rem, l->chunks, k);
 }
 
-static wq_range piece_range(const pi_layout *l, wq_range chunk, uint64_t j)
-{
+static wq_range piece_range(const pi_layout *l, wq_range chunk, uint64_t j) {
     return split(chunk.start, chunk.end - chunk.start, l->pieces, j);
 }
 
 /* ----------------------------------------------------------- kernels -- */
 
 /* One piece through the user's kernel, unless a stop was requested. */
-static int run_piece(const wq_kernel *k, const wq_range *piece, double *out)
-{
+static int run_piece(const wq_kernel *k, const wq_range *piece, double *out) {
     if (pi_stop_requested())
         return EINTR;
     return k->fn(piece, out, NULL);
 }
 
 /* A chunk's value: the Neumaier sum of its pieces, in order. */
-static int chunk_fn(const void *in, void *out, void *ctx)
-{
+static int chunk_fn(const void *in, void *out, void *ctx) {
     const pi_layout *l = ctx;
     wq_range chunk;
     memcpy(&chunk, in, sizeof chunk);
@@ -108,8 +100,7 @@ static int chunk_fn(const void *in, void *out, void *ctx)
     return 0;
 }
 
-static int piece_fn(const void *in, void *out, void *ctx)
-{
+static int piece_fn(const void *in, void *out, void *ctx) {
     const pi_layout *l = ctx;
     wq_range piece;
     double v;
@@ -120,10 +111,11 @@ static int piece_fn(const void *in, void *out, void *ctx)
     return rc;
 }
 
-static const wq_kernel chunk_kernel = {"pi-chunk", chunk_fn, NULL, sizeof(wq_range),
+static const wq_kernel chunk_kernel = {"pi-chunk",     chunk_fn,
+                                       NULL,           sizeof(wq_range),
                                        sizeof(double), "a chunk of Leibniz terms, by pieces"};
-static const wq_kernel piece_kernel = {"pi-piece", piece_fn, NULL, sizeof(wq_range),
-                                       sizeof(double), "a piece of Leibniz terms"};
+static const wq_kernel piece_kernel = {
+    "pi-piece", piece_fn, NULL, sizeof(wq_range), sizeof(double), "a piece of Leibniz terms"};
 
 /* ------------------------------------------------------- synchronous -- */
 
@@ -136,16 +128,14 @@ typedef struct sync_run {
 } sync_run;
 
 /* A task: the whole map-reduce, so that only the pool's threads compute. */
-static void sync_task(void *arg)
-{
+static void sync_task(void *arg) {
     sync_run *run = arg;
     wq_map_opts opts = {.chunk_size = 1};
     run->rc = wq_map_reduce(run->pool, &chunk_kernel, &run->layout, run->ranges,
                             (size_t)run->layout.chunks, &wq_sum_f64, &run->result, &opts);
 }
 
-static int compute_sync(wq_pool *pool, const pi_layout *l, double *result)
-{
+static int compute_sync(wq_pool *pool, const pi_layout *l, double *result) {
     sync_run run = {.pool = pool, .layout = *l, .rc = 0};
     run.ranges = malloc((size_t)l->chunks * sizeof *run.ranges);
     if (run.ranges == NULL)
@@ -170,16 +160,15 @@ typedef struct async_run {
     /* generator state: the next piece */
     uint64_t gen_chunk, gen_piece;
     /* callback state (callbacks are serialized, in input order) */
-    wq_f64_acc chunk_acc;  /* the pieces of the current chunk */
-    uint64_t cb_piece;     /* pieces of the current chunk folded so far */
-    wq_f64_acc total;      /* wq_sum_f64 accumulator over the chunks */
+    wq_f64_acc chunk_acc; /* the pieces of the current chunk */
+    uint64_t cb_piece;    /* pieces of the current chunk folded so far */
+    wq_f64_acc total;     /* wq_sum_f64 accumulator over the chunks */
     uint64_t done, intervals;
-    int rc;                /* the first failure reported */
+    int rc; /* the first failure reported */
     const pi_plan *plan;
 } async_run;
 
-static int gen_piece(void *gen_ctx, void *item)
-{
+static int gen_piece(void *gen_ctx, void *item) {
     async_run *run = gen_ctx;
     const pi_layout *l = &run->layout;
     if (pi_stop_requested())
@@ -197,16 +186,14 @@ static int gen_piece(void *gen_ctx, void *item)
 
 /* Folds a finished chunk's value as map-reduce does: a chunk accumulator
  * with one item, merged into the total. */
-static void fold_chunk(async_run *run, double value)
-{
+static void fold_chunk(async_run *run, double value) {
     wq_f64_acc one;
     wq_sum_f64.init(&one);
     wq_sum_f64.add(&one, &value);
     wq_sum_f64.merge(&run->total, &one);
 }
 
-static void on_piece(void *cb_ctx, size_t index, int status, const void *in, const void *out)
-{
+static void on_piece(void *cb_ctx, size_t index, int status, const void *in, const void *out) {
     async_run *run = cb_ctx;
     (void)index;
     if (status != 0 || run->rc != 0) {
@@ -229,9 +216,7 @@ static void on_piece(void *cb_ctx, size_t index, int status, const void *in, con
         run->plan->progress(run->plan->progress_ctx, run->done, run->intervals);
 }
 
-static int compute_async(wq_pool *pool, const pi_plan *plan, const pi_layout *l,
-                         double *result)
-{
+static int compute_async(wq_pool *pool, const pi_plan *plan, const pi_layout *l, double *result) {
     async_run run = {.layout = *l, .intervals = plan->intervals, .plan = plan};
     wq_sum_f64.init(&run.total);
     wq_async_spec spec = {
@@ -262,8 +247,7 @@ static int compute_async(wq_pool *pool, const pi_plan *plan, const pi_layout *l,
 
 /* ------------------------------------------------------------- entry -- */
 
-int pi_compute(wq_pool *pool, const pi_plan *plan, double *result)
-{
+int pi_compute(wq_pool *pool, const pi_plan *plan, double *result) {
     if (pool == NULL || plan == NULL || plan->kernel == NULL || plan->chunks == 0 ||
         plan->chunks > plan->intervals || plan->chunks > SIZE_MAX / sizeof(wq_range) ||
         wq_sum_f64.acc_size != sizeof(wq_f64_acc))

@@ -32,8 +32,7 @@ _Static_assert(PI_INTERVALS_MAX == WQ_LEIBNIZ_MAX, "INTERVALS bound must be the 
 #define M_PI 3.14159265358979323846
 #endif
 
-static void on_sigint(int sig)
-{
+static void on_sigint(int sig) {
     (void)sig;
     pi_request_stop();
 }
@@ -42,8 +41,7 @@ static void on_sigint(int sig)
  * all inherit the mask. SIGINT is caught even when it was ignored at start
  * (as for `pi ... &` in a script): the issue asks every SIGINT to stop a
  * run. A second SIGINT kills at once (SA_RESETHAND). */
-static int catch_sigint(void)
-{
+static int catch_sigint(void) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigint;
@@ -56,8 +54,7 @@ static int catch_sigint(void)
     return pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 }
 
-static unsigned online_cpus(void)
-{
+static unsigned online_cpus(void) {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     if (n < 1)
         return 1;
@@ -66,8 +63,7 @@ static unsigned online_cpus(void)
 
 /* Flushes and closes stdout; a write error (full disk, closed pipe) is a
  * failure. Returns the exit status. */
-static int close_stdout(int status)
-{
+static int close_stdout(int status) {
     int flush_failed = fflush(stdout) != 0;
     int err = errno;
     if (fclose(stdout) != 0 && !flush_failed) {
@@ -80,8 +76,7 @@ static int close_stdout(int status)
     return PI_EXIT_FAILURE;
 }
 
-static int print_result(const pi_args *a, unsigned workers, double pi, double secs)
-{
+static int print_result(const pi_args *a, unsigned workers, double pi, double secs) {
     double error = fabs(pi - M_PI);
     if (a->json)
         printf("{\"intervals\":%llu,\"chunks\":%llu,\"workers\":%u,\"kernel\":\"%s\","
@@ -94,11 +89,9 @@ static int print_result(const pi_args *a, unsigned workers, double pi, double se
 }
 
 /* Runs the computation on a fresh pool of `workers` threads. */
-static int run(const pi_args *a, unsigned workers, double *pi, double *secs)
-{
+static int run(const pi_args *a, unsigned workers, double *pi, double *secs) {
     int rc = wq_kernels_register();
-    const wq_kernel *k =
-        wq_kernel_find(a->kernel == PI_KERNEL_FAST ? "leibniz" : "leibniz-lesson");
+    const wq_kernel *k = wq_kernel_find(a->kernel == PI_KERNEL_FAST ? "leibniz" : "leibniz-lesson");
     if (rc == 0 && k == NULL)
         rc = ENOENT;
     if (rc != 0) {
@@ -129,14 +122,12 @@ static int run(const pi_args *a, unsigned workers, double *pi, double *secs)
     return PI_EXIT_OK;
 }
 
-static int usage(const char *msg)
-{
+static int usage(const char *msg) {
     fprintf(stderr, "pi: %s\nTry 'pi --help'.\n", msg);
     return PI_EXIT_USAGE;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     pi_args a;
     char err[512];
     int rc = pi_args_parse(argc, argv, &a, err, sizeof err);

@@ -12,21 +12,18 @@
 
 #define PI_PROGRESS_PERIOD 0.1 /* seconds between redraws */
 
-double pi_monotonic_seconds(void)
-{
+double pi_monotonic_seconds(void) {
     struct timespec ts;
     if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
         return 0.0;
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-void pi_progress_init(pi_progress *p, bool enabled, double now)
-{
+void pi_progress_init(pi_progress *p, bool enabled, double now) {
     *p = (pi_progress){.enabled = enabled, .drawn = false, .last_draw = now};
 }
 
-void pi_progress_update(void *ctx, uint64_t done, uint64_t total)
-{
+void pi_progress_update(void *ctx, uint64_t done, uint64_t total) {
     pi_progress *p = ctx;
     if (!p->enabled || done >= total)
         return;
@@ -41,8 +38,7 @@ void pi_progress_update(void *ctx, uint64_t done, uint64_t total)
     (void)fflush(stderr);
 }
 
-void pi_progress_clear(pi_progress *p)
-{
+void pi_progress_clear(pi_progress *p) {
     if (p->drawn)
         (void)fputs("\r\033[K", stderr);
     p->drawn = false;

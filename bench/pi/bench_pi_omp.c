@@ -15,8 +15,7 @@
 #include <stdlib.h>
 
 /* The lesson's partial sum over [0, n), as an OpenMP reduction. */
-static double lesson_sum(long long n)
-{
+static double lesson_sum(long long n) {
     double sum = 0.0;
 #pragma omp parallel for reduction(+ : sum)
     for (long long i = 0; i < n; i++)
@@ -24,8 +23,7 @@ static double lesson_sum(long long n)
     return sum;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     char *end;
     errno = 0;
     double v = argc == 2 ? strtod(argv[1], &end) : -1.0;

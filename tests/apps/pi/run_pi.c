@@ -10,8 +10,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdio.h>
 #include <spawn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -21,8 +21,7 @@
 extern char **environ;
 
 /* An unlinked temporary file, open for reading and writing. */
-static int temp_fd(void)
-{
+static int temp_fd(void) {
     const char *dir = getenv("TMPDIR");
     char path[4096];
     snprintf(path, sizeof path, "%s/pi-test-XXXXXX", dir != NULL && *dir ? dir : "/tmp");
@@ -35,8 +34,7 @@ static int temp_fd(void)
 /* Appends what fd still has to read to *buf (NUL-terminated). Stops at end
  * of file, or at EIO from a pseudo-terminal whose other side closed. When
  * stop_at is not NUL, returns as soon as that byte has been read. */
-static void drain(int fd, char **buf, size_t *len, char stop_at)
-{
+static void drain(int fd, char **buf, size_t *len, char stop_at) {
     for (;;) {
         char chunk[4096];
         ssize_t n = read(fd, chunk, sizeof chunk);
@@ -55,8 +53,7 @@ static void drain(int fd, char **buf, size_t *len, char stop_at)
     }
 }
 
-static void read_file(int fd, char **buf, size_t *len)
-{
+static void read_file(int fd, char **buf, size_t *len) {
     cr_assert(lseek(fd, 0, SEEK_SET) == 0);
     *buf = calloc(1, 1);
     *len = 0;
@@ -65,8 +62,7 @@ static void read_file(int fd, char **buf, size_t *len)
 }
 
 /* The master side of a new pseudo-terminal; its slave is opened in *slave. */
-static int open_pty(int *slave)
-{
+static int open_pty(int *slave) {
     int master = posix_openpt(O_RDWR | O_NOCTTY);
     cr_assert(master >= 0, "posix_openpt: %s", strerror(errno));
     cr_assert(grantpt(master) == 0 && unlockpt(master) == 0);
@@ -77,8 +73,7 @@ static int open_pty(int *slave)
     return master;
 }
 
-static pid_t spawn(pi_mode mode, const char *const args[], int out, int err)
-{
+static pid_t spawn(pi_mode mode, const char *const args[], int out, int err) {
     const char *argv[64] = {"pi"};
     size_t n = 1;
     for (; args[n - 1] != NULL && n < 63; n++)
@@ -110,8 +105,7 @@ static pid_t spawn(pi_mode mode, const char *const args[], int out, int err)
     return pid;
 }
 
-static void reap(pid_t pid, pi_result *r)
-{
+static void reap(pid_t pid, pi_result *r) {
     int status;
     pid_t w;
     while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
@@ -123,8 +117,7 @@ static void reap(pid_t pid, pi_result *r)
 
 /* PI_TTY_SIGINT: reads the terminal until a progress line ("...%...")
  * shows, interrupts, then reads the rest until pi exits. */
-static void watch_tty(pid_t pid, int master, pi_result *r)
-{
+static void watch_tty(pid_t pid, int master, pi_result *r) {
     r->err = calloc(1, 1);
     cr_assert(r->err != NULL);
     while (strchr(r->err, '%') == NULL) {
@@ -136,8 +129,7 @@ static void watch_tty(pid_t pid, int master, pi_result *r)
     drain(master, &r->err, &r->err_len, '\0');
 }
 
-pi_result pi_run_mode(pi_mode mode, const char *const args[])
-{
+pi_result pi_run_mode(pi_mode mode, const char *const args[]) {
     pi_result r = {0};
     int out = temp_fd(), err, master = -1;
     if (mode == PI_TTY_SIGINT)
@@ -162,15 +154,13 @@ pi_result pi_run_mode(pi_mode mode, const char *const args[])
     return r;
 }
 
-void pi_result_free(pi_result *r)
-{
+void pi_result_free(pi_result *r) {
     free(r->out);
     free(r->err);
     *r = (pi_result){0};
 }
 
-char *pi_first_line(const char *s)
-{
+char *pi_first_line(const char *s) {
     size_t n = strcspn(s, "\n");
     char *line = strndup(s, n + (s[n] == '\n'));
     cr_assert(line != NULL);

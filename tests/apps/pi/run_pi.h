@@ -14,10 +14,10 @@
 #include <stddef.h>
 
 typedef struct pi_result {
-    int code;     /* exit status, or -1 when killed by a signal */
-    int signal;   /* the killing signal, or 0 */
-    char *out;    /* stdout */
-    char *err;    /* stderr (or what the pseudo-terminal showed) */
+    int code;   /* exit status, or -1 when killed by a signal */
+    int signal; /* the killing signal, or 0 */
+    char *out;  /* stdout */
+    char *err;  /* stderr (or what the pseudo-terminal showed) */
     size_t out_len, err_len;
 } pi_result;
 

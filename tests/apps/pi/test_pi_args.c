@@ -22,8 +22,7 @@ typedef struct count_case {
     uint64_t value; /* when PI_NUM_OK */
 } count_case;
 
-ParameterizedTestParameters(pi_args, parse_count)
-{
+ParameterizedTestParameters(pi_args, parse_count) {
     static count_case cases[] = {
         {"1", PI_NUM_OK, 1},
         {"1000000000", PI_NUM_OK, 1000000000},
@@ -75,8 +74,7 @@ ParameterizedTestParameters(pi_args, parse_count)
     return cr_make_param_array(count_case, cases, sizeof cases / sizeof cases[0]);
 }
 
-ParameterizedTest(count_case *c, pi_args, parse_count, .timeout = TIMEOUT)
-{
+ParameterizedTest(count_case *c, pi_args, parse_count, .timeout = TIMEOUT) {
     uint64_t v = 12345;
     pi_num_status st = pi_parse_count(c->text, 1, PI_INTERVALS_MAX, &v);
     cr_assert_eq(st, c->status, "'%s': status %d, expected %d", c->text, st, c->status);
@@ -84,8 +82,7 @@ ParameterizedTest(count_case *c, pi_args, parse_count, .timeout = TIMEOUT)
                  (unsigned long long)v);
 }
 
-Test(pi_args, parse_count_bounds, .timeout = TIMEOUT)
-{
+Test(pi_args, parse_count_bounds, .timeout = TIMEOUT) {
     uint64_t v = 0;
     cr_assert_eq(pi_parse_count("18446744073709551615", 0, UINT64_MAX, &v), PI_NUM_OK);
     cr_assert_eq(v, UINT64_MAX);
@@ -98,8 +95,7 @@ Test(pi_args, parse_count_bounds, .timeout = TIMEOUT)
 /* ------------------------------------------------------ command lines -- */
 
 /* pi_args_parse on a NULL-terminated list of literals (argv[0] included). */
-static int parse_list(pi_args *a, char *err, size_t errlen, const char *const list[])
-{
+static int parse_list(pi_args *a, char *err, size_t errlen, const char *const list[]) {
     char *argv[16];
     int argc = 0;
     for (; list[argc] != NULL && argc < 15; argc++)
@@ -108,10 +104,10 @@ static int parse_list(pi_args *a, char *err, size_t errlen, const char *const li
     return pi_args_parse(argc, argv, a, err, errlen);
 }
 
-#define PARSE(a, err, errlen, ...) parse_list(a, err, errlen, (const char *const[]){__VA_ARGS__, NULL})
+#define PARSE(a, err, errlen, ...)                                                                 \
+    parse_list(a, err, errlen, (const char *const[]){__VA_ARGS__, NULL})
 
-Test(pi_args, defaults, .timeout = TIMEOUT)
-{
+Test(pi_args, defaults, .timeout = TIMEOUT) {
     pi_args a;
     char err[128];
     cr_assert_eq(PARSE(&a, err, sizeof err, "pi", "1e9"), 0, "%s", err);
@@ -124,12 +120,11 @@ Test(pi_args, defaults, .timeout = TIMEOUT)
     cr_assert_str_eq(err, "");
 }
 
-Test(pi_args, every_option, .timeout = TIMEOUT)
-{
+Test(pi_args, every_option, .timeout = TIMEOUT) {
     pi_args a;
     char err[128];
-    cr_assert_eq(PARSE(&a, err, sizeof err, "pi", "--json", "100", "-w3", "--chunks=7",
-                       "--kernel", "lesson", "--async"),
+    cr_assert_eq(PARSE(&a, err, sizeof err, "pi", "--json", "100", "-w3", "--chunks=7", "--kernel",
+                       "lesson", "--async"),
                  0, "%s", err);
     cr_assert_eq(a.intervals, 100);
     cr_assert_eq(a.workers, 3);
@@ -138,8 +133,7 @@ Test(pi_args, every_option, .timeout = TIMEOUT)
     cr_assert(a.async && a.json);
 }
 
-Test(pi_args, long_option_prefixes, .timeout = TIMEOUT)
-{
+Test(pi_args, long_option_prefixes, .timeout = TIMEOUT) {
     pi_args a;
     cr_assert_eq(PARSE(&a, NULL, 0, "pi", "--work", "2", "--ch", "5", "10"), 0);
     cr_assert_eq(a.workers, 2);
@@ -150,24 +144,20 @@ typedef struct chunks_case {
     uint64_t intervals, chunks;
 } chunks_case;
 
-ParameterizedTestParameters(pi_args, default_chunks)
-{
+ParameterizedTestParameters(pi_args, default_chunks) {
     static chunks_case cases[] = {
-        {1, 1},          {65535, 1},         {65536, 1},           {131071, 1},
-        {131072, 2},     {1000000, 15},      {16777215, 255},      {16777216, 256},
-        {1000000000, 256}, {PI_INTERVALS_MAX, 256},
+        {1, 1},        {65535, 1},      {65536, 1},      {131071, 1},       {131072, 2},
+        {1000000, 15}, {16777215, 255}, {16777216, 256}, {1000000000, 256}, {PI_INTERVALS_MAX, 256},
     };
     return cr_make_param_array(chunks_case, cases, sizeof cases / sizeof cases[0]);
 }
 
-ParameterizedTest(chunks_case *c, pi_args, default_chunks, .timeout = TIMEOUT)
-{
+ParameterizedTest(chunks_case *c, pi_args, default_chunks, .timeout = TIMEOUT) {
     cr_assert_eq(pi_default_chunks(c->intervals), c->chunks, "%llu",
                  (unsigned long long)c->intervals);
 }
 
-Test(pi_args, help_and_version_stop_the_parse, .timeout = TIMEOUT)
-{
+Test(pi_args, help_and_version_stop_the_parse, .timeout = TIMEOUT) {
     pi_args a;
     cr_assert_eq(PARSE(&a, NULL, 0, "pi", "--help", "--bogus"), 0);
     cr_assert_eq(a.action, PI_ACTION_HELP);
@@ -180,8 +170,7 @@ typedef struct bad_case {
     char message[128];
 } bad_case;
 
-ParameterizedTestParameters(pi_args, rejected)
-{
+ParameterizedTestParameters(pi_args, rejected) {
     static bad_case cases[] = {
         {{""}, "missing INTERVALS"},
         {{"1", "2"}, "unexpected argument '2'"},
@@ -202,8 +191,7 @@ ParameterizedTestParameters(pi_args, rejected)
     return cr_make_param_array(bad_case, cases, sizeof cases / sizeof cases[0]);
 }
 
-ParameterizedTest(bad_case *c, pi_args, rejected, .timeout = TIMEOUT)
-{
+ParameterizedTest(bad_case *c, pi_args, rejected, .timeout = TIMEOUT) {
     const char *list[8] = {"pi"};
     for (size_t i = 0; i < 4 && c->args[i][0] != '\0'; i++)
         list[i + 1] = c->args[i];
@@ -215,8 +203,7 @@ ParameterizedTest(bad_case *c, pi_args, rejected, .timeout = TIMEOUT)
 
 /* --------------------------------------------------------------- purity -- */
 
-Test(pi_args, argv_is_not_permuted, .timeout = TIMEOUT)
-{
+Test(pi_args, argv_is_not_permuted, .timeout = TIMEOUT) {
     char a0[] = "pi", a1[] = "100", a2[] = "-w", a3[] = "2", a4[] = "--json";
     char *argv[] = {a0, a1, a2, a3, a4, NULL};
     char *before[sizeof argv / sizeof argv[0]];
@@ -228,8 +215,7 @@ Test(pi_args, argv_is_not_permuted, .timeout = TIMEOUT)
     cr_assert_eq(a.workers, 2);
 }
 
-Test(pi_args, no_state_between_calls, .timeout = TIMEOUT)
-{
+Test(pi_args, no_state_between_calls, .timeout = TIMEOUT) {
     pi_args a;
     char err[128];
     for (int i = 0; i < 3; i++) {
@@ -242,8 +228,7 @@ Test(pi_args, no_state_between_calls, .timeout = TIMEOUT)
     }
 }
 
-Test(pi_args, message_is_truncated_to_the_buffer, .timeout = TIMEOUT)
-{
+Test(pi_args, message_is_truncated_to_the_buffer, .timeout = TIMEOUT) {
     pi_args a;
     char err[12];
     cr_assert_eq(PARSE(&a, err, sizeof err, "pi", "123456789x"), PI_EXIT_USAGE);

@@ -24,8 +24,7 @@
 #define TIMEOUT 60
 
 /* The "Time = S sec" line: S is %.16f of a non-negative number. */
-static void assert_time_line(const char *s)
-{
+static void assert_time_line(const char *s) {
     const char *p = s;
     cr_assert(strncmp(p, "Time = ", 7) == 0, "bad time line: %s", s);
     p += 7;
@@ -37,8 +36,7 @@ static void assert_time_line(const char *s)
 }
 
 /* A successful run's stdout: the given first line, then the time line. */
-static void assert_two_lines(const pi_result *r, const char *first)
-{
+static void assert_two_lines(const pi_result *r, const char *first) {
     cr_assert_eq(r->code, 0, "exit %d, stderr: %s", r->code, r->err);
     cr_assert_str_eq(r->err, "");
     char *line = pi_first_line(r->out);
@@ -55,8 +53,7 @@ static void assert_two_lines(const pi_result *r, const char *first)
 #define MAX_ARGS 6
 typedef char arg_list[MAX_ARGS][24];
 
-static pi_result run_list(arg_list args)
-{
+static pi_result run_list(arg_list args) {
     const char *list[MAX_ARGS + 1] = {NULL};
     for (size_t i = 0; i < MAX_ARGS && args[i][0] != '\0'; i++)
         list[i] = args[i];
@@ -68,8 +65,7 @@ typedef struct exact_case {
     char line[80];
 } exact_case;
 
-ParameterizedTestParameters(pi_cli, exact_small)
-{
+ParameterizedTestParameters(pi_cli, exact_small) {
     /* Correctly rounded partial sums (exact rationals, then %.16f), and
      * |x - M_PI| as printed. */
     static exact_case cases[] = {
@@ -89,8 +85,7 @@ ParameterizedTestParameters(pi_cli, exact_small)
     return cr_make_param_array(exact_case, cases, sizeof cases / sizeof cases[0]);
 }
 
-ParameterizedTest(exact_case *c, pi_cli, exact_small, .timeout = TIMEOUT)
-{
+ParameterizedTest(exact_case *c, pi_cli, exact_small, .timeout = TIMEOUT) {
     pi_result r = run_list(c->args);
     assert_two_lines(&r, c->line);
     pi_result_free(&r);
@@ -104,24 +99,19 @@ typedef struct ulp_case {
     double exact; /* the exact partial sum, correctly rounded */
 } ulp_case;
 
-ParameterizedTestParameters(pi_cli, within_one_ulp)
-{
+ParameterizedTestParameters(pi_cli, within_one_ulp) {
     /* From pi - (-1)^N * sum_j (-1)^j E_2j * 2 / (2N)^(2j+1) (Euler numbers),
      * evaluated in 60-digit decimal arithmetic. */
     static ulp_case cases[] = {
-        {"999999", "15", 0x1.921fbda7bf2eap+1},
-        {"999999", "7", 0x1.921fbda7bf2eap+1},
-        {"1000000", "15", 0x1.921face0c7013p+1},
-        {"123456789", "256", 0x1.921fb555a7d73p+1},
-        {"123456789", "7", 0x1.921fb555a7d73p+1},
-        {"123456789", "1", 0x1.921fb555a7d73p+1},
+        {"999999", "15", 0x1.921fbda7bf2eap+1},   {"999999", "7", 0x1.921fbda7bf2eap+1},
+        {"1000000", "15", 0x1.921face0c7013p+1},  {"123456789", "256", 0x1.921fb555a7d73p+1},
+        {"123456789", "7", 0x1.921fb555a7d73p+1}, {"123456789", "1", 0x1.921fb555a7d73p+1},
     };
     return cr_make_param_array(ulp_case, cases, sizeof cases / sizeof cases[0]);
 }
 
 /* The number after "key": in a JSON object. */
-static double json_number(const char *json, const char *key)
-{
+static double json_number(const char *json, const char *key) {
     char pattern[64];
     snprintf(pattern, sizeof pattern, "\"%s\":", key);
     const char *p = strstr(json, pattern);
@@ -132,8 +122,7 @@ static double json_number(const char *json, const char *key)
     return v;
 }
 
-ParameterizedTest(ulp_case *c, pi_cli, within_one_ulp, .timeout = TIMEOUT)
-{
+ParameterizedTest(ulp_case *c, pi_cli, within_one_ulp, .timeout = TIMEOUT) {
     pi_result r = pi_run("--json", "--chunks", c->chunks, c->intervals);
     cr_assert_eq(r.code, 0, "stderr: %s", r.err);
     double pi = json_number(r.out, "pi");
@@ -147,10 +136,9 @@ ParameterizedTest(ulp_case *c, pi_cli, within_one_ulp, .timeout = TIMEOUT)
 
 /* The pi line of `pi OPTIONS... N` for several worker counts and both
  * paths: all byte-identical. */
-static void assert_same_pi(const char *n, const char *chunks)
-{
+static void assert_same_pi(const char *n, const char *chunks) {
     static const char *const variants[][3] = {
-        {"-w", "1", NULL}, {"-w", "2", NULL}, {"-w", "3", NULL},
+        {"-w", "1", NULL},      {"-w", "2", NULL},      {"-w", "3", NULL},
         {"-w", "1", "--async"}, {"-w", "2", "--async"}, {"-w", "5", "--async"},
     };
     char *first = NULL;
@@ -172,23 +160,19 @@ static void assert_same_pi(const char *n, const char *chunks)
     free(first);
 }
 
-Test(pi_cli, same_pi_for_any_workers_default_chunks, .timeout = TIMEOUT)
-{
+Test(pi_cli, same_pi_for_any_workers_default_chunks, .timeout = TIMEOUT) {
     assert_same_pi("33554467", "256"); /* the default for this N; uneven */
 }
 
-Test(pi_cli, same_pi_for_any_workers_uneven_chunks, .timeout = TIMEOUT)
-{
+Test(pi_cli, same_pi_for_any_workers_uneven_chunks, .timeout = TIMEOUT) {
     assert_same_pi("10000019", "999");
 }
 
-Test(pi_cli, same_pi_for_any_workers_many_pieces, .timeout = TIMEOUT)
-{
+Test(pi_cli, same_pi_for_any_workers_many_pieces, .timeout = TIMEOUT) {
     assert_same_pi("50000017", "3"); /* chunks of 4 pieces of 2^22 terms */
 }
 
-Test(pi_cli, default_chunks_depend_only_on_intervals, .timeout = TIMEOUT)
-{
+Test(pi_cli, default_chunks_depend_only_on_intervals, .timeout = TIMEOUT) {
     pi_result a = pi_run("-w", "1", "--json", "33554467");
     pi_result b = pi_run("-w", "4", "--json", "--async", "33554467");
     cr_assert(strstr(a.out, "\"chunks\":256,") != NULL, "%s", a.out);
@@ -200,8 +184,7 @@ Test(pi_cli, default_chunks_depend_only_on_intervals, .timeout = TIMEOUT)
 
 /* ------------------------------------------------------------ output -- */
 
-Test(pi_cli, json_object, .timeout = TIMEOUT)
-{
+Test(pi_cli, json_object, .timeout = TIMEOUT) {
     pi_result r = pi_run("--json", "-w", "3", "--kernel", "lesson", "1000");
     cr_assert_eq(r.code, 0);
     cr_assert_str_eq(r.err, "");
@@ -215,8 +198,7 @@ Test(pi_cli, json_object, .timeout = TIMEOUT)
     pi_result_free(&r);
 }
 
-Test(pi_cli, async_off_a_terminal_is_quiet, .timeout = TIMEOUT)
-{
+Test(pi_cli, async_off_a_terminal_is_quiet, .timeout = TIMEOUT) {
     pi_result sync = pi_run("2e7");
     pi_result r = pi_run("--async", "-w", "2", "2e7");
     char *line = pi_first_line(sync.out);
@@ -226,8 +208,7 @@ Test(pi_cli, async_off_a_terminal_is_quiet, .timeout = TIMEOUT)
     pi_result_free(&sync);
 }
 
-Test(pi_cli, help, .timeout = TIMEOUT)
-{
+Test(pi_cli, help, .timeout = TIMEOUT) {
     pi_result r = pi_run("--help");
     cr_assert_eq(r.code, 0);
     cr_assert_str_eq(r.err, "");
@@ -238,8 +219,7 @@ Test(pi_cli, help, .timeout = TIMEOUT)
     pi_result_free(&r);
 }
 
-Test(pi_cli, help_stops_the_parse, .timeout = TIMEOUT)
-{
+Test(pi_cli, help_stops_the_parse, .timeout = TIMEOUT) {
     pi_result r = pi_run("-h", "--bogus", "x");
     cr_assert_eq(r.code, 0);
     cr_assert_str_eq(r.err, "");
@@ -247,8 +227,7 @@ Test(pi_cli, help_stops_the_parse, .timeout = TIMEOUT)
     pi_result_free(&r);
 }
 
-Test(pi_cli, version, .timeout = TIMEOUT)
-{
+Test(pi_cli, version, .timeout = TIMEOUT) {
     pi_result r = pi_run("-V");
     cr_assert_eq(r.code, 0);
     cr_assert_str_eq(r.out, "pi (workq) " WORKQ_VERSION_STRING "\n");
@@ -256,16 +235,14 @@ Test(pi_cli, version, .timeout = TIMEOUT)
     pi_result_free(&r);
 }
 
-Test(pi_cli, write_error_exits_1, .timeout = TIMEOUT)
-{
+Test(pi_cli, write_error_exits_1, .timeout = TIMEOUT) {
     pi_result r = pi_run_mode(PI_STDOUT_FULL, (const char *const[]){"10", NULL});
     cr_assert_eq(r.code, 1);
     cr_assert_str_eq(r.err, "pi: write error: No space left on device\n");
     pi_result_free(&r);
 }
 
-Test(pi_cli, help_write_error_exits_1, .timeout = TIMEOUT)
-{
+Test(pi_cli, help_write_error_exits_1, .timeout = TIMEOUT) {
     pi_result r = pi_run_mode(PI_STDOUT_FULL, (const char *const[]){"--help", NULL});
     cr_assert_eq(r.code, 1);
     cr_assert_str_eq(r.err, "pi: write error: No space left on device\n");
@@ -279,8 +256,7 @@ typedef struct usage_case {
     char message[128]; /* after "pi: " */
 } usage_case;
 
-ParameterizedTestParameters(pi_cli, usage_errors)
-{
+ParameterizedTestParameters(pi_cli, usage_errors) {
     static usage_case cases[] = {
         {{""}, "missing INTERVALS"},
         {{"-5"}, "invalid INTERVALS '-5': not a positive integer"},
@@ -291,10 +267,12 @@ ParameterizedTestParameters(pi_cli, usage_errors)
         {{"12abc"}, "invalid INTERVALS '12abc': not a decimal integer"},
         {{"0x10"}, "invalid INTERVALS '0x10': not a decimal integer"},
         {{" 5"}, "invalid INTERVALS ' 5': not a decimal integer"},
-        {{"2251799813685249"}, "invalid INTERVALS '2251799813685249': must be at most "
-                               "2251799813685248"},
-        {{"99999999999999999999999"}, "invalid INTERVALS '99999999999999999999999': must be "
-                                      "at most 2251799813685248"},
+        {{"2251799813685249"},
+         "invalid INTERVALS '2251799813685249': must be at most "
+         "2251799813685248"},
+        {{"99999999999999999999999"},
+         "invalid INTERVALS '99999999999999999999999': must be "
+         "at most 2251799813685248"},
         {{"10", "20"}, "unexpected argument '20'"},
         {{"-w", "0", "10"}, "invalid --workers '0': must be at least 1"},
         {{"-w", "x", "10"}, "invalid --workers 'x': not a decimal integer"},
@@ -310,8 +288,7 @@ ParameterizedTestParameters(pi_cli, usage_errors)
     return cr_make_param_array(usage_case, cases, sizeof cases / sizeof cases[0]);
 }
 
-ParameterizedTest(usage_case *c, pi_cli, usage_errors, .timeout = TIMEOUT)
-{
+ParameterizedTest(usage_case *c, pi_cli, usage_errors, .timeout = TIMEOUT) {
     pi_result r = run_list(c->args);
     char expected[512];
     snprintf(expected, sizeof expected, "pi: %s\nTry 'pi --help'.\n", c->message);
@@ -321,8 +298,7 @@ ParameterizedTest(usage_case *c, pi_cli, usage_errors, .timeout = TIMEOUT)
     pi_result_free(&r);
 }
 
-Test(pi_cli, empty_intervals, .timeout = TIMEOUT)
-{
+Test(pi_cli, empty_intervals, .timeout = TIMEOUT) {
     pi_result r = pi_run("-w", "1", "");
     cr_assert_eq(r.code, 2);
     cr_assert_str_eq(r.err, "pi: invalid INTERVALS '': empty\nTry 'pi --help'.\n");
@@ -332,8 +308,7 @@ Test(pi_cli, empty_intervals, .timeout = TIMEOUT)
 
 /* ------------------------------------------------------------ SIGINT -- */
 
-static void assert_interrupted(pi_mode mode, const char *const args[])
-{
+static void assert_interrupted(pi_mode mode, const char *const args[]) {
     pi_result r = pi_run_mode(mode, args);
     cr_assert_eq(r.signal, 0, "killed by signal %d", r.signal);
     cr_assert_eq(r.code, 130, "exit %d, stderr: %s", r.code, r.err);
@@ -345,25 +320,21 @@ static void assert_interrupted(pi_mode mode, const char *const args[])
     pi_result_free(&r);
 }
 
-Test(pi_cli, sigint_sync, .timeout = TIMEOUT)
-{
+Test(pi_cli, sigint_sync, .timeout = TIMEOUT) {
     assert_interrupted(PI_SIGINT_EARLY, (const char *const[]){"2251799813685248", NULL});
 }
 
-Test(pi_cli, sigint_async, .timeout = TIMEOUT)
-{
+Test(pi_cli, sigint_async, .timeout = TIMEOUT) {
     assert_interrupted(PI_SIGINT_EARLY,
                        (const char *const[]){"--async", "-w", "2", "2251799813685248", NULL});
 }
 
-Test(pi_cli, sigint_mid_run_with_progress_on_a_terminal, .timeout = TIMEOUT)
-{
+Test(pi_cli, sigint_mid_run_with_progress_on_a_terminal, .timeout = TIMEOUT) {
     assert_interrupted(PI_TTY_SIGINT,
                        (const char *const[]){"--async", "-w", "2", "2251799813685248", NULL});
 }
 
-Test(pi_cli, sigint_mid_run_lesson_kernel, .timeout = TIMEOUT)
-{
+Test(pi_cli, sigint_mid_run_lesson_kernel, .timeout = TIMEOUT) {
     assert_interrupted(PI_TTY_SIGINT, (const char *const[]){"--async", "--kernel", "lesson",
                                                             "2251799813685248", NULL});
 }
