@@ -3,12 +3,13 @@
  *
  * Guarantees: options parsed with getopt_long; usage errors print one line
  * and a hint and exit 2; --help and --version go to stdout and exit 0.
- * SIGINT is caught with sigaction: the handler only sets an atomic flag and
- * writes a byte to a self-pipe (both async-signal-safe); the run stops
- * taking input, prints every finished result, says how many pairs were done
- * and exits 130. SIGPIPE keeps its default action, as for cat and grep:
- * `genomics big.txt | head` ends quietly when head exits; any other write
- * error (a full disk, EIO) is reported and exits 1.
+ * SIGINT and SIGTERM (what batch schedulers send at a time limit) are caught
+ * with sigaction: the handler only stores the signal number in an atomic
+ * int and writes a byte to a self-pipe (both async-signal-safe); the run
+ * stops taking input, prints every finished result, says how many pairs
+ * were done and exits 128 + the signal (130, 143). SIGPIPE keeps its default action, as for cat and
+ * grep: `genomics big.txt | head` ends quietly when head exits; any other write error (a full disk,
+ * EIO) is reported and exits 1.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -28,17 +29,21 @@
 
 #include "run.h"
 
-_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "the SIGINT flag must be lock-free");
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "the signal flag must be lock-free");
 
 enum { MAX_WORKERS = 1024 };
 
 static atomic_int g_stop;
 static int g_intr[2] = {-1, -1}; /* self-pipe: read end polled by the input */
 
-static void on_sigint(int sig) {
+/* A second signal while the first is being handled (a running pair may be
+ * long) ends the process at once, with the signal's default action. */
+static void on_signal(int sig) {
     int saved = errno;
-    (void)sig;
-    atomic_store(&g_stop, 1);
+    if (atomic_exchange(&g_stop, sig) > 0) {
+        signal(sig, SIG_DFL);
+        raise(sig);
+    }
     if (write(g_intr[1], "!", 1) < 0) {
         /* the pipe is non-blocking: full means already signalled */
     }
@@ -47,7 +52,7 @@ static void on_sigint(int sig) {
 
 /* The self-pipe and the handler. SA_RESTART keeps stdio writes from failing
  * with EINTR; poll() in the input is never restarted, so it sees the pipe. */
-static int install_sigint(void) {
+static int install_handlers(void) {
     if (pipe(g_intr) != 0)
         return -1;
     for (int i = 0; i < 2; i++)
@@ -57,9 +62,11 @@ static int install_sigint(void) {
         return -1;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_sigint;
+    sa.sa_handler = on_signal;
     sa.sa_flags = SA_RESTART;
-    if (sigemptyset(&sa.sa_mask) != 0 || sigaction(SIGINT, &sa, NULL) != 0)
+    if (sigemptyset(&sa.sa_mask) != 0 || sigaddset(&sa.sa_mask, SIGINT) != 0 ||
+        sigaddset(&sa.sa_mask, SIGTERM) != 0 || sigaction(SIGINT, &sa, NULL) != 0 ||
+        sigaction(SIGTERM, &sa, NULL) != 0)
         return -1;
     return 0;
 }
@@ -85,7 +92,8 @@ static void usage(FILE *f) {
           "  -V, --version          show the version and exit\n"
           "\n"
           "A and B are the sequences for pair lines and the record ids for FASTA/FASTQ.\n"
-          "Exit status: 0 success, 1 data or I/O error, 2 usage error, 130 interrupted.\n",
+          "Exit status: 0 success, 1 data or I/O error, 2 usage error, 130 (SIGINT) or\n"
+          "143 (SIGTERM) interrupted: finished results are printed first.\n",
           f);
 }
 
@@ -212,8 +220,8 @@ int main(int argc, char **argv) {
     int rc = parse_args(argc, argv, &o, &quiet);
     if (rc != 0)
         return rc < 0 ? close_stdout(0) : rc;
-    if (install_sigint() != 0) {
-        fprintf(stderr, "genomics: cannot catch SIGINT: %s\n", strerror(errno));
+    if (install_handlers() != 0) {
+        fprintf(stderr, "genomics: cannot catch signals: %s\n", strerror(errno));
         return 1;
     }
     o.intr_fd = g_intr[0];

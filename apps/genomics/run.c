@@ -39,7 +39,8 @@ typedef struct gx_ctx {
 } gx_ctx;
 
 static void stop_now(gx_ctx *c) {
-    atomic_store(c->o->stop, 1);
+    int none = 0;
+    atomic_compare_exchange_strong(c->o->stop, &none, -1);
     wq_job *job = atomic_load(&c->job);
     if (job != NULL)
         wq_job_cancel(job);
@@ -181,9 +182,10 @@ static int finish(gx_ctx *c, int rc, const gx_err *err, const char *name) {
         fprintf(stderr, "genomics: %s\n", strerror(c->kernel_err ? c->kernel_err : rc));
         return 1;
     }
-    if (atomic_load(c->o->stop)) {
+    int sig = atomic_load(c->o->stop);
+    if (sig > 0) {
         fprintf(stderr, "genomics: interrupted after %zu pairs\n", c->done);
-        return 130;
+        return 128 + sig;
     }
     return 0;
 }

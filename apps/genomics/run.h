@@ -5,7 +5,8 @@
  * callback; a data error found mid-stream stops the input there, every pair
  * before it is still printed (ordered mode: all of them, in order), then
  * the error goes to stderr. Exit status: 0 success, 1 data/I/O/write error,
- * 130 interrupted (*stop set by the SIGINT handler).
+ * 128 + N after signal N (*stop set to N by the SIGINT/SIGTERM handler: 130,
+ * 143).
  */
 #ifndef GENOMICS_RUN_H
 #define GENOMICS_RUN_H
@@ -26,7 +27,8 @@ typedef struct gx_opts {
     gx_outfmt format;
     unsigned workers; /* 0 = one per online CPU */
     int intr_fd;      /* readable once SIGINT arrived, or -1 */
-    atomic_int *stop; /* set by SIGINT; the run sets it to stop early */
+    atomic_int *stop; /* 0; a signal number (set by the handler); -1 when
+                         the run stops itself early (write error) */
 } gx_opts;
 
 /* Runs and returns the exit status. Writes to stdout without closing it. */

@@ -366,9 +366,9 @@ Test(options, help_and_version, .timeout = 60) {
 /* ----------------------------------------------------------- SIGINT -- */
 
 /* The child's stdin and stdout are pipes; we keep feeding pairs "i,0" until
- * output appears (the handler is installed by then), send SIGINT, and keep
+ * output appears (the handler is installed by then), send sig, and keep
  * stdin open: the child must stop by itself, not at the end of its input. */
-Test(signals, sigint_flushes_and_exits_130, .timeout = 60) {
+static void check_signal(int sig) {
     int in[2], out[2];
     cr_assert_eq(pipe(in), 0);
     cr_assert_eq(pipe(out), 0);
@@ -415,7 +415,7 @@ Test(signals, sigint_flushes_and_exits_130, .timeout = 60) {
                 break;
             gxt_cat(&got, &gotlen, "%.*s", (int)n, buf);
             if (!signalled) {
-                cr_assert_eq(kill(pid, SIGINT), 0);
+                cr_assert_eq(kill(pid, sig), 0);
                 signalled = 1;
             }
         }
@@ -425,7 +425,7 @@ Test(signals, sigint_flushes_and_exits_130, .timeout = 60) {
     close(in[1]);
     close(out[0]);
     cr_assert(WIFEXITED(st), "killed by signal %d", WTERMSIG(st));
-    cr_expect_eq(WEXITSTATUS(st), 130);
+    cr_expect_eq(WEXITSTATUS(st), 128 + sig);
 
     /* Every finished pair is printed, so after cancellation there may be
      * gaps (whole chunks reported ECANCELED); but the lines are correct and
@@ -455,4 +455,12 @@ Test(signals, sigint_flushes_and_exits_130, .timeout = 60) {
     cr_expect_str_eq(errbuf, wanterr);
     free(got);
     gxt_unlink(errp);
+}
+
+Test(signals, sigint_flushes_and_exits_130, .timeout = 60) {
+    check_signal(SIGINT);
+}
+
+Test(signals, sigterm_flushes_and_exits_143, .timeout = 60) {
+    check_signal(SIGTERM);
 }
