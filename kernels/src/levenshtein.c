@@ -17,6 +17,15 @@
  * one 64-bit word per 64 rows of the shorter string (the pattern), the
  * longer string (the text) scanned column by column. Blocks are chained
  * through their horizontal delta (hin/hout), as in edlib.
+ *
+ * The method per pair (issue 9), with no option to get wrong: after the
+ * common prefix and suffix are stripped, a pattern of at most 64 bytes takes
+ * one word (m steps, nothing cheaper). Longer pairs first run the wavefront
+ * (wavefront.c, O(n + s^2) for s scattered edits) under a budget of the
+ * full bit-parallel pass's cost: every 8 scores it extrapolates its total
+ * work from how far it got, and hands unrelated pairs over after a few
+ * hundred cells at most. Those take the banded bit-parallel pass below. A
+ * limit k caps the wavefront at k (the same early exit: k + 1).
  */
 #include <errno.h>
 #include <stdint.h>
