@@ -2,10 +2,11 @@
  * test_cli.c: the genomics executable end to end: the lesson's outputs,
  * every mode and format, ordered and async output equal as multisets,
  * errors mid-stream (everything before the bad line printed, then the
- * message, exit 1), usage errors (exit 2), write errors, and SIGINT (exit
- * 130 with every finished result flushed).
+ * message, exit 1), usage errors (exit 2), write errors, SIGINT and SIGTERM
+ * (exit 130/143 with every finished result flushed), and the progress line
+ * on a terminal.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* posix_openpt, for the progress test */
 
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -463,4 +464,77 @@ Test(signals, sigint_flushes_and_exits_130, .timeout = 60) {
 
 Test(signals, sigterm_flushes_and_exits_143, .timeout = 60) {
     check_signal(SIGTERM);
+}
+
+/* stderr on a pseudo-terminal, stdout not: the progress line appears (after
+ * its first second; we wait for it, feeding pairs all along), then SIGINT
+ * erases it before the last message. */
+Test(signals, progress_line_on_a_terminal, .timeout = 60) {
+    int master = posix_openpt(O_RDWR | O_NOCTTY);
+    cr_assert_geq(master, 0);
+    cr_assert_eq(grantpt(master), 0);
+    cr_assert_eq(unlockpt(master), 0);
+    const char *slave = ptsname(master);
+    cr_assert_not_null(slave);
+    int in[2];
+    cr_assert_eq(pipe(in), 0);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 2, slave, O_RDWR | O_NOCTTY, 0);
+    posix_spawn_file_actions_addclose(&fa, in[1]);
+    posix_spawn_file_actions_addclose(&fa, master);
+    extern char **environ;
+    pid_t pid;
+    const char *argv[] = {"genomics", "-w", "2", NULL};
+    cr_assert_eq(posix_spawn(&pid, GENOMICS_EXE, &fa, NULL, (char *const *)argv, environ), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    close(in[0]);
+    cr_assert_eq(fcntl(in[1], F_SETFL, O_NONBLOCK), 0);
+    signal(SIGPIPE, SIG_IGN);
+
+    char *tty = NULL;
+    size_t ttylen = 0;
+    gxt_cat(&tty, &ttylen, "%s", "");
+    int signalled = 0;
+    static const char pair[] = "acgtacgt,acgaacgt\n";
+    size_t pos = 0;
+    for (;;) {
+        struct pollfd p[2] = {{master, POLLIN, 0}, {signalled ? -1 : in[1], POLLOUT, 0}};
+        cr_assert_geq(poll(p, 2, -1), 0);
+        if (p[1].revents & POLLOUT) {
+            ssize_t w = write(in[1], pair + pos, sizeof pair - 1 - pos);
+            if (w > 0)
+                pos = (pos + (size_t)w) % (sizeof pair - 1);
+        }
+        if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+            char buf[4096];
+            ssize_t n = read(master, buf, sizeof buf);
+            if (n <= 0) /* EIO: the child closed the terminal */
+                break;
+            gxt_cat(&tty, &ttylen, "%.*s", (int)n, buf);
+            if (!signalled && strstr(tty, " pairs/s") != NULL) {
+                cr_assert_eq(kill(pid, SIGINT), 0);
+                signalled = 1;
+            }
+        }
+    }
+    int st;
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    close(in[1]);
+    close(master);
+    cr_assert(WIFEXITED(st), "killed by signal %d", WTERMSIG(st));
+    cr_expect_eq(WEXITSTATUS(st), 130);
+    /* "\r<done> pairs  <rate> pairs/s\033[K" ... "\r\033[Kgenomics: ..." */
+    cr_expect_eq(strncmp(tty, "\r", 1), 0, "tty: %s", tty);
+    cr_expect(strstr(tty, " pairs  ") != NULL, "tty: %s", tty);
+    const char *last = strstr(tty, "\r\033[Kgenomics: interrupted after ");
+    cr_assert_not_null(last, "tty: %s", tty);
+    size_t done = 0;
+    cr_expect_eq(sscanf(last, "\r\033[Kgenomics: interrupted after %zu", &done), 1);
+    char want[96]; /* the line erased, the message, the terminal's ONLCR */
+    snprintf(want, sizeof want, "\r\033[Kgenomics: interrupted after %zu pairs\r\n", done);
+    cr_expect_str_eq(last, want);
+    free(tty);
 }
