@@ -53,11 +53,15 @@ static void on_signal(int sig) {
 /* The self-pipe and the handler. SA_RESTART keeps stdio writes from failing
  * with EINTR; poll() in the input is never restarted, so it sees the pipe. */
 static int install_handlers(void) {
-    if (pipe(g_intr) != 0)
+    int fds[2];
+    if (pipe(fds) != 0)
         return -1;
-    for (int i = 0; i < 2; i++)
-        if (fcntl(g_intr[i], F_SETFD, FD_CLOEXEC) != 0)
+    for (int i = 0; i < 2; i++) { /* above 2: a closed stdin stays closed */
+        g_intr[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
+        close(fds[i]);
+        if (g_intr[i] < 0)
             return -1;
+    }
     if (fcntl(g_intr[1], F_SETFL, O_NONBLOCK) != 0)
         return -1;
     struct sigaction sa;

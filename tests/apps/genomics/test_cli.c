@@ -321,6 +321,39 @@ Test(errors, write_error_is_reported, .timeout = 60) {
     expect_run(r, 1, NULL, "genomics: write error: No space left on device\n");
 }
 
+/* Runs genomics --demo or on stdin with descriptor fd closed. */
+static gxt_result run_closed(int fd, const char *arg) {
+    char *outp = gxt_file("", 0, 0), *errp = gxt_file("", 0, 0);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, outp, O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 2, errp, O_WRONLY, 0);
+    posix_spawn_file_actions_addclose(&fa, fd);
+    extern char **environ;
+    pid_t pid;
+    const char *argv[] = {"genomics", arg, NULL};
+    cr_assert_eq(posix_spawn(&pid, GENOMICS_EXE, &fa, NULL, (char *const *)argv, environ), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    int st;
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    gxt_result r = {0};
+    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    FILE *f = fopen(errp, "r");
+    cr_assert_not_null(f);
+    char buf[256] = "";
+    buf[fread(buf, 1, sizeof buf - 1, f)] = '\0';
+    fclose(f);
+    r.err = strdup(buf);
+    gxt_unlink(outp);
+    gxt_unlink(errp);
+    return r;
+}
+
+Test(errors, closed_stdin_and_stdout, .timeout = 60) {
+    expect_run(run_closed(0, "-"), 1, NULL, "genomics: <stdin>: Bad file descriptor\n");
+    expect_run(run_closed(1, "--demo"), 1, NULL, "genomics: write error: Bad file descriptor\n");
+}
+
 /* ---------------------------------------------------------- options -- */
 
 #define TRY "Try 'genomics --help'.\n"
