@@ -335,10 +335,13 @@ size_t wq_levenshtein(const void *a, size_t n, const void *b, size_t m, size_t m
         size_t d = myers_word(peq, n, y, m);
         return d <= k ? d : k + 1;
     }
-    size_t ub = upper_bound(x, n, y, m), cap = k < ub ? k : ub, lower;
-    size_t d = wq__lev_wavefront(x, n, y, m, cap, wavefront_budget(n, m), &lower);
+    /* D <= m, so m caps the wavefront's memory when there is no limit; the
+     * Hamming bound costs a pass over the pair and only the bit-parallel
+     * passes need it. */
+    size_t lower, d = wq__lev_wavefront(x, n, y, m, k < m ? k : m, wavefront_budget(n, m), &lower);
     if (d != WQ__WF_GAVE_UP)
         return d == WQ_LEV_NO_LIMIT || d <= k ? d : k + 1;
+    size_t ub = upper_bound(x, n, y, m);
     lev_blocks lb;
     if (blocks_init(&lb, x, n)) {
         errno = ENOMEM;

@@ -38,7 +38,7 @@
 #define WQ__WF_NO_MULTIVERSION 1
 #endif
 #endif
-#if defined(__GNUC__) && defined(__x86_64__) && defined(__has_attribute) &&           \
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__has_attribute) &&                        \
     !defined(WQ__WF_NO_MULTIVERSION)
 #if __has_attribute(target_clones)
 #define WQ__WF_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
@@ -57,8 +57,7 @@
 
 /* The index of the first differing byte of two 8-byte words that differ:
  * lowest address = least significant byte on little-endian. */
-static inline int32_t first_diff(uint64_t z)
-{
+static inline int32_t first_diff(uint64_t z) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
     return (int32_t)(__builtin_clzll(z) / 8);
 #else
@@ -69,8 +68,7 @@ static inline int32_t first_diff(uint64_t z)
 /* The bounded slide: eight bytes at a time while both strings have eight
  * left, then byte by byte up to the end of the shorter rest. */
 static int32_t slide_tail(const unsigned char *x, int32_t n, const unsigned char *y, int32_t m,
-                          int32_t i, int32_t d)
-{
+                          int32_t i, int32_t d) {
     int32_t j = i + d;
     size_t len = (size_t)(n - i < m - j ? n - i : m - j), k = 0;
     const unsigned char *p = x + i, *q = y + j;
@@ -95,9 +93,8 @@ static int32_t slide_tail(const unsigned char *x, int32_t n, const unsigned char
  * either string take the bounded loop, so nothing past x[n) or y[m) is
  * read.
  */
-static inline int32_t slide(const unsigned char *x, int32_t n8, const unsigned char *y,
-                            int32_t m8, int32_t i, int32_t d)
-{
+static inline int32_t slide(const unsigned char *x, int32_t n8, const unsigned char *y, int32_t m8,
+                            int32_t i, int32_t d) {
     if (i <= n8 && i + d <= m8) {
         uint64_t a, b;
         memcpy(&a, x + i, 8);
@@ -116,9 +113,8 @@ static inline int32_t slide(const unsigned char *x, int32_t n8, const unsigned c
  * point on its border, and a border cell next to a point of cost s - 1
  * costs at most s (neighbouring cells differ by at most one).
  */
-WQ__WF_CLONES static void advance(const int32_t *restrict cur, int32_t *restrict nxt, int32_t lo, int32_t hi,
-                    int32_t n, int32_t m)
-{
+WQ__WF_CLONES static void advance(const int32_t *restrict cur, int32_t *restrict nxt, int32_t lo,
+                                  int32_t hi, int32_t n, int32_t m) {
     for (int32_t d = lo; d <= hi; d++) {
         int32_t ins = cur[d - 1], sub = cur[d] + 1, del = cur[d + 1] + 1;
         int32_t v = sub > del ? sub : del;
@@ -129,8 +125,7 @@ WQ__WF_CLONES static void advance(const int32_t *restrict cur, int32_t *restrict
 }
 
 /* The furthest anti-diagonal i + j reached by the wavefront w[lo..hi]. */
-static int64_t progress(const int32_t *w, int32_t lo, int32_t hi)
-{
+static int64_t progress(const int32_t *w, int32_t lo, int32_t hi) {
     int64_t best = 0;
     for (int32_t d = lo; d <= hi; d++)
         if (2 * (int64_t)w[d] + d > best)
@@ -148,8 +143,7 @@ static int64_t progress(const int32_t *w, int32_t lo, int32_t hi)
  * outgrown its budget.
  */
 static int over_budget(const int32_t *w, int32_t lo, int32_t hi, size_t s, size_t n, size_t m,
-                       double budget)
-{
+                       double budget) {
     if (s == 0 || s % WF_CHECK)
         return 0;
     double prog = (double)progress(w, lo, hi);
@@ -160,8 +154,7 @@ static int over_budget(const int32_t *w, int32_t lo, int32_t hi, size_t s, size_
 }
 
 size_t wq__lev_wavefront(const unsigned char *x, size_t n, const unsigned char *y, size_t m,
-                         size_t cap, double budget, size_t *lower)
-{
+                         size_t cap, double budget, size_t *lower) {
     if (n > m || m > INT32_MAX / 4) { /* the caller's order; int32 rows */
         *lower = 0;
         return WQ__WF_GAVE_UP;

@@ -18,14 +18,12 @@
 
 /* ------------------------------------------------------------ helpers -- */
 
-static unsigned char letter(uint64_t *st, unsigned sigma)
-{
+static unsigned char letter(uint64_t *st, unsigned sigma) {
     unsigned v = (unsigned)kbelow(st, sigma);
     return sigma == 4 ? (unsigned char)"acgt"[v] : (unsigned char)(sigma == 256 ? v : 'a' + v);
 }
 
-static void fill(uint64_t *st, unsigned char *s, size_t n, unsigned sigma)
-{
+static void fill(uint64_t *st, unsigned char *s, size_t n, unsigned sigma) {
     for (size_t i = 0; i < n; i++)
         s[i] = letter(st, sigma);
 }
@@ -33,9 +31,8 @@ static void fill(uint64_t *st, unsigned char *s, size_t n, unsigned sigma)
 /* b = a with random edits (substitute, insert, delete) at pm per mille of
  * the positions, or an unrelated string of the same length when pm is 0;
  * returns the length of b (at most 2n). */
-static size_t derive(uint64_t *st, const unsigned char *a, size_t n, unsigned char *b,
-                     unsigned pm, unsigned sigma)
-{
+static size_t derive(uint64_t *st, const unsigned char *a, size_t n, unsigned char *b, unsigned pm,
+                     unsigned sigma) {
     size_t m = 0;
     if (pm == 0) {
         fill(st, b, n, sigma);
@@ -47,9 +44,14 @@ static size_t derive(uint64_t *st, const unsigned char *a, size_t n, unsigned ch
             continue;
         }
         switch (kbelow(st, 3)) {
-        case 0: b[m++] = letter(st, sigma); break;                 /* substitute */
-        case 1: b[m++] = letter(st, sigma), b[m++] = a[i]; break; /* insert */
-        default: break;                                           /* delete */
+        case 0:
+            b[m++] = letter(st, sigma);
+            break; /* substitute */
+        case 1:
+            b[m++] = letter(st, sigma), b[m++] = a[i];
+            break; /* insert */
+        default:
+            break; /* delete */
         }
     }
     return m;
@@ -58,13 +60,12 @@ static size_t derive(uint64_t *st, const unsigned char *a, size_t n, unsigned ch
 /* The public entry points against the reference, with limits at, below and
  * above the distance. */
 static void check_public(const unsigned char *a, size_t n, const unsigned char *b, size_t m,
-                         size_t ref)
-{
+                         size_t ref) {
     size_t ks[] = {WQ_LEV_NO_LIMIT, ref, ref + 1, ref ? ref - 1 : 0, ref / 2};
     for (size_t t = 0; t < sizeof ks / sizeof *ks; t++) {
         size_t k = ks[t], want = ref <= k ? ref : k + 1;
-        cr_assert_eq(wq_levenshtein(a, n, b, m, k), want, "n=%zu m=%zu k=%zu ref=%zu", n, m,
-                     k, ref);
+        cr_assert_eq(wq_levenshtein(a, n, b, m, k), want, "n=%zu m=%zu k=%zu ref=%zu", n, m, k,
+                     ref);
         cr_assert_eq(wq_levenshtein(b, m, a, n, k), want, "swapped n=%zu m=%zu k=%zu", n, m, k);
         wq_pair p = {(const char *)a, (const char *)b, n, m};
         size_t d = 0;
@@ -75,8 +76,7 @@ static void check_public(const unsigned char *a, size_t n, const unsigned char *
 
 /* The wavefront's contract for one pair (shorter side first) and budget. */
 static void check_wavefront(const unsigned char *x, size_t n, const unsigned char *y, size_t m,
-                            size_t ref, size_t cap, double budget)
-{
+                            size_t ref, size_t cap, double budget) {
     size_t lower = 0;
     size_t d = wq__lev_wavefront(x, n, y, m, cap, budget, &lower);
     cr_assert_neq(d, WQ_LEV_NO_LIMIT, "out of memory");
@@ -92,8 +92,7 @@ static void check_wavefront(const unsigned char *x, size_t n, const unsigned cha
 /* Unlimited budget: exact at every cap around the distance, over lengths
  * 0..2000 (both sides of the 8-byte compares' end handling), alphabets and
  * rates. */
-Test(lev_wavefront, exact_under_cap_and_cap_plus_one_above, .timeout = 60)
-{
+Test(lev_wavefront, exact_under_cap_and_cap_plus_one_above, .timeout = 60) {
     static const unsigned rates[] = {1, 10, 50, 200, 0};
     static const unsigned sigmas[] = {2, 4, 256};
     uint64_t st = 91;
@@ -121,8 +120,7 @@ Test(lev_wavefront, exact_under_cap_and_cap_plus_one_above, .timeout = 60)
 /* Any budget, from none to plenty: the answer is exact or a give-up whose
  * lower bound holds, never a wrong distance. A zero budget still settles
  * every distance up to the first cost check (8). */
-Test(lev_wavefront, every_budget_is_exact_or_gives_up_soundly, .timeout = 60)
-{
+Test(lev_wavefront, every_budget_is_exact_or_gives_up_soundly, .timeout = 60) {
     static const double budgets[] = {0, 1, 64, 500, 4000, 30000, 1e6};
     uint64_t st = 92;
     unsigned char *a = malloc(1500), *b = malloc(3001);
@@ -149,8 +147,7 @@ Test(lev_wavefront, every_budget_is_exact_or_gives_up_soundly, .timeout = 60)
 /* Strings that match all the way except near the ends, where the 8-byte
  * compares must hand over to the bounded loop without reading past either
  * string (ASan checks the reads: the copies are exactly n and m bytes). */
-Test(lev_wavefront, edits_at_the_ends_of_exact_size_copies, .timeout = 60)
-{
+Test(lev_wavefront, edits_at_the_ends_of_exact_size_copies, .timeout = 60) {
     uint64_t st = 93;
     for (size_t n = 0; n < 40; n++)
         for (size_t pos = 0; pos <= n; pos++)
@@ -188,8 +185,7 @@ Test(lev_wavefront, edits_at_the_ends_of_exact_size_copies, .timeout = 60)
 
 /* Mutated pairs at 0.1, 1, 5 and 20 per cent and unrelated pairs, lengths
  * 0..2000, through the public entry points. */
-Test(lev_wavefront, public_entry_points_on_mutated_and_unrelated_pairs, .timeout = 60)
-{
+Test(lev_wavefront, public_entry_points_on_mutated_and_unrelated_pairs, .timeout = 60) {
     static const unsigned rates[] = {1, 10, 50, 200, 0};
     uint64_t st = 94;
     unsigned char *a = malloc(2001), *b = malloc(4002);
@@ -208,8 +204,7 @@ Test(lev_wavefront, public_entry_points_on_mutated_and_unrelated_pairs, .timeout
 /* Around the switch: DNA pairs at rates from 5 to 40 per cent, where the
  * wavefront's cost estimate crosses the bit-parallel pass's, and pattern
  * lengths 64 and 65 (one word, no wavefront) against longer texts. */
-Test(lev_wavefront, both_sides_of_the_method_switch, .timeout = 60)
-{
+Test(lev_wavefront, both_sides_of_the_method_switch, .timeout = 60) {
     static const size_t lens[] = {64, 65, 130, 700, 1500};
     uint64_t st = 95;
     unsigned char *a = malloc(1500), *b = malloc(3001);
