@@ -44,6 +44,7 @@ run_once() {
     printf '%s\t%s\t%s\t%s\n' "$name" "$self" "$(((t1 - t0) / 1000))e-6" "$line" >>"$raw"
 }
 
+load_before=$(cut -d' ' -f1 /proc/loadavg)
 for ((r = 0; r < rounds; r++)); do
     for p in "${programs[@]}"; do
         IFS='|' read -r name n threads cmd <<<"$p"
@@ -77,7 +78,8 @@ md=$out/pi.md
     done
     echo
     echo "Medians of $rounds alternating rounds. time: the program's own \"Time =\" line (the computation);"
-    echo "wall: the whole process, start-up included."
+    echo "wall: the whole process, start-up included. Load average (1 min) before the run: $load_before,"
+    echo "after: $(cut -d' ' -f1 /proc/loadavg); other work on the machine skews the 1 -> 2 workers ratio first."
     echo
     echo "- pi -w 2 against the OpenMP loop: $(ratio "$om" "$w2")x faster (goal: >= 8x)."
     echo "- pi from 1 to 2 workers: $(ratio "$w1" "$w2")x (goal: >= 1.8x)."
