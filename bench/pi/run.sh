@@ -8,6 +8,7 @@
 #   each program's own "Time =" (the computation) and the process's wall
 #   time, and the ratios against the goals (>= 8x OpenMP, >= 1.8x 1 -> 2).
 # Usage: bench/pi/run.sh BUILD_DIR [OUT_DIR]   (ROUNDS=5 by default)
+#   writes OUT_DIR/pi.md and OUT_DIR/pi_workers.tsv (workers, seconds).
 #   BUILD_DIR is a Release build configured with -DWORKQ_BUILD_BENCH=ON.
 set -euo pipefail
 build=$(realpath "$1")
@@ -63,6 +64,7 @@ pi_of() { awk -F'\t' -v n="$1" '$1 == n { sub(/^PI is approximately /, "", $4); 
 
 w1=$(median "pi -w 1" 2) w2=$(median "pi -w 2" 2)
 om=$(median "OpenMP loop" 2) py3=$(median "lesson's Python" 2)
+printf '1\t%s\n2\t%s\n' "$w1" "$w2" >"$out/pi_workers.tsv" # for bench/plots.gp
 md=$out/pi.md
 {
     echo "Machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) CPUs, $(uname -sr), $(gcc --version | head -1), $($py --version)."
