@@ -85,6 +85,8 @@ static pid_t spawn(pi_mode mode, const char *const args[], int out, int err) {
     cr_assert(posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0) == 0);
     if (mode == PI_STDOUT_FULL)
         cr_assert(posix_spawn_file_actions_addopen(&fa, 1, "/dev/full", O_WRONLY, 0) == 0);
+    else if (mode == PI_STDOUT_CLOSED)
+        cr_assert(posix_spawn_file_actions_addclose(&fa, 1) == 0);
     else
         cr_assert(posix_spawn_file_actions_adddup2(&fa, out, 1) == 0);
     cr_assert(posix_spawn_file_actions_adddup2(&fa, err, 2) == 0);

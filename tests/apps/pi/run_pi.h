@@ -22,12 +22,13 @@ typedef struct pi_result {
 } pi_result;
 
 typedef enum pi_mode {
-    PI_PLAIN,        /* just run */
-    PI_SIGINT_EARLY, /* start with SIGINT blocked and send one at once: it is
-                        delivered when pi unblocks it, i.e. before any work */
-    PI_STDOUT_FULL,  /* stdout is /dev/full */
-    PI_TTY_SIGINT    /* stderr on a pseudo-terminal; SIGINT once a progress
-                        line appears */
+    PI_PLAIN,         /* just run */
+    PI_SIGINT_EARLY,  /* start with SIGINT blocked and send one at once: it is
+                         delivered when pi unblocks it, i.e. before any work */
+    PI_STDOUT_FULL,   /* stdout is /dev/full */
+    PI_STDOUT_CLOSED, /* stdout is closed */
+    PI_TTY_SIGINT     /* stderr on a pseudo-terminal; SIGINT once a progress
+                         line appears */
 } pi_mode;
 
 /* Runs pi with args[] (NULL-terminated, without argv[0]). */

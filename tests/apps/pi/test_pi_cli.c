@@ -242,6 +242,13 @@ Test(pi_cli, write_error_exits_1, .timeout = TIMEOUT) {
     pi_result_free(&r);
 }
 
+Test(pi_cli, closed_stdout_exits_1, .timeout = TIMEOUT) {
+    pi_result r = pi_run_mode(PI_STDOUT_CLOSED, (const char *const[]){"--async", "1000", NULL});
+    cr_assert_eq(r.code, 1);
+    cr_assert_str_eq(r.err, "pi: write error: Bad file descriptor\n");
+    pi_result_free(&r);
+}
+
 Test(pi_cli, help_write_error_exits_1, .timeout = TIMEOUT) {
     pi_result r = pi_run_mode(PI_STDOUT_FULL, (const char *const[]){"--help", NULL});
     cr_assert_eq(r.code, 1);
