@@ -9,8 +9,9 @@ export WORKQ_WERROR
 
 # Debian packages each goal needs; `deps-%` installs the missing ones.
 PKGS_BUILD := gcc make cmake pkg-config zlib1g-dev
-PKGS_TEST  := $(PKGS_BUILD) libcriterion-dev clang libclang-rt-14-dev valgrind
-PKGS_BENCH := $(PKGS_BUILD) libglib2.0-dev libedlib-dev libgomp1 python3 gnuplot-nox hyperfine
+PKGS_PEERS := libglib2.0-dev libedlib-dev libwfa2-dev python3 python3-numpy
+PKGS_TEST  := $(PKGS_BUILD) libcriterion-dev clang libclang-rt-14-dev valgrind $(PKGS_PEERS)
+PKGS_BENCH := $(PKGS_BUILD) $(PKGS_PEERS) gnuplot-nox
 
 .PHONY: run test test-asan test-tsan check-all bench soak fuzz clean deps-build deps-test deps-bench
 

@@ -21,7 +21,7 @@
 
 #include <workq/workq.h>
 
-#include "bench.h"
+#include "bench_util.h"
 
 static void empty_task(void *arg)
 {
@@ -163,7 +163,7 @@ int main(int argc, char **argv)
            *to = malloc(rounds * sizeof *to);
     if (!tw || !tg || !to)
         return 1;
-    bench_print_machine();
+    bench_print_cpu();
     for (int r = 0; r < rounds; r++) {
         tw[r] = run_workq(threads, n);
         tg[r] = run_glib(threads, n);

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# make bench: every comparison of bench/, side by side with its peers, in
+# one run, on the same inputs; writes bench/results/results.md (the tables)
+# and the PNG plots beside it (gnuplot).
+#   engine    workq's pool against GLib's GThreadPool and OpenMP tasks
+#   kernels   Leibniz ns/term; Levenshtein against edlib and WFA2-lib
+#   pi        against the lesson's loop in OpenMP and the lesson's Python
+#   genomics  against edlib and the lesson's Python; all-vs-all; GCUPS
+# Usage: bench/run.sh BUILD_DIR     (a Release build with WORKQ_BUILD_BENCH=ON)
+set -euo pipefail
+build=$(realpath "$1")
+here=$(dirname "$(realpath "$0")")
+out=$here/results
+mkdir -p "$out"
+md=$out/results.md
+
+section() { printf '\n## %s\n\n' "$1"; }
+
+engine() {
+    : >"$out/engine.tsv"
+    for t in 1 2 4; do
+        "$build/bench/engine/bench_engine" 1000000 "$t" 7 10000000 >"$out/engine_$t.txt"
+        grep '^#tsv engine' "$out/engine_$t.txt" | cut -f2- >>"$out/engine.tsv"
+    done
+    grep -v '^#tsv' "$out/engine_2.txt" | grep -v '^CPU:'
+    echo
+    echo "| threads | workq tasks/s | GLib tasks/s | OpenMP tasks/s | workq / GLib |"
+    echo "|---|---|---|---|---|"
+    awk -F'\t' '{ printf "| %d | %.3g | %.3g | %.3g | %.2fx |\n", $1, $2, $3, $4, $2 / $3 }' \
+        "$out/engine.tsv"
+}
+
+kernels() {
+    echo '```'
+    "$build/bench/kernels/bench_leibniz" 5 | grep -v '^CPU'
+    echo '```'
+    echo
+    "$build/bench/kernels/bench_levenshtein" 5 | grep -v '^CPU'
+}
+
+{
+    echo "# workq benchmarks"
+    echo
+    echo "Machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) CPUs,"
+    echo "$(uname -sr), $(gcc --version | head -1). Every figure is the median of alternating"
+    echo "rounds against its peers in the same run."
+    section "Engine: tasks through the pool"
+    engine
+    section "Kernels, one thread"
+    kernels
+    section "pi"
+    "$here/pi/run.sh" "$build" "$out" | grep -v '^Machine'
+    section "genomics"
+    "$here/genomics/run.sh" "$build" "$out"
+} | tee "$md"
+
+gnuplot -e "dir='$out'" \
+    -e "first_pi=$(head -1 "$out/pi_workers.tsv" | cut -f2)" \
+    -e "first_gx=$(head -1 "$out/genomics_workers.tsv" | cut -f2)" "$here/plots.gp"
+echo "bench: wrote $md and $(cd "$out" && ls ./*.png | tr '\n' ' ')"
