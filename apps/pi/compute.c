@@ -247,13 +247,62 @@ static int compute_async(wq_pool *pool, const pi_plan *plan, const pi_layout *l,
 
 /* ------------------------------------------------------------- entry -- */
 
+static bool plan_valid(const pi_plan *plan) {
+    return plan != NULL && plan->kernel != NULL && plan->chunks != 0 &&
+           plan->chunks <= plan->intervals && plan->chunks <= SIZE_MAX / sizeof(wq_range) &&
+           wq_sum_f64.acc_size == sizeof(wq_f64_acc);
+}
+
 int pi_compute(wq_pool *pool, const pi_plan *plan, double *result) {
-    if (pool == NULL || plan == NULL || plan->kernel == NULL || plan->chunks == 0 ||
-        plan->chunks > plan->intervals || plan->chunks > SIZE_MAX / sizeof(wq_range) ||
-        wq_sum_f64.acc_size != sizeof(wq_f64_acc))
+    if (pool == NULL || !plan_valid(plan))
         return EINVAL;
     pi_layout l = layout_of(plan);
     if (pi_stop_requested())
         return EINTR;
     return plan->async ? compute_async(pool, plan, &l, result) : compute_sync(pool, &l, result);
 }
+
+#ifdef WORKQ_WITH_MPI
+typedef struct chunks_run {
+    wq_pool *pool;
+    pi_layout layout;
+    const wq_range *ranges;
+    double *values;
+    size_t count;
+    int rc;
+} chunks_run;
+
+/* A task: the whole map, so that only the pool's threads compute. */
+static void chunks_task(void *arg) {
+    chunks_run *run = arg;
+    wq_map_opts opts = {.chunk_size = 1};
+    run->rc = wq_map(run->pool, &chunk_kernel, &run->layout, run->ranges, run->values, run->count,
+                     &opts);
+}
+
+int pi_compute_chunks(wq_pool *pool, const pi_plan *plan, uint64_t first, uint64_t count,
+                      double *values) {
+    if (pool == NULL || !plan_valid(plan) || first > plan->chunks ||
+        count > plan->chunks - first || (count > 0 && values == NULL))
+        return EINVAL;
+    if (pi_stop_requested())
+        return EINTR;
+    if (count == 0)
+        return 0;
+    chunks_run run = {.pool = pool, .layout = layout_of(plan), .values = values,
+                      .count = (size_t)count};
+    wq_range *ranges = malloc((size_t)count * sizeof *ranges);
+    if (ranges == NULL)
+        return ENOMEM;
+    for (uint64_t k = 0; k < count; k++)
+        ranges[k] = chunk_range(&run.layout, first + k);
+    run.ranges = ranges;
+    int rc = wq_submit(pool, chunks_task, &run);
+    if (rc == 0)
+        rc = wq_wait(pool);
+    if (rc == 0)
+        rc = run.rc;
+    free(ranges);
+    return rc;
+}
+#endif

@@ -44,6 +44,15 @@ typedef struct pi_plan {
  * pi_request_stop), EINVAL (bad plan) or an error from the engine. */
 int pi_compute(wq_pool *pool, const pi_plan *plan, double *result);
 
+#ifdef WORKQ_WITH_MPI
+/* The values of chunks [first, first + count) of the plan, values[k] for
+ * chunk first + k, each bit-identical to the chunk value pi_compute folds
+ * (for the MPI build: every rank computes its own block of chunks). Runs on
+ * the pool's threads only. Returns 0, EINTR, EINVAL or an engine error. */
+int pi_compute_chunks(wq_pool *pool, const pi_plan *plan, uint64_t first, uint64_t count,
+                      double *values);
+#endif
+
 /* Asks the running (or next) computation to stop. Async-signal-safe. */
 void pi_request_stop(void);
 

@@ -13,6 +13,10 @@
 #include "args.h"
 #include "compute.h"
 #include "progress.h"
+#ifdef WORKQ_WITH_MPI
+#include "mpi_reduce.h"
+#include "mpi_session.h"
+#endif
 
 #include <errno.h>
 #include <math.h>
@@ -107,8 +111,15 @@ static int run(const pi_args *a, unsigned workers, double *pi, double *secs) {
     pi_progress_init(&progress, a->async && isatty(STDERR_FILENO), pi_monotonic_seconds());
     pi_plan plan = {k, a->intervals, a->chunks, a->async, pi_progress_update, &progress};
     double t0 = pi_monotonic_seconds();
-    rc = pi_compute(pool, &plan, pi);
-    *secs = pi_monotonic_seconds() - t0;
+#ifdef WORKQ_WITH_MPI
+    if (pi_mpi_active()) /* every rank: its share; rank 0: the result */
+        rc = pi_mpi_compute(pool, &plan, pi, secs);
+    else
+#endif
+    {
+        rc = pi_compute(pool, &plan, pi);
+        *secs = pi_monotonic_seconds() - t0;
+    }
     wq_pool_destroy(pool);
     pi_progress_clear(&progress);
     if (pi_stop_requested() || rc == EINTR) {
@@ -127,7 +138,7 @@ static int usage(const char *msg) {
     return PI_EXIT_USAGE;
 }
 
-int main(int argc, char **argv) {
+static int pi_main(int argc, char **argv) {
     pi_args a;
     char err[512];
     int rc = pi_args_parse(argc, argv, &a, err, sizeof err);
@@ -155,4 +166,12 @@ int main(int argc, char **argv) {
     double pi = 0.0, secs = 0.0;
     rc = run(&a, workers, &pi, &secs);
     return rc != PI_EXIT_OK ? rc : print_result(&a, workers, pi, secs);
+}
+
+int main(int argc, char **argv) {
+#ifdef WORKQ_WITH_MPI
+    return pi_mpi_main(argc, argv, pi_main); /* `mpirun pi N`: one rank each */
+#else
+    return pi_main(argc, argv);
+#endif
 }
