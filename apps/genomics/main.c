@@ -28,6 +28,10 @@
 #include <workq/version.h>
 
 #include "run.h"
+#ifdef WORKQ_WITH_MPI
+#include "mpi_run.h"
+#include "mpi_session.h"
+#endif
 
 _Static_assert(ATOMIC_INT_LOCK_FREE == 2, "the signal flag must be lock-free");
 
@@ -218,7 +222,7 @@ static int close_stdout(int status) {
     return status;
 }
 
-int main(int argc, char **argv) {
+static int gx_main(int argc, char **argv) {
     gx_opts o = {.max_distance = WQ_LEV_NO_LIMIT, .intr_fd = -1, .stop = &g_stop};
     int quiet = 0;
     int rc = parse_args(argc, argv, &o, &quiet);
@@ -234,5 +238,17 @@ int main(int argc, char **argv) {
         fprintf(stderr, "genomics: cannot buffer stdout\n");
         return 1;
     }
+#ifdef WORKQ_WITH_MPI
+    if (gx_mpi_active()) /* rank 0 reads and prints, the others compute */
+        return close_stdout(gx_mpi_run(&o));
+#endif
     return close_stdout(gx_run(&o));
+}
+
+int main(int argc, char **argv) {
+#ifdef WORKQ_WITH_MPI
+    return gx_mpi_main(argc, argv, gx_main); /* `mpirun genomics ...` */
+#else
+    return gx_main(argc, argv);
+#endif
 }

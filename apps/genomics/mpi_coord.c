@@ -1,0 +1,380 @@
+/*
+ * mpi_coord.c: genomics' rank 0 under MPI (see mpi_coord.h).
+ *
+ * One loop on the main thread (the only thread that calls MPI): feed every
+ * worker up to INFLIGHT blocks, take in whatever results have arrived,
+ * print what may be printed, then either compute one block locally (when a
+ * block is free and the input is not finished) or wait for a result.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "mpi_coord.h"
+
+#include "mpi_session.h"
+#include "mpi_wire.h"
+#include "mpi_worker.h"
+#include "output.h"
+#include "pairs.h"
+#include "reader.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mpi.h>
+
+enum { INFLIGHT = 2 }; /* blocks queued per worker: one computing, one next */
+
+typedef struct block {
+    int used;  /* read and not yet printed */
+    int owner; /* the rank computing it */
+    int done;  /* results in */
+    int status;
+    uint64_t seq;
+    size_t n, bytes;
+    uint64_t i, j; /* all-vs-all: the first pair */
+    void *wire;    /* the PAIRS message while it is being sent */
+    MPI_Request req;
+    gx_item items[GX_WIRE_PAIRS];
+    size_t dist[GX_WIRE_PAIRS];
+} block;
+
+typedef struct coord {
+    const gx_opts *o;
+    int ranks;
+    block *blocks;
+    size_t nblocks;
+    int *inflight; /* per rank */
+    uint64_t next_seq, next_print;
+    int eof; /* no more reading: the end, an error, or a stop */
+    gx_pairs_gen pairs;
+    gx_all_gen all;
+    int all_mode;
+    wq_pool *pool;
+    wq_lev_opts lev;
+    gx_err err;
+    size_t done;
+    int write_errno, kernel_err;
+} coord;
+
+/* ------------------------------------------------------------ reading -- */
+
+static block *free_block(coord *c) {
+    for (size_t k = 0; k < c->nblocks; k++)
+        if (!c->blocks[k].used)
+            return &c->blocks[k];
+    return NULL;
+}
+
+static int should_stop(const coord *c) {
+    return atomic_load(c->o->stop) != 0 || c->write_errno != 0 || c->kernel_err != 0;
+}
+
+/* Reads the next block into b. Returns 1 with pairs, 0 when none is left. */
+static int read_block(coord *c, block *b) {
+    if (c->eof || should_stop(c)) {
+        c->eof = 1;
+        return 0;
+    }
+    *b = (block){.used = 1, .seq = c->next_seq, .i = c->all.i, .j = c->all.j};
+    while (b->n < GX_WIRE_PAIRS && b->bytes < GX_WIRE_BYTES) {
+        gx_item *it = &b->items[b->n];
+        int rc = c->all_mode ? gx_all_next(&c->all, it) : gx_pairs_next(&c->pairs, it);
+        if (rc <= 0) {
+            if (rc < 0 && !c->all_mode)
+                c->err = c->pairs.err;
+            c->eof = 1;
+            break;
+        }
+        b->n++;
+        b->bytes += it->pair.alen + it->pair.blen;
+    }
+    if (b->n == 0) {
+        b->used = 0;
+        return 0;
+    }
+    c->next_seq++;
+    return 1;
+}
+
+/* ------------------------------------------------------ distributing -- */
+
+static void send_block(coord *c, block *b, int rank) {
+    b->owner = rank;
+    c->inflight[rank]++;
+    if (c->all_mode) {
+        uint64_t f[4];
+        gx_wire_range_encode(b->seq, b->i, b->j, b->n, f);
+        GX_MPI_CHECK(MPI_Send(f, (int)sizeof f, MPI_BYTE, rank, GX_TAG_RANGE, MPI_COMM_WORLD));
+        return;
+    }
+    size_t len;
+    int rc = gx_wire_pairs_encode(b->seq, b->items, b->n, &b->wire, &len);
+    if (rc != 0) { /* answered at once, as a worker would */
+        c->inflight[rank]--;
+        b->owner = 0;
+        b->done = 1;
+        b->status = rc;
+        return;
+    }
+    GX_MPI_CHECK(
+        MPI_Isend(b->wire, (int)len, MPI_BYTE, rank, GX_TAG_PAIRS, MPI_COMM_WORLD, &b->req));
+}
+
+/* Gives every worker up to INFLIGHT blocks, while blocks and input last. */
+static void feed(coord *c) {
+    for (int more = 1; more;) {
+        more = 0;
+        for (int r = 1; r < c->ranks; r++) {
+            block *b = c->inflight[r] < INFLIGHT ? free_block(c) : NULL;
+            if (b != NULL && read_block(c, b)) {
+                send_block(c, b, r);
+                more = 1;
+            }
+        }
+    }
+}
+
+static block *find_block(coord *c, uint64_t seq) {
+    for (size_t k = 0; k < c->nblocks; k++)
+        if (c->blocks[k].used && !c->blocks[k].done && c->blocks[k].seq == seq)
+            return &c->blocks[k];
+    return NULL;
+}
+
+/* Takes in one RESULT (waiting for it when wait is set). Returns 1 if one
+ * was taken in. */
+static int take_result(coord *c, int wait) {
+    MPI_Status st;
+    int flag = 1, len;
+    if (wait)
+        GX_MPI_CHECK(MPI_Probe(MPI_ANY_SOURCE, GX_TAG_RESULT, MPI_COMM_WORLD, &st));
+    else
+        GX_MPI_CHECK(MPI_Iprobe(MPI_ANY_SOURCE, GX_TAG_RESULT, MPI_COMM_WORLD, &flag, &st));
+    if (!flag)
+        return 0;
+    uint64_t buf[3 + GX_WIRE_PAIRS];
+    GX_MPI_CHECK(MPI_Get_count(&st, MPI_BYTE, &len));
+    if (len < 0 || (size_t)len > sizeof buf)
+        gx_mpi_fail("MPI_Recv (result too long)", MPI_ERR_TRUNCATE);
+    GX_MPI_CHECK(MPI_Recv(buf, len, MPI_BYTE, st.MPI_SOURCE, GX_TAG_RESULT, MPI_COMM_WORLD,
+                          MPI_STATUS_IGNORE));
+    uint64_t seq;
+    int status;
+    size_t n, dist[GX_WIRE_PAIRS];
+    block *b = NULL;
+    if (gx_wire_result_decode(buf, (size_t)len, &seq, &status, dist, &n) != 0 ||
+        (b = find_block(c, seq)) == NULL || b->owner != st.MPI_SOURCE ||
+        (status == 0 && n != b->n))
+        gx_mpi_fail("MPI_Recv (corrupt result)", MPI_ERR_OTHER);
+    if (!c->all_mode) {
+        GX_MPI_CHECK(MPI_Wait(&b->req, MPI_STATUS_IGNORE));
+        free(b->wire);
+        b->wire = NULL;
+    }
+    memcpy(b->dist, dist, n * sizeof *dist);
+    b->status = status;
+    b->done = 1;
+    c->inflight[st.MPI_SOURCE]--;
+    return 1;
+}
+
+static size_t outstanding(const coord *c) {
+    size_t n = 0;
+    for (int r = 1; r < c->ranks; r++)
+        n += (size_t)c->inflight[r];
+    return n;
+}
+
+/* ---------------------------------------------------------- printing -- */
+
+static void print_block(coord *c, block *b) {
+    if (b->status != 0 && c->kernel_err == 0)
+        c->kernel_err = b->status;
+    for (size_t k = 0; k < b->n; k++) {
+        const gx_item *it = &b->items[k];
+        if (b->status == 0) {
+            c->done++;
+            if (b->dist[k] <= c->o->max_distance && c->write_errno == 0 &&
+                gx_output(stdout, c->o->format, it->na, it->nalen, it->nb, it->nblen,
+                          b->dist[k]) != 0)
+                c->write_errno = errno ? errno : EIO;
+        }
+        gx_item_release(it);
+    }
+    b->used = 0;
+}
+
+/* Prints every block that may be printed: in input order, or any finished
+ * one with --async. */
+static void flush(coord *c) {
+    for (int again = 1; again;) {
+        again = 0;
+        for (size_t k = 0; k < c->nblocks; k++) {
+            block *b = &c->blocks[k];
+            if (b->used && b->done && (c->o->async || b->seq == c->next_print)) {
+                print_block(c, b);
+                c->next_print++;
+                again = 1;
+            }
+        }
+    }
+}
+
+/* ------------------------------------------------------------- loop -- */
+
+static void compute_here(coord *c, block *b) {
+    b->owner = 0;
+    b->status = gx_mpi_compute(c->pool, &c->lev, b->items, b->n, b->dist);
+    b->done = 1;
+}
+
+static void run_loop(coord *c) {
+    for (;;) {
+        feed(c);
+        while (take_result(c, 0))
+            ;
+        flush(c);
+        block *b = free_block(c);
+        if (b != NULL && read_block(c, b)) {
+            compute_here(c, b);
+            flush(c);
+        } else if (outstanding(c) > 0) {
+            take_result(c, 1);
+            flush(c);
+        } else {
+            /* Nothing in flight and no block read: the input is over (all
+             * held blocks were done, so flush printed them and freed one). */
+            return;
+        }
+    }
+}
+
+/* -------------------------------------------------------- all-vs-all -- */
+
+/* Broadcasts the set's sequences to the workers (see mpi_wire.h, SET).
+ * gx_set is opaque, so the sequences are taken from the pairs (0, 1) ..
+ * (0, n-1) of its own generator: they name every record once. */
+static int broadcast_set(const gx_set *set) {
+    size_t n = gx_set_size(set), bytes = n * sizeof(uint64_t);
+    atomic_int never = 0;
+    gx_all_gen g = {set, 0, 1, &never};
+    gx_item it;
+    for (size_t k = 1; k < n && gx_all_next(&g, &it) == 1; k++)
+        bytes += (k == 1 ? it.pair.alen : 0) + it.pair.blen;
+    unsigned char *p = malloc(bytes ? bytes : 1);
+    if (p == NULL)
+        return ENOMEM;
+    g = (gx_all_gen){set, 0, 1, &never};
+    size_t off = n * sizeof(uint64_t);
+    for (size_t k = 1; k < n && gx_all_next(&g, &it) == 1; k++) {
+        const char *seq[2] = {it.pair.a, it.pair.b};
+        size_t len[2] = {it.pair.alen, it.pair.blen};
+        for (size_t s = k == 1 ? 0 : 1; s < 2; s++) {
+            uint64_t l = len[s];
+            memcpy(p + (k - 1 + s) * sizeof l, &l, sizeof l);
+            if (l > 0)
+                memcpy(p + off, seq[s], len[s]);
+            off += len[s];
+        }
+    }
+    uint64_t hdr[2] = {n, bytes};
+    for (int r = 1; r < gx_mpi_size(); r++)
+        GX_MPI_CHECK(MPI_Send(hdr, (int)sizeof hdr, MPI_BYTE, r, GX_TAG_SET, MPI_COMM_WORLD));
+    gx_mpi_bcast_bytes(p, bytes);
+    free(p);
+    return 0;
+}
+
+/* ----------------------------------------------------------- finish -- */
+
+static void report(const char *name, const gx_err *e) {
+    if (e->line > 0)
+        fprintf(stderr, "genomics: %s:%zu: %s\n", name, e->line, e->msg);
+    else
+        fprintf(stderr, "genomics: %s: %s\n", name, e->msg);
+}
+
+/* The single process's epilogue (run.c's finish): flush, then one message. */
+static int finish(coord *c, const char *name) {
+    if (fflush(stdout) != 0 && c->write_errno == 0)
+        c->write_errno = errno ? errno : EIO;
+    if (c->write_errno != 0) {
+        fprintf(stderr, "genomics: write error: %s\n", strerror(c->write_errno));
+        return 1;
+    }
+    if (c->err.kind != GX_OK) {
+        report(name, &c->err);
+        return 1;
+    }
+    if (c->kernel_err != 0) {
+        fprintf(stderr, "genomics: %s\n", strerror(c->kernel_err));
+        return 1;
+    }
+    int sig = atomic_load(c->o->stop);
+    if (sig > 0) {
+        fprintf(stderr, "genomics: interrupted after %zu pairs\n", c->done);
+        return 128 + sig;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------- entry -- */
+
+/* Opens the input and sets up the generator. Returns 0 or -1 (c->err set). */
+static int open_source(coord *c, gx_reader **r, gx_set **set, const char **name) {
+    *r = gx_reader_open(c->o->path, !c->o->all_vs_all, c->o->intr_fd, &c->err);
+    if (*r == NULL)
+        return -1;
+    *name = gx_reader_name(*r);
+    if (!c->o->all_vs_all) {
+        c->pairs = (gx_pairs_gen){*r, c->o->ignore_case, c->o->stop, {GX_OK, 0, ""}};
+        return 0;
+    }
+    c->all_mode = 1;
+    *set = gx_set_load(*r, c->o->ignore_case, &c->err);
+    if (*set == NULL && c->err.kind == GX_INTERRUPTED) {
+        c->err.kind = GX_OK; /* interrupted while loading: no pairs */
+        c->eof = 1;
+        return 0;
+    }
+    if (*set == NULL)
+        return -1;
+    c->all = (gx_all_gen){*set, 0, 1, c->o->stop};
+    int rc = c->ranks > 1 ? broadcast_set(*set) : 0;
+    if (rc != 0)
+        c->kernel_err = rc;
+    return 0;
+}
+
+int gx_mpi_coordinate(const gx_opts *o) {
+    coord c = {.o = o, .ranks = gx_mpi_size(), .lev = {o->max_distance}};
+    c.err = (gx_err){GX_OK, 0, ""};
+    const char *name = o->path != NULL && strcmp(o->path, "-") != 0 ? o->path : "<stdin>";
+    c.nblocks = (size_t)INFLIGHT * (size_t)c.ranks + 2;
+    c.blocks = calloc(c.nblocks, sizeof *c.blocks);
+    c.inflight = calloc((size_t)c.ranks, sizeof *c.inflight);
+    c.pool = wq_pool_create(o->workers);
+    if (c.blocks == NULL || c.inflight == NULL || c.pool == NULL) {
+        fprintf(stderr, "genomics: cannot start %u workers: %s\n", o->workers, strerror(errno));
+        free(c.blocks);
+        free(c.inflight);
+        wq_pool_destroy(c.pool);
+        return 1;
+    }
+    gx_reader *r = NULL;
+    gx_set *set = NULL;
+    if (open_source(&c, &r, &set, &name) == 0) {
+        run_loop(&c);
+        if (!c.all_mode)
+            c.err = c.pairs.err;
+    }
+    gx_set_free(set);
+    gx_reader_close(r);
+    wq_pool_destroy(c.pool);
+    free(c.blocks);
+    free(c.inflight);
+    return finish(&c, name);
+}

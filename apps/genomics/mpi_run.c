@@ -1,0 +1,25 @@
+/*
+ * mpi_run.c: a genomics run across MPI ranks (see mpi_run.h).
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "mpi_run.h"
+
+#include "mpi_coord.h"
+#include "mpi_session.h"
+#include "mpi_wire.h"
+#include "mpi_worker.h"
+
+#include <stdint.h>
+
+#include <mpi.h>
+
+int gx_mpi_run(const gx_opts *o) {
+    if (gx_mpi_rank() != 0)
+        return gx_mpi_worker(o);
+    int status = o->demo ? gx_run(o) : gx_mpi_coordinate(o);
+    uint64_t code = (uint64_t)status;
+    for (int r = 1; r < gx_mpi_size(); r++)
+        GX_MPI_CHECK(MPI_Send(&code, (int)sizeof code, MPI_BYTE, r, GX_TAG_STOP, MPI_COMM_WORLD));
+    return status;
+}

@@ -1,0 +1,32 @@
+/*
+ * mpi_worker.h: genomics' worker ranks (compiled only with WORKQ_WITH_MPI).
+ *
+ * Guarantees: a worker rank reads no input and prints nothing; it computes
+ * each block rank 0 sends it on its own pool (o->workers threads; the MPI
+ * thread only waits), in the order received, and answers each block with
+ * exactly one RESULT carrying its sequence number: the distances, or an
+ * errno value (a failed pool, ENOMEM, a corrupt message) that rank 0
+ * reports. Memory: one block and its distances at a time, plus the
+ * all-vs-all set when rank 0 broadcasts one. It returns when rank 0 sends
+ * STOP, with the exit status STOP carries.
+ */
+#ifndef GENOMICS_MPI_WORKER_H
+#define GENOMICS_MPI_WORKER_H
+
+#include <stddef.h>
+
+#include <workq/kernels.h>
+#include <workq/workq.h>
+
+#include "pairs.h"
+#include "run.h"
+
+/* Distances of items[0..n) into dist, on the pool's threads only (the
+ * caller waits). Shared with rank 0. Returns 0 or an errno value. */
+int gx_mpi_compute(wq_pool *pool, const wq_lev_opts *lev, const gx_item *items, size_t n,
+                   size_t *dist);
+
+/* Serves rank 0 until STOP. Returns the job's exit status. */
+int gx_mpi_worker(const gx_opts *o);
+
+#endif
