@@ -1,0 +1,173 @@
+#!/bin/sh
+# mpi_compare.sh CASE: runs pi or genomics under mpirun and compares exit
+# status, stdout and stderr with the single-process run, byte for byte
+# (pi's time, which differs by nature, is dropped; --async output is
+# compared sorted). Inputs are generated here, deterministically (awk's
+# srand with a fixed seed), in a scratch directory.
+#
+# Environment (set by CMake): PI, GENOMICS (executables), MPIEXEC,
+# MPIEXEC_NUMPROC_FLAG, MPIEXEC_PREFLAGS. --allow-run-as-root is added only
+# when running as root; --oversubscribe lets -np exceed the cores.
+set -eu
+
+case_name=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp"
+
+root_flag=
+[ "$(id -u)" = 0 ] && root_flag=--allow-run-as-root
+# mpirun's own "process returned a non-zero exit code" banner would make
+# stderr differ from the single process's: the tests check the apps' text.
+export OMPI_MCA_orte_execute_quiet=1
+
+fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+# (sh has no local variables: each function names its own.)
+mpi() { # mpi NP EXE ARGS...
+    m_np=$1
+    shift
+    # shellcheck disable=SC2086
+    "$MPIEXEC" $root_flag --oversubscribe $MPIEXEC_NUMPROC_FLAG "$m_np" ${MPIEXEC_PREFLAGS:-} "$@"
+}
+
+# run NAME NP|0 EXE ARGS...: NAME.out, NAME.err, NAME.rc (NP 0: no mpirun)
+run() {
+    r_name=$1 r_np=$2
+    shift 2
+    r_rc=0
+    if [ "$r_np" = 0 ]; then
+        "$@" >"$r_name.out" 2>"$r_name.err" <"${STDIN:-/dev/null}" || r_rc=$?
+    else
+        mpi "$r_np" "$@" >"$r_name.out" 2>"$r_name.err" <"${STDIN:-/dev/null}" || r_rc=$?
+    fi
+    echo "$r_rc" >"$r_name.rc"
+}
+
+# filter NAME: drops what legitimately differs (FILTER: time, or sort)
+filter() {
+    case ${FILTER:-none} in
+    pi) grep -v '^Time = ' "$1" | sed 's/,"seconds":[0-9.e+-]*}/}/' ;;
+    sort) LC_ALL=C sort "$1" ;;
+    none) cat "$1" ;;
+    esac
+}
+
+# same NP EXE ARGS...: the MPI run matches the single-process one
+same() {
+    np=$1
+    shift
+    run ref 0 "$@"
+    run got "$np" "$@"
+    cmp -s ref.rc got.rc || fail "-np $np $*: exit $(cat got.rc), expected $(cat ref.rc); stderr: $(cat got.err)"
+    filter ref.out >ref.f
+    filter got.out >got.f
+    cmp -s ref.f got.f || { diff ref.f got.f | head -20 >&2; fail "-np $np $*: stdout differs"; }
+    cmp -s ref.err got.err || { diff ref.err got.err >&2; fail "-np $np $*: stderr differs"; }
+    echo "ok: -np $np $* (exit $(cat ref.rc), $(wc -l <ref.out) lines)"
+}
+
+expect_rc() { # expect_rc RC: the last comparison's exit status
+    [ "$(cat got.rc)" = "$1" ] || fail "exit $(cat got.rc), expected $1"
+}
+
+one_line_err() { # stderr holds exactly one message line (plus a hint)
+    n=$(grep -c '^genomics: \|^pi: ' got.err || true)
+    [ "$n" = 1 ] || fail "expected one message on stderr, got $n: $(cat got.err)"
+}
+
+gen_pairs() { # gen_pairs N SEED MAXLEN > file: `a,b` lines over acgt
+    awk -v n="$1" -v seed="$2" -v m="$3" 'BEGIN { srand(seed); s = "acgtACGT"
+        for (p = 0; p < n; p++) { for (h = 0; h < 2; h++) { k = int(rand() * m); x = ""
+            for (i = 0; i < k; i++) x = x substr(s, int(rand() * 8) + 1, 1)
+            printf "%s%s", x, (h == 0 ? "," : "\n") } } }'
+}
+
+gen_fasta() { # gen_fasta N SEED MAXLEN > file: multi-line FASTA records
+    awk -v n="$1" -v seed="$2" -v m="$3" 'BEGIN { srand(seed); s = "acgtACGT"
+        for (p = 0; p < n; p++) { printf ">r%d sample\n", p; k = int(rand() * m)
+            for (i = 0; i < k; i++) { printf "%s", substr(s, int(rand() * 8) + 1, 1)
+                if (i % 60 == 59) printf "\n" }
+            printf "\n" } }'
+}
+
+case $case_name in
+pi_small)
+    FILTER=pi
+    for n in 1 2 3 10 1000 65537; do same 2 "$PI" -w 1 "$n"; done
+    same 3 "$PI" -w 1 10
+    same 4 "$PI" -w 1 3 ;;
+pi_chunks)
+    FILTER=pi
+    same 2 "$PI" -w 1 --chunks 7 1000003
+    same 3 "$PI" -w 1 --chunks 5 5
+    same 4 "$PI" -w 1 --chunks 1 1e6
+    same 3 "$PI" -w 1 --chunks 255 1e7
+    same 2 "$PI" -w 1 1e8
+    same 2 "$PI" -w 1 --async --kernel lesson 1e6 ;;
+pi_json)
+    FILTER=pi
+    same 2 "$PI" -w 1 --json 12345
+    same 3 "$PI" -w 2 --json --chunks 3 1e7
+    grep -q '"seconds":' got.out || fail "no seconds field" ;;
+pi_errors)
+    same 2 "$PI" -w 0 10
+    expect_rc 2
+    one_line_err
+    same 2 "$PI" 0
+    expect_rc 2
+    same 2 "$PI" --version ;;
+genomics_pairs)
+    gen_pairs 2000 7 90 >pairs.txt
+    same 2 "$GENOMICS" -w 1 --demo
+    same 2 "$GENOMICS" -w 1 pairs.txt
+    same 3 "$GENOMICS" -w 1 -f tsv pairs.txt
+    same 2 "$GENOMICS" -w 1 -i -k 25 -f jsonl pairs.txt
+    STDIN=pairs.txt same 2 "$GENOMICS" -w 1 -
+    : >empty.txt
+    same 2 "$GENOMICS" empty.txt ;;
+genomics_fasta)
+    gen_fasta 600 11 150 >seqs.fa
+    same 2 "$GENOMICS" -w 1 seqs.fa
+    gzip -c seqs.fa >seqs.fa.gz
+    same 3 "$GENOMICS" -w 1 -f tsv seqs.fa.gz ;;
+genomics_all)
+    gen_fasta 150 13 120 >seqs.fa
+    gen_pairs 40 17 30 | tr ',' '\n' >lines.txt
+    same 2 "$GENOMICS" -w 1 -A seqs.fa
+    same 3 "$GENOMICS" -w 1 -A -i -k 50 -f jsonl seqs.fa
+    STDIN=lines.txt same 2 "$GENOMICS" -w 1 -A -f tsv
+    head -2 seqs.fa >one.fa
+    same 2 "$GENOMICS" -A one.fa ;;
+genomics_async)
+    FILTER=sort
+    gen_pairs 3000 19 60 >pairs.txt
+    gen_fasta 120 23 80 >seqs.fa
+    same 2 "$GENOMICS" -w 1 --async pairs.txt
+    same 3 "$GENOMICS" -w 1 --async -k 30 pairs.txt
+    same 2 "$GENOMICS" -w 1 --async -A seqs.fa ;;
+genomics_errors)
+    gen_pairs 1500 29 40 >good.txt
+    { cat good.txt; echo "acgt"; gen_pairs 20 31 40; } >bad.txt
+    same 2 "$GENOMICS" -w 1 bad.txt
+    expect_rc 1
+    one_line_err
+    grep -q '^genomics: bad.txt:1501: ' got.err || fail "no line number: $(cat got.err)"
+    [ "$(wc -l <got.out)" = 1500 ] || fail "pairs before the error not all printed"
+    same 3 "$GENOMICS" -w 1 /nonexistent/pairs.txt
+    expect_rc 1
+    one_line_err
+    same 2 "$GENOMICS" -A /nonexistent/seqs.fa
+    expect_rc 1
+    printf '>a\nacgt\n>b\nac gt\n' >bad.fa
+    same 2 "$GENOMICS" -A bad.fa
+    expect_rc 1
+    one_line_err
+    same 2 "$GENOMICS" -k x good.txt
+    expect_rc 2 ;;
+*)
+    fail "unknown case $case_name" ;;
+esac
