@@ -6,28 +6,37 @@
 Each round runs every command once, in turn, so a noisy machine slows them
 all alike. A command's stdout goes to /dev/null (stdin from INPUT when
 given); a non-zero exit aborts. Prints one TSV line per command:
-NAME, median wall seconds, min, max, median peak RSS in KiB (from wait4).
+NAME, median wall seconds, min, max, median peak RSS in KiB (measured by
+/usr/bin/time around the command: a child forked from Python itself would
+report Python's own size as its peak).
 """
 import argparse
 import os
+import shlex
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+
+RSS_FILE = os.path.join(tempfile.gettempdir(), f"timeit-rss-{os.getpid()}")
 
 
 def run_once(cmd, stdin_path):
     stdin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL
     t0 = time.monotonic()
-    proc = subprocess.Popen(cmd, shell=True, stdin=stdin, stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
+    argv = ["/usr/bin/time", "-f", "%M", "-o", RSS_FILE] + shlex.split(cmd)
+    proc = subprocess.Popen(argv, stdin=stdin, stdout=subprocess.DEVNULL)
+    _, status, _ = os.wait4(proc.pid, 0)
     elapsed = time.monotonic() - t0
+    with open(RSS_FILE) as f:
+        peak = int(f.read().split()[-1])
     if stdin_path:
         stdin.close()
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         sys.exit(f"timeit: '{cmd}' exited with {proc.returncode}")
-    return elapsed, usage.ru_maxrss
+    return elapsed, peak
 
 
 def main():

@@ -114,8 +114,9 @@ static int next_nonblank(gx_reader *r, const char **s, size_t *n, size_t *no, gx
 }
 
 /* Checks every byte of s[0..n); ',' is the caller's business when comma_ok. */
-static int check_bytes(const char *s, size_t n, gx_where where, int comma_ok, size_t no,
-                       gx_err *err) {
+/* Reports the first byte of s[0..n) not allowed where it stands. */
+static int bad_byte(const char *s, size_t n, gx_where where, int comma_ok, size_t no,
+                    gx_err *err) {
     const char *what = where_name[where];
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
@@ -133,6 +134,21 @@ static int check_bytes(const char *s, size_t n, gx_where where, int comma_ok, si
             return gx_fail(err, GX_EDATA, no, "non-ASCII byte 0x%02x in %s", c, what);
         return gx_fail(err, GX_EDATA, no, "control character 0x%02x in %s", c, what);
     }
+    return 0;
+}
+
+/* The common case first: every byte printable ASCII other than space (one
+ * compare pair per byte, no branches on the byte's class); only a line that
+ * fails it, or where ',' matters, takes the byte-by-byte path above. */
+static int check_bytes(const char *s, size_t n, gx_where where, int comma_ok, size_t no,
+                       gx_err *err) {
+    unsigned bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        bad |= (unsigned)(c <= ' ') | (unsigned)(c >= 0x7f);
+    }
+    if (bad || (!comma_ok && where == IN_SEQUENCE) || where == IN_HEADER)
+        return bad_byte(s, n, where, comma_ok, no, err);
     return 0;
 }
 
