@@ -84,3 +84,15 @@ fuzz: deps-test
 
 clean:
 	rm -rf build
+
+# The MPI build (issue 8): the whole suite with WORKQ_WITH_MPI=ON, which adds
+# tests/apps/mpi (pi and genomics under mpirun -np 2..4, compared byte for
+# byte with the single-process runs).
+PKGS_MPI := libopenmpi-dev openmpi-bin
+.PHONY: test-mpi deps-mpi
+deps-mpi: deps-test
+	$(call install_missing,$(PKGS_MPI))
+test-mpi: deps-mpi
+	cmake --preset mpi >/dev/null
+	cmake --build --preset mpi -j $(JOBS)
+	ctest --preset mpi -j $(JOBS)

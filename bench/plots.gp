@@ -1,6 +1,6 @@
 # gnuplot script for bench/run.sh: reads the TSV files in the results
 # directory (variable dir) and writes the PNG plots next to them.
-set terminal pngcairo size 800,520 font "DejaVu Sans,11"
+set terminal pngcairo size 800,520 font "DejaVu Sans,11" noenhanced
 set grid
 set key top left
 
