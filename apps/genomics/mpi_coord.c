@@ -166,8 +166,7 @@ static int take_result(coord *c, int wait) {
     size_t n, dist[GX_WIRE_PAIRS];
     block *b = NULL;
     if (gx_wire_result_decode(buf, (size_t)len, &seq, &status, dist, &n) != 0 ||
-        (b = find_block(c, seq)) == NULL || b->owner != st.MPI_SOURCE ||
-        (status == 0 && n != b->n))
+        (b = find_block(c, seq)) == NULL || b->owner != st.MPI_SOURCE || (status == 0 && n != b->n))
         gx_mpi_fail("MPI_Recv (corrupt result)", MPI_ERR_OTHER);
     if (!c->all_mode) {
         GX_MPI_CHECK(MPI_Wait(&b->req, MPI_STATUS_IGNORE));
@@ -198,8 +197,8 @@ static void print_block(coord *c, block *b) {
         if (b->status == 0) {
             c->done++;
             if (b->dist[k] <= c->o->max_distance && c->write_errno == 0 &&
-                gx_output(stdout, c->o->format, it->na, it->nalen, it->nb, it->nblen,
-                          b->dist[k]) != 0)
+                gx_output(stdout, c->o->format, it->na, it->nalen, it->nb, it->nblen, b->dist[k]) !=
+                    0)
                 c->write_errno = errno ? errno : EIO;
         }
         gx_item_release(it);

@@ -64,8 +64,8 @@ int gx_mpi_main(int argc, char **argv, int (*body)(int argc, char **argv)) {
     GX_MPI_CHECK(MPI_Comm_rank(MPI_COMM_WORLD, &g_rank));
     GX_MPI_CHECK(MPI_Comm_size(MPI_COMM_WORLD, &g_size));
     g_active = true;
-    if (g_rank != 0 && (fflush(NULL) != 0 || silence(STDOUT_FILENO) != 0 ||
-                        silence(STDERR_FILENO) != 0)) {
+    if (g_rank != 0 &&
+        (fflush(NULL) != 0 || silence(STDOUT_FILENO) != 0 || silence(STDERR_FILENO) != 0)) {
         perror("genomics: /dev/null");
         MPI_Abort(MPI_COMM_WORLD, 1);
     }

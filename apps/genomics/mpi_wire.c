@@ -62,8 +62,8 @@ int gx_wire_pairs_decode(const void *buf, size_t len, uint64_t *seq, gx_item *it
         if (alen > len - off || blen > len - off - alen)
             return EPROTO;
         const char *a = (const char *)p + off, *b = a + alen;
-        items[k] = (gx_item){{a, b, (size_t)alen, (size_t)blen}, a, b, (size_t)alen,
-                             (size_t)blen, NULL};
+        items[k] =
+            (gx_item){{a, b, (size_t)alen, (size_t)blen}, a, b, (size_t)alen, (size_t)blen, NULL};
         off += alen + blen;
     }
     if (off != len)

@@ -118,8 +118,8 @@ static void reply(uint64_t seq, int status, const size_t *dist, size_t n) {
     if (status != 0)
         n = 0;
     gx_wire_result_encode(seq, status, dist, n, buf);
-    GX_MPI_CHECK(MPI_Send(buf, (int)GX_WIRE_RESULT_SIZE(n), MPI_BYTE, 0, GX_TAG_RESULT,
-                          MPI_COMM_WORLD));
+    GX_MPI_CHECK(
+        MPI_Send(buf, (int)GX_WIRE_RESULT_SIZE(n), MPI_BYTE, 0, GX_TAG_RESULT, MPI_COMM_WORLD));
 }
 
 /* One block: decode, compute, answer. */

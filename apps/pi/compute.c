@@ -276,21 +276,21 @@ typedef struct chunks_run {
 static void chunks_task(void *arg) {
     chunks_run *run = arg;
     wq_map_opts opts = {.chunk_size = 1};
-    run->rc = wq_map(run->pool, &chunk_kernel, &run->layout, run->ranges, run->values, run->count,
-                     &opts);
+    run->rc =
+        wq_map(run->pool, &chunk_kernel, &run->layout, run->ranges, run->values, run->count, &opts);
 }
 
 int pi_compute_chunks(wq_pool *pool, const pi_plan *plan, uint64_t first, uint64_t count,
                       double *values) {
-    if (pool == NULL || !plan_valid(plan) || first > plan->chunks ||
-        count > plan->chunks - first || (count > 0 && values == NULL))
+    if (pool == NULL || !plan_valid(plan) || first > plan->chunks || count > plan->chunks - first ||
+        (count > 0 && values == NULL))
         return EINVAL;
     if (pi_stop_requested())
         return EINTR;
     if (count == 0)
         return 0;
-    chunks_run run = {.pool = pool, .layout = layout_of(plan), .values = values,
-                      .count = (size_t)count};
+    chunks_run run = {
+        .pool = pool, .layout = layout_of(plan), .values = values, .count = (size_t)count};
     wq_range *ranges = malloc((size_t)count * sizeof *ranges);
     if (ranges == NULL)
         return ENOMEM;
