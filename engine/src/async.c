@@ -357,26 +357,20 @@ int wq_async_map(wq_pool *pool, const wq_async_spec *spec, wq_job **job)
     wq_job *j = job_alloc(pool, spec);
     if (!j)
         return ENOMEM;
-    int err = pthread_mutex_init(&j->mu, NULL);
-    if (err)
-        goto fail_mem;
-    if ((err = pthread_cond_init(&j->cv, NULL)) != 0)
-        goto fail_mu;
+    int err = wq__sync_init(&j->mu, &j->cv, 1);
+    if (err) {
+        free(j);
+        return err;
+    }
     j->tasks = 1;
     /* *job is set before the first task can run, so callbacks may use it. */
     wq_job *saved = *job;
     *job = j;
     if ((err = wq_submit(pool, service_task, j)) != 0) {
         *job = saved;
-        goto fail_cv;
+        wq__sync_destroy(&j->mu, &j->cv, 1);
+        free(j);
     }
-    return 0;
-fail_cv:
-    pthread_cond_destroy(&j->cv);
-fail_mu:
-    pthread_mutex_destroy(&j->mu);
-fail_mem:
-    free(j);
     return err;
 }
 
@@ -433,7 +427,6 @@ void wq_job_free(wq_job *job)
         return;
     wq_job_cancel(job);
     wait_over(job);
-    pthread_cond_destroy(&job->cv);
-    pthread_mutex_destroy(&job->mu);
+    wq__sync_destroy(&job->mu, &job->cv, 1);
     free(job);
 }

@@ -49,6 +49,12 @@ WQ_EXPORT unsigned long wq__fault_count(void);
 void *wq__malloc(size_t size);
 void *wq__calloc(size_t n, size_t size);
 
+/* Initializes a mutex and ncv condition variables, or none of them:
+ * returns 0 or the errno value of the call that failed. */
+int wq__sync_init(pthread_mutex_t *mu, pthread_cond_t *cv, size_t ncv);
+/* Destroys what wq__sync_init initialized. */
+void wq__sync_destroy(pthread_mutex_t *mu, pthread_cond_t *cv, size_t ncv);
+
 /* Non-zero when the calling thread is one of pool's workers. */
 int wq__on_worker_of(const wq_pool *pool);
 

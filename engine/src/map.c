@@ -165,8 +165,7 @@ static void participate(map_job *j)
 static void job_release(map_job *j)
 {
     if (atomic_fetch_sub(&j->refs, 1) == 1) {
-        pthread_cond_destroy(&j->cv);
-        pthread_mutex_destroy(&j->mu);
+        wq__sync_destroy(&j->mu, &j->cv, 1);
         free(j);
     }
 }
@@ -211,12 +210,7 @@ static map_job *job_alloc(const wq_kernel *k, const wq_reducer *r, size_t n, siz
     j->nslots = nslots;
     atomic_init(&j->fail_chunk, SIZE_MAX);
     atomic_init(&j->refs, 1);
-    if (pthread_mutex_init(&j->mu, NULL) != 0) {
-        free(j);
-        return NULL;
-    }
-    if (pthread_cond_init(&j->cv, NULL) != 0) {
-        pthread_mutex_destroy(&j->mu);
+    if (wq__sync_init(&j->mu, &j->cv, 1) != 0) {
         free(j);
         return NULL;
     }

@@ -27,6 +27,8 @@ typedef struct task {
     void *arg;
 } task;
 
+enum { WORK, DONE };
+
 /* Most tasks one worker takes per lock acquisition. */
 #define BATCH_MAX 16
 
@@ -35,12 +37,13 @@ struct wq_pool {
     pthread_t *threads;
 
     pthread_mutex_t mu;
-    pthread_cond_t work_cv; /* signalled: a task was queued, or stopping */
-    pthread_cond_t done_cv; /* broadcast: pending reached 0 */
+    pthread_cond_t cv[2];   /* cv[WORK]: signalled when a task was queued or
+                               on stopping; cv[DONE]: broadcast when pending
+                               reached 0 */
     task *ring;             /* FIFO ring of cap slots (mu) */
     size_t cap, head, count;
     size_t pending;   /* queued + running tasks (mu) */
-    unsigned idle;    /* workers waiting on work_cv (mu) */
+    unsigned idle;    /* workers waiting on cv[WORK] (mu) */
     bool stopping;    /* set once by wq_pool_destroy (mu) */
 };
 
@@ -101,10 +104,10 @@ static void *worker_main(void *arg)
     for (;;) {
         p->pending -= ran;
         if (ran && p->pending == 0)
-            wq__check(pthread_cond_broadcast(&p->done_cv));
+            wq__check(pthread_cond_broadcast(&p->cv[DONE]));
         while (p->count == 0 && !p->stopping) {
             p->idle++;
-            wq__check(pthread_cond_wait(&p->work_cv, &p->mu));
+            wq__check(pthread_cond_wait(&p->cv[WORK], &p->mu));
             p->idle--;
         }
         if (p->count == 0)
@@ -112,7 +115,7 @@ static void *worker_main(void *arg)
         ran = ring_take(p, batch, batch_size(p));
         /* More queued than we took: pass the wake-up on to an idle peer. */
         if (p->count > 0 && p->idle > 0)
-            wq__check(pthread_cond_signal(&p->work_cv));
+            wq__check(pthread_cond_signal(&p->cv[WORK]));
         wq__check(pthread_mutex_unlock(&p->mu));
         for (size_t i = 0; i < ran; i++)
             batch[i].fn(batch[i].arg);
@@ -128,41 +131,16 @@ static unsigned online_cpus(void)
     return n > 0 ? (unsigned)n : 1;
 }
 
-/* Initializes the lock and condition variables; 0 or an errno value. */
-static int sync_init(wq_pool *p)
-{
-    int err = pthread_mutex_init(&p->mu, NULL);
-    if (err)
-        return err;
-    if ((err = pthread_cond_init(&p->work_cv, NULL)) != 0)
-        goto fail_mu;
-    if ((err = pthread_cond_init(&p->done_cv, NULL)) != 0)
-        goto fail_work;
-    return 0;
-fail_work:
-    pthread_cond_destroy(&p->work_cv);
-fail_mu:
-    pthread_mutex_destroy(&p->mu);
-    return err;
-}
-
-static void sync_destroy(wq_pool *p)
-{
-    pthread_cond_destroy(&p->done_cv);
-    pthread_cond_destroy(&p->work_cv);
-    pthread_mutex_destroy(&p->mu);
-}
-
 /* Stops and joins the first n workers, then frees the pool. */
 static void shutdown_and_free(wq_pool *p, unsigned n)
 {
     wq__check(pthread_mutex_lock(&p->mu));
     p->stopping = true;
-    wq__check(pthread_cond_broadcast(&p->work_cv));
+    wq__check(pthread_cond_broadcast(&p->cv[WORK]));
     wq__check(pthread_mutex_unlock(&p->mu));
     for (unsigned i = 0; i < n; i++)
         wq__check(pthread_join(p->threads[i], NULL));
-    sync_destroy(p);
+    wq__sync_destroy(&p->mu, p->cv, 2);
     free(p->ring);
     free(p->threads);
     free(p);
@@ -176,7 +154,7 @@ wq_pool *wq_pool_create(unsigned nthreads)
         goto fail;
     p->nthreads = nthreads ? nthreads : online_cpus();
     p->threads = wq__calloc(p->nthreads, sizeof *p->threads);
-    if (!p->threads || (err = sync_init(p)) != 0) {
+    if (!p->threads || (err = wq__sync_init(&p->mu, p->cv, 2)) != 0) {
         free(p->threads);
         free(p);
         goto fail;
@@ -220,7 +198,7 @@ int wq_submit(wq_pool *pool, void (*fn)(void *arg), void *arg)
         pool->count++;
         pool->pending++;
         if (pool->idle > 0)
-            wq__check(pthread_cond_signal(&pool->work_cv));
+            wq__check(pthread_cond_signal(&pool->cv[WORK]));
     }
     wq__check(pthread_mutex_unlock(&pool->mu));
     return err;
@@ -234,7 +212,7 @@ int wq_wait(wq_pool *pool)
         return EDEADLK;
     wq__check(pthread_mutex_lock(&pool->mu));
     while (pool->pending > 0)
-        wq__check(pthread_cond_wait(&pool->done_cv, &pool->mu));
+        wq__check(pthread_cond_wait(&pool->cv[DONE], &pool->mu));
     wq__check(pthread_mutex_unlock(&pool->mu));
     return 0;
 }

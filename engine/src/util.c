@@ -47,6 +47,29 @@ int wq__fault(const char *site)
 }
 #endif
 
+int wq__sync_init(pthread_mutex_t *mu, pthread_cond_t *cv, size_t ncv)
+{
+    int err = wq__fault("sync_init");
+    if (!err)
+        err = pthread_mutex_init(mu, NULL);
+    for (size_t i = 0; !err && i < ncv; i++) {
+        err = pthread_cond_init(&cv[i], NULL);
+        if (err) {
+            while (i-- > 0)
+                pthread_cond_destroy(&cv[i]);
+            pthread_mutex_destroy(mu);
+        }
+    }
+    return err;
+}
+
+void wq__sync_destroy(pthread_mutex_t *mu, pthread_cond_t *cv, size_t ncv)
+{
+    for (size_t i = 0; i < ncv; i++)
+        pthread_cond_destroy(&cv[i]);
+    pthread_mutex_destroy(mu);
+}
+
 void *wq__malloc(size_t size)
 {
     return wq__fault("malloc") ? NULL : malloc(size);

@@ -180,16 +180,24 @@ static void block_on_gate(void *arg)
     gate_wait(arg);
 }
 
+/* A pool whose first worker is held by g, with n bump tasks queued behind
+ * it (on a one-thread pool, all of them are certainly still queued). */
+static wq_pool *gated_pool(unsigned threads, gate *g, int n, atomic_uint *hits)
+{
+    wq_pool *p = wq_pool_create(threads);
+    cr_assert_not_null(p);
+    cr_assert_eq(wq_submit(p, block_on_gate, g), 0);
+    for (int i = 0; i < n; i++)
+        cr_assert_eq(wq_submit(p, bump, hits), 0);
+    return p;
+}
+
 Test(pool, destroy_runs_queued_work)
 {
     enum { N = 50000 };
     atomic_uint hits = 0;
     gate *g = gate_new();
-    wq_pool *p = wq_pool_create(1);
-    /* The only worker is held by the gate, so all N tasks are queued. */
-    cr_assert_eq(wq_submit(p, block_on_gate, g), 0);
-    for (int i = 0; i < N; i++)
-        cr_assert_eq(wq_submit(p, bump, &hits), 0);
+    wq_pool *p = gated_pool(1, g, N, &hits);
     gate_open(g);
     wq_pool_destroy(p);
     cr_assert_eq(atomic_load(&hits), N);
@@ -217,10 +225,7 @@ Test(pool, several_threads_wait_at_once)
     enum { N = 20000, W = 4 };
     atomic_uint hits = 0;
     gate *g = gate_new();
-    wq_pool *p = wq_pool_create(2);
-    cr_assert_eq(wq_submit(p, block_on_gate, g), 0);
-    for (int i = 0; i < N; i++)
-        cr_assert_eq(wq_submit(p, bump, &hits), 0);
+    wq_pool *p = gated_pool(2, g, N, &hits);
     pthread_t th[W];
     struct waiter_arg wa[W];
     for (int i = 0; i < W; i++) {
