@@ -232,9 +232,11 @@ static void compute_here(coord *c, block *b) {
 
 static void run_loop(coord *c) {
     for (;;) {
-        feed(c);
+        /* Results first, then refill: every worker starts a local block
+         * with INFLIGHT blocks queued, enough to outlast it. */
         while (take_result(c, 0))
             ;
+        feed(c);
         flush(c);
         block *b = free_block(c);
         if (b != NULL && read_block(c, b)) {
