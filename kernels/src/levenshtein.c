@@ -73,38 +73,62 @@ size_t wq_levenshtein_ref(const void *a, size_t n, const void *b, size_t m)
 
 /* ------------------------------------------------------ one word (<= 64) -- */
 
+/* Bits set in the low n of a word, 1 <= n <= 64. */
+static inline word low_mask(size_t n)
+{
+    return n >= WQ__W ? ~(word)0 : ((word)1 << n) - 1;
+}
+
+static inline size_t popcount(word w)
+{
+    return (size_t)__builtin_popcountll(w);
+}
+
 /*
- * The distance of a pattern of n <= 64 rows, given as its match masks
- * peq[c] (bit i set when pattern[i] == c), against text y[0..m).
- *
- * Myers' recurrence keeps one column of the DP as two bit-vectors of
- * vertical deltas, Pv (+1) and Mv (-1). For a text character with match
- * mask Eq, the horizontal deltas of the next column follow from
+ * One column step of Myers' recurrence for a pattern of at most 64 rows:
+ * the column's vertical deltas as two bit-vectors, Pv (+1) and Mv (-1). For
+ * a text character with match mask Eq, the horizontal deltas of the next
+ * column follow from
  *     Xh = (((Eq & Pv) + Pv) ^ Pv) | Eq      (the add carries a run of
  *                                             matches down the column)
  *     Ph = Mv | ~(Xh | Pv),   Mh = Pv & Xh,
  * the top row's delta is +1 (D[0][j] = j: global alignment), so Ph gets a 1
  * shifted in, and the new vertical deltas are
  *     Pv' = Mh | ~(Xv | Ph),  Mv' = Ph & Xv,  with Xv = Eq | Mv.
- * The score of the last row moves by the horizontal delta at bit n-1.
+ */
+static inline void word_step(word *pv_io, word *mv_io, word eq)
+{
+    word pv = *pv_io, mv = *mv_io;
+    word xv = eq | mv;
+    word xh = (((eq & pv) + pv) ^ pv) | eq;
+    word ph = mv | ~(xh | pv);
+    word mh = pv & xh;
+    ph = (ph << 1) | 1;
+    mh <<= 1;
+    *pv_io = mh | ~(xv | ph);
+    *mv_io = ph & xv;
+}
+
+/* The last column's score without following it column by column:
+ * D[n][m] = D[0][m] + (the sum of the column's vertical deltas), and
+ * D[0][m] = m. Bits above row n never flow down into rows below (carries
+ * and shifts move upwards only), so they are simply masked off. */
+static inline size_t word_score(word pv, word mv, size_t n, size_t m)
+{
+    word mask = low_mask(n);
+    return m + popcount(pv & mask) - popcount(mv & mask);
+}
+
+/*
+ * The distance of a pattern of n <= 64 rows, given as its match masks
+ * peq[c] (bit i set when pattern[i] == c), against text y[0..m).
  */
 static size_t myers_word(const word *peq, size_t n, const unsigned char *y, size_t m)
 {
-    word pv = ~(word)0, mv = 0, last = (word)1 << (n - 1);
-    size_t score = n;
-    for (size_t j = 0; j < m; j++) {
-        word eq = peq[y[j]];
-        word xv = eq | mv;
-        word xh = (((eq & pv) + pv) ^ pv) | eq;
-        word ph = mv | ~(xh | pv);
-        word mh = pv & xh;
-        score += (size_t)((ph & last) != 0) - (size_t)((mh & last) != 0);
-        ph = (ph << 1) | 1;
-        mh <<= 1;
-        pv = mh | ~(xv | ph);
-        mv = ph & xv;
-    }
-    return score;
+    word pv = ~(word)0, mv = 0;
+    for (size_t j = 0; j < m; j++)
+        word_step(&pv, &mv, peq[y[j]]);
+    return word_score(pv, mv, n, m);
 }
 
 /* ---------------------------------------------------------- many words -- */
@@ -308,12 +332,211 @@ static double wavefront_budget(size_t n, size_t m)
     return WQ__WF_CELLS_PER_BLOCK * (double)((n + WQ__W - 1) / WQ__W) * (double)m;
 }
 
+/* ------------------------------------------------ up to four words (256) -- */
+
+/* Patterns of at most WQ__SMALL_W words keep the whole column in registers. */
+#define WQ__SMALL_W 4u
+#define WQ__SMALL_MAX (WQ__SMALL_W * WQ__W)
+
+/*
+ * The match masks of one pattern of 64 < n <= 256 rows, kept across the
+ * pairs of a batch: all-vs-all compares one sequence with many in a row, so
+ * its table is built once per run of pairs instead of once per pair.
+ *
+ * The key is the pattern's address and length, both: a batch may hand the
+ * same address with another length (a prefix), and the table of one is
+ * wrong for the other. A table lives only for one call (on its stack), so
+ * the caller's strings, const for the whole call, cannot change under it.
+ * Only the rows of bytes the pattern uses are non-zero; `used` lists them
+ * so that a rebuild clears just those.
+ */
+typedef struct pat_cache {
+    const unsigned char *x; /* the key; NULL: empty, tables all zero */
+    size_t n;
+    int zeroed;                     /* the tables were cleared once */
+    size_t nused;                   /* entries of used[] */
+    unsigned char used[256];        /* the pattern's distinct bytes */
+    word peq[256][WQ__SMALL_W];     /* match masks, row by row */
+    word bot[256];                  /* masks of the last q rows (sample) */
+} pat_cache;
+
+/* Rows of the pattern in each of the sample's two ends. */
+static inline size_t sample_rows(size_t n)
+{
+    return n / 2 < WQ__W ? n / 2 : WQ__W;
+}
+
+static void cache_fill(pat_cache *c, const unsigned char *x, size_t n)
+{
+    if (!c->zeroed) {
+        memset(c->peq, 0, sizeof c->peq);
+        memset(c->bot, 0, sizeof c->bot);
+        c->zeroed = 1;
+        c->x = NULL;
+        c->nused = 0;
+    }
+    if (c->x == x && c->n == n)
+        return;
+    for (size_t u = 0; u < c->nused; u++) {
+        memset(c->peq[c->used[u]], 0, sizeof c->peq[0]);
+        c->bot[c->used[u]] = 0;
+    }
+    c->nused = 0;
+    size_t q = sample_rows(n);
+    for (size_t i = 0; i < n; i++) {
+        word *row = c->peq[x[i]];
+        if (!(row[0] | row[1] | row[2] | row[3]))
+            c->used[c->nused++] = x[i];
+        row[i / WQ__W] |= (word)1 << (i % WQ__W);
+        if (i >= n - q)
+            c->bot[x[i]] |= (word)1 << (i - (n - q));
+    }
+    c->x = x;
+    c->n = n;
+}
+
+/*
+ * D(x, y) for the cached pattern x of 64 < n <= 64 * nw rows, nw <= 4, the
+ * whole column of nw words in registers (the caller passes nw as a
+ * constant, so each width compiles to its own unrolled loop).
+ *
+ * The blocks of a column are chained by their horizontal delta at the
+ * bottom row, carried as two bits (Ph's and Mh's top bit: never both set),
+ * which enter the next block as its shifted-in bits; a -1 also enters as a
+ * match at the top (Eq |= 1: the carry of the add). The top block gets +1
+ * (D[0][j] = j). No score is followed per column: word_score's sum of the
+ * last column's deltas gives D[n][m] at the end.
+ *
+ * Why a step is cheap here and not in myers_blocks: that loop keeps Pv, Mv
+ * and the score of every block in memory and decides its band and early
+ * exit per column, so each block step waits on a store-to-load round trip
+ * and a few unpredictable branches. Here a block step is some twenty ALU
+ * operations on registers, and block 0 of the next column depends only on
+ * block 0 of this one, so the processor overlaps the columns.
+ */
+static inline __attribute__((always_inline)) size_t
+myers_regs(const pat_cache *c, size_t nw, size_t n, const unsigned char *y, size_t m)
+{
+    word pv[WQ__SMALL_W], mv[WQ__SMALL_W];
+    for (size_t w = 0; w < nw; w++) {
+        pv[w] = ~(word)0;
+        mv[w] = 0;
+    }
+    for (size_t j = 0; j < m; j++) {
+        const word *e = c->peq[y[j]];
+        word pc = 1, mc = 0; /* the delta entering the block: +1 at the top */
+        for (size_t w = 0; w < nw; w++) {
+            word p = pv[w], q = mv[w], eq = e[w];
+            word xv = eq | q;
+            eq |= mc;
+            word xh = (((eq & p) + p) ^ p) | eq;
+            word ph = q | ~(xh | p);
+            word mh = p & xh;
+            word po = ph >> (WQ__W - 1), mo = mh >> (WQ__W - 1);
+            ph = (ph << 1) | pc;
+            mh = (mh << 1) | mc;
+            pv[w] = mh | ~(xv | ph);
+            mv[w] = ph & xv;
+            pc = po;
+            mc = mo;
+        }
+    }
+    size_t d = m;
+    for (size_t w = 0; w + 1 < nw; w++)
+        d += popcount(pv[w]) - popcount(mv[w]);
+    word mask = low_mask(n - (nw - 1) * WQ__W);
+    return d + popcount(pv[nw - 1] & mask) - popcount(mv[nw - 1] & mask);
+}
+
+/*
+ * Whether D(x, y) > k is proven by the pattern's two ends alone, the cheap
+ * bound tried before a capped pass. Take the first p and last q = p rows
+ * (p + q <= n: disjoint). An alignment crosses them in two disjoint pieces:
+ * one from (0, 0) to some (p, j1), costing at least T = min over j1 of
+ * D(x[0..p), y[0..j1)), and one from some (n - q, j2) to (n, m), costing
+ * at least B = min over j2 of D(x[n-q..n), y[j2..m)). So D >= T + B.
+ *
+ * T follows the last row of a global pass of the top word over y; B is the
+ * last score of a search-mode pass (top row 0: a free start in the text) of
+ * the bottom word over y's end. Ends further than p + k columns away cost
+ * more than k by their length difference alone, so each pass reads only
+ * L = min(m, p + k) columns, and its minimum is clamped to k + 1 (what the
+ * unread ends cost at least). Both passes run in one loop: they are
+ * independent, so the processor interleaves their dependency chains.
+ */
+static int sample_exceeds(const pat_cache *c, size_t n, const unsigned char *y, size_t m,
+                          size_t k)
+{
+    size_t p = sample_rows(n), len = p + k < m ? p + k : m;
+    word last = (word)1 << (p - 1);
+    word tp = ~(word)0, tm = 0, bp = ~(word)0, bm = 0;
+    size_t t = p, tmin = p;
+    const unsigned char *yb = y + (m - len);
+    for (size_t j = 0; j < len; j++) {
+        /* top: global, with the last row's score followed */
+        word eq = c->peq[y[j]][0];
+        word xv = eq | tm;
+        word xh = (((eq & tp) + tp) ^ tp) | eq;
+        word ph = tm | ~(xh | tp);
+        word mh = tp & xh;
+        t += (size_t)((ph & last) != 0) - (size_t)((mh & last) != 0);
+        tmin = t < tmin ? t : tmin;
+        ph = (ph << 1) | 1;
+        mh <<= 1;
+        tp = mh | ~(xv | ph);
+        tm = ph & xv;
+        /* bottom: search mode, nothing shifted in at the top */
+        eq = c->bot[yb[j]];
+        xv = eq | bm;
+        xh = (((eq & bp) + bp) ^ bp) | eq;
+        ph = bm | ~(xh | bp);
+        mh = bp & xh;
+        ph <<= 1;
+        mh <<= 1;
+        bp = mh | ~(xv | ph);
+        bm = ph & xv;
+    }
+    word mask = low_mask(p);
+    size_t b = popcount(bp & mask) - popcount(bm & mask);
+    tmin = tmin < k + 1 ? tmin : k + 1;
+    b = b < k + 1 ? b : k + 1;
+    return tmin + b > k;
+}
+
+/*
+ * D(x, y), or k + 1 when it exceeds k, for 64 < n <= 256 (any m): the
+ * cached table, the two-ended bound when k is small enough for it to
+ * prove anything (it can reach p + q at most, and unrelated pairs score
+ * about half of that), then one pass over the whole column.
+ */
+static size_t lev_small(pat_cache *c, const unsigned char *x, size_t n, const unsigned char *y,
+                        size_t m, size_t k)
+{
+    cache_fill(c, x, n);
+    if (k < sample_rows(n) && m > 0 && sample_exceeds(c, n, y, m, k))
+        return k + 1;
+    size_t d;
+    switch ((n + WQ__W - 1) / WQ__W) {
+    case 2: d = myers_regs(c, 2, n, y, m); break;
+    case 3: d = myers_regs(c, 3, n, y, m); break;
+    default: d = myers_regs(c, 4, n, y, m); break;
+    }
+    return d <= k ? d : k + 1;
+}
+
 /* ---------------------------------------------------------------- entry -- */
 
-size_t wq_levenshtein(const void *a, size_t n, const void *b, size_t m, size_t max_distance)
+/*
+ * One pair, any lengths. With a cache (the batch), a pattern x of
+ * 64 < n <= 256 bytes that the wavefront hands over runs through lev_small
+ * as given, unstripped, so that the cache's key stays the caller's pointer;
+ * stripping only shortens the other paths.
+ */
+static size_t lev_pair(pat_cache *c, const unsigned char *x0, size_t n0, const unsigned char *y0,
+                       size_t m0, size_t k)
 {
-    const unsigned char *x = a, *y = b;
-    size_t k = max_distance;
+    const unsigned char *x = x0, *y = y0;
+    size_t n = n0, m = m0;
     /* A common prefix or suffix never changes the distance. */
     while (n && m && *x == *y)
         x++, y++, n--, m--;
@@ -341,6 +564,10 @@ size_t wq_levenshtein(const void *a, size_t n, const void *b, size_t m, size_t m
     size_t lower, d = wq__lev_wavefront(x, n, y, m, k < m ? k : m, wavefront_budget(n, m), &lower);
     if (d != WQ__WF_GAVE_UP)
         return d == WQ_LEV_NO_LIMIT || d <= k ? d : k + 1;
+    if (n0 > WQ__W && n0 <= WQ__SMALL_MAX)
+        return lev_small(c, x0, n0, y0, m0, k);
+    if (m0 > WQ__W && m0 <= WQ__SMALL_MAX)
+        return lev_small(c, y0, m0, x0, n0, k);
     size_t ub = upper_bound(x, n, y, m);
     lev_blocks lb;
     if (blocks_init(&lb, x, n)) {
@@ -352,16 +579,82 @@ size_t wq_levenshtein(const void *a, size_t n, const void *b, size_t m, size_t m
     return d;
 }
 
+size_t wq_levenshtein(const void *a, size_t n, const void *b, size_t m, size_t max_distance)
+{
+    pat_cache c; /* its 10 KiB are cleared only if a pair needs them */
+    c.zeroed = 0;
+    return lev_pair(&c, a, n, b, m, max_distance);
+}
+
+/* ------------------------------------------------------------- batch -- */
+
 /*
- * The batch: short pairs (the shorter side <= 64) run straight through
- * myers_word with one match table for the whole batch, set for the pattern's
- * bytes and cleared again after each pair, so a pair costs O(n + m) word
- * operations and no allocation. Longer pairs go through wq_levenshtein.
+ * Short pairs (the shorter side <= 64) four at a time. One pair's column
+ * step is a chain of about a dozen dependent operations, so a lone pair
+ * leaves most of the processor's ALUs idle; four independent pairs stepped
+ * in the same loop fill them (about three times the throughput). Each lane
+ * has its own match table, set for its pattern's bytes and cleared after
+ * the pair, so a pair costs O(n + m) word operations and no allocation.
+ */
+#define WQ__LANES 4
+
+typedef struct lane_set {
+    word peq[WQ__LANES][256]; /* all zero between groups */
+    const unsigned char *x[WQ__LANES], *y[WQ__LANES];
+    size_t n[WQ__LANES], m[WQ__LANES], at[WQ__LANES];
+    size_t count;
+} lane_set;
+
+static void lanes_run(lane_set *ls, size_t *dist, size_t k)
+{
+    word pv[WQ__LANES], mv[WQ__LANES];
+    size_t common = ls->m[0];
+    for (size_t l = 0; l < WQ__LANES; l++) {
+        pv[l] = ~(word)0;
+        mv[l] = 0;
+        common = ls->m[l] < common ? ls->m[l] : common;
+    }
+    for (size_t j = 0; j < common; j++)
+        for (size_t l = 0; l < WQ__LANES; l++)
+            word_step(&pv[l], &mv[l], ls->peq[l][ls->y[l][j]]);
+    for (size_t l = 0; l < WQ__LANES; l++) {
+        for (size_t j = common; j < ls->m[l]; j++)
+            word_step(&pv[l], &mv[l], ls->peq[l][ls->y[l][j]]);
+        size_t d = word_score(pv[l], mv[l], ls->n[l], ls->m[l]);
+        dist[ls->at[l]] = d <= k ? d : k + 1;
+        for (size_t i = 0; i < ls->n[l]; i++)
+            ls->peq[l][ls->x[l][i]] = 0;
+    }
+    ls->count = 0;
+}
+
+/* The pairs of an unfinished group, one by one (lane 0's table). */
+static void lanes_flush(lane_set *ls, size_t *dist, size_t k)
+{
+    for (size_t l = 0; l < ls->count; l++) {
+        word *peq = ls->peq[l];
+        size_t d = myers_word(peq, ls->n[l], ls->y[l], ls->m[l]);
+        dist[ls->at[l]] = d <= k ? d : k + 1;
+        for (size_t i = 0; i < ls->n[l]; i++)
+            peq[ls->x[l][i]] = 0;
+    }
+    ls->count = 0;
+}
+
+/*
+ * The batch: short pairs through the lanes above; longer ones one at a
+ * time through lev_pair with one pattern cache for the whole call. A pair
+ * that fails (ENOMEM) is reported only after every pair before it has its
+ * distance (the engine trusts dist[0..fail)), so the lanes are flushed
+ * before any long pair.
  */
 int wq__levenshtein_batch(const wq_pair *pairs, size_t *dist, size_t n, size_t max_distance,
                           size_t *fail)
 {
-    word peq[256] = {0};
+    lane_set *ls = NULL;
+    lane_set lanes;
+    pat_cache cache;
+    cache.zeroed = 0;
     for (size_t p = 0; p < n; p++) {
         const unsigned char *x = (const unsigned char *)pairs[p].a;
         const unsigned char *y = (const unsigned char *)pairs[p].b;
@@ -374,13 +667,23 @@ int wq__levenshtein_batch(const wq_pair *pairs, size_t *dist, size_t n, size_t m
         if (la == 0) {
             d = lb;
         } else if (la <= WQ__W) {
+            if (ls == NULL) {
+                ls = &lanes;
+                memset(ls->peq, 0, sizeof ls->peq);
+                ls->count = 0;
+            }
+            size_t l = ls->count++;
             for (size_t i = 0; i < la; i++)
-                peq[x[i]] |= (word)1 << i;
-            d = myers_word(peq, la, y, lb);
-            for (size_t i = 0; i < la; i++)
-                peq[x[i]] = 0;
+                ls->peq[l][x[i]] |= (word)1 << i;
+            ls->x[l] = x, ls->n[l] = la, ls->y[l] = y, ls->m[l] = lb, ls->at[l] = p;
+            if (ls->count == WQ__LANES)
+                lanes_run(ls, dist, max_distance);
+            continue;
         } else {
-            d = wq_levenshtein(x, la, y, lb, max_distance);
+            if (ls != NULL)
+                lanes_flush(ls, dist, max_distance);
+            d = lev_pair(&cache, (const unsigned char *)pairs[p].a, pairs[p].alen,
+                         (const unsigned char *)pairs[p].b, pairs[p].blen, max_distance);
             if (d == WQ_LEV_NO_LIMIT) {
                 if (fail)
                     *fail = p;
@@ -389,6 +692,8 @@ int wq__levenshtein_batch(const wq_pair *pairs, size_t *dist, size_t n, size_t m
         }
         dist[p] = d <= max_distance ? d : max_distance + 1;
     }
+    if (ls != NULL)
+        lanes_flush(ls, dist, max_distance);
     return 0;
 }
 
