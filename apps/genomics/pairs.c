@@ -46,8 +46,96 @@ const wq_kernel gx_kernel = {
 
 /* ------------------------------------------------------------- items -- */
 
+/*
+ * gx_blocks: a free list of fixed-size blocks for the items of one
+ * reader's pairs, so that a million pairs cost a window's worth of mallocs,
+ * not a million malloc/free pairs (glibc's per-thread cache holds only a
+ * few blocks of a size, and the engine releases a chunk of items at once).
+ *
+ *   - Each block starts with a header naming its pool, so gx_item_release,
+ *     which sees only the item, can hand it back. Pairs too long for a
+ *     block get a malloc'd block of their own (pool NULL), freed as before.
+ *   - Bounded: the engine bounds the items in flight, and the list keeps at
+ *     most BLOCKS_KEEP spares whatever the caller; the rest are freed.
+ *   - No destructor: the pool counts its blocks out, and when the last one
+ *     comes back it frees the spares and itself and clears the pointer to
+ *     it (in the reader: the next item starts a new pool). A cancelled job
+ *     still releases every item it took, so nothing outlives the job.
+ *   - No lock: the generator and the result callback never run
+ *     concurrently (the engine serializes them, with its mutex between).
+ */
+enum { BLOCK_DATA = 240, BLOCKS_KEEP = 4096 };
+
+typedef struct gx_block {
+    gx_blocks *pool;       /* NULL: a block of its own size, just freed */
+    struct gx_block *next; /* in the pool's free list */
+    char data[];
+} gx_block;
+
+struct gx_blocks {
+    gx_blocks **owner; /* the pointer to the pool, cleared when it goes */
+    gx_block *free;    /* spare blocks */
+    size_t nfree;      /* blocks in the free list */
+    size_t out;        /* blocks held by items */
+};
+
+static void pool_free(gx_blocks *pool) {
+    for (gx_block *b = pool->free, *next; b != NULL; b = next) {
+        next = b->next;
+        free(b);
+    }
+    if (pool->owner != NULL)
+        *pool->owner = NULL;
+    free(pool);
+}
+
+/* A block for size bytes: from *pool when it fits, else of its own. */
+static gx_block *block_get(gx_blocks **pool, size_t size) {
+    if (pool == NULL || size > BLOCK_DATA) {
+        gx_block *b = malloc(sizeof(gx_block) + size);
+        if (b != NULL)
+            b->pool = NULL;
+        return b;
+    }
+    gx_blocks *p = *pool;
+    if (p == NULL) {
+        if ((p = calloc(1, sizeof *p)) == NULL)
+            return NULL;
+        p->owner = pool;
+        *pool = p;
+    }
+    gx_block *b = p->free;
+    if (b != NULL) {
+        p->free = b->next;
+        p->nfree--;
+    } else if ((b = malloc(sizeof(gx_block) + BLOCK_DATA)) == NULL) {
+        if (p->out == 0)
+            pool_free(p);
+        return NULL;
+    }
+    b->pool = p;
+    p->out++;
+    return b;
+}
+
 void gx_item_release(const gx_item *item) {
-    free(item->owned);
+    gx_block *b = item->owned;
+    if (b == NULL)
+        return;
+    gx_blocks *p = b->pool;
+    if (p == NULL) {
+        free(b);
+        return;
+    }
+    if (p->nfree < BLOCKS_KEEP) {
+        b->next = p->free;
+        p->free = b;
+        p->nfree++;
+    } else {
+        free(b);
+    }
+    if (--p->out == 0)
+        pool_free(p);
 }
 
 static char *put(char *dst, const char *src, size_t n, int fold) {
@@ -63,13 +151,15 @@ static char *put(char *dst, const char *src, size_t n, int fold) {
     return dst + n;
 }
 
-int gx_item_copy(gx_item *item, const gx_record *a, const gx_record *b, int fold) {
+int gx_item_copy(gx_item *item, const gx_record *a, const gx_record *b, int fold,
+                 gx_blocks **pool) {
     int share = !fold && a->name == a->seq && b->name == b->seq;
     size_t size = a->seqlen + b->seqlen + (share ? 0 : a->namelen + b->namelen);
-    char *p = malloc(size + 1);
-    if (p == NULL)
+    gx_block *blk = block_get(pool, size + 1);
+    if (blk == NULL)
         return ENOMEM;
-    item->owned = p;
+    item->owned = blk;
+    char *p = blk->data;
     item->pair.a = p;
     item->pair.alen = a->seqlen;
     p = put(p, a->seq, a->seqlen, fold);
@@ -110,7 +200,7 @@ int gx_pairs_next(void *gen_ctx, void *out) {
     }
     if (rc < 0)
         return -errno_of(g->err.kind);
-    if (gx_item_copy(out, &a, &b, g->fold) != 0) {
+    if (gx_item_copy(out, &a, &b, g->fold, gx_reader_blocks(g->reader)) != 0) {
         gx_fail(&g->err, GX_ENOMEM, 0, "%s", strerror(ENOMEM));
         return -ENOMEM;
     }

@@ -3,8 +3,11 @@
  * make them.
  *
  *   ordered  the pairs of a reader in input order; each item owns a copy of
- *            its bytes (freed by gx_item_release in the result callback), so
- *            memory is bounded by the engine's window, not the input;
+ *            its bytes (given back by gx_item_release in the result
+ *            callback), so memory is bounded by the engine's window, not
+ *            the input. The copies live in fixed-size blocks that released
+ *            items hand back to the generator's free list (see gx_blocks in
+ *            pairs.c), so the steady state allocates nothing;
  *   all      every pair i < j of a loaded set of records, (i, j) ascending,
  *            pointing into the set: memory is the set, whatever the number
  *            of pairs.
@@ -38,8 +41,13 @@ void gx_item_release(const gx_item *item);
  * const wq_lev_opts *. It delegates to wq_levenshtein_batch chunk by chunk. */
 extern const wq_kernel gx_kernel;
 
-/* Fills item with copies of a and b (folded to lower case when fold). */
-int gx_item_copy(gx_item *item, const gx_record *a, const gx_record *b, int fold);
+/* Fills item with copies of a and b (folded to lower case when fold), in a
+ * block of *pool when one is given and the pair fits (the pool is created
+ * on first use, and frees itself, clearing *pool, when its last block comes
+ * back), else in a malloc'd block of its own. pool may be NULL. Returns 0
+ * or ENOMEM. */
+int gx_item_copy(gx_item *item, const gx_record *a, const gx_record *b, int fold,
+                 gx_blocks **pool);
 
 /* ----------------------------------------------------- ordered pairs -- */
 
@@ -51,7 +59,11 @@ typedef struct gx_pairs_gen {
 } gx_pairs_gen;
 
 /* wq_gen_fn over a gx_pairs_gen: 1 with an item, 0 at the end (or when
- * stopped or interrupted), -EINVAL/-EIO/-ENOMEM with ->err set. */
+ * stopped or interrupted), -EINVAL/-EIO/-ENOMEM with ->err set. Its items
+ * must be released (gx_item_release) by the thread that calls it or under
+ * the same serialization (the engine's: generator and callback never run
+ * concurrently), and before the reader is closed: their blocks' free list
+ * hangs off the reader (gx_reader_blocks). */
 int gx_pairs_next(void *gen_ctx, void *item);
 
 /* ------------------------------------------------------- all-vs-all -- */
