@@ -306,3 +306,82 @@ Test(levenshtein, method_switch_on_long_mutated_pairs, .timeout = 60)
     free(a);
     free(b);
 }
+
+/* The batch's pattern cache (64 < n <= 256): runs of pairs sharing the
+ * first string's pointer, as all-vs-all makes them, with the same pointer
+ * at other lengths (prefixes: the key is pointer and length), swapped
+ * sides, related and unrelated partners, and limits around the distance
+ * (the capped path's two-ended bound). */
+Test(levenshtein, batch_reuses_the_pattern_table, .timeout = 60)
+{
+    enum { N = 600 };
+    uint64_t st = 23;
+    unsigned char *pat = malloc(300), (*txt)[600] = malloc(N * sizeof *txt);
+    wq_pair *pairs = malloc(N * sizeof *pairs);
+    size_t *d = malloc(N * sizeof *d), *ref = malloc(N * sizeof *ref);
+    cr_assert(pat && txt && pairs && d && ref);
+    fill(&st, pat, 300, 4);
+    static const size_t plens[] = {65, 65, 100, 128, 129, 150, 150, 192, 193, 256, 256, 255};
+    for (size_t i = 0; i < N; i++) {
+        size_t n = plens[(i / 7) % (sizeof plens / sizeof *plens)], m;
+        if (i % 3 == 0)
+            m = mutate(&st, pat, n, txt[i], (unsigned)kbelow(&st, 40), 4);
+        else
+            fill(&st, txt[i], m = 65 + kbelow(&st, 220), 4);
+        pairs[i] = i % 11 == 5 ? (wq_pair){(const char *)txt[i], (const char *)pat, m, n}
+                               : (wq_pair){(const char *)pat, (const char *)txt[i], n, m};
+        ref[i] = wq_levenshtein_ref(pairs[i].a, pairs[i].alen, pairs[i].b, pairs[i].blen);
+    }
+    size_t limits[] = {WQ_LEV_NO_LIMIT, 10, 30, 40, 60, 90};
+    for (size_t l = 0; l < sizeof limits / sizeof *limits; l++) {
+        wq_lev_opts o = {limits[l]};
+        cr_assert_eq(wq_levenshtein_batch(pairs, d, N, &o), 0);
+        for (size_t i = 0; i < N; i++)
+            cr_assert_eq(d[i], ref[i] <= limits[l] ? ref[i] : limits[l] + 1,
+                         "pair %zu n=%zu m=%zu k=%zu ref=%zu", i, pairs[i].alen, pairs[i].blen,
+                         limits[l], ref[i]);
+    }
+    /* the same pointer, rewritten between calls: no table outlives a call */
+    fill(&st, pat, 300, 4);
+    for (size_t i = 0; i < N; i++)
+        ref[i] = wq_levenshtein_ref(pairs[i].a, pairs[i].alen, pairs[i].b, pairs[i].blen);
+    cr_assert_eq(wq_levenshtein_batch(pairs, d, N, NULL), 0);
+    for (size_t i = 0; i < N; i++)
+        cr_assert_eq(d[i], ref[i], "rewritten pair %zu", i);
+    free(pat);
+    free(txt);
+    free(pairs);
+    free(d);
+    free(ref);
+}
+
+/* Short pairs four at a time: group sizes that leave 0 to 3 pairs over,
+ * lanes of unequal text lengths, and long pairs in between (which flush an
+ * unfinished group). */
+Test(levenshtein, batch_lanes_with_leftovers_and_long_pairs, .timeout = 60)
+{
+    enum { N = 203 };
+    uint64_t st = 29;
+    unsigned char(*buf)[2][200] = malloc(N * sizeof *buf);
+    wq_pair *pairs = malloc(N * sizeof *pairs);
+    size_t *d = malloc(N * sizeof *d);
+    cr_assert(buf && pairs && d);
+    for (size_t i = 0; i < N; i++) {
+        int longp = i % 9 == 4;
+        size_t n = longp ? 70 + kbelow(&st, 120) : 1 + kbelow(&st, 64);
+        size_t m = longp ? 70 + kbelow(&st, 120) : kbelow(&st, 90);
+        fill(&st, buf[i][0], n, 4);
+        fill(&st, buf[i][1], m, 4);
+        pairs[i] = (wq_pair){(const char *)buf[i][0], (const char *)buf[i][1], n, m};
+    }
+    for (size_t len = 0; len <= N; len += len < 12 ? 1 : 37) {
+        cr_assert_eq(wq_levenshtein_batch(pairs, d, len, NULL), 0);
+        for (size_t i = 0; i < len; i++)
+            cr_assert_eq(d[i],
+                         wq_levenshtein_ref(pairs[i].a, pairs[i].alen, pairs[i].b, pairs[i].blen),
+                         "len %zu pair %zu", len, i);
+    }
+    free(buf);
+    free(pairs);
+    free(d);
+}
