@@ -281,3 +281,45 @@ Test(reader, interrupted, .timeout = 60) {
     close(intr[1]);
     close(data[0]);
 }
+
+/* Pair lines are checked eight bytes at a time: the ',' at every offset
+ * across two words and a tail, next to the printable range's edges ('!',
+ * '~') and to the bytes either side of ',' ('+', '-'), then one offending
+ * byte at every offset, each with the byte-by-byte path's message. */
+Test(reader, pair_lines_across_word_boundaries, .timeout = 60) {
+    static const char fillers[] = "!~+-acgt";
+    static const struct {
+        char c;
+        const char *msg;
+    } bad[] = {{',', "more than one ','"},
+               {' ', "space in sequence"},
+               {'\x7f', "control character 0x7f in sequence"},
+               {'\x1f', "control character 0x1f in sequence"},
+               {'\x80', "non-ASCII byte 0x80 in sequence"},
+               {'\0', "NUL byte in sequence"}};
+    for (size_t len = 1; len <= 19; len++) {
+        char line[32], want[96];
+        for (size_t i = 0; i < len; i++)
+            line[i] = fillers[(i * 5 + len) % 8];
+        for (size_t at = 0; at < len; at++) {
+            char ok[32];
+            memcpy(ok, line, len);
+            ok[at] = ',';
+            reader_case c = {.len = len + 1, .pairs = 1};
+            memcpy(c.input, ok, len);
+            c.input[len] = '\n';
+            snprintf(c.expect, sizeof c.expect, "%.*s\n", (int)len, ok);
+            check_case(&c, 0);
+            for (size_t b = 0; b < sizeof bad / sizeof *bad; b++)
+                for (size_t pos = 0; pos < len; pos++) {
+                    if (pos == at)
+                        continue;
+                    reader_case e = c;
+                    e.input[pos] = bad[b].c;
+                    snprintf(want, sizeof want, "E1: %s", bad[b].msg);
+                    memcpy(e.expect, want, strlen(want) + 1);
+                    check_case(&e, 0);
+                }
+        }
+    }
+}
