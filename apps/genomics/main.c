@@ -239,7 +239,7 @@ static int gx_main(int argc, char **argv) {
         return 1;
     }
 #ifdef WORKQ_WITH_MPI
-    if (gx_mpi_active()) /* rank 0 reads and prints, the others compute */
+    if (app_mpi_active()) /* rank 0 reads and prints, the others compute */
         return close_stdout(gx_mpi_run(&o));
 #endif
     return close_stdout(gx_run(&o));
@@ -247,7 +247,7 @@ static int gx_main(int argc, char **argv) {
 
 int main(int argc, char **argv) {
 #ifdef WORKQ_WITH_MPI
-    return gx_mpi_main(argc, argv, gx_main); /* `mpirun genomics ...` */
+    return app_mpi_main("genomics", argc, argv, gx_main); /* `mpirun genomics ...` */
 #else
     return gx_main(argc, argv);
 #endif

@@ -107,7 +107,7 @@ static void send_block(coord *c, block *b, int rank) {
     if (c->all_mode) {
         uint64_t f[4];
         gx_wire_range_encode(b->seq, b->i, b->j, b->n, f);
-        GX_MPI_CHECK(MPI_Send(f, (int)sizeof f, MPI_BYTE, rank, GX_TAG_RANGE, MPI_COMM_WORLD));
+        APP_MPI_CHECK(MPI_Send(f, (int)sizeof f, MPI_BYTE, rank, GX_TAG_RANGE, MPI_COMM_WORLD));
         return;
     }
     size_t len;
@@ -119,7 +119,7 @@ static void send_block(coord *c, block *b, int rank) {
         b->status = rc;
         return;
     }
-    GX_MPI_CHECK(
+    APP_MPI_CHECK(
         MPI_Isend(b->wire, (int)len, MPI_BYTE, rank, GX_TAG_PAIRS, MPI_COMM_WORLD, &b->req));
 }
 
@@ -150,16 +150,16 @@ static int take_result(coord *c, int wait) {
     MPI_Status st;
     int flag = 1, len;
     if (wait)
-        GX_MPI_CHECK(MPI_Probe(MPI_ANY_SOURCE, GX_TAG_RESULT, MPI_COMM_WORLD, &st));
+        APP_MPI_CHECK(MPI_Probe(MPI_ANY_SOURCE, GX_TAG_RESULT, MPI_COMM_WORLD, &st));
     else
-        GX_MPI_CHECK(MPI_Iprobe(MPI_ANY_SOURCE, GX_TAG_RESULT, MPI_COMM_WORLD, &flag, &st));
+        APP_MPI_CHECK(MPI_Iprobe(MPI_ANY_SOURCE, GX_TAG_RESULT, MPI_COMM_WORLD, &flag, &st));
     if (!flag)
         return 0;
     uint64_t buf[3 + GX_WIRE_PAIRS];
-    GX_MPI_CHECK(MPI_Get_count(&st, MPI_BYTE, &len));
+    APP_MPI_CHECK(MPI_Get_count(&st, MPI_BYTE, &len));
     if (len < 0 || (size_t)len > sizeof buf)
-        gx_mpi_fail("MPI_Recv (result too long)", MPI_ERR_TRUNCATE);
-    GX_MPI_CHECK(MPI_Recv(buf, len, MPI_BYTE, st.MPI_SOURCE, GX_TAG_RESULT, MPI_COMM_WORLD,
+        app_mpi_fail("MPI_Recv (result too long)", MPI_ERR_TRUNCATE);
+    APP_MPI_CHECK(MPI_Recv(buf, len, MPI_BYTE, st.MPI_SOURCE, GX_TAG_RESULT, MPI_COMM_WORLD,
                           MPI_STATUS_IGNORE));
     uint64_t seq;
     int status;
@@ -167,9 +167,9 @@ static int take_result(coord *c, int wait) {
     block *b = NULL;
     if (gx_wire_result_decode(buf, (size_t)len, &seq, &status, dist, &n) != 0 ||
         (b = find_block(c, seq)) == NULL || b->owner != st.MPI_SOURCE || (status == 0 && n != b->n))
-        gx_mpi_fail("MPI_Recv (corrupt result)", MPI_ERR_OTHER);
+        app_mpi_fail("MPI_Recv (corrupt result)", MPI_ERR_OTHER);
     if (!c->all_mode) {
-        GX_MPI_CHECK(MPI_Wait(&b->req, MPI_STATUS_IGNORE));
+        APP_MPI_CHECK(MPI_Wait(&b->req, MPI_STATUS_IGNORE));
         free(b->wire);
         b->wire = NULL;
     }
@@ -282,9 +282,9 @@ static int broadcast_set(const gx_set *set) {
         }
     }
     uint64_t hdr[2] = {n, bytes};
-    for (int r = 1; r < gx_mpi_size(); r++)
-        GX_MPI_CHECK(MPI_Send(hdr, (int)sizeof hdr, MPI_BYTE, r, GX_TAG_SET, MPI_COMM_WORLD));
-    gx_mpi_bcast_bytes(p, bytes);
+    for (int r = 1; r < app_mpi_size(); r++)
+        APP_MPI_CHECK(MPI_Send(hdr, (int)sizeof hdr, MPI_BYTE, r, GX_TAG_SET, MPI_COMM_WORLD));
+    app_mpi_bcast_bytes(p, bytes);
     free(p);
     return 0;
 }
@@ -351,7 +351,7 @@ static int open_source(coord *c, gx_reader **r, gx_set **set, const char **name)
 }
 
 int gx_mpi_coordinate(const gx_opts *o) {
-    coord c = {.o = o, .ranks = gx_mpi_size(), .lev = {o->max_distance}};
+    coord c = {.o = o, .ranks = app_mpi_size(), .lev = {o->max_distance}};
     c.err = (gx_err){GX_OK, 0, ""};
     const char *name = o->path != NULL && strcmp(o->path, "-") != 0 ? o->path : "<stdin>";
     c.nblocks = (size_t)INFLIGHT * (size_t)c.ranks + 2;

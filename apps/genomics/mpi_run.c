@@ -15,11 +15,11 @@
 #include <mpi.h>
 
 int gx_mpi_run(const gx_opts *o) {
-    if (gx_mpi_rank() != 0)
+    if (app_mpi_rank() != 0)
         return gx_mpi_worker(o);
     int status = o->demo ? gx_run(o) : gx_mpi_coordinate(o);
     uint64_t code = (uint64_t)status;
-    for (int r = 1; r < gx_mpi_size(); r++)
-        GX_MPI_CHECK(MPI_Send(&code, (int)sizeof code, MPI_BYTE, r, GX_TAG_STOP, MPI_COMM_WORLD));
+    for (int r = 1; r < app_mpi_size(); r++)
+        APP_MPI_CHECK(MPI_Send(&code, (int)sizeof code, MPI_BYTE, r, GX_TAG_STOP, MPI_COMM_WORLD));
     return status;
 }

@@ -71,8 +71,8 @@ static void set_receive(worker *w, const uint64_t hdr[2]) {
     size_t n = (size_t)hdr[0], size = (size_t)hdr[1];
     unsigned char *p = malloc(size ? size : 1);
     if (p == NULL) /* a collective cannot be half-joined: last resort */
-        gx_mpi_fail("malloc (all-vs-all set)", MPI_ERR_NO_MEM);
-    gx_mpi_bcast_bytes(p, size);
+        app_mpi_fail("malloc (all-vs-all set)", MPI_ERR_NO_MEM);
+    app_mpi_bcast_bytes(p, size);
     w->set.payload = p;
     w->set.seq = malloc((n ? n : 1) * sizeof *w->set.seq);
     w->set.len = malloc((n ? n : 1) * sizeof *w->set.len);
@@ -118,7 +118,7 @@ static void reply(uint64_t seq, int status, const size_t *dist, size_t n) {
     if (status != 0)
         n = 0;
     gx_wire_result_encode(seq, status, dist, n, buf);
-    GX_MPI_CHECK(
+    APP_MPI_CHECK(
         MPI_Send(buf, (int)GX_WIRE_RESULT_SIZE(n), MPI_BYTE, 0, GX_TAG_RESULT, MPI_COMM_WORLD));
 }
 
@@ -148,12 +148,12 @@ static void serve_block(worker *w, int tag, const void *msg, size_t len) {
 static void *receive(int *tag, size_t *len) {
     MPI_Status st;
     int count;
-    GX_MPI_CHECK(MPI_Probe(0, MPI_ANY_TAG, MPI_COMM_WORLD, &st));
-    GX_MPI_CHECK(MPI_Get_count(&st, MPI_BYTE, &count));
+    APP_MPI_CHECK(MPI_Probe(0, MPI_ANY_TAG, MPI_COMM_WORLD, &st));
+    APP_MPI_CHECK(MPI_Get_count(&st, MPI_BYTE, &count));
     void *buf = malloc(count > 0 ? (size_t)count : 1);
     if (buf == NULL)
-        gx_mpi_fail("malloc (message)", MPI_ERR_NO_MEM);
-    GX_MPI_CHECK(MPI_Recv(buf, count, MPI_BYTE, 0, st.MPI_TAG, MPI_COMM_WORLD, MPI_STATUS_IGNORE));
+        app_mpi_fail("malloc (message)", MPI_ERR_NO_MEM);
+    APP_MPI_CHECK(MPI_Recv(buf, count, MPI_BYTE, 0, st.MPI_TAG, MPI_COMM_WORLD, MPI_STATUS_IGNORE));
     *tag = st.MPI_TAG;
     *len = (size_t)count;
     return buf;
@@ -162,7 +162,7 @@ static void *receive(int *tag, size_t *len) {
 int gx_mpi_worker(const gx_opts *o) {
     worker *w = calloc(1, sizeof *w);
     if (w == NULL)
-        gx_mpi_fail("calloc (worker)", MPI_ERR_NO_MEM);
+        app_mpi_fail("calloc (worker)", MPI_ERR_NO_MEM);
     w->o = o;
     w->lev.max_distance = o->max_distance;
     w->pool = wq_pool_create(o->workers);

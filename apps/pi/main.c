@@ -112,7 +112,7 @@ static int run(const pi_args *a, unsigned workers, double *pi, double *secs) {
     pi_plan plan = {k, a->intervals, a->chunks, a->async, pi_progress_update, &progress};
     double t0 = pi_monotonic_seconds();
 #ifdef WORKQ_WITH_MPI
-    if (pi_mpi_active()) /* every rank: its share; rank 0: the result */
+    if (app_mpi_active()) /* every rank: its share; rank 0: the result */
         rc = pi_mpi_compute(pool, &plan, pi, secs);
     else
 #endif
@@ -170,7 +170,7 @@ static int pi_main(int argc, char **argv) {
 
 int main(int argc, char **argv) {
 #ifdef WORKQ_WITH_MPI
-    return pi_mpi_main(argc, argv, pi_main); /* `mpirun pi N`: one rank each */
+    return app_mpi_main("pi", argc, argv, pi_main); /* `mpirun pi N`: one rank each */
 #else
     return pi_main(argc, argv);
 #endif

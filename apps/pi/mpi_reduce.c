@@ -55,7 +55,7 @@ static void block_of(uint64_t n, uint64_t count, uint64_t k, uint64_t *first, ui
 /* This rank's chunk accumulators into slots (the others stay the identity). */
 static int fill_slots(wq_pool *pool, const pi_plan *plan, wq_f64_acc *slots) {
     uint64_t first, count;
-    block_of(plan->chunks, (uint64_t)pi_mpi_size(), (uint64_t)pi_mpi_rank(), &first, &count);
+    block_of(plan->chunks, (uint64_t)app_mpi_size(), (uint64_t)app_mpi_rank(), &first, &count);
     double *values = malloc((count ? (size_t)count : 1) * sizeof *values);
     if (values == NULL)
         return ENOMEM;
@@ -81,12 +81,12 @@ static void fold_slots(const wq_f64_acc *slots, uint64_t chunks, double *result)
 static void reduce_slots(const wq_f64_acc *mine, wq_f64_acc *all, int count) {
     MPI_Datatype pair;
     MPI_Op op;
-    PI_MPI_CHECK(MPI_Type_contiguous(2, MPI_DOUBLE, &pair));
-    PI_MPI_CHECK(MPI_Type_commit(&pair));
-    PI_MPI_CHECK(MPI_Op_create(slot_sum, 0, &op));
-    PI_MPI_CHECK(MPI_Reduce(mine, all, count, pair, op, 0, MPI_COMM_WORLD));
-    PI_MPI_CHECK(MPI_Op_free(&op));
-    PI_MPI_CHECK(MPI_Type_free(&pair));
+    APP_MPI_CHECK(MPI_Type_contiguous(2, MPI_DOUBLE, &pair));
+    APP_MPI_CHECK(MPI_Type_commit(&pair));
+    APP_MPI_CHECK(MPI_Op_create(slot_sum, 0, &op));
+    APP_MPI_CHECK(MPI_Reduce(mine, all, count, pair, op, 0, MPI_COMM_WORLD));
+    APP_MPI_CHECK(MPI_Op_free(&op));
+    APP_MPI_CHECK(MPI_Type_free(&pair));
 }
 
 int pi_mpi_compute(wq_pool *pool, const pi_plan *plan, double *result, double *secs) {
@@ -94,16 +94,16 @@ int pi_mpi_compute(wq_pool *pool, const pi_plan *plan, double *result, double *s
     if (plan->chunks > (uint64_t)INT_MAX)
         return EINVAL;
     int count = (int)plan->chunks;
-    PI_MPI_CHECK(MPI_Barrier(MPI_COMM_WORLD));
+    APP_MPI_CHECK(MPI_Barrier(MPI_COMM_WORLD));
     double t0 = MPI_Wtime();
     /* calloc: all-zero bytes are {+0, +0}, the identity, on IEEE 754. */
     wq_f64_acc *slots = calloc((size_t)count, 2 * sizeof *slots);
     int rc = slots == NULL ? ENOMEM : fill_slots(pool, plan, slots);
     int worst = 0;
-    PI_MPI_CHECK(MPI_Allreduce(&rc, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD));
+    APP_MPI_CHECK(MPI_Allreduce(&rc, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD));
     if (worst == 0) {
         reduce_slots(slots, slots + count, count);
-        if (pi_mpi_rank() == 0)
+        if (app_mpi_rank() == 0)
             fold_slots(slots + count, plan->chunks, result);
     }
     free(slots);

@@ -1,50 +1,52 @@
 /*
- * mpi_session.h: genomics' MPI lifetime (compiled only with WORKQ_WITH_MPI).
+ * mpi_session.h: the MPI lifetime shared by pi and genomics (compiled only
+ * with WORKQ_WITH_MPI).
  *
  * Guarantees:
  *   - MPI is initialised only when the process was started by an MPI
  *     launcher (mpirun/mpiexec: OMPI_COMM_WORLD_SIZE; Slurm's srun with
- *     PMIx or PMI-2: PMIX_RANK, PMI_RANK). A plain `genomics ...` never calls
+ *     PMIx or PMI-2: PMIX_RANK, PMI_RANK). A plain `pi` or `genomics` never calls
  *     MPI_Init, so it behaves exactly as the build without MPI.
  *   - Rank 0 speaks for the job: on every other rank stdout and stderr are
  *     sent to /dev/null before the program body runs, so deterministic
  *     messages (usage errors, --help) appear once; rank-local failures
- *     travel to rank 0 in the result messages (see mpi_wire.h).
+ *     travel to rank 0 with the results (pi: mpi_reduce.h, genomics: mpi_wire.h).
  *   - MPI errors: MPI_COMM_WORLD keeps the default MPI_ERRORS_ARE_FATAL
  *     handler: an MPI failure means the transport itself failed, which no
  *     coordinated shutdown could survive, so the launcher ends the job.
- *     Every call is still checked (GX_MPI_CHECK) in case a library returns.
+ *     Every call is still checked (APP_MPI_CHECK) in case a library returns.
  *   - MPI is called from the main thread only (MPI_THREAD_FUNNELED); the
  *     pool's workers never call it.
  */
-#ifndef GENOMICS_MPI_SESSION_H
-#define GENOMICS_MPI_SESSION_H
+#ifndef WORKQ_APPS_MPI_SESSION_H
+#define WORKQ_APPS_MPI_SESSION_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
 /* Runs body(argc, argv) inside an MPI session when launched by an MPI
- * launcher, else just runs it. Returns body's exit status. */
-int gx_mpi_main(int argc, char **argv, int (*body)(int argc, char **argv));
+ * launcher, else just runs it. prog names the tool in messages. Returns
+ * body's exit status. */
+int app_mpi_main(const char *prog, int argc, char **argv, int (*body)(int argc, char **argv));
 
 /* Whether this process runs inside an MPI session. */
-bool gx_mpi_active(void);
+bool app_mpi_active(void);
 
 /* This process's rank and the number of ranks (0 and 1 outside a session). */
-int gx_mpi_rank(void);
-int gx_mpi_size(void);
+int app_mpi_rank(void);
+int app_mpi_size(void);
 
 /* Collective MPI_Bcast of len bytes from rank 0, in pieces below INT_MAX. */
-void gx_mpi_bcast_bytes(void *buf, size_t len);
+void app_mpi_bcast_bytes(void *buf, size_t len);
 
 /* Ends the whole job after an MPI call returned an error (last resort). */
-_Noreturn void gx_mpi_fail(const char *call, int rc);
+_Noreturn void app_mpi_fail(const char *call, int rc);
 
-#define GX_MPI_CHECK(call)                                                                         \
+#define APP_MPI_CHECK(call)                                                                         \
     do {                                                                                           \
-        int gx_mpi_rc_ = (call);                                                                   \
-        if (gx_mpi_rc_ != MPI_SUCCESS)                                                             \
-            gx_mpi_fail(#call, gx_mpi_rc_);                                                        \
+        int app_mpi_rc_ = (call);                                                                   \
+        if (app_mpi_rc_ != MPI_SUCCESS)                                                             \
+            app_mpi_fail(#call, app_mpi_rc_);                                                        \
     } while (0)
 
-#endif /* GENOMICS_MPI_SESSION_H */
+#endif /* WORKQ_APPS_MPI_SESSION_H */

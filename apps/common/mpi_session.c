@@ -1,38 +1,41 @@
 /*
- * mpi_session.c: pi's MPI lifetime (see mpi_session.h for the guarantees).
+ * mpi_session.c: the tools' MPI lifetime (see mpi_session.h for the guarantees).
  */
 #define _POSIX_C_SOURCE 200809L
 
 #include "mpi_session.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <mpi.h>
 
 static bool g_active;
 static int g_rank, g_size = 1;
+static const char *g_prog = "workq"; /* for messages */
 
-bool pi_mpi_active(void) {
+bool app_mpi_active(void) {
     return g_active;
 }
 
-int pi_mpi_rank(void) {
+int app_mpi_rank(void) {
     return g_rank;
 }
 
-int pi_mpi_size(void) {
+int app_mpi_size(void) {
     return g_size;
 }
 
-_Noreturn void pi_mpi_fail(const char *call, int rc) {
+_Noreturn void app_mpi_fail(const char *call, int rc) {
     char msg[MPI_MAX_ERROR_STRING];
     int len = 0;
     if (MPI_Error_string(rc, msg, &len) != MPI_SUCCESS)
         len = snprintf(msg, sizeof msg, "error %d", rc);
-    fprintf(stderr, "pi: rank %d: %s: %.*s\n", g_rank, call, len, msg);
+    fprintf(stderr, "%s: rank %d: %s: %.*s\n", g_prog, g_rank, call, len, msg);
     MPI_Abort(MPI_COMM_WORLD, 1);
     exit(1); /* not reached */
 }
@@ -56,20 +59,29 @@ static int silence(int fd) {
     return rc;
 }
 
-int pi_mpi_main(int argc, char **argv, int (*body)(int argc, char **argv)) {
+int app_mpi_main(const char *prog, int argc, char **argv, int (*body)(int argc, char **argv)) {
+    g_prog = prog;
     if (!launched())
         return body(argc, argv);
     int provided;
-    PI_MPI_CHECK(MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided));
-    PI_MPI_CHECK(MPI_Comm_rank(MPI_COMM_WORLD, &g_rank));
-    PI_MPI_CHECK(MPI_Comm_size(MPI_COMM_WORLD, &g_size));
+    APP_MPI_CHECK(MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided));
+    APP_MPI_CHECK(MPI_Comm_rank(MPI_COMM_WORLD, &g_rank));
+    APP_MPI_CHECK(MPI_Comm_size(MPI_COMM_WORLD, &g_size));
     g_active = true;
     if (g_rank != 0 &&
         (fflush(NULL) != 0 || silence(STDOUT_FILENO) != 0 || silence(STDERR_FILENO) != 0)) {
-        perror("pi: /dev/null");
+        fprintf(stderr, "%s: /dev/null: %s\n", prog, strerror(errno));
         MPI_Abort(MPI_COMM_WORLD, 1);
     }
     int status = body(argc, argv);
-    PI_MPI_CHECK(MPI_Finalize());
+    APP_MPI_CHECK(MPI_Finalize());
     return status;
+}
+
+void app_mpi_bcast_bytes(void *buf, size_t len) {
+    enum { PIECE = 1 << 30 };
+    for (size_t off = 0; off < len; off += PIECE) {
+        size_t n = len - off < PIECE ? len - off : PIECE;
+        APP_MPI_CHECK(MPI_Bcast((char *)buf + off, (int)n, MPI_BYTE, 0, MPI_COMM_WORLD));
+    }
 }
