@@ -52,7 +52,10 @@ WQ_EXPORT unsigned wq_pool_threads(const wq_pool *pool);
 /* Queues fn(arg) to run once on a worker, in FIFO order with the other
  * queued tasks. Never allocates per task: the queue is a ring buffer that
  * grows by doubling. Returns 0, EINVAL (NULL pool or fn) or ENOMEM (the ring
- * could not grow; nothing was queued). */
+ * could not grow; nothing was queued).
+ * A worker takes up to 16 consecutive tasks at a time, so a task must not
+ * block waiting for a task queued after it (use wq_map or a job instead,
+ * which never wait on queued work). */
 WQ_EXPORT int wq_submit(wq_pool *pool, void (*fn)(void *arg), void *arg);
 
 /* Blocks until every task submitted so far, including tasks submitted by
