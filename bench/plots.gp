@@ -13,7 +13,7 @@ set xrange [0.8:2.2]
 set xtics 1
 set yrange [0:2.4]
 plot dir."/pi_workers.tsv" using 1:(first_pi/$2) with linespoints lw 2 pt 7 title "pi 1e9", \
-     dir."/genomics_workers.tsv" using 1:(first_gx/$2) with linespoints lw 2 pt 5 title "genomics, length 500", \
+     dir."/genomics_workers.tsv" using 1:(first_gx/$2) with linespoints lw 2 pt 5 title "genomics, 40,000 pairs x 500", \
      x with lines dt 2 lc rgb "gray" title "ideal"
 
 # Genomics GCUPS against sequence length, beside edlib.

@@ -22,7 +22,7 @@ engine() {
         "$build/bench/engine/bench_engine" 1000000 "$t" 7 10000000 >"$out/engine_$t.txt"
         grep '^#tsv engine' "$out/engine_$t.txt" | cut -f2- >>"$out/engine.tsv"
     done
-    grep -v '^#tsv' "$out/engine_2.txt" | grep -v '^CPU:'
+    grep -v '^#tsv' "$out/engine_2.txt" | grep -vi '^cpu:'
     echo
     echo "| threads | workq tasks/s | GLib tasks/s | OpenMP tasks/s | workq / GLib |"
     echo "|---|---|---|---|---|"
@@ -32,10 +32,12 @@ engine() {
 
 kernels() {
     echo '```'
-    "$build/bench/kernels/bench_leibniz" 5 | grep -v '^CPU'
+    "$build/bench/kernels/bench_leibniz" 5 | grep -vi '^cpu:'
     echo '```'
     echo
-    "$build/bench/kernels/bench_levenshtein" 5 | grep -v '^CPU'
+    echo '```'
+    "$build/bench/kernels/bench_levenshtein" 5 | grep -vi '^cpu:'
+    echo '```'
 }
 
 {
