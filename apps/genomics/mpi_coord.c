@@ -291,35 +291,10 @@ static int broadcast_set(const gx_set *set) {
 
 /* ----------------------------------------------------------- finish -- */
 
-static void report(const char *name, const gx_err *e) {
-    if (e->line > 0)
-        fprintf(stderr, "genomics: %s:%zu: %s\n", name, e->line, e->msg);
-    else
-        fprintf(stderr, "genomics: %s: %s\n", name, e->msg);
-}
-
-/* The single process's epilogue (run.c's finish): flush, then one message. */
+/* The single process's epilogue, shared with run.c. */
 static int finish(coord *c, const char *name) {
-    if (fflush(stdout) != 0 && c->write_errno == 0)
-        c->write_errno = errno ? errno : EIO;
-    if (c->write_errno != 0) {
-        fprintf(stderr, "genomics: write error: %s\n", strerror(c->write_errno));
-        return 1;
-    }
-    if (c->err.kind != GX_OK) {
-        report(name, &c->err);
-        return 1;
-    }
-    if (c->kernel_err != 0) {
-        fprintf(stderr, "genomics: %s\n", strerror(c->kernel_err));
-        return 1;
-    }
-    int sig = atomic_load(c->o->stop);
-    if (sig > 0) {
-        fprintf(stderr, "genomics: interrupted after %zu pairs\n", c->done);
-        return 128 + sig;
-    }
-    return 0;
+    return gx_run_status(name, (gx_outcome){c->write_errno, &c->err, c->kernel_err, c->done,
+                                            atomic_load(c->o->stop)});
 }
 
 /* ------------------------------------------------------------- entry -- */

@@ -165,29 +165,34 @@ static int run_all(gx_ctx *c, wq_pool *pool, const wq_lev_opts *lev, gx_err *err
 
 /* ----------------------------------------------------------- finish -- */
 
+int gx_run_status(const char *name, gx_outcome o) {
+    if (fflush(stdout) != 0 && o.write_errno == 0)
+        o.write_errno = errno ? errno : EIO;
+    if (o.write_errno != 0) {
+        fprintf(stderr, "genomics: write error: %s\n", strerror(o.write_errno));
+        return 1;
+    }
+    if (o.err->kind != GX_OK) {
+        report(name, o.err);
+        return 1;
+    }
+    if (o.error != 0) {
+        fprintf(stderr, "genomics: %s\n", strerror(o.error));
+        return 1;
+    }
+    if (o.stop > 0) {
+        fprintf(stderr, "genomics: interrupted after %zu pairs\n", o.done);
+        return 128 + o.stop;
+    }
+    return 0;
+}
+
 /* Flushes the results, then says what went wrong, in that order. */
 static int finish(gx_ctx *c, int rc, const gx_err *err, const char *name) {
     gx_progress_end(&c->progress);
-    if (fflush(stdout) != 0 && c->write_errno == 0)
-        c->write_errno = errno ? errno : EIO;
-    if (c->write_errno != 0) {
-        fprintf(stderr, "genomics: write error: %s\n", strerror(c->write_errno));
-        return 1;
-    }
-    if (err->kind != GX_OK) {
-        report(name, err);
-        return 1;
-    }
-    if (c->kernel_err != 0 || (rc != 0 && rc != ECANCELED)) {
-        fprintf(stderr, "genomics: %s\n", strerror(c->kernel_err ? c->kernel_err : rc));
-        return 1;
-    }
-    int sig = atomic_load(c->o->stop);
-    if (sig > 0) {
-        fprintf(stderr, "genomics: interrupted after %zu pairs\n", c->done);
-        return 128 + sig;
-    }
-    return 0;
+    int error = c->kernel_err ? c->kernel_err : rc != ECANCELED ? rc : 0;
+    return gx_run_status(name, (gx_outcome){c->write_errno, err, error, c->done,
+                                            atomic_load(c->o->stop)});
 }
 
 int gx_run(const gx_opts *o) {
