@@ -28,7 +28,6 @@
 #include "internal.h"
 
 #include <errno.h>
-#include <stdalign.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -73,12 +72,6 @@ struct wq_job {
 
 /* ------------------------------------------------------------- layout -- */
 
-static size_t align_up(size_t x)
-{
-    size_t a = alignof(max_align_t);
-    return (x + a - 1) / a * a;
-}
-
 /* Bytes of one slot's buffers; 0 on overflow. */
 static size_t slot_bytes(const wq_async_spec *s, size_t chunk)
 {
@@ -86,7 +79,7 @@ static size_t slot_bytes(const wq_async_spec *s, size_t chunk)
     size_t per_item = k->out_size + sizeof(int) + (s->gen ? k->in_size : 0);
     if (chunk > (SIZE_MAX / 8) / per_item)
         return 0;
-    return 3 * alignof(max_align_t) + chunk * per_item;
+    return 3 * _Alignof(max_align_t) + chunk * per_item;
 }
 
 /* Points each slot's buffers into the memory after the slot array. */
@@ -97,12 +90,12 @@ static void slots_layout(wq_job *j, unsigned char *mem)
         slot *s = &j->slots[i];
         s->job = j;
         s->out = mem;
-        mem += align_up(j->chunk * k->out_size);
+        mem += wq__align_up(j->chunk * k->out_size);
         s->status = (int *)(void *)mem;
-        mem += align_up(j->chunk * sizeof(int));
+        mem += wq__align_up(j->chunk * sizeof(int));
         if (j->spec.gen) {
             s->in_buf = mem;
-            mem += align_up(j->chunk * k->in_size);
+            mem += wq__align_up(j->chunk * k->in_size);
         }
     }
 }
@@ -125,7 +118,7 @@ static wq_job *job_alloc(wq_pool *pool, const wq_async_spec *spec)
         chunk = window;
     size_t nslots = window / chunk; /* >= 1; in flight <= nslots * chunk <= window */
     size_t per_slot = slot_bytes(spec, chunk);
-    size_t head = align_up(sizeof(wq_job)) + align_up(nslots * sizeof(slot));
+    size_t head = wq__align_up(sizeof(wq_job)) + wq__align_up(nslots * sizeof(slot));
     if (!per_slot || nslots > (SIZE_MAX / 4 - head) / per_slot)
         return NULL;
     wq_job *j = wq__calloc(1, head + nslots * per_slot);
@@ -135,7 +128,7 @@ static wq_job *job_alloc(wq_pool *pool, const wq_async_spec *spec)
     j->spec = *spec;
     j->chunk = chunk;
     j->nslots = nslots;
-    j->slots = (slot *)(void *)((unsigned char *)j + align_up(sizeof(wq_job)));
+    j->slots = (slot *)(void *)((unsigned char *)j + wq__align_up(sizeof(wq_job)));
     slots_layout(j, (unsigned char *)j + head);
     atomic_init(&j->cancel, false);
     return j;

@@ -58,7 +58,12 @@ void wq__sync_destroy(pthread_mutex_t *mu, pthread_cond_t *cv, size_t ncv);
 /* Non-zero when the calling thread is one of pool's workers. */
 int wq__on_worker_of(const wq_pool *pool);
 
-/* The automatic chunk size for n items: a function of n alone. */
-size_t wq__auto_chunk(size_t n);
+/* x rounded up to the alignment of max_align_t: the engine carves several
+ * arrays out of one allocation, each starting at such a boundary. */
+static inline size_t wq__align_up(size_t x)
+{
+    size_t a = _Alignof(max_align_t);
+    return (x + a - 1) / a * a;
+}
 
 #endif

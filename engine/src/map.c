@@ -23,7 +23,6 @@
 #include "internal.h"
 
 #include <errno.h>
-#include <stdalign.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -42,7 +41,7 @@ typedef struct map_job {
     const wq_reducer *r;  /* reduce only */
     unsigned char *accs;  /* reduce: one accumulator per chunk */
     unsigned char *tmp;   /* reduce: one fold buffer per participant */
-    size_t n, chunk, nchunks, acc_stride, fold_items, nslots;
+    size_t n, chunk, nchunks, acc_stride, fold_items, slot_bytes;
 
     atomic_size_t next_chunk; /* next chunk to claim */
     atomic_size_t finished;   /* chunks run or skipped */
@@ -58,16 +57,11 @@ typedef struct map_job {
     size_t fail_index;  /* and its failing item (mu) */
 } map_job;
 
-size_t wq__auto_chunk(size_t n)
+/* The automatic chunk size for n items: a function of n alone. */
+static size_t auto_chunk(size_t n)
 {
     size_t c = n / AUTO_CHUNKS + (n % AUTO_CHUNKS != 0);
     return c ? c : 1;
-}
-
-static size_t align_up(size_t x)
-{
-    size_t a = alignof(max_align_t);
-    return (x + a - 1) / a * a;
 }
 
 /* Runs items [lo, hi) of the kernel into out (out[0] is item lo). Returns 0,
@@ -150,7 +144,7 @@ static void participate(map_job *j)
     unsigned char *buf = NULL;
     if (j->r) {
         size_t slot = atomic_fetch_add(&j->next_slot, 1);
-        buf = j->tmp + slot * align_up(j->fold_items * j->k->out_size);
+        buf = j->tmp + slot * j->slot_bytes;
     }
     for (;;) {
         size_t c = atomic_fetch_add(&j->next_chunk, 1);
@@ -184,11 +178,11 @@ static map_job *job_alloc(const wq_kernel *k, const wq_reducer *r, size_t n, siz
                           unsigned nslots)
 {
     size_t nchunks = n ? n / chunk + (n % chunk != 0) : 0;
-    size_t acc_stride = r ? align_up(r->acc_size) : 0;
+    size_t acc_stride = r ? wq__align_up(r->acc_size) : 0;
     size_t fold = chunk < FOLD_BYTES / k->out_size ? chunk : FOLD_BYTES / k->out_size;
     fold = fold ? fold : 1;
-    size_t slot_bytes = r ? align_up(fold * k->out_size) : 0;
-    size_t head = align_up(sizeof(map_job));
+    size_t slot_bytes = r ? wq__align_up(fold * k->out_size) : 0;
+    size_t head = wq__align_up(sizeof(map_job));
     size_t limit = SIZE_MAX / 4;
     if (acc_stride && nchunks >= limit / acc_stride)
         return NULL;
@@ -207,7 +201,7 @@ static map_job *job_alloc(const wq_kernel *k, const wq_reducer *r, size_t n, siz
     j->nchunks = nchunks;
     j->acc_stride = acc_stride;
     j->fold_items = fold;
-    j->nslots = nslots;
+    j->slot_bytes = slot_bytes;
     atomic_init(&j->fail_chunk, SIZE_MAX);
     atomic_init(&j->refs, 1);
     if (wq__sync_init(&j->mu, &j->cv, 1) != 0) {
@@ -217,18 +211,17 @@ static map_job *job_alloc(const wq_kernel *k, const wq_reducer *r, size_t n, siz
     return j;
 }
 
-/* Submits up to want runner tasks; returns how many were queued. */
-static unsigned spawn_runners(wq_pool *pool, map_job *j, unsigned want)
+/* Submits up to want runner tasks; if the pool cannot take them all, the
+ * caller does the rest. */
+static void spawn_runners(wq_pool *pool, map_job *j, unsigned want)
 {
-    unsigned got = 0;
-    for (; got < want; got++) {
+    for (unsigned i = 0; i < want; i++) {
         atomic_fetch_add(&j->refs, 1);
         if (wq_submit(pool, runner_task, j) != 0) {
             atomic_fetch_sub(&j->refs, 1);
-            break; /* the caller does the rest */
+            return;
         }
     }
-    return got;
 }
 
 static void wait_all_chunks(map_job *j)
@@ -268,11 +261,13 @@ static int run_map(wq_pool *pool, const wq_kernel *k, void *ctx, const void *in,
     if (n == 0 && !r)
         return 0;
     int err;
-    size_t chunk = opts && opts->chunk_size ? opts->chunk_size : wq__auto_chunk(n);
+    size_t chunk = opts && opts->chunk_size ? opts->chunk_size : auto_chunk(n);
     size_t nchunks = n / chunk + (n % chunk != 0);
-    unsigned want = nchunks > 1 ? wq_pool_threads(pool) : 0;
-    if (want > nchunks - (nchunks > 0))
-        want = (unsigned)(nchunks - 1);
+    /* One runner per worker, but never more than the chunks the caller
+     * leaves over. */
+    unsigned want = wq_pool_threads(pool);
+    if (nchunks < (size_t)want + 1)
+        want = nchunks > 1 ? (unsigned)(nchunks - 1) : 0;
 
     map_job *j = job_alloc(k, r, n, chunk, want + 1);
     if (!j)
