@@ -1,4 +1,4 @@
-/* Shared helpers for the engine tests: kernels, a gate, a generator. */
+/* Shared helpers for the engine tests: kernels and a gate. */
 #include "helpers.h"
 
 #include <errno.h>
@@ -8,21 +8,6 @@
 #include <string.h>
 
 #include <criterion/criterion.h>
-
-unsigned long stress_factor(void)
-{
-    const char *s = getenv("WORKQ_STRESS");
-    unsigned long f = s ? strtoul(s, NULL, 10) : 1;
-    return f ? f : 1;
-}
-
-uint64_t rng_next(uint64_t *state)
-{
-    uint64_t z = (*state += UINT64_C(0x9E3779B97F4A7C15));
-    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-    return z ^ (z >> 31);
-}
 
 static int affine(const void *in, void *out, void *ctx)
 {

@@ -7,11 +7,7 @@
 
 #include <workq/workq.h>
 
-/* WORKQ_STRESS (default 1): multiplies the size of the stress tests. */
-unsigned long stress_factor(void);
-
-/* A deterministic pseudo-random generator (splitmix64). */
-uint64_t rng_next(uint64_t *state);
+#include "test_rand.h" /* kstress(), krand() */
 
 /* A kernel: out = in * 2 + 1 (uint64_t), failing with EDOM where in is a
  * multiple of fail_every when ctx points to a non-zero fail_every. */

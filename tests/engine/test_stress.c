@@ -35,7 +35,7 @@ static void tally_task(void *arg)
 
 Test(stress, many_tasks_many_threads, .timeout = 600)
 {
-    unsigned long n = 200000 * stress_factor();
+    unsigned long n = 200000 * kstress();
     struct task_id *ids = malloc(n * sizeof *ids);
     cr_assert_not_null(ids);
     for (size_t c = 0; c < NCOUNTS; c++) {
@@ -88,7 +88,7 @@ Test(stress, concurrent_producers_with_nesting, .timeout = 600)
     enum { P = 6 };
     for (size_t c = 0; c < NCOUNTS; c++) {
         struct nest_ctx ctx = {.pool = wq_pool_create(thread_counts[c]),
-                               .per_producer = 20000 * stress_factor()};
+                               .per_producer = 20000 * kstress()};
         pthread_t th[P];
         for (int i = 0; i < P; i++)
             cr_assert_eq(pthread_create(&th[i], NULL, producer, &ctx), 0);
@@ -103,12 +103,12 @@ Test(stress, concurrent_producers_with_nesting, .timeout = 600)
 
 Test(stress, destroy_with_work_queued, .timeout = 600)
 {
-    unsigned long rounds = 50 * stress_factor();
+    unsigned long rounds = 50 * kstress();
     uint64_t rng = 1;
     for (unsigned long r = 0; r < rounds; r++) {
         struct tally t = {0, 0};
-        unsigned threads = thread_counts[rng_next(&rng) % NCOUNTS];
-        unsigned long n = 1 + rng_next(&rng) % 5000;
+        unsigned threads = thread_counts[krand(&rng) % NCOUNTS];
+        unsigned long n = 1 + krand(&rng) % 5000;
         struct task_id *ids = malloc(n * sizeof *ids);
         wq_pool *p = wq_pool_create(threads);
         for (unsigned long i = 0; i < n; i++) {
@@ -171,17 +171,17 @@ static void acb(void *ctx, size_t index, int status, const void *in, const void 
 
 Test(stress, async_cancelled_at_random_points, .timeout = 600)
 {
-    unsigned long rounds = 40 * stress_factor();
+    unsigned long rounds = 40 * kstress();
     uint64_t rng = 7;
     for (unsigned long r = 0; r < rounds; r++) {
-        wq_pool *p = wq_pool_create(thread_counts[rng_next(&rng) % NCOUNTS]);
-        struct arun a = {.n = 1 + rng_next(&rng) % 50000};
-        a.cancel_at = rng_next(&rng) % (a.n + 1); /* 0: never */
+        wq_pool *p = wq_pool_create(thread_counts[krand(&rng) % NCOUNTS]);
+        struct arun a = {.n = 1 + krand(&rng) % 50000};
+        a.cancel_at = krand(&rng) % (a.n + 1); /* 0: never */
         a.seen = calloc(a.n, 1);
         wq_async_spec s = {.kernel = &k_affine, .gen = agen, .gen_ctx = &a, .on_result = acb,
-                           .cb_ctx = &a, .order = (wq_order)(rng_next(&rng) % 2),
-                           .chunk_size = 1 + rng_next(&rng) % 100};
-        s.window = s.chunk_size * (1 + rng_next(&rng) % 16);
+                           .cb_ctx = &a, .order = (wq_order)(krand(&rng) % 2),
+                           .chunk_size = 1 + krand(&rng) % 100};
+        s.window = s.chunk_size * (1 + krand(&rng) % 16);
         cr_assert_eq(wq_async_map(p, &s, &a.job), 0);
         int rc = wq_job_wait(a.job);
         wq_job_stats st;
@@ -210,7 +210,7 @@ static void *mapper(void *arg)
     uint64_t *in = malloc(N * sizeof *in), *out = malloc(N * sizeof *out);
     for (size_t i = 0; i < N; i++)
         in[i] = i;
-    for (unsigned long r = 0; r < 10 * stress_factor(); r++) {
+    for (unsigned long r = 0; r < 10 * kstress(); r++) {
         int64_t sum = 0;
         cr_assert_eq(wq_map(p, &k_affine_batch, NULL, in, out, N, NULL), 0);
         for (size_t i = 0; i < N; i++)

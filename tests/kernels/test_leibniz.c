@@ -11,7 +11,7 @@
 
 #include <workq/kernels.h>
 
-#include "khelpers.h"
+#include "test_rand.h"
 
 #if !defined(__SIZEOF_FLOAT128__)
 #error "these tests need __float128 (gcc or clang on x86-64)"

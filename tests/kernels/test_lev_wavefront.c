@@ -14,7 +14,7 @@
 #include <workq/kernels.h>
 
 #include "kernels_internal.h"
-#include "khelpers.h"
+#include "test_rand.h"
 
 /* ------------------------------------------------------------ helpers -- */
 

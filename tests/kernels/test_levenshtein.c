@@ -11,7 +11,7 @@
 
 #include <workq/kernels.h>
 
-#include "khelpers.h"
+#include "test_rand.h"
 
 /* ------------------------------------------------------------ helpers -- */
 

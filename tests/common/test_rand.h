@@ -1,7 +1,7 @@
-/* Shared helpers for the kernel tests: a deterministic generator and the
+/* Shared by every test binary: a deterministic generator and the
  * WORKQ_STRESS size factor. Header-only (static functions). */
-#ifndef WQ_KTEST_HELPERS_H
-#define WQ_KTEST_HELPERS_H
+#ifndef WQ_TEST_RAND_H
+#define WQ_TEST_RAND_H
 
 #include <stdint.h>
 #include <stdlib.h>
