@@ -12,8 +12,7 @@
 #include <stdlib.h>
 
 /* Exported: the test targets default to hidden visibility. */
-__attribute__((visibility("default"))) int rand_r(unsigned *seed)
-{
+__attribute__((visibility("default"))) int rand_r(unsigned *seed) {
     *seed = *seed * 1103515245u + 12345u;
     /* BoxFort maps at 0x2000_0000_0000 + r * 2^24: r = 0x350000 is 0x5500_... */
     return (int)(0x350000u + (*seed >> 8) % 0x18000u);

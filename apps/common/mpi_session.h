@@ -42,11 +42,11 @@ void app_mpi_bcast_bytes(void *buf, size_t len);
 /* Ends the whole job after an MPI call returned an error (last resort). */
 _Noreturn void app_mpi_fail(const char *call, int rc);
 
-#define APP_MPI_CHECK(call)                                                                         \
+#define APP_MPI_CHECK(call)                                                                        \
     do {                                                                                           \
-        int app_mpi_rc_ = (call);                                                                   \
-        if (app_mpi_rc_ != MPI_SUCCESS)                                                             \
-            app_mpi_fail(#call, app_mpi_rc_);                                                        \
+        int app_mpi_rc_ = (call);                                                                  \
+        if (app_mpi_rc_ != MPI_SUCCESS)                                                            \
+            app_mpi_fail(#call, app_mpi_rc_);                                                      \
     } while (0)
 
 #endif /* WORKQ_APPS_MPI_SESSION_H */

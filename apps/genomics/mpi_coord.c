@@ -160,7 +160,7 @@ static int take_result(coord *c, int wait) {
     if (len < 0 || (size_t)len > sizeof buf)
         app_mpi_fail("MPI_Recv (result too long)", MPI_ERR_TRUNCATE);
     APP_MPI_CHECK(MPI_Recv(buf, len, MPI_BYTE, st.MPI_SOURCE, GX_TAG_RESULT, MPI_COMM_WORLD,
-                          MPI_STATUS_IGNORE));
+                           MPI_STATUS_IGNORE));
     uint64_t seq;
     int status;
     size_t n, dist[GX_WIRE_PAIRS];

@@ -46,8 +46,7 @@ extern const wq_kernel gx_kernel;
  * on first use, and frees itself, clearing *pool, when its last block comes
  * back), else in a malloc'd block of its own. pool may be NULL. Returns 0
  * or ENOMEM. */
-int gx_item_copy(gx_item *item, const gx_record *a, const gx_record *b, int fold,
-                 gx_blocks **pool);
+int gx_item_copy(gx_item *item, const gx_record *a, const gx_record *b, int fold, gx_blocks **pool);
 
 /* ----------------------------------------------------- ordered pairs -- */
 

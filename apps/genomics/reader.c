@@ -120,8 +120,7 @@ static int next_nonblank(gx_reader *r, const char **s, size_t *n, size_t *no, gx
 
 /* Checks every byte of s[0..n); ',' is the caller's business when comma_ok. */
 /* Reports the first byte of s[0..n) not allowed where it stands. */
-static int bad_byte(const char *s, size_t n, gx_where where, int comma_ok, size_t no,
-                    gx_err *err) {
+static int bad_byte(const char *s, size_t n, gx_where where, int comma_ok, size_t no, gx_err *err) {
     const char *what = where_name[where];
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];

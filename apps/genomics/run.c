@@ -191,8 +191,8 @@ int gx_run_status(const char *name, gx_outcome o) {
 static int finish(gx_ctx *c, int rc, const gx_err *err, const char *name) {
     gx_progress_end(&c->progress);
     int error = c->kernel_err ? c->kernel_err : rc != ECANCELED ? rc : 0;
-    return gx_run_status(name, (gx_outcome){c->write_errno, err, error, c->done,
-                                            atomic_load(c->o->stop)});
+    return gx_run_status(
+        name, (gx_outcome){c->write_errno, err, error, c->done, atomic_load(c->o->stop)});
 }
 
 int gx_run(const gx_opts *o) {

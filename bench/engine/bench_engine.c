@@ -23,13 +23,11 @@
 
 #include "bench_util.h"
 
-static void empty_task(void *arg)
-{
+static void empty_task(void *arg) {
     (void)arg;
 }
 
-static double run_workq(unsigned threads, size_t n)
-{
+static double run_workq(unsigned threads, size_t n) {
     double t0 = bench_now();
     wq_pool *p = wq_pool_create(threads);
     if (!p) {
@@ -44,14 +42,12 @@ static double run_workq(unsigned threads, size_t n)
     return bench_now() - t0;
 }
 
-static void glib_task(gpointer data, gpointer user)
-{
+static void glib_task(gpointer data, gpointer user) {
     (void)data;
     (void)user;
 }
 
-static double run_glib(unsigned threads, size_t n)
-{
+static double run_glib(unsigned threads, size_t n) {
     double t0 = bench_now();
     GThreadPool *p = g_thread_pool_new(glib_task, NULL, (gint)threads, TRUE, NULL);
     for (size_t i = 0; i < n; i++)
@@ -60,8 +56,7 @@ static double run_glib(unsigned threads, size_t n)
     return bench_now() - t0;
 }
 
-static double run_omp(unsigned threads, size_t n)
-{
+static double run_omp(unsigned threads, size_t n) {
     double t0 = bench_now();
 #pragma omp parallel num_threads(threads)
 #pragma omp single
@@ -76,8 +71,7 @@ static double run_omp(unsigned threads, size_t n)
 }
 
 /* A trivial item: out = in * 3 + 1. */
-static int triple(const void *in, void *out, void *ctx)
-{
+static int triple(const void *in, void *out, void *ctx) {
     (void)ctx;
     uint64_t x;
     memcpy(&x, in, sizeof x);
@@ -93,14 +87,12 @@ struct item_task {
     uint64_t *out;
 };
 
-static void item_task(void *arg)
-{
+static void item_task(void *arg) {
     struct item_task *t = arg;
     triple(t->in, t->out, NULL);
 }
 
-static double run_map(wq_pool *p, const uint64_t *in, uint64_t *out, size_t m)
-{
+static double run_map(wq_pool *p, const uint64_t *in, uint64_t *out, size_t m) {
     double t0 = bench_now();
     if (wq_map(p, &k_triple, NULL, in, out, m, NULL) != 0)
         exit(1);
@@ -108,8 +100,7 @@ static double run_map(wq_pool *p, const uint64_t *in, uint64_t *out, size_t m)
 }
 
 static double run_one_by_one(wq_pool *p, const uint64_t *in, uint64_t *out, size_t m,
-                             struct item_task *tasks)
-{
+                             struct item_task *tasks) {
     double t0 = bench_now();
     for (size_t i = 0; i < m; i++) {
         tasks[i] = (struct item_task){&in[i], &out[i]};
@@ -120,8 +111,7 @@ static double run_one_by_one(wq_pool *p, const uint64_t *in, uint64_t *out, size
     return bench_now() - t0;
 }
 
-static void bench_items(unsigned threads, size_t m, int rounds)
-{
+static void bench_items(unsigned threads, size_t m, int rounds) {
     uint64_t *in = malloc(m * sizeof *in), *out = malloc(m * sizeof *out);
     struct item_task *tasks = malloc(m * sizeof *tasks);
     double *tm = malloc(rounds * sizeof *tm), *ts = malloc(rounds * sizeof *ts);
@@ -149,8 +139,7 @@ static void bench_items(unsigned threads, size_t m, int rounds)
     free(ts);
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     size_t n = argc > 1 ? strtoull(argv[1], NULL, 10) : 1000000;
     unsigned threads = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 10) : 2;
     int rounds = argc > 3 ? atoi(argv[3]) : 7;
@@ -169,10 +158,8 @@ int main(int argc, char **argv)
         tg[r] = run_glib(threads, n);
         to[r] = run_omp(threads, n);
     }
-    double w = bench_median(tw, rounds), g = bench_median(tg, rounds),
-           o = bench_median(to, rounds);
-    printf("\n| %zu empty tasks, %u threads | median s | tasks/s | workq speed-up |\n", n,
-           threads);
+    double w = bench_median(tw, rounds), g = bench_median(tg, rounds), o = bench_median(to, rounds);
+    printf("\n| %zu empty tasks, %u threads | median s | tasks/s | workq speed-up |\n", n, threads);
     printf("|---|---|---|---|\n");
     printf("| workq wq_submit + wq_wait | %.4f | %.3g | 1.00 |\n", w, n / w);
     printf("| GLib GThreadPool | %.4f | %.3g | %.2fx |\n", g, n / g, g / w);

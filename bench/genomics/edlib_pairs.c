@@ -11,16 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int distance(const char *a, size_t n, const char *b, size_t m)
-{
+static int distance(const char *a, size_t n, const char *b, size_t m) {
     EdlibAlignResult r = edlibAlign(a, (int)n, b, (int)m, edlibDefaultAlignConfig());
     int d = r.editDistance;
     edlibFreeAlignResult(r);
     return d;
 }
 
-static int pairs(FILE *in)
-{
+static int pairs(FILE *in) {
     char *line = NULL;
     size_t cap = 0;
     ssize_t len;
@@ -31,16 +29,15 @@ static int pairs(FILE *in)
         if (!comma)
             continue;
         *comma = '\0';
-        printf("Edit_Distance(%s, %s) = %d\n", line, comma + 1,
-               distance(line, (size_t)(comma - line), comma + 1,
-                        (size_t)(len - (comma + 1 - line))));
+        printf(
+            "Edit_Distance(%s, %s) = %d\n", line, comma + 1,
+            distance(line, (size_t)(comma - line), comma + 1, (size_t)(len - (comma + 1 - line))));
     }
     free(line);
     return 0;
 }
 
-static int all_vs_all(FILE *in)
-{
+static int all_vs_all(FILE *in) {
     char **seq = NULL, **id = NULL, *line = NULL;
     size_t n = 0, cap = 0, lcap = 0;
     ssize_t len;
@@ -70,8 +67,7 @@ static int all_vs_all(FILE *in)
     return 0;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     int ava = argc > 1 && strcmp(argv[1], "--all-vs-all") == 0;
     const char *path = argc > 1 + ava ? argv[1 + ava] : "-";
     FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");

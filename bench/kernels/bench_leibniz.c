@@ -11,8 +11,7 @@
 
 static volatile double sink;
 
-static double time_run(double (*f)(uint64_t, uint64_t), uint64_t n, int runs, double *value)
-{
+static double time_run(double (*f)(uint64_t, uint64_t), uint64_t n, int runs, double *value) {
     double t[16];
     for (int r = 0; r < runs; r++) {
         double t0 = bench_now();
@@ -23,8 +22,7 @@ static double time_run(double (*f)(uint64_t, uint64_t), uint64_t n, int runs, do
     return bench_median(t, (size_t)runs);
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     int runs = argc > 1 ? atoi(argv[1]) : 3;
     if (runs < 1 || runs > 16)
         runs = 3;

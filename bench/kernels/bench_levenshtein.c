@@ -27,16 +27,15 @@
 
 typedef struct set {
     const char *name;
-    size_t len;        /* length of the first side */
-    size_t npairs;     /* pairs in the set */
-    unsigned edit_pm;  /* 0: unrelated pairs; else the second side is the
-                          first with edits at this rate per mille */
+    size_t len;       /* length of the first side */
+    size_t npairs;    /* pairs in the set */
+    unsigned edit_pm; /* 0: unrelated pairs; else the second side is the
+                         first with edits at this rate per mille */
 } set;
 
 /* The second side: a copy of x with random substitutions, insertions and
  * deletions at rate pm per mille; returns its length (<= 2 * n). */
-static size_t mutate(const char *x, size_t n, char *y, unsigned pm, uint64_t *seed)
-{
+static size_t mutate(const char *x, size_t n, char *y, unsigned pm, uint64_t *seed) {
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
         uint64_t r = bench_rand(seed);
@@ -45,17 +44,22 @@ static size_t mutate(const char *x, size_t n, char *y, unsigned pm, uint64_t *se
             continue;
         }
         switch ((r >> 20) % 3) {
-        case 0: y[m++] = "acgt"[(r >> 32) & 3]; break;         /* substitute */
-        case 1: y[m++] = "acgt"[(r >> 32) & 3]; y[m++] = x[i]; break; /* insert */
-        default: break;                                         /* delete */
+        case 0:
+            y[m++] = "acgt"[(r >> 32) & 3];
+            break; /* substitute */
+        case 1:
+            y[m++] = "acgt"[(r >> 32) & 3];
+            y[m++] = x[i];
+            break; /* insert */
+        default:
+            break; /* delete */
         }
     }
     return m;
 }
 
 /* DNA pairs from a fixed seed: random, or a random side and a mutated copy. */
-static char *make_pairs(const set *s, wq_pair *pairs, uint64_t seed)
-{
+static char *make_pairs(const set *s, wq_pair *pairs, uint64_t seed) {
     char *buf = malloc(3 * s->len * s->npairs);
     if (!buf)
         return NULL;
@@ -74,20 +78,18 @@ static char *make_pairs(const set *s, wq_pair *pairs, uint64_t seed)
     return buf;
 }
 
-static void run_workq(const wq_pair *pairs, size_t n, size_t *d)
-{
+static void run_workq(const wq_pair *pairs, size_t n, size_t *d) {
     if (wq_levenshtein_batch(pairs, d, n, NULL) != 0) {
         fprintf(stderr, "bench_levenshtein: out of memory\n");
         exit(1);
     }
 }
 
-static void run_edlib(const wq_pair *pairs, size_t n, size_t *d)
-{
+static void run_edlib(const wq_pair *pairs, size_t n, size_t *d) {
     EdlibAlignConfig cfg = edlibNewAlignConfig(-1, EDLIB_MODE_NW, EDLIB_TASK_DISTANCE, NULL, 0);
     for (size_t p = 0; p < n; p++) {
-        EdlibAlignResult r = edlibAlign(pairs[p].a, (int)pairs[p].alen, pairs[p].b,
-                                        (int)pairs[p].blen, cfg);
+        EdlibAlignResult r =
+            edlibAlign(pairs[p].a, (int)pairs[p].alen, pairs[p].b, (int)pairs[p].blen, cfg);
         d[p] = (size_t)r.editDistance;
         edlibFreeAlignResult(r);
     }
@@ -96,8 +98,7 @@ static void run_edlib(const wq_pair *pairs, size_t n, size_t *d)
 #ifdef WQ_BENCH_WFA2
 /* One aligner for the whole set, as a caller would keep it: edit distance,
  * score only, high memory mode (the fastest for score-only runs here). */
-static wavefront_aligner_t *wfa_new(void)
-{
+static wavefront_aligner_t *wfa_new(void) {
     wavefront_aligner_attr_t attr = wavefront_aligner_attr_default;
     attr.distance_metric = edit;
     attr.alignment_scope = compute_score;
@@ -107,11 +108,10 @@ static wavefront_aligner_t *wfa_new(void)
     return wavefront_aligner_new(&attr);
 }
 
-static void run_wfa(wavefront_aligner_t *wf, const wq_pair *pairs, size_t n, size_t *d)
-{
+static void run_wfa(wavefront_aligner_t *wf, const wq_pair *pairs, size_t n, size_t *d) {
     for (size_t p = 0; p < n; p++) {
-        int st = wavefront_align(wf, pairs[p].a, (int)pairs[p].alen, pairs[p].b,
-                                 (int)pairs[p].blen);
+        int st =
+            wavefront_align(wf, pairs[p].a, (int)pairs[p].alen, pairs[p].b, (int)pairs[p].blen);
         d[p] = st == WF_STATUS_SUCCESSFUL ? (size_t)abs(wf->cigar->score) : (size_t)-1;
     }
 }
@@ -125,8 +125,7 @@ static const char *const who_name[] = {"workq", "edlib", "WFA2"};
 /* Times the peers on one set of pairs, alternating; dist[w] gets peer w's
  * distances and t[w][r] its time in round r. */
 static void time_peers(const set *s, const wq_pair *pairs, size_t *dist[], double t[][16],
-                       int runs)
-{
+                       int runs) {
 #ifdef WQ_BENCH_WFA2
     wavefront_aligner_t *wf = wfa_new();
     if (!wf) {
@@ -152,8 +151,7 @@ static void time_peers(const set *s, const wq_pair *pairs, size_t *dist[], doubl
 #endif
 }
 
-static int bench_set(const set *s, int runs)
-{
+static int bench_set(const set *s, int runs) {
     wq_pair *pairs = malloc(s->npairs * sizeof *pairs);
     size_t *dist[N_WHO];
     int nomem = !pairs;
@@ -188,8 +186,7 @@ static int bench_set(const set *s, int runs)
     return bad != 0;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     int runs = argc > 1 ? atoi(argv[1]) : 5;
     if (runs < 1 || runs > 16)
         runs = 5;
@@ -204,7 +201,9 @@ int main(int argc, char **argv)
         {"4000 x 500 at 2%", 500, 4000, 20},
     };
     bench_print_cpu();
-    printf("one thread, DNA (random, or a random side and a mutated copy), median of %d alternating runs\n", runs);
+    printf("one thread, DNA (random, or a random side and a mutated copy), median of %d "
+           "alternating runs\n",
+           runs);
     printf("%-22s %-6s %14s %8s %10s\n", "set", "who", "pairs/s", "GCUPS", "seconds");
     int bad = 0;
     for (size_t i = 0; i < sizeof sets / sizeof *sets; i++)

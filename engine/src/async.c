@@ -59,22 +59,21 @@ struct wq_job {
     atomic_bool cancel; /* read lock-free by running chunks */
 
     pthread_mutex_t mu;
-    pthread_cond_t cv;     /* broadcast when the job is over (mu) */
-    size_t next_seq;       /* next chunk to take from the input (mu) */
-    size_t next_deliver;   /* WQ_ORDER_INPUT: next chunk to deliver (mu) */
-    size_t inflight;       /* slots not free (mu) */
-    unsigned tasks;        /* queued or running tasks of this job (mu) */
-    bool servicing, kick;  /* the service role, see above (mu) */
-    bool input_end;        /* the input is exhausted or failed (mu) */
-    int error;             /* the generator's error, if any (mu) */
-    wq_job_stats stats;    /* (mu) */
+    pthread_cond_t cv;    /* broadcast when the job is over (mu) */
+    size_t next_seq;      /* next chunk to take from the input (mu) */
+    size_t next_deliver;  /* WQ_ORDER_INPUT: next chunk to deliver (mu) */
+    size_t inflight;      /* slots not free (mu) */
+    unsigned tasks;       /* queued or running tasks of this job (mu) */
+    bool servicing, kick; /* the service role, see above (mu) */
+    bool input_end;       /* the input is exhausted or failed (mu) */
+    int error;            /* the generator's error, if any (mu) */
+    wq_job_stats stats;   /* (mu) */
 };
 
 /* ------------------------------------------------------------- layout -- */
 
 /* Bytes of one slot's buffers; 0 on overflow. */
-static size_t slot_bytes(const wq_async_spec *s, size_t chunk)
-{
+static size_t slot_bytes(const wq_async_spec *s, size_t chunk) {
     const wq_kernel *k = s->kernel;
     size_t per_item = k->out_size + sizeof(int) + (s->gen ? k->in_size : 0);
     if (chunk > (SIZE_MAX / 8) / per_item)
@@ -83,8 +82,7 @@ static size_t slot_bytes(const wq_async_spec *s, size_t chunk)
 }
 
 /* Points each slot's buffers into the memory after the slot array. */
-static void slots_layout(wq_job *j, unsigned char *mem)
-{
+static void slots_layout(wq_job *j, unsigned char *mem) {
     const wq_kernel *k = j->spec.kernel;
     for (size_t i = 0; i < j->nslots; i++) {
         slot *s = &j->slots[i];
@@ -100,8 +98,7 @@ static void slots_layout(wq_job *j, unsigned char *mem)
     }
 }
 
-static int spec_valid(const wq_async_spec *s)
-{
+static int spec_valid(const wq_async_spec *s) {
     const wq_kernel *k = s ? s->kernel : NULL;
     return k && k->fn && k->in_size && k->out_size && s->on_result &&
            (s->gen || s->in || s->n == 0) &&
@@ -109,11 +106,10 @@ static int spec_valid(const wq_async_spec *s)
 }
 
 /* Allocates the job, its slots and their buffers in one block. */
-static wq_job *job_alloc(wq_pool *pool, const wq_async_spec *spec)
-{
+static wq_job *job_alloc(wq_pool *pool, const wq_async_spec *spec) {
     size_t chunk = spec->chunk_size ? spec->chunk_size : DEFAULT_CHUNK;
-    size_t window = spec->window ? spec->window
-                                 : chunk * DEFAULT_CHUNKS_PER_THREAD * wq_pool_threads(pool);
+    size_t window =
+        spec->window ? spec->window : chunk * DEFAULT_CHUNKS_PER_THREAD * wq_pool_threads(pool);
     if (window < chunk)
         chunk = window;
     size_t nslots = window / chunk; /* >= 1; in flight <= nslots * chunk <= window */
@@ -137,20 +133,17 @@ static wq_job *job_alloc(wq_pool *pool, const wq_async_spec *spec)
 /* ------------------------------------------------------------ running -- */
 
 /* Runs one item, or marks it cancelled. */
-static void run_item(const wq_job *j, slot *s, size_t i)
-{
+static void run_item(const wq_job *j, slot *s, size_t i) {
     const wq_kernel *k = j->spec.kernel;
     if (atomic_load_explicit(&j->cancel, memory_order_relaxed))
         s->status[i] = ECANCELED;
     else
-        s->status[i] = k->fn(s->in + i * k->in_size, s->out + i * k->out_size,
-                             j->spec.kernel_ctx);
+        s->status[i] = k->fn(s->in + i * k->in_size, s->out + i * k->out_size, j->spec.kernel_ctx);
 }
 
 /* Runs the chunk's items: through the batch kernel when there is one (items
  * after a batch failure are retried one by one), else item by item. */
-static void run_slot(const wq_job *j, slot *s)
-{
+static void run_slot(const wq_job *j, slot *s) {
     const wq_kernel *k = j->spec.kernel;
     size_t i = 0;
     if (k->batch && !atomic_load(&j->cancel)) {
@@ -169,16 +162,14 @@ static void run_slot(const wq_job *j, slot *s)
 static void service(wq_job *j);
 
 /* Ends one task of the job; wakes waiters when the job is over. */
-static void task_exit(wq_job *j)
-{
+static void task_exit(wq_job *j) {
     wq__check(pthread_mutex_lock(&j->mu));
     if (--j->tasks == 0 && j->input_end && j->inflight == 0)
         wq__check(pthread_cond_broadcast(&j->cv));
     wq__check(pthread_mutex_unlock(&j->mu));
 }
 
-static void chunk_task(void *arg)
-{
+static void chunk_task(void *arg) {
     slot *s = arg;
     wq_job *j = s->job;
     run_slot(j, s);
@@ -189,8 +180,7 @@ static void chunk_task(void *arg)
     task_exit(j);
 }
 
-static void service_task(void *arg)
-{
+static void service_task(void *arg) {
     wq_job *j = arg;
     service(j);
     task_exit(j);
@@ -199,8 +189,7 @@ static void service_task(void *arg)
 /* ----------------------------------------------------------- delivery -- */
 
 /* The next slot to deliver, or NULL. Called with mu held. */
-static slot *next_deliverable(wq_job *j)
-{
+static slot *next_deliverable(wq_job *j) {
     for (size_t i = 0; i < j->nslots; i++) {
         slot *s = &j->slots[i];
         if (s->state != SLOT_DONE)
@@ -212,8 +201,7 @@ static slot *next_deliverable(wq_job *j)
 }
 
 /* Calls the callback for each item of s (no lock held); tallies into st. */
-static void deliver(wq_job *j, slot *s, wq_job_stats *st)
-{
+static void deliver(wq_job *j, slot *s, wq_job_stats *st) {
     const wq_kernel *k = j->spec.kernel;
     for (size_t i = 0; i < s->count; i++) {
         int status = s->status[i];
@@ -229,8 +217,7 @@ static void deliver(wq_job *j, slot *s, wq_job_stats *st)
 }
 
 /* Delivers every deliverable slot. Called and returns with mu held. */
-static void deliver_ready(wq_job *j)
-{
+static void deliver_ready(wq_job *j) {
     slot *s;
     while ((s = next_deliverable(j)) != NULL) {
         wq_job_stats st = {0};
@@ -252,8 +239,7 @@ static void deliver_ready(wq_job *j)
 
 /* Fills s from the input; returns the generator's last return value
  * (1 = more may follow, 0 = end, < 0 = error). No lock held. */
-static int fill_slot(wq_job *j, slot *s, size_t first)
-{
+static int fill_slot(wq_job *j, slot *s, size_t first) {
     const wq_async_spec *sp = &j->spec;
     s->count = 0;
     if (!sp->gen) {
@@ -270,8 +256,7 @@ static int fill_slot(wq_job *j, slot *s, size_t first)
     return rc;
 }
 
-static slot *free_slot(wq_job *j)
-{
+static slot *free_slot(wq_job *j) {
     for (size_t i = 0; i < j->nslots; i++)
         if (j->slots[i].state == SLOT_FREE)
             return &j->slots[i];
@@ -280,8 +265,7 @@ static slot *free_slot(wq_job *j)
 
 /* Queues a filled slot; runs it here if the pool cannot take it.
  * Called and returns with mu held. */
-static void launch(wq_job *j, slot *s)
-{
+static void launch(wq_job *j, slot *s) {
     s->state = SLOT_QUEUED;
     j->inflight++;
     j->tasks++;
@@ -296,8 +280,7 @@ static void launch(wq_job *j, slot *s)
 
 /* Takes input into free slots and queues them. Called and returns with mu
  * held; the lock is dropped around the generator. */
-static void take_input(wq_job *j)
-{
+static void take_input(wq_job *j) {
     slot *s;
     while (!j->input_end && !atomic_load(&j->cancel) && (s = free_slot(j)) != NULL) {
         s->seq = j->next_seq;
@@ -321,8 +304,7 @@ static void take_input(wq_job *j)
 
 /* Delivers what is ready and takes more input, as long as anything changes;
  * see the service role above. */
-static void service(wq_job *j)
-{
+static void service(wq_job *j) {
     wq__check(pthread_mutex_lock(&j->mu));
     if (j->servicing) {
         j->kick = true;
@@ -343,8 +325,7 @@ static void service(wq_job *j)
 
 /* ---------------------------------------------------------------- API -- */
 
-int wq_async_map(wq_pool *pool, const wq_async_spec *spec, wq_job **job)
-{
+int wq_async_map(wq_pool *pool, const wq_async_spec *spec, wq_job **job) {
     if (!pool || !job || !spec_valid(spec))
         return EINVAL;
     wq_job *j = job_alloc(pool, spec);
@@ -367,13 +348,11 @@ int wq_async_map(wq_pool *pool, const wq_async_spec *spec, wq_job **job)
     return err;
 }
 
-static bool job_over(const wq_job *j)
-{
+static bool job_over(const wq_job *j) {
     return j->tasks == 0 && j->input_end && j->inflight == 0;
 }
 
-static int wait_over(wq_job *j)
-{
+static int wait_over(wq_job *j) {
     wq__check(pthread_mutex_lock(&j->mu));
     while (!job_over(j))
         wq__check(pthread_cond_wait(&j->cv, &j->mu));
@@ -382,8 +361,7 @@ static int wait_over(wq_job *j)
     return err;
 }
 
-int wq_job_wait(wq_job *job)
-{
+int wq_job_wait(wq_job *job) {
     if (!job)
         return EINVAL;
     if (wq__on_worker_of(job->pool))
@@ -391,8 +369,7 @@ int wq_job_wait(wq_job *job)
     return wait_over(job);
 }
 
-void wq_job_cancel(wq_job *job)
-{
+void wq_job_cancel(wq_job *job) {
     if (!job)
         return;
     wq__check(pthread_mutex_lock(&job->mu));
@@ -407,15 +384,13 @@ void wq_job_cancel(wq_job *job)
     wq__check(pthread_mutex_unlock(&job->mu));
 }
 
-void wq_job_stats_get(wq_job *job, wq_job_stats *stats)
-{
+void wq_job_stats_get(wq_job *job, wq_job_stats *stats) {
     wq__check(pthread_mutex_lock(&job->mu));
     *stats = job->stats;
     wq__check(pthread_mutex_unlock(&job->mu));
 }
 
-void wq_job_free(wq_job *job)
-{
+void wq_job_free(wq_job *job) {
     if (!job)
         return;
     wq_job_cancel(job);

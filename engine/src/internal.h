@@ -27,11 +27,11 @@
 
 WQ__NORETURN void wq__die(const char *what, int err, const char *file, int line);
 
-#define wq__check(call)                                                                  \
-    do {                                                                                 \
-        int wq__err_ = (call);                                                           \
-        if (wq__err_)                                                                    \
-            wq__die(#call, wq__err_, __FILE__, __LINE__);                                \
+#define wq__check(call)                                                                            \
+    do {                                                                                           \
+        int wq__err_ = (call);                                                                     \
+        if (wq__err_)                                                                              \
+            wq__die(#call, wq__err_, __FILE__, __LINE__);                                          \
     } while (0)
 
 #ifdef WQ_TESTING
@@ -60,8 +60,7 @@ int wq__on_worker_of(const wq_pool *pool);
 
 /* x rounded up to the alignment of max_align_t: the engine carves several
  * arrays out of one allocation, each starting at such a boundary. */
-static inline size_t wq__align_up(size_t x)
-{
+static inline size_t wq__align_up(size_t x) {
     size_t a = _Alignof(max_align_t);
     return (x + a - 1) / a * a;
 }

@@ -37,10 +37,10 @@ typedef struct map_job {
     const wq_kernel *k;
     void *ctx;
     const unsigned char *in;
-    unsigned char *out;   /* map: the caller's outputs; reduce: NULL */
-    const wq_reducer *r;  /* reduce only */
-    unsigned char *accs;  /* reduce: one accumulator per chunk */
-    unsigned char *tmp;   /* reduce: one fold buffer per participant */
+    unsigned char *out;  /* map: the caller's outputs; reduce: NULL */
+    const wq_reducer *r; /* reduce only */
+    unsigned char *accs; /* reduce: one accumulator per chunk */
+    unsigned char *tmp;  /* reduce: one fold buffer per participant */
     size_t n, chunk, nchunks, acc_stride, fold_items, slot_bytes;
 
     atomic_size_t next_chunk; /* next chunk to claim */
@@ -58,16 +58,14 @@ typedef struct map_job {
 } map_job;
 
 /* The automatic chunk size for n items: a function of n alone. */
-static size_t auto_chunk(size_t n)
-{
+static size_t auto_chunk(size_t n) {
     size_t c = n / AUTO_CHUNKS + (n % AUTO_CHUNKS != 0);
     return c ? c : 1;
 }
 
 /* Runs items [lo, hi) of the kernel into out (out[0] is item lo). Returns 0,
  * or the error with *fail set to the absolute index of the failing item. */
-static int run_items(const map_job *j, size_t lo, size_t hi, unsigned char *out, size_t *fail)
-{
+static int run_items(const map_job *j, size_t lo, size_t hi, unsigned char *out, size_t *fail) {
     const wq_kernel *k = j->k;
     const unsigned char *in = j->in + lo * k->in_size;
     if (k->batch) {
@@ -88,8 +86,7 @@ static int run_items(const map_job *j, size_t lo, size_t hi, unsigned char *out,
 
 /* Folds items [lo, hi) into acc, fold_items at a time through buf. */
 static int fold_items(const map_job *j, size_t lo, size_t hi, void *acc, unsigned char *buf,
-                      size_t *fail)
-{
+                      size_t *fail) {
     for (size_t s = lo; s < hi; s += j->fold_items) {
         size_t e = hi - s < j->fold_items ? hi : s + j->fold_items;
         int err = run_items(j, s, e, buf, fail);
@@ -102,8 +99,7 @@ static int fold_items(const map_job *j, size_t lo, size_t hi, void *acc, unsigne
 }
 
 /* Records a failure of chunk c if it is the lowest so far. */
-static void mark_failed(map_job *j, size_t c, int err, size_t index)
-{
+static void mark_failed(map_job *j, size_t c, int err, size_t index) {
     wq__check(pthread_mutex_lock(&j->mu));
     if (c < atomic_load(&j->fail_chunk)) {
         j->fail_err = err;
@@ -113,8 +109,7 @@ static void mark_failed(map_job *j, size_t c, int err, size_t index)
     wq__check(pthread_mutex_unlock(&j->mu));
 }
 
-static void run_chunk(map_job *j, size_t c, unsigned char *buf)
-{
+static void run_chunk(map_job *j, size_t c, unsigned char *buf) {
     size_t lo = c * j->chunk, hi = lo + j->chunk < j->n ? lo + j->chunk : j->n;
     size_t fail = 0;
     int err;
@@ -129,8 +124,7 @@ static void run_chunk(map_job *j, size_t c, unsigned char *buf)
         mark_failed(j, c, err, fail);
 }
 
-static void finish_chunk(map_job *j)
-{
+static void finish_chunk(map_job *j) {
     if (atomic_fetch_add(&j->finished, 1) + 1 == j->nchunks) {
         wq__check(pthread_mutex_lock(&j->mu));
         wq__check(pthread_cond_broadcast(&j->cv));
@@ -139,8 +133,7 @@ static void finish_chunk(map_job *j)
 }
 
 /* Claims and runs chunks until none is left. */
-static void participate(map_job *j)
-{
+static void participate(map_job *j) {
     unsigned char *buf = NULL;
     if (j->r) {
         size_t slot = atomic_fetch_add(&j->next_slot, 1);
@@ -156,16 +149,14 @@ static void participate(map_job *j)
     }
 }
 
-static void job_release(map_job *j)
-{
+static void job_release(map_job *j) {
     if (atomic_fetch_sub(&j->refs, 1) == 1) {
         wq__sync_destroy(&j->mu, &j->cv, 1);
         free(j);
     }
 }
 
-static void runner_task(void *arg)
-{
+static void runner_task(void *arg) {
     map_job *j = arg;
     participate(j);
     job_release(j);
@@ -175,8 +166,7 @@ static void runner_task(void *arg)
  * map-reduce) nchunks + 1 accumulators (the last holds the total) and one
  * fold buffer per participant. NULL on overflow or allocation failure. */
 static map_job *job_alloc(const wq_kernel *k, const wq_reducer *r, size_t n, size_t chunk,
-                          unsigned nslots)
-{
+                          unsigned nslots) {
     size_t nchunks = n ? n / chunk + (n % chunk != 0) : 0;
     size_t acc_stride = r ? wq__align_up(r->acc_size) : 0;
     size_t fold = chunk < FOLD_BYTES / k->out_size ? chunk : FOLD_BYTES / k->out_size;
@@ -213,8 +203,7 @@ static map_job *job_alloc(const wq_kernel *k, const wq_reducer *r, size_t n, siz
 
 /* Submits up to want runner tasks; if the pool cannot take them all, the
  * caller does the rest. */
-static void spawn_runners(wq_pool *pool, map_job *j, unsigned want)
-{
+static void spawn_runners(wq_pool *pool, map_job *j, unsigned want) {
     for (unsigned i = 0; i < want; i++) {
         atomic_fetch_add(&j->refs, 1);
         if (wq_submit(pool, runner_task, j) != 0) {
@@ -224,8 +213,7 @@ static void spawn_runners(wq_pool *pool, map_job *j, unsigned want)
     }
 }
 
-static void wait_all_chunks(map_job *j)
-{
+static void wait_all_chunks(map_job *j) {
     wq__check(pthread_mutex_lock(&j->mu));
     while (atomic_load(&j->finished) < j->nchunks)
         wq__check(pthread_cond_wait(&j->cv, &j->mu));
@@ -233,8 +221,7 @@ static void wait_all_chunks(map_job *j)
 }
 
 /* Merges the chunk accumulators in chunk order into the spare last one. */
-static void merge_result(const map_job *j, void *result)
-{
+static void merge_result(const map_job *j, void *result) {
     const wq_reducer *r = j->r;
     void *total = j->accs + j->nchunks * j->acc_stride;
     r->init(total);
@@ -248,13 +235,11 @@ static void merge_result(const map_job *j, void *result)
 
 /* The common body of map and map-reduce. */
 static int run_map(wq_pool *pool, const wq_kernel *k, void *ctx, const void *in, void *out,
-                   size_t n, const wq_reducer *r, void *result, const wq_map_opts *opts)
-{
+                   size_t n, const wq_reducer *r, void *result, const wq_map_opts *opts) {
     size_t *fail_index = opts ? opts->fail_index : NULL;
     if (fail_index)
         *fail_index = SIZE_MAX;
-    if (!pool || !k || !k->fn || !k->in_size || !k->out_size || (n && !in) ||
-        (!r && n && !out))
+    if (!pool || !k || !k->fn || !k->in_size || !k->out_size || (n && !in) || (!r && n && !out))
         return EINVAL;
     if (r && (!r->init || !r->add || !r->merge || !r->acc_size || !result))
         return EINVAL;
@@ -293,14 +278,12 @@ static int run_map(wq_pool *pool, const wq_kernel *k, void *ctx, const void *in,
 }
 
 int wq_map(wq_pool *pool, const wq_kernel *k, void *ctx, const void *in, void *out, size_t n,
-           const wq_map_opts *opts)
-{
+           const wq_map_opts *opts) {
     return run_map(pool, k, ctx, in, out, n, NULL, NULL, opts);
 }
 
 int wq_map_reduce(wq_pool *pool, const wq_kernel *k, void *ctx, const void *in, size_t n,
-                  const wq_reducer *r, void *result, const wq_map_opts *opts)
-{
+                  const wq_reducer *r, void *result, const wq_map_opts *opts) {
     if (!r)
         return EINVAL;
     return run_map(pool, k, ctx, in, NULL, n, r, result, opts);

@@ -37,27 +37,25 @@ struct wq_pool {
     pthread_t *threads;
 
     pthread_mutex_t mu;
-    pthread_cond_t cv[2];   /* cv[WORK]: signalled when a task was queued or
-                               on stopping; cv[DONE]: broadcast when pending
-                               reached 0 */
-    task *ring;             /* FIFO ring of cap slots (mu) */
+    pthread_cond_t cv[2]; /* cv[WORK]: signalled when a task was queued or
+                             on stopping; cv[DONE]: broadcast when pending
+                             reached 0 */
+    task *ring;           /* FIFO ring of cap slots (mu) */
     size_t cap, head, count;
-    size_t pending;   /* queued + running tasks (mu) */
-    unsigned idle;    /* workers waiting on cv[WORK] (mu) */
-    bool stopping;    /* set once by wq_pool_destroy (mu) */
+    size_t pending; /* queued + running tasks (mu) */
+    unsigned idle;  /* workers waiting on cv[WORK] (mu) */
+    bool stopping;  /* set once by wq_pool_destroy (mu) */
 };
 
 /* The pool whose worker is the current thread, or NULL. */
 static _Thread_local const wq_pool *tl_worker_of;
 
-int wq__on_worker_of(const wq_pool *pool)
-{
+int wq__on_worker_of(const wq_pool *pool) {
     return tl_worker_of == pool;
 }
 
 /* Doubles the ring, keeping FIFO order. Called with mu held. */
-static int ring_grow(wq_pool *p)
-{
+static int ring_grow(wq_pool *p) {
     size_t ncap = p->cap ? 2 * p->cap : 64;
     task *r = wq__malloc(ncap * sizeof *r);
     if (!r)
@@ -72,8 +70,7 @@ static int ring_grow(wq_pool *p)
 }
 
 /* Takes up to max tasks off the ring into out. Called with mu held. */
-static size_t ring_take(wq_pool *p, task *out, size_t max)
-{
+static size_t ring_take(wq_pool *p, task *out, size_t max) {
     size_t n = p->count < max ? p->count : max;
     for (size_t i = 0; i < n; i++) {
         out[i] = p->ring[p->head];
@@ -85,16 +82,14 @@ static size_t ring_take(wq_pool *p, task *out, size_t max)
 
 /* A fair share of the queue for one worker: enough to amortize the lock,
  * few enough that idle workers find work too. */
-static size_t batch_size(const wq_pool *p)
-{
+static size_t batch_size(const wq_pool *p) {
     size_t share = p->count / p->nthreads;
     if (share < 1)
         share = 1;
     return share < BATCH_MAX ? share : BATCH_MAX;
 }
 
-static void *worker_main(void *arg)
-{
+static void *worker_main(void *arg) {
     wq_pool *p = arg;
     task batch[BATCH_MAX];
     size_t ran = 0;
@@ -125,15 +120,13 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-static unsigned online_cpus(void)
-{
+static unsigned online_cpus(void) {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n > 0 ? (unsigned)n : 1;
 }
 
 /* Stops and joins the first n workers, then frees the pool. */
-static void shutdown_and_free(wq_pool *p, unsigned n)
-{
+static void shutdown_and_free(wq_pool *p, unsigned n) {
     wq__check(pthread_mutex_lock(&p->mu));
     p->stopping = true;
     wq__check(pthread_cond_broadcast(&p->cv[WORK]));
@@ -146,8 +139,7 @@ static void shutdown_and_free(wq_pool *p, unsigned n)
     free(p);
 }
 
-wq_pool *wq_pool_create(unsigned nthreads)
-{
+wq_pool *wq_pool_create(unsigned nthreads) {
     int err = ENOMEM;
     wq_pool *p = wq__calloc(1, sizeof *p);
     if (!p)
@@ -174,19 +166,16 @@ fail:
     return NULL;
 }
 
-void wq_pool_destroy(wq_pool *pool)
-{
+void wq_pool_destroy(wq_pool *pool) {
     if (pool)
         shutdown_and_free(pool, pool->nthreads);
 }
 
-unsigned wq_pool_threads(const wq_pool *pool)
-{
+unsigned wq_pool_threads(const wq_pool *pool) {
     return pool ? pool->nthreads : 0;
 }
 
-int wq_submit(wq_pool *pool, void (*fn)(void *arg), void *arg)
-{
+int wq_submit(wq_pool *pool, void (*fn)(void *arg), void *arg) {
     int err = 0;
     if (!pool || !fn)
         return EINVAL;
@@ -204,8 +193,7 @@ int wq_submit(wq_pool *pool, void (*fn)(void *arg), void *arg)
     return err;
 }
 
-int wq_wait(wq_pool *pool)
-{
+int wq_wait(wq_pool *pool) {
     if (!pool)
         return EINVAL;
     if (wq__on_worker_of(pool))

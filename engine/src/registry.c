@@ -16,16 +16,14 @@ static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
 static const wq_kernel **reg_table; /* reg_mu */
 static size_t reg_len, reg_cap;     /* reg_mu */
 
-static const wq_kernel *lookup(const char *name)
-{
+static const wq_kernel *lookup(const char *name) {
     for (size_t i = 0; i < reg_len; i++)
         if (strcmp(reg_table[i]->name, name) == 0)
             return reg_table[i];
     return NULL;
 }
 
-static int table_reserve(void)
-{
+static int table_reserve(void) {
     if (reg_len < reg_cap)
         return 0;
     size_t ncap = reg_cap ? 2 * reg_cap : 16;
@@ -40,8 +38,7 @@ static int table_reserve(void)
     return 0;
 }
 
-int wq_kernel_register(const wq_kernel *k)
-{
+int wq_kernel_register(const wq_kernel *k) {
     if (!k || !k->name || !k->name[0] || !k->fn || !k->in_size || !k->out_size)
         return EINVAL;
     wq__check(pthread_mutex_lock(&reg_mu));
@@ -52,8 +49,7 @@ int wq_kernel_register(const wq_kernel *k)
     return err;
 }
 
-const wq_kernel *wq_kernel_find(const char *name)
-{
+const wq_kernel *wq_kernel_find(const char *name) {
     if (!name)
         return NULL;
     wq__check(pthread_mutex_lock(&reg_mu));

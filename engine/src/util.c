@@ -14,8 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void wq__die(const char *what, int err, const char *file, int line)
-{
+void wq__die(const char *what, int err, const char *file, int line) {
     fprintf(stderr, "workq: %s:%d: %s failed: %s\n", file, line, what, strerror(err));
     abort();
 }
@@ -26,19 +25,16 @@ void wq__die(const char *what, int err, const char *file, int line)
 static atomic_ulong fault_target; /* 0 = disarmed */
 static atomic_ulong fault_seen;
 
-void wq__fault_arm(unsigned long k)
-{
+void wq__fault_arm(unsigned long k) {
     atomic_store(&fault_seen, 0);
     atomic_store(&fault_target, k);
 }
 
-unsigned long wq__fault_count(void)
-{
+unsigned long wq__fault_count(void) {
     return atomic_load(&fault_seen);
 }
 
-int wq__fault(const char *site)
-{
+int wq__fault(const char *site) {
     unsigned long target = atomic_load(&fault_target);
     if (target == 0)
         return 0;
@@ -54,8 +50,7 @@ int wq__fault(const char *site)
  * spin, and the submitter and a worker no longer meet in the kernel: on one
  * worker this alone takes empty-task throughput from about 8M to 28M tasks
  * per second here. Elsewhere, the default mutex. */
-static int mutex_init(pthread_mutex_t *mu)
-{
+static int mutex_init(pthread_mutex_t *mu) {
 #ifdef PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP
     pthread_mutexattr_t attr;
     int err = pthread_mutexattr_init(&attr);
@@ -72,8 +67,7 @@ static int mutex_init(pthread_mutex_t *mu)
 #endif
 }
 
-int wq__sync_init(pthread_mutex_t *mu, pthread_cond_t *cv, size_t ncv)
-{
+int wq__sync_init(pthread_mutex_t *mu, pthread_cond_t *cv, size_t ncv) {
     int err = wq__fault("sync_init");
     if (!err)
         err = mutex_init(mu);
@@ -88,19 +82,16 @@ int wq__sync_init(pthread_mutex_t *mu, pthread_cond_t *cv, size_t ncv)
     return err;
 }
 
-void wq__sync_destroy(pthread_mutex_t *mu, pthread_cond_t *cv, size_t ncv)
-{
+void wq__sync_destroy(pthread_mutex_t *mu, pthread_cond_t *cv, size_t ncv) {
     for (size_t i = 0; i < ncv; i++)
         pthread_cond_destroy(&cv[i]);
     pthread_mutex_destroy(mu);
 }
 
-void *wq__malloc(size_t size)
-{
+void *wq__malloc(size_t size) {
     return wq__fault("malloc") ? NULL : malloc(size);
 }
 
-void *wq__calloc(size_t n, size_t size)
-{
+void *wq__calloc(size_t n, size_t size) {
     return wq__fault("calloc") ? NULL : calloc(n, size);
 }

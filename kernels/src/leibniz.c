@@ -56,8 +56,7 @@ typedef struct dd {
 
 /* s += x, with the rounding error of the high part kept exactly in lo
  * (Knuth's TwoSum: valid whatever the magnitudes). */
-static void dd_add(dd *s, double x)
-{
+static void dd_add(dd *s, double x) {
     double t = s->hi + x;
     double z = t - s->hi;
     double e = (s->hi - (t - z)) + (x - z);
@@ -68,8 +67,7 @@ static void dd_add(dd *s, double x)
 /* s += num / d as a double-double (d exact): q = num/d rounded, and the
  * remainder num - q*d is exact through the FMA, so q + rem/d is the quotient
  * to about 2^-104 relative. */
-static void dd_add_quot(dd *s, double num, double d, double d_lo)
-{
+static void dd_add_quot(dd *s, double num, double d, double d_lo) {
     double q = num / d;
     double r = fma(-q, d, num); /* exact: num - q*d */
     r = fma(-q, d_lo, r);       /* minus q*d_lo: num - q*(d + d_lo) */
@@ -78,16 +76,14 @@ static void dd_add_quot(dd *s, double num, double d, double d_lo)
 }
 
 /* The single term i (used for an odd start or an odd end). */
-static void dd_add_term(dd *s, uint64_t i)
-{
+static void dd_add_term(dd *s, uint64_t i) {
     double num = (i % 2) ? -4.0 : 4.0;
     dd_add_quot(s, num, 2.0 * (double)i + 1.0, 0.0);
 }
 
 /* Pairs k in [k0, k1), each 8/((4k+1)(4k+3)) with the product exact as a
  * double-double (a*b = p + pe through the FMA). */
-static void dd_add_pairs(dd *s, uint64_t k0, uint64_t k1)
-{
+static void dd_add_pairs(dd *s, uint64_t k0, uint64_t k1) {
     for (uint64_t k = k0; k < k1; k++) {
         double a = 4.0 * (double)k + 1.0;
         double b = a + 2.0;
@@ -143,7 +139,7 @@ static void dd_add_pairs(dd *s, uint64_t k0, uint64_t k1)
 #define WQ_NO_MULTIVERSION 1
 #endif
 #endif
-#if defined(__GNUC__) && defined(__x86_64__) && defined(__has_attribute) &&           \
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__has_attribute) &&                        \
     !defined(WQ_NO_MULTIVERSION)
 #if __has_attribute(target_clones)
 #define WQ__LZ_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
@@ -161,8 +157,7 @@ typedef double v8d __attribute__((vector_size(64)));
 /* Adds the pairs of `iters` iterations from x0 = 4k0+4 to *sum, and
  * advances *x0 past them. */
 WQ__LZ_CLONES
-static void block_sum(dd *sum, double *x0, unsigned iters)
-{
+static void block_sum(dd *sum, double *x0, unsigned iters) {
     v8d x[4], s = {0}, c = {0};
     for (int v = 0; v < 4; v++)
         for (int l = 0; l < 8; l++)
@@ -190,8 +185,7 @@ static void block_sum(dd *sum, double *x0, unsigned iters)
 }
 #else
 /* Portable C11: the same lanes as plain arrays. */
-static void block_sum(dd *sum, double *x0, unsigned iters)
-{
+static void block_sum(dd *sum, double *x0, unsigned iters) {
     double x[WQ__LZ_LANES], s[8] = {0}, c[8] = {0};
     for (unsigned l = 0; l < WQ__LZ_LANES; l++)
         x[l] = *x0 + 16.0 * (double)l;
@@ -222,8 +216,7 @@ static void block_sum(dd *sum, double *x0, unsigned iters)
 
 /* Pairs k in [k0, k1): the head in double-double, then whole blocks of
  * lanes, then the last few pairs in double-double. */
-static void add_pairs(dd *s, uint64_t k0, uint64_t k1)
-{
+static void add_pairs(dd *s, uint64_t k0, uint64_t k1) {
     if (k0 < WQ__LZ_HEAD) {
         uint64_t h = k1 < WQ__LZ_HEAD ? k1 : WQ__LZ_HEAD;
         dd_add_pairs(s, k0, h);
@@ -241,8 +234,7 @@ static void add_pairs(dd *s, uint64_t k0, uint64_t k1)
     dd_add_pairs(s, k0 + iters * WQ__LZ_STEP, k1);
 }
 
-double wq_leibniz(uint64_t start, uint64_t end)
-{
+double wq_leibniz(uint64_t start, uint64_t end) {
     if (start > end || end > WQ_LEIBNIZ_MAX)
         return NAN;
     dd s = {0.0, 0.0};
@@ -254,8 +246,7 @@ double wq_leibniz(uint64_t start, uint64_t end)
     return s.hi + s.lo;
 }
 
-double wq_leibniz_lesson(uint64_t start, uint64_t end)
-{
+double wq_leibniz_lesson(uint64_t start, uint64_t end) {
     if (start > end || end > WQ_LEIBNIZ_MAX)
         return NAN;
     double sum = 0.0;

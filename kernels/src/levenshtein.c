@@ -42,8 +42,7 @@ typedef uint64_t word;
 
 /* ------------------------------------------------------------- reference -- */
 
-size_t wq_levenshtein_ref(const void *a, size_t n, const void *b, size_t m)
-{
+size_t wq_levenshtein_ref(const void *a, size_t n, const void *b, size_t m) {
     const unsigned char *x = a, *y = b;
     size_t *row = malloc((m + 1) * sizeof *row);
     if (!row) {
@@ -74,13 +73,11 @@ size_t wq_levenshtein_ref(const void *a, size_t n, const void *b, size_t m)
 /* ------------------------------------------------------ one word (<= 64) -- */
 
 /* Bits set in the low n of a word, 1 <= n <= 64. */
-static inline word low_mask(size_t n)
-{
+static inline word low_mask(size_t n) {
     return n >= WQ__W ? ~(word)0 : ((word)1 << n) - 1;
 }
 
-static inline size_t popcount(word w)
-{
+static inline size_t popcount(word w) {
     return (size_t)__builtin_popcountll(w);
 }
 
@@ -96,8 +93,7 @@ static inline size_t popcount(word w)
  * shifted in, and the new vertical deltas are
  *     Pv' = Mh | ~(Xv | Ph),  Mv' = Ph & Xv,  with Xv = Eq | Mv.
  */
-static inline void word_step(word *pv_io, word *mv_io, word eq)
-{
+static inline void word_step(word *pv_io, word *mv_io, word eq) {
     word pv = *pv_io, mv = *mv_io;
     word xv = eq | mv;
     word xh = (((eq & pv) + pv) ^ pv) | eq;
@@ -113,8 +109,7 @@ static inline void word_step(word *pv_io, word *mv_io, word eq)
  * D[n][m] = D[0][m] + (the sum of the column's vertical deltas), and
  * D[0][m] = m. Bits above row n never flow down into rows below (carries
  * and shifts move upwards only), so they are simply masked off. */
-static inline size_t word_score(word pv, word mv, size_t n, size_t m)
-{
+static inline size_t word_score(word pv, word mv, size_t n, size_t m) {
     word mask = low_mask(n);
     return m + popcount(pv & mask) - popcount(mv & mask);
 }
@@ -123,8 +118,7 @@ static inline size_t word_score(word pv, word mv, size_t n, size_t m)
  * The distance of a pattern of n <= 64 rows, given as its match masks
  * peq[c] (bit i set when pattern[i] == c), against text y[0..m).
  */
-static size_t myers_word(const word *peq, size_t n, const unsigned char *y, size_t m)
-{
+static size_t myers_word(const word *peq, size_t n, const unsigned char *y, size_t m) {
     word pv = ~(word)0, mv = 0;
     for (size_t j = 0; j < m; j++)
         word_step(&pv, &mv, peq[y[j]]);
@@ -140,8 +134,7 @@ static size_t myers_word(const word *peq, size_t n, const unsigned char *y, size
  * both as a match at the top (Eq |= 1: the carry of the add) and as Mh's
  * shifted-in bit; a +1 as Ph's.
  */
-static inline int block_step(word *pv_io, word *mv_io, word eq, int hin, word out)
-{
+static inline int block_step(word *pv_io, word *mv_io, word eq, int hin, word out) {
     word pv = *pv_io, mv = *mv_io;
     word neg = (word)(hin < 0), pos = (word)(hin > 0);
     word xv = eq | mv;
@@ -159,16 +152,15 @@ static inline int block_step(word *pv_io, word *mv_io, word eq, int hin, word ou
 
 /* The working memory of the blocked pass, one allocation. */
 typedef struct lev_blocks {
-    size_t nw;              /* words (blocks) of the pattern */
-    word *peq;              /* [(sigma + 1) * nw]: match masks per symbol */
-    word *pv, *mv;          /* [nw]: the column's vertical deltas */
-    size_t *score;          /* [nw]: D at each block's bottom row */
-    uint16_t sym[256];      /* byte -> symbol; 0 = absent from the pattern */
+    size_t nw;         /* words (blocks) of the pattern */
+    word *peq;         /* [(sigma + 1) * nw]: match masks per symbol */
+    word *pv, *mv;     /* [nw]: the column's vertical deltas */
+    size_t *score;     /* [nw]: D at each block's bottom row */
+    uint16_t sym[256]; /* byte -> symbol; 0 = absent from the pattern */
 } lev_blocks;
 
 /* Maps the pattern's bytes to symbols 1..sigma and builds their masks. */
-static int blocks_init(lev_blocks *lb, const unsigned char *x, size_t n)
-{
+static int blocks_init(lev_blocks *lb, const unsigned char *x, size_t n) {
     size_t sigma = 0;
     memset(lb->sym, 0, sizeof lb->sym);
     for (size_t i = 0; i < n; i++)
@@ -192,23 +184,20 @@ static int blocks_init(lev_blocks *lb, const unsigned char *x, size_t n)
     return 0;
 }
 
-static void blocks_free(lev_blocks *lb)
-{
+static void blocks_free(lev_blocks *lb) {
     free(lb->peq);
     free(lb->score);
 }
 
 /* Rows in block w of a pattern of n rows. */
-static size_t block_rows(size_t w, size_t n)
-{
+static size_t block_rows(size_t w, size_t n) {
     size_t end = (w + 1) * WQ__W;
     return (end < n ? end : n) - w * WQ__W;
 }
 
 /* Whether every computed cell of the column exceeds k: a block's cells are
  * at least its bottom score minus its rows less one (deltas are +-1). */
-static int column_exceeds(const lev_blocks *lb, size_t fb, size_t last, size_t n, size_t k)
-{
+static int column_exceeds(const lev_blocks *lb, size_t fb, size_t last, size_t n, size_t k) {
     for (size_t w = fb; w <= last; w++)
         if (lb->score[w] <= k + block_rows(w, n) - 1)
             return 0;
@@ -230,9 +219,8 @@ static int column_exceeds(const lev_blocks *lb, size_t fb, size_t last, size_t n
  * values, so every computed cell is >= its true value, and cells on an
  * optimal path of cost <= k (which never leaves the band) are exact.
  */
-static size_t myers_blocks(lev_blocks *lb, size_t n, const unsigned char *y, size_t m,
-                           size_t k, int limited)
-{
+static size_t myers_blocks(lev_blocks *lb, size_t n, const unsigned char *y, size_t m, size_t k,
+                           int limited) {
     size_t stride = lb->nw, nw = (n + WQ__W - 1) / WQ__W; /* n may be a prefix */
     size_t e = (k - (m > n ? m - n : n - m)) / 2;
     size_t lo_off = (m > n ? m - n : 0) + e, hi_off = (n > m ? n - m : 0) + e;
@@ -271,8 +259,7 @@ static size_t myers_blocks(lev_blocks *lb, size_t n, const unsigned char *y, siz
 
 /* An upper bound of the distance: substitute along the shorter length, then
  * insert the rest (the Hamming distance plus the length difference). */
-static size_t upper_bound(const unsigned char *x, size_t n, const unsigned char *y, size_t m)
-{
+static size_t upper_bound(const unsigned char *x, size_t n, const unsigned char *y, size_t m) {
     size_t d = m - n;
     for (size_t i = 0; i < n; i++)
         d += x[i] != y[i];
@@ -296,8 +283,7 @@ static size_t upper_bound(const unsigned char *x, size_t n, const unsigned char 
  * exact for its limit.
  */
 static size_t banded(lev_blocks *lb, size_t n, const unsigned char *y, size_t m, size_t k,
-                     size_t ub)
-{
+                     size_t ub) {
     size_t cap = k < ub ? k : ub, t = m - n > WQ__W ? m - n : WQ__W;
     if (t < cap / 2) {
         size_t pn = 128 + n / 64 < n ? 128 + n / 64 : n;
@@ -327,8 +313,7 @@ static size_t banded(lev_blocks *lb, size_t n, const unsigned char *y, size_t m,
  * 2.5 sits between. */
 #define WQ__WF_CELLS_PER_BLOCK 2.5
 
-static double wavefront_budget(size_t n, size_t m)
-{
+static double wavefront_budget(size_t n, size_t m) {
     return WQ__WF_CELLS_PER_BLOCK * (double)((n + WQ__W - 1) / WQ__W) * (double)m;
 }
 
@@ -353,21 +338,19 @@ static double wavefront_budget(size_t n, size_t m)
 typedef struct pat_cache {
     const unsigned char *x; /* the key; NULL: empty, tables all zero */
     size_t n;
-    int zeroed;                     /* the tables were cleared once */
-    size_t nused;                   /* entries of used[] */
-    unsigned char used[256];        /* the pattern's distinct bytes */
-    word peq[256][WQ__SMALL_W];     /* match masks, row by row */
-    word bot[256];                  /* masks of the last q rows (sample) */
+    int zeroed;                 /* the tables were cleared once */
+    size_t nused;               /* entries of used[] */
+    unsigned char used[256];    /* the pattern's distinct bytes */
+    word peq[256][WQ__SMALL_W]; /* match masks, row by row */
+    word bot[256];              /* masks of the last q rows (sample) */
 } pat_cache;
 
 /* Rows of the pattern in each of the sample's two ends. */
-static inline size_t sample_rows(size_t n)
-{
+static inline size_t sample_rows(size_t n) {
     return n / 2 < WQ__W ? n / 2 : WQ__W;
 }
 
-static void cache_fill(pat_cache *c, const unsigned char *x, size_t n)
-{
+static void cache_fill(pat_cache *c, const unsigned char *x, size_t n) {
     if (!c->zeroed) {
         memset(c->peq, 0, sizeof c->peq);
         memset(c->bot, 0, sizeof c->bot);
@@ -415,8 +398,7 @@ static void cache_fill(pat_cache *c, const unsigned char *x, size_t n)
  * block 0 of this one, so the processor overlaps the columns.
  */
 static inline __attribute__((always_inline)) size_t
-myers_regs(const pat_cache *c, size_t nw, size_t n, const unsigned char *y, size_t m)
-{
+myers_regs(const pat_cache *c, size_t nw, size_t n, const unsigned char *y, size_t m) {
     word pv[WQ__SMALL_W], mv[WQ__SMALL_W];
     for (size_t w = 0; w < nw; w++) {
         pv[w] = ~(word)0;
@@ -465,8 +447,7 @@ myers_regs(const pat_cache *c, size_t nw, size_t n, const unsigned char *y, size
  * independent, so the processor interleaves their dependency chains.
  */
 static int sample_exceeds(const pat_cache *c, size_t n, const unsigned char *y, size_t m,
-                          size_t k)
-{
+                          size_t k) {
     size_t p = sample_rows(n), len = p + k < m ? p + k : m;
     word last = (word)1 << (p - 1);
     word tp = ~(word)0, tm = 0, bp = ~(word)0, bm = 0;
@@ -510,16 +491,21 @@ static int sample_exceeds(const pat_cache *c, size_t n, const unsigned char *y, 
  * about half of that), then one pass over the whole column.
  */
 static size_t lev_small(pat_cache *c, const unsigned char *x, size_t n, const unsigned char *y,
-                        size_t m, size_t k)
-{
+                        size_t m, size_t k) {
     cache_fill(c, x, n);
     if (k < sample_rows(n) && m > 0 && sample_exceeds(c, n, y, m, k))
         return k + 1;
     size_t d;
     switch ((n + WQ__W - 1) / WQ__W) {
-    case 2: d = myers_regs(c, 2, n, y, m); break;
-    case 3: d = myers_regs(c, 3, n, y, m); break;
-    default: d = myers_regs(c, 4, n, y, m); break;
+    case 2:
+        d = myers_regs(c, 2, n, y, m);
+        break;
+    case 3:
+        d = myers_regs(c, 3, n, y, m);
+        break;
+    default:
+        d = myers_regs(c, 4, n, y, m);
+        break;
     }
     return d <= k ? d : k + 1;
 }
@@ -533,8 +519,7 @@ static size_t lev_small(pat_cache *c, const unsigned char *x, size_t n, const un
  * stripping only shortens the other paths.
  */
 static size_t lev_pair(pat_cache *c, const unsigned char *x0, size_t n0, const unsigned char *y0,
-                       size_t m0, size_t k)
-{
+                       size_t m0, size_t k) {
     const unsigned char *x = x0, *y = y0;
     size_t n = n0, m = m0;
     /* A common prefix or suffix never changes the distance. */
@@ -579,8 +564,7 @@ static size_t lev_pair(pat_cache *c, const unsigned char *x0, size_t n0, const u
     return d;
 }
 
-size_t wq_levenshtein(const void *a, size_t n, const void *b, size_t m, size_t max_distance)
-{
+size_t wq_levenshtein(const void *a, size_t n, const void *b, size_t m, size_t max_distance) {
     pat_cache c; /* its 10 KiB are cleared only if a pair needs them */
     c.zeroed = 0;
     return lev_pair(&c, a, n, b, m, max_distance);
@@ -605,8 +589,7 @@ typedef struct lane_set {
     size_t count;
 } lane_set;
 
-static void lanes_run(lane_set *ls, size_t *dist, size_t k)
-{
+static void lanes_run(lane_set *ls, size_t *dist, size_t k) {
     word pv[WQ__LANES], mv[WQ__LANES];
     size_t common = ls->m[0];
     for (size_t l = 0; l < WQ__LANES; l++) {
@@ -629,8 +612,7 @@ static void lanes_run(lane_set *ls, size_t *dist, size_t k)
 }
 
 /* The pairs of an unfinished group, one by one (lane 0's table). */
-static void lanes_flush(lane_set *ls, size_t *dist, size_t k)
-{
+static void lanes_flush(lane_set *ls, size_t *dist, size_t k) {
     for (size_t l = 0; l < ls->count; l++) {
         word *peq = ls->peq[l];
         size_t d = myers_word(peq, ls->n[l], ls->y[l], ls->m[l]);
@@ -649,8 +631,7 @@ static void lanes_flush(lane_set *ls, size_t *dist, size_t k)
  * before any long pair.
  */
 int wq__levenshtein_batch(const wq_pair *pairs, size_t *dist, size_t n, size_t max_distance,
-                          size_t *fail)
-{
+                          size_t *fail) {
     lane_set *ls = NULL;
     lane_set lanes;
     pat_cache cache;
@@ -697,8 +678,7 @@ int wq__levenshtein_batch(const wq_pair *pairs, size_t *dist, size_t n, size_t m
     return 0;
 }
 
-int wq_levenshtein_batch(const wq_pair *pairs, size_t *dist, size_t n, const wq_lev_opts *opts)
-{
+int wq_levenshtein_batch(const wq_pair *pairs, size_t *dist, size_t n, const wq_lev_opts *opts) {
     size_t k = opts ? opts->max_distance : WQ_LEV_NO_LIMIT;
     return wq__levenshtein_batch(pairs, dist, n, k, NULL);
 }

@@ -15,8 +15,7 @@
 #include "kernels_internal.h"
 
 /* leibniz: in wq_range, out double. EINVAL for an invalid range. */
-static int leibniz_fn(const void *in, void *out, void *ctx)
-{
+static int leibniz_fn(const void *in, void *out, void *ctx) {
     const wq_range *r = in;
     (void)ctx;
     if (r->start > r->end || r->end > WQ_LEIBNIZ_MAX)
@@ -25,8 +24,7 @@ static int leibniz_fn(const void *in, void *out, void *ctx)
     return 0;
 }
 
-static int leibniz_lesson_fn(const void *in, void *out, void *ctx)
-{
+static int leibniz_lesson_fn(const void *in, void *out, void *ctx) {
     const wq_range *r = in;
     (void)ctx;
     if (r->start > r->end || r->end > WQ_LEIBNIZ_MAX)
@@ -35,19 +33,16 @@ static int leibniz_lesson_fn(const void *in, void *out, void *ctx)
     return 0;
 }
 
-static size_t lev_limit(const void *ctx)
-{
+static size_t lev_limit(const void *ctx) {
     return ctx ? ((const wq_lev_opts *)ctx)->max_distance : WQ_LEV_NO_LIMIT;
 }
 
 /* levenshtein: in wq_pair, out size_t, ctx const wq_lev_opts * or NULL. */
-static int levenshtein_fn(const void *in, void *out, void *ctx)
-{
+static int levenshtein_fn(const void *in, void *out, void *ctx) {
     return wq__levenshtein_batch(in, out, 1, lev_limit(ctx), NULL);
 }
 
-static int levenshtein_batch_fn(const void *in, void *out, size_t n, void *ctx, size_t *fail)
-{
+static int levenshtein_batch_fn(const void *in, void *out, size_t n, void *ctx, size_t *fail) {
     return wq__levenshtein_batch(in, out, n, lev_limit(ctx), fail);
 }
 
@@ -79,8 +74,7 @@ const wq_kernel wq_kernel_levenshtein = {
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static int registered; /* guarded by registry_lock */
 
-int wq_kernels_register(void)
-{
+int wq_kernels_register(void) {
     static const wq_kernel *const all[] = {&wq_kernel_leibniz, &wq_kernel_leibniz_lesson,
                                            &wq_kernel_levenshtein};
     int err = pthread_mutex_lock(&registry_lock);

@@ -9,8 +9,7 @@
 
 #include <criterion/criterion.h>
 
-static int affine(const void *in, void *out, void *ctx)
-{
+static int affine(const void *in, void *out, void *ctx) {
     uint64_t x;
     memcpy(&x, in, sizeof x);
     uint64_t every = ctx ? *(const uint64_t *)ctx : 0;
@@ -21,8 +20,7 @@ static int affine(const void *in, void *out, void *ctx)
     return 0;
 }
 
-static int affine_batch(const void *in, void *out, size_t n, void *ctx, size_t *fail)
-{
+static int affine_batch(const void *in, void *out, size_t n, void *ctx, size_t *fail) {
     const unsigned char *i = in;
     unsigned char *o = out;
     for (size_t k = 0; k < n; k++) {
@@ -35,8 +33,7 @@ static int affine_batch(const void *in, void *out, size_t n, void *ctx, size_t *
     return 0;
 }
 
-static int to_f64(const void *in, void *out, void *ctx)
-{
+static int to_f64(const void *in, void *out, void *ctx) {
     (void)ctx;
     uint64_t x;
     memcpy(&x, in, sizeof x);
@@ -55,8 +52,7 @@ struct gate {
     bool open; /* mu */
 };
 
-gate *gate_new(void)
-{
+gate *gate_new(void) {
     gate *g = calloc(1, sizeof *g);
     cr_assert_not_null(g);
     cr_assert_eq(pthread_mutex_init(&g->mu, NULL), 0);
@@ -64,24 +60,21 @@ gate *gate_new(void)
     return g;
 }
 
-void gate_open(gate *g)
-{
+void gate_open(gate *g) {
     pthread_mutex_lock(&g->mu);
     g->open = true;
     pthread_cond_broadcast(&g->cv);
     pthread_mutex_unlock(&g->mu);
 }
 
-void gate_wait(gate *g)
-{
+void gate_wait(gate *g) {
     pthread_mutex_lock(&g->mu);
     while (!g->open)
         pthread_cond_wait(&g->cv, &g->mu);
     pthread_mutex_unlock(&g->mu);
 }
 
-void gate_free(gate *g)
-{
+void gate_free(gate *g) {
     pthread_cond_destroy(&g->cv);
     pthread_mutex_destroy(&g->mu);
     free(g);

@@ -15,31 +15,27 @@
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static unsigned long runs, children, delivered;
 
-static void count(void *arg)
-{
+static void count(void *arg) {
     (void)arg;
     pthread_mutex_lock(&mu);
     runs++;
     pthread_mutex_unlock(&mu);
 }
 
-static void child(void *arg)
-{
+static void child(void *arg) {
     (void)arg;
     pthread_mutex_lock(&mu);
     children++;
     pthread_mutex_unlock(&mu);
 }
 
-static void parent(void *arg)
-{
+static void parent(void *arg) {
     count(NULL);
     if (wq_submit(arg, child, NULL) != 0)
         fprintf(stderr, "race_check: nested submit failed\n");
 }
 
-static void *producer(void *arg)
-{
+static void *producer(void *arg) {
     for (int i = 0; i < 500; i++)
         if (wq_submit(arg, parent, arg) != 0)
             fprintf(stderr, "race_check: submit failed\n");
@@ -47,8 +43,7 @@ static void *producer(void *arg)
     return NULL;
 }
 
-static void on_result(void *ctx, size_t index, int status, const void *in, const void *out)
-{
+static void on_result(void *ctx, size_t index, int status, const void *in, const void *out) {
     (void)ctx;
     (void)index;
     (void)in;
@@ -57,8 +52,7 @@ static void on_result(void *ctx, size_t index, int status, const void *in, const
         delivered++; /* callbacks are serialized by the engine */
 }
 
-static int twice(const void *in, void *out, void *ctx)
-{
+static int twice(const void *in, void *out, void *ctx) {
     (void)ctx;
     uint32_t x;
     memcpy(&x, in, sizeof x);
@@ -69,8 +63,7 @@ static int twice(const void *in, void *out, void *ctx)
 
 static const wq_kernel k_twice = {"twice", twice, NULL, 4, 4, NULL};
 
-int main(void)
-{
+int main(void) {
     enum { PRODUCERS = 3, ITEMS = 2000 };
     wq_pool *p = wq_pool_create(4);
     if (!p)
@@ -91,8 +84,12 @@ int main(void)
         err = out[i] != 2 * i;
 
     wq_job *job = NULL;
-    wq_async_spec s = {.kernel = &k_twice, .in = in, .n = ITEMS, .on_result = on_result,
-                       .chunk_size = 16, .window = 64};
+    wq_async_spec s = {.kernel = &k_twice,
+                       .in = in,
+                       .n = ITEMS,
+                       .on_result = on_result,
+                       .chunk_size = 16,
+                       .window = 64};
     if (!err && (err = wq_async_map(p, &s, &job)) == 0)
         err = wq_job_wait(job);
     wq_job_free(job);
@@ -107,7 +104,7 @@ int main(void)
                 children, delivered);
         return 1;
     }
-    printf("race_check: %lu tasks, %lu nested, %d mapped, %lu delivered\n", runs, children,
-           ITEMS, delivered);
+    printf("race_check: %lu tasks, %lu nested, %d mapped, %lu delivered\n", runs, children, ITEMS,
+           delivered);
     return 0;
 }

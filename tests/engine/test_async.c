@@ -14,31 +14,28 @@
 /* What a run observed. The callback and generator are serialized by the
  * engine, so plain fields suffice; `inside` checks that claim. */
 struct obs {
-    size_t n;              /* generator: items to produce */
-    size_t produced;       /* generator: items produced so far */
-    int gen_error;         /* generator: -errno to return after n items */
-    unsigned *seen;        /* per index: times reported */
-    int *status;           /* per index: last status */
+    size_t n;        /* generator: items to produce */
+    size_t produced; /* generator: items produced so far */
+    int gen_error;   /* generator: -errno to return after n items */
+    unsigned *seen;  /* per index: times reported */
+    int *status;     /* per index: last status */
     size_t reported, last_index, max_inflight, window;
     bool in_order_violated, overlap, value_wrong;
     atomic_int inside;
-    size_t cancel_after;   /* cancel from the callback after this many */
+    size_t cancel_after; /* cancel from the callback after this many */
     wq_job *job;
 };
 
-static void enter(struct obs *o)
-{
+static void enter(struct obs *o) {
     if (atomic_fetch_add(&o->inside, 1) != 0)
         o->overlap = true;
 }
 
-static void leave(struct obs *o)
-{
+static void leave(struct obs *o) {
     atomic_fetch_sub(&o->inside, 1);
 }
 
-static int gen(void *ctx, void *item)
-{
+static int gen(void *ctx, void *item) {
     struct obs *o = ctx;
     enter(o);
     int rc = 1;
@@ -54,8 +51,7 @@ static int gen(void *ctx, void *item)
     return rc;
 }
 
-static void on_result(void *ctx, size_t index, int status, const void *in, const void *out)
-{
+static void on_result(void *ctx, size_t index, int status, const void *in, const void *out) {
     struct obs *o = ctx;
     enter(o);
     uint64_t x, y;
@@ -78,8 +74,7 @@ static void on_result(void *ctx, size_t index, int status, const void *in, const
     leave(o);
 }
 
-static struct obs *obs_new(size_t n)
-{
+static struct obs *obs_new(size_t n) {
     struct obs *o = calloc(1, sizeof *o);
     o->n = n;
     o->seen = calloc(n + 1, sizeof *o->seen);
@@ -87,21 +82,23 @@ static struct obs *obs_new(size_t n)
     return o;
 }
 
-static void obs_free(struct obs *o)
-{
+static void obs_free(struct obs *o) {
     free(o->seen);
     free(o->status);
     free(o);
 }
 
-static wq_async_spec spec_for(struct obs *o, const wq_kernel *k, void *kctx, wq_order order)
-{
-    return (wq_async_spec){.kernel = k, .kernel_ctx = kctx, .gen = gen, .gen_ctx = o,
-                           .on_result = on_result, .cb_ctx = o, .order = order};
+static wq_async_spec spec_for(struct obs *o, const wq_kernel *k, void *kctx, wq_order order) {
+    return (wq_async_spec){.kernel = k,
+                           .kernel_ctx = kctx,
+                           .gen = gen,
+                           .gen_ctx = o,
+                           .on_result = on_result,
+                           .cb_ctx = o,
+                           .order = order};
 }
 
-static void run_gen(unsigned threads, size_t n, wq_order order, size_t chunk, size_t window)
-{
+static void run_gen(unsigned threads, size_t n, wq_order order, size_t chunk, size_t window) {
     wq_pool *p = wq_pool_create(threads);
     struct obs *o = obs_new(n);
     wq_async_spec s = spec_for(o, &k_affine, NULL, order);
@@ -128,8 +125,7 @@ static void run_gen(unsigned threads, size_t n, wq_order order, size_t chunk, si
     wq_pool_destroy(p);
 }
 
-Test(async, generator_every_item_once_completion_order)
-{
+Test(async, generator_every_item_once_completion_order) {
     for (unsigned t = 1; t <= 4; t++) {
         run_gen(t, 0, WQ_ORDER_COMPLETION, 0, 0);
         run_gen(t, 1, WQ_ORDER_COMPLETION, 0, 0);
@@ -138,8 +134,7 @@ Test(async, generator_every_item_once_completion_order)
     }
 }
 
-Test(async, generator_input_order)
-{
+Test(async, generator_input_order) {
     for (unsigned t = 1; t <= 4; t++) {
         run_gen(t, 100000, WQ_ORDER_INPUT, 0, 0);
         run_gen(t, 12345, WQ_ORDER_INPUT, 1, 3);
@@ -147,15 +142,13 @@ Test(async, generator_input_order)
     }
 }
 
-Test(async, window_bounds_items_in_flight)
-{
+Test(async, window_bounds_items_in_flight) {
     run_gen(2, 200000, WQ_ORDER_COMPLETION, 16, 64);
     run_gen(3, 200000, WQ_ORDER_INPUT, 10, 35);
     run_gen(1, 1000, WQ_ORDER_INPUT, 50, 10); /* window smaller than chunk */
 }
 
-Test(async, array_source)
-{
+Test(async, array_source) {
     enum { N = 50001 };
     uint64_t *in = malloc(N * sizeof *in);
     for (size_t i = 0; i < N; i++)
@@ -163,8 +156,12 @@ Test(async, array_source)
     for (int order = 0; order <= 1; order++) {
         wq_pool *p = wq_pool_create(3);
         struct obs *o = obs_new(N);
-        wq_async_spec s = {.kernel = &k_affine_batch, .in = in, .n = N,
-                           .on_result = on_result, .cb_ctx = o, .order = (wq_order)order};
+        wq_async_spec s = {.kernel = &k_affine_batch,
+                           .in = in,
+                           .n = N,
+                           .on_result = on_result,
+                           .cb_ctx = o,
+                           .order = (wq_order)order};
         cr_assert_eq(wq_async_map(p, &s, &o->job), 0);
         cr_assert_eq(wq_job_wait(o->job), 0);
         cr_assert_eq(o->reported, N);
@@ -180,8 +177,7 @@ Test(async, array_source)
     free(in);
 }
 
-Test(async, kernel_failures_are_reported_per_item)
-{
+Test(async, kernel_failures_are_reported_per_item) {
     enum { N = 10000 };
     uint64_t every = 7;
     const wq_kernel *ks[] = {&k_affine, &k_affine_batch};
@@ -205,8 +201,7 @@ Test(async, kernel_failures_are_reported_per_item)
     }
 }
 
-Test(async, generator_error_ends_the_job)
-{
+Test(async, generator_error_ends_the_job) {
     wq_pool *p = wq_pool_create(2);
     struct obs *o = obs_new(1000);
     o->gen_error = -EIO;
@@ -221,8 +216,7 @@ Test(async, generator_error_ends_the_job)
 
 /* Cancel from the callback at many points: every item taken is reported
  * exactly once, and the counts add up. */
-Test(async, cancel_from_callback)
-{
+Test(async, cancel_from_callback) {
     enum { N = 1000000 };
     size_t points[] = {1, 2, 63, 64, 65, 500, 4096, 77777};
     for (unsigned t = 1; t <= 3; t++)
@@ -234,7 +228,8 @@ Test(async, cancel_from_callback)
                 wq_async_spec s = spec_for(o, &k_affine, NULL, (wq_order)order);
                 cr_assert_eq(wq_async_map(p, &s, &o->job), 0);
                 int rc = wq_job_wait(o->job);
-                cr_assert_eq(rc, ECANCELED, "t=%u point=%zu order=%d rc=%d", t, points[i], order, rc);
+                cr_assert_eq(rc, ECANCELED, "t=%u point=%zu order=%d rc=%d", t, points[i], order,
+                             rc);
                 wq_job_stats st;
                 wq_job_stats_get(o->job, &st);
                 cr_assert_eq(st.done + st.failed + st.cancelled, st.taken);
@@ -252,15 +247,13 @@ Test(async, cancel_from_callback)
 }
 
 /* A kernel that blocks on a gate: the job cannot finish until it opens. */
-static int gated(const void *in, void *out, void *ctx)
-{
+static int gated(const void *in, void *out, void *ctx) {
     gate_wait(ctx);
     memcpy(out, in, 8);
     return 0;
 }
 
-static void count_only(void *ctx, size_t index, int status, const void *in, const void *out)
-{
+static void count_only(void *ctx, size_t index, int status, const void *in, const void *out) {
     (void)index;
     (void)in;
     (void)out;
@@ -269,8 +262,7 @@ static void count_only(void *ctx, size_t index, int status, const void *in, cons
 
 /* Cancel from another thread while chunks are queued behind a blocked one:
  * the queued items are reported ECANCELED, the running one finishes. */
-Test(async, cancel_drops_queued_items)
-{
+Test(async, cancel_drops_queued_items) {
     enum { N = 1000 };
     static const wq_kernel k = {"gated", gated, NULL, 8, 8, NULL};
     uint64_t *in = calloc(N, sizeof *in);
@@ -278,8 +270,13 @@ Test(async, cancel_drops_queued_items)
     atomic_size_t counts[2] = {0, 0};
     wq_pool *p = wq_pool_create(1);
     wq_job *job;
-    wq_async_spec s = {.kernel = &k, .kernel_ctx = g, .in = in, .n = N,
-                       .on_result = count_only, .cb_ctx = counts, .chunk_size = 10,
+    wq_async_spec s = {.kernel = &k,
+                       .kernel_ctx = g,
+                       .in = in,
+                       .n = N,
+                       .on_result = count_only,
+                       .cb_ctx = counts,
+                       .chunk_size = 10,
                        .window = N};
     cr_assert_eq(wq_async_map(p, &s, &job), 0);
     wq_job_cancel(job);
@@ -303,14 +300,12 @@ struct waiter {
     int rc;
 };
 
-static void wait_inside(void *arg)
-{
+static void wait_inside(void *arg) {
     struct waiter *w = arg;
     w->rc = wq_job_wait(w->job);
 }
 
-Test(async, wait_from_own_worker_is_edeadlk)
-{
+Test(async, wait_from_own_worker_is_edeadlk) {
     wq_pool *p = wq_pool_create(2);
     struct obs *o = obs_new(10);
     wq_async_spec s = spec_for(o, &k_affine, NULL, WQ_ORDER_INPUT);
@@ -325,8 +320,7 @@ Test(async, wait_from_own_worker_is_edeadlk)
     wq_pool_destroy(p);
 }
 
-Test(async, free_without_wait_cancels)
-{
+Test(async, free_without_wait_cancels) {
     enum { N = 5000000 };
     wq_pool *p = wq_pool_create(2);
     struct obs *o = obs_new(N);
@@ -339,8 +333,7 @@ Test(async, free_without_wait_cancels)
     wq_pool_destroy(p);
 }
 
-Test(async, invalid_arguments)
-{
+Test(async, invalid_arguments) {
     wq_pool *p = wq_pool_create(1);
     wq_job *job = NULL;
     struct obs *o = obs_new(1);

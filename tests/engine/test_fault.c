@@ -16,13 +16,11 @@
 void wq__fault_arm(unsigned long k);
 unsigned long wq__fault_count(void);
 
-static void bump(void *arg)
-{
+static void bump(void *arg) {
     atomic_fetch_add((atomic_uint *)arg, 1);
 }
 
-Test(fault, pool_create)
-{
+Test(fault, pool_create) {
     unsigned long k;
     for (k = 1;; k++) {
         wq__fault_arm(k);
@@ -41,8 +39,7 @@ Test(fault, pool_create)
     cr_log_info("pool_create: %lu faults injected", k - 1);
 }
 
-Test(fault, submit_ring_growth)
-{
+Test(fault, submit_ring_growth) {
     wq_pool *p = wq_pool_create(1);
     gate *g = gate_new();
     atomic_uint hits = 0;
@@ -69,8 +66,7 @@ Test(fault, submit_ring_growth)
     gate_free(g);
 }
 
-Test(fault, map_and_map_reduce)
-{
+Test(fault, map_and_map_reduce) {
     enum { N = 10000 };
     uint64_t *in = malloc(N * sizeof *in), *out = malloc(N * sizeof *out);
     for (size_t i = 0; i < N; i++)
@@ -102,8 +98,7 @@ Test(fault, map_and_map_reduce)
     free(out);
 }
 
-static void count_cb(void *ctx, size_t index, int status, const void *in, const void *out)
-{
+static void count_cb(void *ctx, size_t index, int status, const void *in, const void *out) {
     (void)index;
     (void)in;
     (void)out;
@@ -111,8 +106,7 @@ static void count_cb(void *ctx, size_t index, int status, const void *in, const 
     ++*(size_t *)ctx;
 }
 
-Test(fault, async_map)
-{
+Test(fault, async_map) {
     enum { N = 20000 };
     uint64_t *in = malloc(N * sizeof *in);
     for (size_t i = 0; i < N; i++)
@@ -122,8 +116,13 @@ Test(fault, async_map)
     for (k = 1;; k++) {
         size_t reported = 0;
         wq_job *job = NULL;
-        wq_async_spec s = {.kernel = &k_affine, .in = in, .n = N, .on_result = count_cb,
-                           .cb_ctx = &reported, .chunk_size = 16, .window = 64};
+        wq_async_spec s = {.kernel = &k_affine,
+                           .in = in,
+                           .n = N,
+                           .on_result = count_cb,
+                           .cb_ctx = &reported,
+                           .chunk_size = 16,
+                           .window = 64};
         wq__fault_arm(k);
         int rc = wq_async_map(p, &s, &job);
         if (rc == 0)

@@ -8,8 +8,7 @@
 
 #include "helpers.h"
 
-static uint64_t *iota(size_t n)
-{
+static uint64_t *iota(size_t n) {
     uint64_t *v = malloc((n ? n : 1) * sizeof *v);
     cr_assert_not_null(v);
     for (size_t i = 0; i < n; i++)
@@ -17,8 +16,7 @@ static uint64_t *iota(size_t n)
     return v;
 }
 
-static void check_map(const wq_kernel *k, unsigned threads, size_t n, size_t chunk)
-{
+static void check_map(const wq_kernel *k, unsigned threads, size_t n, size_t chunk) {
     wq_pool *p = wq_pool_create(threads);
     uint64_t *in = iota(n), *out = calloc(n ? n : 1, sizeof *out);
     wq_map_opts o = {.chunk_size = chunk};
@@ -31,8 +29,7 @@ static void check_map(const wq_kernel *k, unsigned threads, size_t n, size_t chu
     wq_pool_destroy(p);
 }
 
-Test(map, outputs_in_input_order)
-{
+Test(map, outputs_in_input_order) {
     size_t sizes[] = {0, 1, 2, 63, 64, 65, 1000, 1023, 1024, 1025, 100003};
     size_t chunks[] = {0, 1, 7, 64, 1000, 1u << 20};
     for (unsigned t = 1; t <= 4; t += 3)
@@ -43,8 +40,7 @@ Test(map, outputs_in_input_order)
             }
 }
 
-Test(map, invalid_arguments)
-{
+Test(map, invalid_arguments) {
     wq_pool *p = wq_pool_create(1);
     uint64_t in[4] = {0}, out[4];
     wq_kernel bad = k_affine;
@@ -64,8 +60,7 @@ Test(map, invalid_arguments)
 /* The first failing item in input order is reported, whatever the threads,
  * chunking or scheduling. Items fail where in % 1000 == 999, from 2999 on
  * (the input is shifted so the first failure is not in the first chunk). */
-Test(map, reports_first_failing_index)
-{
+Test(map, reports_first_failing_index) {
     enum { N = 20000 };
     uint64_t every = 1000;
     uint64_t *in = iota(N), *out = calloc(N, sizeof *out);
@@ -78,9 +73,8 @@ Test(map, reports_first_failing_index)
                 wq_pool *p = wq_pool_create(t);
                 size_t fail = 0;
                 wq_map_opts o = {.chunk_size = chunks[c], .fail_index = &fail};
-                cr_assert_eq(wq_map(p, rep % 2 ? &k_affine : &k_affine_batch, &every, in, out,
-                                    N, &o),
-                             EDOM);
+                cr_assert_eq(
+                    wq_map(p, rep % 2 ? &k_affine : &k_affine_batch, &every, in, out, N, &o), EDOM);
                 cr_assert_eq(fail, 2999, "threads %u chunk %zu: fail %zu", t, chunks[c], fail);
                 wq_pool_destroy(p);
             }
@@ -88,8 +82,7 @@ Test(map, reports_first_failing_index)
     free(out);
 }
 
-Test(map, fail_index_is_cleared_on_success)
-{
+Test(map, fail_index_is_cleared_on_success) {
     wq_pool *p = wq_pool_create(2);
     uint64_t in[10] = {0}, out[10];
     size_t fail = 7;
@@ -105,8 +98,7 @@ struct nested {
     uint64_t out[5000];
 };
 
-static void map_inside(void *arg)
-{
+static void map_inside(void *arg) {
     struct nested *n = arg;
     uint64_t *in = iota(5000);
     n->rc = wq_map(n->pool, &k_affine, NULL, in, n->out, 5000, &(wq_map_opts){.chunk_size = 10});
@@ -115,8 +107,7 @@ static void map_inside(void *arg)
 
 /* On a one-thread pool the map's own runner tasks queue behind the task
  * that calls it; the caller does all the work instead of waiting for them. */
-Test(map, map_from_inside_a_task_does_not_deadlock)
-{
+Test(map, map_from_inside_a_task_does_not_deadlock) {
     for (unsigned t = 1; t <= 2; t++) {
         static struct nested n;
         n.pool = wq_pool_create(t);
@@ -130,16 +121,14 @@ Test(map, map_from_inside_a_task_does_not_deadlock)
     }
 }
 
-static int count_calls(const void *in, void *out, void *ctx)
-{
+static int count_calls(const void *in, void *out, void *ctx) {
     (void)in;
     *(uint64_t *)out = 1;
     atomic_fetch_add((atomic_ulong *)ctx, 1);
     return 0;
 }
 
-Test(map, each_item_runs_once)
-{
+Test(map, each_item_runs_once) {
     static const wq_kernel k = {"count-calls", count_calls, NULL, 1, 8, NULL};
     enum { N = 300001 };
     unsigned char *in = calloc(N, 1);

@@ -9,16 +9,14 @@
 
 #include "helpers.h"
 
-Test(pool, create_default_uses_online_cpus)
-{
+Test(pool, create_default_uses_online_cpus) {
     wq_pool *p = wq_pool_create(0);
     cr_assert_not_null(p);
     cr_assert_eq(wq_pool_threads(p), (unsigned)sysconf(_SC_NPROCESSORS_ONLN));
     wq_pool_destroy(p);
 }
 
-Test(pool, create_exact_counts)
-{
+Test(pool, create_exact_counts) {
     for (unsigned n = 1; n <= 9; n++) {
         wq_pool *p = wq_pool_create(n);
         cr_assert_not_null(p);
@@ -27,8 +25,7 @@ Test(pool, create_exact_counts)
     }
 }
 
-Test(pool, null_arguments)
-{
+Test(pool, null_arguments) {
     wq_pool_destroy(NULL);
     cr_assert_eq(wq_pool_threads(NULL), 0);
     cr_assert_eq(wq_submit(NULL, free, NULL), EINVAL);
@@ -38,21 +35,18 @@ Test(pool, null_arguments)
     wq_pool_destroy(p);
 }
 
-Test(pool, wait_on_idle_pool_returns_at_once)
-{
+Test(pool, wait_on_idle_pool_returns_at_once) {
     wq_pool *p = wq_pool_create(2);
     cr_assert_eq(wq_wait(p), 0);
     cr_assert_eq(wq_wait(p), 0);
     wq_pool_destroy(p);
 }
 
-static void bump(void *arg)
-{
+static void bump(void *arg) {
     atomic_fetch_add((atomic_uint *)arg, 1);
 }
 
-Test(pool, every_task_runs_exactly_once)
-{
+Test(pool, every_task_runs_exactly_once) {
     enum { N = 100000 };
     atomic_uint *hits = calloc(N, sizeof *hits);
     cr_assert_not_null(hits);
@@ -70,7 +64,7 @@ Test(pool, every_task_runs_exactly_once)
 }
 
 struct order_log {
-    size_t next;    /* only one worker: no lock needed */
+    size_t next; /* only one worker: no lock needed */
     size_t seen[1000];
 };
 
@@ -79,14 +73,12 @@ struct order_task {
     size_t id;
 };
 
-static void record(void *arg)
-{
+static void record(void *arg) {
     struct order_task *t = arg;
     t->log->seen[t->log->next++] = t->id;
 }
 
-Test(pool, one_worker_runs_in_fifo_order)
-{
+Test(pool, one_worker_runs_in_fifo_order) {
     static struct order_log log;
     static struct order_task tasks[1000];
     wq_pool *p = wq_pool_create(1);
@@ -112,8 +104,7 @@ struct node {
     unsigned depth;
 };
 
-static void grow(void *arg)
-{
+static void grow(void *arg) {
     struct node *n = arg;
     atomic_fetch_add(&n->t->count, 1);
     if (n->depth > 0) {
@@ -127,8 +118,7 @@ static void grow(void *arg)
     free(n);
 }
 
-Test(pool, wait_covers_tasks_submitted_by_tasks)
-{
+Test(pool, wait_covers_tasks_submitted_by_tasks) {
     for (unsigned threads = 1; threads <= 3; threads++) {
         struct tree t = {wq_pool_create(threads), 0};
         struct node *root = malloc(sizeof *root);
@@ -145,14 +135,12 @@ struct self_wait {
     int rc;
 };
 
-static void wait_inside(void *arg)
-{
+static void wait_inside(void *arg) {
     struct self_wait *s = arg;
     s->rc = wq_wait(s->pool);
 }
 
-Test(pool, wait_from_own_worker_is_edeadlk)
-{
+Test(pool, wait_from_own_worker_is_edeadlk) {
     struct self_wait s = {wq_pool_create(2), -1};
     cr_assert_eq(wq_submit(s.pool, wait_inside, &s), 0);
     cr_assert_eq(wq_wait(s.pool), 0);
@@ -160,8 +148,7 @@ Test(pool, wait_from_own_worker_is_edeadlk)
     wq_pool_destroy(s.pool);
 }
 
-Test(pool, wait_from_another_pools_worker_works)
-{
+Test(pool, wait_from_another_pools_worker_works) {
     struct self_wait s = {wq_pool_create(2), -1};
     wq_pool *outer = wq_pool_create(1);
     atomic_uint hits = 0;
@@ -175,15 +162,13 @@ Test(pool, wait_from_another_pools_worker_works)
     wq_pool_destroy(s.pool);
 }
 
-static void block_on_gate(void *arg)
-{
+static void block_on_gate(void *arg) {
     gate_wait(arg);
 }
 
 /* A pool whose first worker is held by g, with n bump tasks queued behind
  * it (on a one-thread pool, all of them are certainly still queued). */
-static wq_pool *gated_pool(unsigned threads, gate *g, int n, atomic_uint *hits)
-{
+static wq_pool *gated_pool(unsigned threads, gate *g, int n, atomic_uint *hits) {
     wq_pool *p = wq_pool_create(threads);
     cr_assert_not_null(p);
     cr_assert_eq(wq_submit(p, block_on_gate, g), 0);
@@ -192,8 +177,7 @@ static wq_pool *gated_pool(unsigned threads, gate *g, int n, atomic_uint *hits)
     return p;
 }
 
-Test(pool, destroy_runs_queued_work)
-{
+Test(pool, destroy_runs_queued_work) {
     enum { N = 50000 };
     atomic_uint hits = 0;
     gate *g = gate_new();
@@ -212,16 +196,14 @@ struct waiter_arg {
     unsigned seen;
 };
 
-static void *waiter(void *arg)
-{
+static void *waiter(void *arg) {
     struct waiter_arg *w = arg;
     w->rc = wq_wait(w->pool);
     w->seen = atomic_load(w->hits);
     return NULL;
 }
 
-Test(pool, several_threads_wait_at_once)
-{
+Test(pool, several_threads_wait_at_once) {
     enum { N = 20000, W = 4 };
     atomic_uint hits = 0;
     gate *g = gate_new();
@@ -248,16 +230,14 @@ struct producer {
     unsigned n;
 };
 
-static void *produce(void *arg)
-{
+static void *produce(void *arg) {
     struct producer *pr = arg;
     for (unsigned i = 0; i < pr->n; i++)
         cr_assert_eq(wq_submit(pr->pool, bump, pr->hits), 0);
     return NULL;
 }
 
-Test(pool, concurrent_producers)
-{
+Test(pool, concurrent_producers) {
     enum { P = 4, N = 50000 };
     atomic_uint hits = 0;
     wq_pool *p = wq_pool_create(3);
@@ -272,8 +252,7 @@ Test(pool, concurrent_producers)
     wq_pool_destroy(p);
 }
 
-Test(pool, two_pools_are_independent)
-{
+Test(pool, two_pools_are_independent) {
     atomic_uint a = 0, b = 0;
     gate *g = gate_new();
     wq_pool *p1 = wq_pool_create(1), *p2 = wq_pool_create(1);

@@ -10,8 +10,7 @@
 #include "helpers.h"
 
 /* A kernel producing awkward doubles: +-x^(1/3) * 10^(i % 17 - 8). */
-static int awkward(const void *in, void *out, void *ctx)
-{
+static int awkward(const void *in, void *out, void *ctx) {
     (void)ctx;
     uint64_t i;
     memcpy(&i, in, sizeof i);
@@ -23,8 +22,7 @@ static int awkward(const void *in, void *out, void *ctx)
 
 static const wq_kernel k_awkward = {"awkward", awkward, NULL, 8, 8, NULL};
 
-static uint64_t *iota(size_t n)
-{
+static uint64_t *iota(size_t n) {
     uint64_t *v = malloc(n * sizeof *v);
     cr_assert_not_null(v);
     for (size_t i = 0; i < n; i++)
@@ -32,8 +30,7 @@ static uint64_t *iota(size_t n)
     return v;
 }
 
-static double reduce_f64(unsigned threads, size_t n, size_t chunk, const uint64_t *in)
-{
+static double reduce_f64(unsigned threads, size_t n, size_t chunk, const uint64_t *in) {
     wq_pool *p = wq_pool_create(threads);
     double r = NAN;
     cr_assert_eq(wq_map_reduce(p, &k_awkward, NULL, in, n, &wq_sum_f64, &r,
@@ -43,8 +40,7 @@ static double reduce_f64(unsigned threads, size_t n, size_t chunk, const uint64_
     return r;
 }
 
-Test(reduce, f64_sum_is_bit_identical_for_any_thread_count)
-{
+Test(reduce, f64_sum_is_bit_identical_for_any_thread_count) {
     enum { N = 200000 };
     uint64_t *in = iota(N);
     size_t chunks[] = {0, 1000, 4097};
@@ -60,8 +56,7 @@ Test(reduce, f64_sum_is_bit_identical_for_any_thread_count)
 }
 
 /* Neumaier summation recovers what plain summation loses. */
-Test(reduce, f64_sum_is_compensated)
-{
+Test(reduce, f64_sum_is_compensated) {
     double xs[] = {1e100, 1.0, -1e100, 3.0, 1e-30};
     wq_f64_acc acc = {0, 0};
     for (int i = 0; i < 5; i++)
@@ -78,8 +73,7 @@ Test(reduce, f64_sum_is_compensated)
 }
 
 /* Summing 0.1 a million times: the plain loop drifts, Neumaier does not. */
-static int tenth(const void *in, void *out, void *ctx)
-{
+static int tenth(const void *in, void *out, void *ctx) {
     (void)in;
     (void)ctx;
     double v = 0.1;
@@ -87,8 +81,7 @@ static int tenth(const void *in, void *out, void *ctx)
     return 0;
 }
 
-Test(reduce, f64_sum_of_a_million_tenths)
-{
+Test(reduce, f64_sum_of_a_million_tenths) {
     static const wq_kernel k = {"tenth", tenth, NULL, 1, 8, NULL};
     enum { N = 1000000 };
     unsigned char *in = calloc(N, 1);
@@ -100,8 +93,7 @@ Test(reduce, f64_sum_of_a_million_tenths)
     free(in);
 }
 
-Test(reduce, integer_reducers)
-{
+Test(reduce, integer_reducers) {
     enum { N = 100001 };
     uint64_t *in = iota(N);
     wq_pool *p = wq_pool_create(3);
@@ -120,8 +112,7 @@ Test(reduce, integer_reducers)
     free(in);
 }
 
-Test(reduce, float_min_max)
-{
+Test(reduce, float_min_max) {
     enum { N = 5000 };
     uint64_t *in = iota(N);
     wq_pool *p = wq_pool_create(2);
@@ -134,8 +125,7 @@ Test(reduce, float_min_max)
     free(in);
 }
 
-Test(reduce, empty_input_gives_identity)
-{
+Test(reduce, empty_input_gives_identity) {
     wq_pool *p = wq_pool_create(2);
     double s = 1, mn = 0, mx = 0;
     int64_t is = 1, imn = 0, imx = 0;
@@ -157,8 +147,7 @@ Test(reduce, empty_input_gives_identity)
     wq_pool_destroy(p);
 }
 
-Test(reduce, error_leaves_result_untouched)
-{
+Test(reduce, error_leaves_result_untouched) {
     enum { N = 10000 };
     uint64_t *in = iota(N);
     uint64_t every = 4321;
@@ -176,28 +165,24 @@ Test(reduce, error_leaves_result_untouched)
 }
 
 /* A reducer with a large accumulator: a histogram of outputs mod 512. */
-static void hist_init(void *acc)
-{
+static void hist_init(void *acc) {
     memset(acc, 0, 512 * sizeof(uint32_t));
 }
 
-static void hist_add(void *acc, const void *item)
-{
+static void hist_add(void *acc, const void *item) {
     uint64_t x;
     memcpy(&x, item, sizeof x);
     ((uint32_t *)acc)[x % 512]++;
 }
 
-static void hist_merge(void *acc, const void *other)
-{
+static void hist_merge(void *acc, const void *other) {
     for (int i = 0; i < 512; i++)
         ((uint32_t *)acc)[i] += ((const uint32_t *)other)[i];
 }
 
-Test(reduce, custom_reducer_with_large_accumulator)
-{
-    static const wq_reducer hist = {512 * sizeof(uint32_t), hist_init, hist_add, hist_merge,
-                                    NULL, 0};
+Test(reduce, custom_reducer_with_large_accumulator) {
+    static const wq_reducer hist = {
+        512 * sizeof(uint32_t), hist_init, hist_add, hist_merge, NULL, 0};
     enum { N = 512 * 300 };
     uint64_t *in = iota(N);
     static uint32_t h[512];

@@ -8,8 +8,7 @@
 
 #include "helpers.h"
 
-Test(registry, register_and_find)
-{
+Test(registry, register_and_find) {
     cr_assert_null(wq_kernel_find("test-affine"));
     cr_assert_eq(wq_kernel_register(&k_affine), 0);
     cr_assert_eq(wq_kernel_find("test-affine"), &k_affine);
@@ -18,8 +17,7 @@ Test(registry, register_and_find)
     cr_assert_null(wq_kernel_find(NULL));
 }
 
-Test(registry, rejects_incomplete_descriptors)
-{
+Test(registry, rejects_incomplete_descriptors) {
     wq_kernel k = k_affine;
     cr_assert_eq(wq_kernel_register(NULL), EINVAL);
     k.name = NULL;
@@ -39,8 +37,7 @@ enum { THREADS = 8, PER = 50 };
 static char names[THREADS][PER][16];
 static wq_kernel kernels[THREADS][PER];
 
-static void *register_many(void *arg)
-{
+static void *register_many(void *arg) {
     int t = (int)(intptr_t)arg;
     for (int i = 0; i < PER; i++) {
         snprintf(names[t][i], sizeof names[t][i], "k-%d-%d", t, i);
@@ -51,8 +48,7 @@ static void *register_many(void *arg)
     return NULL;
 }
 
-Test(registry, concurrent_registration)
-{
+Test(registry, concurrent_registration) {
     pthread_t th[THREADS];
     for (intptr_t t = 0; t < THREADS; t++)
         cr_assert_eq(pthread_create(&th[t], NULL, register_many, (void *)t), 0);

@@ -26,15 +26,13 @@ struct task_id {
     unsigned long id;
 };
 
-static void tally_task(void *arg)
-{
+static void tally_task(void *arg) {
     struct task_id *ti = arg;
     atomic_fetch_add(&ti->t->runs, 1);
     atomic_fetch_add(&ti->t->sum, ti->id);
 }
 
-Test(stress, many_tasks_many_threads, .timeout = 600)
-{
+Test(stress, many_tasks_many_threads, .timeout = 600) {
     unsigned long n = 200000 * kstress();
     struct task_id *ids = malloc(n * sizeof *ids);
     cr_assert_not_null(ids);
@@ -62,20 +60,17 @@ struct nest_ctx {
     unsigned long per_producer;
 };
 
-static void child(void *arg)
-{
+static void child(void *arg) {
     atomic_fetch_add(&((struct nest_ctx *)arg)->children, 1);
 }
 
-static void parent(void *arg)
-{
+static void parent(void *arg) {
     struct nest_ctx *c = arg;
     atomic_fetch_add(&c->parents, 1);
     cr_assert_eq(wq_submit(c->pool, child, c), 0);
 }
 
-static void *producer(void *arg)
-{
+static void *producer(void *arg) {
     struct nest_ctx *c = arg;
     for (unsigned long i = 0; i < c->per_producer; i++)
         cr_assert_eq(wq_submit(c->pool, parent, c), 0);
@@ -83,8 +78,7 @@ static void *producer(void *arg)
     return NULL;
 }
 
-Test(stress, concurrent_producers_with_nesting, .timeout = 600)
-{
+Test(stress, concurrent_producers_with_nesting, .timeout = 600) {
     enum { P = 6 };
     for (size_t c = 0; c < NCOUNTS; c++) {
         struct nest_ctx ctx = {.pool = wq_pool_create(thread_counts[c]),
@@ -101,8 +95,7 @@ Test(stress, concurrent_producers_with_nesting, .timeout = 600)
     }
 }
 
-Test(stress, destroy_with_work_queued, .timeout = 600)
-{
+Test(stress, destroy_with_work_queued, .timeout = 600) {
     unsigned long rounds = 50 * kstress();
     uint64_t rng = 1;
     for (unsigned long r = 0; r < rounds; r++) {
@@ -131,8 +124,7 @@ struct arun {
     unsigned char *seen;
 };
 
-static int agen(void *ctx, void *item)
-{
+static int agen(void *ctx, void *item) {
     struct arun *a = ctx;
     if (a->inside++ != 0)
         cr_assert_fail("generator ran concurrently with a callback");
@@ -146,8 +138,7 @@ static int agen(void *ctx, void *item)
     return rc;
 }
 
-static void acb(void *ctx, size_t index, int status, const void *in, const void *out)
-{
+static void acb(void *ctx, size_t index, int status, const void *in, const void *out) {
     struct arun *a = ctx;
     if (a->inside++ != 0)
         cr_assert_fail("callbacks ran concurrently");
@@ -169,8 +160,7 @@ static void acb(void *ctx, size_t index, int status, const void *in, const void 
     a->inside--;
 }
 
-Test(stress, async_cancelled_at_random_points, .timeout = 600)
-{
+Test(stress, async_cancelled_at_random_points, .timeout = 600) {
     unsigned long rounds = 40 * kstress();
     uint64_t rng = 7;
     for (unsigned long r = 0; r < rounds; r++) {
@@ -178,8 +168,12 @@ Test(stress, async_cancelled_at_random_points, .timeout = 600)
         struct arun a = {.n = 1 + krand(&rng) % 50000};
         a.cancel_at = krand(&rng) % (a.n + 1); /* 0: never */
         a.seen = calloc(a.n, 1);
-        wq_async_spec s = {.kernel = &k_affine, .gen = agen, .gen_ctx = &a, .on_result = acb,
-                           .cb_ctx = &a, .order = (wq_order)(krand(&rng) % 2),
+        wq_async_spec s = {.kernel = &k_affine,
+                           .gen = agen,
+                           .gen_ctx = &a,
+                           .on_result = acb,
+                           .cb_ctx = &a,
+                           .order = (wq_order)(krand(&rng) % 2),
                            .chunk_size = 1 + krand(&rng) % 100};
         s.window = s.chunk_size * (1 + krand(&rng) % 16);
         cr_assert_eq(wq_async_map(p, &s, &a.job), 0);
@@ -203,8 +197,7 @@ Test(stress, async_cancelled_at_random_points, .timeout = 600)
 }
 
 /* Several threads run maps and map-reduces on one pool at once. */
-static void *mapper(void *arg)
-{
+static void *mapper(void *arg) {
     wq_pool *p = arg;
     enum { N = 30000 };
     uint64_t *in = malloc(N * sizeof *in), *out = malloc(N * sizeof *out);
@@ -225,8 +218,7 @@ static void *mapper(void *arg)
     return NULL;
 }
 
-Test(stress, concurrent_maps_on_one_pool, .timeout = 600)
-{
+Test(stress, concurrent_maps_on_one_pool, .timeout = 600) {
     enum { T = 4 };
     for (unsigned c = 1; c <= 8; c *= 2) {
         wq_pool *p = wq_pool_create(c);

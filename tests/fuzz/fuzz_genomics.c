@@ -18,8 +18,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void check_record(const gx_record *r)
-{
+static void check_record(const gx_record *r) {
     /* Touch every byte so ASan sees any bad pointer or length. */
     volatile unsigned char sink = 0;
     for (size_t i = 0; i < r->namelen; i++)
@@ -29,8 +28,7 @@ static void check_record(const gx_record *r)
     (void)sink;
 }
 
-static void read_all(gx_reader *r, gx_err *err)
-{
+static void read_all(gx_reader *r, gx_err *err) {
     gx_record a, b;
     int rc;
 #ifdef FUZZ_PAIRS
@@ -43,13 +41,12 @@ static void read_all(gx_reader *r, gx_err *err)
     while ((rc = gx_reader_record(r, &a, err)) == 1)
         check_record(&a);
 #endif
-    if (rc < 0 && (err->kind == GX_OK || err->msg[0] == '\0' ||
-                   (err->kind == GX_EDATA && err->line == 0)))
+    if (rc < 0 &&
+        (err->kind == GX_OK || err->msg[0] == '\0' || (err->kind == GX_EDATA && err->line == 0)))
         abort();
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     int fd = memfd_create("fuzz", 0);
     if (fd < 0 || (size && write(fd, data, size) != (ssize_t)size)) {
         if (fd >= 0)

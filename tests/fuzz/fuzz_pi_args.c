@@ -12,8 +12,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void check_args(const uint8_t *data, size_t size)
-{
+static void check_args(const uint8_t *data, size_t size) {
     char *buf = malloc(size + 1), *argv[64];
     int argc = 0;
     if (!buf)
@@ -38,8 +37,7 @@ static void check_args(const uint8_t *data, size_t size)
     free(buf);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char s[64];
     if (size < sizeof s) {
         memcpy(s, data, size);

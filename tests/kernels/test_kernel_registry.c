@@ -11,14 +11,12 @@
 
 #include <workq/kernels.h>
 
-static void *register_thread(void *arg)
-{
+static void *register_thread(void *arg) {
     *(int *)arg = wq_kernels_register();
     return NULL;
 }
 
-Test(kernel_registry, register_is_idempotent_and_thread_safe, .timeout = 60)
-{
+Test(kernel_registry, register_is_idempotent_and_thread_safe, .timeout = 60) {
     enum { T = 8 };
     pthread_t th[T];
     int rc[T];
@@ -34,8 +32,7 @@ Test(kernel_registry, register_is_idempotent_and_thread_safe, .timeout = 60)
     cr_assert_eq(wq_kernel_find("levenshtein"), &wq_kernel_levenshtein);
 }
 
-Test(kernel_registry, descriptors, .timeout = 60)
-{
+Test(kernel_registry, descriptors, .timeout = 60) {
     cr_assert_eq(wq_kernel_leibniz.in_size, sizeof(wq_range));
     cr_assert_eq(wq_kernel_leibniz.out_size, sizeof(double));
     cr_assert_eq(wq_kernel_levenshtein.in_size, sizeof(wq_pair));
@@ -52,8 +49,7 @@ Test(kernel_registry, descriptors, .timeout = 60)
     cr_assert_eq(out, 4.0);
 }
 
-Test(kernel_registry, leibniz_map_reduce_is_pi, .timeout = 60)
-{
+Test(kernel_registry, leibniz_map_reduce_is_pi, .timeout = 60) {
     cr_assert_eq(wq_kernels_register(), 0);
     const wq_kernel *k = wq_kernel_find("leibniz");
     cr_assert_not_null(k);
@@ -80,11 +76,10 @@ Test(kernel_registry, leibniz_map_reduce_is_pi, .timeout = 60)
     wq_pool_destroy(pool);
 }
 
-Test(kernel_registry, levenshtein_map, .timeout = 60)
-{
-    static const char *const lesson[][2] = {{"attctg", "accagt"},  {"ccat", "agcattacg"},
-                                            {"tacagg", "cctgac"},  {"gttcatgga", "tccg"},
-                                            {"catgcg", "gagtac"},  {"tcac", "tgcatgcgg"}};
+Test(kernel_registry, levenshtein_map, .timeout = 60) {
+    static const char *const lesson[][2] = {{"attctg", "accagt"}, {"ccat", "agcattacg"},
+                                            {"tacagg", "cctgac"}, {"gttcatgga", "tccg"},
+                                            {"catgcg", "gagtac"}, {"tcac", "tgcatgcgg"}};
     static const size_t want[] = {4, 6, 5, 6, 4, 5};
     enum { N = 600 };
     wq_pair *in = malloc(N * sizeof *in);

@@ -20,15 +20,13 @@ static const size_t boundary_lens[] = {0,   1,   2,   63,  64,  65,  127, 128,
 #define N_LENS (sizeof boundary_lens / sizeof *boundary_lens)
 
 /* sigma distinct bytes; 256 uses every byte value, NUL included. */
-static unsigned char letter(uint64_t *st, unsigned sigma)
-{
+static unsigned char letter(uint64_t *st, unsigned sigma) {
     static const char dna[] = "acgt";
     unsigned v = (unsigned)kbelow(st, sigma);
     return sigma == 4 ? (unsigned char)dna[v] : (unsigned char)(sigma == 256 ? v : 'a' + v);
 }
 
-static void fill(uint64_t *st, unsigned char *s, size_t n, unsigned sigma)
-{
+static void fill(uint64_t *st, unsigned char *s, size_t n, unsigned sigma) {
     for (size_t i = 0; i < n; i++)
         s[i] = letter(st, sigma);
 }
@@ -36,14 +34,17 @@ static void fill(uint64_t *st, unsigned char *s, size_t n, unsigned sigma)
 /* b = a with about rate_pct % random edits (substitute, insert, delete);
  * returns the length of b (at most 2n + 1). */
 static size_t mutate(uint64_t *st, const unsigned char *a, size_t n, unsigned char *b,
-                     unsigned rate_pct, unsigned sigma)
-{
+                     unsigned rate_pct, unsigned sigma) {
     size_t m = 0;
     for (size_t i = 0; i <= n; i++) {
         if (kbelow(st, 100) < rate_pct) {
             switch (kbelow(st, 3)) {
-            case 0: b[m++] = letter(st, sigma); break; /* insert before a[i] */
-            case 1: i++; break;                         /* delete a[i] */
+            case 0:
+                b[m++] = letter(st, sigma);
+                break; /* insert before a[i] */
+            case 1:
+                i++;
+                break; /* delete a[i] */
             default:
                 if (i < n)
                     b[m++] = letter(st, sigma), i++; /* substitute a[i] */
@@ -58,8 +59,7 @@ static size_t mutate(uint64_t *st, const unsigned char *a, size_t n, unsigned ch
 
 /* Every entry point against the reference on one pair, with a limit. */
 static void check_pair(const unsigned char *a, size_t n, const unsigned char *b, size_t m,
-                       size_t k)
-{
+                       size_t k) {
     size_t ref = wq_levenshtein_ref(a, n, b, m);
     cr_assert_eq(wq_levenshtein(a, n, b, m, WQ_LEV_NO_LIMIT), ref, "n=%zu m=%zu", n, m);
     size_t want = ref <= k ? ref : k + 1;
@@ -79,19 +79,23 @@ typedef struct lev_case {
     size_t d;
 } lev_case;
 
-ParameterizedTestParameters(levenshtein, lesson_pairs)
-{
+ParameterizedTestParameters(levenshtein, lesson_pairs) {
     static lev_case cases[] = {
-        {"attctg", "accagt", 4},    {"ccat", "agcattacg", 6}, {"tacagg", "cctgac", 5},
-        {"gttcatgga", "tccg", 6},   {"catgcg", "gagtac", 4},  {"tcac", "tgcatgcgg", 5},
-        {"", "", 0},                {"", "abc", 3},           {"kitten", "sitting", 3},
+        {"attctg", "accagt", 4},
+        {"ccat", "agcattacg", 6},
+        {"tacagg", "cctgac", 5},
+        {"gttcatgga", "tccg", 6},
+        {"catgcg", "gagtac", 4},
+        {"tcac", "tgcatgcgg", 5},
+        {"", "", 0},
+        {"", "abc", 3},
+        {"kitten", "sitting", 3},
         {"flaw", "lawn", 2},
     };
     return cr_make_param_array(lev_case, cases, sizeof cases / sizeof *cases);
 }
 
-ParameterizedTest(lev_case *c, levenshtein, lesson_pairs, .timeout = 60)
-{
+ParameterizedTest(lev_case *c, levenshtein, lesson_pairs, .timeout = 60) {
     size_t n = strlen(c->a), m = strlen(c->b);
     cr_assert_eq(wq_levenshtein_ref(c->a, n, c->b, m), c->d);
     cr_assert_eq(wq_levenshtein(c->a, n, c->b, m, WQ_LEV_NO_LIMIT), c->d);
@@ -102,15 +106,13 @@ ParameterizedTest(lev_case *c, levenshtein, lesson_pairs, .timeout = 60)
 
 /* ------------------------------------------------------------ random -- */
 
-ParameterizedTestParameters(levenshtein, random_pairs_around_word_boundaries)
-{
+ParameterizedTestParameters(levenshtein, random_pairs_around_word_boundaries) {
     static unsigned sigmas[] = {2, 4, 26, 256};
     return cr_make_param_array(unsigned, sigmas, sizeof sigmas / sizeof *sigmas);
 }
 
 ParameterizedTest(unsigned *sigma, levenshtein, random_pairs_around_word_boundaries,
-                  .timeout = 60)
-{
+                  .timeout = 60) {
     uint64_t st = *sigma;
     unsigned char *a = malloc(2000), *b = malloc(2000);
     cr_assert(a && b);
@@ -128,8 +130,7 @@ ParameterizedTest(unsigned *sigma, levenshtein, random_pairs_around_word_boundar
     free(b);
 }
 
-Test(levenshtein, mutated_pairs, .timeout = 60)
-{
+Test(levenshtein, mutated_pairs, .timeout = 60) {
     static const unsigned rates[] = {0, 1, 3, 10, 30};
     static const unsigned sigmas[] = {2, 4, 256};
     uint64_t st = 42;
@@ -150,8 +151,7 @@ Test(levenshtein, mutated_pairs, .timeout = 60)
     free(b);
 }
 
-Test(levenshtein, identical_empty_and_one_sided, .timeout = 60)
-{
+Test(levenshtein, identical_empty_and_one_sided, .timeout = 60) {
     uint64_t st = 7;
     unsigned char a[300];
     for (size_t i = 0; i < N_LENS; i++) {
@@ -169,8 +169,7 @@ Test(levenshtein, identical_empty_and_one_sided, .timeout = 60)
     }
 }
 
-Test(levenshtein, symmetry_and_triangle_inequality, .timeout = 60)
-{
+Test(levenshtein, symmetry_and_triangle_inequality, .timeout = 60) {
     uint64_t st = 11;
     unsigned char s[3][300];
     unsigned long trials = 200 * kstress();
@@ -191,8 +190,7 @@ Test(levenshtein, symmetry_and_triangle_inequality, .timeout = 60)
 
 /* ------------------------------------------------------------- batch -- */
 
-Test(levenshtein, batch_of_short_pairs, .timeout = 60)
-{
+Test(levenshtein, batch_of_short_pairs, .timeout = 60) {
     enum { N = 2000 };
     uint64_t st = 5;
     unsigned char(*buf)[2][70] = malloc(N * sizeof *buf);
@@ -224,9 +222,8 @@ Test(levenshtein, batch_of_short_pairs, .timeout = 60)
 
 /* Distances known exactly without a reference: b is a with `count` bytes
  * that never occur in a (each costs at least one edit, and one suffices). */
-static size_t plant(uint64_t *st, const unsigned char *a, size_t n, unsigned char *b,
-                    size_t every, int insert)
-{
+static size_t plant(uint64_t *st, const unsigned char *a, size_t n, unsigned char *b, size_t every,
+                    int insert) {
     size_t m = 0, count = 0;
     for (size_t i = 0; i < n; i++) {
         if (i % every == every / 2 && kbelow(st, 2)) {
@@ -240,8 +237,7 @@ static size_t plant(uint64_t *st, const unsigned char *a, size_t n, unsigned cha
     return count | (m << 32); /* both, packed: lengths here stay below 2^31 */
 }
 
-Test(levenshtein, long_inputs_with_known_distances, .timeout = 60)
-{
+Test(levenshtein, long_inputs_with_known_distances, .timeout = 60) {
     size_t n = 1000000;
     uint64_t st = 9;
     unsigned char *a = malloc(n), *b = malloc(2 * n);
@@ -263,8 +259,7 @@ Test(levenshtein, long_inputs_with_known_distances, .timeout = 60)
     free(b);
 }
 
-Test(levenshtein, long_random_against_reference, .timeout = 60)
-{
+Test(levenshtein, long_random_against_reference, .timeout = 60) {
     uint64_t st = 13;
     size_t n = 3000, m = 2900;
     unsigned char *a = malloc(n), *b = malloc(n + m);
@@ -285,8 +280,7 @@ Test(levenshtein, long_random_against_reference, .timeout = 60)
 /* Pairs long enough for the per-pair method choice (prefix sample, band
  * doubling, one capped pass), at divergences on both sides of its switch,
  * with and without a limit around the distance. */
-Test(levenshtein, method_switch_on_long_mutated_pairs, .timeout = 60)
-{
+Test(levenshtein, method_switch_on_long_mutated_pairs, .timeout = 60) {
     static const unsigned rates[] = {0, 1, 2, 5, 12, 25, 60};
     uint64_t st = 17;
     size_t n = 2500;
@@ -312,8 +306,7 @@ Test(levenshtein, method_switch_on_long_mutated_pairs, .timeout = 60)
  * at other lengths (prefixes: the key is pointer and length), swapped
  * sides, related and unrelated partners, and limits around the distance
  * (the capped path's two-ended bound). */
-Test(levenshtein, batch_reuses_the_pattern_table, .timeout = 60)
-{
+Test(levenshtein, batch_reuses_the_pattern_table, .timeout = 60) {
     enum { N = 600 };
     uint64_t st = 23;
     unsigned char *pat = malloc(300), (*txt)[600] = malloc(N * sizeof *txt);
@@ -358,8 +351,7 @@ Test(levenshtein, batch_reuses_the_pattern_table, .timeout = 60)
 /* Short pairs four at a time: group sizes that leave 0 to 3 pairs over,
  * lanes of unequal text lengths, and long pairs in between (which flush an
  * unfinished group). */
-Test(levenshtein, batch_lanes_with_leftovers_and_long_pairs, .timeout = 60)
-{
+Test(levenshtein, batch_lanes_with_leftovers_and_long_pairs, .timeout = 60) {
     enum { N = 203 };
     uint64_t st = 29;
     unsigned char(*buf)[2][200] = malloc(N * sizeof *buf);

@@ -78,12 +78,12 @@ typedef int (*wq_batch_fn)(const void *in, void *out, size_t n, void *ctx, size_
 
 /* A kernel: a named computation over fixed-size items. */
 typedef struct wq_kernel {
-    const char *name;   /* registry key: non-empty, unique */
-    wq_item_fn fn;      /* required */
-    wq_batch_fn batch;  /* optional; used by map for whole chunks when set */
-    size_t in_size;     /* bytes per input item, > 0 */
-    size_t out_size;    /* bytes per output item, > 0 */
-    const char *doc;    /* optional one-line description */
+    const char *name;  /* registry key: non-empty, unique */
+    wq_item_fn fn;     /* required */
+    wq_batch_fn batch; /* optional; used by map for whole chunks when set */
+    size_t in_size;    /* bytes per input item, > 0 */
+    size_t out_size;   /* bytes per output item, > 0 */
+    const char *doc;   /* optional one-line description */
 } wq_kernel;
 
 /* Adds k to the process-wide registry. The descriptor is not copied: it must
@@ -120,9 +120,9 @@ WQ_EXPORT int wq_map(wq_pool *pool, const wq_kernel *k, void *ctx, const void *i
 /* A reducer folds kernel outputs into an accumulator of acc_size bytes. */
 typedef struct wq_reducer {
     size_t acc_size;
-    void (*init)(void *acc);                          /* the identity */
-    void (*add)(void *acc, const void *item);         /* fold one output item */
-    void (*merge)(void *acc, const void *other);      /* acc = acc (+) other */
+    void (*init)(void *acc);                     /* the identity */
+    void (*add)(void *acc, const void *item);    /* fold one output item */
+    void (*merge)(void *acc, const void *other); /* acc = acc (+) other */
     /* Optional: the final value from an accumulator (e.g. sum + correction);
      * when NULL the accumulator itself is the result. */
     void (*finish)(const void *acc, void *result);
@@ -156,9 +156,8 @@ WQ_EXPORT void wq_f64_acc_merge(wq_f64_acc *acc, const wq_f64_acc *other);
  * bit-identical results whatever the thread count or scheduling. Writes
  * r->result_size bytes (or r->acc_size without finish) to result. Errors as
  * for wq_map; on error result is left untouched. */
-WQ_EXPORT int wq_map_reduce(wq_pool *pool, const wq_kernel *k, void *ctx, const void *in,
-                            size_t n, const wq_reducer *r, void *result,
-                            const wq_map_opts *opts);
+WQ_EXPORT int wq_map_reduce(wq_pool *pool, const wq_kernel *k, void *ctx, const void *in, size_t n,
+                            const wq_reducer *r, void *result, const wq_map_opts *opts);
 
 /* ---------------------------------------------------------- async map -- */
 

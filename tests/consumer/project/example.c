@@ -7,8 +7,7 @@
 #include <workq/workq.h>
 
 /* A kernel: one double in, its square out. 0 means success. */
-static int square(const void *in, void *out, void *ctx)
-{
+static int square(const void *in, void *out, void *ctx) {
     (void)ctx;
     double x;
     memcpy(&x, in, sizeof x);
@@ -17,12 +16,10 @@ static int square(const void *in, void *out, void *ctx)
     return 0;
 }
 
-static const wq_kernel k_square = {"square", square, NULL, sizeof(double), sizeof(double),
-                                   "x * x"};
+static const wq_kernel k_square = {"square", square, NULL, sizeof(double), sizeof(double), "x * x"};
 
 /* Called once per item, never concurrently: printing needs no lock. */
-static void print_square(void *ctx, size_t index, int status, const void *in, const void *out)
-{
+static void print_square(void *ctx, size_t index, int status, const void *in, const void *out) {
     (void)ctx;
     double x, y;
     memcpy(&x, in, sizeof x);
@@ -31,8 +28,7 @@ static void print_square(void *ctx, size_t index, int status, const void *in, co
         printf("item %zu: %g^2 = %g\n", index, x, y);
 }
 
-int main(void)
-{
+int main(void) {
     double xs[1000], sum;
     for (int i = 0; i < 1000; i++)
         xs[i] = i + 1;
@@ -47,8 +43,8 @@ int main(void)
         printf("sum of squares 1..1000 = %.0f\n", sum);
 
     wq_job *job = NULL;
-    wq_async_spec spec = {.kernel = &k_square, .in = xs, .n = 5,
-                          .on_result = print_square, .order = WQ_ORDER_INPUT};
+    wq_async_spec spec = {
+        .kernel = &k_square, .in = xs, .n = 5, .on_result = print_square, .order = WQ_ORDER_INPUT};
     if (err == 0 && (err = wq_async_map(pool, &spec, &job)) == 0)
         err = wq_job_wait(job);
     wq_job_free(job);
