@@ -22,9 +22,6 @@ for exe in "$pi" "$omp"; do
     [ -x "$exe" ] || { echo "run.sh: $exe: not built (-DWORKQ_BUILD_BENCH=ON?)" >&2; exit 1; }
 done
 mkdir -p "$out"
-raw=$(mktemp)
-trap 'rm -f "$raw"' EXIT
-
 # The programs, in the order of each round: NAME|N|THREADS|COMMAND.
 programs=(
     "pi -w 1|1e9|1|$pi -w 1 1000000000"
@@ -33,37 +30,24 @@ programs=(
     "lesson's Python|1e8|Pool(4)|$py $here/lesson_pi.py 100000000"
 )
 
-# run_once NAME COMMAND: one run; appends "NAME<TAB>self<TAB>wall<TAB>pi line".
-run_once() {
-    local name=$1 cmd=$2 t0 t1 output self line
-    t0=$(date +%s%N)
-    output=$($cmd)
-    t1=$(date +%s%N)
-    self=$(sed -n 's/^Time = \([0-9.]*\) sec$/\1/p' <<<"$output")
-    line=$(head -1 <<<"$output")
-    [ -n "$self" ] || { echo "run.sh: '$cmd' printed no time" >&2; exit 1; }
-    printf '%s\t%s\t%s\t%s\n' "$name" "$self" "$(((t1 - t0) / 1000))e-6" "$line" >>"$raw"
-}
-
+# bench/timeit.py runs them in alternating rounds; per program one line:
+# NAME, wall median (2), ..., own "Time =" median (6), first output line (7).
 load_before=$(cut -d' ' -f1 /proc/loadavg)
-for ((r = 0; r < rounds; r++)); do
-    for p in "${programs[@]}"; do
-        IFS='|' read -r name n threads cmd <<<"$p"
-        run_once "$name" "$cmd"
-    done
+timed=()
+for p in "${programs[@]}"; do
+    IFS='|' read -r name n threads cmd <<<"$p"
+    timed+=("$name=$cmd")
 done
+raw=$($py "$here/../timeit.py" -r "$rounds" --self-time '^Time = ([0-9.]+) sec$' "${timed[@]}")
 
-# median NAME FIELD: the median of a field (2 = own time, 3 = wall) of NAME.
-median() {
-    awk -F'\t' -v n="$1" -v f="$2" '$1 == n { printf "%.9f\n", $f }' "$raw" | sort -g |
-        awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
+# median NAME FIELD: the median of NAME's runs (2 = wall, 6 = own time).
+median() { awk -F'\t' -v n="$1" -v f="$2" '$1 == n { print $f }' <<<"$raw"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 fmt() { awk -v a="$1" 'BEGIN { printf "%.4f", a }'; }
-pi_of() { awk -F'\t' -v n="$1" '$1 == n { sub(/^PI is approximately /, "", $4); sub(/,.*/, "", $4); print $4; exit }' "$raw"; }
+pi_of() { awk -F'\t' -v n="$1" '$1 == n { sub(/^PI is approximately /, "", $7); sub(/,.*/, "", $7); print $7 }' <<<"$raw"; }
 
-w1=$(median "pi -w 1" 2) w2=$(median "pi -w 2" 2)
-om=$(median "OpenMP loop" 2) py3=$(median "lesson's Python" 2)
+w1=$(median "pi -w 1" 6) w2=$(median "pi -w 2" 6)
+om=$(median "OpenMP loop" 6) py3=$(median "lesson's Python" 6)
 printf '1\t%s\n2\t%s\n' "$w1" "$w2" >"$out/pi_workers.tsv" # for bench/plots.gp
 md=$out/pi.md
 {
@@ -73,10 +57,10 @@ md=$out/pi.md
     echo "|---|---|---|---|---|---|---|"
     for p in "${programs[@]}"; do
         IFS='|' read -r name n threads cmd <<<"$p"
-        t=$(median "$name" 2)
+        t=$(median "$name" 6)
         rel=$(ratio "$t" "$w2")x
         [ "$n" = 1e8 ] && rel="$(ratio "$(awk -v t="$t" 'BEGIN { print t * 10 }')" "$w2")x per term"
-        echo "| $name | $n | $threads | $(fmt "$t") | $(fmt "$(median "$name" 3)") | $(pi_of "$name") | $rel |"
+        echo "| $name | $n | $threads | $(fmt "$t") | $(fmt "$(median "$name" 2)") | $(pi_of "$name") | $rel |"
     done
     echo
     echo "Medians of $rounds alternating rounds. time: the program's own \"Time =\" line (the computation);"
