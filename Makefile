@@ -87,7 +87,8 @@ clean:
 
 # The MPI build (issue 8): the whole suite with WORKQ_WITH_MPI=ON, which adds
 # tests/apps/mpi (pi and genomics under mpirun -np 2..4, compared byte for
-# byte with the single-process runs).
+# byte with the single-process runs). Then the Release MPI build users run on
+# a cluster (preset mpi-release: no test suite), checked by release_check.sh.
 PKGS_MPI := libopenmpi-dev openmpi-bin
 .PHONY: test-mpi deps-mpi
 deps-mpi: deps-test
@@ -96,3 +97,6 @@ test-mpi: deps-mpi
 	cmake --preset mpi >/dev/null
 	cmake --build --preset mpi -j $(JOBS)
 	ctest --preset mpi -j $(JOBS)
+	cmake --preset mpi-release >/dev/null
+	cmake --build --preset mpi-release -j $(JOBS)
+	sh tests/apps/mpi/release_check.sh build/mpi-release
