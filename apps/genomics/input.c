@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,16 +45,6 @@ struct gx_input {
     size_t llen, lcap;
     size_t lineno;
 };
-
-int gx_fail(gx_err *err, gx_errkind kind, size_t line, const char *fmt, ...) {
-    va_list ap;
-    err->kind = kind;
-    err->line = line;
-    va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 gx_input *gx_input_open(const char *path, int intr_fd, gx_err *err) {
     int use_stdin = path == NULL || strcmp(path, "-") == 0;

@@ -10,12 +10,13 @@
 
 #include "mpi_coord.h"
 
+#include "emit.h"
+#include "kernel.h"
 #include "mpi_session.h"
 #include "mpi_wire.h"
-#include "mpi_worker.h"
-#include "output.h"
 #include "pairs.h"
 #include "reader.h"
+#include "set.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -55,8 +56,8 @@ typedef struct coord {
     wq_pool *pool;
     wq_lev_opts lev;
     gx_err err;
-    size_t done;
-    int write_errno, kernel_err;
+    gx_emit emit;
+    int error; /* a block that could not be sent or set up */
 } coord;
 
 /* ------------------------------------------------------------ reading -- */
@@ -69,7 +70,7 @@ static block *free_block(coord *c) {
 }
 
 static int should_stop(const coord *c) {
-    return atomic_load(c->o->stop) != 0 || c->write_errno != 0 || c->kernel_err != 0;
+    return atomic_load(c->o->stop) != 0 || c->error != 0;
 }
 
 /* Reads the next block into b. Returns 1 with pairs, 0 when none is left. */
@@ -190,18 +191,9 @@ static size_t outstanding(const coord *c) {
 /* ---------------------------------------------------------- printing -- */
 
 static void print_block(coord *c, block *b) {
-    if (b->status != 0 && c->kernel_err == 0)
-        c->kernel_err = b->status;
     for (size_t k = 0; k < b->n; k++) {
-        const gx_item *it = &b->items[k];
-        if (b->status == 0) {
-            c->done++;
-            if (b->dist[k] <= c->o->max_distance && c->write_errno == 0 &&
-                gx_output(stdout, c->o->format, it->na, it->nalen, it->nb, it->nblen, b->dist[k]) !=
-                    0)
-                c->write_errno = errno ? errno : EIO;
-        }
-        gx_item_release(it);
+        gx_emit_result(&c->emit, &b->items[k], b->status, b->status == 0 ? b->dist[k] : 0);
+        gx_item_release(&b->items[k]);
     }
     b->used = 0;
 }
@@ -226,7 +218,7 @@ static void flush(coord *c) {
 
 static void compute_here(coord *c, block *b) {
     b->owner = 0;
-    b->status = gx_mpi_compute(c->pool, &c->lev, b->items, b->n, b->dist);
+    b->status = gx_compute_block(c->pool, &c->lev, b->items, b->n, b->dist);
     b->done = 1;
 }
 
@@ -255,46 +247,19 @@ static void run_loop(coord *c) {
 
 /* -------------------------------------------------------- all-vs-all -- */
 
-/* Broadcasts the set's sequences to the workers (see mpi_wire.h, SET).
- * gx_set is opaque, so the sequences are taken from the pairs (0, 1) ..
- * (0, n-1) of its own generator: they name every record once. */
+/* Broadcasts the set's sequences to the workers (see mpi_wire.h, SET). */
 static int broadcast_set(const gx_set *set) {
-    size_t n = gx_set_size(set), bytes = n * sizeof(uint64_t);
-    atomic_int never = 0;
-    gx_all_gen g = {set, 0, 1, &never};
-    gx_item it;
-    for (size_t k = 1; k < n && gx_all_next(&g, &it) == 1; k++)
-        bytes += (k == 1 ? it.pair.alen : 0) + it.pair.blen;
-    unsigned char *p = malloc(bytes ? bytes : 1);
-    if (p == NULL)
-        return ENOMEM;
-    g = (gx_all_gen){set, 0, 1, &never};
-    size_t off = n * sizeof(uint64_t);
-    for (size_t k = 1; k < n && gx_all_next(&g, &it) == 1; k++) {
-        const char *seq[2] = {it.pair.a, it.pair.b};
-        size_t len[2] = {it.pair.alen, it.pair.blen};
-        for (size_t s = k == 1 ? 0 : 1; s < 2; s++) {
-            uint64_t l = len[s];
-            memcpy(p + (k - 1 + s) * sizeof l, &l, sizeof l);
-            if (l > 0)
-                memcpy(p + off, seq[s], len[s]);
-            off += len[s];
-        }
-    }
-    uint64_t hdr[2] = {n, bytes};
+    void *p;
+    size_t bytes;
+    int rc = gx_set_pack(set, &p, &bytes);
+    if (rc != 0)
+        return rc;
+    uint64_t hdr = bytes;
     for (int r = 1; r < app_mpi_size(); r++)
-        APP_MPI_CHECK(MPI_Send(hdr, (int)sizeof hdr, MPI_BYTE, r, GX_TAG_SET, MPI_COMM_WORLD));
+        APP_MPI_CHECK(MPI_Send(&hdr, (int)sizeof hdr, MPI_BYTE, r, GX_TAG_SET, MPI_COMM_WORLD));
     app_mpi_bcast_bytes(p, bytes);
     free(p);
     return 0;
-}
-
-/* ----------------------------------------------------------- finish -- */
-
-/* The single process's epilogue, shared with run.c. */
-static int finish(coord *c, const char *name) {
-    return gx_run_status(name, (gx_outcome){c->write_errno, &c->err, c->kernel_err, c->done,
-                                            atomic_load(c->o->stop)});
 }
 
 /* ------------------------------------------------------------- entry -- */
@@ -306,7 +271,7 @@ static int open_source(coord *c, gx_reader **r, gx_set **set, const char **name)
         return -1;
     *name = gx_reader_name(*r);
     if (!c->o->all_vs_all) {
-        c->pairs = (gx_pairs_gen){*r, c->o->ignore_case, c->o->stop, {GX_OK, 0, ""}};
+        gx_pairs_init(&c->pairs, *r, c->o->ignore_case, c->o->stop);
         return 0;
     }
     c->all_mode = 1;
@@ -318,16 +283,17 @@ static int open_source(coord *c, gx_reader **r, gx_set **set, const char **name)
     }
     if (*set == NULL)
         return -1;
-    c->all = (gx_all_gen){*set, 0, 1, c->o->stop};
+    gx_all_start(&c->all, *set, 0, 1, c->o->stop);
     int rc = c->ranks > 1 ? broadcast_set(*set) : 0;
     if (rc != 0)
-        c->kernel_err = rc;
+        c->error = rc;
     return 0;
 }
 
 int gx_mpi_coordinate(const gx_opts *o) {
     coord c = {.o = o, .ranks = app_mpi_size(), .lev = {o->max_distance}};
     c.err = (gx_err){GX_OK, 0, ""};
+    gx_emit_init(&c.emit, stdout, o->format, o->max_distance, o->stop);
     const char *name = o->path != NULL && strcmp(o->path, "-") != 0 ? o->path : "<stdin>";
     c.nblocks = (size_t)INFLIGHT * (size_t)c.ranks + 2;
     c.blocks = calloc(c.nblocks, sizeof *c.blocks);
@@ -347,10 +313,11 @@ int gx_mpi_coordinate(const gx_opts *o) {
         if (!c.all_mode)
             c.err = c.pairs.err;
     }
+    gx_pairs_done(&c.pairs);
     gx_set_free(set);
     gx_reader_close(r);
     wq_pool_destroy(c.pool);
     free(c.blocks);
     free(c.inflight);
-    return finish(&c, name);
+    return gx_emit_finish(&c.emit, name, &c.err, c.error);
 }

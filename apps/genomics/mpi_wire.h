@@ -9,8 +9,8 @@
  *                   the bytes a_0 b_0 a_1 b_1 ...: n <= GX_WIRE_PAIRS pairs
  *   RANGE   0 -> w  seq, i, j, n: the n all-vs-all pairs from (i, j) on,
  *                   in the order (i, j) ascending, over the broadcast set
- *   SET     0 -> w  count, bytes; then a collective MPI_Bcast from rank 0
- *                   of count lengths (uint64_t) followed by the sequences
+ *   SET     0 -> w  bytes; then a collective MPI_Bcast from rank 0 of
+ *                   that many bytes: the set packed (set.h, gx_set_pack)
  *   RESULT  w -> 0  seq, status (0 or an errno value), n, distance_0, ...
  *   STOP    0 -> w  the exit status every rank ends with
  *
@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pairs.h"
+#include "items.h"
 
 enum { GX_TAG_PAIRS = 1, GX_TAG_RANGE, GX_TAG_SET, GX_TAG_RESULT, GX_TAG_STOP };
 

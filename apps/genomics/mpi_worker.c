@@ -5,8 +5,10 @@
 
 #include "mpi_worker.h"
 
+#include "kernel.h"
 #include "mpi_session.h"
 #include "mpi_wire.h"
+#include "set.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -15,101 +17,45 @@
 
 #include <mpi.h>
 
-typedef struct map_task {
-    wq_pool *pool;
-    const wq_lev_opts *lev;
-    const gx_item *items;
-    size_t n, *dist;
-    int rc;
-} map_task;
-
-static void map_fn(void *arg) {
-    map_task *t = arg;
-    t->rc = wq_map(t->pool, &gx_kernel, (void *)t->lev, t->items, t->dist, t->n, NULL);
-}
-
-int gx_mpi_compute(wq_pool *pool, const wq_lev_opts *lev, const gx_item *items, size_t n,
-                   size_t *dist) {
-    map_task t = {pool, lev, items, n, dist, 0};
-    int rc = wq_submit(pool, map_fn, &t);
-    if (rc == 0)
-        rc = wq_wait(pool);
-    return rc != 0 ? rc : t.rc;
-}
-
 /* ------------------------------------------------------------ worker -- */
-
-/* The all-vs-all set as broadcast: count lengths, then the bytes. */
-typedef struct worker_set {
-    unsigned char *payload;
-    size_t n;
-    const char **seq;
-    size_t *len;
-} worker_set;
 
 typedef struct worker {
     const gx_opts *o;
     wq_pool *pool;
     int pool_errno; /* why pool is NULL */
     wq_lev_opts lev;
-    worker_set set;
+    gx_set *set;   /* the all-vs-all set, once broadcast */
+    int set_errno; /* why set is NULL after a broadcast */
     gx_item items[GX_WIRE_PAIRS];
     size_t dist[GX_WIRE_PAIRS];
 } worker;
 
-static void set_free(worker_set *s) {
-    free(s->payload);
-    free(s->seq);
-    free(s->len);
-    memset(s, 0, sizeof *s);
-}
-
-/* Joins rank 0's broadcast of the set announced by hdr {count, bytes}.
+/* Joins rank 0's broadcast of the set announced by hdr (its packed size).
  * Must join the collective even when it cannot keep the set. */
-static void set_receive(worker *w, const uint64_t hdr[2]) {
-    set_free(&w->set);
-    size_t n = (size_t)hdr[0], size = (size_t)hdr[1];
-    unsigned char *p = malloc(size ? size : 1);
+static void set_receive(worker *w, uint64_t size) {
+    gx_set_free(w->set);
+    w->set = NULL;
+    unsigned char *p = malloc(size ? (size_t)size : 1);
     if (p == NULL) /* a collective cannot be half-joined: last resort */
         app_mpi_fail("malloc (all-vs-all set)", MPI_ERR_NO_MEM);
-    app_mpi_bcast_bytes(p, size);
-    w->set.payload = p;
-    w->set.seq = malloc((n ? n : 1) * sizeof *w->set.seq);
-    w->set.len = malloc((n ? n : 1) * sizeof *w->set.len);
-    if (w->set.seq == NULL || w->set.len == NULL || size < n * sizeof(uint64_t)) {
-        set_free(&w->set); /* RANGE blocks then answer EPROTO */
-        return;
-    }
-    size_t off = n * sizeof(uint64_t);
-    for (size_t k = 0; k < n; k++) {
-        uint64_t len;
-        memcpy(&len, p + k * sizeof len, sizeof len);
-        if (len > size - off) {
-            set_free(&w->set);
-            return;
-        }
-        w->set.seq[k] = (const char *)p + off;
-        w->set.len[k] = (size_t)len;
-        off += (size_t)len;
-    }
-    w->set.n = n;
+    app_mpi_bcast_bytes(p, (size_t)size);
+    w->set_errno = gx_set_unpack(p, (size_t)size, &w->set);
+    if (w->set_errno != 0)
+        free(p); /* RANGE blocks then answer the error */
 }
 
-/* The n pairs from (i, j) on, ascending, into w->items. Returns 0 or EPROTO. */
+/* The n pairs from (i, j) on, ascending, into w->items: the set's own
+ * walk. Returns 0 or EPROTO. */
 static int range_items(worker *w, uint64_t i, uint64_t j, uint64_t n) {
-    const worker_set *s = &w->set;
-    if (n > GX_WIRE_PAIRS)
+    static const atomic_int never = 0;
+    gx_all_gen g;
+    if (w->set == NULL)
+        return w->set_errno != 0 ? w->set_errno : EPROTO;
+    if (n > GX_WIRE_PAIRS || i >= j || gx_all_start(&g, w->set, (size_t)i, (size_t)j, &never) != 0)
         return EPROTO;
-    for (size_t k = 0; k < n; k++) {
-        if (i >= j || j >= s->n)
+    for (size_t k = 0; k < n; k++)
+        if (gx_all_next(&g, &w->items[k]) != 1)
             return EPROTO;
-        wq_pair p = {s->seq[i], s->seq[j], s->len[i], s->len[j]};
-        w->items[k] = (gx_item){p, p.a, p.b, p.alen, p.blen, NULL};
-        if (++j == s->n) {
-            i++;
-            j = i + 1;
-        }
-    }
     return 0;
 }
 
@@ -140,7 +86,7 @@ static void serve_block(worker *w, int tag, const void *msg, size_t len) {
     if (rc == 0 && w->pool == NULL)
         rc = w->pool_errno;
     if (rc == 0)
-        rc = gx_mpi_compute(w->pool, &w->lev, w->items, n, w->dist);
+        rc = gx_compute_block(w->pool, &w->lev, w->items, n, w->dist);
     reply(seq, rc, w->dist, n);
 }
 
@@ -174,14 +120,14 @@ int gx_mpi_worker(const gx_opts *o) {
         uint64_t *msg = receive(&tag, &len);
         if (tag == GX_TAG_STOP)
             status = len == sizeof(uint64_t) && msg[0] < 256 ? (int)msg[0] : 1;
-        else if (tag == GX_TAG_SET && len == 2 * sizeof(uint64_t))
-            set_receive(w, msg);
+        else if (tag == GX_TAG_SET && len == sizeof(uint64_t))
+            set_receive(w, msg[0]);
         else
             serve_block(w, tag, msg, len);
         free(msg);
     }
     wq_pool_destroy(w->pool);
-    set_free(&w->set);
+    gx_set_free(w->set);
     free(w);
     return status;
 }

@@ -13,18 +13,7 @@
 #ifndef GENOMICS_MPI_WORKER_H
 #define GENOMICS_MPI_WORKER_H
 
-#include <stddef.h>
-
-#include <workq/kernels.h>
-#include <workq/workq.h>
-
-#include "pairs.h"
 #include "run.h"
-
-/* Distances of items[0..n) into dist, on the pool's threads only (the
- * caller waits). Shared with rank 0. Returns 0 or an errno value. */
-int gx_mpi_compute(wq_pool *pool, const wq_lev_opts *lev, const gx_item *items, size_t n,
-                   size_t *dist);
 
 /* Serves rank 0 until STOP. Returns the job's exit status. */
 int gx_mpi_worker(const gx_opts *o);

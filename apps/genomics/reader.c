@@ -30,7 +30,6 @@ struct gx_reader {
     const char *pline;
     size_t plen, pno;
     gx_buf name[2], seq[2];
-    gx_blocks *blocks; /* pairs.c's, see gx_reader_blocks */
 };
 
 /* What a byte may be in each place. */
@@ -72,9 +71,6 @@ gx_format gx_reader_format(const gx_reader *r) {
 }
 const gx_input *gx_reader_input(const gx_reader *r) {
     return r->in;
-}
-gx_blocks **gx_reader_blocks(gx_reader *r) {
-    return &r->blocks;
 }
 
 /* The next physical line without its "\n" or "\r\n": 1, 0 at the end, -1. */

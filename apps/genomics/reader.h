@@ -41,9 +41,6 @@ typedef struct gx_record {
 
 typedef struct gx_reader gx_reader;
 
-/* The free list of item blocks (pairs.c). Opaque here. */
-typedef struct gx_blocks gx_blocks;
-
 /* Opens path ("-" or NULL = stdin) for reading records (plain text is then
  * one sequence per line) or, with pairs set, pairs (plain text is then
  * `seqA,seqB` lines, FASTA/FASTQ records are taken two at a time). Returns
@@ -57,12 +54,6 @@ const char *gx_reader_name(const gx_reader *r);
 gx_format gx_reader_format(const gx_reader *r);
 /* The input underneath, for progress figures. */
 const gx_input *gx_reader_input(const gx_reader *r);
-
-/* A slot the reader keeps for pairs.c: the free list of the blocks that
- * hold copies of this reader's pairs. NULL at first; the reader never
- * looks at it, and it must be NULL again (every copy released, which frees
- * the list) by gx_reader_close. */
-gx_blocks **gx_reader_blocks(gx_reader *r);
 
 /* Reads the next record (records mode). Returns 1, 0 at the end, -1 with
  * err set. */

@@ -7,6 +7,9 @@
  *              the input lazily; --async: WQ_ORDER_COMPLETION;
  *   all-vs-all the records loaded whole, pairs (i, j) generated lazily.
  *
+ * Results go through emit.c (the same printing as MPI rank 0); items are
+ * released here, after emit, back to the generator that made them.
+ *
  * Stopping: the generators return 0 once *stop is set, and the result
  * callback cancels the job (items not started are reported ECANCELED), so a
  * run whose input is already fully taken still stops at its next result.
@@ -25,49 +28,30 @@
 #include <workq/kernels.h>
 #include <workq/workq.h>
 
+#include "emit.h"
+#include "kernel.h"
 #include "pairs.h"
-#include "progress.h"
 #include "reader.h"
+#include "set.h"
 
+/* The job in flight and where its results go. The job pointer is atomic:
+ * the result callback may run before wq_async_map has returned. */
 typedef struct gx_ctx {
     const gx_opts *o;
     _Atomic(wq_job *) job;
-    size_t done;     /* pairs computed (printed or filtered out) */
-    int write_errno; /* stdout failed: the errno */
-    int kernel_err;  /* first kernel failure */
-    gx_progress progress;
+    gx_emit emit;
 } gx_ctx;
-
-static void stop_now(gx_ctx *c) {
-    int none = 0;
-    atomic_compare_exchange_strong(c->o->stop, &none, -1);
-    wq_job *job = atomic_load(&c->job);
-    if (job != NULL)
-        wq_job_cancel(job);
-}
 
 static void on_result(void *cb_ctx, size_t index, int status, const void *in, const void *out) {
     gx_ctx *c = cb_ctx;
     const gx_item *it = in;
     (void)index;
-    if (status == 0) {
-        size_t d = *(const size_t *)out;
-        c->done++;
-        if (d <= c->o->max_distance && c->write_errno == 0 &&
-            gx_output(stdout, c->o->format, it->na, it->nalen, it->nb, it->nblen, d) != 0) {
-            c->write_errno = errno ? errno : EIO;
-            stop_now(c);
-        }
-    } else if (status != ECANCELED && c->kernel_err == 0) {
-        c->kernel_err = status;
-        stop_now(c);
-    }
+    int stop = gx_emit_result(&c->emit, it, status, status == 0 ? *(const size_t *)out : 0);
     gx_item_release(it);
-    if (atomic_load(c->o->stop))
-        stop_now(c);
-    gx_progress_tick(&c->progress, c->done);
+    wq_job *job = stop ? atomic_load(&c->job) : NULL;
+    if (job != NULL)
+        wq_job_cancel(job);
 }
-
 /* Starts the job described by spec, waits for it, frees it. Returns
  * wq_job_wait's status (or wq_async_map's). */
 static int run_job(gx_ctx *c, wq_pool *pool, wq_async_spec *spec) {
@@ -86,13 +70,6 @@ static int run_job(gx_ctx *c, wq_pool *pool, wq_async_spec *spec) {
     atomic_store(&c->job, NULL);
     wq_job_free(job);
     return rc;
-}
-
-static void report(const char *name, const gx_err *e) {
-    if (e->line > 0)
-        fprintf(stderr, "genomics: %s:%zu: %s\n", name, e->line, e->msg);
-    else
-        fprintf(stderr, "genomics: %s: %s\n", name, e->msg);
 }
 
 /* ------------------------------------------------------------- demo -- */
@@ -130,11 +107,13 @@ static int run_pairs(gx_ctx *c, wq_pool *pool, const wq_lev_opts *lev, gx_err *e
     if (r == NULL)
         return EIO;
     *name = gx_reader_name(r);
-    gx_pairs_gen gen = {r, c->o->ignore_case, c->o->stop, {GX_OK, 0, ""}};
-    gx_progress_init(&c->progress, c->o->progress, stderr, 0, gx_reader_input(r));
+    gx_pairs_gen gen;
+    gx_pairs_init(&gen, r, c->o->ignore_case, c->o->stop);
+    gx_emit_progress(&c->emit, c->o->progress, 0, gx_reader_input(r));
     wq_async_spec spec = {.kernel_ctx = (void *)lev, .gen = gx_pairs_next, .gen_ctx = &gen};
     int rc = run_job(c, pool, &spec);
     *err = gen.err;
+    gx_pairs_done(&gen);
     gx_reader_close(r);
     return err->kind != GX_OK ? EIO : rc;
 }
@@ -153,51 +132,18 @@ static int run_all(gx_ctx *c, wq_pool *pool, const wq_lev_opts *lev, gx_err *err
     }
     if (set == NULL)
         return EIO;
-    size_t n = gx_set_size(set);
-    size_t total = n < 2 ? 0 : n % 2 == 0 ? n / 2 * (n - 1) : (n - 1) / 2 * n;
-    gx_progress_init(&c->progress, c->o->progress, stderr, total, NULL);
-    gx_all_gen gen = {set, 0, 1, c->o->stop};
+    gx_emit_progress(&c->emit, c->o->progress, gx_set_pairs(set), NULL);
+    gx_all_gen gen;
+    gx_all_start(&gen, set, 0, 1, c->o->stop);
     wq_async_spec spec = {.kernel_ctx = (void *)lev, .gen = gx_all_next, .gen_ctx = &gen};
     int rc = run_job(c, pool, &spec);
     gx_set_free(set);
     return rc;
 }
 
-/* ----------------------------------------------------------- finish -- */
-
-int gx_run_status(const char *name, gx_outcome o) {
-    if (fflush(stdout) != 0 && o.write_errno == 0)
-        o.write_errno = errno ? errno : EIO;
-    if (o.write_errno != 0) {
-        fprintf(stderr, "genomics: write error: %s\n", strerror(o.write_errno));
-        return 1;
-    }
-    if (o.err->kind != GX_OK) {
-        report(name, o.err);
-        return 1;
-    }
-    if (o.error != 0) {
-        fprintf(stderr, "genomics: %s\n", strerror(o.error));
-        return 1;
-    }
-    if (o.stop > 0) {
-        fprintf(stderr, "genomics: interrupted after %zu pairs\n", o.done);
-        return 128 + o.stop;
-    }
-    return 0;
-}
-
-/* Flushes the results, then says what went wrong, in that order. */
-static int finish(gx_ctx *c, int rc, const gx_err *err, const char *name) {
-    gx_progress_end(&c->progress);
-    int error = c->kernel_err ? c->kernel_err : rc != ECANCELED ? rc : 0;
-    return gx_run_status(
-        name, (gx_outcome){c->write_errno, err, error, c->done, atomic_load(c->o->stop)});
-}
-
 int gx_run(const gx_opts *o) {
     gx_ctx c = {.o = o};
-    gx_progress_init(&c.progress, 0, stderr, 0, NULL);
+    gx_emit_init(&c.emit, stdout, o->format, o->max_distance, o->stop);
     atomic_init(&c.job, NULL);
     wq_lev_opts lev = {o->max_distance};
     gx_err err = {GX_OK, 0, ""};
@@ -211,5 +157,5 @@ int gx_run(const gx_opts *o) {
              : o->all_vs_all ? run_all(&c, pool, &lev, &err, &name)
                              : run_pairs(&c, pool, &lev, &err, &name);
     wq_pool_destroy(pool);
-    return finish(&c, rc, &err, name);
+    return gx_emit_finish(&c.emit, name, &err, rc != ECANCELED ? rc : 0);
 }

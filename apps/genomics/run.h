@@ -14,7 +14,6 @@
 #include <stdatomic.h>
 #include <stddef.h>
 
-#include "input.h"
 #include "output.h"
 
 typedef struct gx_opts {
@@ -34,21 +33,5 @@ typedef struct gx_opts {
 
 /* Runs and returns the exit status. Writes to stdout without closing it. */
 int gx_run(const gx_opts *o);
-
-/* How a run ended: the first write error, the input's error, a kernel or
- * engine error (0: none), the pairs done and the stop flag's value. */
-typedef struct gx_outcome {
-    int write_errno;
-    const gx_err *err;
-    int error;
-    size_t done;
-    int stop;
-} gx_outcome;
-
-/* The epilogue every run shares (single process and MPI rank 0): flushes
- * stdout, then prints at most one message, in this order of precedence:
- * write error, input error (`genomics: FILE:LINE: msg`), other error,
- * interruption. Returns the exit status (0, 1, or 128 + signal). */
-int gx_run_status(const char *name, gx_outcome o);
 
 #endif

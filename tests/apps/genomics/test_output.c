@@ -12,8 +12,8 @@
 
 #include <workq/kernels.h>
 
+#include "kernel.h"
 #include "output.h"
-#include "pairs.h"
 #include "progress.h"
 
 static char *render(gx_outfmt fmt, const char *a, size_t alen, const char *b, size_t blen,

@@ -1,0 +1,71 @@
+/*
+ * emit.c: printing, counting, and the epilogue (see emit.h).
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "emit.h"
+
+#include <errno.h>
+#include <string.h>
+
+void gx_emit_init(gx_emit *e, FILE *out, gx_outfmt format, size_t max_distance, atomic_int *stop) {
+    *e = (gx_emit){.out = out, .format = format, .max_distance = max_distance, .stop = stop};
+    gx_progress_init(&e->progress, 0, stderr, 0, NULL);
+}
+
+void gx_emit_progress(gx_emit *e, int enabled, size_t total, const gx_input *in) {
+    gx_progress_init(&e->progress, enabled, stderr, total, in);
+}
+
+/* Asks every source to stop (a signal's number is kept). */
+static void request_stop(gx_emit *e) {
+    int none = 0;
+    atomic_compare_exchange_strong(e->stop, &none, -1);
+}
+
+int gx_emit_result(gx_emit *e, const gx_item *it, int status, size_t d) {
+    if (status == 0) {
+        e->done++;
+        if (d <= e->max_distance && e->write_errno == 0 &&
+            gx_output(e->out, e->format, it->na, it->nalen, it->nb, it->nblen, d) != 0) {
+            e->write_errno = errno ? errno : EIO;
+            request_stop(e);
+        }
+    } else if (status != ECANCELED && e->error == 0) {
+        e->error = status;
+        request_stop(e);
+    }
+    gx_progress_tick(&e->progress, e->done);
+    return atomic_load(e->stop) != 0 ? -1 : 0;
+}
+
+static void report(const char *name, const gx_err *err) {
+    if (err->line > 0)
+        fprintf(stderr, "genomics: %s:%zu: %s\n", name, err->line, err->msg);
+    else
+        fprintf(stderr, "genomics: %s: %s\n", name, err->msg);
+}
+
+int gx_emit_finish(gx_emit *e, const char *name, const gx_err *err, int error) {
+    gx_progress_end(&e->progress);
+    if (fflush(e->out) != 0 && e->write_errno == 0)
+        e->write_errno = errno ? errno : EIO;
+    if (e->write_errno != 0) {
+        fprintf(stderr, "genomics: write error: %s\n", strerror(e->write_errno));
+        return 1;
+    }
+    if (err != NULL && err->kind != GX_OK) {
+        report(name, err);
+        return 1;
+    }
+    if (e->error != 0 || error != 0) {
+        fprintf(stderr, "genomics: %s\n", strerror(e->error != 0 ? e->error : error));
+        return 1;
+    }
+    int stop = atomic_load(e->stop);
+    if (stop > 0) {
+        fprintf(stderr, "genomics: interrupted after %zu pairs\n", e->done);
+        return 128 + stop;
+    }
+    return 0;
+}

@@ -1,0 +1,61 @@
+/*
+ * emit.h: the one place where genomics' results are printed, for the
+ * single process (run.c) and MPI rank 0 (mpi_coord.c) alike.
+ *
+ * The caller hands each result over in the order it wants printed (the
+ * engine's result callback, or rank 0's block order); emit filters by
+ * --max-distance, writes in the chosen format, counts, ticks the progress
+ * line, and ends the run with one epilogue (flush, one message, the exit
+ * status).
+ *
+ * Guarantees: single-threaded (the engine serializes its result callbacks;
+ * rank 0 prints from its main thread). A failed write is remembered (the
+ * first errno), nothing more is written, and *stop is set to -1 so that
+ * the sources stop; a failed kernel is handled the same way. emit knows
+ * nothing of the engine or of MPI: stopping a job is the caller's business
+ * (gx_emit_result's return value says when).
+ */
+#ifndef GENOMICS_EMIT_H
+#define GENOMICS_EMIT_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "error.h"
+#include "items.h"
+#include "output.h"
+#include "progress.h"
+
+typedef struct gx_emit {
+    FILE *out;
+    gx_outfmt format;
+    size_t max_distance; /* print pairs at distance <= this */
+    atomic_int *stop;    /* the run's stop flag (see run.h) */
+    gx_progress progress;
+    size_t done;     /* results computed (printed or filtered out) */
+    int write_errno; /* the first write error, or 0 */
+    int error;       /* the first kernel error, or 0 */
+} gx_emit;
+
+/* Sets up e to print to out (progress off; see gx_emit_progress). */
+void gx_emit_init(gx_emit *e, FILE *out, gx_outfmt format, size_t max_distance, atomic_int *stop);
+
+/* Turns the progress line on stderr on (when enabled): total pairs when
+ * known (0 = unknown), else the share read of in (may be NULL). */
+void gx_emit_progress(gx_emit *e, int enabled, size_t total, const gx_input *in);
+
+/* One result: status 0 with its distance, or the kernel's errno value
+ * (ECANCELED for an item a stopped job never ran: not counted, not an
+ * error). Returns 0, or -1 when the run must stop (a write or the kernel
+ * failed, or *stop is set). */
+int gx_emit_result(gx_emit *e, const gx_item *item, int status, size_t distance);
+
+/* The epilogue every run shares: erases the progress line, flushes the
+ * output, then prints at most one message, in this order of precedence:
+ * write error, input error (`genomics: NAME:LINE: msg`), kernel error, the
+ * other error (an engine errno, 0: none), interruption. Returns the exit
+ * status (0, 1, or 128 + signal). */
+int gx_emit_finish(gx_emit *e, const char *name, const gx_err *err, int error);
+
+#endif

@@ -1,0 +1,65 @@
+/*
+ * kernel.c: the gx_item kernel and block computation (see kernel.h).
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "kernel.h"
+
+static int item_fn(const void *in, void *out, void *ctx) {
+    return wq_kernel_levenshtein.fn(&((const gx_item *)in)->pair, out, ctx);
+}
+
+/* Copies the pairs out of the strided items in blocks, so the kernel's
+ * batch entry point (tiny per-pair overhead) does the work. */
+static int item_batch(const void *in, void *out, size_t n, void *ctx, size_t *fail) {
+    enum { BLOCK = 64 };
+    const gx_item *items = in;
+    size_t *dist = out;
+    wq_pair pairs[BLOCK];
+    for (size_t k = 0; k < n; k += BLOCK) {
+        size_t m = n - k < BLOCK ? n - k : BLOCK;
+        for (size_t i = 0; i < m; i++)
+            pairs[i] = items[k + i].pair;
+        int rc = wq_levenshtein_batch(pairs, dist + k, m, ctx);
+        if (rc != 0) {
+            *fail = k;
+            return rc;
+        }
+    }
+    return 0;
+}
+
+const wq_kernel gx_kernel = {
+    .name = "genomics-levenshtein",
+    .fn = item_fn,
+    .batch = item_batch,
+    .in_size = sizeof(gx_item),
+    .out_size = sizeof(size_t),
+    .doc = "levenshtein over genomics items (pair + names)",
+};
+
+/* ------------------------------------------------------------ blocks -- */
+
+/* The map runs as a task so that the calling thread (the MPI thread) only
+ * waits, and the pool's own threads do all the computing. */
+typedef struct map_task {
+    wq_pool *pool;
+    const wq_lev_opts *lev;
+    const gx_item *items;
+    size_t n, *dist;
+    int rc;
+} map_task;
+
+static void map_fn(void *arg) {
+    map_task *t = arg;
+    t->rc = wq_map(t->pool, &gx_kernel, (void *)t->lev, t->items, t->dist, t->n, NULL);
+}
+
+int gx_compute_block(wq_pool *pool, const wq_lev_opts *lev, const gx_item *items, size_t n,
+                     size_t *dist) {
+    map_task t = {pool, lev, items, n, dist, 0};
+    int rc = wq_submit(pool, map_fn, &t);
+    if (rc == 0)
+        rc = wq_wait(pool);
+    return rc != 0 ? rc : t.rc;
+}
