@@ -10,7 +10,7 @@ export WORKQ_WERROR
 # Debian packages each goal needs; `deps-%` installs the missing ones.
 PKGS_BUILD := gcc make cmake pkg-config zlib1g-dev
 PKGS_PEERS := libglib2.0-dev libedlib-dev libwfa2-dev python3 python3-numpy
-PKGS_TEST  := $(PKGS_BUILD) libcriterion-dev clang libclang-rt-14-dev valgrind $(PKGS_PEERS)
+PKGS_TEST  := $(PKGS_BUILD) libcriterion-dev clang libclang-rt-14-dev valgrind help2man $(PKGS_PEERS)
 PKGS_BENCH := $(PKGS_BUILD) $(PKGS_PEERS) gnuplot-nox time
 
 .PHONY: run test test-asan test-tsan check-all bench soak fuzz clean deps-build deps-test deps-bench
