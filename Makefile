@@ -100,3 +100,19 @@ test-mpi: deps-mpi
 	cmake --preset mpi-release >/dev/null
 	cmake --build --preset mpi-release -j $(JOBS)
 	sh tests/apps/mpi/release_check.sh build/mpi-release
+
+# The Debian package (CPack, preset package: Release under /usr, with the man
+# pages): build/package/workq_VERSION_ARCH.deb. check_deb.sh then checks its
+# control fields and file list, installs it into a scratch root (never /),
+# uses it and removes it. help2man makes the man pages; dpkg-dev and file
+# compute Depends; fakeroot lets a non-root user install into the scratch root.
+PKGS_PACKAGE := $(PKGS_BUILD) help2man dpkg-dev file fakeroot
+.PHONY: package deps-package
+deps-package:
+	$(call install_missing,$(PKGS_PACKAGE))
+package: deps-package
+	cmake --preset package >/dev/null
+	cmake --build --preset package -j $(JOBS)
+	cd build/package && cpack -G DEB
+	@v=$$(sed -n 's/^CMAKE_PROJECT_VERSION:[A-Z]*=//p' build/package/CMakeCache.txt); \
+	    sh tests/package/check_deb.sh build/package/workq_$${v}_$$(dpkg --print-architecture).deb $$v .
