@@ -4,6 +4,8 @@
  *
  *   leibniz      partial sums of the Leibniz series for pi
  *   levenshtein  unit-cost edit distance of byte strings
+ *   align        the alignment behind that distance: an extended CIGAR and
+ *                the aligned span, in global, prefix and infix modes
  *
  * wq_kernels_register() adds them to the engine's registry by name.
  */
@@ -74,6 +76,81 @@ typedef struct wq_lev_opts {
  * stored as max_distance + 1. Returns 0 or ENOMEM. */
 WQ_KERNELS_EXPORT int wq_levenshtein_batch(const wq_pair *pairs, size_t *dist, size_t n,
                                            const wq_lev_opts *opts);
+
+/* ------------------------------------------------------------- align -- */
+
+/* Where the alignment may start and end. A (the query) is always aligned
+ * whole; B (the reference) is aligned
+ *   WQ_ALIGN_GLOBAL  whole (Needleman-Wunsch, edlib's NW);
+ *   WQ_ALIGN_PREFIX  over a prefix B[0..end): gaps after it are free (SHW);
+ *   WQ_ALIGN_INFIX   over any substring B[start..end): gaps before and
+ *                    after it are free (HW). */
+typedef enum wq_align_mode {
+    WQ_ALIGN_GLOBAL = 0,
+    WQ_ALIGN_PREFIX = 1,
+    WQ_ALIGN_INFIX = 2
+} wq_align_mode;
+
+struct wq__align_work; /* reusable buffers, internal */
+
+/* An alignment of A against B[start..end), filled by wq_align and owned by
+ * the caller. Initialise with WQ_ALIGNMENT_INIT (or all zeros), reuse it
+ * for any number of calls (its buffers grow and are kept), and release it
+ * with wq_alignment_free. One struct per thread at a time.
+ *
+ * cigar is the extended CIGAR in SAM's meaning with A as the query and B as
+ * the reference, e.g. "5=1X2I3=1D": '=' A[i] == B[j], 'X' A[i] != B[j],
+ * 'I' a base of A that is not in B, 'D' a base of B that is not in A. Its
+ * '=' and 'X' and 'I' ops consume A whole; its '=' and 'X' and 'D' ops
+ * consume B[start..end); the 'X', 'I' and 'D' ops number exactly distance.
+ * It is "" when both consumed ranges are empty. */
+typedef struct wq_alignment {
+    size_t distance;   /* the edit distance in the mode asked for */
+    size_t start, end; /* the aligned span on B: [start, end) */
+    char *cigar;       /* NUL-terminated; valid until the next call or free */
+    size_t cigar_len;  /* strlen(cigar) */
+    struct wq__align_work *work;
+} wq_alignment;
+
+#define WQ_ALIGNMENT_INIT                                                                          \
+    { 0, 0, 0, NULL, 0, NULL }
+
+/*
+ * Aligns a[0..n) (A, the query) with b[0..m) (B, the reference) in the
+ * given mode, at the least number of edits, into *al. The path is optimal
+ * (its edits number the distance, which for WQ_ALIGN_GLOBAL equals
+ * wq_levenshtein's) and deterministic: the same inputs give the same
+ * CIGAR and span. Among spans of equal distance the shortest end wins, then
+ * (infix) the latest start.
+ *
+ * Memory stays linear in n + m (two 1 Mb sequences at 1% divergence take
+ * well under 256 MB): a wavefront for related pairs, split in halves by a
+ * bidirectional wavefront when it would outgrow its buffer, and Myers'
+ * bit-vectors for unrelated ones.
+ *
+ * Returns 0, EINVAL (al NULL, a or b NULL with a nonzero length, or an
+ * unknown mode; *al untouched) or ENOMEM (*al keeps its buffers but no
+ * alignment). Pure apart from *al: safe from any number of threads, each
+ * with its own wq_alignment.
+ */
+WQ_KERNELS_EXPORT int wq_align(const void *a, size_t n, const void *b, size_t m, wq_align_mode mode,
+                               wq_alignment *al);
+
+/* Releases al's buffers and resets it to WQ_ALIGNMENT_INIT. NULL is a no-op. */
+WQ_KERNELS_EXPORT void wq_alignment_free(wq_alignment *al);
+
+/* The distance alone in the given mode, in O(n + m) memory: wq_levenshtein
+ * for WQ_ALIGN_GLOBAL, bit-vectors over B for the others. Returns
+ * WQ_LEV_NO_LIMIT with errno ENOMEM if memory runs out, or errno EINVAL
+ * for an unknown mode. */
+WQ_KERNELS_EXPORT size_t wq_align_distance(const void *a, size_t n, const void *b, size_t m,
+                                           wq_align_mode mode);
+
+/* The reference for wq_align_distance: the textbook O(nm)-time dynamic
+ * programme, one row at a time, with the mode's first row (D[0][j] = j, or
+ * 0 in infix mode) and last row (D[n][m], or its minimum over j). */
+WQ_KERNELS_EXPORT size_t wq_align_distance_ref(const void *a, size_t n, const void *b, size_t m,
+                                               wq_align_mode mode);
 
 /* ------------------------------------------------------------ registry -- */
 

@@ -1,0 +1,742 @@
+/*
+ * align.c: the alignment behind the unit-cost edit distance, as an extended
+ * CIGAR and a span on B, in global, prefix and infix modes.
+ *
+ * Guarantees:
+ *   - Optimal: the path's edits number the mode's distance (in global mode
+ *     wq_levenshtein's). Deterministic: every choice among equal-cost moves
+ *     follows a fixed order (diagonal, then a base of A, then a base of B),
+ *     and the span is the shortest end, then (infix) the latest start.
+ *   - Linear memory: at most WQ__ALIGN_LIMITS_DEFAULT stored cells for
+ *     any one piece, O(n + m) for the rest (the ops, reversed copies, two
+ *     pairs of wavefronts). A pair too big for the stored methods is split
+ *     at a point of an optimal path and each half aligned on its own.
+ *   - Pure over the caller's wq_alignment: safe from any number of threads.
+ *
+ * Method per piece (after the common prefix and suffix, which are '=' runs):
+ *   1. A wavefront (diagonal transition, as in wavefront.c) that keeps every
+ *      score's wavefront and traces back through them: O(n + s^2) for s
+ *      scattered edits. Every 8 scores it extrapolates its total work from
+ *      how far it got; when that exceeds the bit-vector pass's cost the pair
+ *      is unrelated, and when it exceeds the stored-cell limit the pair is
+ *      big.
+ *   2. Unrelated pairs: Myers' bit-vectors (Hyyro's blocks, as in
+ *      levenshtein.c), the shorter side as the pattern, every column's
+ *      deltas and block scores stored; the traceback reads any D[i][j] from
+ *      them in O(1).
+ *   3. Big pairs: a forward and a reverse wavefront run in turn, score only,
+ *      until they overlap on some diagonal (the BiWFA idea, Marco-Sola et al.
+ *      2023). The first overlap happens at sf + sr = D, and the overlap point
+ *      splits the pair into two optimally aligned halves (proof at
+ *      bi_split).
+ *   Prefix and infix modes find the span first (bit-vector passes over B,
+ *   forward for the end, reversed for the start) and then align A globally
+ *   against it, as edlib does.
+ *
+ * wq_align_distance_ref is the textbook O(nm) programme for each mode.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <workq/kernels.h>
+
+#include "align_internal.h"
+
+typedef uint64_t word;
+typedef unsigned char uchar;
+
+#define HIGH ((word)1 << 63)
+/* "Not reached": adding 1 keeps it negative, as every unreached row. */
+#define NONE (INT32_MIN / 2)
+/* Lengths kept exact in int32 rows and diagonals. */
+#define ALIGN_MAX ((size_t)1 << 29)
+/* One binary, vectorized for AVX2 and correct everywhere: the loader
+ * picks a clone of wf_moves through an ifunc (as wavefront.c does). Not
+ * under ThreadSanitizer or MemorySanitizer, whose instrumented resolver
+ * would run before the sanitizer's own start-up. */
+#if defined(__SANITIZE_THREAD__)
+#define WQ__AL_NO_MULTIVERSION 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
+#define WQ__AL_NO_MULTIVERSION 1
+#endif
+#endif
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__has_attribute) &&                        \
+    !defined(WQ__AL_NO_MULTIVERSION)
+#if __has_attribute(target_clones)
+#define WQ__AL_CLONES __attribute__((target_clones("avx2", "default")))
+#endif
+#endif
+#ifndef WQ__AL_CLONES
+#define WQ__AL_CLONES
+#endif
+/* Scores between two estimates of the wavefront's total work. */
+#define WF_CHECK 8
+/* Wavefront cells per bit-vector word step, for the method choice. */
+#define BV_CELLS 4
+
+/* The caller's reusable buffers (in wq_alignment). */
+struct wq__align_work {
+    char *ops; /* one op per alignment column, in order */
+    size_t nops, capops;
+    int32_t *wf; /* stored wavefronts, score after score */
+    size_t capwf;
+    size_t *woff; /* where each score's wavefront starts in wf */
+    size_t capwoff;
+    int32_t *bi; /* four wavefronts over every diagonal (bi_split) */
+    size_t capbi;
+    word *bv; /* stored bit-vector columns: Pv, Mv per block */
+    size_t capbv;
+    int32_t *bsc; /* the block scores of each stored column */
+    size_t capbsc;
+    word *peq; /* match masks, all zero between uses */
+    size_t cappeq;
+    word *col; /* Pv, Mv of the current column (scans) */
+    size_t capcol;
+    uchar *rev; /* A reversed, then B[0..end) reversed */
+    size_t caprev;
+};
+
+/* Grows *p to hold need elements of size elem, keeping its contents. */
+static int grow(void *pp, size_t *cap, size_t need, size_t elem) {
+    void **p = pp;
+    if (need <= *cap)
+        return 0;
+    size_t c = *cap ? *cap : 64;
+    while (c < need)
+        c *= 2;
+    void *q = realloc(*p, c * elem);
+    if (!q)
+        return ENOMEM;
+    *p = q;
+    *cap = c;
+    return 0;
+}
+
+/* The match-mask table for nb-word patterns, all zero. */
+static int grow_peq(struct wq__align_work *w, size_t nb) {
+    size_t old = w->cappeq;
+    if (grow(&w->peq, &w->cappeq, 256 * nb, sizeof *w->peq))
+        return ENOMEM;
+    memset(w->peq + old, 0, (w->cappeq - old) * sizeof *w->peq);
+    return 0;
+}
+
+/* Appends k copies of op. */
+static int put(struct wq__align_work *w, char op, size_t k) {
+    if (k == 0)
+        return 0;
+    if (grow(&w->ops, &w->capops, w->nops + k, 1))
+        return ENOMEM;
+    memset(w->ops + w->nops, op, k);
+    w->nops += k;
+    return 0;
+}
+
+static void reverse_ops(char *p, size_t n) {
+    for (size_t i = 0, j = n; i + 1 < j; i++, j--) {
+        char t = p[i];
+        p[i] = p[j - 1];
+        p[j - 1] = t;
+    }
+}
+
+/* ------------------------------------------------------------ reference -- */
+
+size_t wq_align_distance_ref(const void *a, size_t n, const void *b, size_t m, wq_align_mode mode) {
+    const uchar *x = a, *y = b;
+    if ((unsigned)mode > WQ_ALIGN_INFIX) {
+        errno = EINVAL;
+        return WQ_LEV_NO_LIMIT;
+    }
+    size_t *row = malloc((m + 1) * sizeof *row);
+    if (!row) {
+        errno = ENOMEM;
+        return WQ_LEV_NO_LIMIT;
+    }
+    for (size_t j = 0; j <= m; j++)
+        row[j] = mode == WQ_ALIGN_INFIX ? 0 : j; /* free start on B in infix */
+    for (size_t i = 1; i <= n; i++) {
+        size_t diag = row[0];
+        row[0] = i; /* A is always whole */
+        for (size_t j = 1; j <= m; j++) {
+            size_t up = row[j], best = diag + (x[i - 1] != y[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    size_t d = row[m];
+    if (mode != WQ_ALIGN_GLOBAL) /* free end on B */
+        for (size_t j = 0; j < m; j++)
+            d = row[j] < d ? row[j] : d;
+    free(row);
+    return d;
+}
+
+/* ---------------------------------------------------------- bit-vectors -- */
+
+/*
+ * One block of 64 rows, one column: Myers' recurrence with Hyyro's carry in
+ * and out of the block (hin, the horizontal delta entering at the block's
+ * top row, -1, 0 or +1). Returns the horizontal delta at the row whose bit
+ * is `at` (the block's last row, HIGH, except for a pattern's final row).
+ * A -1 entering is a match at the top (Eq | 1); +1 and -1 shift into Ph and
+ * Mh as the deltas of the row above.
+ */
+static inline int bv_step(word *pv_io, word *mv_io, word eq, int hin, word at) {
+    word pv = *pv_io, mv = *mv_io;
+    word neg = (word)(hin < 0), pos = (word)(hin > 0);
+    word xv = eq | mv;
+    eq |= neg;
+    word xh = (((eq & pv) + pv) ^ pv) | eq;
+    word ph = mv | ~(xh | pv);
+    word mh = pv & xh;
+    int out = (int)((ph & at) != 0) - (int)((mh & at) != 0);
+    ph = (ph << 1) | pos;
+    mh = (mh << 1) | neg;
+    *pv_io = mh | ~(xv | ph);
+    *mv_io = ph & xv;
+    return out;
+}
+
+/* Sets the match masks of pattern p[0..np) in nb-word rows of peq. */
+static void peq_set(word *peq, const uchar *p, size_t np, size_t nb) {
+    for (size_t i = 0; i < np; i++)
+        peq[(size_t)p[i] * nb + i / 64] |= (word)1 << (i % 64);
+}
+
+/* Clears them again: cheaper than clearing 256 rows for a short pattern. */
+static void peq_clear(word *peq, const uchar *p, size_t np, size_t nb) {
+    for (size_t i = 0; i < np; i++)
+        peq[(size_t)p[i] * nb + i / 64] = 0;
+}
+
+/*
+ * The last row D[n][j] for every column of y[0..m) with pattern x[0..n),
+ * n >= 1: returns its minimum and the first column where it occurs in
+ * *at. top is the first row's delta: +1 for D[0][j] = j (prefix), 0 for
+ * D[0][j] = 0 (infix). peq must be clear; col holds 2 * nb words.
+ */
+static size_t bv_scan(const uchar *x, size_t n, const uchar *y, size_t m, int top, word *peq,
+                      word *col, size_t *at) {
+    size_t nb = (n + 63) / 64;
+    word last = (word)1 << ((n - 1) % 64);
+    peq_set(peq, x, n, nb);
+    for (size_t b = 0; b < nb; b++)
+        col[2 * b] = ~(word)0, col[2 * b + 1] = 0;
+    size_t score = n, best = n, bestj = 0;
+    for (size_t j = 0; j < m; j++) {
+        const word *eq = peq + (size_t)y[j] * nb;
+        int h = top;
+        for (size_t b = 0; b + 1 < nb; b++)
+            h = bv_step(&col[2 * b], &col[2 * b + 1], eq[b], h, HIGH);
+        h = bv_step(&col[2 * (nb - 1)], &col[2 * (nb - 1) + 1], eq[nb - 1], h, last);
+        score = (size_t)((ptrdiff_t)score + h);
+        if (score < best)
+            best = score, bestj = j + 1;
+    }
+    peq_clear(peq, x, n, nb);
+    *at = bestj;
+    return best;
+}
+
+/* D[i][j] from the stored column j (1-based) of a global pass: the block
+ * score at the block's last row minus the deltas below row i. */
+static size_t bv_cell(const word *bv, const int32_t *bsc, size_t nb, size_t i, size_t j) {
+    if (j == 0)
+        return i;
+    if (i == 0)
+        return j;
+    size_t b = (i - 1) / 64, k = i - 64 * b; /* rows 1..k of the block are bits 0..k-1 */
+    const word *c = bv + 2 * ((j - 1) * nb + b);
+    word below = k == 64 ? 0 : ~(word)0 << k;
+    return (size_t)((ptrdiff_t)bsc[(j - 1) * nb + b] - __builtin_popcountll(c[0] & below) +
+                    __builtin_popcountll(c[1] & below));
+}
+
+/*
+ * Aligns pattern p[0..np) (rows) with text t[0..nt) (columns), both
+ * nonempty, storing every column, and appends the path. rowop and colop are
+ * the ops of a base of p alone and of t alone ('I' and 'D', swapped when p
+ * is B).
+ */
+static int bv_align(struct wq__align_work *w, const uchar *p, size_t np, const uchar *t, size_t nt,
+                    char rowop, char colop) {
+    size_t nb = (np + 63) / 64;
+    if (grow_peq(w, nb) || grow(&w->bv, &w->capbv, 2 * nb * nt, sizeof *w->bv) ||
+        grow(&w->bsc, &w->capbsc, nb * nt, sizeof *w->bsc) ||
+        grow(&w->col, &w->capcol, 2 * nb, sizeof *w->col))
+        return ENOMEM;
+    word *peq = w->peq, *bv = w->bv, *col = w->col;
+    int32_t *bsc = w->bsc;
+    peq_set(peq, p, np, nb);
+    for (size_t b = 0; b < nb; b++)
+        col[2 * b] = ~(word)0, col[2 * b + 1] = 0;
+    for (size_t j = 0; j < nt; j++) {
+        const word *eq = peq + (size_t)t[j] * nb;
+        word *out = bv + 2 * j * nb;
+        const int32_t *prev = j ? bsc + (j - 1) * nb : NULL;
+        int32_t *sc = bsc + j * nb;
+        int h = 1; /* D[0][j] = j */
+        for (size_t b = 0; b < nb; b++) {
+            h = bv_step(&col[2 * b], &col[2 * b + 1], eq[b], h, HIGH);
+            sc[b] = (prev ? prev[b] : (int32_t)(64 * (b + 1))) + h;
+            out[2 * b] = col[2 * b];
+            out[2 * b + 1] = col[2 * b + 1];
+        }
+    }
+    peq_clear(peq, p, np, nb);
+
+    /* Trace back from (np, nt), ops in reverse. */
+    size_t base = w->nops, i = np, j = nt, v = bv_cell(bv, bsc, nb, np, nt);
+    if (grow(&w->ops, &w->capops, w->nops + np + nt, 1))
+        return ENOMEM;
+    char *o = w->ops + base;
+    size_t k = 0;
+    while (i > 0 && j > 0) {
+        size_t dg = bv_cell(bv, bsc, nb, i - 1, j - 1);
+        if (p[i - 1] == t[j - 1] && dg == v) {
+            o[k++] = '=', i--, j--;
+        } else if (dg + 1 == v) {
+            o[k++] = 'X', i--, j--, v = dg;
+        } else if (bv_cell(bv, bsc, nb, i - 1, j) + 1 == v) {
+            o[k++] = rowop, i--, v--;
+        } else {
+            o[k++] = colop, j--, v--;
+        }
+    }
+    while (i > 0)
+        o[k++] = rowop, i--;
+    while (j > 0)
+        o[k++] = colop, j--;
+    reverse_ops(o, k);
+    w->nops += k;
+    return 0;
+}
+
+/* ------------------------------------------------------------ wavefronts -- */
+
+/* The index of the first differing byte of two 8-byte words that differ. */
+static inline int32_t first_diff(uint64_t z) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return (int32_t)(__builtin_clzll(z) / 8);
+#else
+    return (int32_t)(__builtin_ctzll(z) / 8);
+#endif
+}
+
+/* Slides row i (>= 0) down diagonal d of x[0..n) x y[0..m) over equal
+ * bytes, eight at a time while both have eight left. */
+static inline int32_t slide(const uchar *x, int32_t n, const uchar *y, int32_t m, int32_t i,
+                            int32_t d) {
+    int32_t j = i + d;
+    while (i + 8 <= n && j + 8 <= m) {
+        uint64_t a, b;
+        memcpy(&a, x + i, 8);
+        memcpy(&b, y + j, 8);
+        if (a != b)
+            return i + first_diff(a ^ b);
+        i += 8, j += 8;
+    }
+    while (i < n && j < m && x[i] == y[j])
+        i++, j++;
+    return i;
+}
+
+/* The three moves into diagonal d from the previous wavefront p (indexed
+ * by diagonal), each kept only if it lands inside the table (row <= n,
+ * column <= m): a base of B alone (from d - 1, same row), a substitution
+ * (d, row + 1), a base of A alone (d + 1, row + 1). Unreached = negative. */
+typedef struct moves {
+    int32_t colm, sub, rowm;
+} moves;
+
+static inline moves moves_into(const int32_t *p, int32_t d, int32_t n, int32_t m) {
+    int32_t lim = m - d < n ? m - d : n;
+    moves mv = {p[d - 1], p[d] + 1, p[d + 1] + 1};
+    mv.colm = mv.colm <= lim ? mv.colm : NONE;
+    mv.sub = mv.sub <= lim ? mv.sub : NONE;
+    mv.rowm = mv.rowm <= lim ? mv.rowm : NONE;
+    return mv;
+}
+
+/*
+ * nxt[lo..hi] from cur (valid on [lo - 1, hi + 1]): the best of the three
+ * moves of moves_into, unreached as NONE. Free of branches so that the
+ * compiler vectorizes it (cloned for AVX2 where the loader can choose).
+ */
+WQ__AL_CLONES static void wf_moves(const int32_t *restrict cur, int32_t *restrict nxt, int32_t lo,
+                                   int32_t hi, int32_t n, int32_t m) {
+    for (int32_t d = lo; d <= hi; d++) {
+        int32_t lim = m - d < n ? m - d : n;
+        int32_t colm = cur[d - 1], sub = cur[d] + 1, rowm = cur[d + 1] + 1;
+        colm = colm <= lim ? colm : NONE;
+        sub = sub <= lim ? sub : NONE;
+        rowm = rowm <= lim ? rowm : NONE;
+        int32_t v = sub > rowm ? sub : rowm;
+        v = v > colm ? v : colm;
+        nxt[d] = v < 0 ? NONE : v;
+    }
+}
+
+/*
+ * The next wavefront: the moves, then each reached diagonal slides. Off
+ * the optimal path a random byte matches with odds 1 / sigma, so most
+ * slides end in their first eight bytes: one XOR settles them, and only
+ * runs of eight matches or the strings' last eight bytes take the loop.
+ */
+static void wf_next(const int32_t *cur, int32_t *nxt, int32_t lo, int32_t hi, const uchar *x,
+                    int32_t n, const uchar *y, int32_t m) {
+    wf_moves(cur, nxt, lo, hi, n, m);
+    for (int32_t d = lo; d <= hi; d++) {
+        int32_t i = nxt[d];
+        if (i < 0)
+            continue;
+        if (i + 8 <= n && i + d + 8 <= m) {
+            uint64_t a, b;
+            memcpy(&a, x + i, 8);
+            memcpy(&b, y + i + d, 8);
+            if (a != b) {
+                nxt[d] = i + first_diff(a ^ b);
+                continue;
+            }
+        }
+        nxt[d] = slide(x, n, y, m, i, d);
+    }
+}
+
+/* The furthest anti-diagonal i + j of w[lo..hi]. */
+static int64_t progress(const int32_t *w, int32_t lo, int32_t hi) {
+    int64_t best = 1;
+    for (int32_t d = lo; d <= hi; d++)
+        if (w[d] >= 0 && 2 * (int64_t)w[d] + d > best)
+            best = 2 * (int64_t)w[d] + d;
+    return best;
+}
+
+enum { WF_DONE, WF_UNRELATED, WF_BIG };
+
+/*
+ * The stored wavefront of x[0..n) against y[0..m) (both nonempty):
+ * score s's wavefront covers diagonals [max(-s, -n), min(s, m)] with two
+ * unreached cells either side, at wf + woff[s]. WF_DONE appends the path;
+ * WF_UNRELATED and WF_BIG leave the ops untouched. Negative: ENOMEM.
+ */
+static int wf_align(struct wq__align_work *w, const uchar *x, int32_t n, const uchar *y, int32_t m,
+                    double bv_cost, size_t max_cells) {
+    int32_t target = m - n, s = 0, lo = 0, hi = 0;
+    size_t used = 5;
+    if (grow(&w->wf, &w->capwf, used, sizeof *w->wf) ||
+        grow(&w->woff, &w->capwoff, 1, sizeof *w->woff))
+        return -ENOMEM;
+    w->woff[0] = 0;
+    int32_t *c0 = w->wf + 2; /* diagonal 0 */
+    c0[-2] = c0[-1] = c0[1] = c0[2] = NONE;
+    c0[0] = slide(x, n, y, m, 0, 0);
+    for (;;) {
+        int32_t *cur = w->wf + w->woff[s] + 2 - lo;
+        if (target >= lo && target <= hi && cur[target] >= n)
+            break;
+        if (s && s % WF_CHECK == 0) {
+            double est = (double)s * (double)(n + m) / (double)progress(cur, lo, hi);
+            if (est * est > bv_cost)
+                return WF_UNRELATED;
+            if (est * est > (double)max_cells)
+                return WF_BIG;
+        }
+        int32_t nlo = -(s + 1) < -n ? -n : -(s + 1), nhi = s + 1 > m ? m : s + 1;
+        size_t width = (size_t)(nhi - nlo) + 5;
+        if (used + width > max_cells)
+            return WF_BIG;
+        if (grow(&w->wf, &w->capwf, used + width, sizeof *w->wf) ||
+            grow(&w->woff, &w->capwoff, (size_t)s + 2, sizeof *w->woff))
+            return -ENOMEM;
+        w->woff[s + 1] = used;
+        cur = w->wf + w->woff[s] + 2 - lo;
+        int32_t *nxt = w->wf + used + 2 - nlo;
+        nxt[nlo - 2] = nxt[nlo - 1] = nxt[nhi + 1] = nxt[nhi + 2] = NONE;
+        wf_next(cur, nxt, nlo, nhi, x, n, y, m);
+        used += width;
+        s++, lo = nlo, hi = nhi;
+    }
+
+    /* Trace back from (n, m) at score s: each step recomputes the moves into
+     * the current point, takes the first that gives its pre-slide row (in
+     * the fixed order substitution, base of A, base of B), and lands exactly
+     * on the previous wavefront's point. Ops come out in reverse. */
+    size_t base = w->nops;
+    if (grow(&w->ops, &w->capops, w->nops + (size_t)n + (size_t)m, 1))
+        return -ENOMEM;
+    char *o = w->ops + base;
+    size_t k = 0;
+    int32_t d = target, f = n;
+    for (; s > 0; s--) {
+        int32_t plo = -(s - 1) < -n ? -n : -(s - 1);
+        const int32_t *prev = w->wf + w->woff[s - 1] + 2 - plo;
+        moves mv = moves_into(prev, d, n, m);
+        int32_t v = mv.sub > mv.rowm ? mv.sub : mv.rowm;
+        v = v > mv.colm ? v : mv.colm;
+        for (; f > v; f--)
+            o[k++] = '=';
+        if (mv.sub == v)
+            o[k++] = 'X', f = v - 1;
+        else if (mv.rowm == v)
+            o[k++] = 'I', f = v - 1, d++;
+        else
+            o[k++] = 'D', d--;
+    }
+    for (; f > 0; f--)
+        o[k++] = '=';
+    reverse_ops(o, k);
+    w->nops += k;
+    return WF_DONE;
+}
+
+/*
+ * A point (i, j) on an optimal path of x[0..n) against y[0..m) (both
+ * nonempty), with xr and yr the same strings reversed. The forward
+ * wavefront F (score sf, diagonal d = j - i) and the reverse one R (score
+ * sr, over the reversed strings, whose diagonal T - d with T = m - n is
+ * forward diagonal d) advance in turn; after each step, diagonal d overlaps
+ * when F[d] + R[T - d] >= n.
+ *
+ * Why the first overlap splits optimally: D[i][j] never decreases along a
+ * diagonal, nor does the cost of the rest of the way read backwards. An
+ * overlap puts the point r = n - R[T - d] at or before F[d]: its prefix
+ * costs <= sf and its suffix <= sr, so D <= sf + sr. Conversely, on an
+ * optimal path, the last point whose prefix costs sf has a suffix of cost
+ * exactly D - sf; so once sf + sr = D the wavefronts overlap. Turns raise
+ * sf + sr by one, so the first overlap has sf + sr = D, and the halves at
+ * that point cost exactly sf' and D - sf', each optimal. Ties: the lowest
+ * overlapping diagonal.
+ */
+static int bi_split(struct wq__align_work *w, const uchar *x, const uchar *xr, int32_t n,
+                    const uchar *y, const uchar *yr, int32_t m, int32_t *pi, int32_t *pj) {
+    size_t width = (size_t)n + (size_t)m + 5;
+    if (grow(&w->bi, &w->capbi, 4 * width, sizeof *w->bi))
+        return ENOMEM;
+    for (size_t t = 0; t < 4 * width; t++)
+        w->bi[t] = NONE;
+    /* Diagonal d of each at base[d], d in [-n - 2, m + 2]; the reverse
+     * ones over the reversed strings, whose diagonals are the same range. */
+    int32_t *f0 = w->bi + n + 2, *f1 = f0 + width, *r0 = f1 + width, *r1 = r0 + width;
+    int32_t T = m - n, flo = 0, fhi = 0, rlo = 0, rhi = 0;
+    f0[0] = slide(x, n, y, m, 0, 0);
+    r0[0] = slide(xr, n, yr, m, 0, 0);
+    for (int turn = 0;; turn ^= 1) {
+        int32_t lo = flo > T - rhi ? flo : T - rhi, hi = fhi < T - rlo ? fhi : T - rlo;
+        for (int32_t d = lo; d <= hi; d++)
+            if (f0[d] >= 0 && r0[T - d] >= 0 && f0[d] + r0[T - d] >= n) {
+                *pi = n - r0[T - d];
+                *pj = *pi + d;
+                return 0;
+            }
+        if (turn == 0) {
+            int32_t nlo = flo - 1 < -n ? -n : flo - 1, nhi = fhi + 1 > m ? m : fhi + 1;
+            wf_next(f0, f1, nlo, nhi, x, n, y, m);
+            int32_t *t = f0;
+            f0 = f1, f1 = t, flo = nlo, fhi = nhi;
+        } else {
+            int32_t nlo = rlo - 1 < -n ? -n : rlo - 1, nhi = rhi + 1 > m ? m : rhi + 1;
+            wf_next(r0, r1, nlo, nhi, xr, n, yr, m);
+            int32_t *t = r0;
+            r0 = r1, r1 = t, rlo = nlo, rhi = nhi;
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- paths -- */
+
+/* One global alignment problem: x[0..n) against y[0..m), and both reversed
+ * (xr[k] = x[n - 1 - k]), built on first need. */
+typedef struct actx {
+    struct wq__align_work *w;
+    const wq__align_limits *lim;
+    const uchar *x, *y, *xr, *yr;
+    size_t n, m;
+} actx;
+
+/* Appends the global path of x[i0..i1) against y[j0..j1). */
+static int align_piece(actx *c, size_t i0, size_t i1, size_t j0, size_t j1) {
+    const uchar *x = c->x, *y = c->y;
+    size_t pre = 0, suf = 0;
+    while (i0 + pre < i1 && j0 + pre < j1 && x[i0 + pre] == y[j0 + pre])
+        pre++;
+    i0 += pre, j0 += pre;
+    while (i0 + suf < i1 && j0 + suf < j1 && x[i1 - 1 - suf] == y[j1 - 1 - suf])
+        suf++;
+    i1 -= suf, j1 -= suf;
+    int err = put(c->w, '=', pre);
+    if (err)
+        return err;
+    size_t n = i1 - i0, m = j1 - j0;
+    if (n == 0 || m == 0) {
+        err = n ? put(c->w, 'I', n) : put(c->w, 'D', m);
+        return err ? err : put(c->w, '=', suf);
+    }
+    /* The bit-vector pass, the shorter side as its pattern. */
+    size_t nb = ((n < m ? n : m) + 63) / 64, cols = n < m ? m : n;
+    double bv_cost = (double)BV_CELLS * (double)nb * (double)cols;
+    int fits = 3 * nb * cols <= c->lim->bv_words;
+    int r = wf_align(c->w, x + i0, (int32_t)n, y + j0, (int32_t)m, fits ? bv_cost : 1e300,
+                     c->lim->wf_cells);
+    if (r < 0)
+        return -r;
+    if (r == WF_UNRELATED && !fits)
+        r = WF_BIG;
+    if (r == WF_UNRELATED) {
+        err = n <= m ? bv_align(c->w, x + i0, n, y + j0, m, 'I', 'D')
+                     : bv_align(c->w, y + j0, m, x + i0, n, 'D', 'I');
+    } else if (r == WF_BIG) {
+        if (!c->xr) {
+            if (grow(&c->w->rev, &c->w->caprev, c->n + c->m, 1))
+                return ENOMEM;
+            uchar *rv = c->w->rev;
+            for (size_t k = 0; k < c->n; k++)
+                rv[k] = x[c->n - 1 - k];
+            for (size_t k = 0; k < c->m; k++)
+                rv[c->n + k] = y[c->m - 1 - k];
+            c->xr = rv, c->yr = rv + c->n;
+        }
+        int32_t si, sj;
+        err = bi_split(c->w, x + i0, c->xr + (c->n - i1), (int32_t)n, y + j0, c->yr + (c->m - j1),
+                       (int32_t)m, &si, &sj);
+        if (!err)
+            err = align_piece(c, i0, i0 + (size_t)si, j0, j0 + (size_t)sj);
+        if (!err)
+            err = align_piece(c, i0 + (size_t)si, i1, j0 + (size_t)sj, j1);
+    }
+    return err ? err : put(c->w, '=', suf);
+}
+
+/* ---------------------------------------------------------------- spans -- */
+
+/* The span [*start, *end) of B in prefix and infix mode (n >= 1). */
+static int find_span(struct wq__align_work *w, const uchar *x, size_t n, const uchar *y, size_t m,
+                     wq_align_mode mode, size_t *start, size_t *end) {
+    size_t nb = (n + 63) / 64, at = 0;
+    if (grow_peq(w, nb) || grow(&w->col, &w->capcol, 2 * nb, sizeof *w->col))
+        return ENOMEM;
+    bv_scan(x, n, y, m, mode == WQ_ALIGN_PREFIX, w->peq, w->col, &at);
+    *start = 0, *end = at;
+    if (mode == WQ_ALIGN_INFIX && at > 0) {
+        /* A reversed, in prefix mode against B[0..end) reversed: its first
+         * minimum is the shortest suffix, the latest start. */
+        if (grow(&w->rev, &w->caprev, n + at, 1))
+            return ENOMEM;
+        for (size_t k = 0; k < n; k++)
+            w->rev[k] = x[n - 1 - k];
+        for (size_t k = 0; k < at; k++)
+            w->rev[n + k] = y[at - 1 - k];
+        size_t len = 0;
+        bv_scan(w->rev, n, w->rev + n, at, 1, w->peq, w->col, &len);
+        *start = at - len;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ the entry -- */
+
+/* The CIGAR of the ops, run-length encoded, into al->cigar. */
+static int make_cigar(wq_alignment *al) {
+    struct wq__align_work *w = al->work;
+    size_t runs = 0, edits = 0;
+    for (size_t k = 0; k < w->nops; k++) {
+        runs += k == 0 || w->ops[k] != w->ops[k - 1];
+        edits += w->ops[k] != '=';
+    }
+    char *s = realloc(al->cigar, runs * 21 + 1);
+    if (!s)
+        return ENOMEM;
+    al->cigar = s;
+    size_t len = 0;
+    for (size_t k = 0; k < w->nops;) {
+        size_t e = k;
+        while (e < w->nops && w->ops[e] == w->ops[k])
+            e++;
+        char num[24];
+        int d = 0;
+        for (size_t v = e - k; v; v /= 10)
+            num[d++] = (char)('0' + v % 10);
+        while (d)
+            s[len++] = num[--d];
+        s[len++] = w->ops[k];
+        k = e;
+    }
+    s[len] = '\0';
+    al->cigar_len = len;
+    al->distance = edits;
+    return 0;
+}
+
+int wq__align_limited(const void *a, size_t n, const void *b, size_t m, wq_align_mode mode,
+                      wq_alignment *al, const wq__align_limits *lim) {
+    if (!al || (!a && n) || (!b && m) || (unsigned)mode > WQ_ALIGN_INFIX)
+        return EINVAL;
+    if (n > ALIGN_MAX || m > ALIGN_MAX)
+        return ERANGE;
+    if (!al->work && !(al->work = calloc(1, sizeof *al->work)))
+        return ENOMEM;
+    struct wq__align_work *w = al->work;
+    const uchar *x = n ? a : (const uchar *)"", *y = m ? b : (const uchar *)"";
+    size_t start = 0, end = m;
+    w->nops = 0;
+    int err = 0;
+    if (mode != WQ_ALIGN_GLOBAL)
+        err = n ? find_span(w, x, n, y, m, mode, &start, &end) : (end = 0, 0);
+    if (!err) {
+        actx c = {w, lim, x, y + start, NULL, NULL, n, end - start};
+        err = align_piece(&c, 0, n, 0, end - start);
+    }
+    if (!err)
+        err = make_cigar(al);
+    if (err)
+        return err;
+    al->start = start, al->end = end;
+    return 0;
+}
+
+int wq_align(const void *a, size_t n, const void *b, size_t m, wq_align_mode mode,
+             wq_alignment *al) {
+    static const wq__align_limits lim = WQ__ALIGN_LIMITS_DEFAULT;
+    return wq__align_limited(a, n, b, m, mode, al, &lim);
+}
+
+void wq_alignment_free(wq_alignment *al) {
+    if (!al)
+        return;
+    struct wq__align_work *w = al->work;
+    if (w) {
+        free(w->ops), free(w->wf), free(w->woff), free(w->bi), free(w->bv);
+        free(w->bsc), free(w->peq), free(w->col), free(w->rev);
+        free(w);
+    }
+    free(al->cigar);
+    *al = (wq_alignment)WQ_ALIGNMENT_INIT;
+}
+
+size_t wq_align_distance(const void *a, size_t n, const void *b, size_t m, wq_align_mode mode) {
+    if ((unsigned)mode > WQ_ALIGN_INFIX) {
+        errno = EINVAL;
+        return WQ_LEV_NO_LIMIT;
+    }
+    if (mode == WQ_ALIGN_GLOBAL)
+        return wq_levenshtein(a, n, b, m, WQ_LEV_NO_LIMIT);
+    if (n == 0)
+        return 0;
+    size_t nb = (n + 63) / 64, at;
+    word *peq = calloc(256 * nb + 2 * nb, sizeof *peq);
+    if (!peq) {
+        errno = ENOMEM;
+        return WQ_LEV_NO_LIMIT;
+    }
+    size_t d = bv_scan(a, n, m ? b : "", m, mode == WQ_ALIGN_PREFIX, peq, peq + 256 * nb, &at);
+    free(peq);
+    return d;
+}
