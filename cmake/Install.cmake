@@ -36,3 +36,10 @@ endforeach()
 configure_file(cmake/workq.pc.in ${PROJECT_BINARY_DIR}/workq.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/workq.pc
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+
+# With BUILD_SHARED_LIBS, the installed tools find the installed libraries
+# relative to themselves (bin/../lib), under any prefix.
+if(BUILD_SHARED_LIBS AND WORKQ_BUILD_APPS AND NOT IS_ABSOLUTE "${CMAKE_INSTALL_LIBDIR}")
+  file(RELATIVE_PATH WORKQ_BIN_TO_LIB "/p/${CMAKE_INSTALL_BINDIR}" "/p/${CMAKE_INSTALL_LIBDIR}")
+  set_target_properties(pi genomics PROPERTIES INSTALL_RPATH "\$ORIGIN/${WORKQ_BIN_TO_LIB}")
+endif()
