@@ -6,6 +6,7 @@
 #define WORKQ_KERNELS_INTERNAL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <workq/kernels.h>
 
@@ -25,5 +26,120 @@ int wq__levenshtein_batch(const wq_pair *pairs, size_t *dist, size_t n, size_t m
  * ENOMEM if memory runs out. */
 size_t wq__lev_wavefront(const unsigned char *x, size_t n, const unsigned char *y, size_t m,
                          size_t cap, double budget, size_t *lower);
+
+/* ------------------------------------------- one 64-bit word (lanes) -- */
+
+typedef uint64_t wq__word;
+
+/* Bits set in the low n of a word, 1 <= n <= 64. */
+static inline wq__word wq__low_mask(size_t n) {
+    return n >= 64 ? ~(wq__word)0 : ((wq__word)1 << n) - 1;
+}
+
+/*
+ * One column step of Myers' recurrence for a pattern of at most 64 rows:
+ * the column's vertical deltas as two bit-vectors, Pv (+1) and Mv (-1). For
+ * a text character with match mask Eq, the horizontal deltas of the next
+ * column follow from
+ *     Xh = (((Eq & Pv) + Pv) ^ Pv) | Eq      (the add carries a run of
+ *                                             matches down the column)
+ *     Ph = Mv | ~(Xh | Pv),   Mh = Pv & Xh,
+ * the top row's delta is +1 (D[0][j] = j: global alignment), so Ph gets a 1
+ * shifted in, and the new vertical deltas are
+ *     Pv' = Mh | ~(Xv | Ph),  Mv' = Ph & Xv,  with Xv = Eq | Mv.
+ */
+static inline void wq__word_step(wq__word *pv_io, wq__word *mv_io, wq__word eq) {
+    wq__word pv = *pv_io, mv = *mv_io;
+    wq__word xv = eq | mv;
+    wq__word xh = (((eq & pv) + pv) ^ pv) | eq;
+    wq__word ph = mv | ~(xh | pv);
+    wq__word mh = pv & xh;
+    ph = (ph << 1) | 1;
+    mh <<= 1;
+    *pv_io = mh | ~(xv | ph);
+    *mv_io = ph & xv;
+}
+
+/* The last column's score without following it column by column:
+ * D[n][m] = D[0][m] + (the sum of the column's vertical deltas), and
+ * D[0][m] = m. Bits above row n never flow down into rows below (carries
+ * and shifts move upwards only), so they are simply masked off. */
+static inline size_t wq__word_score(wq__word pv, wq__word mv, size_t n, size_t m) {
+    wq__word mask = wq__low_mask(n);
+    return m + (size_t)__builtin_popcountll(pv & mask) - (size_t)__builtin_popcountll(mv & mask);
+}
+
+/* The distance of a pattern of 1 <= n <= 64 rows, given as its match masks
+ * peq[c] (bit i set when pattern[i] == c), against text y[0..m). */
+static inline size_t wq__myers_word(const wq__word *peq, size_t n, const unsigned char *y,
+                                    size_t m) {
+    wq__word pv = ~(wq__word)0, mv = 0;
+    for (size_t j = 0; j < m; j++)
+        wq__word_step(&pv, &mv, peq[y[j]]);
+    return wq__word_score(pv, mv, n, m);
+}
+
+/* ------------------------------------------------ short pairs (lanes) -- */
+
+/* The vector lanes need GCC or Clang on x86-64 (target attributes and the
+ * CPU check); elsewhere every short pair takes the scalar lanes. */
+#if defined(__GNUC__) && defined(__x86_64__)
+#define WQ__LANES_SIMD 1
+#else
+#define WQ__LANES_SIMD 0
+#endif
+
+/* Dispatch levels of lev_lanes.c, lowest first. */
+enum { WQ__LANES_SCALAR = 0, WQ__LANES_AVX2 = 1, WQ__LANES_AVX512 = 2 };
+
+/* Longest text the vector lanes take (a group steps its longest text). */
+#define WQ__LANE_COLS 64u
+
+/* The scalar lanes: four pairs, each with its own match table (all zero
+ * between pairs). */
+#define WQ__WORD_LANES 4
+typedef struct wq__lane_words {
+    wq__word peq[WQ__WORD_LANES][256];
+    const unsigned char *x[WQ__WORD_LANES], *y[WQ__WORD_LANES];
+    size_t n[WQ__WORD_LANES], m[WQ__WORD_LANES], at[WQ__WORD_LANES];
+    size_t count;
+} wq__lane_words;
+
+/* A group of one vector class, with S = 8 or 16 bytes per slot (8- or
+ * 16-bit lanes, 64 or 32 pairs): slot l of xs holds lane l's pattern, slot
+ * l of ys[t] bytes [S t, S t + S) of its text, zero-padded. */
+typedef struct wq__lane_group {
+    _Alignas(64) unsigned char xs[512];
+    _Alignas(64) unsigned char ys[WQ__LANE_COLS / 8][512];
+    size_t n[64], m[64], at[64];
+    size_t count, nmax, mmax, mmin; /* lanes used; longest and shortest sides */
+} wq__lane_group;
+
+/* The short pairs of one batch call, on the caller's stack. */
+typedef struct wq__lanes {
+    int level;       /* the level in use */
+    size_t *dist, k; /* where the distances go; the limit */
+#if WQ__LANES_SIMD
+    wq__lane_group groups[2]; /* 8- and 16-bit lanes */
+#endif
+    int words_ready; /* words.peq cleared (done on first use) */
+    wq__lane_words words;
+} wq__lanes;
+
+/* The best level this CPU runs. */
+int wq__lanes_best(void);
+
+/* Starts ls for distances into dist[] with limit k, at `level` or the
+ * CPU's best if that is lower. O(1). */
+void wq__lanes_init(wq__lanes *ls, int level, size_t *dist, size_t k);
+
+/* Takes pairs[p..n) while their shorter side has at most 64 bytes (empty
+ * ones included), queuing them for dist[] (a distance may be written at
+ * once or only by the flush); returns the index of the first pair not
+ * taken, or n. The pairs' bytes must stay unchanged until the flush. */
+size_t wq__lanes_take(wq__lanes *ls, const wq_pair *pairs, size_t p, size_t n);
+
+/* Writes the distances of every pair still queued. */
+void wq__lanes_flush(wq__lanes *ls);
 
 #endif /* WORKQ_KERNELS_INTERNAL_H */

@@ -72,58 +72,13 @@ size_t wq_levenshtein_ref(const void *a, size_t n, const void *b, size_t m) {
 
 /* ------------------------------------------------------ one word (<= 64) -- */
 
-/* Bits set in the low n of a word, 1 <= n <= 64. */
-static inline word low_mask(size_t n) {
-    return n >= WQ__W ? ~(word)0 : ((word)1 << n) - 1;
-}
-
 static inline size_t popcount(word w) {
     return (size_t)__builtin_popcountll(w);
 }
 
-/*
- * One column step of Myers' recurrence for a pattern of at most 64 rows:
- * the column's vertical deltas as two bit-vectors, Pv (+1) and Mv (-1). For
- * a text character with match mask Eq, the horizontal deltas of the next
- * column follow from
- *     Xh = (((Eq & Pv) + Pv) ^ Pv) | Eq      (the add carries a run of
- *                                             matches down the column)
- *     Ph = Mv | ~(Xh | Pv),   Mh = Pv & Xh,
- * the top row's delta is +1 (D[0][j] = j: global alignment), so Ph gets a 1
- * shifted in, and the new vertical deltas are
- *     Pv' = Mh | ~(Xv | Ph),  Mv' = Ph & Xv,  with Xv = Eq | Mv.
- */
-static inline void word_step(word *pv_io, word *mv_io, word eq) {
-    word pv = *pv_io, mv = *mv_io;
-    word xv = eq | mv;
-    word xh = (((eq & pv) + pv) ^ pv) | eq;
-    word ph = mv | ~(xh | pv);
-    word mh = pv & xh;
-    ph = (ph << 1) | 1;
-    mh <<= 1;
-    *pv_io = mh | ~(xv | ph);
-    *mv_io = ph & xv;
-}
-
-/* The last column's score without following it column by column:
- * D[n][m] = D[0][m] + (the sum of the column's vertical deltas), and
- * D[0][m] = m. Bits above row n never flow down into rows below (carries
- * and shifts move upwards only), so they are simply masked off. */
-static inline size_t word_score(word pv, word mv, size_t n, size_t m) {
-    word mask = low_mask(n);
-    return m + popcount(pv & mask) - popcount(mv & mask);
-}
-
-/*
- * The distance of a pattern of n <= 64 rows, given as its match masks
- * peq[c] (bit i set when pattern[i] == c), against text y[0..m).
- */
-static size_t myers_word(const word *peq, size_t n, const unsigned char *y, size_t m) {
-    word pv = ~(word)0, mv = 0;
-    for (size_t j = 0; j < m; j++)
-        word_step(&pv, &mv, peq[y[j]]);
-    return word_score(pv, mv, n, m);
-}
+#define low_mask wq__low_mask
+#define word_score wq__word_score
+#define myers_word wq__myers_word
 
 /* ---------------------------------------------------------- many words -- */
 
@@ -573,108 +528,31 @@ size_t wq_levenshtein(const void *a, size_t n, const void *b, size_t m, size_t m
 /* ------------------------------------------------------------- batch -- */
 
 /*
- * Short pairs (the shorter side <= 64) four at a time. One pair's column
- * step is a chain of about a dozen dependent operations, so a lone pair
- * leaves most of the processor's ALUs idle; four independent pairs stepped
- * in the same loop fill them (about three times the throughput). Each lane
- * has its own match table, set for its pattern's bytes and cleared after
- * the pair, so a pair costs O(n + m) word operations and no allocation.
- */
-#define WQ__LANES 4
-
-typedef struct lane_set {
-    word peq[WQ__LANES][256]; /* all zero between groups */
-    const unsigned char *x[WQ__LANES], *y[WQ__LANES];
-    size_t n[WQ__LANES], m[WQ__LANES], at[WQ__LANES];
-    size_t count;
-} lane_set;
-
-static void lanes_run(lane_set *ls, size_t *dist, size_t k) {
-    word pv[WQ__LANES], mv[WQ__LANES];
-    size_t common = ls->m[0];
-    for (size_t l = 0; l < WQ__LANES; l++) {
-        pv[l] = ~(word)0;
-        mv[l] = 0;
-        common = ls->m[l] < common ? ls->m[l] : common;
-    }
-    for (size_t j = 0; j < common; j++)
-        for (size_t l = 0; l < WQ__LANES; l++)
-            word_step(&pv[l], &mv[l], ls->peq[l][ls->y[l][j]]);
-    for (size_t l = 0; l < WQ__LANES; l++) {
-        for (size_t j = common; j < ls->m[l]; j++)
-            word_step(&pv[l], &mv[l], ls->peq[l][ls->y[l][j]]);
-        size_t d = word_score(pv[l], mv[l], ls->n[l], ls->m[l]);
-        dist[ls->at[l]] = d <= k ? d : k + 1;
-        for (size_t i = 0; i < ls->n[l]; i++)
-            ls->peq[l][ls->x[l][i]] = 0;
-    }
-    ls->count = 0;
-}
-
-/* The pairs of an unfinished group, one by one (lane 0's table). */
-static void lanes_flush(lane_set *ls, size_t *dist, size_t k) {
-    for (size_t l = 0; l < ls->count; l++) {
-        word *peq = ls->peq[l];
-        size_t d = myers_word(peq, ls->n[l], ls->y[l], ls->m[l]);
-        dist[ls->at[l]] = d <= k ? d : k + 1;
-        for (size_t i = 0; i < ls->n[l]; i++)
-            peq[ls->x[l][i]] = 0;
-    }
-    ls->count = 0;
-}
-
-/*
- * The batch: short pairs through the lanes above; longer ones one at a
- * time through lev_pair with one pattern cache for the whole call. A pair
+ * The batch: short pairs through the lanes (lev_lanes.c); longer ones one at
+ * a time through lev_pair with one pattern cache for the whole call. A pair
  * that fails (ENOMEM) is reported only after every pair before it has its
- * distance (the engine trusts dist[0..fail)), so the lanes are flushed
- * before any long pair.
+ * distance (the engine trusts dist[0..fail)): the lanes, which cannot fail,
+ * are flushed first.
  */
 int wq__levenshtein_batch(const wq_pair *pairs, size_t *dist, size_t n, size_t max_distance,
                           size_t *fail) {
-    lane_set *ls = NULL;
-    lane_set lanes;
+    wq__lanes lanes;
+    wq__lanes_init(&lanes, WQ__LANES_AVX512, dist, max_distance);
     pat_cache cache;
     cache.zeroed = 0;
-    for (size_t p = 0; p < n; p++) {
-        const unsigned char *x = (const unsigned char *)pairs[p].a;
-        const unsigned char *y = (const unsigned char *)pairs[p].b;
-        size_t la = pairs[p].alen, lb = pairs[p].blen, d;
-        if (la > lb) {
-            const unsigned char *t = x;
-            size_t tl = la;
-            x = y, la = lb, y = t, lb = tl;
-        }
-        if (la == 0) {
-            d = lb;
-        } else if (la <= WQ__W) {
-            if (ls == NULL) {
-                ls = &lanes;
-                memset(ls->peq, 0, sizeof ls->peq);
-                ls->count = 0;
-            }
-            size_t l = ls->count++;
-            for (size_t i = 0; i < la; i++)
-                ls->peq[l][x[i]] |= (word)1 << i;
-            ls->x[l] = x, ls->n[l] = la, ls->y[l] = y, ls->m[l] = lb, ls->at[l] = p;
-            if (ls->count == WQ__LANES)
-                lanes_run(ls, dist, max_distance);
-            continue;
-        } else {
-            if (ls != NULL)
-                lanes_flush(ls, dist, max_distance);
-            d = lev_pair(&cache, (const unsigned char *)pairs[p].a, pairs[p].alen,
-                         (const unsigned char *)pairs[p].b, pairs[p].blen, max_distance);
-            if (d == WQ_LEV_NO_LIMIT) {
-                if (fail)
-                    *fail = p;
-                return ENOMEM;
-            }
+    for (size_t p = wq__lanes_take(&lanes, pairs, 0, n); p < n;
+         p = wq__lanes_take(&lanes, pairs, p + 1, n)) {
+        size_t d = lev_pair(&cache, (const unsigned char *)pairs[p].a, pairs[p].alen,
+                            (const unsigned char *)pairs[p].b, pairs[p].blen, max_distance);
+        if (d == WQ_LEV_NO_LIMIT) {
+            wq__lanes_flush(&lanes);
+            if (fail)
+                *fail = p;
+            return ENOMEM;
         }
         dist[p] = d <= max_distance ? d : max_distance + 1;
     }
-    if (ls != NULL)
-        lanes_flush(ls, dist, max_distance);
+    wq__lanes_flush(&lanes);
     return 0;
 }
 

@@ -1,0 +1,176 @@
+/* The short pairs of the batch (lev_lanes.c) at each dispatch level, forced
+ * (AVX-512, AVX2, scalar; a level the CPU lacks runs the best one below
+ * it), against the O(nm) dynamic programme: mixed lengths in one group,
+ * lengths at the lane widths' boundaries, empty sides, texts too long for
+ * the vector lanes, partial groups, several alphabets (NUL included) and
+ * limits. lev_lanes.c is compiled into this test, so its internal entry
+ * points are reachable in shared builds too. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+
+#include <workq/kernels.h>
+
+#include "kernels_internal.h"
+#include "test_rand.h"
+
+static const size_t edge_lens[] = {0,  1,  2,  3,  4,  7,  8,  9,  15, 16,
+                                   17, 31, 32, 33, 63, 64, 65, 66, 80};
+#define N_EDGE (sizeof edge_lens / sizeof *edge_lens)
+#define MAXLEN 80
+
+static unsigned char letter(uint64_t *st, unsigned sigma) {
+    unsigned v = (unsigned)kbelow(st, sigma);
+    return sigma == 4 ? (unsigned char)"acgt"[v] : (unsigned char)(sigma == 256 ? v : 'a' + v);
+}
+
+/* b = a with about pct % of its positions edited, or unrelated (pct 100). */
+static size_t make_b(uint64_t *st, const unsigned char *a, size_t n, unsigned char *b, size_t m,
+                     unsigned pct, unsigned sigma) {
+    for (size_t j = 0; j < m; j++)
+        b[j] = j < n && kbelow(st, 100) >= pct ? a[j] : letter(st, sigma);
+    return m;
+}
+
+typedef struct pairs_buf {
+    unsigned char (*s)[2][MAXLEN];
+    wq_pair *pairs;
+    size_t *d, n;
+} pairs_buf;
+
+/* n random pairs: lengths from edge_lens (or uniform up to 20 when
+ * `short_only`), over sigma, with related and unrelated pairs mixed. */
+static pairs_buf make_pairs(uint64_t *st, size_t n, unsigned sigma, int short_only) {
+    pairs_buf pb = {malloc(n * sizeof *pb.s), malloc(n * sizeof *pb.pairs),
+                    malloc(n * sizeof *pb.d), n};
+    cr_assert(pb.s && pb.pairs && pb.d);
+    for (size_t i = 0; i < n; i++) {
+        size_t la = short_only ? kbelow(st, 21) : edge_lens[kbelow(st, N_EDGE)];
+        size_t lb = short_only ? kbelow(st, 21) : edge_lens[kbelow(st, N_EDGE)];
+        for (size_t j = 0; j < la; j++)
+            pb.s[i][0][j] = letter(st, sigma);
+        make_b(st, pb.s[i][0], la, pb.s[i][1], lb, (unsigned)kbelow(st, 3) * 50, sigma);
+        pb.pairs[i] = (wq_pair){(const char *)pb.s[i][0], (const char *)pb.s[i][1], la, lb};
+    }
+    return pb;
+}
+
+static void free_pairs(pairs_buf *pb) {
+    free(pb->s);
+    free(pb->pairs);
+    free(pb->d);
+}
+
+/* Runs the pairs through the lanes at `level` with limit k, and checks
+ * every distance against the reference. */
+static void check_lanes(const pairs_buf *pb, int level, size_t k) {
+    /* its groups want 64-byte alignment, as on the batch's stack */
+    wq__lanes *ls = aligned_alloc(64, (sizeof *ls + 63) / 64 * 64);
+    cr_assert(ls);
+    wq__lanes_init(ls, level, pb->d, k);
+    int best = wq__lanes_best();
+    cr_assert_eq(ls->level, level < best ? level : best);
+    for (size_t i = 0; i < pb->n; i++)
+        pb->d[i] = (size_t)-7;
+    size_t p = 0;
+    while (p < pb->n) {
+        p = wq__lanes_take(ls, pb->pairs, p, pb->n);
+        if (p < pb->n) { /* a long pair: the caller's, left alone */
+            const wq_pair *q = &pb->pairs[p];
+            cr_assert(q->alen > 64 && q->blen > 64, "stopped at pair %zu", p);
+            pb->d[p] = (size_t)-9;
+            p++;
+        }
+    }
+    wq__lanes_flush(ls);
+    for (size_t i = 0; i < pb->n; i++) {
+        const wq_pair *q = &pb->pairs[i];
+        if (q->alen > 64 && q->blen > 64) {
+            cr_assert_eq(pb->d[i], (size_t)-9);
+            continue;
+        }
+        size_t ref = wq_levenshtein_ref(q->a, q->alen, q->b, q->blen);
+        cr_assert_eq(pb->d[i], ref <= k ? ref : k + 1, "level %d pair %zu: %zu x %zu, k=%zu", level,
+                     i, q->alen, q->blen, k);
+    }
+    free(ls);
+}
+
+ParameterizedTestParameters(lev_lanes, each_level) {
+    static int levels[] = {WQ__LANES_SCALAR, WQ__LANES_AVX2, WQ__LANES_AVX512};
+    return cr_make_param_array(int, levels, sizeof levels / sizeof *levels);
+}
+
+/* Lengths at every lane width's boundary, mixed in each group. */
+ParameterizedTest(int *level, lev_lanes, each_level, .timeout = 60) {
+    static const unsigned sigmas[] = {2, 4, 256};
+    static const size_t limits[] = {WQ_LEV_NO_LIMIT, 0, 5, 40};
+    uint64_t st = 11 + (uint64_t)*level;
+    for (unsigned long r = 0; r < kstress(); r++)
+        for (size_t s = 0; s < 3; s++) {
+            pairs_buf pb = make_pairs(&st, 1500 + 37 * s, sigmas[s], 0);
+            for (size_t l = 0; l < 4; l++)
+                check_lanes(&pb, *level, limits[l]);
+            free_pairs(&pb);
+        }
+}
+
+ParameterizedTestParameters(lev_lanes, short_groups) {
+    static int levels[] = {WQ__LANES_SCALAR, WQ__LANES_AVX2, WQ__LANES_AVX512};
+    return cr_make_param_array(int, levels, sizeof levels / sizeof *levels);
+}
+
+/* Only short pairs (both vector widths, every length up to 20), in
+ * batches of every size around a group's: 1..70 pairs, so groups end full,
+ * partial and empty. */
+ParameterizedTest(int *level, lev_lanes, short_groups, .timeout = 60) {
+    uint64_t st = 99 + (uint64_t)*level;
+    for (size_t n = 1; n <= 70; n++) {
+        pairs_buf pb = make_pairs(&st, n, n % 2 ? 4 : 256, 1);
+        check_lanes(&pb, *level, WQ_LEV_NO_LIMIT);
+        check_lanes(&pb, *level, 3);
+        free_pairs(&pb);
+    }
+}
+
+ParameterizedTestParameters(lev_lanes, each_level_equal_lengths) {
+    static int levels[] = {WQ__LANES_SCALAR, WQ__LANES_AVX2, WQ__LANES_AVX512};
+    return cr_make_param_array(int, levels, sizeof levels / sizeof *levels);
+}
+
+/* Equal lengths per group (the vector lanes' common case: no padding) at
+ * 8, 14, 16 and 64 bytes. */
+ParameterizedTest(int *level, lev_lanes, each_level_equal_lengths, .timeout = 60) {
+    static const size_t lens[] = {8, 14, 16, 64};
+    uint64_t st = 7 + (uint64_t)*level;
+    for (size_t i = 0; i < 4; i++) {
+        pairs_buf pb = make_pairs(&st, 200, 4, 1);
+        for (size_t p = 0; p < pb.n; p++) {
+            for (size_t j = 0; j < lens[i]; j++) {
+                pb.s[p][0][j] = letter(&st, 4);
+                pb.s[p][1][j] = letter(&st, 4);
+            }
+            pb.pairs[p].alen = pb.pairs[p].blen = lens[i];
+        }
+        check_lanes(&pb, *level, WQ_LEV_NO_LIMIT);
+        free_pairs(&pb);
+    }
+}
+
+/* The public batch (the CPU's best level) on the same kind of pairs, with
+ * long pairs between short ones. */
+Test(lev_lanes, batch_mixed_with_long_pairs, .timeout = 60) {
+    uint64_t st = 3;
+    pairs_buf pb = make_pairs(&st, 3000, 4, 0);
+    wq_lev_opts o = {6};
+    cr_assert_eq(wq_levenshtein_batch(pb.pairs, pb.d, pb.n, &o), 0);
+    for (size_t i = 0; i < pb.n; i++) {
+        const wq_pair *q = &pb.pairs[i];
+        size_t ref = wq_levenshtein_ref(q->a, q->alen, q->b, q->blen);
+        cr_assert_eq(pb.d[i], ref <= 6 ? ref : 7, "pair %zu", i);
+    }
+    free_pairs(&pb);
+}
