@@ -1,11 +1,15 @@
 /* bench_levenshtein: workq's Levenshtein beside edlib (NW, distance only)
- * and, when built with it, WFA2-lib (edit metric, score only, end to end, no
- * heuristic: exact) on the same deterministic random DNA pairs, one thread.
- * Each set is timed in alternating runs (workq, edlib, WFA2, workq, ...);
- * the table shows the medians: pairs/s, GCUPS (n*m cells per second) and
- * workq's speed-up over each peer. The distances of all three are compared
- * on every pair. The sets: unrelated pairs (issue 3) and related pairs at
- * 1-5% edits (issue 9). Usage: bench_levenshtein [runs [set]]
+ * and, when built with it, WFA2-lib twice (edit metric, score only, end to
+ * end): exact (heuristic.strategy = wf_heuristic_none) and as a user gets it
+ * by default (the adaptive heuristic, which may overestimate), on the same
+ * deterministic random DNA pairs, one thread. Each set is timed in
+ * alternating runs (workq, edlib, WFA2, WFA2 default, workq, ...); the table
+ * shows pairs/s, GCUPS (n*m cells per second) and seconds at the median,
+ * the fastest and slowest round, and workq's speed-up over each peer at the
+ * median. workq's and WFA2 exact's distances are checked against edlib's
+ * on every pair (exit 1 if any differ); for WFA2 default the count of
+ * pairs it overestimates is shown. The sets: unrelated pairs (issue 3) and
+ * related pairs at 1-5% edits (issue 9). Usage: bench_levenshtein [runs [set]]
  * (set: only the sets whose name contains it) */
 #define _POSIX_C_SOURCE 200809L
 #include <stdbool.h>
@@ -99,12 +103,13 @@ static void run_edlib(const wq_pair *pairs, size_t n, size_t *d) {
 #ifdef WQ_BENCH_WFA2
 /* One aligner for the whole set, as a caller would keep it: edit distance,
  * score only, high memory mode (the fastest for score-only runs here). */
-static wavefront_aligner_t *wfa_new(void) {
+static wavefront_aligner_t *wfa_new(int exact) {
     wavefront_aligner_attr_t attr = wavefront_aligner_attr_default;
     attr.distance_metric = edit;
     attr.alignment_scope = compute_score;
     attr.alignment_form.span = alignment_end2end;
-    attr.heuristic.strategy = wf_heuristic_none;
+    if (exact)
+        attr.heuristic.strategy = wf_heuristic_none;
     attr.memory_mode = wavefront_memory_high;
     return wavefront_aligner_new(&attr);
 }
@@ -116,20 +121,20 @@ static void run_wfa(wavefront_aligner_t *wf, const wq_pair *pairs, size_t n, siz
         d[p] = st == WF_STATUS_SUCCESSFUL ? (size_t)abs(wf->cigar->score) : (size_t)-1;
     }
 }
-#define N_WHO 3
+#define N_WHO 4
 #else
 #define N_WHO 2
 #endif
 
-static const char *const who_name[] = {"workq", "edlib", "WFA2"};
+static const char *const who_name[] = {"workq", "edlib", "WFA2", "WFA2-d"};
 
 /* Times the peers on one set of pairs, alternating; dist[w] gets peer w's
  * distances and t[w][r] its time in round r. */
 static void time_peers(const set *s, const wq_pair *pairs, size_t *dist[], double t[][16],
                        int runs) {
 #ifdef WQ_BENCH_WFA2
-    wavefront_aligner_t *wf = wfa_new();
-    if (!wf) {
+    wavefront_aligner_t *wf = wfa_new(1), *wfd = wfa_new(0);
+    if (!wf || !wfd) {
         fprintf(stderr, "bench_levenshtein: out of memory\n");
         exit(1);
     }
@@ -144,12 +149,30 @@ static void time_peers(const set *s, const wq_pair *pairs, size_t *dist[], doubl
         t[1][r] = t2 - t1;
 #ifdef WQ_BENCH_WFA2
         run_wfa(wf, pairs, s->npairs, dist[2]);
-        t[2][r] = bench_now() - t2;
+        double t3 = bench_now();
+        run_wfa(wfd, pairs, s->npairs, dist[3]);
+        t[2][r] = t3 - t2;
+        t[3][r] = bench_now() - t3;
 #endif
     }
 #ifdef WQ_BENCH_WFA2
     wavefront_aligner_delete(wf);
+    wavefront_aligner_delete(wfd);
 #endif
+}
+
+static double min_of(const double *v, int n) {
+    double m = v[0];
+    for (int i = 1; i < n; i++)
+        m = v[i] < m ? v[i] : m;
+    return m;
+}
+
+static double max_of(const double *v, int n) {
+    double m = v[0];
+    for (int i = 1; i < n; i++)
+        m = v[i] > m ? v[i] : m;
+    return m;
 }
 
 static int bench_set(const set *s, int runs) {
@@ -166,18 +189,25 @@ static int bench_set(const set *s, int runs) {
     double t[N_WHO][16], med[N_WHO];
     time_peers(s, pairs, dist, t, runs);
     double cells = 0;
-    size_t bad = 0;
+    size_t bad = 0, over[N_WHO] = {0};
     for (size_t p = 0; p < s->npairs; p++) {
         cells += (double)pairs[p].alen * (double)pairs[p].blen;
-        for (int w = 1; w < N_WHO; w++)
-            bad += dist[w][p] != dist[0][p];
+        for (int w = 0; w < N_WHO; w++) {
+            if (w < 3)
+                bad += dist[w][p] != dist[1][p];
+            else
+                over[w] += dist[w][p] != dist[1][p];
+        }
     }
     for (int w = 0; w < N_WHO; w++) {
+        double lo = min_of(t[w], runs), hi = max_of(t[w], runs);
         med[w] = bench_median(t[w], (size_t)runs);
-        printf("%-22s %-6s %14.0f %8.2f %10.4f", w ? "" : s->name, who_name[w],
-               (double)s->npairs / med[w], cells / med[w] * 1e-9, med[w]);
+        printf("%-18s %-6s %12.0f %8.2f %9.4f %9.4f %9.4f", w ? "" : s->name, who_name[w],
+               (double)s->npairs / med[w], cells / med[w] * 1e-9, med[w], lo, hi);
         if (w)
-            printf("   workq %.2fx", med[w] / med[0]);
+            printf("  workq %.2fx", med[w] / med[0]);
+        if (w == 3 && over[w])
+            printf("  (%zu of %zu distances too high)", over[w], s->npairs);
         printf("%s\n", w == N_WHO - 1 && bad ? "   DISTANCES DIFFER" : "");
     }
     free(buf);
@@ -205,7 +235,8 @@ int main(int argc, char **argv) {
     printf("one thread, DNA (random, or a random side and a mutated copy), median of %d "
            "alternating runs\n",
            runs);
-    printf("%-22s %-6s %14s %8s %10s\n", "set", "who", "pairs/s", "GCUPS", "seconds");
+    printf("%-18s %-6s %12s %8s %9s %9s %9s\n", "set", "who", "pairs/s", "GCUPS", "median s",
+           "min s", "max s");
     int bad = 0;
     for (size_t i = 0; i < sizeof sets / sizeof *sets; i++)
         if (argc < 3 || strstr(sets[i].name, argv[2]))
