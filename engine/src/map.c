@@ -1,5 +1,5 @@
 /*
- * wq_map and wq_map_reduce: a parallel for over chunks of items.
+ * wq_for, wq_map and wq_map_reduce: a parallel for over chunks of items.
  *
  * Guarantees:
  *   - Each item runs through the kernel at most once, and exactly once when
@@ -7,7 +7,9 @@
  *   - The calling thread claims chunks too, so a map never waits on a queued
  *     task: it cannot deadlock, even when called from inside a task of the
  *     same pool. The runner tasks it submits are helpers; if they cannot be
- *     queued, the caller simply does more of the work.
+ *     queued, the caller simply does more of the work. With caller_waits the
+ *     caller only waits, unless no runner could be queued or it is one of
+ *     the pool's own workers: then it works as usual.
  *   - One allocation per call (the job), none per chunk or item.
  *   - Failures are deterministic: chunks are claimed in increasing order and
  *     a chunk is skipped only when a lower chunk has failed, so the error
@@ -34,7 +36,8 @@
 #define FOLD_BYTES 4096
 
 typedef struct map_job {
-    const wq_kernel *k;
+    const wq_kernel *k;                 /* map and map-reduce */
+    int (*for_fn)(void *ctx, size_t i); /* wq_for (k is NULL) */
     void *ctx;
     const unsigned char *in;
     unsigned char *out;  /* map: the caller's outputs; reduce: NULL */
@@ -109,11 +112,25 @@ static void mark_failed(map_job *j, size_t c, int err, size_t index) {
     wq__check(pthread_mutex_unlock(&j->mu));
 }
 
+/* Calls the wq_for function on [lo, hi), stopping at the first failure. */
+static int run_for(const map_job *j, size_t lo, size_t hi, size_t *fail) {
+    for (size_t i = lo; i < hi; i++) {
+        int err = j->for_fn(j->ctx, i);
+        if (err) {
+            *fail = i;
+            return err;
+        }
+    }
+    return 0;
+}
+
 static void run_chunk(map_job *j, size_t c, unsigned char *buf) {
     size_t lo = c * j->chunk, hi = lo + j->chunk < j->n ? lo + j->chunk : j->n;
     size_t fail = 0;
     int err;
-    if (j->r) {
+    if (j->for_fn) {
+        err = run_for(j, lo, hi, &fail);
+    } else if (j->r) {
         void *acc = j->accs + c * j->acc_stride;
         j->r->init(acc);
         err = fold_items(j, lo, hi, acc, buf, &fail);
@@ -169,9 +186,10 @@ static map_job *job_alloc(const wq_kernel *k, const wq_reducer *r, size_t n, siz
                           unsigned nslots) {
     size_t nchunks = n ? n / chunk + (n % chunk != 0) : 0;
     size_t acc_stride = r ? wq__align_up(r->acc_size) : 0;
-    size_t fold = chunk < FOLD_BYTES / k->out_size ? chunk : FOLD_BYTES / k->out_size;
+    size_t out_size = k ? k->out_size : 1;
+    size_t fold = chunk < FOLD_BYTES / out_size ? chunk : FOLD_BYTES / out_size;
     fold = fold ? fold : 1;
-    size_t slot_bytes = r ? wq__align_up(fold * k->out_size) : 0;
+    size_t slot_bytes = r ? wq__align_up(fold * out_size) : 0;
     size_t head = wq__align_up(sizeof(map_job));
     size_t limit = SIZE_MAX / 4;
     if (acc_stride && nchunks >= limit / acc_stride)
@@ -201,16 +219,26 @@ static map_job *job_alloc(const wq_kernel *k, const wq_reducer *r, size_t n, siz
     return j;
 }
 
-/* Submits up to want runner tasks; if the pool cannot take them all, the
- * caller does the rest. */
-static void spawn_runners(wq_pool *pool, map_job *j, unsigned want) {
+/* Submits up to want runner tasks under one lock; if the pool cannot take
+ * them, one at a time as far as it can. Returns how many were queued. */
+static unsigned spawn_runners(wq_pool *pool, map_job *j, unsigned want) {
+    void *args[64];
+    if (want <= sizeof args / sizeof *args) {
+        for (unsigned i = 0; i < want; i++)
+            args[i] = j;
+        atomic_fetch_add(&j->refs, want);
+        if (wq_submit_many(pool, runner_task, args, want) == 0)
+            return want;
+        atomic_fetch_sub(&j->refs, want);
+    }
     for (unsigned i = 0; i < want; i++) {
         atomic_fetch_add(&j->refs, 1);
         if (wq_submit(pool, runner_task, j) != 0) {
             atomic_fetch_sub(&j->refs, 1);
-            return;
+            return i;
         }
     }
+    return want;
 }
 
 static void wait_all_chunks(map_job *j) {
@@ -233,58 +261,101 @@ static void merge_result(const map_job *j, void *result) {
         memcpy(result, total, r->acc_size);
 }
 
-/* The common body of map and map-reduce. */
-static int run_map(wq_pool *pool, const wq_kernel *k, void *ctx, const void *in, void *out,
-                   size_t n, const wq_reducer *r, void *result, const wq_map_opts *opts) {
-    size_t *fail_index = opts ? opts->fail_index : NULL;
-    if (fail_index)
-        *fail_index = SIZE_MAX;
-    if (!pool || !k || !k->fn || !k->in_size || !k->out_size || (n && !in) || (!r && n && !out))
-        return EINVAL;
-    if (r && (!r->init || !r->add || !r->merge || !r->acc_size || !result))
-        return EINVAL;
-    if (n == 0 && !r)
-        return 0;
-    int err;
-    size_t chunk = opts && opts->chunk_size ? opts->chunk_size : auto_chunk(n);
-    size_t nchunks = n / chunk + (n % chunk != 0);
-    /* One runner per worker, but never more than the chunks the caller
-     * leaves over. */
-    unsigned want = wq_pool_threads(pool);
-    if (nchunks < (size_t)want + 1)
-        want = nchunks > 1 ? (unsigned)(nchunks - 1) : 0;
+/* What a map, a map-reduce or a for computes; the rest is shared. */
+typedef struct map_work {
+    const wq_kernel *k;
+    int (*for_fn)(void *ctx, size_t i);
+    void *ctx;
+    const void *in;
+    void *out;
+    size_t n;
+    const wq_reducer *r;
+    void *result;
+} map_work;
 
-    map_job *j = job_alloc(k, r, n, chunk, want + 1);
+/* Runners to queue: one per worker, but never more than the chunks; one
+ * fewer when the caller helps, as it takes chunks too. */
+static unsigned runners_wanted(const wq_pool *pool, size_t nchunks, int helps) {
+    size_t want = wq_pool_threads(pool);
+    size_t spare = helps ? (nchunks > 0 ? nchunks - 1 : 0) : nchunks;
+    return (unsigned)(want < spare ? want : spare);
+}
+
+/* The common body of for, map and map-reduce, once the arguments are
+ * checked. */
+static int run_job(wq_pool *pool, const map_work *w, const wq_map_opts *opts) {
+    size_t *fail_index = opts ? opts->fail_index : NULL;
+    size_t chunk = opts && opts->chunk_size ? opts->chunk_size : auto_chunk(w->n);
+    size_t nchunks = w->n / chunk + (w->n % chunk != 0);
+    int helps = !(opts && opts->caller_waits) || wq__on_worker_of(pool);
+    unsigned want = runners_wanted(pool, nchunks, helps);
+
+    map_job *j = job_alloc(w->k, w->r, w->n, chunk, want + 1);
     if (!j)
         return ENOMEM;
-    j->ctx = ctx;
-    j->in = in;
-    j->out = out;
+    j->for_fn = w->for_fn;
+    j->ctx = w->ctx;
+    j->in = w->in;
+    j->out = w->out;
 
-    spawn_runners(pool, j, want);
-    participate(j);
+    if (spawn_runners(pool, j, want) == 0 || helps)
+        participate(j);
     wait_all_chunks(j);
 
-    err = 0;
+    int err = 0;
     if (atomic_load(&j->fail_chunk) != SIZE_MAX) {
         err = j->fail_err;
         if (fail_index)
             *fail_index = j->fail_index;
-    } else if (r) {
-        merge_result(j, result);
+    } else if (w->r) {
+        merge_result(j, w->result);
     }
     job_release(j);
     return err;
 }
 
+/* Checks a map's or map-reduce's arguments, then runs it. */
+static int run_map(wq_pool *pool, const map_work *w, const wq_map_opts *opts) {
+    const wq_kernel *k = w->k;
+    const wq_reducer *r = w->r;
+    if (opts && opts->fail_index)
+        *opts->fail_index = SIZE_MAX;
+    if (!pool || !k || !k->fn || !k->in_size || !k->out_size || (w->n && !w->in) ||
+        (!r && w->n && !w->out))
+        return EINVAL;
+    if (r && (!r->init || !r->add || !r->merge || !r->acc_size || !w->result))
+        return EINVAL;
+    if (w->n == 0 && !r)
+        return 0;
+    return run_job(pool, w, opts);
+}
+
+int wq_for_ex(wq_pool *pool, size_t n, int (*fn)(void *ctx, size_t i), void *ctx,
+              const wq_map_opts *opts) {
+    if (opts && opts->fail_index)
+        *opts->fail_index = SIZE_MAX;
+    if (!pool || !fn)
+        return EINVAL;
+    if (n == 0)
+        return 0;
+    map_work w = {.for_fn = fn, .ctx = ctx, .n = n};
+    return run_job(pool, &w, opts);
+}
+
+int wq_for(wq_pool *pool, size_t n, int (*fn)(void *ctx, size_t i), void *ctx) {
+    return wq_for_ex(pool, n, fn, ctx, NULL);
+}
+
 int wq_map(wq_pool *pool, const wq_kernel *k, void *ctx, const void *in, void *out, size_t n,
            const wq_map_opts *opts) {
-    return run_map(pool, k, ctx, in, out, n, NULL, NULL, opts);
+    map_work w = {.k = k, .ctx = ctx, .in = in, .out = out, .n = n};
+    return run_map(pool, &w, opts);
 }
 
 int wq_map_reduce(wq_pool *pool, const wq_kernel *k, void *ctx, const void *in, size_t n,
                   const wq_reducer *r, void *result, const wq_map_opts *opts) {
     if (!r)
         return EINVAL;
-    return run_map(pool, k, ctx, in, NULL, n, r, result, opts);
+    map_work w = {.k = k, .ctx = ctx, .in = in, .n = n, .r = r, .result = result};
+    return run_map(pool, &w, opts);
 }

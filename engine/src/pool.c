@@ -2,24 +2,43 @@
  * The thread pool: a fixed set of workers pulling tasks from one FIFO.
  *
  * Guarantees:
- *   - Every task accepted by wq_submit runs exactly once, in FIFO order of
- *     dequeue (a worker may take a few consecutive tasks at a time).
+ *   - Every task accepted by wq_submit or wq_submit_many runs exactly once,
+ *     in FIFO order of dequeue.
+ *   - No task is stranded: a worker claims a few consecutive tasks per lock
+ *     (its batch), but the tasks of a batch that have not started stay
+ *     available to other workers, who steal them before going idle. So a
+ *     task may block waiting for a task queued after it, as long as some
+ *     worker is free to run that one.
  *   - No allocation per task: the queue is a ring of (fn, arg) pairs owned by
  *     the pool that doubles when full and never shrinks.
- *   - Idle workers sleep on a condition variable; a submit wakes one worker,
- *     and only when one is idle. Nothing polls, sleeps or spins.
+ *   - Futex calls only where needed: a worker with nothing to do spins for a
+ *     bounded time (SPIN_POLLS reads of two lock-free hints, no lock taken)
+ *     before it sleeps on a condition variable. A sleeper is woken only when
+ *     queued or stealable tasks outnumber the workers already awake and
+ *     looking for work (see wake_if_needed), once per submit call or batch
+ *     claim, never once per task of a batch.
  *   - All state lives in struct wq_pool; two pools share nothing.
- *   - wq_pool_destroy runs everything queued (including work submitted by
- *     that work), then joins every thread.
+ *   - wq_pool_destroy lets everything queued run (including work submitted
+ *     by that work), then joins every thread.
  *
- * Locking: one mutex per pool, pool->mu, protects every field below it in
- * the struct. Tasks run with no lock held.
+ * Locking: one mutex per pool, pool->mu, protects every field tagged (mu).
+ * A worker's batch array is written only by its owner and only under mu; the
+ * owner reads it without the lock, thieves read it under mu, so a batch is
+ * never refilled while a thief copies from it. Which batch entry runs where
+ * is decided by one atomic cursor per worker (next): the owner and thieves
+ * both claim entries with fetch_add on it, so each entry is claimed once.
+ * The (hint) atomics are relaxed copies read by spinning workers to decide
+ * when to take the lock; they never decide anything on their own. Tasks run
+ * with no lock held.
  */
 #include "internal.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 typedef struct task {
@@ -29,22 +48,42 @@ typedef struct task {
 
 enum { WORK, DONE };
 
-/* Most tasks one worker takes per lock acquisition. */
+/* Most tasks one worker claims per lock acquisition. */
 #define BATCH_MAX 16
+/* Polls of the hints an idle worker makes before it sleeps: a few tens of
+ * microseconds, long enough to bridge the gap between two submits, short
+ * enough that an idle pool sleeps almost at once. */
+#define SPIN_POLLS 2000
+
+typedef struct worker {
+    wq_pool *pool;
+    pthread_t thread;
+    task batch[BATCH_MAX]; /* claimed tasks: written by the owner under mu */
+    atomic_size_t n;       /* entries in batch (written under mu; hint) */
+    atomic_size_t next;    /* next entry to start: claimed by fetch_add */
+    bool multi;            /* batch had more than one task (mu) */
+    char pad[64];          /* keeps next off the neighbour's cache line */
+} worker;
 
 struct wq_pool {
     unsigned nthreads;
-    pthread_t *threads;
+    worker *workers;
 
     pthread_mutex_t mu;
-    pthread_cond_t cv[2]; /* cv[WORK]: signalled when a task was queued or
-                             on stopping; cv[DONE]: broadcast when pending
-                             reached 0 */
+    pthread_cond_t cv[2]; /* cv[WORK]: a worker is needed, or stopping;
+                             cv[DONE]: broadcast when pending reached 0 */
     task *ring;           /* FIFO ring of cap slots (mu) */
     size_t cap, head, count;
-    size_t pending; /* queued + running tasks (mu) */
-    unsigned idle;  /* workers waiting on cv[WORK] (mu) */
-    bool stopping;  /* set once by wq_pool_destroy (mu) */
+    size_t pending;             /* queued, claimed and running tasks (mu) */
+    unsigned spinners;          /* idle workers polling the hints (mu) */
+    unsigned sleepers;          /* workers waiting on cv[WORK] (mu) */
+    unsigned wakeups;           /* cv[WORK] signals not yet absorbed (mu) */
+    unsigned batched;           /* workers whose batch may have stealable tasks:
+                                   their multi is set (mu) */
+    bool stopping;              /* set once by wq_pool_destroy (mu) */
+    atomic_size_t queued_hint;  /* count (hint) */
+    atomic_size_t stop_hint;    /* stopping (hint) */
+    atomic_size_t batched_hint; /* batched (hint) */
 };
 
 /* The pool whose worker is the current thread, or NULL. */
@@ -54,9 +93,50 @@ int wq__on_worker_of(const wq_pool *pool) {
     return tl_worker_of == pool;
 }
 
-/* Doubles the ring, keeping FIFO order. Called with mu held. */
-static int ring_grow(wq_pool *p) {
-    size_t ncap = p->cap ? 2 * p->cap : 64;
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+/* The lock-free accesses, all relaxed, each in its own function: valgrind's
+ * race detectors do not model C11 atomics, and tests/engine/helgrind.supp
+ * silences them by these names (hence noinline). */
+#if defined(__GNUC__) || defined(__clang__)
+#define NOINLINE __attribute__((noinline))
+#else
+#define NOINLINE
+#endif
+
+static NOINLINE void hint_set(atomic_size_t *a, size_t v) {
+    atomic_store_explicit(a, v, memory_order_relaxed);
+}
+
+static NOINLINE size_t hint_get(const atomic_size_t *a) {
+    return atomic_load_explicit((atomic_size_t *)a, memory_order_relaxed);
+}
+
+/* Claims k entries from a batch cursor; returns the first one's index. */
+static NOINLINE size_t hint_claim(atomic_size_t *a, size_t k) {
+    return atomic_fetch_add_explicit(a, k, memory_order_relaxed);
+}
+
+/* ---------------------------------------------------------------- ring -- */
+
+/* Doubles the ring until it has room for more tasks, keeping FIFO order.
+ * Called with mu held. */
+static int ring_reserve(wq_pool *p, size_t more) {
+    if (more > SIZE_MAX / 4 - p->count)
+        return ENOMEM;
+    size_t ncap = p->cap ? p->cap : 64;
+    while (ncap - p->count < more)
+        ncap *= 2;
+    if (ncap == p->cap)
+        return 0;
+    if (ncap > SIZE_MAX / sizeof(task))
+        return ENOMEM;
     task *r = wq__malloc(ncap * sizeof *r);
     if (!r)
         return ENOMEM;
@@ -77,8 +157,11 @@ static size_t ring_take(wq_pool *p, task *out, size_t max) {
         p->head = (p->head + 1) % p->cap;
     }
     p->count -= n;
+    hint_set(&p->queued_hint, p->count);
     return n;
 }
+
+/* ------------------------------------------------------------- batches -- */
 
 /* A fair share of the queue for one worker: enough to amortize the lock,
  * few enough that idle workers find work too. */
@@ -89,36 +172,178 @@ static size_t batch_size(const wq_pool *p) {
     return share < BATCH_MAX ? share : BATCH_MAX;
 }
 
+/* Publishes w's new batch of n entries. Called with mu held. */
+static void batch_set(worker *w, size_t n) {
+    hint_set(&w->n, n);
+    hint_set(&w->next, 0);
+}
+
+/* Entries of w's batch not yet claimed (a hint without mu). */
+static size_t batch_left(const worker *w) {
+    size_t n = hint_get(&w->n), next = hint_get(&w->next);
+    return next < n ? n - next : 0;
+}
+
+/* Claims about half of the unstarted tasks of another worker's batch into
+ * self's batch. Returns how many. Called with mu held. */
+static size_t steal(wq_pool *p, worker *self) {
+    unsigned me = (unsigned)(self - p->workers);
+    if (p->batched == 0)
+        return 0;
+    for (unsigned k = 1; k < p->nthreads; k++) {
+        worker *v = &p->workers[(me + k) % p->nthreads];
+        size_t left = batch_left(v);
+        if (!left)
+            continue;
+        size_t want = (left + 1) / 2;
+        size_t n = hint_get(&v->n);
+        size_t i = hint_claim(&v->next, want);
+        if (i >= n)
+            continue; /* the owner started them meanwhile */
+        size_t got = n - i < want ? n - i : want;
+        memcpy(self->batch, &v->batch[i], got * sizeof(task));
+        batch_set(self, got);
+        return got;
+    }
+    return 0;
+}
+
+/* Stealable tasks of all workers but self (self may be NULL). Called with
+ * mu held. */
+static size_t stealable(const wq_pool *p, const worker *self) {
+    size_t s = 0;
+    if (p->batched == 0)
+        return 0;
+    for (unsigned i = 0; i < p->nthreads; i++)
+        if (&p->workers[i] != self)
+            s += batch_left(&p->workers[i]);
+    return s;
+}
+
+/* Wakes one sleeping worker when the waiting tasks (queued: base, plus the
+ * stealable ones of every worker but self) outnumber the workers already
+ * awake and idle (spinning, or signalled but not yet running). Busy workers
+ * do not count: their task may block on the ones waiting. Called with mu
+ * held. */
+static void wake_if_needed(wq_pool *p, const worker *self, size_t base) {
+    if (p->sleepers <= p->wakeups)
+        return; /* nobody to wake: no need to count */
+    unsigned awake = p->spinners + p->wakeups;
+    if (base + stealable(p, self) <= awake)
+        return;
+    p->wakeups++;
+    wq__check(pthread_cond_signal(&p->cv[WORK]));
+}
+
+/* Fills self's batch: first from a peer's claimed but unstarted tasks (they
+ * are older than anything queued), then from the ring. Returns the number of
+ * tasks claimed. Called with mu held; self's previous batch is over. */
+static size_t claim(wq_pool *p, worker *self) {
+    size_t got = steal(p, self);
+    if (!got && p->count > 0) {
+        got = ring_take(p, self->batch, batch_size(p));
+        batch_set(self, got);
+    }
+    if (got > 1) {
+        self->multi = true;
+        hint_set(&p->batched_hint, ++p->batched);
+    }
+    if (got)
+        wake_if_needed(p, self, p->count + (got - 1));
+    return got;
+}
+
+/* Runs the entries of self's batch that no thief took. No lock held. */
+static size_t run_batch(worker *self) {
+    size_t n = hint_get(&self->n), ran = 0;
+    for (;;) {
+        size_t i = hint_claim(&self->next, 1);
+        if (i >= n)
+            return ran;
+        self->batch[i].fn(self->batch[i].arg);
+        ran++;
+    }
+}
+
+/* ------------------------------------------------------------- workers -- */
+
+/* Polls the hints for queued or stealable tasks, a bounded number of times.
+ * Returns true when there may be work (or the pool stops). No lock held. */
+static bool spin_for_work(const wq_pool *p, const worker *self) {
+    for (unsigned i = 0; i < SPIN_POLLS; i++) {
+        if (hint_get(&p->queued_hint) > 0 || hint_get(&p->stop_hint))
+            return true;
+        if (i % 16 == 15 && hint_get(&p->batched_hint) > 0)
+            for (unsigned k = 0; k < p->nthreads; k++)
+                if (&p->workers[k] != self && batch_left(&p->workers[k]) > 0)
+                    return true;
+        cpu_relax();
+    }
+    return false;
+}
+
+/* Records that self's batch is over, ran tasks of it by self. Called with
+ * mu held. */
+static void batch_done(wq_pool *p, worker *self, size_t ran) {
+    if (self->multi) {
+        self->multi = false;
+        hint_set(&p->batched_hint, --p->batched);
+    }
+    if (!ran)
+        return;
+    p->pending -= ran;
+    if (p->pending == 0) {
+        wq__check(pthread_cond_broadcast(&p->cv[DONE]));
+        if (p->stopping) /* let sleepers see the end */
+            wq__check(pthread_cond_broadcast(&p->cv[WORK]));
+    }
+}
+
+/* Idles without work: spins first (unless it just did), then sleeps.
+ * Called and returns with mu held. */
+static void idle(wq_pool *p, worker *self, bool *spun) {
+    if (!*spun) {
+        *spun = true;
+        p->spinners++;
+        wq__check(pthread_mutex_unlock(&p->mu));
+        spin_for_work(p, self);
+        wq__check(pthread_mutex_lock(&p->mu));
+        p->spinners--;
+        return;
+    }
+    *spun = false;
+    p->sleepers++;
+    wq__check(pthread_cond_wait(&p->cv[WORK], &p->mu));
+    p->sleepers--;
+    if (p->wakeups > 0)
+        p->wakeups--;
+}
+
 static void *worker_main(void *arg) {
-    wq_pool *p = arg;
-    task batch[BATCH_MAX];
-    size_t ran = 0;
+    worker *self = arg;
+    wq_pool *p = self->pool;
+    bool spun = false;
 
     tl_worker_of = p;
     wq__check(pthread_mutex_lock(&p->mu));
-    for (;;) {
-        p->pending -= ran;
-        if (ran && p->pending == 0)
-            wq__check(pthread_cond_broadcast(&p->cv[DONE]));
-        while (p->count == 0 && !p->stopping) {
-            p->idle++;
-            wq__check(pthread_cond_wait(&p->cv[WORK], &p->mu));
-            p->idle--;
+    /* Stopping ends a worker only once nothing is pending: a running task
+     * may still submit work, or wait for a task another worker holds. */
+    while (!(p->stopping && p->pending == 0)) {
+        if (claim(p, self) == 0) {
+            idle(p, self, &spun);
+            continue;
         }
-        if (p->count == 0)
-            break; /* stopping, and nothing left to run */
-        ran = ring_take(p, batch, batch_size(p));
-        /* More queued than we took: pass the wake-up on to an idle peer. */
-        if (p->count > 0 && p->idle > 0)
-            wq__check(pthread_cond_signal(&p->cv[WORK]));
+        spun = false;
         wq__check(pthread_mutex_unlock(&p->mu));
-        for (size_t i = 0; i < ran; i++)
-            batch[i].fn(batch[i].arg);
+        size_t ran = run_batch(self);
         wq__check(pthread_mutex_lock(&p->mu));
+        batch_done(p, self, ran);
     }
     wq__check(pthread_mutex_unlock(&p->mu));
     return NULL;
 }
+
+/* ---------------------------------------------------------------- pool -- */
 
 static unsigned online_cpus(void) {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -129,13 +354,14 @@ static unsigned online_cpus(void) {
 static void shutdown_and_free(wq_pool *p, unsigned n) {
     wq__check(pthread_mutex_lock(&p->mu));
     p->stopping = true;
+    hint_set(&p->stop_hint, 1);
     wq__check(pthread_cond_broadcast(&p->cv[WORK]));
     wq__check(pthread_mutex_unlock(&p->mu));
     for (unsigned i = 0; i < n; i++)
-        wq__check(pthread_join(p->threads[i], NULL));
+        wq__check(pthread_join(p->workers[i].thread, NULL));
     wq__sync_destroy(&p->mu, p->cv, 2);
     free(p->ring);
-    free(p->threads);
+    free(p->workers);
     free(p);
 }
 
@@ -145,16 +371,18 @@ wq_pool *wq_pool_create(unsigned nthreads) {
     if (!p)
         goto fail;
     p->nthreads = nthreads ? nthreads : online_cpus();
-    p->threads = wq__calloc(p->nthreads, sizeof *p->threads);
-    if (!p->threads || (err = wq__sync_init(&p->mu, p->cv, 2)) != 0) {
-        free(p->threads);
+    p->workers = wq__calloc(p->nthreads, sizeof *p->workers);
+    if (!p->workers || (err = wq__sync_init(&p->mu, p->cv, 2)) != 0) {
+        free(p->workers);
         free(p);
         goto fail;
     }
     for (unsigned i = 0; i < p->nthreads; i++) {
+        worker *w = &p->workers[i];
+        w->pool = p;
         err = wq__fault("pthread_create");
         if (!err)
-            err = pthread_create(&p->threads[i], NULL, worker_main, p);
+            err = pthread_create(&w->thread, NULL, worker_main, w);
         if (err) {
             shutdown_and_free(p, i);
             goto fail;
@@ -175,22 +403,34 @@ unsigned wq_pool_threads(const wq_pool *pool) {
     return pool ? pool->nthreads : 0;
 }
 
+/* Appends n tasks fn(args[i]) (or fn(arg) once when args is NULL). */
+static int enqueue(wq_pool *p, void (*fn)(void *), void *const *args, void *arg, size_t n) {
+    wq__check(pthread_mutex_lock(&p->mu));
+    int err = p->cap - p->count < n ? ring_reserve(p, n) : 0;
+    if (!err) {
+        for (size_t i = 0; i < n; i++)
+            p->ring[(p->head + p->count + i) % p->cap] = (task){fn, args ? args[i] : arg};
+        p->count += n;
+        p->pending += n;
+        hint_set(&p->queued_hint, p->count);
+        wake_if_needed(p, NULL, p->count);
+    }
+    wq__check(pthread_mutex_unlock(&p->mu));
+    return err;
+}
+
 int wq_submit(wq_pool *pool, void (*fn)(void *arg), void *arg) {
-    int err = 0;
     if (!pool || !fn)
         return EINVAL;
-    wq__check(pthread_mutex_lock(&pool->mu));
-    if (pool->count == pool->cap)
-        err = ring_grow(pool);
-    if (!err) {
-        pool->ring[(pool->head + pool->count) % pool->cap] = (task){fn, arg};
-        pool->count++;
-        pool->pending++;
-        if (pool->idle > 0)
-            wq__check(pthread_cond_signal(&pool->cv[WORK]));
-    }
-    wq__check(pthread_mutex_unlock(&pool->mu));
-    return err;
+    return enqueue(pool, fn, NULL, arg, 1);
+}
+
+int wq_submit_many(wq_pool *pool, void (*fn)(void *arg), void *const *args, size_t n) {
+    if (!pool || !fn || (n && !args))
+        return EINVAL;
+    if (n == 0)
+        return 0;
+    return enqueue(pool, fn, args, NULL, n);
 }
 
 int wq_wait(wq_pool *pool) {

@@ -143,3 +143,64 @@ Test(fault, async_map) {
     wq_pool_destroy(p);
     free(in);
 }
+
+static int bump_index(void *ctx, size_t i) {
+    atomic_fetch_add(&((atomic_uint *)ctx)[i], 1);
+    return 0;
+}
+
+/* wq_for's sites: the job allocation (ENOMEM, nothing called) and the
+ * runner submissions (the caller, or with caller_waits the runners that
+ * could be queued, do the work): with and without caller_waits. */
+Test(fault, for_and_caller_waits, .timeout = 60) {
+    enum { N = 5000 };
+    atomic_uint *hits = calloc(N, sizeof *hits);
+    wq_pool *p = wq_pool_create(3);
+    for (int waits = 0; waits <= 1; waits++) {
+        unsigned long k;
+        for (k = 1;; k++) {
+            for (size_t i = 0; i < N; i++)
+                atomic_store(&hits[i], 0);
+            size_t fail = 0;
+            wq_map_opts o = {.fail_index = &fail, .caller_waits = waits};
+            wq__fault_arm(k);
+            int rc = wq_for_ex(p, N, bump_index, hits, &o);
+            unsigned long reached = wq__fault_count();
+            wq__fault_arm(0);
+            cr_assert(rc == 0 || rc == ENOMEM, "k=%lu rc=%d", k, rc);
+            for (size_t i = 0; i < N; i++)
+                cr_assert_eq(atomic_load(&hits[i]), rc == 0, "k=%lu i=%zu", k, i);
+            if (rc)
+                cr_assert_eq(fail, SIZE_MAX);
+            if (reached < k)
+                break;
+        }
+        cr_assert_geq(k, 3); /* the job, then the runners' ring */
+        cr_log_info("for (caller_waits=%d): %lu faults injected", waits, k - 1);
+    }
+    wq_pool_destroy(p);
+    free(hits);
+}
+
+/* wq_submit_many is all or nothing when the ring cannot grow. */
+Test(fault, submit_many_all_or_nothing, .timeout = 30) {
+    enum { N = 1000 };
+    wq_pool *p = wq_pool_create(2);
+    gate *g = gate_new();
+    atomic_uint hits = 0;
+    void **args = malloc(N * sizeof *args);
+    for (size_t i = 0; i < N; i++)
+        args[i] = &hits;
+    cr_assert_eq(wq_submit(p, (void (*)(void *))gate_wait, g), 0);
+    wq__fault_arm(1);
+    int rc = wq_submit_many(p, bump, args, N);
+    wq__fault_arm(0);
+    cr_assert_eq(rc, ENOMEM);
+    cr_assert_eq(wq_submit_many(p, bump, args, N), 0);
+    gate_open(g);
+    cr_assert_eq(wq_wait(p), 0);
+    cr_assert_eq(atomic_load(&hits), N);
+    wq_pool_destroy(p);
+    gate_free(g);
+    free(args);
+}

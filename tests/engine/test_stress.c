@@ -230,3 +230,169 @@ Test(stress, concurrent_maps_on_one_pool, .timeout = 600) {
         wq_pool_destroy(p);
     }
 }
+
+/* wq_submit_many in batches of random sizes, mixed with single submits. */
+Test(stress, submit_many_mixed_with_submit, .timeout = 600) {
+    unsigned long n = 200000 * kstress();
+    struct task_id *ids = malloc(n * sizeof *ids);
+    void **args = malloc(n * sizeof *args);
+    cr_assert(ids && args);
+    uint64_t seed = 16;
+    for (size_t c = 0; c < NCOUNTS; c++) {
+        struct tally t = {0, 0};
+        wq_pool *p = wq_pool_create(thread_counts[c]);
+        cr_assert_not_null(p);
+        for (unsigned long i = 0; i < n; i++) {
+            ids[i] = (struct task_id){&t, i};
+            args[i] = &ids[i];
+        }
+        for (unsigned long i = 0; i < n;) {
+            unsigned long k = krand(&seed) % 100;
+            if (k > n - i)
+                k = n - i;
+            if (k < 2) {
+                cr_assert_eq(wq_submit(p, tally_task, args[i]), 0);
+                i++;
+            } else {
+                cr_assert_eq(wq_submit_many(p, tally_task, args + i, k), 0);
+                i += k;
+            }
+        }
+        cr_assert_eq(wq_wait(p), 0);
+        cr_assert_eq(atomic_load(&t.runs), n);
+        cr_assert_eq(atomic_load(&t.sum), n * (n - 1) / 2);
+        wq_pool_destroy(p);
+    }
+    free(args);
+    free(ids);
+}
+
+/* Several threads run wq_for at once, some with caller_waits, some from
+ * inside tasks; each call checks its own sum. */
+struct for_ctx {
+    wq_pool *pool;
+    atomic_ulong sum;
+    atomic_ulong bad;
+};
+
+static int add_index(void *ctx, size_t i) {
+    atomic_fetch_add(&((struct for_ctx *)ctx)->sum, i);
+    return 0;
+}
+
+static void one_for(struct for_ctx *fc, size_t n, int waits) {
+    struct for_ctx mine = {fc->pool, 0, 0};
+    wq_map_opts o = {.chunk_size = n % 7, .caller_waits = waits};
+    if (wq_for_ex(fc->pool, n, add_index, &mine, &o) != 0 ||
+        atomic_load(&mine.sum) != n * (n - 1) / 2)
+        atomic_fetch_add(&fc->bad, 1);
+}
+
+static void for_task(void *arg) {
+    one_for(arg, 3000, 1);
+}
+
+static void *forer(void *arg) {
+    struct for_ctx *fc = arg;
+    for (unsigned long r = 0; r < 20 * kstress(); r++) {
+        one_for(fc, 1000 + r * 37, (int)(r & 1));
+        if (wq_submit(fc->pool, for_task, fc) != 0)
+            atomic_fetch_add(&fc->bad, 1);
+    }
+    return NULL;
+}
+
+Test(stress, concurrent_fors_inside_and_outside_tasks, .timeout = 600) {
+    enum { T = 4 };
+    for (unsigned c = 1; c <= 8; c *= 2) {
+        struct for_ctx fc = {wq_pool_create(c), 0, 0};
+        pthread_t th[T];
+        for (int i = 0; i < T; i++)
+            cr_assert_eq(pthread_create(&th[i], NULL, forer, &fc), 0);
+        for (int i = 0; i < T; i++)
+            cr_assert_eq(pthread_join(th[i], NULL), 0);
+        cr_assert_eq(wq_wait(fc.pool), 0);
+        cr_assert_eq(atomic_load(&fc.bad), 0);
+        wq_pool_destroy(fc.pool);
+    }
+}
+
+/* Pairs of tasks where the first waits for the second, queued later with
+ * random fillers between, from two producers at once, each with at most two
+ * pairs in flight: at most four tasks block at once, so on five or more
+ * workers one is always free, and no second may strand. */
+struct pair {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int second_ran;
+};
+
+static void pair_first(void *arg) {
+    struct pair *pr = arg;
+    pthread_mutex_lock(&pr->mu);
+    while (!pr->second_ran)
+        pthread_cond_wait(&pr->cv, &pr->mu);
+    pthread_mutex_unlock(&pr->mu);
+}
+
+static void pair_second(void *arg) {
+    struct pair *pr = arg;
+    pthread_mutex_lock(&pr->mu);
+    pr->second_ran = 1;
+    pthread_cond_broadcast(&pr->cv);
+    pthread_mutex_unlock(&pr->mu);
+}
+
+static void nothing(void *arg) {
+    (void)arg;
+}
+
+struct pair_producer {
+    wq_pool *pool;
+    struct pair *pairs;
+    unsigned long n;
+    uint64_t seed;
+};
+
+static void *pair_producer(void *arg) {
+    struct pair_producer *pp = arg;
+    void *none[64] = {0};
+    for (unsigned long i = 0; i < pp->n; i++) {
+        struct pair *pr = &pp->pairs[i];
+        if (i >= 2) /* at most two pairs in flight per producer */
+            pair_first(&pp->pairs[i - 2]);
+        cr_assert_eq(wq_submit(pp->pool, pair_first, pr), 0);
+        cr_assert_eq(wq_submit_many(pp->pool, nothing, none, krand(&pp->seed) % 64), 0);
+        cr_assert_eq(wq_submit(pp->pool, pair_second, pr), 0);
+    }
+    return NULL;
+}
+
+Test(stress, waiting_pairs_never_strand, .timeout = 600) {
+    unsigned long n = 500 * kstress();
+    for (unsigned c = 5; c <= 8; c += 3) {
+        wq_pool *p = wq_pool_create(c);
+        struct pair_producer pp[2];
+        pthread_t th[2];
+        for (int k = 0; k < 2; k++) {
+            pp[k] = (struct pair_producer){p, calloc(n, sizeof(struct pair)), n, 7 + k};
+            for (unsigned long i = 0; i < n; i++) {
+                cr_assert_eq(pthread_mutex_init(&pp[k].pairs[i].mu, NULL), 0);
+                cr_assert_eq(pthread_cond_init(&pp[k].pairs[i].cv, NULL), 0);
+            }
+            cr_assert_eq(pthread_create(&th[k], NULL, pair_producer, &pp[k]), 0);
+        }
+        for (int k = 0; k < 2; k++)
+            cr_assert_eq(pthread_join(th[k], NULL), 0);
+        cr_assert_eq(wq_wait(p), 0);
+        for (int k = 0; k < 2; k++) {
+            for (unsigned long i = 0; i < n; i++) {
+                cr_assert(pp[k].pairs[i].second_ran);
+                pthread_cond_destroy(&pp[k].pairs[i].cv);
+                pthread_mutex_destroy(&pp[k].pairs[i].mu);
+            }
+            free(pp[k].pairs);
+        }
+        wq_pool_destroy(p);
+    }
+}

@@ -3,6 +3,7 @@
  *
  * A wq_pool is a fixed set of worker threads pulling tasks from one FIFO
  * queue. On top of it sit:
+ *   - wq_for         call fn(ctx, i) for every i in 0..n-1, in parallel;
  *   - wq_map         apply a kernel to n items, outputs in input order;
  *   - wq_map_reduce  the same, combining outputs with a pluggable reducer in
  *                    a deterministic order;
@@ -53,16 +54,57 @@ WQ_EXPORT unsigned wq_pool_threads(const wq_pool *pool);
  * queued tasks. Never allocates per task: the queue is a ring buffer that
  * grows by doubling. Returns 0, EINVAL (NULL pool or fn) or ENOMEM (the ring
  * could not grow; nothing was queued).
- * A worker takes up to 16 consecutive tasks at a time, so a task must not
- * block waiting for a task queued after it (use wq_map or a job instead,
- * which never wait on queued work). */
+ * A task may block waiting for another task, even one queued after it, as
+ * long as some other worker is free to run that one: a worker never keeps
+ * queued tasks from idle workers. */
 WQ_EXPORT int wq_submit(wq_pool *pool, void (*fn)(void *arg), void *arg);
+
+/* Queues n tasks fn(args[0]) .. fn(args[n-1]) under one lock and with at
+ * most one wake-up, in that FIFO order. All or nothing: returns 0, EINVAL
+ * (NULL pool or fn, or NULL args with n > 0) or ENOMEM (none queued). The
+ * args array is copied; the caller keeps it. n == 0 queues nothing. */
+WQ_EXPORT int wq_submit_many(wq_pool *pool, void (*fn)(void *arg), void *const *args, size_t n);
 
 /* Blocks until every task submitted so far, including tasks submitted by
  * tasks, has finished. Several threads may wait at once. Returns 0, EINVAL
  * for a NULL pool, or EDEADLK when called from one of this pool's own
  * workers (it would wait for itself); it never runs tasks on the caller. */
 WQ_EXPORT int wq_wait(wq_pool *pool);
+
+/* ----------------------------------------------------------------- for -- */
+
+/* Calls fn(ctx, i) once for each i in 0..n-1, in parallel on pool, and
+ * returns when all calls are over. Indices are grouped in chunks of
+ * consecutive i (automatic size, a function of n alone); the calling thread
+ * runs chunks too, so wq_for is safe from inside a task of the same pool.
+ * fn must be safe to call concurrently.
+ * Returns 0 when every call returned 0. When calls fail (return non-zero),
+ * no further chunk starts and the rest of a failing chunk is skipped; the
+ * value returned is that of the failing call with the lowest i, the same on
+ * every run. Also EINVAL (NULL pool or fn) or ENOMEM (nothing was called).
+ * Example: wq_for(pool, n, square_one, &data). */
+WQ_EXPORT int wq_for(wq_pool *pool, size_t n, int (*fn)(void *ctx, size_t i), void *ctx);
+
+/* Options for wq_for_ex, map and map-reduce. A NULL pointer means all
+ * defaults; so does a zeroed struct. */
+typedef struct wq_map_opts {
+    /* Items per task. 0 = automatic: it depends only on n (never on the
+     * thread count), so results are reproducible on any machine. */
+    size_t chunk_size;
+    /* When a kernel fails, the index of the first failing item is stored
+     * here; (size_t)-1 when the error is the engine's (ENOMEM, ...). */
+    size_t *fail_index;
+    /* Non-zero: the calling thread only waits while the pool's workers do
+     * all the work (e.g. so that a pool of N threads computes on exactly N).
+     * Called from one of the pool's own workers, the caller helps anyway, as
+     * it would otherwise wait for itself. */
+    int caller_waits;
+} wq_map_opts;
+
+/* wq_for with options (NULL = wq_for): chunk_size, fail_index (the failing
+ * i) and caller_waits, as for wq_map. */
+WQ_EXPORT int wq_for_ex(wq_pool *pool, size_t n, int (*fn)(void *ctx, size_t i), void *ctx,
+                        const wq_map_opts *opts);
 
 /* ------------------------------------------------------------- kernels -- */
 
@@ -96,22 +138,12 @@ WQ_EXPORT const wq_kernel *wq_kernel_find(const char *name);
 
 /* ----------------------------------------------------------------- map -- */
 
-/* Options for map, map-reduce and async map. A NULL pointer means all
- * defaults; so does a zeroed struct. */
-typedef struct wq_map_opts {
-    /* Items per task. 0 = automatic: it depends only on n (never on the
-     * thread count), so results are reproducible on any machine. */
-    size_t chunk_size;
-    /* When a kernel fails, the index of the first failing item is stored
-     * here; (size_t)-1 when the error is the engine's (ENOMEM, ...). */
-    size_t *fail_index;
-} wq_map_opts;
-
 /* Applies k->fn (or k->batch) to in[0..n) writing out[0..n), in parallel on
- * pool; the calling thread works too, so a map may be called from inside a
- * task without deadlock. Once a kernel fails, no further chunk starts; the
- * call returns the error of the first failing item in input order (its index
- * in *opts->fail_index). Returns 0, a kernel's error, EINVAL or ENOMEM. */
+ * pool; the calling thread works too (unless opts->caller_waits), so a map
+ * may be called from inside a task without deadlock. Once a kernel fails, no
+ * further chunk starts; the call returns the error of the first failing item
+ * in input order (its index in *opts->fail_index). Returns 0, a kernel's error, EINVAL or ENOMEM.
+ */
 WQ_EXPORT int wq_map(wq_pool *pool, const wq_kernel *k, void *ctx, const void *in, void *out,
                      size_t n, const wq_map_opts *opts);
 

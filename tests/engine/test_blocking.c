@@ -1,0 +1,173 @@
+/* Tasks that block on tasks queued after them: a worker claims several
+ * tasks per lock, but the ones it has not started stay available to idle
+ * workers, so task A waiting for task B (queued right after A, or after
+ * fillers) completes on a pool of 2. A deadlock shows up as the timeout. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+
+#include "helpers.h"
+
+/* A waits until B has run; B signals. */
+struct meet {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool b_ran;
+    atomic_uint fillers;
+};
+
+static void meet_init(struct meet *m) {
+    cr_assert_eq(pthread_mutex_init(&m->mu, NULL), 0);
+    cr_assert_eq(pthread_cond_init(&m->cv, NULL), 0);
+    m->b_ran = false;
+    atomic_init(&m->fillers, 0);
+}
+
+static void meet_destroy(struct meet *m) {
+    pthread_cond_destroy(&m->cv);
+    pthread_mutex_destroy(&m->mu);
+}
+
+static void task_a(void *arg) {
+    struct meet *m = arg;
+    pthread_mutex_lock(&m->mu);
+    while (!m->b_ran)
+        pthread_cond_wait(&m->cv, &m->mu);
+    pthread_mutex_unlock(&m->mu);
+}
+
+static void task_b(void *arg) {
+    struct meet *m = arg;
+    pthread_mutex_lock(&m->mu);
+    m->b_ran = true;
+    pthread_cond_broadcast(&m->cv);
+    pthread_mutex_unlock(&m->mu);
+}
+
+static void filler(void *arg) {
+    struct meet *m = arg;
+    atomic_fetch_add(&m->fillers, 1);
+}
+
+/* How A, the fillers and B are queued. */
+enum how { ONE_BY_ONE, ALL_AT_ONCE, BEHIND_A_BUSY_WORKER };
+
+struct case_ {
+    unsigned fillers; /* between A and B */
+    enum how how;
+};
+
+ParameterizedTestParameters(blocking, a_waits_for_b) {
+    static struct case_ cases[] = {
+        {0, ONE_BY_ONE},           {16, ONE_BY_ONE},           {1000, ONE_BY_ONE},
+        {0, ALL_AT_ONCE},          {16, ALL_AT_ONCE},          {1000, ALL_AT_ONCE},
+        {0, BEHIND_A_BUSY_WORKER}, {16, BEHIND_A_BUSY_WORKER}, {1000, BEHIND_A_BUSY_WORKER},
+    };
+    return cr_make_param_array(struct case_, cases, sizeof cases / sizeof *cases);
+}
+
+/* Queues A, c->fillers fillers, B, and 32 more fillers (so that a worker's
+ * fair share reaches a whole batch). */
+static void queue_case(wq_pool *p, struct meet *m, const struct case_ *c) {
+    size_t n = c->fillers + 34;
+    void (**fns)(void *) = malloc(n * sizeof *fns);
+    void **args = malloc(n * sizeof *args);
+    cr_assert(fns && args);
+    for (size_t i = 0; i < n; i++) {
+        fns[i] = i == 0 ? task_a : i == c->fillers + 1 ? task_b : filler;
+        args[i] = m;
+    }
+    if (c->how == ONE_BY_ONE) {
+        for (size_t i = 0; i < n; i++)
+            cr_assert_eq(wq_submit(p, fns[i], m), 0);
+    } else {
+        /* Runs of equal functions go in one wq_submit_many each. */
+        for (size_t i = 0; i < n;) {
+            size_t j = i + 1;
+            while (j < n && fns[j] == fns[i])
+                j++;
+            cr_assert_eq(wq_submit_many(p, fns[i], &args[i], j - i), 0);
+            i = j;
+        }
+    }
+    free(fns);
+    free(args);
+}
+
+ParameterizedTest(struct case_ *c, blocking, a_waits_for_b, .timeout = 60) {
+    for (int round = 0; round < 50; round++) {
+        wq_pool *p = wq_pool_create(2);
+        cr_assert_not_null(p);
+        struct meet m;
+        meet_init(&m);
+        gate *g = NULL;
+        if (c->how == BEHIND_A_BUSY_WORKER) {
+            /* One worker is held, so the other claims a batch holding A. */
+            g = gate_new();
+            cr_assert_eq(wq_submit(p, (void (*)(void *))gate_wait, g), 0);
+        }
+        queue_case(p, &m, c);
+        if (g)
+            gate_open(g);
+        cr_assert_eq(wq_wait(p), 0);
+        cr_assert(m.b_ran);
+        cr_assert_eq(atomic_load(&m.fillers), c->fillers + 32);
+        wq_pool_destroy(p);
+        if (g)
+            gate_free(g);
+        meet_destroy(&m);
+    }
+}
+
+/* The same while the pool is being destroyed: destroy runs everything. */
+Test(blocking, destroy_runs_a_task_waiting_for_a_later_one, .timeout = 60) {
+    for (int round = 0; round < 50; round++) {
+        wq_pool *p = wq_pool_create(2);
+        struct meet m;
+        meet_init(&m);
+        struct case_ c = {16, ALL_AT_ONCE};
+        queue_case(p, &m, &c);
+        wq_pool_destroy(p);
+        cr_assert(m.b_ran);
+        cr_assert_eq(atomic_load(&m.fillers), 48);
+        meet_destroy(&m);
+    }
+}
+
+/* A chain: each of 8 tasks waits for the next one, queued after it; the
+ * last waits for B. On a pool of 9, eight workers end up blocked at once
+ * and the ninth must still find B. */
+struct chain {
+    struct meet links[9];
+};
+
+static void link_task(void *arg) {
+    struct meet *m = arg;
+    task_a(m);     /* wait for my successor */
+    task_b(m - 1); /* then release my predecessor */
+}
+
+Test(blocking, chain_of_waiters_uses_every_worker, .timeout = 60) {
+    for (int round = 0; round < 20; round++) {
+        wq_pool *p = wq_pool_create(9);
+        struct chain ch;
+        for (int i = 0; i < 9; i++)
+            meet_init(&ch.links[i]);
+        void *args[8];
+        for (int i = 0; i < 8; i++)
+            args[i] = &ch.links[i + 1];
+        /* links[i+1] waits on its own meet; the last one is released by B. */
+        cr_assert_eq(wq_submit_many(p, link_task, args, 8), 0);
+        cr_assert_eq(wq_submit(p, task_b, &ch.links[8]), 0);
+        cr_assert_eq(wq_wait(p), 0);
+        for (int i = 0; i < 9; i++) {
+            cr_assert(ch.links[i].b_ran, "link %d", i);
+            meet_destroy(&ch.links[i]);
+        }
+        wq_pool_destroy(p);
+    }
+}
