@@ -4,6 +4,9 @@
 # More: make test-asan, make test-tsan, make bench, make soak, make clean.
 
 JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
+# cmake --build runs make again below this one: without this flag each of
+# those makes says "Entering/Leaving directory", two lines per target.
+MAKEFLAGS += --no-print-directory
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export WORKQ_WERROR
 
