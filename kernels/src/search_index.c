@@ -1,0 +1,499 @@
+/*
+ * search_index.c: exact duplicates collapsed, and the segment index that
+ * finds every candidate within edit distance k (see search_internal.h).
+ *
+ * Guarantees: the probe never misses a sequence within distance k (the
+ * argument is above wq__sidx_probe); it may return sequences farther away,
+ * which the caller's verification drops. Memory: 4 words per input, and
+ * per indexed unique k + 1 table entries (a 16-byte slot at load <= 1/2
+ * and a 4-byte id each). Built by one thread, read by many.
+ */
+#define _DEFAULT_SOURCE /* madvise */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "search_internal.h"
+
+/* A length class is indexed only when its segments have at least this many
+ * bytes: shorter segments match too often to prune anything (for DNA, 4^3
+ * values), and the table would grow as k. Other classes are compared whole. */
+enum { MIN_SEG = 4 };
+
+/* A zeroed array for a large table that is read at random: on 2 MiB pages
+ * where the system offers them (Linux's transparent huge pages on madvise),
+ * because with 4 KiB pages nearly every probe of a 100 MB table also misses
+ * the TLB, which costs more than the cache miss itself (tenfold under a
+ * hypervisor's nested page tables). Freed with free(). */
+void *wq__table_alloc(size_t n, size_t size) {
+    enum { HUGE = 2u << 20 };
+    if (size != 0 && n > (size_t)-1 / size)
+        return NULL;
+    size_t bytes = n * size;
+#ifdef MADV_HUGEPAGE
+    if (bytes >= 2 * HUGE) {
+        bytes = (bytes + HUGE - 1) / HUGE * HUGE;
+        void *p = NULL;
+        if (posix_memalign(&p, HUGE, bytes) != 0)
+            return NULL;
+        (void)madvise(p, bytes, MADV_HUGEPAGE); /* advice only: may fail */
+        memset(p, 0, bytes);
+        return p;
+    }
+#endif
+    return calloc(n ? n : 1, size ? size : 1);
+}
+
+int wq__u32v_push(wq__u32v *a, uint32_t x) {
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 64;
+        uint32_t *v = realloc(a->v, cap * sizeof *v);
+        if (v == NULL)
+            return ENOMEM;
+        a->v = v;
+        a->cap = cap;
+    }
+    a->v[a->n++] = x;
+    return 0;
+}
+
+/* ------------------------------------------------------------ hashing -- */
+
+static inline uint64_t fmix(uint64_t h) {
+    h ^= h >> 33;
+    h *= UINT64_C(0xff51afd7ed558ccd);
+    h ^= h >> 33;
+    h *= UINT64_C(0xc4ceb9fe1a85ec53);
+    h ^= h >> 33;
+    return h;
+}
+
+/* A 64-bit hash of p[0..n) under seed; never 0 (0 marks an empty slot).
+ * Collisions only add candidates, never lose one. */
+static inline uint64_t hash_bytes(const unsigned char *p, size_t n, uint64_t seed) {
+    uint64_t h = fmix(seed + n * UINT64_C(0x9e3779b97f4a7c15));
+    for (; n >= 8; p += 8, n -= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        h = (h ^ w) * UINT64_C(0xbf58476d1ce4e5b9);
+        h ^= h >> 31;
+    }
+    if (n > 0) {
+        uint64_t w = 0;
+        memcpy(&w, p, n);
+        h = (h ^ w) * UINT64_C(0x94d049bb133111eb);
+    }
+    h = fmix(h);
+    return h ? h : 1;
+}
+
+/* The seed of segment i of the strings of length l. */
+static inline uint64_t seg_seed(size_t l, size_t i) {
+    return ((uint64_t)l << 20) ^ (uint64_t)i;
+}
+
+/* --------------------------------------------------------- duplicates -- */
+
+void wq__uniq_free(wq__uniq *q) {
+    free(q->of);
+    free(q->first);
+    free(q->last);
+    free(q->mstart);
+    free(q->members);
+    memset(q, 0, sizeof *q);
+}
+
+static int seq_eq(const wq_seq *a, const wq_seq *b) {
+    return a->len == b->len && (a->len == 0 || memcmp(a->ptr, b->ptr, a->len) == 0);
+}
+
+/* of[] and first[] by hashing whole sequences into an open-addressing table
+ * of unique ids (UINT32_MAX = empty). */
+static int uniq_assign(wq__uniq *q) {
+    size_t cap = 16;
+    while (cap < 2 * q->n)
+        cap *= 2;
+    uint32_t *slot = wq__table_alloc(cap, sizeof *slot);
+    if (slot == NULL)
+        return ENOMEM;
+    memset(slot, 0xff, cap * sizeof *slot);
+    size_t mask = cap - 1;
+    q->nu = 0;
+    for (size_t i = 0; i < q->n; i++) {
+        const wq_seq *s = &q->seqs[i];
+        size_t h = (size_t)hash_bytes((const unsigned char *)s->ptr, s->len, 0) & mask;
+        while (slot[h] != UINT32_MAX && !seq_eq(wq__uniq_seq(q, slot[h]), s))
+            h = (h + 1) & mask;
+        if (slot[h] == UINT32_MAX) {
+            slot[h] = q->nu;
+            q->first[q->nu++] = (uint32_t)i;
+        }
+        q->of[i] = slot[h];
+        if (s->len > q->maxlen)
+            q->maxlen = s->len;
+    }
+    free(slot);
+    return 0;
+}
+
+int wq__uniq_build(wq__uniq *q, const wq_seq *seqs, size_t n) {
+    memset(q, 0, sizeof *q);
+    if (n >= UINT32_MAX - 1)
+        return EOVERFLOW;
+    q->seqs = seqs;
+    q->n = n;
+    size_t m = n ? n : 1;
+    q->of = malloc(m * sizeof *q->of);
+    q->first = malloc(m * sizeof *q->first);
+    q->last = malloc(m * sizeof *q->last);
+    q->mstart = calloc(m + 1, sizeof *q->mstart);
+    q->members = malloc(m * sizeof *q->members);
+    if (!q->of || !q->first || !q->last || !q->mstart || !q->members || uniq_assign(q) != 0) {
+        wq__uniq_free(q);
+        return ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        q->mstart[q->of[i] + 1]++;
+        q->last[q->of[i]] = (uint32_t)i;
+    }
+    for (uint32_t u = 0; u < q->nu; u++)
+        q->mstart[u + 1] += q->mstart[u];
+    /* fill from the end so each member list comes out ascending */
+    uint32_t *end = q->last; /* reuse: last is rewritten below */
+    for (uint32_t u = 0; u < q->nu; u++)
+        end[u] = q->mstart[u + 1];
+    for (size_t i = n; i-- > 0;)
+        q->members[--end[q->of[i]]] = (uint32_t)i;
+    for (uint32_t u = 0; u < q->nu; u++)
+        q->last[u] = q->members[q->mstart[u + 1] - 1];
+    return 0;
+}
+
+/* ---------------------------------------------------------- the index -- */
+
+/* Segment i of k + 1 over a string of length l: the first k + 1 - l % (k+1)
+ * segments have l / (k + 1) bytes, the others one more (Pass-Join's even
+ * partition). */
+static inline void seg_at(size_t l, size_t k, size_t i, size_t *pos, size_t *len) {
+    size_t q = l / (k + 1), longer = l % (k + 1), shorter = k + 1 - longer;
+    *pos = i * q + (i > shorter ? i - shorter : 0);
+    *len = q + (i >= shorter);
+}
+
+static inline int class_indexed(size_t l, size_t k) {
+    return l / (k + 1) >= MIN_SEG;
+}
+
+void wq__sidx_free(wq__sidx *x) {
+    for (size_t c = 0; x->cls != NULL && c < x->nclass; c++)
+        free(x->cls[c].slots);
+    free(x->cls);
+    free(x->rep);
+    free(x->bylen);
+    free(x->ids);
+    memset(x, 0, sizeof *x);
+}
+
+/* (length, id): the sort key of build_classes. */
+typedef struct len_id {
+    size_t len;
+    uint32_t id;
+} len_id;
+
+static int cmp_len_id(const void *a, const void *b) {
+    const len_id *x = a, *y = b;
+    if (x->len != y->len)
+        return x->len < y->len ? -1 : 1;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+/* bylen[]: the ids sorted by length, then id (already so when all lengths
+ * are equal, the common case). */
+static int sort_by_length(const wq__sidx *x, uint32_t *bylen) {
+    uint32_t nu = x->q->nu;
+    int sorted = 1;
+    for (uint32_t u = 0; u < nu; u++) {
+        bylen[u] = u;
+        sorted &= x->rep[u].len == x->rep[0].len;
+    }
+    if (sorted)
+        return 0;
+    len_id *t = malloc(nu * sizeof *t);
+    if (t == NULL)
+        return ENOMEM;
+    for (uint32_t u = 0; u < nu; u++)
+        t[u] = (len_id){x->rep[u].len, u};
+    qsort(t, nu, sizeof *t, cmp_len_id);
+    for (uint32_t u = 0; u < nu; u++)
+        bylen[u] = t[u].id;
+    free(t);
+    return 0;
+}
+
+static int build_classes(wq__sidx *x) {
+    uint32_t nu = x->q->nu;
+    x->rep = wq__table_alloc(nu, sizeof *x->rep);
+    x->bylen = malloc((nu ? nu : 1) * sizeof *x->bylen);
+    if (x->rep == NULL || x->bylen == NULL)
+        return ENOMEM;
+    for (uint32_t u = 0; u < nu; u++)
+        x->rep[u] = *wq__uniq_seq(x->q, u);
+    if (sort_by_length(x, x->bylen) != 0)
+        return ENOMEM;
+    size_t nc = 0;
+    for (uint32_t p = 0; p < nu; p++)
+        nc += p == 0 || x->rep[x->bylen[p]].len != x->rep[x->bylen[p - 1]].len;
+    x->cls = calloc(nc ? nc : 1, sizeof *x->cls);
+    if (x->cls == NULL)
+        return ENOMEM;
+    nc = 0;
+    for (uint32_t p = 0; p < nu; p++) {
+        size_t l = x->rep[x->bylen[p]].len;
+        if (p == 0 || l != x->cls[nc - 1].len)
+            x->cls[nc++] = (wq__class){l, p, p, 0, NULL, 0};
+        x->cls[nc - 1].cend = p + 1;
+    }
+    x->nclass = nc;
+    return 0;
+}
+
+/* The slot of key in class c: where it is, or the empty slot for it. */
+static inline wq__slot *slot_of(const wq__class *c, uint64_t key) {
+    size_t s = (size_t)key & c->mask;
+    while (c->slots[s].key != 0 && c->slots[s].key != key)
+        s = (s + 1) & c->mask;
+    return &c->slots[s];
+}
+
+/* The key of entry e of class c: member e / (k + 1), segment e % (k + 1). */
+static inline uint64_t entry_key(const wq__sidx *x, const wq__class *c, size_t e) {
+    size_t k = x->k, i = e % (k + 1), pos, len;
+    const wq_seq *s = &x->rep[x->bylen[c->cstart + e / (k + 1)]];
+    seg_at(c->len, k, i, &pos, &len);
+    return hash_bytes((const unsigned char *)s->ptr + pos, len, seg_seed(c->len, i));
+}
+
+/* Counts the entries per key (pass 1). Software prefetching of the slots
+ * was tried here and in the probe: on this project's machines (AMD, under a
+ * hypervisor) it made both slower. */
+static void class_count(const wq__sidx *x, wq__class *c, size_t entries) {
+    for (size_t e = 0; e < entries; e++) {
+        uint64_t key = entry_key(x, c, e);
+        wq__slot *sl = slot_of(c, key);
+        sl->key = key;
+        sl->count++;
+    }
+}
+
+/* Places each id at the end of its bucket, last entry first, so that each
+ * bucket ascends (pass 3; pass 2 set start to each bucket's end). A string
+ * may repeat bytes at two segment indices: the seeds differ, so each
+ * (key, id) is entered once. */
+static void class_fill(const wq__sidx *x, wq__class *c, size_t entries) {
+    size_t k1 = x->k + 1;
+    for (size_t e = entries; e-- > 0;)
+        x->ids[--slot_of(c, entry_key(x, c, e))->start] = x->bylen[c->cstart + e / k1];
+}
+
+/* Each indexed class gets its own table (small classes stay in cache; the
+ * ids of all classes share one array). */
+static int build_tables(wq__sidx *x) {
+    size_t k1 = x->k + 1, total = 0;
+    for (size_t ci = 0; ci < x->nclass; ci++)
+        if (class_indexed(x->cls[ci].len, x->k))
+            total += (size_t)(x->cls[ci].cend - x->cls[ci].cstart) * k1;
+    if (total >= UINT32_MAX)
+        return EOVERFLOW;
+    x->ids = wq__table_alloc(total, sizeof *x->ids);
+    if (x->ids == NULL)
+        return ENOMEM;
+    uint32_t base = 0;
+    for (size_t ci = 0; ci < x->nclass; ci++) {
+        wq__class *c = &x->cls[ci];
+        if (!class_indexed(c->len, x->k))
+            continue;
+        size_t entries = (size_t)(c->cend - c->cstart) * k1, cap = 16;
+        while (cap < 2 * entries)
+            cap *= 2;
+        c->slots = wq__table_alloc(cap, sizeof *c->slots);
+        if (c->slots == NULL)
+            return ENOMEM;
+        c->mask = cap - 1;
+        c->indexed = 1;
+        class_count(x, c, entries);
+        for (size_t s = 0; s < cap; s++) {
+            base += c->slots[s].count;
+            c->slots[s].start = base;
+        }
+        class_fill(x, c, entries);
+    }
+    return 0;
+}
+
+int wq__sidx_build(wq__sidx *x, const wq__uniq *q, size_t k) {
+    memset(x, 0, sizeof *x);
+    x->q = q;
+    x->k = k;
+    int rc = build_classes(x);
+    if (rc == 0)
+        rc = build_tables(x);
+    if (rc != 0)
+        wq__sidx_free(x);
+    return rc;
+}
+
+/* ---------------------------------------------------------- the probe -- */
+
+/*
+ * Why the probe is exact (Pass-Join, Li et al., VLDB 2012, with its
+ * multi-match-aware substring selection).
+ *
+ * Let s (length l, in the index) be within k edits of the probe r (length
+ * m, so |m - l| <= k). Cut s into k + 1 segments (seg_at); segment i starts
+ * at p_i. Fix an optimal alignment, and give each edit to the segment it
+ * touches (a substitution or deletion of one of its bytes, an insertion
+ * strictly inside it) or to the gap between two segments (an insertion at a
+ * boundary). Let left(i) count the edits before segment i, e_i those in it,
+ * and P(i) = left(i) + e_i.
+ *
+ * Take the smallest i with P(i) <= i: it exists because P(k) <= k. If
+ * i = 0, left = e_0 = 0. Otherwise P(i-1) >= i, so left(i) >= P(i-1) >= i
+ * >= P(i) >= left(i): then left(i) = i and e_i = 0. Either way segment i is
+ * untouched, so it occurs in r exactly, at some x, with
+ *   left(i) <= i           edits before it, and
+ *   right(i) <= k - i      after it (the total is <= k).
+ * The prefixes s[0..p_i) and r[0..x) differ by at most left(i) edits, so
+ * |x - p_i| <= i; the suffixes have lengths l - p_i - len_i and
+ * m - x - len_i, so |(x - p_i) - (m - l)| <= k - i. Hence
+ *   max(p_i - i, p_i + d - (k - i)) <= x <= min(p_i + i, p_i + d + (k - i)),
+ * d = m - l: probing r's substrings at those x, for every i, finds s in the
+ * bucket (l, i, segment bytes). The argument holds for either sign of d, so
+ * one index over all sequences serves probes of any length, and a pair is
+ * found whichever of its two strings probes.
+ *
+ * Classes whose segments would be shorter than MIN_SEG bytes (including
+ * every l <= k, where some segments are empty) are not indexed: the probe
+ * returns all their members. So does it for an indexed class when the
+ * buckets it would read hold as many ids as the class has members (the
+ * filter is not helping there): that is the brute force, per class.
+ */
+
+/* Reads up to this many buckets per class; beyond it the class is taken
+ * whole (a window this wide means k is large against the length). */
+enum { MAX_PROBES = 1024 };
+
+static void sort_u32(uint32_t *a, size_t n) {
+    for (size_t i = 1; i < n; i++) { /* candidate lists are short */
+        uint32_t v = a[i];
+        size_t j = i;
+        for (; j > 0 && a[j - 1] > v; j--)
+            a[j] = a[j - 1];
+        a[j] = v;
+    }
+}
+
+static int cmp_u32(const void *a, const void *b) {
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+static inline int keeps(const wq__keep *kp, uint32_t v) {
+    return v != kp->self && (v >= kp->from || (kp->key != NULL && kp->key[v] > kp->thr));
+}
+
+/* Every member of class c that keep passes. */
+static int take_class(const wq__sidx *x, const wq__class *c, const wq__keep *kp, wq__u32v *out) {
+    for (uint32_t p = c->cstart; p < c->cend; p++)
+        if (keeps(kp, x->bylen[p]) && wq__u32v_push(out, x->bylen[p]) != 0)
+            return ENOMEM;
+    return 0;
+}
+
+/* The keys of r's substrings for class c. Returns
+ * their number, or MAX_PROBES + 1 when there would be more. */
+static size_t class_keys(const wq__sidx *x, const wq__class *c, const unsigned char *r, size_t m,
+                         uint64_t *keys) {
+    size_t k = x->k, nk = 0;
+    long d = (long)m - (long)c->len;
+    for (size_t i = 0; i <= k; i++) {
+        size_t pos, len;
+        seg_at(c->len, k, i, &pos, &len);
+        long p = (long)pos, lo = p - (long)i, hi = p + (long)i;
+        if (p + d - (long)(k - i) > lo)
+            lo = p + d - (long)(k - i);
+        if (p + d + (long)(k - i) < hi)
+            hi = p + d + (long)(k - i);
+        if (lo < 0)
+            lo = 0;
+        if (hi > (long)m - (long)len)
+            hi = (long)m - (long)len;
+        if (hi >= lo && (size_t)(hi - lo + 1) > MAX_PROBES - nk)
+            return MAX_PROBES + 1;
+        for (long at = lo; at <= hi; at++) {
+            keys[nk] = hash_bytes(r + at, len, seg_seed(c->len, i));
+            nk++;
+        }
+    }
+    return nk;
+}
+
+/* The candidates of one indexed class: its buckets for keys[0..nk), or the
+ * whole class when they hold as many ids as it has members. Sorted, each
+ * once (one bucket holds an id once; several buckets may share it). */
+static int class_probe(const wq__sidx *x, const wq__class *c, const uint64_t *keys, size_t nk,
+                       const wq__keep *kp, wq__u32v *out) {
+    const wq__slot *hit[MAX_PROBES];
+    size_t nh = 0, reads = 0;
+    for (size_t e = 0; e < nk; e++) {
+        const wq__slot *sl = slot_of(c, keys[e]);
+        if (sl->key != 0) {
+            hit[nh++] = sl;
+            reads += sl->count;
+        }
+    }
+    if (reads >= (size_t)(c->cend - c->cstart))
+        return take_class(x, c, kp, out);
+    size_t from = out->n;
+    for (size_t h = 0; h < nh; h++) {
+        const uint32_t *ids = x->ids + hit[h]->start;
+        for (uint32_t e = 0; e < hit[h]->count; e++)
+            if (keeps(kp, ids[e]) && wq__u32v_push(out, ids[e]) != 0)
+                return ENOMEM;
+    }
+    size_t n = out->n - from;
+    if (nh > 1 && n > 1) {
+        if (n <= 32)
+            sort_u32(out->v + from, n);
+        else
+            qsort(out->v + from, n, sizeof *out->v, cmp_u32);
+        size_t w = from + 1;
+        for (size_t e = from + 1; e < out->n; e++)
+            if (out->v[e] != out->v[w - 1])
+                out->v[w++] = out->v[e];
+        out->n = w;
+    }
+    return 0;
+}
+
+int wq__sidx_probe(const wq__sidx *x, const unsigned char *r, size_t m, const wq__keep *kp,
+                   wq__u32v *c) {
+    size_t k = x->k, lo = m > k ? m - k : 0, hi = m + k;
+    uint64_t keys[MAX_PROBES];
+    size_t a = 0, b = x->nclass; /* the first class of length >= lo */
+    while (a < b) {
+        size_t mid = a + (b - a) / 2;
+        if (x->cls[mid].len < lo)
+            a = mid + 1;
+        else
+            b = mid;
+    }
+    for (size_t ci = a; ci < x->nclass && x->cls[ci].len <= hi; ci++) {
+        const wq__class *cl = &x->cls[ci];
+        size_t nk = cl->indexed ? class_keys(x, cl, r, m, keys) : MAX_PROBES + 1;
+        int rc = nk > MAX_PROBES ? take_class(x, cl, kp, c) : class_probe(x, cl, keys, nk, kp, c);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}

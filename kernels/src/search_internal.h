@@ -1,0 +1,100 @@
+/*
+ * search_internal.h: the pieces under workq/search.h (not installed).
+ *
+ *   wq__uniq  exact duplicates collapsed: uniques in first-occurrence order,
+ *             each with its members (input indices, ascending);
+ *   wq__sidx  the segment index over a set of uniques, and its probe.
+ *
+ * Both are built once by one thread and then only read, so any number of
+ * workers may probe at once.
+ */
+#ifndef WORKQ_SEARCH_INTERNAL_H
+#define WORKQ_SEARCH_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <workq/search.h>
+
+/* A growing array of uint32_t. */
+typedef struct wq__u32v {
+    uint32_t *v;
+    size_t n, cap;
+} wq__u32v;
+
+/* A zeroed array of n items of size bytes for a table read at random (on
+ * huge pages where possible); NULL when out of memory. Freed with free(). */
+void *wq__table_alloc(size_t n, size_t size);
+
+/* Appends x; 0 or ENOMEM. */
+int wq__u32v_push(wq__u32v *a, uint32_t x);
+
+typedef struct wq__uniq {
+    const wq_seq *seqs; /* the input, n entries */
+    size_t n;
+    uint32_t nu;      /* distinct sequences */
+    uint32_t *of;     /* of[i]: the unique of input i */
+    uint32_t *first;  /* first[u]: its first input index (ascending in u) */
+    uint32_t *last;   /* last[u]: its last input index */
+    uint32_t *mstart; /* members of u: members[mstart[u] .. mstart[u + 1]) */
+    uint32_t *members;
+    size_t maxlen; /* longest sequence */
+} wq__uniq;
+
+/* Collapses seqs[0..n). Returns 0, EOVERFLOW (n > 2^32 - 2) or ENOMEM. */
+int wq__uniq_build(wq__uniq *q, const wq_seq *seqs, size_t n);
+void wq__uniq_free(wq__uniq *q);
+
+static inline const wq_seq *wq__uniq_seq(const wq__uniq *q, uint32_t u) {
+    return &q->seqs[q->first[u]];
+}
+
+/* A table slot: the ids of key are ids[start .. start + count). */
+typedef struct wq__slot {
+    uint64_t key; /* 0: empty */
+    uint32_t start;
+    uint32_t count;
+} wq__slot;
+
+/* The uniques of one length: bylen[cstart .. cend), ascending, and when
+ * indexed, their segments' table (open addressing, mask + 1 slots). */
+typedef struct wq__class {
+    size_t len;
+    uint32_t cstart, cend;
+    size_t mask;
+    wq__slot *slots;
+    int indexed;
+} wq__class;
+
+typedef struct wq__sidx {
+    const wq__uniq *q;
+    size_t k;        /* the distance bound, already capped at the longest length */
+    wq_seq *rep;     /* rep[u]: the bytes of unique u */
+    uint32_t *bylen; /* the uniques by length, then id */
+    size_t nclass;   /* length classes, ascending */
+    wq__class *cls;
+    uint32_t *ids; /* every bucket, table after table */
+} wq__sidx;
+
+/* Builds the index over q's uniques for distance k (<= q->maxlen).
+ * Returns 0, EOVERFLOW or ENOMEM. */
+int wq__sidx_build(wq__sidx *x, const wq__uniq *q, size_t k);
+void wq__sidx_free(wq__sidx *x);
+
+/* Which candidates a probe keeps: v != self, and v >= from or (key set
+ * and key[v] > thr). The id test comes first: it costs no memory access. */
+typedef struct wq__keep {
+    uint32_t self; /* UINT32_MAX: none */
+    uint32_t from;
+    const uint32_t *key; /* NULL: the id test alone */
+    uint32_t thr;
+} wq__keep;
+
+/* Appends to c every unique v of x's set that passes keep and that the
+ * filter cannot rule out for distance <= x->k from r[0..m): a superset of
+ * the true neighbours, each v once, ascending within each length class.
+ * Returns 0 or ENOMEM. Thread-safe (reads x only). */
+int wq__sidx_probe(const wq__sidx *x, const unsigned char *r, size_t m, const wq__keep *keep,
+                   wq__u32v *c);
+
+#endif /* WORKQ_SEARCH_INTERNAL_H */

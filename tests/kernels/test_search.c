@@ -1,0 +1,398 @@
+/*
+ * test_search.c: the indexed searches of workq/search.h against the brute
+ * force (every pair through wq_levenshtein with no limit), on random sets
+ * with planted neighbours: edits at segment boundaries and at both ends,
+ * indels that shift segments, strings shorter than K + 1, empty strings,
+ * mixed lengths, repeats and N bases, K from 0 up to where every class is
+ * compared whole. Hits must match exactly, in order; clusters must equal
+ * the union-find of the brute-force pairs.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <workq/search.h>
+
+#include "test_rand.h"
+
+static wq_pool *pool;
+
+static void setup(void) {
+    pool = wq_pool_create(2);
+    cr_assert_not_null(pool);
+}
+
+static void teardown(void) {
+    wq_pool_destroy(pool);
+}
+
+/* ---------------------------------------------------------- the sets -- */
+
+typedef struct set {
+    wq_seq *seqs;
+    char **own;
+    size_t n, cap;
+} set;
+
+static void set_add(set *s, const char *p, size_t len) {
+    if (s->n == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 64;
+        s->seqs = realloc(s->seqs, s->cap * sizeof *s->seqs);
+        s->own = realloc(s->own, s->cap * sizeof *s->own);
+        cr_assert(s->seqs && s->own);
+    }
+    char *c = malloc(len + 1);
+    cr_assert_not_null(c);
+    memcpy(c, p, len);
+    s->own[s->n] = c;
+    s->seqs[s->n++] = (wq_seq){c, len};
+}
+
+static void set_free(set *s) {
+    for (size_t i = 0; i < s->n; i++)
+        free(s->own[i]);
+    free(s->own);
+    free(s->seqs);
+    memset(s, 0, sizeof *s);
+}
+
+static char base(uint64_t *st, int with_n) {
+    static const char b[] = "ACGTN";
+    return b[kbelow(st, with_n ? 5 : 4)];
+}
+
+/* One random edit of buf[0..*len) (capacity cap) at position at. */
+static void edit_at(uint64_t *st, char *buf, size_t *len, size_t cap, size_t at) {
+    unsigned kind = (unsigned)kbelow(st, 3);
+    if (kind == 0 && *len < cap) { /* insertion */
+        if (at > *len)
+            at = *len;
+        memmove(buf + at + 1, buf + at, *len - at);
+        buf[at] = base(st, 0);
+        (*len)++;
+    } else if (*len > 0) {
+        if (at >= *len)
+            at = *len - 1;
+        if (kind == 1) { /* deletion */
+            memmove(buf + at, buf + at + 1, *len - at - 1);
+            (*len)--;
+        } else {
+            buf[at] = buf[at] == 'A' ? 'C' : 'A';
+        }
+    }
+}
+
+/* Where an edit goes: anywhere, at a segment boundary of K + 1 segments
+ * (give or take one), or at either end. */
+static size_t edit_pos(uint64_t *st, size_t len, size_t k) {
+    switch (kbelow(st, 3)) {
+    case 0: {
+        size_t seg = kbelow(st, k + 1), q = len / (k + 1);
+        size_t p = seg * q + kbelow(st, 3);
+        return p > 0 ? p - 1 : 0;
+    }
+    case 1:
+        return kbelow(st, 2) ? 0 : len;
+    default:
+        return kbelow(st, len + 1);
+    }
+}
+
+/* n sequences with lengths in [lmin, lmax]; a third are copies of an
+ * earlier one with 1..k+1 edits, some exact repeats. */
+static void make_set(set *s, uint64_t seed, size_t n, size_t lmin, size_t lmax, size_t k,
+                     int with_n) {
+    uint64_t st = seed;
+    char buf[512];
+    for (size_t i = 0; i < n; i++) {
+        size_t len;
+        unsigned r = (unsigned)kbelow(&st, 12);
+        if (i > 0 && r < 4) { /* a planted neighbour */
+            const wq_seq *o = &s->seqs[kbelow(&st, i)];
+            len = o->len;
+            memcpy(buf, o->ptr, len);
+            size_t edits = 1 + kbelow(&st, k + 1);
+            for (size_t e = 0; e < edits; e++)
+                edit_at(&st, buf, &len, sizeof buf, edit_pos(&st, len, k));
+        } else if (i > 0 && r == 4) { /* an exact repeat */
+            const wq_seq *o = &s->seqs[kbelow(&st, i)];
+            len = o->len;
+            memcpy(buf, o->ptr, len);
+        } else {
+            len = lmin + kbelow(&st, lmax - lmin + 1);
+            for (size_t p = 0; p < len; p++)
+                buf[p] = base(&st, with_n);
+        }
+        set_add(s, buf, len);
+    }
+}
+
+/* ------------------------------------------------------ the reference -- */
+
+typedef struct hits {
+    wq_hit *h;
+    size_t n, cap;
+    size_t calls;
+    size_t stop_after; /* return 7 once this many hits came (0: never) */
+} hits;
+
+static void hits_push(hits *a, wq_hit h) {
+    if (a->n == a->cap) {
+        a->cap = a->cap ? a->cap * 2 : 256;
+        a->h = realloc(a->h, a->cap * sizeof *a->h);
+        cr_assert_not_null(a->h);
+    }
+    a->h[a->n++] = h;
+}
+
+static int collect(void *ctx, const wq_hit *h, size_t n) {
+    hits *a = ctx;
+    a->calls++;
+    for (size_t e = 0; e < n; e++)
+        hits_push(a, h[e]);
+    return a->stop_after != 0 && a->n >= a->stop_after ? 7 : 0;
+}
+
+static size_t dist(const wq_seq *a, const wq_seq *b) {
+    return wq_levenshtein(a->ptr, a->len, b->ptr, b->len, WQ_LEV_NO_LIMIT);
+}
+
+static void brute_pairs(const set *s, size_t k, hits *out) {
+    for (size_t i = 0; i < s->n; i++)
+        for (size_t j = i + 1; j < s->n; j++) {
+            size_t d = dist(&s->seqs[i], &s->seqs[j]);
+            if (d <= k)
+                hits_push(out, (wq_hit){i, j, d});
+        }
+}
+
+static void brute_query(const set *q, const set *t, size_t k, hits *out) {
+    for (size_t i = 0; i < q->n; i++)
+        for (size_t j = 0; j < t->n; j++) {
+            size_t d = dist(&q->seqs[i], &t->seqs[j]);
+            if (d <= k)
+                hits_push(out, (wq_hit){i, j, d});
+        }
+}
+
+static void assert_same(const hits *got, const hits *want, const char *what, size_t k) {
+    for (size_t e = 0; e < got->n && e < want->n; e++)
+        cr_assert(got->h[e].i == want->h[e].i && got->h[e].j == want->h[e].j &&
+                      got->h[e].distance == want->h[e].distance,
+                  "%s k=%zu: hit %zu is (%zu,%zu,%zu), brute force (%zu,%zu,%zu)", what, k, e,
+                  got->h[e].i, got->h[e].j, got->h[e].distance, want->h[e].i, want->h[e].j,
+                  want->h[e].distance);
+    cr_assert_eq(got->n, want->n, "%s k=%zu: %zu hits, brute force %zu", what, k, got->n, want->n);
+}
+
+static void check_pairs(const set *s, size_t k, const char *what) {
+    hits got = {0}, want = {0};
+    brute_pairs(s, k, &want);
+    cr_assert_eq(wq_search_pairs(pool, s->seqs, s->n, k, collect, &got), 0);
+    assert_same(&got, &want, what, k);
+    free(got.h);
+    free(want.h);
+}
+
+/* --------------------------------------------------------------- pairs -- */
+
+TestSuite(search, .init = setup, .fini = teardown);
+
+Test(search, pairs_short_reads, .timeout = 60) {
+    for (size_t k = 0; k <= 4; k++) {
+        set s = {0};
+        make_set(&s, 100 + k, 400, 20, 40, k, 0);
+        check_pairs(&s, k, "20-40");
+        set_free(&s);
+    }
+}
+
+Test(search, pairs_long_reads, .timeout = 60) {
+    for (size_t k = 2; k <= 8; k += 3) {
+        set s = {0};
+        make_set(&s, 200 + k, 200, 120, 160, k, 1);
+        check_pairs(&s, k, "120-160");
+        set_free(&s);
+    }
+}
+
+/* Lengths from 0: classes shorter than the segments are compared whole, and
+ * large K turns every class into the brute force. */
+Test(search, pairs_tiny_and_empty, .timeout = 60) {
+    for (size_t k = 0; k <= 12; k++) {
+        set s = {0};
+        make_set(&s, 300 + k, 250, 0, 24, k, 1);
+        set_add(&s, "", 0);
+        set_add(&s, "", 0);
+        check_pairs(&s, k, "0-24");
+        set_free(&s);
+    }
+}
+
+Test(search, pairs_no_limit, .timeout = 60) {
+    set s = {0};
+    make_set(&s, 400, 120, 0, 30, 3, 0);
+    check_pairs(&s, WQ_LEV_NO_LIMIT, "no limit");
+    set_free(&s);
+}
+
+/* Mostly repeats: duplicated sequences are probed once (phase A) and every
+ * copy still gets its pairs, in order. */
+Test(search, pairs_repeats, .timeout = 60) {
+    set s = {0}, pool_set = {0};
+    make_set(&pool_set, 500, 40, 28, 32, 2, 0);
+    uint64_t st = 501;
+    for (size_t i = 0; i < 400; i++) {
+        const wq_seq *o = &pool_set.seqs[kbelow(&st, pool_set.n)];
+        set_add(&s, o->ptr, o->len);
+    }
+    for (size_t k = 0; k <= 3; k++)
+        check_pairs(&s, k, "repeats");
+    set_free(&s);
+    set_free(&pool_set);
+}
+
+/* Every single edit at every position of a string, at each K: the edits at
+ * segment boundaries, at the ends, and indels that shift later segments. */
+Test(search, pairs_every_edit_position, .timeout = 60) {
+    uint64_t st = 600;
+    char orig[64], buf[80];
+    for (size_t p = 0; p < 40; p++)
+        orig[p] = base(&st, 0);
+    for (size_t k = 1; k <= 5; k++) {
+        set s = {0};
+        set_add(&s, orig, 40);
+        for (size_t at = 0; at <= 40; at++) {
+            for (int kind = 0; kind < 3; kind++) {
+                size_t len = 40;
+                memcpy(buf, orig, 40);
+                if (kind == 0) {
+                    memmove(buf + at + 1, buf + at, 40 - at);
+                    buf[at] = 'T';
+                    len++;
+                } else if (at < 40 && kind == 1) {
+                    memmove(buf + at, buf + at + 1, 40 - at - 1);
+                    len--;
+                } else if (at < 40) {
+                    buf[at] = buf[at] == 'G' ? 'C' : 'G';
+                }
+                /* and k - 1 more edits elsewhere, so the pair sits at k */
+                for (size_t e = 1; e < k; e++)
+                    edit_at(&st, buf, &len, sizeof buf, edit_pos(&st, len, k));
+                set_add(&s, buf, len);
+            }
+        }
+        check_pairs(&s, k, "every position");
+        set_free(&s);
+    }
+}
+
+/* --------------------------------------------------------------- query -- */
+
+Test(search, query_against_brute_force, .timeout = 60) {
+    for (size_t k = 0; k <= 6; k += 2) {
+        set t = {0}, q = {0};
+        make_set(&t, 700 + k, 300, 0, 40, k, 1);
+        make_set(&q, 800 + k, 60, 0, 40, k, 1);
+        for (size_t i = 0; i < 20; i++) /* queries planted near targets */
+            set_add(&q, t.seqs[i * 7].ptr, t.seqs[i * 7].len > 0 ? t.seqs[i * 7].len - 1 : 0);
+        hits got = {0}, want = {0};
+        brute_query(&q, &t, k, &want);
+        cr_assert_eq(wq_search_query(pool, q.seqs, q.n, t.seqs, t.n, k, collect, &got), 0);
+        assert_same(&got, &want, "query", k);
+        free(got.h);
+        free(want.h);
+        set_free(&t);
+        set_free(&q);
+    }
+}
+
+Test(search, query_no_limit_is_every_pair, .timeout = 30) {
+    set t = {0}, q = {0};
+    make_set(&t, 900, 50, 0, 20, 1, 0);
+    make_set(&q, 901, 20, 0, 20, 1, 0);
+    hits got = {0}, want = {0};
+    brute_query(&q, &t, WQ_LEV_NO_LIMIT, &want);
+    cr_assert_eq(want.n, q.n * t.n);
+    cr_assert_eq(wq_search_query(pool, q.seqs, q.n, t.seqs, t.n, WQ_LEV_NO_LIMIT, collect, &got),
+                 0);
+    assert_same(&got, &want, "query no limit", 0);
+    free(got.h);
+    free(want.h);
+    set_free(&t);
+    set_free(&q);
+}
+
+/* ------------------------------------------------------------ clusters -- */
+
+static size_t find(size_t *p, size_t x) {
+    while (p[x] != x)
+        x = p[x];
+    return x;
+}
+
+Test(search, clusters_equal_union_find_of_brute_force, .timeout = 60) {
+    for (size_t k = 0; k <= 4; k++) {
+        set s = {0};
+        make_set(&s, 1000 + k, 300, 0, 36, k, 0);
+        hits want = {0};
+        brute_pairs(&s, k, &want);
+        size_t *p = malloc(s.n * sizeof *p), *label = malloc(s.n * sizeof *label);
+        cr_assert(p && label);
+        for (size_t i = 0; i < s.n; i++)
+            p[i] = i;
+        for (size_t e = 0; e < want.n; e++) {
+            size_t a = find(p, want.h[e].i), b = find(p, want.h[e].j);
+            if (a < b)
+                p[b] = a;
+            else
+                p[a] = b;
+        }
+        cr_assert_eq(wq_search_clusters(pool, s.seqs, s.n, k, label), 0);
+        for (size_t i = 0; i < s.n; i++)
+            cr_assert_eq(label[i], find(p, i), "k=%zu: label[%zu] = %zu, union-find %zu", k, i,
+                         label[i], find(p, i));
+        free(p);
+        free(label);
+        free(want.h);
+        set_free(&s);
+    }
+}
+
+/* --------------------------------------------------------- the contract -- */
+
+Test(search, callback_stop_value_is_returned, .timeout = 30) {
+    set s = {0};
+    make_set(&s, 1100, 600, 10, 12, 2, 0);
+    hits got = {0};
+    got.stop_after = 5;
+    cr_assert_eq(wq_search_pairs(pool, s.seqs, s.n, 2, collect, &got), 7);
+    hits want = {0};
+    brute_pairs(&s, 2, &want);
+    cr_assert_gt(want.n, got.n, "the search went on after the stop");
+    for (size_t e = 0; e < got.n; e++) /* what came is a prefix */
+        cr_assert(got.h[e].i == want.h[e].i && got.h[e].j == want.h[e].j);
+    free(got.h);
+    free(want.h);
+    set_free(&s);
+}
+
+Test(search, empty_and_invalid, .timeout = 10) {
+    hits got = {0};
+    cr_assert_eq(wq_search_pairs(pool, NULL, 0, 1, collect, &got), 0);
+    cr_assert_eq(got.n, 0);
+    wq_seq one = {"ACGT", 4};
+    cr_assert_eq(wq_search_pairs(pool, &one, 1, 1, collect, &got), 0);
+    cr_assert_eq(got.n, 0);
+    cr_assert_eq(wq_search_pairs(NULL, &one, 1, 1, collect, &got), EINVAL);
+    cr_assert_eq(wq_search_pairs(pool, NULL, 1, 1, collect, &got), EINVAL);
+    cr_assert_eq(wq_search_pairs(pool, &one, 1, 1, NULL, &got), EINVAL);
+    cr_assert_eq(wq_search_query(pool, NULL, 1, &one, 1, 1, collect, &got), EINVAL);
+    cr_assert_eq(wq_search_query(pool, &one, 1, NULL, 1, 1, collect, &got), EINVAL);
+    size_t label[1] = {99};
+    cr_assert_eq(wq_search_clusters(pool, &one, 1, 1, NULL), EINVAL);
+    cr_assert_eq(wq_search_clusters(pool, &one, 1, 1, label), 0);
+    cr_assert_eq(label[0], 0);
+}
