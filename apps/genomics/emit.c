@@ -13,6 +13,12 @@ void gx_emit_init(gx_emit *e, FILE *out, gx_outfmt format, size_t max_distance, 
     gx_progress_init(&e->progress, 0, stderr, 0, NULL);
 }
 
+void gx_emit_align(gx_emit *e, wq_align_mode mode, int cigar) {
+    e->mode = mode;
+    e->aligns = gx_outfmt_aligns(e->format, cigar);
+    e->span = mode != WQ_ALIGN_GLOBAL;
+}
+
 void gx_emit_progress(gx_emit *e, int enabled, size_t total, const gx_input *in) {
     gx_progress_init(&e->progress, enabled, stderr, total, in);
 }
@@ -23,12 +29,28 @@ static void request_stop(gx_emit *e) {
     atomic_compare_exchange_strong(e->stop, &none, -1);
 }
 
+/* One printed pair, aligned first when the format shows alignments.
+ * Returns 0, -1 (write error) or an errno value from wq_align. */
+static int print(gx_emit *e, const gx_item *it, size_t d) {
+    if (!e->aligns)
+        return gx_output(e->out, e->format, it->na, it->nalen, it->nb, it->nblen, d);
+    const wq_pair *p = &it->pair;
+    int rc = wq_align(p->a, p->alen, p->b, p->blen, e->mode, &e->al);
+    if (rc != 0)
+        return rc;
+    gx_aligned x = {p->a, p->b, p->alen, p->blen, &e->al, e->span};
+    return gx_output_aligned(e->out, e->format, it->na, it->nalen, it->nb, it->nblen, &x);
+}
+
 int gx_emit_result(gx_emit *e, const gx_item *it, int status, size_t d) {
     if (status == 0) {
         e->done++;
-        if (d <= e->max_distance && e->write_errno == 0 &&
-            gx_output(e->out, e->format, it->na, it->nalen, it->nb, it->nblen, d) != 0) {
+        int rc = d <= e->max_distance && e->write_errno == 0 && e->error == 0 ? print(e, it, d) : 0;
+        if (rc < 0) {
             e->write_errno = errno ? errno : EIO;
+            request_stop(e);
+        } else if (rc > 0) {
+            e->error = rc;
             request_stop(e);
         }
     } else if (status != ECANCELED && e->error == 0) {
@@ -47,6 +69,7 @@ static void report(const char *name, const gx_err *err) {
 }
 
 int gx_emit_finish(gx_emit *e, const char *name, const gx_err *err, int error) {
+    wq_alignment_free(&e->al);
     gx_progress_end(&e->progress);
     if (fflush(e->out) != 0 && e->write_errno == 0)
         e->write_errno = errno ? errno : EIO;

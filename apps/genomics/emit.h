@@ -11,7 +11,11 @@
  * Guarantees: single-threaded (the engine serializes its result callbacks;
  * rank 0 prints from its main thread). A failed write is remembered (the
  * first errno), nothing more is written, and *stop is set to -1 so that
- * the sources stop; a failed kernel is handled the same way. emit knows
+ * the sources stop; a failed kernel is handled the same way. Formats that
+ * show an alignment (paf, pretty, --cigar) align each printed pair here,
+ * with wq_align in the run's mode, so every mode of the tool prints the
+ * same bytes; its buffers live in the emitter and gx_emit_finish frees
+ * them. emit knows
  * nothing of the engine or of MPI: stopping a job is the caller's business
  * (gx_emit_result's return value says when).
  */
@@ -36,10 +40,18 @@ typedef struct gx_emit {
     size_t done;     /* results computed (printed or filtered out) */
     int write_errno; /* the first write error, or 0 */
     int error;       /* the first kernel error, or 0 */
+    int aligns;      /* the format prints alignments */
+    int span;        /* ... with the span on B (--cigar, not global mode) */
+    wq_align_mode mode;
+    wq_alignment al; /* reused for every printed pair */
 } gx_emit;
 
 /* Sets up e to print to out (progress off; see gx_emit_progress). */
 void gx_emit_init(gx_emit *e, FILE *out, gx_outfmt format, size_t max_distance, atomic_int *stop);
+
+/* Sets the alignment mode, and whether --cigar was given (call after
+ * gx_emit_init, before the first result). */
+void gx_emit_align(gx_emit *e, wq_align_mode mode, int cigar);
 
 /* Turns the progress line on stderr on (when enabled): total pairs when
  * known (0 = unknown), else the share read of in (may be NULL). */
@@ -51,7 +63,8 @@ void gx_emit_progress(gx_emit *e, int enabled, size_t total, const gx_input *in)
  * failed, or *stop is set). */
 int gx_emit_result(gx_emit *e, const gx_item *item, int status, size_t distance);
 
-/* The epilogue every run shares: erases the progress line, flushes the
+/* The epilogue every run shares: frees the alignment buffers, erases the
+ * progress line, flushes the
  * output, then prints at most one message, in this order of precedence:
  * write error, input error (`genomics: NAME:LINE: msg`), kernel error, the
  * other error (an engine errno, 0: none), interruption. Returns the exit

@@ -5,8 +5,22 @@
 
 #include "kernel.h"
 
+#include <errno.h>
+
+/* One pair's distance in prefix or infix mode, capped as in global mode. */
+static int mode_distance(const wq_pair *p, size_t *out, const gx_kopts *ko) {
+    size_t d = wq_align_distance(p->a, p->alen, p->b, p->blen, ko->mode);
+    if (d == WQ_LEV_NO_LIMIT)
+        return errno ? errno : ENOMEM;
+    *out = d <= ko->lev.max_distance ? d : ko->lev.max_distance + 1;
+    return 0;
+}
+
 static int item_fn(const void *in, void *out, void *ctx) {
-    return wq_kernel_levenshtein.fn(&((const gx_item *)in)->pair, out, ctx);
+    const gx_kopts *ko = ctx;
+    if (ko->mode != WQ_ALIGN_GLOBAL)
+        return mode_distance(&((const gx_item *)in)->pair, out, ko);
+    return wq_kernel_levenshtein.fn(&((const gx_item *)in)->pair, out, (void *)&ko->lev);
 }
 
 /* Copies the pairs out of the strided items in blocks, so the kernel's
@@ -14,13 +28,24 @@ static int item_fn(const void *in, void *out, void *ctx) {
 static int item_batch(const void *in, void *out, size_t n, void *ctx, size_t *fail) {
     enum { BLOCK = 64 };
     const gx_item *items = in;
+    const gx_kopts *ko = ctx;
     size_t *dist = out;
+    if (ko->mode != WQ_ALIGN_GLOBAL) {
+        for (size_t k = 0; k < n; k++) {
+            int rc = mode_distance(&items[k].pair, dist + k, ko);
+            if (rc != 0) {
+                *fail = k;
+                return rc;
+            }
+        }
+        return 0;
+    }
     wq_pair pairs[BLOCK];
     for (size_t k = 0; k < n; k += BLOCK) {
         size_t m = n - k < BLOCK ? n - k : BLOCK;
         for (size_t i = 0; i < m; i++)
             pairs[i] = items[k + i].pair;
-        int rc = wq_levenshtein_batch(pairs, dist + k, m, ctx);
+        int rc = wq_levenshtein_batch(pairs, dist + k, m, &ko->lev);
         if (rc != 0) {
             *fail = k;
             return rc;
@@ -44,7 +69,7 @@ const wq_kernel gx_kernel = {
  * waits, and the pool's own threads do all the computing. */
 typedef struct map_task {
     wq_pool *pool;
-    const wq_lev_opts *lev;
+    const gx_kopts *ko;
     const gx_item *items;
     size_t n, *dist;
     int rc;
@@ -52,12 +77,12 @@ typedef struct map_task {
 
 static void map_fn(void *arg) {
     map_task *t = arg;
-    t->rc = wq_map(t->pool, &gx_kernel, (void *)t->lev, t->items, t->dist, t->n, NULL);
+    t->rc = wq_map(t->pool, &gx_kernel, (void *)t->ko, t->items, t->dist, t->n, NULL);
 }
 
-int gx_compute_block(wq_pool *pool, const wq_lev_opts *lev, const gx_item *items, size_t n,
+int gx_compute_block(wq_pool *pool, const gx_kopts *ko, const gx_item *items, size_t n,
                      size_t *dist) {
-    map_task t = {pool, lev, items, n, dist, 0};
+    map_task t = {pool, ko, items, n, dist, 0};
     int rc = wq_submit(pool, map_fn, &t);
     if (rc == 0)
         rc = wq_wait(pool);

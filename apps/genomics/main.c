@@ -93,6 +93,12 @@ static void usage(FILE *f) {
           "      --demo             run the lesson's six pairs\n"
           "  -f, --format FMT       lesson (default): Edit_Distance(A, B) = D\n"
           "                         tsv: A<TAB>B<TAB>D   jsonl: one JSON object per line\n"
+          "                         paf: PAF with NM:i: and cg:Z: (the extended CIGAR)\n"
+          "                         pretty: A, a match line and B, 80 columns wide\n"
+          "  -m, --mode MODE        global (default): A and B whole; prefix: A against\n"
+          "                         a prefix of B; infix: A against any part of B\n"
+          "      --cigar            tsv and jsonl: add the extended CIGAR (and outside\n"
+          "                         global mode the span of B, 0-based, end excluded)\n"
           "  -i, --ignore-case      compare letters case-insensitively\n"
           "  -w, -t, --workers N    worker threads (default: one per online CPU)\n"
           "  -q, --quiet            no progress line on stderr\n"
@@ -132,13 +138,15 @@ static int parse_uint(const char *s, unsigned long long max, unsigned long long 
     return 0;
 }
 
-enum { OPT_ASYNC = 256, OPT_DEMO };
+enum { OPT_ASYNC = 256, OPT_DEMO, OPT_CIGAR };
 
 static const struct option long_opts[] = {{"all-vs-all", no_argument, NULL, 'A'},
                                           {"max-distance", required_argument, NULL, 'k'},
                                           {"async", no_argument, NULL, OPT_ASYNC},
                                           {"demo", no_argument, NULL, OPT_DEMO},
                                           {"format", required_argument, NULL, 'f'},
+                                          {"mode", required_argument, NULL, 'm'},
+                                          {"cigar", no_argument, NULL, OPT_CIGAR},
                                           {"ignore-case", no_argument, NULL, 'i'},
                                           {"workers", required_argument, NULL, 'w'},
                                           {"quiet", no_argument, NULL, 'q'},
@@ -163,6 +171,19 @@ static int apply_option(int c, gx_opts *o, int *quiet) {
     case 'i':
         o->ignore_case = 1;
         return 0;
+    case OPT_CIGAR:
+        o->cigar = 1;
+        return 0;
+    case 'm':
+        if (strcmp(optarg, "global") == 0)
+            o->mode = WQ_ALIGN_GLOBAL;
+        else if (strcmp(optarg, "prefix") == 0)
+            o->mode = WQ_ALIGN_PREFIX;
+        else if (strcmp(optarg, "infix") == 0)
+            o->mode = WQ_ALIGN_INFIX;
+        else
+            return usage_error("invalid mode '%s' (global, prefix or infix)", optarg);
+        return 0;
     case 'q':
         *quiet = 1;
         return 0;
@@ -173,7 +194,7 @@ static int apply_option(int c, gx_opts *o, int *quiet) {
         return 0;
     case 'f':
         if (gx_outfmt_parse(optarg, &o->format) != 0)
-            return usage_error("invalid format '%s' (lesson, tsv or jsonl)", optarg);
+            return usage_error("invalid format '%s' (lesson, tsv, jsonl, paf or pretty)", optarg);
         return 0;
     case 'w':
     case 't':
@@ -198,7 +219,7 @@ static int parse_args(int argc, char **argv, gx_opts *o, int *quiet) {
     static char prog[] = "genomics"; /* getopt's own messages use argv[0] */
     argv[0] = prog;
     int c;
-    while ((c = getopt_long(argc, argv, "Ak:f:iw:t:qhV", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "Ak:f:m:iw:t:qhV", long_opts, NULL)) != -1) {
         int rc = apply_option(c, o, quiet);
         if (rc != 0)
             return rc;
@@ -208,6 +229,8 @@ static int parse_args(int argc, char **argv, gx_opts *o, int *quiet) {
     o->path = optind < argc ? argv[optind] : NULL;
     if (o->demo && o->path != NULL)
         return usage_error("--demo takes no input file (got '%s')", o->path);
+    if (o->cigar && o->format == GX_OUT_LESSON)
+        return usage_error("%s", "--cigar needs --format tsv or jsonl (paf and pretty show it)");
     if (o->demo && o->all_vs_all)
         return usage_error("%s", "--demo and --all-vs-all cannot be combined");
     return 0;

@@ -54,7 +54,7 @@ typedef struct coord {
     gx_all_gen all;
     int all_mode;
     wq_pool *pool;
-    wq_lev_opts lev;
+    gx_kopts ko;
     gx_err err;
     gx_emit emit;
     int error; /* a block that could not be sent or set up */
@@ -218,7 +218,7 @@ static void flush(coord *c) {
 
 static void compute_here(coord *c, block *b) {
     b->owner = 0;
-    b->status = gx_compute_block(c->pool, &c->lev, b->items, b->n, b->dist);
+    b->status = gx_compute_block(c->pool, &c->ko, b->items, b->n, b->dist);
     b->done = 1;
 }
 
@@ -291,9 +291,10 @@ static int open_source(coord *c, gx_reader **r, gx_set **set, const char **name)
 }
 
 int gx_mpi_coordinate(const gx_opts *o) {
-    coord c = {.o = o, .ranks = app_mpi_size(), .lev = {o->max_distance}};
+    coord c = {.o = o, .ranks = app_mpi_size(), .ko = {{o->max_distance}, o->mode}};
     c.err = (gx_err){GX_OK, 0, ""};
     gx_emit_init(&c.emit, stdout, o->format, o->max_distance, o->stop);
+    gx_emit_align(&c.emit, o->mode, o->cigar);
     const char *name = o->path != NULL && strcmp(o->path, "-") != 0 ? o->path : "<stdin>";
     c.nblocks = (size_t)INFLIGHT * (size_t)c.ranks + 2;
     c.blocks = calloc(c.nblocks, sizeof *c.blocks);

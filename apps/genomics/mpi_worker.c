@@ -23,7 +23,7 @@ typedef struct worker {
     const gx_opts *o;
     wq_pool *pool;
     int pool_errno; /* why pool is NULL */
-    wq_lev_opts lev;
+    gx_kopts ko;
     gx_set *set;   /* the all-vs-all set, once broadcast */
     int set_errno; /* why set is NULL after a broadcast */
     gx_item items[GX_WIRE_PAIRS];
@@ -86,7 +86,7 @@ static void serve_block(worker *w, int tag, const void *msg, size_t len) {
     if (rc == 0 && w->pool == NULL)
         rc = w->pool_errno;
     if (rc == 0)
-        rc = gx_compute_block(w->pool, &w->lev, w->items, n, w->dist);
+        rc = gx_compute_block(w->pool, &w->ko, w->items, n, w->dist);
     reply(seq, rc, w->dist, n);
 }
 
@@ -110,7 +110,8 @@ int gx_mpi_worker(const gx_opts *o) {
     if (w == NULL)
         app_mpi_fail("calloc (worker)", MPI_ERR_NO_MEM);
     w->o = o;
-    w->lev.max_distance = o->max_distance;
+    w->ko.lev.max_distance = o->max_distance;
+    w->ko.mode = o->mode;
     w->pool = wq_pool_create(o->workers);
     w->pool_errno = w->pool == NULL ? errno : 0;
     int status = -1;

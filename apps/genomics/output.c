@@ -19,8 +19,8 @@
 #endif
 
 int gx_outfmt_parse(const char *s, gx_outfmt *fmt) {
-    static const char *const names[] = {"lesson", "tsv", "jsonl"};
-    for (int i = 0; i < 3; i++) {
+    static const char *const names[] = {"lesson", "tsv", "jsonl", "paf", "pretty"};
+    for (int i = 0; i < 5; i++) {
         if (strcmp(s, names[i]) == 0) {
             *fmt = (gx_outfmt)i;
             return 0;
@@ -102,7 +102,7 @@ int gx_output(FILE *f, gx_outfmt fmt, const char *a, size_t alen, const char *b,
         put(&l, b, blen);
         put_str(&l, ") = ");
         break;
-    case GX_OUT_TSV:
+    default: /* tsv; paf and pretty print through gx_output_aligned */
         put(&l, a, alen);
         put(&l, "\t", 1);
         put(&l, b, blen);
@@ -121,6 +121,191 @@ int gx_output(FILE *f, gx_outfmt fmt, const char *a, size_t alen, const char *b,
         put_str(&l, "}\n");
     else
         put_str(&l, "\n");
+    l.failed |= gx_fwrite(l.buf, 1, l.n, f) != l.n;
+    return l.failed ? -1 : 0;
+}
+
+/* ------------------------------------------------------------ aligned -- */
+
+int gx_outfmt_aligns(gx_outfmt fmt, int cigar) {
+    return fmt == GX_OUT_PAF || fmt == GX_OUT_PRETTY || (cigar && fmt != GX_OUT_LESSON);
+}
+
+/* Steps through a CIGAR one run at a time: *op and *len of the next run,
+ * 0 at the end. */
+static int next_run(const char **p, char *op, size_t *len) {
+    if (**p == '\0')
+        return 0;
+    size_t k = 0;
+    while (**p >= '0' && **p <= '9')
+        k = 10 * k + (size_t)(*(*p)++ - '0');
+    *op = *(*p)++;
+    *len = k;
+    return 1;
+}
+
+/* PAF's matches ('=' columns) and alignment block length (all columns). */
+static void count_columns(const char *cigar, size_t *matches, size_t *block) {
+    char op;
+    size_t k;
+    *matches = *block = 0;
+    while (next_run(&cigar, &op, &k)) {
+        *block += k;
+        *matches += op == '=' ? k : 0;
+    }
+}
+
+static void put_paf(gx_line *l, const char *na, size_t nalen, const char *nb, size_t nblen,
+                    const gx_aligned *x) {
+    size_t matches, block;
+    count_columns(x->al->cigar, &matches, &block);
+    put(l, na, nalen);
+    put_str(l, "\t");
+    put_size(l, x->alen);
+    put_str(l, "\t0\t");
+    put_size(l, x->alen);
+    put_str(l, "\t+\t");
+    put(l, nb, nblen);
+    put_str(l, "\t");
+    put_size(l, x->blen);
+    put_str(l, "\t");
+    put_size(l, x->al->start);
+    put_str(l, "\t");
+    put_size(l, x->al->end);
+    put_str(l, "\t");
+    put_size(l, matches);
+    put_str(l, "\t");
+    put_size(l, block);
+    put_str(l, "\t255\tNM:i:");
+    put_size(l, x->al->distance);
+    put_str(l, "\tcg:Z:");
+    put(l, x->al->cigar, x->al->cigar_len);
+    put_str(l, "\n");
+}
+
+/* Decimal digits of v. */
+static int digits(size_t v) {
+    int d = 1;
+    while (v >= 10)
+        v /= 10, d++;
+    return d;
+}
+
+/* v right-aligned in w columns. */
+static void put_size_w(gx_line *l, size_t v, int w) {
+    for (int d = digits(v); d < w; d++)
+        put_str(l, " ");
+    put_size(l, v);
+}
+
+/*
+ * The three-line view, cols alignment columns per block. A block is
+ *     A <first> <A's row> <last>
+ *       <pad>   <match line>
+ *     B <first> <B's row> <last>
+ * with first and last the 1-based positions of the block's first and last
+ * bases (first = last + 1 when the block holds none of that side), the
+ * numbers right-aligned to the widest, so every line fits in 80 columns.
+ */
+static void put_pretty(gx_line *l, const char *na, size_t nalen, const char *nb, size_t nblen,
+                       const gx_aligned *x) {
+    enum { WIDTH = 80 };
+    const wq_alignment *al = x->al;
+    put(l, na, nalen);
+    put_str(l, " vs ");
+    put(l, nb, nblen);
+    put_str(l, ": distance ");
+    put_size(l, al->distance);
+    put_str(l, "\n");
+    int w = digits(x->alen > al->end ? x->alen : al->end);
+    size_t cols = (size_t)(WIDTH - 4 - 2 * w);
+    char row[3][WIDTH];
+    const char *p = al->cigar;
+    char op = 0;
+    size_t left = 0, i = 0, j = al->start;
+    for (;;) {
+        size_t i0 = i, j0 = j, c = 0;
+        for (; c < cols; c++) {
+            if (left == 0 && !next_run(&p, &op, &left))
+                break;
+            left--;
+            int ua = op != 'D', ub = op != 'I';
+            row[0][c] = ua ? x->a[i++] : '-';
+            row[2][c] = ub ? x->b[j++] : '-';
+            row[1][c] = op == '=' ? '|' : op == 'X' ? '.' : ' ';
+        }
+        if (c == 0)
+            break;
+        size_t from[3] = {i0, 0, j0}, to[3] = {i, 0, j};
+        for (int r = 0; r < 3; r++) {
+            put(l, r == 0 ? "A " : r == 1 ? "  " : "B ", 2);
+            if (r == 1) {
+                for (int s = 0; s <= w; s++)
+                    put_str(l, " ");
+                put(l, row[1], c);
+                put_str(l, "\n");
+                continue;
+            }
+            put_size_w(l, from[r] + 1, w);
+            put_str(l, " ");
+            put(l, row[r], c);
+            put_str(l, " ");
+            put_size(l, to[r]);
+            put_str(l, "\n");
+        }
+        put_str(l, "\n");
+    }
+}
+
+int gx_output_aligned(FILE *f, gx_outfmt fmt, const char *na, size_t nalen, const char *nb,
+                      size_t nblen, const gx_aligned *x) {
+    gx_line l;
+    l.f = f;
+    l.n = 0;
+    l.failed = 0;
+    const wq_alignment *al = x->al;
+    switch (fmt) {
+    case GX_OUT_PAF:
+        put_paf(&l, na, nalen, nb, nblen, x);
+        break;
+    case GX_OUT_PRETTY:
+        put_pretty(&l, na, nalen, nb, nblen, x);
+        break;
+    case GX_OUT_JSONL:
+        put_str(&l, "{\"a\":");
+        put_json(&l, na, nalen);
+        put_str(&l, ",\"b\":");
+        put_json(&l, nb, nblen);
+        put_str(&l, ",\"distance\":");
+        put_size(&l, al->distance);
+        put_str(&l, ",\"cigar\":\"");
+        put(&l, al->cigar, al->cigar_len);
+        put_str(&l, "\"");
+        if (x->span) {
+            put_str(&l, ",\"start\":");
+            put_size(&l, al->start);
+            put_str(&l, ",\"end\":");
+            put_size(&l, al->end);
+        }
+        put_str(&l, "}\n");
+        break;
+    default: /* tsv */
+        put(&l, na, nalen);
+        put_str(&l, "\t");
+        put(&l, nb, nblen);
+        put_str(&l, "\t");
+        put_size(&l, al->distance);
+        put_str(&l, "\t");
+        put(&l, al->cigar, al->cigar_len);
+        if (x->span) {
+            put_str(&l, "\t");
+            put_size(&l, al->start);
+            put_str(&l, "\t");
+            put_size(&l, al->end);
+        }
+        put_str(&l, "\n");
+        break;
+    }
     l.failed |= gx_fwrite(l.buf, 1, l.n, f) != l.n;
     return l.failed ? -1 : 0;
 }

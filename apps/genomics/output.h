@@ -5,6 +5,18 @@
  *   tsv     A<TAB>B<TAB>D
  *   jsonl   {"a":"A","b":"B","distance":D}   (strings JSON-escaped)
  *
+ * and, from an alignment (gx_output_aligned):
+ *
+ *   tsv, jsonl with --cigar: the CIGAR after the distance, then outside
+ *           global mode the span on B: A<TAB>B<TAB>D<TAB>CIGAR[<TAB>S<TAB>E]
+ *           {..."distance":D,"cigar":"CIGAR"[,"start":S,"end":E]}
+ *   paf     minimap2's PAF: A, its length, 0, its length, +, B, its length,
+ *           the span on B, matches, alignment columns, 255, NM:i:D, cg:Z:
+ *   pretty  `A vs B: distance D`, then blocks of three lines (A, a match
+ *           line: '|' match, '.' mismatch, ' ' gap; B with '-' in gaps),
+ *           each line at most 80 columns with the 1-based first and last
+ *           positions shown, each block followed by an empty line
+ *
  * Guarantees: one line per call, written with stdio to the given stream;
  * the return value says whether the stream has failed (it is sticky, so a
  * caller may check it on every line for free).
@@ -15,10 +27,34 @@
 #include <stddef.h>
 #include <stdio.h>
 
-typedef enum gx_outfmt { GX_OUT_LESSON = 0, GX_OUT_TSV, GX_OUT_JSONL } gx_outfmt;
+#include <workq/kernels.h>
 
-/* Parses "lesson", "tsv" or "jsonl"; -1 for anything else. */
+typedef enum gx_outfmt {
+    GX_OUT_LESSON = 0,
+    GX_OUT_TSV,
+    GX_OUT_JSONL,
+    GX_OUT_PAF,
+    GX_OUT_PRETTY
+} gx_outfmt;
+
+/* Parses "lesson", "tsv", "jsonl", "paf" or "pretty"; -1 for anything else. */
 int gx_outfmt_parse(const char *s, gx_outfmt *fmt);
+
+/* Whether fmt (with --cigar when cigar) prints from an alignment. */
+int gx_outfmt_aligns(gx_outfmt fmt, int cigar);
+
+/* What an aligned line shows besides the names and the distance. */
+typedef struct gx_aligned {
+    const char *a, *b; /* the compared bytes */
+    size_t alen, blen;
+    const wq_alignment *al; /* of a against b */
+    int span;               /* tsv and jsonl: print the span (not global mode) */
+} gx_aligned;
+
+/* Writes one result from its alignment, in fmt (tsv, jsonl, paf or
+ * pretty). Returns 0, or -1 when the stream is in error. */
+int gx_output_aligned(FILE *f, gx_outfmt fmt, const char *na, size_t nalen, const char *nb,
+                      size_t nblen, const gx_aligned *x);
 
 /* Writes one result. Returns 0, or -1 when the stream is in error. */
 int gx_output(FILE *f, gx_outfmt fmt, const char *a, size_t alen, const char *b, size_t blen,

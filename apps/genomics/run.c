@@ -80,7 +80,7 @@ enum { DEMO_N = sizeof demo_input / sizeof demo_input[0] };
 
 /* The lesson's program: split each pair on its first ',', Pool.map the
  * edit distance, print in input order. */
-static int run_demo(gx_ctx *c, wq_pool *pool, const wq_lev_opts *lev) {
+static int run_demo(gx_ctx *c, wq_pool *pool, const gx_kopts *ko) {
     gx_item items[DEMO_N];
     wq_pair pairs[DEMO_N];
     size_t dist[DEMO_N];
@@ -90,10 +90,10 @@ static int run_demo(gx_ctx *c, wq_pool *pool, const wq_lev_opts *lev) {
         items[i] = (gx_item){pairs[i], pairs[i].a, pairs[i].b, pairs[i].alen, pairs[i].blen, NULL};
     }
     if (c->o->async) {
-        wq_async_spec spec = {.kernel_ctx = (void *)lev, .in = items, .n = DEMO_N};
+        wq_async_spec spec = {.kernel_ctx = (void *)ko, .in = items, .n = DEMO_N};
         return run_job(c, pool, &spec);
     }
-    int rc = wq_map(pool, &wq_kernel_levenshtein, (void *)lev, pairs, dist, DEMO_N, NULL);
+    int rc = wq_map(pool, &gx_kernel, (void *)ko, items, dist, DEMO_N, NULL);
     for (size_t i = 0; rc == 0 && i < DEMO_N; i++)
         on_result(c, i, 0, &items[i], &dist[i]);
     return rc;
@@ -101,8 +101,7 @@ static int run_demo(gx_ctx *c, wq_pool *pool, const wq_lev_opts *lev) {
 
 /* ---------------------------------------------------------- streams -- */
 
-static int run_pairs(gx_ctx *c, wq_pool *pool, const wq_lev_opts *lev, gx_err *err,
-                     const char **name) {
+static int run_pairs(gx_ctx *c, wq_pool *pool, const gx_kopts *ko, gx_err *err, const char **name) {
     gx_reader *r = gx_reader_open(c->o->path, 1, c->o->intr_fd, err);
     if (r == NULL)
         return EIO;
@@ -110,7 +109,7 @@ static int run_pairs(gx_ctx *c, wq_pool *pool, const wq_lev_opts *lev, gx_err *e
     gx_pairs_gen gen;
     gx_pairs_init(&gen, r, c->o->ignore_case, c->o->stop);
     gx_emit_progress(&c->emit, c->o->progress, 0, gx_reader_input(r));
-    wq_async_spec spec = {.kernel_ctx = (void *)lev, .gen = gx_pairs_next, .gen_ctx = &gen};
+    wq_async_spec spec = {.kernel_ctx = (void *)ko, .gen = gx_pairs_next, .gen_ctx = &gen};
     int rc = run_job(c, pool, &spec);
     *err = gen.err;
     gx_pairs_done(&gen);
@@ -118,8 +117,7 @@ static int run_pairs(gx_ctx *c, wq_pool *pool, const wq_lev_opts *lev, gx_err *e
     return err->kind != GX_OK ? EIO : rc;
 }
 
-static int run_all(gx_ctx *c, wq_pool *pool, const wq_lev_opts *lev, gx_err *err,
-                   const char **name) {
+static int run_all(gx_ctx *c, wq_pool *pool, const gx_kopts *ko, gx_err *err, const char **name) {
     gx_reader *r = gx_reader_open(c->o->path, 0, c->o->intr_fd, err);
     if (r == NULL)
         return EIO;
@@ -135,7 +133,7 @@ static int run_all(gx_ctx *c, wq_pool *pool, const wq_lev_opts *lev, gx_err *err
     gx_emit_progress(&c->emit, c->o->progress, gx_set_pairs(set), NULL);
     gx_all_gen gen;
     gx_all_start(&gen, set, 0, 1, c->o->stop);
-    wq_async_spec spec = {.kernel_ctx = (void *)lev, .gen = gx_all_next, .gen_ctx = &gen};
+    wq_async_spec spec = {.kernel_ctx = (void *)ko, .gen = gx_all_next, .gen_ctx = &gen};
     int rc = run_job(c, pool, &spec);
     gx_set_free(set);
     return rc;
@@ -144,8 +142,9 @@ static int run_all(gx_ctx *c, wq_pool *pool, const wq_lev_opts *lev, gx_err *err
 int gx_run(const gx_opts *o) {
     gx_ctx c = {.o = o};
     gx_emit_init(&c.emit, stdout, o->format, o->max_distance, o->stop);
+    gx_emit_align(&c.emit, o->mode, o->cigar);
     atomic_init(&c.job, NULL);
-    wq_lev_opts lev = {o->max_distance};
+    gx_kopts ko = {{o->max_distance}, o->mode};
     gx_err err = {GX_OK, 0, ""};
     const char *name = o->path != NULL && strcmp(o->path, "-") != 0 ? o->path : "<stdin>";
     wq_pool *pool = wq_pool_create(o->workers);
@@ -153,9 +152,9 @@ int gx_run(const gx_opts *o) {
         fprintf(stderr, "genomics: cannot start %u workers: %s\n", o->workers, strerror(errno));
         return 1;
     }
-    int rc = o->demo         ? run_demo(&c, pool, &lev)
-             : o->all_vs_all ? run_all(&c, pool, &lev, &err, &name)
-                             : run_pairs(&c, pool, &lev, &err, &name);
+    int rc = o->demo         ? run_demo(&c, pool, &ko)
+             : o->all_vs_all ? run_all(&c, pool, &ko, &err, &name)
+                             : run_pairs(&c, pool, &ko, &err, &name);
     wq_pool_destroy(pool);
     return gx_emit_finish(&c.emit, name, &err, rc != ECANCELED ? rc : 0);
 }

@@ -14,6 +14,8 @@
 #include <stdatomic.h>
 #include <stddef.h>
 
+#include <workq/kernels.h>
+
 #include "output.h"
 
 typedef struct gx_opts {
@@ -25,6 +27,8 @@ typedef struct gx_opts {
     int progress;        /* draw the progress line on stderr */
     size_t max_distance; /* WQ_LEV_NO_LIMIT = report every pair */
     gx_outfmt format;
+    wq_align_mode mode; /* --mode, for distances and alignments */
+    int cigar;          /* --cigar: tsv and jsonl show the alignment */
     unsigned workers; /* 0 = one per online CPU */
     int intr_fd;      /* readable once SIGINT arrived, or -1 */
     atomic_int *stop; /* 0; a signal number (set by the handler); -1 when

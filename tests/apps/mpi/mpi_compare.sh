@@ -149,6 +149,15 @@ genomics_async)
     same 2 "$GENOMICS" -w 1 --async pairs.txt
     same 3 "$GENOMICS" -w 1 --async -k 30 pairs.txt
     same 2 "$GENOMICS" -w 1 --async -A seqs.fa ;;
+genomics_align)
+    gen_pairs 600 37 70 >pairs.txt
+    gen_fasta 40 41 60 >seqs.fa
+    same 2 "$GENOMICS" -w 1 -f paf pairs.txt
+    same 3 "$GENOMICS" -w 1 -f pretty -m infix pairs.txt
+    same 2 "$GENOMICS" -w 1 -f tsv --cigar -m prefix -k 20 pairs.txt
+    same 2 "$GENOMICS" -w 1 -m infix pairs.txt
+    same 3 "$GENOMICS" -w 1 -A -f jsonl --cigar -m infix seqs.fa
+    FILTER=sort same 2 "$GENOMICS" -w 1 --async -f paf -m prefix pairs.txt ;;
 genomics_errors)
     gen_pairs 1500 29 40 >good.txt
     { cat good.txt; echo "acgt"; gen_pairs 20 31 40; } >bad.txt
