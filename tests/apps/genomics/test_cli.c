@@ -364,7 +364,7 @@ Test(options, bad_values_exit_2, .timeout = 60) {
         RUN(NULL, "-k", "99999999999999999999999"), 2, "",
         "genomics: invalid max distance '99999999999999999999999' (a whole number >= 0)\n" TRY);
     expect_run(RUN(NULL, "--format", "xml"), 2, "",
-               "genomics: invalid format 'xml' (lesson, tsv or jsonl)\n" TRY);
+               "genomics: invalid format 'xml' (lesson, tsv, jsonl, paf or pretty)\n" TRY);
 }
 
 Test(options, unknown_and_misused_exit_2, .timeout = 60) {

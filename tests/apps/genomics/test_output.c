@@ -111,7 +111,7 @@ Test(kernel, items_match_reference) {
                 items[i].pair.b = buf[i][1], items[i].pair.blen = len;
         }
     }
-    wq_lev_opts none = {WQ_LEV_NO_LIMIT}, cut = {3};
+    gx_kopts none = {{WQ_LEV_NO_LIMIT}, WQ_ALIGN_GLOBAL}, cut = {{3}, WQ_ALIGN_GLOBAL};
     for (int i = 0; i < N; i++)
         cr_assert_eq(gx_kernel.fn(&items[i], &one[i], &none), 0);
     cr_assert_eq(gx_kernel.batch(items, batch, N, &none, &fail), 0);
@@ -126,5 +126,17 @@ Test(kernel, items_match_reference) {
         size_t ref = wq_levenshtein_ref(items[i].pair.a, items[i].pair.alen, items[i].pair.b,
                                         items[i].pair.blen);
         cr_expect_eq(batch[i], ref <= 3 ? ref : 4, "pair %d", i);
+    }
+    /* --mode: the mode's distance, pair by pair or in a batch, capped. */
+    for (int mode = WQ_ALIGN_PREFIX; mode <= WQ_ALIGN_INFIX; mode++) {
+        gx_kopts ko = {{2}, (wq_align_mode)mode};
+        cr_assert_eq(gx_kernel.batch(items, batch, N, &ko, &fail), 0);
+        for (int i = 0; i < N; i++) {
+            size_t ref = wq_align_distance_ref(items[i].pair.a, items[i].pair.alen, items[i].pair.b,
+                                               items[i].pair.blen, ko.mode);
+            cr_assert_eq(gx_kernel.fn(&items[i], &one[i], &ko), 0);
+            cr_expect_eq(one[i], ref <= 2 ? ref : 3, "pair %d mode %d", i, mode);
+            cr_expect_eq(batch[i], ref <= 2 ? ref : 3, "pair %d mode %d", i, mode);
+        }
     }
 }
