@@ -71,7 +71,7 @@ bench: deps-bench
 # Each libFuzzer target runs FUZZ_SECONDS from the seed corpus in
 # tests/fuzz/corpus/; new inputs go to a scratch directory, not the repo.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := pi_args genomics_pairs genomics_records
+FUZZ_TARGETS := pi_args genomics_pairs genomics_records levenshtein
 fuzz: deps-test
 	cmake --preset fuzz >/dev/null
 	cmake --build --preset fuzz -j $(JOBS)
