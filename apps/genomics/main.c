@@ -2,82 +2,34 @@
  * main.c: genomics' command line, signals and stdout.
  *
  * Guarantees: options parsed with getopt_long; usage errors print one line
- * and a hint and exit 2; --help and --version go to stdout and exit 0.
- * SIGINT and SIGTERM (what batch schedulers send at a time limit) are caught
- * with sigaction: the handler only stores the signal number in an atomic
- * int and writes a byte to a self-pipe (both async-signal-safe); the run
- * stops taking input, prints every finished result, says how many pairs
- * were done and exits 128 + the signal (130, 143). SIGPIPE keeps its default action, as for cat and
- * grep: `genomics big.txt | head` ends quietly when head exits; any other write error (a full disk,
- * EIO) is reported and exits 1.
+ * and a hint and exit 2, worded as pi words them (common/cli.h); --help and
+ * --version go to stdout and exit 0. SIGINT and SIGTERM are caught by
+ * common/stop.h: the run stops taking input, prints every finished result,
+ * says how many pairs were done and exits 128 + the signal (130, 143).
+ * SIGPIPE keeps its default action, as for cat and grep: `genomics big.txt
+ * | head` ends quietly when head exits; any other write error (a full
+ * disk, EIO) is reported and exits 1.
  */
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdarg.h>
-#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <workq/kernels.h>
 #include <workq/version.h>
 
+#include "common/cli.h"
+#include "common/stop.h"
 #include "run.h"
 #ifdef WORKQ_WITH_MPI
 #include "mpi_run.h"
 #include "mpi_session.h"
 #endif
-
-_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "the signal flag must be lock-free");
-
-enum { MAX_WORKERS = 1024 };
-
-static atomic_int g_stop;
-static int g_intr[2] = {-1, -1}; /* self-pipe: read end polled by the input */
-
-/* A second signal while the first is being handled (a running pair may be
- * long) ends the process at once, with the signal's default action. */
-static void on_signal(int sig) {
-    int saved = errno;
-    if (atomic_exchange(&g_stop, sig) > 0) {
-        signal(sig, SIG_DFL);
-        raise(sig);
-    }
-    if (write(g_intr[1], "!", 1) < 0) {
-        /* the pipe is non-blocking: full means already signalled */
-    }
-    errno = saved;
-}
-
-/* The self-pipe and the handler. SA_RESTART keeps stdio writes from failing
- * with EINTR; poll() in the input is never restarted, so it sees the pipe. */
-static int install_handlers(void) {
-    int fds[2];
-    if (pipe(fds) != 0)
-        return -1;
-    for (int i = 0; i < 2; i++) { /* above 2: a closed stdin stays closed */
-        g_intr[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
-        close(fds[i]);
-        if (g_intr[i] < 0)
-            return -1;
-    }
-    if (fcntl(g_intr[1], F_SETFL, O_NONBLOCK) != 0)
-        return -1;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sa.sa_flags = SA_RESTART;
-    if (sigemptyset(&sa.sa_mask) != 0 || sigaddset(&sa.sa_mask, SIGINT) != 0 ||
-        sigaddset(&sa.sa_mask, SIGTERM) != 0 || sigaction(SIGINT, &sa, NULL) != 0 ||
-        sigaction(SIGTERM, &sa, NULL) != 0)
-        return -1;
-    return 0;
-}
 
 static void usage(FILE *f) {
     fputs("Usage: genomics [OPTION]... [FILE]\n"
@@ -112,31 +64,15 @@ static void usage(FILE *f) {
 }
 
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...) {
+    char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    fputs("genomics: ", stderr);
-    vfprintf(stderr, fmt, ap);
+    (void)vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fputs("\nTry 'genomics --help'.\n", stderr);
-    return 2;
+    return app_usage_error("genomics", msg);
 }
 
-/* A non-negative decimal integer <= max: digits only, no sign, no spaces. */
-static int parse_uint(const char *s, unsigned long long max, unsigned long long *v) {
-    unsigned long long x = 0;
-    if (*s == '\0')
-        return -1;
-    for (; *s != '\0'; s++) {
-        if (*s < '0' || *s > '9')
-            return -1;
-        unsigned d = (unsigned)(*s - '0');
-        if (x > (max - d) / 10)
-            return -1;
-        x = x * 10 + d;
-    }
-    *v = x;
-    return 0;
-}
+#define OPTSTRING ":Ak:f:m:iw:t:qhV"
 
 enum { OPT_ASYNC = 256, OPT_DEMO, OPT_CIGAR };
 
@@ -157,7 +93,9 @@ static const struct option long_opts[] = {{"all-vs-all", no_argument, NULL, 'A'}
 /* One option into o. Returns 0, 2 (usage error) or -1 (--help/--version
  * done: exit 0). */
 static int apply_option(int c, gx_opts *o, int *quiet) {
-    unsigned long long v;
+    char msg[512];
+    uint64_t v;
+    app_num_status st;
     switch (c) {
     case 'A':
         o->all_vs_all = 1;
@@ -188,8 +126,12 @@ static int apply_option(int c, gx_opts *o, int *quiet) {
         *quiet = 1;
         return 0;
     case 'k':
-        if (parse_uint(optarg, (unsigned long long)(WQ_LEV_NO_LIMIT - 2), &v) != 0)
-            return usage_error("invalid max distance '%s' (a whole number >= 0)", optarg);
+        st = app_parse_count(optarg, 0, (uint64_t)(WQ_LEV_NO_LIMIT - 2), &v);
+        if (st != APP_NUM_OK) {
+            app_count_message(msg, sizeof msg, "max distance", optarg, st, 0,
+                              (uint64_t)(WQ_LEV_NO_LIMIT - 2));
+            return app_usage_error("genomics", msg);
+        }
         o->max_distance = (size_t)v;
         return 0;
     case 'f':
@@ -198,9 +140,8 @@ static int apply_option(int c, gx_opts *o, int *quiet) {
         return 0;
     case 'w':
     case 't':
-        if (parse_uint(optarg, MAX_WORKERS, &v) != 0 || v == 0)
-            return usage_error("invalid worker count '%s' (1 to 1024)", optarg);
-        o->workers = (unsigned)v;
+        if (app_parse_workers(optarg, &o->workers, msg, sizeof msg) != 0)
+            return app_usage_error("genomics", msg);
         return 0;
     case 'h':
         usage(stdout);
@@ -209,17 +150,20 @@ static int apply_option(int c, gx_opts *o, int *quiet) {
         printf("genomics (workq) %s\n", WORKQ_VERSION_STRING);
         return -1;
     default:
-        fputs("Try 'genomics --help'.\n", stderr);
-        return 2;
+        return APP_EXIT_USAGE; /* not reached: parse_args handles '?' and ':' */
     }
 }
 
 /* Parses argv into o. Returns 0, 2 or -1 as apply_option. */
 static int parse_args(int argc, char **argv, gx_opts *o, int *quiet) {
-    static char prog[] = "genomics"; /* getopt's own messages use argv[0] */
-    argv[0] = prog;
     int c;
-    while ((c = getopt_long(argc, argv, "Ak:f:m:iw:t:qhV", long_opts, NULL)) != -1) {
+    opterr = 0; /* every message is ours (common/cli.h) */
+    while ((c = getopt_long(argc, argv, OPTSTRING, long_opts, NULL)) != -1) {
+        if (c == '?' || c == ':') {
+            char msg[512];
+            app_option_message(msg, sizeof msg, c, argv, OPTSTRING, long_opts);
+            return app_usage_error("genomics", msg);
+        }
         int rc = apply_option(c, o, quiet);
         if (rc != 0)
             return rc;
@@ -236,36 +180,28 @@ static int parse_args(int argc, char **argv, gx_opts *o, int *quiet) {
     return 0;
 }
 
-/* Closes stdout, so a late write error (NFS, a full disk) is not lost. */
-static int close_stdout(int status) {
-    if (fclose(stdout) != 0 && status == 0) {
-        fprintf(stderr, "genomics: write error: %s\n", strerror(errno));
-        return 1;
-    }
-    return status;
-}
-
 static int gx_main(int argc, char **argv) {
-    gx_opts o = {.max_distance = WQ_LEV_NO_LIMIT, .intr_fd = -1, .stop = &g_stop};
+    gx_opts o = {.max_distance = WQ_LEV_NO_LIMIT, .intr_fd = -1, .stop = app_stop_flag()};
     int quiet = 0;
     int rc = parse_args(argc, argv, &o, &quiet);
     if (rc != 0)
-        return rc < 0 ? close_stdout(0) : rc;
-    if (install_handlers() != 0) {
-        fprintf(stderr, "genomics: cannot catch signals: %s\n", strerror(errno));
-        return 1;
+        return rc < 0 ? app_close_stdout("genomics", APP_EXIT_OK) : rc;
+    rc = app_stop_install(); /* before any worker thread: they inherit the mask */
+    if (rc != 0) {
+        fprintf(stderr, "genomics: cannot catch signals: %s\n", strerror(rc));
+        return APP_EXIT_FAILURE;
     }
-    o.intr_fd = g_intr[0];
+    o.intr_fd = app_stop_fd();
     o.progress = !quiet && isatty(STDERR_FILENO) && !isatty(STDOUT_FILENO);
     if (!isatty(STDOUT_FILENO) && setvbuf(stdout, NULL, _IOFBF, 1 << 16) != 0) {
         fprintf(stderr, "genomics: cannot buffer stdout\n");
-        return 1;
+        return APP_EXIT_FAILURE;
     }
 #ifdef WORKQ_WITH_MPI
     if (app_mpi_active()) /* rank 0 reads and prints, the others compute */
-        return close_stdout(gx_mpi_run(&o));
+        return app_close_stdout("genomics", gx_mpi_run(&o));
 #endif
-    return close_stdout(gx_run(&o));
+    return app_close_stdout("genomics", gx_run(&o));
 }
 
 int main(int argc, char **argv) {

@@ -5,22 +5,10 @@
 
 #include "progress.h"
 
-#include <string.h>
-
-static double since(const struct timespec *t0) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 void gx_progress_init(gx_progress *p, int enabled, FILE *f, size_t total, const gx_input *in) {
-    memset(p, 0, sizeof *p);
-    p->enabled = enabled;
-    p->f = f;
+    app_progress_init(&p->line, enabled, f);
     p->total = total;
     p->in = in;
-    p->next = 1.0;
-    clock_gettime(CLOCK_MONOTONIC, &p->t0);
 }
 
 /* "12.3k", "4.5M": rates and counts at a glance. */
@@ -62,26 +50,17 @@ char *gx_progress_format(char *buf, size_t cap, size_t done, size_t total, doubl
 }
 
 void gx_progress_tick(gx_progress *p, size_t done) {
-    if (!p->enabled)
+    double t;
+    if (!app_progress_due(&p->line, &t))
         return;
-    double t = since(&p->t0);
-    if (t < p->next)
-        return;
-    p->next = t + 0.2;
     double frac = -1;
     if (p->total == 0 && p->in != NULL && gx_input_size(p->in) > 0)
         frac = (double)gx_input_bytes_read(p->in) / (double)gx_input_size(p->in);
     char line[160];
     gx_progress_format(line, sizeof line, done, p->total, frac > 1 ? 1 : frac, t);
-    fprintf(p->f, "\r%s\033[K", line);
-    fflush(p->f);
-    p->drawn = 1;
+    app_progress_draw(&p->line, line);
 }
 
 void gx_progress_end(gx_progress *p) {
-    if (p->drawn) {
-        fputs("\r\033[K", p->f);
-        fflush(p->f);
-        p->drawn = 0;
-    }
+    app_progress_end(&p->line);
 }

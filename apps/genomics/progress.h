@@ -2,8 +2,9 @@
  * progress.h: the progress line on stderr for long runs.
  *
  * Shown only when the caller enables it (genomics: stderr is a terminal,
- * stdout is not, no --quiet), and only after the first second, redrawn at
- * most five times a second, erased at the end. Pairs done of the total when
+ * stdout is not, no --quiet); drawn by the shared progress line
+ * (apps/common/progress.h: after its first second, at most five times a
+ * second, erased at the end). Pairs done of the total when
  * known (all-vs-all), else the share of the input file read; the rate; the
  * ETA. Single-threaded: the engine serializes the result callbacks that
  * tick it.
@@ -13,18 +14,14 @@
 
 #include <stddef.h>
 #include <stdio.h>
-#include <time.h>
 
+#include "common/progress.h"
 #include "input.h"
 
 typedef struct gx_progress {
-    int enabled;
-    FILE *f;
+    app_progress line;
     size_t total;       /* pairs, 0 = unknown */
     const gx_input *in; /* for the share read when the size is known */
-    struct timespec t0; /* start */
-    double next;        /* seconds since t0 of the next redraw */
-    int drawn;          /* a line is on screen */
 } gx_progress;
 
 void gx_progress_init(gx_progress *p, int enabled, FILE *f, size_t total, const gx_input *in);

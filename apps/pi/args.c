@@ -11,134 +11,12 @@
 
 #include "args.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ------------------------------------------------------------ numbers -- */
-
-/* value * 10 + digit, or false on overflow. */
-static bool mul10_add(uint64_t *value, unsigned digit) {
-    if (*value > (UINT64_MAX - digit) / 10)
-        return false;
-    *value = *value * 10 + digit;
-    return true;
-}
-
-/* The state of pi_parse_count's scan: the significant digits seen so far,
- * without their trailing zeros (counted apart, so that "1000e-3" is exact). */
-typedef struct num_scan {
-    uint64_t digits;    /* significant digits, trailing zeros excluded */
-    bool overflow;      /* digits no longer fit in 64 bits */
-    bool nonzero;       /* a non-zero digit was seen */
-    size_t zeros;       /* zeros after the last non-zero digit */
-    size_t frac_digits; /* digits after the '.' */
-} num_scan;
-
-static void scan_digit(num_scan *sc, unsigned d) {
-    if (d == 0) {
-        if (sc->nonzero)
-            sc->zeros++;
-        return;
-    }
-    for (; sc->zeros > 0 && !sc->overflow; sc->zeros--)
-        sc->overflow = !mul10_add(&sc->digits, 0);
-    sc->zeros = 0;
-    if (!sc->overflow)
-        sc->overflow = !mul10_add(&sc->digits, d);
-    sc->nonzero = true;
-}
-
-/* Scans digits with single '_' between two digits. Returns the number of
- * digits, or 0 when there are none or a '_' is misplaced. */
-static size_t scan_digits(const char **p, num_scan *sc, bool fraction) {
-    const char *s = *p;
-    size_t n = 0;
-    for (;; s++) {
-        if (isdigit((unsigned char)*s)) {
-            scan_digit(sc, (unsigned)(*s - '0'));
-            sc->frac_digits += fraction;
-            n++;
-        } else if (*s == '_' && n > 0 && isdigit((unsigned char)s[1])) {
-            continue;
-        } else {
-            break;
-        }
-    }
-    *p = s;
-    return n;
-}
-
-/* Scans "e[+-]digits" (already past the 'e'). Saturates at +-100000, far
- * beyond any exponent that could still give a 64-bit integer. */
-static bool scan_exponent(const char **p, long *exp) {
-    const char *s = *p;
-    bool neg = *s == '-';
-    if (*s == '+' || *s == '-')
-        s++;
-    if (!isdigit((unsigned char)*s))
-        return false;
-    long e = 0;
-    for (; isdigit((unsigned char)*s); s++)
-        if (e < 100000)
-            e = e * 10 + (*s - '0');
-    *exp = neg ? -e : e;
-    *p = s;
-    return true;
-}
-
-/* The value digits * 10^exp10 from a finished scan. */
-static pi_num_status scan_value(const num_scan *sc, long exp10, uint64_t *value) {
-    if (!sc->nonzero) {
-        *value = 0;
-        return PI_NUM_OK;
-    }
-    if (exp10 < 0)
-        return PI_NUM_FRACTION; /* the last significant digit is non-zero */
-    if (sc->overflow || exp10 > 20)
-        return PI_NUM_LARGE;
-    uint64_t v = sc->digits;
-    for (long i = 0; i < exp10; i++)
-        if (!mul10_add(&v, 0))
-            return PI_NUM_LARGE;
-    *value = v;
-    return PI_NUM_OK;
-}
-
-pi_num_status pi_parse_count(const char *s, uint64_t min, uint64_t max, uint64_t *value) {
-    if (*s == '\0')
-        return PI_NUM_EMPTY;
-    if (*s == '-' && isdigit((unsigned char)s[1]))
-        return PI_NUM_NEGATIVE;
-    num_scan sc = {0};
-    if (scan_digits(&s, &sc, false) == 0)
-        return PI_NUM_SYNTAX;
-    if (*s == '.' && (s++, scan_digits(&s, &sc, true) == 0))
-        return PI_NUM_SYNTAX;
-    long exp = 0;
-    if ((*s == 'e' || *s == 'E') && (s++, !scan_exponent(&s, &exp)))
-        return PI_NUM_SYNTAX;
-    if (*s != '\0')
-        return PI_NUM_SYNTAX;
-    /* frac_digits and zeros are bounded by the string's length; saturate
-     * them like the exponent so that the sum cannot overflow. */
-    long frac = sc.frac_digits > 100000 ? 100000 : (long)sc.frac_digits;
-    long zeros = sc.zeros > 100000 ? 100000 : (long)sc.zeros;
-    uint64_t v;
-    pi_num_status st = scan_value(&sc, exp - frac + zeros, &v);
-    if (st != PI_NUM_OK)
-        return st;
-    if (v < min)
-        return PI_NUM_SMALL;
-    if (v > max)
-        return PI_NUM_LARGE;
-    *value = v;
-    return PI_NUM_OK;
-}
 
 /* -------------------------------------------------------------- argv -- */
 
@@ -150,26 +28,17 @@ __attribute__((format(printf, 3, 4))) static int usage_error(char *err, size_t e
         (void)vsnprintf(err, errlen, fmt, ap);
         va_end(ap);
     }
-    return PI_EXIT_USAGE;
+    return APP_EXIT_USAGE;
 }
 
-/* Why a count was rejected, for a message "invalid WHAT 'ARG': REASON". */
+/* A rejected count: "invalid WHAT 'ARG': REASON" (cli.h). */
 static int count_error(char *err, size_t errlen, const char *what, const char *arg,
-                       pi_num_status st, uint64_t min, uint64_t max) {
-    static const char *const reasons[] = {
-        [PI_NUM_EMPTY] = "empty",
-        [PI_NUM_NEGATIVE] = "not a positive integer",
-        [PI_NUM_SYNTAX] = "not a decimal integer",
-        [PI_NUM_FRACTION] = "not an integer",
-    };
-    if (st == PI_NUM_SMALL)
-        return usage_error(err, errlen, "invalid %s '%s': must be at least %" PRIu64, what, arg,
-                           min);
-    if (st == PI_NUM_LARGE)
-        return usage_error(err, errlen, "invalid %s '%s': must be at most %" PRIu64, what, arg,
-                           max);
-    return usage_error(err, errlen, "invalid %s '%s': %s", what, arg, reasons[st]);
+                       app_num_status st, uint64_t min, uint64_t max) {
+    app_count_message(err, errlen, what, arg, st, min, max);
+    return APP_EXIT_USAGE;
 }
+
+#define OPTSTRING ":w:hV"
 
 enum { OPT_CHUNKS = 256, OPT_KERNEL, OPT_ASYNC, OPT_JSON };
 
@@ -193,13 +62,6 @@ typedef struct parse_state {
     size_t errlen;
 } parse_state;
 
-static const char *option_name(int opt) {
-    for (const struct option *o = long_options; o->name != NULL; o++)
-        if (o->val == opt)
-            return o->name;
-    return "?";
-}
-
 /* The first argument that starts with '-' and the digit d, e.g. "-5". */
 static const char *dash_digit(int argc, char *const argv[], int d) {
     for (int i = 1; i < argc; i++)
@@ -208,20 +70,15 @@ static const char *dash_digit(int argc, char *const argv[], int d) {
     return "-";
 }
 
-/* getopt_long returned '?' or ':'; argv is the (permuted) copy. */
+/* getopt_long returned '?' or ':'; argv is the (permuted) copy. The
+ * wording is both tools' (cli.h), with one addition of pi's own: "-5" is
+ * a negative INTERVALS, not an unknown option. */
 static int bad_option(parse_state *ps, int c, int argc, char *const argv[]) {
-    if (c == ':')
-        return usage_error(ps->err, ps->errlen, "option '--%s' requires an argument",
-                           option_name(optopt));
-    if (optopt == 0)
-        return usage_error(ps->err, ps->errlen, "unrecognized option '%s'", argv[optind - 1]);
-    if (strcmp(option_name(optopt), "?") != 0) /* "--json=1" */
-        return usage_error(ps->err, ps->errlen, "option '--%s' doesn't allow an argument",
-                           option_name(optopt));
-    if (optopt >= '0' && optopt <= '9') /* "-5": no option is a digit; say what it is */
+    if (c == '?' && optopt >= '0' && optopt <= '9')
         return usage_error(ps->err, ps->errlen, "invalid INTERVALS '%s': not a positive integer",
                            dash_digit(argc, argv, optopt));
-    return usage_error(ps->err, ps->errlen, "invalid option -- '%c'", optopt);
+    app_option_message(ps->err, ps->errlen, c, argv, OPTSTRING, long_options);
+    return APP_EXIT_USAGE;
 }
 
 static int set_kernel(parse_state *ps, const char *name) {
@@ -236,21 +93,18 @@ static int set_kernel(parse_state *ps, const char *name) {
 }
 
 /* Handles one option from getopt_long. Returns 0, -1 to stop (help,
- * version) or PI_EXIT_USAGE. */
+ * version) or APP_EXIT_USAGE. */
 static int take_option(parse_state *ps, int c) {
-    uint64_t v;
-    pi_num_status st;
+    app_num_status st;
     switch (c) {
     case 'w':
-        st = pi_parse_count(optarg, 1, PI_WORKERS_MAX, &v);
-        if (st != PI_NUM_OK)
-            return count_error(ps->err, ps->errlen, "--workers", optarg, st, 1, PI_WORKERS_MAX);
-        ps->args->workers = (unsigned)v;
-        return 0;
+        return app_parse_workers(optarg, &ps->args->workers, ps->err, ps->errlen) == 0
+                   ? 0
+                   : APP_EXIT_USAGE;
     case OPT_CHUNKS:
         ps->chunks_arg = optarg;
-        st = pi_parse_count(optarg, 1, PI_CHUNKS_MAX, &ps->chunks);
-        if (st != PI_NUM_OK)
+        st = app_parse_count(optarg, 1, PI_CHUNKS_MAX, &ps->chunks);
+        if (st != APP_NUM_OK)
             return count_error(ps->err, ps->errlen, "--chunks", optarg, st, 1, PI_CHUNKS_MAX);
         return 0;
     case OPT_KERNEL:
@@ -268,7 +122,7 @@ static int take_option(parse_state *ps, int c) {
         ps->args->action = PI_ACTION_VERSION;
         return -1;
     default:
-        return PI_EXIT_USAGE; /* not reached: bad_option handles the rest */
+        return APP_EXIT_USAGE; /* not reached: bad_option handles the rest */
     }
 }
 
@@ -279,8 +133,8 @@ static int take_operands(parse_state *ps, int argc, char *const argv[]) {
     if (argc - optind > 1)
         return usage_error(ps->err, ps->errlen, "unexpected argument '%s'", argv[optind + 1]);
     const char *arg = argv[optind];
-    pi_num_status st = pi_parse_count(arg, 1, PI_INTERVALS_MAX, &ps->args->intervals);
-    if (st != PI_NUM_OK)
+    app_num_status st = app_parse_count(arg, 1, PI_INTERVALS_MAX, &ps->args->intervals);
+    if (st != APP_NUM_OK)
         return count_error(ps->err, ps->errlen, "INTERVALS", arg, st, 1, PI_INTERVALS_MAX);
     return 0;
 }
@@ -308,7 +162,7 @@ static int parse_copy(parse_state *ps, int argc, char *argv[]) {
     optind = 0; /* glibc: full reinitialization */
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, ":w:hV", long_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, OPTSTRING, long_options, NULL)) != -1) {
         int rc = (c == '?' || c == ':') ? bad_option(ps, c, argc, argv) : take_option(ps, c);
         if (rc == -1)
             return 0;
@@ -328,7 +182,7 @@ int pi_args_parse(int argc, char *const argv[], pi_args *args, char *err, size_t
     char **copy = malloc(((size_t)argc + 1) * sizeof *copy);
     if (copy == NULL) {
         (void)snprintf(err, errlen, "%s", strerror(ENOMEM));
-        return PI_EXIT_FAILURE;
+        return APP_EXIT_FAILURE;
     }
     memcpy(copy, argv, (size_t)argc * sizeof *copy);
     copy[argc] = NULL;
@@ -367,7 +221,7 @@ int pi_print_help(FILE *out, long online_cpus) {
                     "\n"
                     "Exit status: 0 on success, 1 on a runtime error, 2 on a usage error,\n"
                     "130 when interrupted.\n",
-                    PI_INTERVALS_MAX, PI_WORKERS_MAX, online_cpus, PI_CHUNKS_MAX, PI_CHUNK_TERMS,
+                    PI_INTERVALS_MAX, APP_WORKERS_MAX, online_cpus, PI_CHUNKS_MAX, PI_CHUNK_TERMS,
                     PI_CHUNKS_DEFAULT);
     return n < 0 ? EIO : 0;
 }

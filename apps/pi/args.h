@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common/cli.h" /* counts, worker counts, exit codes */
+
 /* The largest INTERVALS: the leibniz kernels are exact up to 2^51 terms
  * (WQ_LEIBNIZ_MAX; main.c checks that the two agree). */
 #define PI_INTERVALS_MAX (UINT64_C(1) << 51)
@@ -29,12 +31,6 @@
 /* Most chunks --chunks accepts: the synchronous path holds one 16-byte range
  * per chunk, so this bounds its memory at 16 MiB. */
 #define PI_CHUNKS_MAX (UINT64_C(1) << 20)
-/* Most worker threads --workers accepts. */
-#define PI_WORKERS_MAX 1024u
-
-/* Exit statuses, as in GNU tools. */
-enum { PI_EXIT_OK = 0, PI_EXIT_FAILURE = 1, PI_EXIT_USAGE = 2, PI_EXIT_INTERRUPTED = 130 };
-
 typedef enum pi_action { PI_ACTION_RUN, PI_ACTION_HELP, PI_ACTION_VERSION } pi_action;
 
 typedef enum pi_kernel_choice { PI_KERNEL_FAST, PI_KERNEL_LESSON } pi_kernel_choice;
@@ -42,38 +38,20 @@ typedef enum pi_kernel_choice { PI_KERNEL_FAST, PI_KERNEL_LESSON } pi_kernel_cho
 typedef struct pi_args {
     pi_action action;
     uint64_t intervals;      /* 1..PI_INTERVALS_MAX */
-    unsigned workers;        /* 1..PI_WORKERS_MAX, or 0: not given (online CPUs) */
+    unsigned workers;        /* 1..APP_WORKERS_MAX, or 0: not given (online CPUs) */
     uint64_t chunks;         /* 1..min(intervals, PI_CHUNKS_MAX); never 0 */
     pi_kernel_choice kernel; /* --kernel; PI_KERNEL_FAST by default */
     bool async;              /* --async */
     bool json;               /* --json */
 } pi_args;
 
-/* Outcomes of pi_parse_count. */
-typedef enum pi_num_status {
-    PI_NUM_OK = 0,
-    PI_NUM_EMPTY,    /* "" */
-    PI_NUM_NEGATIVE, /* "-5" */
-    PI_NUM_SYNTAX,   /* not a decimal number: "12x", "0x10", " 5", "1__0" */
-    PI_NUM_FRACTION, /* a number but not an integer: "1.5", "1e-3" */
-    PI_NUM_SMALL,    /* an integer below min */
-    PI_NUM_LARGE     /* an integer above max (or beyond 64 bits) */
-} pi_num_status;
-
-/* Parses a count: decimal digits, optionally with '_' between two digits, an
- * optional fraction ".digits" and an optional exponent "e[+-]digits", as long
- * as the value is an exact integer ("1e9", "2.5e3", "1_000", "1000e-3").
- * No sign, no spaces, no hexadecimal. On PI_NUM_OK stores the value (in
- * [min, max]) in *value; otherwise *value is untouched. */
-pi_num_status pi_parse_count(const char *s, uint64_t min, uint64_t max, uint64_t *value);
-
 /* The default --chunks for n intervals (see PI_CHUNK_TERMS). */
 uint64_t pi_default_chunks(uint64_t intervals);
 
 /* Parses argv[0..argc) (argv[0] is the program name). Returns 0 with *args
- * filled, PI_EXIT_USAGE with a one-line message (without the "pi: " prefix
- * or newline) in err[0..errlen), or PI_EXIT_FAILURE when out of memory. -h and -V stop the parse at
- * once (args->action says which). errlen may be 0 (err is then not written). */
+ * filled, APP_EXIT_USAGE with a one-line message (without the "pi: " prefix
+ * or newline) in err[0..errlen), or APP_EXIT_FAILURE when out of memory. -h and -V stop the parse
+ * at once (args->action says which). errlen may be 0 (err is then not written). */
 int pi_args_parse(int argc, char *const argv[], pi_args *args, char *err, size_t errlen);
 
 /* The --help text, for a machine with online_cpus CPUs. Returns 0, or EIO. */

@@ -22,21 +22,15 @@
 
 #include "compute.h"
 
+#include "common/stop.h"
+
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
-_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "the stop flag must be lock-free");
-
-static atomic_int stop_flag;
-
-void pi_request_stop(void) {
-    atomic_store_explicit(&stop_flag, 1, memory_order_relaxed);
-}
-
 bool pi_stop_requested(void) {
-    return atomic_load_explicit(&stop_flag, memory_order_relaxed) != 0;
+    return app_stop_requested();
 }
 
 /* ----------------------------------------------------------- geometry -- */

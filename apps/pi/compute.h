@@ -10,7 +10,7 @@
  *     pieces of at most PI_PIECE_TERMS terms; a chunk's value is the
  *     Neumaier sum of its pieces in order; the chunk values are combined in
  *     chunk order with the wq_sum_f64 reducer.
- *   - Interruption: pi_request_stop() (async-signal-safe) makes the running
+ *   - Interruption: a SIGINT or SIGTERM (apps/common/stop.h) makes the running
  *     computation return EINTR within about one piece's time per worker.
  *   - Exactly the pool's threads compute: the caller only waits.
  */
@@ -53,10 +53,7 @@ int pi_compute_chunks(wq_pool *pool, const pi_plan *plan, uint64_t first, uint64
                       double *values);
 #endif
 
-/* Asks the running (or next) computation to stop. Async-signal-safe. */
-void pi_request_stop(void);
-
-/* Whether pi_request_stop was called. Async-signal-safe. */
+/* Whether a stop was asked for (common/stop.h). Async-signal-safe. */
 bool pi_stop_requested(void);
 
 #endif /* PI_COMPUTE_H */

@@ -5,12 +5,15 @@
  * object with --json) on success and exits 0; a usage error prints one
  * message and a hint on stderr, nothing on stdout, and exits 2; a runtime
  * error (including a failed write to stdout) exits 1; SIGINT stops the run
- * within milliseconds, prints "pi: interrupted" and exits 130. Progress
+ * (or SIGTERM, apps/common/stop.h) stops the run within milliseconds,
+ * prints "pi: interrupted" and exits 130 (143). Progress
  * (--async) goes to stderr only when it is a terminal, and is cleared.
  */
 #define _POSIX_C_SOURCE 200809L
 
 #include "args.h"
+#include "common/cli.h"
+#include "common/stop.h"
 #include "compute.h"
 #include "progress.h"
 #ifdef WORKQ_WITH_MPI
@@ -36,48 +39,11 @@ _Static_assert(PI_INTERVALS_MAX == WQ_LEIBNIZ_MAX, "INTERVALS bound must be the 
 #define M_PI 3.14159265358979323846
 #endif
 
-static void on_sigint(int sig) {
-    (void)sig;
-    pi_request_stop();
-}
-
-/* Catches SIGINT and unblocks it, before any worker thread exists so that
- * all inherit the mask. SIGINT is caught even when it was ignored at start
- * (as for `pi ... &` in a script): the issue asks every SIGINT to stop a
- * run. A second SIGINT kills at once (SA_RESETHAND). */
-static int catch_sigint(void) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_sigint;
-    sa.sa_flags = SA_RESTART | SA_RESETHAND;
-    if (sigemptyset(&sa.sa_mask) != 0 || sigaction(SIGINT, &sa, NULL) != 0)
-        return errno;
-    sigset_t set;
-    if (sigemptyset(&set) != 0 || sigaddset(&set, SIGINT) != 0)
-        return errno;
-    return pthread_sigmask(SIG_UNBLOCK, &set, NULL);
-}
-
 static unsigned online_cpus(void) {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     if (n < 1)
         return 1;
-    return n > (long)PI_WORKERS_MAX ? PI_WORKERS_MAX : (unsigned)n;
-}
-
-/* Flushes and closes stdout; a write error (full disk, closed pipe) is a
- * failure. Returns the exit status. */
-static int close_stdout(int status) {
-    int flush_failed = fflush(stdout) != 0;
-    int err = errno;
-    if (fclose(stdout) != 0 && !flush_failed) {
-        flush_failed = 1;
-        err = errno;
-    }
-    if (!flush_failed)
-        return status;
-    fprintf(stderr, "pi: write error: %s\n", strerror(err));
-    return PI_EXIT_FAILURE;
+    return n > (long)APP_WORKERS_MAX ? APP_WORKERS_MAX : (unsigned)n;
 }
 
 static int print_result(const pi_args *a, unsigned workers, double pi, double secs) {
@@ -89,7 +55,7 @@ static int print_result(const pi_args *a, unsigned workers, double pi, double se
                a->kernel == PI_KERNEL_FAST ? "fast" : "lesson", pi, error, secs);
     else
         printf("PI is approximately %.16f, Error is %.16f\nTime = %.16f sec\n", pi, error, secs);
-    return close_stdout(PI_EXIT_OK);
+    return app_close_stdout("pi", APP_EXIT_OK);
 }
 
 /* Runs the computation on a fresh pool of `workers` threads. */
@@ -100,17 +66,17 @@ static int run(const pi_args *a, unsigned workers, double *pi, double *secs) {
         rc = ENOENT;
     if (rc != 0) {
         fprintf(stderr, "pi: cannot find the leibniz kernel: %s\n", strerror(rc));
-        return PI_EXIT_FAILURE;
+        return APP_EXIT_FAILURE;
     }
     wq_pool *pool = wq_pool_create(workers);
     if (pool == NULL) {
         fprintf(stderr, "pi: cannot start %u workers: %s\n", workers, strerror(errno));
-        return PI_EXIT_FAILURE;
+        return APP_EXIT_FAILURE;
     }
     pi_progress progress;
-    pi_progress_init(&progress, a->async && isatty(STDERR_FILENO), pi_monotonic_seconds());
+    pi_progress_init(&progress, a->async && isatty(STDERR_FILENO));
     pi_plan plan = {k, a->intervals, a->chunks, a->async, pi_progress_update, &progress};
-    double t0 = pi_monotonic_seconds();
+    double t0 = app_seconds();
 #ifdef WORKQ_WITH_MPI
     if (app_mpi_active()) /* every rank: its share; rank 0: the result */
         rc = pi_mpi_compute(pool, &plan, pi, secs);
@@ -118,54 +84,48 @@ static int run(const pi_args *a, unsigned workers, double *pi, double *secs) {
 #endif
     {
         rc = pi_compute(pool, &plan, pi);
-        *secs = pi_monotonic_seconds() - t0;
+        *secs = app_seconds() - t0;
     }
     wq_pool_destroy(pool);
     pi_progress_clear(&progress);
-    if (pi_stop_requested() || rc == EINTR) {
+    if (app_stop_requested() || rc == EINTR) {
         fprintf(stderr, "pi: interrupted\n");
-        return PI_EXIT_INTERRUPTED;
+        return APP_EXIT_SIGNAL(app_stop_signal() ? app_stop_signal() : SIGINT);
     }
     if (rc != 0) {
         fprintf(stderr, "pi: computation failed: %s\n", strerror(rc));
-        return PI_EXIT_FAILURE;
+        return APP_EXIT_FAILURE;
     }
-    return PI_EXIT_OK;
-}
-
-static int usage(const char *msg) {
-    fprintf(stderr, "pi: %s\nTry 'pi --help'.\n", msg);
-    return PI_EXIT_USAGE;
+    return APP_EXIT_OK;
 }
 
 static int pi_main(int argc, char **argv) {
     pi_args a;
     char err[512];
     int rc = pi_args_parse(argc, argv, &a, err, sizeof err);
-    if (rc == PI_EXIT_USAGE)
-        return usage(err);
+    if (rc == APP_EXIT_USAGE)
+        return app_usage_error("pi", err);
     if (rc != 0) {
         fprintf(stderr, "pi: %s\n", err);
-        return PI_EXIT_FAILURE;
+        return APP_EXIT_FAILURE;
     }
-    if (a.action == PI_ACTION_HELP) {
-        if (pi_print_help(stdout, (long)online_cpus()) != 0)
-            return close_stdout(PI_EXIT_FAILURE);
-        return close_stdout(PI_EXIT_OK);
+    if (a.action == PI_ACTION_HELP) { /* a failed write shows in stdout's error flag */
+        (void)pi_print_help(stdout, (long)online_cpus());
+        return app_close_stdout("pi", APP_EXIT_OK);
     }
     if (a.action == PI_ACTION_VERSION) {
         printf("pi (workq) %s\n", WORKQ_VERSION_STRING);
-        return close_stdout(PI_EXIT_OK);
+        return app_close_stdout("pi", APP_EXIT_OK);
     }
-    rc = catch_sigint();
+    rc = app_stop_install(); /* before any worker thread: they inherit the mask */
     if (rc != 0) {
-        fprintf(stderr, "pi: cannot catch SIGINT: %s\n", strerror(rc));
-        return PI_EXIT_FAILURE;
+        fprintf(stderr, "pi: cannot catch signals: %s\n", strerror(rc));
+        return APP_EXIT_FAILURE;
     }
     unsigned workers = a.workers != 0 ? a.workers : online_cpus();
     double pi = 0.0, secs = 0.0;
     rc = run(&a, workers, &pi, &secs);
-    return rc != PI_EXIT_OK ? rc : print_result(&a, workers, pi, secs);
+    return rc != APP_EXIT_OK ? rc : print_result(&a, workers, pi, secs);
 }
 
 int main(int argc, char **argv) {

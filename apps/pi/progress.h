@@ -1,10 +1,11 @@
 /*
- * The progress line of pi --async on a terminal.
+ * The progress line of pi --async on a terminal: "pi:  42% of N terms",
+ * drawn by the shared progress line (apps/common/progress.h: its delay,
+ * its throttle, its erasing).
  *
  * Guarantees: writes to stderr only when enabled (the caller checks
- * isatty); redraws at most 10 times a second; pi_progress_clear erases the
- * line if anything was drawn. Not thread-safe: the engine serializes the
- * async callbacks that call pi_progress_update, and clear runs after them.
+ * isatty). Not thread-safe: the engine serializes the async callbacks that
+ * call pi_progress_update, and pi_progress_clear runs after them.
  */
 #ifndef PI_PROGRESS_H
 #define PI_PROGRESS_H
@@ -12,17 +13,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-typedef struct pi_progress {
-    bool enabled;
-    bool drawn;       /* a line is on screen */
-    double last_draw; /* CLOCK_MONOTONIC seconds of the last redraw */
-} pi_progress;
+#include "common/progress.h"
 
-/* CLOCK_MONOTONIC in seconds (0 if the clock fails, which Linux never does). */
-double pi_monotonic_seconds(void);
+typedef app_progress pi_progress;
 
-/* Starts a progress display (off when !enabled) at time now (seconds). */
-void pi_progress_init(pi_progress *p, bool enabled, double now);
+/* Starts a progress display on stderr (off when !enabled). */
+void pi_progress_init(pi_progress *p, bool enabled);
 
 /* A pi_progress_fn: done of total terms summed (ctx is a pi_progress). */
 void pi_progress_update(void *ctx, uint64_t done, uint64_t total);

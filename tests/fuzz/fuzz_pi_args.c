@@ -2,7 +2,7 @@
  * libFuzzer target: pi's argument parser. The input is split on NUL bytes
  * into argv[1..]; whatever it is, the parser must return 0 or the usage
  * status, never crash, and on success hand back values inside their
- * documented ranges. pi_parse_count is fuzzed on the raw bytes as well.
+ * documented ranges. app_parse_count is fuzzed on the raw bytes as well.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -28,11 +28,11 @@ static void check_args(const uint8_t *data, size_t size) {
     pi_args a;
     char err[256];
     int rc = pi_args_parse(argc, argv, &a, err, sizeof err);
-    if (rc != 0 && rc != PI_EXIT_USAGE)
+    if (rc != 0 && rc != APP_EXIT_USAGE)
         abort();
     if (rc == 0 && a.action == PI_ACTION_RUN &&
         (a.intervals < 1 || a.intervals > PI_INTERVALS_MAX || a.chunks < 1 ||
-         a.chunks > a.intervals || a.chunks > PI_CHUNKS_MAX || a.workers > PI_WORKERS_MAX))
+         a.chunks > a.intervals || a.chunks > PI_CHUNKS_MAX || a.workers > APP_WORKERS_MAX))
         abort();
     free(buf);
 }
@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         memcpy(s, data, size);
         s[size] = '\0';
         uint64_t v = 0;
-        if (pi_parse_count(s, 1, PI_INTERVALS_MAX, &v) == PI_NUM_OK &&
+        if (app_parse_count(s, 1, PI_INTERVALS_MAX, &v) == APP_NUM_OK &&
             (v < 1 || v > PI_INTERVALS_MAX))
             abort();
     }

@@ -187,6 +187,13 @@ Test(modes, max_distance, .timeout = 60) {
     expect_run(RUN("ab,ab\nab,ac\n", "--max-distance=0"), 0, "Edit_Distance(ab, ab) = 0\n", "");
 }
 
+/* Counts take pi's forms too: 1e3, 2.0e0, 1_0 (apps/common/cli.h). */
+Test(modes, count_forms, .timeout = 60) {
+    expect_run(RUN(lesson_in, "-k", "4e0", "-w", "2.0e0"), 0,
+               "Edit_Distance(attctg, accagt) = 4\nEdit_Distance(catgcg, gagtac) = 4\n", "");
+    expect_run(RUN("ab,ab\n", "-w", "1e3", "-k", "1_0"), 0, "Edit_Distance(ab, ab) = 0\n", "");
+}
+
 Test(modes, ignore_case, .timeout = 60) {
     expect_run(RUN("ACGT,acgt\n"), 0, "Edit_Distance(ACGT, acgt) = 4\n", "");
     expect_run(RUN("ACGT,acgt\n", "-i"), 0, "Edit_Distance(ACGT, acgt) = 0\n", "");
@@ -352,17 +359,23 @@ Test(errors, closed_stdin_and_stdout, .timeout = 60) {
 #define TRY "Try 'genomics --help'.\n"
 
 Test(options, bad_values_exit_2, .timeout = 60) {
-    expect_run(RUN(NULL, "-w", "0"), 2, "", "genomics: invalid worker count '0' (1 to 1024)\n" TRY);
+    /* The wording is pi's too (apps/common/cli.h; test_pi_cli.c). */
+    expect_run(RUN(NULL, "-w", "0"), 2, "",
+               "genomics: invalid worker count '0': must be at least 1\n" TRY);
     expect_run(RUN(NULL, "--workers=-1"), 2, "",
-               "genomics: invalid worker count '-1' (1 to 1024)\n" TRY);
+               "genomics: invalid worker count '-1': not a positive integer\n" TRY);
     expect_run(RUN(NULL, "-t", "2x"), 2, "",
-               "genomics: invalid worker count '2x' (1 to 1024)\n" TRY);
-    expect_run(RUN(NULL, "-w", ""), 2, "", "genomics: invalid worker count '' (1 to 1024)\n" TRY);
+               "genomics: invalid worker count '2x': not a decimal integer\n" TRY);
+    expect_run(RUN(NULL, "-w", ""), 2, "", "genomics: invalid worker count '': empty\n" TRY);
+    expect_run(RUN(NULL, "-w", "2e3"), 2, "",
+               "genomics: invalid worker count '2e3': must be at most 1024\n" TRY);
     expect_run(RUN(NULL, "--max-distance", "-1"), 2, "",
-               "genomics: invalid max distance '-1' (a whole number >= 0)\n" TRY);
-    expect_run(
-        RUN(NULL, "-k", "99999999999999999999999"), 2, "",
-        "genomics: invalid max distance '99999999999999999999999' (a whole number >= 0)\n" TRY);
+               "genomics: invalid max distance '-1': must be at least 0\n" TRY);
+    expect_run(RUN(NULL, "-k", "99999999999999999999999"), 2, "",
+               "genomics: invalid max distance '99999999999999999999999': must be at most "
+               "18446744073709551613\n" TRY);
+    expect_run(RUN(NULL, "-k", "1.5"), 2, "",
+               "genomics: invalid max distance '1.5': not an integer\n" TRY);
     expect_run(RUN(NULL, "--format", "xml"), 2, "",
                "genomics: invalid format 'xml' (lesson, tsv, jsonl, paf or pretty)\n" TRY);
 }
@@ -370,6 +383,11 @@ Test(options, bad_values_exit_2, .timeout = 60) {
 Test(options, unknown_and_misused_exit_2, .timeout = 60) {
     expect_run(RUN(NULL, "--bogus"), 2, "", "genomics: unrecognized option '--bogus'\n" TRY);
     expect_run(RUN(NULL, "-w"), 2, "", "genomics: option requires an argument -- 'w'\n" TRY);
+    expect_run(RUN(NULL, "--workers"), 2, "",
+               "genomics: option '--workers' requires an argument\n" TRY);
+    expect_run(RUN(NULL, "--quiet=1"), 2, "",
+               "genomics: option '--quiet' doesn't allow an argument\n" TRY);
+    expect_run(RUN(NULL, "-z"), 2, "", "genomics: invalid option -- 'z'\n" TRY);
     expect_run(RUN(NULL, "a.txt", "b.txt"), 2, "",
                "genomics: too many input files (b.txt...)\n" TRY);
     expect_run(RUN(NULL, "--demo", "a.txt"), 2, "",

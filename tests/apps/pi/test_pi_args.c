@@ -1,5 +1,5 @@
 /*
- * pi's argument parser as a pure function: pi_parse_count on tables of
+ * pi's argument parser as a pure function: app_parse_count on tables of
  * accepted and rejected numbers, pi_args_parse on whole command lines
  * (values, defaults, exact messages), and its purity (argv untouched, no
  * state carried from one call to the next).
@@ -18,78 +18,78 @@
  * addresses): parameters hold their strings inline, never pointers. */
 typedef struct count_case {
     char text[32];
-    pi_num_status status;
-    uint64_t value; /* when PI_NUM_OK */
+    app_num_status status;
+    uint64_t value; /* when APP_NUM_OK */
 } count_case;
 
 ParameterizedTestParameters(pi_args, parse_count) {
     static count_case cases[] = {
-        {"1", PI_NUM_OK, 1},
-        {"1000000000", PI_NUM_OK, 1000000000},
-        {"007", PI_NUM_OK, 7},
-        {"1e9", PI_NUM_OK, 1000000000},
-        {"1E9", PI_NUM_OK, 1000000000},
-        {"1e+9", PI_NUM_OK, 1000000000},
-        {"2.5e3", PI_NUM_OK, 2500},
-        {"1000e-3", PI_NUM_OK, 1},
-        {"1.000e2", PI_NUM_OK, 100},
-        {"1_000_000", PI_NUM_OK, 1000000},
-        {"1_0.2_5e2", PI_NUM_OK, 1025},
-        {"2251799813685248", PI_NUM_OK, UINT64_C(2251799813685248)},
-        {"2_251_799_813_685_248", PI_NUM_OK, UINT64_C(2251799813685248)},
-        {"0000000000000000000000000000042", PI_NUM_OK, 42},
-        {"", PI_NUM_EMPTY, 0},
-        {"-5", PI_NUM_NEGATIVE, 0},
-        {"-", PI_NUM_SYNTAX, 0},
-        {"+5", PI_NUM_SYNTAX, 0},
-        {" 5", PI_NUM_SYNTAX, 0},
-        {"5 ", PI_NUM_SYNTAX, 0},
-        {"12abc", PI_NUM_SYNTAX, 0},
-        {"0x10", PI_NUM_SYNTAX, 0},
-        {"1__0", PI_NUM_SYNTAX, 0},
-        {"_1", PI_NUM_SYNTAX, 0},
-        {"1_", PI_NUM_SYNTAX, 0},
-        {"1_e3", PI_NUM_SYNTAX, 0},
-        {"1e3_0", PI_NUM_SYNTAX, 0},
-        {"1.", PI_NUM_SYNTAX, 0},
-        {".5", PI_NUM_SYNTAX, 0},
-        {"1e", PI_NUM_SYNTAX, 0},
-        {"1e+", PI_NUM_SYNTAX, 0},
-        {"inf", PI_NUM_SYNTAX, 0},
-        {"nan", PI_NUM_SYNTAX, 0},
-        {"1.5", PI_NUM_FRACTION, 0},
-        {"1e-3", PI_NUM_FRACTION, 0},
-        {"1234e-2", PI_NUM_FRACTION, 0},
-        {"1e-99999999999999999999", PI_NUM_FRACTION, 0},
-        {"0", PI_NUM_SMALL, 0},
-        {"0e5", PI_NUM_SMALL, 0},
-        {"0.0", PI_NUM_SMALL, 0},
-        {"2251799813685249", PI_NUM_LARGE, 0},
-        {"18446744073709551615", PI_NUM_LARGE, 0},
-        {"18446744073709551616", PI_NUM_LARGE, 0},
-        {"99999999999999999999999999999", PI_NUM_LARGE, 0},
-        {"1e16", PI_NUM_LARGE, 0},
-        {"1e99999999999999999999", PI_NUM_LARGE, 0},
+        {"1", APP_NUM_OK, 1},
+        {"1000000000", APP_NUM_OK, 1000000000},
+        {"007", APP_NUM_OK, 7},
+        {"1e9", APP_NUM_OK, 1000000000},
+        {"1E9", APP_NUM_OK, 1000000000},
+        {"1e+9", APP_NUM_OK, 1000000000},
+        {"2.5e3", APP_NUM_OK, 2500},
+        {"1000e-3", APP_NUM_OK, 1},
+        {"1.000e2", APP_NUM_OK, 100},
+        {"1_000_000", APP_NUM_OK, 1000000},
+        {"1_0.2_5e2", APP_NUM_OK, 1025},
+        {"2251799813685248", APP_NUM_OK, UINT64_C(2251799813685248)},
+        {"2_251_799_813_685_248", APP_NUM_OK, UINT64_C(2251799813685248)},
+        {"0000000000000000000000000000042", APP_NUM_OK, 42},
+        {"", APP_NUM_EMPTY, 0},
+        {"-5", APP_NUM_NEGATIVE, 0},
+        {"-", APP_NUM_SYNTAX, 0},
+        {"+5", APP_NUM_SYNTAX, 0},
+        {" 5", APP_NUM_SYNTAX, 0},
+        {"5 ", APP_NUM_SYNTAX, 0},
+        {"12abc", APP_NUM_SYNTAX, 0},
+        {"0x10", APP_NUM_SYNTAX, 0},
+        {"1__0", APP_NUM_SYNTAX, 0},
+        {"_1", APP_NUM_SYNTAX, 0},
+        {"1_", APP_NUM_SYNTAX, 0},
+        {"1_e3", APP_NUM_SYNTAX, 0},
+        {"1e3_0", APP_NUM_SYNTAX, 0},
+        {"1.", APP_NUM_SYNTAX, 0},
+        {".5", APP_NUM_SYNTAX, 0},
+        {"1e", APP_NUM_SYNTAX, 0},
+        {"1e+", APP_NUM_SYNTAX, 0},
+        {"inf", APP_NUM_SYNTAX, 0},
+        {"nan", APP_NUM_SYNTAX, 0},
+        {"1.5", APP_NUM_FRACTION, 0},
+        {"1e-3", APP_NUM_FRACTION, 0},
+        {"1234e-2", APP_NUM_FRACTION, 0},
+        {"1e-99999999999999999999", APP_NUM_FRACTION, 0},
+        {"0", APP_NUM_SMALL, 0},
+        {"0e5", APP_NUM_SMALL, 0},
+        {"0.0", APP_NUM_SMALL, 0},
+        {"2251799813685249", APP_NUM_LARGE, 0},
+        {"18446744073709551615", APP_NUM_LARGE, 0},
+        {"18446744073709551616", APP_NUM_LARGE, 0},
+        {"99999999999999999999999999999", APP_NUM_LARGE, 0},
+        {"1e16", APP_NUM_LARGE, 0},
+        {"1e99999999999999999999", APP_NUM_LARGE, 0},
     };
     return cr_make_param_array(count_case, cases, sizeof cases / sizeof cases[0]);
 }
 
 ParameterizedTest(count_case *c, pi_args, parse_count, .timeout = TIMEOUT) {
     uint64_t v = 12345;
-    pi_num_status st = pi_parse_count(c->text, 1, PI_INTERVALS_MAX, &v);
+    app_num_status st = app_parse_count(c->text, 1, PI_INTERVALS_MAX, &v);
     cr_assert_eq(st, c->status, "'%s': status %d, expected %d", c->text, st, c->status);
-    cr_assert_eq(v, st == PI_NUM_OK ? c->value : 12345, "'%s': value %llu", c->text,
+    cr_assert_eq(v, st == APP_NUM_OK ? c->value : 12345, "'%s': value %llu", c->text,
                  (unsigned long long)v);
 }
 
 Test(pi_args, parse_count_bounds, .timeout = TIMEOUT) {
     uint64_t v = 0;
-    cr_assert_eq(pi_parse_count("18446744073709551615", 0, UINT64_MAX, &v), PI_NUM_OK);
+    cr_assert_eq(app_parse_count("18446744073709551615", 0, UINT64_MAX, &v), APP_NUM_OK);
     cr_assert_eq(v, UINT64_MAX);
-    cr_assert_eq(pi_parse_count("0", 0, 10, &v), PI_NUM_OK);
+    cr_assert_eq(app_parse_count("0", 0, 10, &v), APP_NUM_OK);
     cr_assert_eq(v, 0);
-    cr_assert_eq(pi_parse_count("11", 0, 10, &v), PI_NUM_LARGE);
-    cr_assert_eq(pi_parse_count("4", 5, 10, &v), PI_NUM_SMALL);
+    cr_assert_eq(app_parse_count("11", 0, 10, &v), APP_NUM_LARGE);
+    cr_assert_eq(app_parse_count("4", 5, 10, &v), APP_NUM_SMALL);
 }
 
 /* ------------------------------------------------------ command lines -- */
@@ -177,8 +177,8 @@ ParameterizedTestParameters(pi_args, rejected) {
         {{"-7"}, "invalid INTERVALS '-7': not a positive integer"},
         {{"-w", "2", "-42"}, "invalid INTERVALS '-42': not a positive integer"},
         {{"3.25"}, "invalid INTERVALS '3.25': not an integer"},
-        {{"--workers", "-1", "5"}, "invalid --workers '-1': not a positive integer"},
-        {{"--workers", "1.5", "5"}, "invalid --workers '1.5': not an integer"},
+        {{"--workers", "-1", "5"}, "invalid worker count '-1': not a positive integer"},
+        {{"--workers", "1.5", "5"}, "invalid worker count '1.5': not an integer"},
         {{"--chunks", "1048577", "1e7"}, "invalid --chunks '1048577': must be at most 1048576"},
         {{"--chunks", "1e1", "5"}, "invalid --chunks '1e1': must be at most INTERVALS (5)"},
         {{"--chunks"}, "option '--chunks' requires an argument"},
@@ -197,7 +197,7 @@ ParameterizedTest(bad_case *c, pi_args, rejected, .timeout = TIMEOUT) {
         list[i + 1] = c->args[i];
     pi_args a;
     char err[256];
-    cr_assert_eq(parse_list(&a, err, sizeof err, list), PI_EXIT_USAGE);
+    cr_assert_eq(parse_list(&a, err, sizeof err, list), APP_EXIT_USAGE);
     cr_assert_str_eq(err, c->message);
 }
 
@@ -219,7 +219,7 @@ Test(pi_args, no_state_between_calls, .timeout = TIMEOUT) {
     pi_args a;
     char err[128];
     for (int i = 0; i < 3; i++) {
-        cr_assert_eq(PARSE(&a, err, sizeof err, "pi", "-w", "2", "-x", "5"), PI_EXIT_USAGE);
+        cr_assert_eq(PARSE(&a, err, sizeof err, "pi", "-w", "2", "-x", "5"), APP_EXIT_USAGE);
         cr_assert_str_eq(err, "invalid option -- 'x'");
         cr_assert_eq(PARSE(&a, err, sizeof err, "pi", "5"), 0);
         cr_assert_eq(a.workers, 0);
@@ -231,6 +231,6 @@ Test(pi_args, no_state_between_calls, .timeout = TIMEOUT) {
 Test(pi_args, message_is_truncated_to_the_buffer, .timeout = TIMEOUT) {
     pi_args a;
     char err[12];
-    cr_assert_eq(PARSE(&a, err, sizeof err, "pi", "123456789x"), PI_EXIT_USAGE);
+    cr_assert_eq(PARSE(&a, err, sizeof err, "pi", "123456789x"), APP_EXIT_USAGE);
     cr_assert_str_eq(err, "invalid INT");
 }

@@ -281,10 +281,11 @@ ParameterizedTestParameters(pi_cli, usage_errors) {
          "invalid INTERVALS '99999999999999999999999': must be "
          "at most 2251799813685248"},
         {{"10", "20"}, "unexpected argument '20'"},
-        {{"-w", "0", "10"}, "invalid --workers '0': must be at least 1"},
-        {{"-w", "x", "10"}, "invalid --workers 'x': not a decimal integer"},
-        {{"--workers=2000", "10"}, "invalid --workers '2000': must be at most 1024"},
-        {{"10", "-w"}, "option '--workers' requires an argument"},
+        {{"-w", "0", "10"}, "invalid worker count '0': must be at least 1"},
+        {{"-w", "x", "10"}, "invalid worker count 'x': not a decimal integer"},
+        {{"--workers=2000", "10"}, "invalid worker count '2000': must be at most 1024"},
+        {{"10", "-w"}, "option requires an argument -- 'w'"}, /* what the user typed */
+        {{"10", "--workers"}, "option '--workers' requires an argument"},
         {{"--chunks", "0", "10"}, "invalid --chunks '0': must be at least 1"},
         {{"--chunks", "11", "10"}, "invalid --chunks '11': must be at most INTERVALS (10)"},
         {{"--kernel", "slow", "10"}, "invalid --kernel 'slow': expected 'fast' or 'lesson'"},
