@@ -1,7 +1,9 @@
 # A thin wrapper over CMake presets. The two commands of the README:
 #   make run    install what is missing, build Release, run the main job
 #   make test   install what is missing, build, run the whole suite
-# More: make test-asan, make test-tsan, make bench, make soak, make clean.
+# More: make test-asan, make test-tsan, make bench, make soak, make clean,
+#       make python (build `import workq` and run its pytest suite),
+#       make install-python (so that /usr/bin/python3 -c 'import workq' works).
 
 JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 # cmake --build runs make again below this one: without this flag each of
@@ -13,10 +15,18 @@ export WORKQ_WERROR
 # Debian packages each goal needs; `deps-%` installs the missing ones.
 PKGS_BUILD := gcc make cmake pkg-config zlib1g-dev
 PKGS_PEERS := libglib2.0-dev libedlib-dev libwfa2-dev python3 python3-numpy
-PKGS_TEST  := $(PKGS_BUILD) libcriterion-dev clang libclang-rt-14-dev valgrind help2man $(PKGS_PEERS)
-PKGS_BENCH := $(PKGS_BUILD) $(PKGS_PEERS) gnuplot-nox time
+PKGS_PYTHON := python3-dev python3-pytest python3-levenshtein python3-edlib python3-setuptools \
+	       python3-venv python3-wheel
+PKGS_TEST  := $(PKGS_BUILD) libcriterion-dev clang libclang-rt-14-dev valgrind help2man $(PKGS_PEERS) \
+	      $(PKGS_PYTHON)
+PKGS_BENCH := $(PKGS_BUILD) $(PKGS_PEERS) $(PKGS_PYTHON) gnuplot-nox time
 
-.PHONY: run test test-asan test-tsan check-all bench soak fuzz clean deps-build deps-test deps-bench
+# The Python extension is built for Debian's interpreter (not whichever
+# python3 comes first on PATH).
+PYTHON    := /usr/bin/python3
+PY_CMAKE  := -DWORKQ_BUILD_PYTHON=ON -DPython3_EXECUTABLE=$(PYTHON)
+
+.PHONY: python install-python deps-python run test test-asan test-tsan check-all bench soak fuzz clean deps-build deps-test deps-bench
 
 define install_missing
 @missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
@@ -34,6 +44,8 @@ deps-test:
 	$(call install_missing,$(PKGS_TEST))
 deps-bench:
 	$(call install_missing,$(PKGS_BENCH))
+deps-python:
+	$(call install_missing,$(PKGS_BUILD) $(PKGS_PYTHON))
 
 run: deps-build
 	cmake --preset release -DWORKQ_BUILD_TESTS=OFF >/dev/null
@@ -42,7 +54,7 @@ run: deps-build
 	./build/release/apps/genomics/genomics --demo
 
 test: deps-test
-	cmake --preset debug >/dev/null
+	cmake --preset debug $(PY_CMAKE) >/dev/null
 	cmake --build --preset debug -j $(JOBS)
 	ctest --preset debug -j $(JOBS)
 
@@ -58,13 +70,27 @@ test-tsan: deps-test
 
 check-all: test test-asan test-tsan
 
+# `import workq`: the extension (debug build) and its pytest suite.
+python: deps-python
+	cmake --preset debug $(PY_CMAKE) >/dev/null
+	cmake --build --preset debug -j $(JOBS)
+	ctest --preset debug -L python --output-on-failure
+
+# Installs the package into the interpreter's platlib (Debian:
+# /usr/local/lib/python3.11/dist-packages), built Release.
+install-python: deps-python
+	cmake --preset release -DWORKQ_BUILD_TESTS=OFF $(PY_CMAKE) >/dev/null
+	cmake --build --preset release -j $(JOBS) --target workq_python
+	$(SUDO) cmake --install build/release --component python
+	cd / && $(PYTHON) -c 'import workq; print("workq", workq.__version__, "in", workq.__path__[0])'
+
 soak: deps-test
 	cmake --preset debug >/dev/null
 	cmake --build --preset debug -j $(JOBS)
 	WORKQ_STRESS=$${WORKQ_STRESS:-100} ctest --preset debug -L stress -j 1
 
 bench: deps-bench
-	cmake --preset release -DWORKQ_BUILD_TESTS=OFF -DWORKQ_BUILD_BENCH=ON >/dev/null
+	cmake --preset release -DWORKQ_BUILD_TESTS=OFF -DWORKQ_BUILD_BENCH=ON $(PY_CMAKE) >/dev/null
 	cmake --build --preset release -j $(JOBS)
 	./bench/run.sh build/release
 

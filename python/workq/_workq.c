@@ -1,0 +1,1695 @@
+/*
+ * workq._workq: the CPython extension behind `import workq`, on the plain
+ * documented C API (PEP 489 multi-phase init, module state, no globals).
+ *
+ * Guarantees:
+ *   - Inputs are snapshotted into tuples of str (ASCII) or bytes, both
+ *     immutable, before the GIL is released: no other Python thread can free
+ *     or change them while the engine reads them.
+ *   - Every engine computation runs with the GIL released. The calling thread
+ *     waits on a condition with a timeout of POLL_MS and, between waits,
+ *     takes the GIL to run PyErr_CheckSignals(): an exception from a signal
+ *     handler (KeyboardInterrupt) cancels the job, the running blocks finish
+ *     (each is cut to a few milliseconds, BLOCK_BUDGET), and the exception is
+ *     raised. A result object is never returned half-written.
+ *   - Results are array.array columns (buffer protocol, so numpy.asarray views
+ *     them without a copy); matrices are 2-D memoryviews on one array.
+ *   - Pool.map_async: the engine reports each block of a job; the last
+ *     report queues the job for the module's delivery thread (a Python
+ *     thread started on first use), which runs the callbacks one at a time,
+ *     with the GIL held, in the order the jobs finish. Engine threads never
+ *     call into Python.
+ *
+ * Locking: module_state.mu protects the delivery queue, every job's
+ * reported/err/done fields and every pool's pending count (marked (mu)).
+ * Lock order: the GIL, then mu. Whoever holds mu holds it for a few
+ * instructions or a condition wait, and never waits for the GIL meanwhile,
+ * so engine threads (which never take the GIL) cannot deadlock with Python
+ * threads. A synchronous run's own waiter.mu protects its counters.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+#include <workq/kernels.h>
+#include <workq/version.h>
+#include <workq/workq.h>
+
+/* How often a waiting thread checks for signals. */
+#define POLL_MS 20
+/* A block (one engine task) holds at most this much estimated work (about a
+ * nanosecond a unit, see pair_cost) and at most BLOCK_PAIRS pairs. */
+#define BLOCK_BUDGET ((size_t)1 << 21)
+#define BLOCK_PAIRS ((size_t)8192)
+/* Pairs handed to the batch kernel at once (a stack buffer per block). */
+#define SLICE 512
+/* pi's geometry, as apps/pi (args.h, compute.h) defines it. */
+#define PI_PIECE_TERMS (UINT64_C(1) << 22)
+#define PI_CHUNK_TERMS UINT64_C(65536)
+#define PI_CHUNKS_DEFAULT UINT64_C(256)
+#define PI_CHUNKS_MAX (UINT64_C(1) << 20)
+
+/* The array.array typecode whose items are size_t. */
+#if SIZE_MAX == ULONG_MAX
+#define SIZE_TYPECODE "L"
+#elif SIZE_MAX == ULLONG_MAX
+#define SIZE_TYPECODE "Q"
+#else
+#error "no array.array typecode for size_t"
+#endif
+
+/* ------------------------------------------------------------- state -- */
+
+typedef struct job_obj job_obj;
+
+typedef struct module_state {
+    PyTypeObject *pool_type;
+    PyTypeObject *job_type;
+    PyObject *array_type;    /* array.array */
+    PyObject *thread_type;   /* threading.Thread */
+    wq_pool *default_pool;   /* workers=None; created on first use (GIL) */
+    pthread_mutex_t mu;      /* see the file comment */
+    pthread_cond_t cv;       /* a job was queued or finished (mu) */
+    job_obj *queue_head;     /* finished jobs to deliver, FIFO (mu) */
+    job_obj *queue_tail;     /* (mu) */
+    int deliverer_started;   /* the delivery thread runs (GIL) */
+    unsigned long deliverer; /* its thread id (GIL) */
+    int sync_ok;             /* mu and cv were initialised */
+} module_state;
+
+static module_state *state_of(PyObject *module) {
+    return (module_state *)PyModule_GetState(module);
+}
+
+/* --------------------------------------------------------- sequences -- */
+
+/* A snapshot of an iterable of str/bytes: the tuple keeps every item alive
+ * and unchanged; ptr/len are their bytes. */
+typedef struct seqs {
+    PyObject *tuple;
+    const char **ptr;
+    size_t *len;
+    size_t n;
+} seqs;
+
+/* The bytes of one str (ASCII) or bytes object; what/index name it in
+ * errors (index < 0: no index). Returns 0, or -1 with TypeError/ValueError. */
+static int seq_view(PyObject *o, const char *what, Py_ssize_t index, const char **p, size_t *n) {
+    if (PyBytes_Check(o)) {
+        *p = PyBytes_AS_STRING(o);
+        *n = (size_t)PyBytes_GET_SIZE(o);
+        return 0;
+    }
+    if (PyUnicode_Check(o)) {
+        if (!PyUnicode_IS_ASCII(o)) {
+            if (index < 0)
+                PyErr_Format(PyExc_ValueError,
+                             "%s: str is not ASCII (encode it, or pass bytes)", what);
+            else
+                PyErr_Format(PyExc_ValueError,
+                             "%s[%zd]: str is not ASCII (encode it, or pass bytes)", what, index);
+            return -1;
+        }
+        *p = (const char *)PyUnicode_DATA(o);
+        *n = (size_t)PyUnicode_GET_LENGTH(o);
+        return 0;
+    }
+    if (index < 0)
+        PyErr_Format(PyExc_TypeError, "%s: expected str or bytes, not %.100s", what,
+                     Py_TYPE(o)->tp_name);
+    else
+        PyErr_Format(PyExc_TypeError, "%s[%zd]: expected str or bytes, not %.100s", what, index,
+                     Py_TYPE(o)->tp_name);
+    return -1;
+}
+
+static void seqs_clear(seqs *s) {
+    Py_CLEAR(s->tuple);
+    PyMem_Free(s->ptr);
+    PyMem_Free(s->len);
+    s->ptr = NULL;
+    s->len = NULL;
+    s->n = 0;
+}
+
+/* Snapshots obj (any iterable of str/bytes, but not a single str/bytes).
+ * Returns 0, or -1 with an exception set and s cleared. */
+static int seqs_from(PyObject *obj, const char *what, seqs *s) {
+    memset(s, 0, sizeof *s);
+    if (PyUnicode_Check(obj) || PyBytes_Check(obj) || PyByteArray_Check(obj)) {
+        PyErr_Format(PyExc_TypeError,
+                     "%s: expected an iterable of str or bytes, not a single %.100s", what,
+                     Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    s->tuple = PySequence_Tuple(obj);
+    if (s->tuple == NULL) {
+        if (PyErr_ExceptionMatches(PyExc_TypeError)) {
+            PyErr_Clear();
+            PyErr_Format(PyExc_TypeError, "%s: expected an iterable of str or bytes, not %.100s",
+                         what, Py_TYPE(obj)->tp_name);
+        }
+        return -1;
+    }
+    Py_ssize_t n = PyTuple_GET_SIZE(s->tuple);
+    s->n = (size_t)n;
+    s->ptr = PyMem_New(const char *, n ? (size_t)n : 1);
+    s->len = PyMem_New(size_t, n ? (size_t)n : 1);
+    if (s->ptr == NULL || s->len == NULL) {
+        seqs_clear(s);
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (seq_view(PyTuple_GET_ITEM(s->tuple, i), what, i, &s->ptr[i], &s->len[i]) < 0) {
+            seqs_clear(s);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ options -- */
+
+/* max_distance: None -> WQ_LEV_NO_LIMIT, else an int >= 0. */
+static int parse_max(PyObject *o, size_t *out) {
+    if (o == NULL || o == Py_None) {
+        *out = WQ_LEV_NO_LIMIT;
+        return 0;
+    }
+    if (!PyLong_Check(o) || PyBool_Check(o)) {
+        PyErr_Format(PyExc_TypeError, "max_distance: expected an int or None, not %.100s",
+                     Py_TYPE(o)->tp_name);
+        return -1;
+    }
+    PyObject *zero = PyLong_FromLong(0);
+    int negative = zero ? PyObject_RichCompareBool(o, zero, Py_LT) : -1;
+    Py_XDECREF(zero);
+    if (negative < 0)
+        return -1;
+    if (negative) {
+        PyErr_SetString(PyExc_ValueError, "max_distance: must be >= 0");
+        return -1;
+    }
+    size_t v = PyLong_AsSize_t(o);
+    if (v == (size_t)-1 && PyErr_Occurred())
+        return -1;
+    if (v >= WQ_LEV_NO_LIMIT - 1) /* max + 1 must be representable */
+        v = WQ_LEV_NO_LIMIT;
+    *out = v;
+    return 0;
+}
+
+/* workers: None -> 0 (the module's pool), else an int in 1..1024. */
+static int parse_workers(PyObject *o, unsigned *out) {
+    *out = 0;
+    if (o == NULL || o == Py_None)
+        return 0;
+    if (!PyLong_Check(o) || PyBool_Check(o)) {
+        PyErr_Format(PyExc_TypeError, "workers: expected an int or None, not %.100s",
+                     Py_TYPE(o)->tp_name);
+        return -1;
+    }
+    long v = PyLong_AsLong(o);
+    if (v == -1 && PyErr_Occurred())
+        return -1;
+    if (v < 1 || v > 1024) {
+        PyErr_SetString(PyExc_ValueError, "workers: must be between 1 and 1024");
+        return -1;
+    }
+    *out = (unsigned)v;
+    return 0;
+}
+
+/* mode: only "global" (the whole of a against the whole of b). */
+static int parse_mode(const char *mode) {
+    if (mode == NULL || strcmp(mode, "global") == 0)
+        return 0;
+    PyErr_Format(PyExc_ValueError, "mode: expected 'global', not '%.50s'", mode);
+    return -1;
+}
+
+/* ------------------------------------------------------------ results -- */
+
+/* A new array.array of n zeroed size_t items. */
+static PyObject *new_size_array(module_state *st, size_t n) {
+    PyObject *one = PyObject_CallFunction(st->array_type, "s(i)", SIZE_TYPECODE, 0);
+    if (one == NULL)
+        return NULL;
+    if (n > (size_t)PY_SSIZE_T_MAX / sizeof(size_t)) {
+        Py_DECREF(one);
+        return PyErr_NoMemory();
+    }
+    PyObject *arr = PySequence_Repeat(one, (Py_ssize_t)n);
+    Py_DECREF(one);
+    return arr;
+}
+
+/* A 2-D (rows, cols) memoryview on a 1-D size_t array. */
+static PyObject *matrix_view(PyObject *arr, size_t rows, size_t cols) {
+    PyObject *mv = PyMemoryView_FromObject(arr);
+    if (mv == NULL)
+        return NULL;
+    PyObject *bytes = PyObject_CallMethod(mv, "cast", "s", "B");
+    Py_DECREF(mv);
+    if (bytes == NULL)
+        return NULL;
+    /* memoryview cannot take a zero in a shape: an empty result is 1-D. */
+    PyObject *m = rows == 0 || cols == 0
+                      ? PyObject_CallMethod(bytes, "cast", "s", SIZE_TYPECODE)
+                      : PyObject_CallMethod(bytes, "cast", "s(nn)", SIZE_TYPECODE,
+                                            (Py_ssize_t)rows, (Py_ssize_t)cols);
+    Py_DECREF(bytes);
+    return m;
+}
+
+/* --------------------------------------------------------------- work -- */
+
+/* The pairs of one Levenshtein run: element-wise (a[k], b[k]) or, for
+ * cross, every (a[i], b[j]) in row-major order, into out[k]. */
+typedef struct lev_work {
+    const char *const *a;
+    const size_t *alen;
+    const char *const *b;
+    const size_t *blen;
+    size_t nb;     /* cross: the row length */
+    int cross;     /* 0: element-wise */
+    size_t npairs; /* pairs in all */
+    size_t max_distance;
+    size_t *out; /* npairs results */
+    atomic_int cancel; /* map_async's cancel(): blocks not begun fail ECANCELED */
+} lev_work;
+
+/* A run of consecutive pairs: one engine item, one task. */
+typedef struct block {
+    size_t start, count;
+} block;
+
+/* The (i, j) indices of pair k. */
+static void pair_index(const lev_work *w, size_t k, size_t *i, size_t *j) {
+    if (w->cross) {
+        *i = k / w->nb;
+        *j = k % w->nb;
+    } else {
+        *i = *j = k;
+    }
+}
+
+/* Moves (i, j) to the next pair. */
+static void pair_next(const lev_work *w, size_t *i, size_t *j) {
+    if (!w->cross) {
+        ++*i;
+        ++*j;
+    } else if (++*j == w->nb) {
+        *j = 0;
+        ++*i;
+    }
+}
+
+/* Estimated work of one pair: a fixed overhead plus the bit-parallel
+ * kernel's words (the shorter string in 64-bit words) times the longer. */
+static size_t pair_cost(size_t n, size_t m) {
+    size_t s = n < m ? n : m, l = n < m ? m : n;
+    return 16 + (s / 64 + 1) * (l + 1);
+}
+
+/* Cuts the pairs into blocks of about BLOCK_BUDGET work each. Returns the
+ * block array (PyMem_RawMalloc, as it is built without the GIL) with its
+ * length in *n, or NULL when memory runs out. */
+static block *cut_blocks(const lev_work *w, size_t *n) {
+    size_t cap = 16, nb = 0;
+    block *bs = PyMem_RawMalloc(cap * sizeof *bs);
+    size_t i = 0, j = 0, k = 0;
+    while (bs != NULL && k < w->npairs) {
+        block b = {k, 0};
+        size_t cost = 0;
+        do {
+            cost += pair_cost(w->alen[i], w->blen[j]);
+            b.count++;
+            k++;
+            pair_next(w, &i, &j);
+        } while (k < w->npairs && b.count < BLOCK_PAIRS && cost < BLOCK_BUDGET);
+        if (nb == cap) {
+            block *grown = PyMem_RawRealloc(bs, 2 * cap * sizeof *bs);
+            if (grown == NULL) {
+                PyMem_RawFree(bs);
+                return NULL;
+            }
+            bs = grown;
+            cap *= 2;
+        }
+        bs[nb++] = b;
+    }
+    *n = nb;
+    return bs;
+}
+
+/* The engine item function: the distances of one block's pairs, through
+ * the batch kernel SLICE pairs at a time. Returns 0 or ENOMEM. */
+static int lev_block_fn(const void *in, void *out, void *ctx) {
+    lev_work *w = ctx;
+    block b;
+    memcpy(&b, in, sizeof b);
+    wq_lev_opts opts = {w->max_distance};
+    wq_pair buf[SLICE];
+    size_t i, j;
+    pair_index(w, b.start, &i, &j);
+    if (atomic_load_explicit(&w->cancel, memory_order_relaxed))
+        return ECANCELED;
+    for (size_t done = 0; done < b.count;) {
+        size_t n = b.count - done < SLICE ? b.count - done : SLICE;
+        for (size_t t = 0; t < n; t++) {
+            buf[t] = (wq_pair){w->a[i], w->b[j], w->alen[i], w->blen[j]};
+            pair_next(w, &i, &j);
+        }
+        int rc = wq_levenshtein_batch(buf, w->out + b.start + done, n, &opts);
+        if (rc != 0)
+            return rc;
+        done += n;
+    }
+    *(unsigned char *)out = 0;
+    return 0;
+}
+
+static const wq_kernel lev_block_kernel = {
+    "python-levenshtein-block", lev_block_fn, NULL, sizeof(block), 1,
+    "distances of a block of pairs (workq Python module)"};
+
+/* ------------------------------------------------------------ waiting -- */
+
+/* Counts a synchronous job's reports; the caller waits for all of them. */
+typedef struct waiter {
+    pthread_mutex_t mu;
+    pthread_cond_t cv; /* broadcast when reported == total (mu) */
+    size_t reported;   /* (mu) */
+    size_t total;
+    int err; /* the first failure reported (mu) */
+} waiter;
+
+/* A deadline ms milliseconds from now, on CLOCK_MONOTONIC. */
+static struct timespec deadline_in(long ms) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    t.tv_nsec += (ms % 1000) * 1000000L;
+    t.tv_sec += ms / 1000 + t.tv_nsec / 1000000000L;
+    t.tv_nsec %= 1000000000L;
+    return t;
+}
+
+/* A condition variable whose timed waits use CLOCK_MONOTONIC. */
+static int cond_init_monotonic(pthread_cond_t *cv) {
+    pthread_condattr_t attr;
+    int rc = pthread_condattr_init(&attr);
+    if (rc != 0)
+        return rc;
+    rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    if (rc == 0)
+        rc = pthread_cond_init(cv, &attr);
+    pthread_condattr_destroy(&attr);
+    return rc;
+}
+
+static void on_block(void *cb_ctx, size_t index, int status, const void *in, const void *out) {
+    waiter *wt = cb_ctx;
+    (void)index, (void)in, (void)out;
+    pthread_mutex_lock(&wt->mu);
+    if (status != 0 && wt->err == 0)
+        wt->err = status;
+    if (++wt->reported == wt->total)
+        pthread_cond_broadcast(&wt->cv);
+    pthread_mutex_unlock(&wt->mu);
+}
+
+/* Waits up to POLL_MS for every report; returns whether all came. No GIL. */
+static int waiter_wait(waiter *wt) {
+    struct timespec until = deadline_in(POLL_MS);
+    pthread_mutex_lock(&wt->mu);
+    int rc = 0;
+    while (wt->reported < wt->total && rc != ETIMEDOUT)
+        rc = pthread_cond_timedwait(&wt->cv, &wt->mu, &until);
+    int all = wt->reported == wt->total;
+    pthread_mutex_unlock(&wt->mu);
+    return all;
+}
+
+/* Raises the exception for an engine error code. */
+static void set_engine_error(int err) {
+    if (err == ENOMEM)
+        PyErr_NoMemory();
+    else
+        PyErr_Format(PyExc_RuntimeError, "workq engine: %s", strerror(err));
+}
+
+/* Runs the job spec on pool, interruptibly (see the file comment), until
+ * wt->total reports have come; spec->on_result must count them through
+ * on_block(wt, ...). wt is zeroed but for total. Called with the GIL held;
+ * returns 0, or -1 with an exception set. */
+static int run_job(wq_pool *pool, wq_async_spec *spec, waiter *wt) {
+    if (wt->total == 0)
+        return 0;
+    int rc = pthread_mutex_init(&wt->mu, NULL);
+    if (rc != 0) {
+        set_engine_error(rc);
+        return -1;
+    }
+    rc = cond_init_monotonic(&wt->cv);
+    if (rc != 0) {
+        pthread_mutex_destroy(&wt->mu);
+        set_engine_error(rc);
+        return -1;
+    }
+    wq_job *job = NULL;
+    Py_BEGIN_ALLOW_THREADS rc = wq_async_map(pool, spec, &job);
+    Py_END_ALLOW_THREADS
+    int interrupted = 0;
+    while (rc == 0) {
+        int all;
+        Py_BEGIN_ALLOW_THREADS all = waiter_wait(wt);
+        Py_END_ALLOW_THREADS
+        if (all)
+            break;
+        if (PyErr_CheckSignals() < 0) {
+            wq_job_cancel(job);
+            interrupted = 1;
+            break;
+        }
+    }
+    if (job != NULL) {
+        Py_BEGIN_ALLOW_THREADS wq_job_free(job);
+        Py_END_ALLOW_THREADS
+    }
+    pthread_cond_destroy(&wt->cv);
+    pthread_mutex_destroy(&wt->mu);
+    if (interrupted)
+        return -1;
+    if (rc == 0)
+        rc = wt->err;
+    if (rc != 0) {
+        set_engine_error(rc);
+        return -1;
+    }
+    return 0;
+}
+
+/* Runs k over the array items[0..n), one item per task. */
+static int run_items(wq_pool *pool, const wq_kernel *k, void *ctx, const void *items, size_t n) {
+    waiter wt = {.total = n};
+    wq_async_spec spec = {.kernel = k,
+                          .kernel_ctx = ctx,
+                          .in = items,
+                          .n = n,
+                          .on_result = on_block,
+                          .cb_ctx = &wt,
+                          .order = WQ_ORDER_COMPLETION,
+                          .chunk_size = 1};
+    return run_job(pool, &spec, &wt);
+}
+
+/* The pool for workers (0: the module's, created on first use), or a new
+ * one in *owned that the caller destroys. NULL with an exception on error. */
+static wq_pool *get_pool(module_state *st, unsigned workers, wq_pool **owned) {
+    *owned = NULL;
+    if (workers == 0 && st->default_pool != NULL)
+        return st->default_pool;
+    wq_pool *p;
+    Py_BEGIN_ALLOW_THREADS p = wq_pool_create(workers);
+    Py_END_ALLOW_THREADS
+    if (p == NULL) {
+        set_engine_error(errno ? errno : ENOMEM);
+        return NULL;
+    }
+    if (workers == 0)
+        st->default_pool = p;
+    else
+        *owned = p;
+    return p;
+}
+
+static void drop_pool(wq_pool *owned) {
+    if (owned != NULL) {
+        Py_BEGIN_ALLOW_THREADS wq_pool_destroy(owned);
+        Py_END_ALLOW_THREADS
+    }
+}
+
+/* Runs w into its out buffer: one block inline on the calling thread (the
+ * GIL released), more as a job on pool (or on a pool for workers when pool
+ * is NULL). Returns 0, or -1 with an exception set. */
+static int run_lev(module_state *st, wq_pool *pool, unsigned workers, lev_work *w) {
+    size_t nblocks = 0;
+    block *blocks = NULL;
+    Py_BEGIN_ALLOW_THREADS blocks = cut_blocks(w, &nblocks);
+    Py_END_ALLOW_THREADS
+    if (blocks == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    int rc = 0;
+    if (nblocks == 1) {
+        unsigned char unused;
+        Py_BEGIN_ALLOW_THREADS rc = lev_block_fn(&blocks[0], &unused, w);
+        Py_END_ALLOW_THREADS
+        if (rc != 0) {
+            set_engine_error(rc);
+            rc = -1;
+        }
+    } else if (nblocks > 1) {
+        wq_pool *owned = NULL;
+        wq_pool *p = pool != NULL ? pool : get_pool(st, workers, &owned);
+        rc = p == NULL ? -1 : run_items(p, &lev_block_kernel, w, blocks, nblocks);
+        drop_pool(owned);
+    }
+    PyMem_RawFree(blocks);
+    return rc;
+}
+
+/* A zeroed size_t array of n items with its buffer, for the engine to fill.
+ * Returns the array (the caller releases *view), or NULL. */
+static PyObject *result_array(module_state *st, size_t n, Py_buffer *view) {
+    PyObject *arr = new_size_array(st, n);
+    if (arr == NULL)
+        return NULL;
+    if (PyObject_GetBuffer(arr, view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) < 0) {
+        Py_DECREF(arr);
+        return NULL;
+    }
+    return arr;
+}
+
+/* --------------------------------------------------------- functions -- */
+
+/* Py_BEGIN_ALLOW_THREADS for single pairs only when they are long enough
+ * for the release to pay (cells). */
+#define SINGLE_RELEASE_CELLS 4096
+
+static PyObject *do_distance(PyObject *a_obj, PyObject *b_obj, PyObject *max_obj,
+                             const char *mode) {
+    const char *a, *b;
+    size_t n, m, max;
+    if (seq_view(a_obj, "a", -1, &a, &n) < 0 || seq_view(b_obj, "b", -1, &b, &m) < 0 ||
+        parse_max(max_obj, &max) < 0 || parse_mode(mode) < 0)
+        return NULL;
+    size_t d;
+    if (n * m < SINGLE_RELEASE_CELLS || n < SINGLE_RELEASE_CELLS / (m ? m : 1)) {
+        d = wq_levenshtein(a, n, b, m, max);
+    } else {
+        Py_BEGIN_ALLOW_THREADS d = wq_levenshtein(a, n, b, m, max);
+        Py_END_ALLOW_THREADS
+    }
+    if (d == WQ_LEV_NO_LIMIT)
+        return PyErr_NoMemory();
+    if (max != WQ_LEV_NO_LIMIT && d > max)
+        d = max + 1;
+    return PyLong_FromSize_t(d);
+}
+
+PyDoc_STRVAR(distance_doc,
+             "distance(a, b, *, max_distance=None, mode='global') -> int\n\n"
+             "The unit-cost edit (Levenshtein) distance between a and b, each a str\n"
+             "(ASCII) or bytes. With max_distance, a distance above it is returned as\n"
+             "max_distance + 1, and the computation stops early. mode='global' (the\n"
+             "only mode) aligns the whole of a with the whole of b.");
+
+static PyObject *workq_distance(PyObject *module, PyObject *args, PyObject *kw) {
+    static char *kwlist[] = {"a", "b", "max_distance", "mode", NULL};
+    PyObject *a, *b, *max = Py_None;
+    const char *mode = "global";
+    (void)module;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|$Os:distance", kwlist, &a, &b, &max, &mode))
+        return NULL;
+    return do_distance(a, b, max, mode);
+}
+
+/* distances() on pool (NULL: workers' pool). */
+static PyObject *do_distances(module_state *st, wq_pool *pool, unsigned workers, PyObject *a_obj,
+                              PyObject *b_obj, size_t max) {
+    seqs sa, sb;
+    if (seqs_from(a_obj, "seqs_a", &sa) < 0)
+        return NULL;
+    if (seqs_from(b_obj, "seqs_b", &sb) < 0) {
+        seqs_clear(&sa);
+        return NULL;
+    }
+    PyObject *arr = NULL;
+    if (sa.n != sb.n) {
+        PyErr_Format(PyExc_ValueError, "seqs_a and seqs_b differ in length (%zu and %zu)", sa.n,
+                     sb.n);
+        goto done;
+    }
+    Py_buffer view;
+    arr = result_array(st, sa.n, &view);
+    if (arr == NULL)
+        goto done;
+    lev_work w = {sa.ptr, sa.len, sb.ptr, sb.len, sb.n, 0, sa.n, max, view.buf, 0};
+    int rc = run_lev(st, pool, workers, &w);
+    PyBuffer_Release(&view);
+    if (rc < 0)
+        Py_CLEAR(arr);
+done:
+    seqs_clear(&sa);
+    seqs_clear(&sb);
+    return arr;
+}
+
+PyDoc_STRVAR(distances_doc,
+             "distances(seqs_a, seqs_b, *, workers=None, max_distance=None, mode='global')\n"
+             "    -> array.array\n\n"
+             "The edit distances of the pairs (seqs_a[k], seqs_b[k]), element-wise, in an\n"
+             "array.array of unsigned ints. seqs_a and seqs_b are iterables of str (ASCII)\n"
+             "or bytes of the same length. workers=None uses the module's pool (one thread\n"
+             "per CPU); an int runs on a pool of that many threads for this call. The GIL\n"
+             "is released while the engine computes; Ctrl-C cancels the job.");
+
+static PyObject *workq_distances(PyObject *module, PyObject *args, PyObject *kw) {
+    static char *kwlist[] = {"seqs_a", "seqs_b", "workers", "max_distance", "mode", NULL};
+    PyObject *a, *b, *workers_obj = Py_None, *max_obj = Py_None;
+    const char *mode = "global";
+    unsigned workers;
+    size_t max;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|$OOs:distances", kwlist, &a, &b, &workers_obj,
+                                     &max_obj, &mode) ||
+        parse_workers(workers_obj, &workers) < 0 || parse_max(max_obj, &max) < 0 ||
+        parse_mode(mode) < 0)
+        return NULL;
+    return do_distances(state_of(module), NULL, workers, a, b, max);
+}
+
+/* cdist() on pool (NULL: workers' pool). */
+static PyObject *do_cdist(module_state *st, wq_pool *pool, unsigned workers, PyObject *q_obj,
+                          PyObject *t_obj, PyObject *max_obj) {
+    size_t max;
+    if (parse_max(max_obj, &max) < 0)
+        return NULL;
+    if (max != WQ_LEV_NO_LIMIT) {
+        PyErr_SetString(PyExc_NotImplementedError,
+                        "cdist: max_distance needs the query search, not in this build");
+        return NULL;
+    }
+    seqs sq, stg;
+    if (seqs_from(q_obj, "queries", &sq) < 0)
+        return NULL;
+    if (seqs_from(t_obj, "targets", &stg) < 0) {
+        seqs_clear(&sq);
+        return NULL;
+    }
+    PyObject *result = NULL;
+    if (stg.n != 0 && sq.n > SIZE_MAX / stg.n) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_buffer view;
+    PyObject *arr = result_array(st, sq.n * stg.n, &view);
+    if (arr == NULL)
+        goto done;
+    lev_work w = {sq.ptr, sq.len, stg.ptr, stg.len, stg.n, 1, sq.n * stg.n, max, view.buf, 0};
+    int rc = run_lev(st, pool, workers, &w);
+    PyBuffer_Release(&view);
+    if (rc == 0)
+        result = matrix_view(arr, sq.n, stg.n);
+    Py_DECREF(arr);
+done:
+    seqs_clear(&sq);
+    seqs_clear(&stg);
+    return result;
+}
+
+PyDoc_STRVAR(cdist_doc,
+             "cdist(queries, targets, *, max_distance=None, workers=None) -> memoryview\n\n"
+             "The edit distance of every query against every target: a 2-D memoryview of\n"
+             "shape (len(queries), len(targets)) on an array.array, so m[i, j] is the\n"
+             "distance of queries[i] and targets[j], m.tolist() gives lists, and\n"
+             "numpy.asarray(m) views it without a copy. Without queries or targets the\n"
+             "view is empty and 1-D (memoryview has no zero-sized dimensions).");
+
+static PyObject *workq_cdist(PyObject *module, PyObject *args, PyObject *kw) {
+    static char *kwlist[] = {"queries", "targets", "max_distance", "workers", NULL};
+    PyObject *q, *t, *max_obj = Py_None, *workers_obj = Py_None;
+    unsigned workers;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|$OO:cdist", kwlist, &q, &t, &max_obj,
+                                     &workers_obj) ||
+        parse_workers(workers_obj, &workers) < 0)
+        return NULL;
+    return do_cdist(state_of(module), NULL, workers, q, t, max_obj);
+}
+
+/* pi's computation, laid out as apps/pi/compute.c lays it out (its header
+ * states the determinism this relies on): chunk k is the k-th balanced part
+ * of [0, intervals); every chunk is cut into `pieces` balanced pieces of at
+ * most PI_PIECE_TERMS terms; a chunk's value is the Neumaier sum of its
+ * pieces in order; chunk values are folded in order with wq_sum_f64. The
+ * pieces come from a generator and are folded in input order as they are
+ * reported, so memory is constant. */
+typedef struct pi_run {
+    waiter wt;
+    uint64_t chunks, base, rem, pieces;
+    uint64_t gen_chunk, gen_piece; /* the generator's next piece */
+    wq_f64_acc chunk_acc;          /* the current chunk's pieces so far */
+    uint64_t cb_piece;             /* how many */
+    wq_f64_acc total;              /* wq_sum_f64 over the chunks */
+} pi_run;
+
+/* The k-th of `count` balanced parts of [start, start + len). */
+static wq_range split_range(uint64_t start, uint64_t len, uint64_t count, uint64_t k) {
+    uint64_t base = len / count, rem = len % count;
+    uint64_t s = start + k * base + (k < rem ? k : rem);
+    return (wq_range){s, s + base + (k < rem)};
+}
+
+static int pi_gen(void *gen_ctx, void *item) {
+    pi_run *r = gen_ctx;
+    if (r->gen_chunk == r->chunks)
+        return 0;
+    wq_range chunk = split_range(0, r->base * r->chunks + r->rem, r->chunks, r->gen_chunk);
+    wq_range piece = split_range(chunk.start, chunk.end - chunk.start, r->pieces, r->gen_piece);
+    memcpy(item, &piece, sizeof piece);
+    if (++r->gen_piece == r->pieces) {
+        r->gen_piece = 0;
+        r->gen_chunk++;
+    }
+    return 1;
+}
+
+static int pi_piece_fn(const void *in, void *out, void *ctx) {
+    wq_range piece;
+    (void)ctx;
+    memcpy(&piece, in, sizeof piece);
+    double v = wq_leibniz(piece.start, piece.end);
+    memcpy(out, &v, sizeof v);
+    return 0;
+}
+
+static const wq_kernel pi_piece_kernel = {"python-pi-piece", pi_piece_fn, NULL, sizeof(wq_range),
+                                          sizeof(double), "a piece of pi's Leibniz sum"};
+
+/* Folds one piece (reports come serialized, in input order). */
+static void on_pi_piece(void *cb_ctx, size_t index, int status, const void *in,
+                        const void *out) {
+    pi_run *r = cb_ctx;
+    if (status == 0) {
+        double v;
+        memcpy(&v, out, sizeof v);
+        wq_f64_acc_add(&r->chunk_acc, v);
+        if (++r->cb_piece == r->pieces) {
+            double chunk = r->chunk_acc.sum + r->chunk_acc.comp;
+            wq_f64_acc one;
+            wq_sum_f64.init(&one);
+            wq_sum_f64.add(&one, &chunk);
+            wq_sum_f64.merge(&r->total, &one);
+            r->chunk_acc = (wq_f64_acc){0.0, 0.0};
+            r->cb_piece = 0;
+        }
+    }
+    on_block(&r->wt, index, status, in, out);
+}
+
+/* pi(): the Leibniz partial sum as the pi program computes it. */
+static PyObject *do_pi(module_state *st, wq_pool *pool, unsigned workers, PyObject *n_obj,
+                       PyObject *chunks_obj) {
+    unsigned long long intervals = PyLong_AsUnsignedLongLong(n_obj);
+    if (intervals == (unsigned long long)-1 && PyErr_Occurred()) {
+        if (PyErr_ExceptionMatches(PyExc_OverflowError))
+            PyErr_SetString(PyExc_ValueError, "intervals: must be between 1 and 2**51");
+        return NULL;
+    }
+    if (intervals < 1 || intervals > WQ_LEIBNIZ_MAX) {
+        PyErr_SetString(PyExc_ValueError, "intervals: must be between 1 and 2**51");
+        return NULL;
+    }
+    uint64_t chunks = intervals / PI_CHUNK_TERMS;
+    chunks = chunks < 1 ? 1 : chunks > PI_CHUNKS_DEFAULT ? PI_CHUNKS_DEFAULT : chunks;
+    if (chunks_obj != Py_None) {
+        unsigned long long c = PyLong_Check(chunks_obj) && !PyBool_Check(chunks_obj)
+                                   ? PyLong_AsUnsignedLongLong(chunks_obj)
+                                   : 0;
+        if (c == (unsigned long long)-1 && PyErr_Occurred())
+            PyErr_Clear();
+        if (c < 1 || c > PI_CHUNKS_MAX || c > intervals) {
+            PyErr_Format(PyExc_ValueError,
+                         "chunks: expected an int between 1 and min(intervals, %llu)",
+                         (unsigned long long)PI_CHUNKS_MAX);
+            return NULL;
+        }
+        chunks = c;
+    }
+    pi_run run = {.chunks = chunks, .base = intervals / chunks, .rem = intervals % chunks};
+    uint64_t longest = run.base + (run.rem > 0);
+    run.pieces = longest / PI_PIECE_TERMS + (longest % PI_PIECE_TERMS != 0);
+    run.wt.total = (size_t)(chunks * run.pieces);
+    wq_sum_f64.init(&run.total);
+    wq_async_spec spec = {.kernel = &pi_piece_kernel,
+                          .gen = pi_gen,
+                          .gen_ctx = &run,
+                          .on_result = on_pi_piece,
+                          .cb_ctx = &run,
+                          .order = WQ_ORDER_INPUT,
+                          .chunk_size = 1};
+    wq_pool *owned = NULL;
+    wq_pool *p = pool != NULL ? pool : get_pool(st, workers, &owned);
+    int rc = p == NULL ? -1 : run_job(p, &spec, &run.wt);
+    drop_pool(owned);
+    if (rc < 0)
+        return NULL;
+    double pi;
+    wq_sum_f64.finish(&run.total, &pi);
+    return PyFloat_FromDouble(pi);
+}
+
+PyDoc_STRVAR(pi_doc, "pi(intervals, *, workers=None, chunks=None) -> float\n\n"
+                     "The Leibniz partial sum of the lesson, sum over i < intervals of\n"
+                     "(4 - 8*(i%2)) / (2i+1), bit-identical to the value the `pi` program\n"
+                     "prints for the same intervals and --chunks (default: one chunk per\n"
+                     "65536 terms, at most 256), whatever the number of workers.");
+
+static PyObject *workq_pi(PyObject *module, PyObject *args, PyObject *kw) {
+    static char *kwlist[] = {"intervals", "workers", "chunks", NULL};
+    PyObject *n, *workers_obj = Py_None, *chunks = Py_None;
+    unsigned workers;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O!|$OO:pi", kwlist, &PyLong_Type, &n,
+                                     &workers_obj, &chunks) ||
+        parse_workers(workers_obj, &workers) < 0)
+        return NULL;
+    return do_pi(state_of(module), NULL, workers, n, chunks);
+}
+
+/* ---------------------------------------------------------------- Pool -- */
+
+typedef struct pool_obj {
+    PyObject_HEAD module_state *st;
+    wq_pool *pool;   /* NULL once closed (GIL) */
+    unsigned active; /* calls running on the pool now (GIL) */
+    size_t pending;  /* map_async jobs not yet delivered (st->mu) */
+} pool_obj;
+
+/* A map_async job: its inputs, output, engine job and outcome. */
+struct job_obj {
+    PyObject_HEAD module_state *st;
+    pool_obj *pool; /* strong: the pool outlives the job */
+    seqs sa, sb;
+    lev_work work;
+    block *blocks;
+    size_t nblocks;
+    PyObject *array; /* the output */
+    Py_buffer view;  /* held on array while the engine writes */
+    int has_view;
+    wq_job *job;
+    PyObject *callback, *error_callback;
+    PyObject *value; /* the result, once delivered */
+    PyObject *error; /* or the exception */
+    size_t reported; /* (st->mu) */
+    int err;         /* (st->mu) */
+    int done;        /* delivered, callbacks run (st->mu) */
+    job_obj *next;   /* the delivery queue (st->mu) */
+};
+
+static int pool_usable(pool_obj *self) {
+    if (self->pool == NULL) {
+        PyErr_SetString(PyExc_ValueError, "Pool is closed");
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *pool_new(PyTypeObject *type, PyObject *args, PyObject *kw) {
+    static char *kwlist[] = {"workers", NULL};
+    PyObject *workers_obj = Py_None;
+    unsigned workers;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|O:Pool", kwlist, &workers_obj) ||
+        parse_workers(workers_obj, &workers) < 0)
+        return NULL;
+    pool_obj *self = (pool_obj *)type->tp_alloc(type, 0);
+    if (self == NULL)
+        return NULL;
+    self->st = PyType_GetModuleState(type);
+    wq_pool *p;
+    Py_BEGIN_ALLOW_THREADS p = wq_pool_create(workers);
+    Py_END_ALLOW_THREADS
+    if (p == NULL) {
+        set_engine_error(errno ? errno : ENOMEM);
+        Py_DECREF(self);
+        return NULL;
+    }
+    self->pool = p;
+    return (PyObject *)self;
+}
+
+static void pool_release(pool_obj *self) {
+    wq_pool *p = self->pool;
+    self->pool = NULL;
+    if (p != NULL) {
+        Py_BEGIN_ALLOW_THREADS wq_pool_destroy(p);
+        Py_END_ALLOW_THREADS
+    }
+}
+
+static void pool_dealloc(pool_obj *self) {
+    PyTypeObject *tp = Py_TYPE(self);
+    pool_release(self); /* no job is pending: each holds a reference */
+    tp->tp_free(self);
+    Py_DECREF(tp);
+}
+
+/* Marks a call on the pool (so close() waits for no one); -1 if closed. */
+static int pool_enter(pool_obj *self) {
+    if (pool_usable(self) < 0)
+        return -1;
+    self->active++;
+    return 0;
+}
+
+static PyObject *pool_leave(pool_obj *self, PyObject *result) {
+    self->active--;
+    return result;
+}
+
+static PyObject *pool_distance(pool_obj *self, PyObject *args, PyObject *kw) {
+    (void)self;
+    return workq_distance(NULL, args, kw);
+}
+
+static PyObject *pool_distances(pool_obj *self, PyObject *args, PyObject *kw) {
+    static char *kwlist[] = {"seqs_a", "seqs_b", "max_distance", "mode", NULL};
+    PyObject *a, *b, *max_obj = Py_None;
+    const char *mode = "global";
+    size_t max;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|$Os:distances", kwlist, &a, &b, &max_obj,
+                                     &mode) ||
+        parse_max(max_obj, &max) < 0 || parse_mode(mode) < 0 || pool_enter(self) < 0)
+        return NULL;
+    return pool_leave(self, do_distances(self->st, self->pool, 0, a, b, max));
+}
+
+static PyObject *pool_cdist(pool_obj *self, PyObject *args, PyObject *kw) {
+    static char *kwlist[] = {"queries", "targets", "max_distance", NULL};
+    PyObject *q, *t, *max_obj = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|$O:cdist", kwlist, &q, &t, &max_obj) ||
+        pool_enter(self) < 0)
+        return NULL;
+    return pool_leave(self, do_cdist(self->st, self->pool, 0, q, t, max_obj));
+}
+
+static PyObject *pool_pi(pool_obj *self, PyObject *args, PyObject *kw) {
+    static char *kwlist[] = {"intervals", "chunks", NULL};
+    PyObject *n, *chunks = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O!|$O:pi", kwlist, &PyLong_Type, &n, &chunks) ||
+        pool_enter(self) < 0)
+        return NULL;
+    return pool_leave(self, do_pi(self->st, self->pool, 0, n, chunks));
+}
+
+/* Waits, the GIL released, until pred(arg) holds under st->mu, checking for
+ * signals every POLL_MS. Returns 0, or -1 with the signal's exception. */
+static int wait_until(module_state *st, int (*pred)(void *), void *arg) {
+    for (;;) {
+        int ok;
+        Py_BEGIN_ALLOW_THREADS struct timespec until = deadline_in(POLL_MS);
+        pthread_mutex_lock(&st->mu);
+        if (!pred(arg))
+            pthread_cond_timedwait(&st->cv, &st->mu, &until);
+        ok = pred(arg);
+        pthread_mutex_unlock(&st->mu);
+        Py_END_ALLOW_THREADS
+        if (ok)
+            return 0;
+        if (PyErr_CheckSignals() < 0)
+            return -1;
+    }
+}
+
+static int pool_idle(void *arg) {
+    return ((pool_obj *)arg)->pending == 0;
+}
+
+static int from_deliverer(module_state *st, const char *what) {
+    if (st->deliverer_started && PyThread_get_thread_ident() == st->deliverer) {
+        PyErr_Format(PyExc_RuntimeError, "%s: cannot wait from a map_async callback", what);
+        return -1;
+    }
+    return 0;
+}
+
+PyDoc_STRVAR(pool_join_doc, "join() -> None\n\n"
+                            "Waits until every map_async job of this pool has run its callbacks.");
+
+static PyObject *pool_join(pool_obj *self, PyObject *unused) {
+    (void)unused;
+    if (from_deliverer(self->st, "join") < 0 || wait_until(self->st, pool_idle, self) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(pool_close_doc,
+             "close() -> None\n\n"
+             "Waits for the pool's map_async jobs (as join() does), then stops its\n"
+             "threads. Further calls on the pool raise ValueError. Idempotent.");
+
+static PyObject *pool_close(pool_obj *self, PyObject *unused) {
+    (void)unused;
+    if (self->pool == NULL)
+        Py_RETURN_NONE;
+    if (self->active > 0) {
+        PyErr_SetString(PyExc_RuntimeError, "close: the pool is in use by another thread");
+        return NULL;
+    }
+    if (pool_join(self, NULL) == NULL)
+        return NULL;
+    Py_DECREF(Py_None);
+    pool_release(self);
+    Py_RETURN_NONE;
+}
+
+static PyObject *pool_enter_ctx(pool_obj *self, PyObject *unused) {
+    (void)unused;
+    if (pool_usable(self) < 0)
+        return NULL;
+    return Py_NewRef(self);
+}
+
+static PyObject *pool_exit_ctx(pool_obj *self, PyObject *args) {
+    (void)args;
+    return pool_close(self, NULL);
+}
+
+static PyObject *pool_get_workers(pool_obj *self, void *closure) {
+    (void)closure;
+    if (pool_usable(self) < 0)
+        return NULL;
+    return PyLong_FromUnsignedLong(wq_pool_threads(self->pool));
+}
+
+/* ------------------------------------------------------------ map_async -- */
+
+/* The engine's report for one block of a map_async job (an engine thread,
+ * no GIL): counts it, and queues the finished job for delivery. */
+static void on_job_block(void *cb_ctx, size_t index, int status, const void *in,
+                         const void *out) {
+    job_obj *j = cb_ctx;
+    module_state *st = j->st;
+    (void)index, (void)in, (void)out;
+    pthread_mutex_lock(&st->mu);
+    if (status != 0 && j->err == 0)
+        j->err = status;
+    if (++j->reported == j->nblocks) {
+        j->next = NULL;
+        if (st->queue_tail != NULL)
+            st->queue_tail->next = j;
+        else
+            st->queue_head = j;
+        st->queue_tail = j;
+        pthread_cond_broadcast(&st->cv);
+    }
+    pthread_mutex_unlock(&st->mu);
+}
+
+static void job_release_inputs(job_obj *j) {
+    if (j->has_view) {
+        PyBuffer_Release(&j->view);
+        j->has_view = 0;
+    }
+    seqs_clear(&j->sa);
+    seqs_clear(&j->sb);
+    PyMem_RawFree(j->blocks);
+    j->blocks = NULL;
+}
+
+static int job_traverse(job_obj *j, visitproc visit, void *arg) {
+    Py_VISIT(Py_TYPE(j));
+    Py_VISIT(j->callback);
+    Py_VISIT(j->error_callback);
+    Py_VISIT(j->value);
+    Py_VISIT(j->error);
+    return 0;
+}
+
+static void job_dealloc(job_obj *j) {
+    PyTypeObject *tp = Py_TYPE(j);
+    PyObject_GC_UnTrack(j);
+    if (j->job != NULL) { /* only reached if delivery never ran */
+        Py_BEGIN_ALLOW_THREADS wq_job_free(j->job);
+        Py_END_ALLOW_THREADS
+    }
+    job_release_inputs(j);
+    Py_CLEAR(j->array);
+    Py_CLEAR(j->callback);
+    Py_CLEAR(j->error_callback);
+    Py_CLEAR(j->value);
+    Py_CLEAR(j->error);
+    Py_CLEAR(j->pool);
+    tp->tp_free(j);
+    Py_DECREF(tp);
+}
+
+/* Starts the delivery thread (a daemon threading.Thread) if not yet. */
+static int start_deliverer(module_state *st, PyObject *module) {
+    if (st->deliverer_started)
+        return 0;
+    PyObject *target = PyObject_GetAttrString(module, "_deliver");
+    if (target == NULL)
+        return -1;
+    PyObject *kw = Py_BuildValue("{sOsssO}", "target", target, "name", "workq-deliver", "daemon",
+                                 Py_True);
+    Py_DECREF(target);
+    if (kw == NULL)
+        return -1;
+    PyObject *empty = PyTuple_New(0);
+    PyObject *thread = empty ? PyObject_Call(st->thread_type, empty, kw) : NULL;
+    Py_XDECREF(empty);
+    Py_DECREF(kw);
+    if (thread == NULL)
+        return -1;
+    st->deliverer_started = 1; /* before start: _deliver may run at once */
+    PyObject *r = PyObject_CallMethod(thread, "start", NULL);
+    if (r == NULL) {
+        st->deliverer_started = 0;
+        Py_DECREF(thread);
+        return -1;
+    }
+    Py_DECREF(r);
+    PyObject *ident = PyObject_GetAttrString(thread, "ident");
+    Py_DECREF(thread);
+    if (ident == NULL)
+        return -1;
+    st->deliverer = PyLong_AsUnsignedLong(ident);
+    Py_DECREF(ident);
+    return PyErr_Occurred() ? -1 : 0;
+}
+
+PyDoc_STRVAR(pool_map_async_doc,
+             "map_async(pairs, *, max_distance=None, callback=None, error_callback=None)\n"
+             "    -> AsyncResult\n\n"
+             "Starts computing the edit distances of pairs (an iterable of (a, b), each a\n"
+             "str or bytes, like the lesson's seqPairs) and returns at once. When the job\n"
+             "is done, callback(distances) runs with the whole array.array in input\n"
+             "order, as multiprocessing's map_async does; on failure error_callback(exc)\n"
+             "runs instead. Callbacks run one at a time, with the GIL held, on the\n"
+             "module's delivery thread; they must not wait for the pool.");
+
+static PyObject *pool_map_async(pool_obj *self, PyObject *args, PyObject *kw) {
+    static char *kwlist[] = {"pairs", "max_distance", "callback", "error_callback", NULL};
+    PyObject *pairs, *max_obj = Py_None, *cb = Py_None, *ecb = Py_None;
+    size_t max;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|$OOO:map_async", kwlist, &pairs, &max_obj, &cb,
+                                     &ecb) ||
+        parse_max(max_obj, &max) < 0 || pool_usable(self) < 0)
+        return NULL;
+    if ((cb != Py_None && !PyCallable_Check(cb)) || (ecb != Py_None && !PyCallable_Check(ecb))) {
+        PyErr_SetString(PyExc_TypeError, "map_async: callback and error_callback must be callable");
+        return NULL;
+    }
+    module_state *st = self->st;
+    PyObject *module = PyType_GetModule(Py_TYPE(self));
+    if (module == NULL || start_deliverer(st, module) < 0)
+        return NULL;
+    /* The pairs, split into two snapshots. */
+    PyObject *tuple = PySequence_Tuple(pairs);
+    if (tuple == NULL)
+        return NULL;
+    Py_ssize_t n = PyTuple_GET_SIZE(tuple);
+    PyObject *as = PyTuple_New(n), *bs = PyTuple_New(n);
+    job_obj *j = NULL;
+    if (as == NULL || bs == NULL)
+        goto fail;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *pair = PyTuple_GET_ITEM(tuple, i);
+        if (!PyTuple_Check(pair) && !PyList_Check(pair)) {
+            PyErr_Format(PyExc_TypeError, "pairs[%zd]: expected a pair (a, b), not %.100s", i,
+                         Py_TYPE(pair)->tp_name);
+            goto fail;
+        }
+        if (PySequence_Fast_GET_SIZE(pair) != 2) {
+            PyErr_Format(PyExc_ValueError, "pairs[%zd]: expected 2 items, not %zd", i,
+                         PySequence_Fast_GET_SIZE(pair));
+            goto fail;
+        }
+        for (int side = 0; side < 2; side++) {
+            PyObject *o = PySequence_Fast_GET_ITEM(pair, side);
+            if (!PyBytes_Check(o) && !(PyUnicode_Check(o) && PyUnicode_IS_ASCII(o))) {
+                PyErr_Format(PyUnicode_Check(o) ? PyExc_ValueError : PyExc_TypeError,
+                             PyUnicode_Check(o)
+                                 ? "pairs[%zd][%d]: str is not ASCII (encode it, or pass bytes)"
+                                 : "pairs[%zd][%d]: expected str or bytes, not %.100s",
+                             i, side, Py_TYPE(o)->tp_name);
+                goto fail;
+            }
+        }
+        PyTuple_SET_ITEM(as, i, Py_NewRef(PySequence_Fast_GET_ITEM(pair, 0)));
+        PyTuple_SET_ITEM(bs, i, Py_NewRef(PySequence_Fast_GET_ITEM(pair, 1)));
+    }
+    j = PyObject_GC_New(job_obj, st->job_type);
+    if (j == NULL)
+        goto fail;
+    memset((char *)j + sizeof(PyObject), 0, sizeof *j - sizeof(PyObject));
+    j->st = st;
+    j->pool = (pool_obj *)Py_NewRef(self);
+    j->callback = cb == Py_None ? NULL : Py_NewRef(cb);
+    j->error_callback = ecb == Py_None ? NULL : Py_NewRef(ecb);
+    PyObject_GC_Track(j);
+    if (seqs_from(as, "pairs[:][0]", &j->sa) < 0 || seqs_from(bs, "pairs[:][1]", &j->sb) < 0)
+        goto fail;
+    j->array = result_array(st, j->sa.n, &j->view);
+    if (j->array == NULL)
+        goto fail;
+    j->has_view = 1;
+    j->work = (lev_work){j->sa.ptr, j->sa.len, j->sb.ptr, j->sb.len, j->sb.n, 0, j->sa.n, max,
+                         j->view.buf, 0};
+    Py_BEGIN_ALLOW_THREADS j->blocks = cut_blocks(&j->work, &j->nblocks);
+    Py_END_ALLOW_THREADS
+    if (j->blocks == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    Py_CLEAR(tuple);
+    Py_CLEAR(as);
+    Py_CLEAR(bs);
+    /* The delivery queue's reference, dropped by the delivery thread. */
+    Py_INCREF(j);
+    pthread_mutex_lock(&st->mu);
+    self->pending++;
+    pthread_mutex_unlock(&st->mu);
+    int rc = 0;
+    if (j->nblocks == 0) { /* nothing to compute: deliver at once */
+        pthread_mutex_lock(&st->mu);
+        j->reported = 0;
+        j->next = NULL;
+        if (st->queue_tail != NULL)
+            st->queue_tail->next = j;
+        else
+            st->queue_head = j;
+        st->queue_tail = j;
+        pthread_cond_broadcast(&st->cv);
+        pthread_mutex_unlock(&st->mu);
+    } else {
+        wq_async_spec spec = {.kernel = &lev_block_kernel,
+                              .kernel_ctx = &j->work,
+                              .in = j->blocks,
+                              .n = j->nblocks,
+                              .on_result = on_job_block,
+                              .cb_ctx = j,
+                              .order = WQ_ORDER_COMPLETION,
+                              .chunk_size = 1};
+        wq_pool *p = self->pool;
+        Py_BEGIN_ALLOW_THREADS rc = wq_async_map(p, &spec, &j->job);
+        Py_END_ALLOW_THREADS
+    }
+    if (rc != 0) {
+        pthread_mutex_lock(&st->mu);
+        self->pending--;
+        pthread_mutex_unlock(&st->mu);
+        Py_DECREF(j);
+        Py_DECREF(j);
+        set_engine_error(rc);
+        return NULL;
+    }
+    return (PyObject *)j;
+fail:
+    Py_XDECREF(tuple);
+    Py_XDECREF(as);
+    Py_XDECREF(bs);
+    Py_XDECREF(j);
+    return NULL;
+}
+
+
+/* The pending exception, normalized, as an object (the error cleared). */
+static PyObject *fetch_exception(void) {
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    if (tb != NULL && value != NULL)
+        PyException_SetTraceback(value, tb);
+    Py_XDECREF(type);
+    Py_XDECREF(tb);
+    return value;
+}
+
+/* Runs on the delivery thread, with the GIL: frees the engine job, sets the
+ * outcome, runs the callback, then marks the job done for its waiters (so
+ * get() returns after the callback, as in multiprocessing). */
+static void deliver_job(job_obj *j) {
+    module_state *st = j->st;
+    wq_job *job = j->job;
+    j->job = NULL;
+    if (job != NULL) {
+        Py_BEGIN_ALLOW_THREADS wq_job_free(job);
+        Py_END_ALLOW_THREADS
+    }
+    job_release_inputs(j);
+    PyObject *cb;
+    if (j->err != 0) {
+        if (j->err == ECANCELED)
+            PyErr_SetString(PyExc_RuntimeError, "map_async: the job was cancelled");
+        else
+            set_engine_error(j->err);
+        j->error = fetch_exception();
+        Py_CLEAR(j->array);
+        cb = j->error_callback;
+    } else {
+        j->value = j->array;
+        j->array = NULL;
+        cb = j->callback;
+    }
+    if (cb != NULL) {
+        PyObject *r = PyObject_CallOneArg(cb, j->error ? j->error : j->value);
+        if (r == NULL)
+            PyErr_WriteUnraisable(cb);
+        Py_XDECREF(r);
+    }
+    pthread_mutex_lock(&st->mu);
+    j->done = 1;
+    j->pool->pending--;
+    pthread_cond_broadcast(&st->cv);
+    pthread_mutex_unlock(&st->mu);
+}
+
+PyDoc_STRVAR(deliver_doc, "_deliver() -> never returns\n\n"
+                          "The body of the module's delivery thread (started by the first\n"
+                          "Pool.map_async): runs finished jobs' callbacks, one at a time.");
+
+static PyObject *workq_deliver(PyObject *module, PyObject *unused) {
+    module_state *st = state_of(module);
+    (void)unused;
+    for (;;) {
+        job_obj *j;
+        Py_BEGIN_ALLOW_THREADS pthread_mutex_lock(&st->mu);
+        while (st->queue_head == NULL)
+            pthread_cond_wait(&st->cv, &st->mu);
+        j = st->queue_head;
+        st->queue_head = j->next;
+        if (st->queue_head == NULL)
+            st->queue_tail = NULL;
+        pthread_mutex_unlock(&st->mu);
+        Py_END_ALLOW_THREADS
+        deliver_job(j);
+        Py_DECREF(j); /* the queue's reference */
+    }
+    Py_UNREACHABLE();
+}
+
+/* ------------------------------------------------------- AsyncResult -- */
+
+typedef struct job_wait {
+    job_obj *j;
+} job_wait;
+
+static int job_done(void *arg) {
+    return ((job_obj *)arg)->done;
+}
+
+/* Waits up to timeout seconds (None: forever). Returns 1 done, 0 timed
+ * out, -1 with an exception. */
+static int job_wait_for(job_obj *j, PyObject *timeout) {
+    if (from_deliverer(j->st, "AsyncResult") < 0)
+        return -1;
+    if (timeout == NULL || timeout == Py_None)
+        return wait_until(j->st, job_done, j) < 0 ? -1 : 1;
+    double secs = PyFloat_AsDouble(timeout);
+    if (secs == -1.0 && PyErr_Occurred())
+        return -1;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        int ok;
+        Py_BEGIN_ALLOW_THREADS struct timespec until = deadline_in(POLL_MS);
+        pthread_mutex_lock(&j->st->mu);
+        if (!j->done && secs > 0)
+            pthread_cond_timedwait(&j->st->cv, &j->st->mu, &until);
+        ok = j->done;
+        pthread_mutex_unlock(&j->st->mu);
+        Py_END_ALLOW_THREADS
+        if (ok)
+            return 1;
+        if (PyErr_CheckSignals() < 0)
+            return -1;
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if ((double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) * 1e-9 >= secs)
+            return 0;
+    }
+}
+
+PyDoc_STRVAR(job_wait_doc, "wait(timeout=None) -> bool\n\n"
+                           "Waits until the job is done and its callback has run, or timeout\n"
+                           "seconds pass. Returns whether it is done.");
+
+static PyObject *job_wait_m(job_obj *j, PyObject *args, PyObject *kw) {
+    static char *kwlist[] = {"timeout", NULL};
+    PyObject *timeout = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|O:wait", kwlist, &timeout))
+        return NULL;
+    int rc = job_wait_for(j, timeout);
+    return rc < 0 ? NULL : PyBool_FromLong(rc);
+}
+
+PyDoc_STRVAR(job_get_doc, "get(timeout=None) -> array.array\n\n"
+                          "The distances, in input order, once the job is done (its callback\n"
+                          "has run); raises the job's error, or TimeoutError after timeout\n"
+                          "seconds.");
+
+static PyObject *job_get(job_obj *j, PyObject *args, PyObject *kw) {
+    static char *kwlist[] = {"timeout", NULL};
+    PyObject *timeout = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|O:get", kwlist, &timeout))
+        return NULL;
+    int rc = job_wait_for(j, timeout);
+    if (rc < 0)
+        return NULL;
+    if (rc == 0) {
+        PyErr_SetString(PyExc_TimeoutError, "get: the job is not done");
+        return NULL;
+    }
+    if (j->error != NULL) {
+        PyErr_SetObject((PyObject *)Py_TYPE(j->error), j->error);
+        return NULL;
+    }
+    return Py_NewRef(j->value);
+}
+
+static int job_is_done(job_obj *j) {
+    int d;
+    Py_BEGIN_ALLOW_THREADS pthread_mutex_lock(&j->st->mu);
+    d = j->done;
+    pthread_mutex_unlock(&j->st->mu);
+    Py_END_ALLOW_THREADS
+    return d;
+}
+
+PyDoc_STRVAR(job_ready_doc, "ready() -> bool\n\nWhether the job is done and its callback has run.");
+
+static PyObject *job_ready(job_obj *j, PyObject *unused) {
+    (void)unused;
+    return PyBool_FromLong(job_is_done(j));
+}
+
+PyDoc_STRVAR(job_successful_doc, "successful() -> bool\n\n"
+                                 "Whether the job succeeded; ValueError if it is not ready.");
+
+static PyObject *job_successful(job_obj *j, PyObject *unused) {
+    (void)unused;
+    if (!job_is_done(j)) {
+        PyErr_SetString(PyExc_ValueError, "successful: the job is not ready");
+        return NULL;
+    }
+    return PyBool_FromLong(j->error == NULL);
+}
+
+PyDoc_STRVAR(job_cancel_doc,
+             "cancel() -> None\n\n"
+             "Asks the job to stop: blocks not yet started are skipped, and the job\n"
+             "ends with an error (error_callback runs; get() raises RuntimeError).\n"
+             "Does nothing once the job is done.");
+
+/* Not wq_job_cancel: that stops taking blocks from the input, and blocks
+ * never taken are never reported, while delivery waits for every block's
+ * report. Instead the blocks not yet begun fail at once with ECANCELED. */
+static PyObject *job_cancel(job_obj *j, PyObject *unused) {
+    (void)unused;
+    atomic_store_explicit(&j->work.cancel, 1, memory_order_relaxed);
+    Py_RETURN_NONE;
+}
+
+static int job_clear(job_obj *j) {
+    Py_CLEAR(j->callback);
+    Py_CLEAR(j->error_callback);
+    Py_CLEAR(j->value);
+    Py_CLEAR(j->error);
+    return 0;
+}
+
+static PyMethodDef job_methods[] = {
+    {"get", (PyCFunction)(void (*)(void))job_get, METH_VARARGS | METH_KEYWORDS, job_get_doc},
+    {"wait", (PyCFunction)(void (*)(void))job_wait_m, METH_VARARGS | METH_KEYWORDS, job_wait_doc},
+    {"ready", (PyCFunction)job_ready, METH_NOARGS, job_ready_doc},
+    {"successful", (PyCFunction)job_successful, METH_NOARGS, job_successful_doc},
+    {"cancel", (PyCFunction)job_cancel, METH_NOARGS, job_cancel_doc},
+    {NULL, NULL, 0, NULL}};
+
+PyDoc_STRVAR(job_doc, "The handle of a Pool.map_async job (see Pool.map_async).");
+
+static PyType_Slot job_slots[] = {{Py_tp_doc, (void *)job_doc},
+                                  {Py_tp_dealloc, job_dealloc},
+                                  {Py_tp_traverse, job_traverse},
+                                  {Py_tp_clear, job_clear},
+                                  {Py_tp_methods, job_methods},
+                                  {0, NULL}};
+
+static PyType_Spec job_spec = {"workq.AsyncResult", sizeof(job_obj), 0,
+                               Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC |
+                                   Py_TPFLAGS_DISALLOW_INSTANTIATION,
+                               job_slots};
+
+/* -------------------------------------------------------- Pool type -- */
+
+PyDoc_STRVAR(pool_distances_doc,
+             "distances(seqs_a, seqs_b, *, max_distance=None, mode='global') -> array.array\n\n"
+             "workq.distances on this pool's threads.");
+PyDoc_STRVAR(pool_cdist_doc, "cdist(queries, targets, *, max_distance=None) -> memoryview\n\n"
+                             "workq.cdist on this pool's threads.");
+PyDoc_STRVAR(pool_pi_doc, "pi(intervals, *, chunks=None) -> float\n\n"
+                          "workq.pi on this pool's threads.");
+PyDoc_STRVAR(pool_enter_doc, "__enter__() -> Pool");
+PyDoc_STRVAR(pool_exit_doc, "__exit__(*exc) -> None: close() the pool.");
+
+static PyMethodDef pool_methods[] = {
+    {"distance", (PyCFunction)(void (*)(void))pool_distance, METH_VARARGS | METH_KEYWORDS,
+     distance_doc},
+    {"distances", (PyCFunction)(void (*)(void))pool_distances, METH_VARARGS | METH_KEYWORDS,
+     pool_distances_doc},
+    {"cdist", (PyCFunction)(void (*)(void))pool_cdist, METH_VARARGS | METH_KEYWORDS,
+     pool_cdist_doc},
+    {"pi", (PyCFunction)(void (*)(void))pool_pi, METH_VARARGS | METH_KEYWORDS, pool_pi_doc},
+    {"map_async", (PyCFunction)(void (*)(void))pool_map_async, METH_VARARGS | METH_KEYWORDS,
+     pool_map_async_doc},
+    {"join", (PyCFunction)pool_join, METH_NOARGS, pool_join_doc},
+    {"close", (PyCFunction)pool_close, METH_NOARGS, pool_close_doc},
+    {"__enter__", (PyCFunction)pool_enter_ctx, METH_NOARGS, pool_enter_doc},
+    {"__exit__", (PyCFunction)pool_exit_ctx, METH_VARARGS, pool_exit_doc},
+    {NULL, NULL, 0, NULL}};
+
+static PyGetSetDef pool_getset[] = {
+    {"workers", (getter)pool_get_workers, NULL, "The number of worker threads.", NULL},
+    {NULL, NULL, NULL, NULL, NULL}};
+
+PyDoc_STRVAR(pool_doc,
+             "Pool(workers=None)\n\n"
+             "One workq engine pool of `workers` threads (None: one per CPU), kept for\n"
+             "many calls: `with workq.Pool(2) as pool: pool.distances(a, b)`. Its\n"
+             "methods are the module's functions without `workers`, plus map_async().\n"
+             "Leaving the with block (or close()) waits for its map_async jobs and\n"
+             "stops the threads.");
+
+static PyType_Slot pool_slots[] = {{Py_tp_doc, (void *)pool_doc},
+                                   {Py_tp_new, pool_new},
+                                   {Py_tp_dealloc, pool_dealloc},
+                                   {Py_tp_methods, pool_methods},
+                                   {Py_tp_getset, pool_getset},
+                                   {0, NULL}};
+
+static PyType_Spec pool_spec = {"workq.Pool", sizeof(pool_obj), 0, Py_TPFLAGS_DEFAULT,
+                                pool_slots};
+
+/* ------------------------------------------------------------ module -- */
+
+static PyMethodDef module_methods[] = {
+    {"distance", (PyCFunction)(void (*)(void))workq_distance, METH_VARARGS | METH_KEYWORDS,
+     distance_doc},
+    {"distances", (PyCFunction)(void (*)(void))workq_distances, METH_VARARGS | METH_KEYWORDS,
+     distances_doc},
+    {"cdist", (PyCFunction)(void (*)(void))workq_cdist, METH_VARARGS | METH_KEYWORDS, cdist_doc},
+    {"pi", (PyCFunction)(void (*)(void))workq_pi, METH_VARARGS | METH_KEYWORDS, pi_doc},
+    {"_deliver", (PyCFunction)workq_deliver, METH_NOARGS, deliver_doc},
+    {NULL, NULL, 0, NULL}};
+
+static PyObject *import_attr(const char *module, const char *name) {
+    PyObject *m = PyImport_ImportModule(module);
+    if (m == NULL)
+        return NULL;
+    PyObject *a = PyObject_GetAttrString(m, name);
+    Py_DECREF(m);
+    return a;
+}
+
+static int module_exec(PyObject *module) {
+    module_state *st = state_of(module);
+    st->array_type = import_attr("array", "array");
+    st->thread_type = import_attr("threading", "Thread");
+    if (st->array_type == NULL || st->thread_type == NULL)
+        return -1;
+    int rc = pthread_mutex_init(&st->mu, NULL);
+    if (rc == 0) {
+        rc = cond_init_monotonic(&st->cv);
+        if (rc != 0)
+            pthread_mutex_destroy(&st->mu);
+    }
+    if (rc != 0) {
+        set_engine_error(rc);
+        return -1;
+    }
+    st->sync_ok = 1;
+    st->pool_type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &pool_spec, NULL);
+    if (st->pool_type == NULL || PyModule_AddType(module, st->pool_type) < 0)
+        return -1;
+    st->job_type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &job_spec, NULL);
+    if (st->job_type == NULL || PyModule_AddType(module, st->job_type) < 0)
+        return -1;
+    return PyModule_AddStringConstant(module, "__version__", WORKQ_VERSION_STRING);
+}
+
+static int module_traverse(PyObject *module, visitproc visit, void *arg) {
+    module_state *st = state_of(module);
+    Py_VISIT(st->pool_type);
+    Py_VISIT(st->job_type);
+    Py_VISIT(st->array_type);
+    Py_VISIT(st->thread_type);
+    return 0;
+}
+
+static int module_clear(PyObject *module) {
+    module_state *st = state_of(module);
+    Py_CLEAR(st->pool_type);
+    Py_CLEAR(st->job_type);
+    Py_CLEAR(st->array_type);
+    Py_CLEAR(st->thread_type);
+    return 0;
+}
+
+/* The delivery thread holds the module (its target is a bound method), so
+ * the module is never freed while that thread waits on st->mu. */
+static void module_free(void *module) {
+    module_state *st = state_of(module);
+    module_clear(module);
+    wq_pool_destroy(st->default_pool);
+    st->default_pool = NULL;
+    if (st->sync_ok) {
+        pthread_cond_destroy(&st->cv);
+        pthread_mutex_destroy(&st->mu);
+        st->sync_ok = 0;
+    }
+}
+
+static PyModuleDef_Slot module_slots[] = {{Py_mod_exec, module_exec}, {0, NULL}};
+
+PyDoc_STRVAR(module_doc,
+             "workq: edit distances and the lesson's pi on the workq engine.\n\n"
+             "distance, distances, cdist and pi compute with the GIL released, on a pool\n"
+             "of engine threads; Ctrl-C cancels them. Pool keeps one engine pool for many\n"
+             "calls and offers map_async with callbacks, as multiprocessing.Pool does.\n"
+             "Sequences are str (ASCII) or bytes; results are array.array columns.");
+
+static struct PyModuleDef workq_module = {PyModuleDef_HEAD_INIT,
+                                          "workq._workq",
+                                          module_doc,
+                                          sizeof(module_state),
+                                          module_methods,
+                                          module_slots,
+                                          module_traverse,
+                                          module_clear,
+                                          module_free};
+
+PyMODINIT_FUNC PyInit__workq(void) {
+    return PyModuleDef_Init(&workq_module);
+}
