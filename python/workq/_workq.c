@@ -109,8 +109,8 @@ static int seq_view(PyObject *o, const char *what, Py_ssize_t index, const char 
     if (PyUnicode_Check(o)) {
         if (!PyUnicode_IS_ASCII(o)) {
             if (index < 0)
-                PyErr_Format(PyExc_ValueError,
-                             "%s: str is not ASCII (encode it, or pass bytes)", what);
+                PyErr_Format(PyExc_ValueError, "%s: str is not ASCII (encode it, or pass bytes)",
+                             what);
             else
                 PyErr_Format(PyExc_ValueError,
                              "%s[%zd]: str is not ASCII (encode it, or pass bytes)", what, index);
@@ -263,8 +263,8 @@ static PyObject *matrix_view(PyObject *arr, size_t rows, size_t cols) {
     /* memoryview cannot take a zero in a shape: an empty result is 1-D. */
     PyObject *m = rows == 0 || cols == 0
                       ? PyObject_CallMethod(bytes, "cast", "s", SIZE_TYPECODE)
-                      : PyObject_CallMethod(bytes, "cast", "s(nn)", SIZE_TYPECODE,
-                                            (Py_ssize_t)rows, (Py_ssize_t)cols);
+                      : PyObject_CallMethod(bytes, "cast", "s(nn)", SIZE_TYPECODE, (Py_ssize_t)rows,
+                                            (Py_ssize_t)cols);
     Py_DECREF(bytes);
     return m;
 }
@@ -282,7 +282,7 @@ typedef struct lev_work {
     int cross;     /* 0: element-wise */
     size_t npairs; /* pairs in all */
     size_t max_distance;
-    size_t *out; /* npairs results */
+    size_t *out;       /* npairs results */
     atomic_int cancel; /* map_async's cancel(): blocks not begun fail ECANCELED */
 } lev_work;
 
@@ -377,9 +377,12 @@ static int lev_block_fn(const void *in, void *out, void *ctx) {
     return 0;
 }
 
-static const wq_kernel lev_block_kernel = {
-    "python-levenshtein-block", lev_block_fn, NULL, sizeof(block), 1,
-    "distances of a block of pairs (workq Python module)"};
+static const wq_kernel lev_block_kernel = {"python-levenshtein-block",
+                                           lev_block_fn,
+                                           NULL,
+                                           sizeof(block),
+                                           1,
+                                           "distances of a block of pairs (workq Python module)"};
 
 /* ------------------------------------------------------------ waiting -- */
 
@@ -466,14 +469,11 @@ static int run_job(wq_pool *pool, wq_async_spec *spec, waiter *wt) {
     }
     wq_job *job = NULL;
     Py_BEGIN_ALLOW_THREADS rc = wq_async_map(pool, spec, &job);
-    Py_END_ALLOW_THREADS
-    int interrupted = 0;
+    Py_END_ALLOW_THREADS int interrupted = 0;
     while (rc == 0) {
         int all;
         Py_BEGIN_ALLOW_THREADS all = waiter_wait(wt);
-        Py_END_ALLOW_THREADS
-        if (all)
-            break;
+        Py_END_ALLOW_THREADS if (all) break;
         if (PyErr_CheckSignals() < 0) {
             wq_job_cancel(job);
             interrupted = 1;
@@ -519,8 +519,7 @@ static wq_pool *get_pool(module_state *st, unsigned workers, wq_pool **owned) {
         return st->default_pool;
     wq_pool *p;
     Py_BEGIN_ALLOW_THREADS p = wq_pool_create(workers);
-    Py_END_ALLOW_THREADS
-    if (p == NULL) {
+    Py_END_ALLOW_THREADS if (p == NULL) {
         set_engine_error(errno ? errno : ENOMEM);
         return NULL;
     }
@@ -545,8 +544,7 @@ static int run_lev(module_state *st, wq_pool *pool, unsigned workers, lev_work *
     size_t nblocks = 0;
     block *blocks = NULL;
     Py_BEGIN_ALLOW_THREADS blocks = cut_blocks(w, &nblocks);
-    Py_END_ALLOW_THREADS
-    if (blocks == NULL) {
+    Py_END_ALLOW_THREADS if (blocks == NULL) {
         PyErr_NoMemory();
         return -1;
     }
@@ -554,8 +552,7 @@ static int run_lev(module_state *st, wq_pool *pool, unsigned workers, lev_work *
     if (nblocks == 1) {
         unsigned char unused;
         Py_BEGIN_ALLOW_THREADS rc = lev_block_fn(&blocks[0], &unused, w);
-        Py_END_ALLOW_THREADS
-        if (rc != 0) {
+        Py_END_ALLOW_THREADS if (rc != 0) {
             set_engine_error(rc);
             rc = -1;
         }
@@ -784,12 +781,12 @@ static int pi_piece_fn(const void *in, void *out, void *ctx) {
     return 0;
 }
 
-static const wq_kernel pi_piece_kernel = {"python-pi-piece", pi_piece_fn, NULL, sizeof(wq_range),
-                                          sizeof(double), "a piece of pi's Leibniz sum"};
+static const wq_kernel pi_piece_kernel = {
+    "python-pi-piece", pi_piece_fn,    NULL,
+    sizeof(wq_range),  sizeof(double), "a piece of pi's Leibniz sum"};
 
 /* Folds one piece (reports come serialized, in input order). */
-static void on_pi_piece(void *cb_ctx, size_t index, int status, const void *in,
-                        const void *out) {
+static void on_pi_piece(void *cb_ctx, size_t index, int status, const void *in, const void *out) {
     pi_run *r = cb_ctx;
     if (status == 0) {
         double v;
@@ -870,8 +867,8 @@ static PyObject *workq_pi(PyObject *module, PyObject *args, PyObject *kw) {
     static char *kwlist[] = {"intervals", "workers", "chunks", NULL};
     PyObject *n, *workers_obj = Py_None, *chunks = Py_None;
     unsigned workers;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O!|$OO:pi", kwlist, &PyLong_Type, &n,
-                                     &workers_obj, &chunks) ||
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O!|$OO:pi", kwlist, &PyLong_Type, &n, &workers_obj,
+                                     &chunks) ||
         parse_workers(workers_obj, &workers) < 0)
         return NULL;
     return do_pi(state_of(module), NULL, workers, n, chunks);
@@ -928,8 +925,7 @@ static PyObject *pool_new(PyTypeObject *type, PyObject *args, PyObject *kw) {
     self->st = PyType_GetModuleState(type);
     wq_pool *p;
     Py_BEGIN_ALLOW_THREADS p = wq_pool_create(workers);
-    Py_END_ALLOW_THREADS
-    if (p == NULL) {
+    Py_END_ALLOW_THREADS if (p == NULL) {
         set_engine_error(errno ? errno : ENOMEM);
         Py_DECREF(self);
         return NULL;
@@ -1013,9 +1009,7 @@ static int wait_until(module_state *st, int (*pred)(void *), void *arg) {
             pthread_cond_timedwait(&st->cv, &st->mu, &until);
         ok = pred(arg);
         pthread_mutex_unlock(&st->mu);
-        Py_END_ALLOW_THREADS
-        if (ok)
-            return 0;
+        Py_END_ALLOW_THREADS if (ok) return 0;
         if (PyErr_CheckSignals() < 0)
             return -1;
     }
@@ -1086,8 +1080,7 @@ static PyObject *pool_get_workers(pool_obj *self, void *closure) {
 
 /* The engine's report for one block of a map_async job (an engine thread,
  * no GIL): counts it, and queues the finished job for delivery. */
-static void on_job_block(void *cb_ctx, size_t index, int status, const void *in,
-                         const void *out) {
+static void on_job_block(void *cb_ctx, size_t index, int status, const void *in, const void *out) {
     job_obj *j = cb_ctx;
     module_state *st = j->st;
     (void)index, (void)in, (void)out;
@@ -1151,8 +1144,8 @@ static int start_deliverer(module_state *st, PyObject *module) {
     PyObject *target = PyObject_GetAttrString(module, "_deliver");
     if (target == NULL)
         return -1;
-    PyObject *kw = Py_BuildValue("{sOsssO}", "target", target, "name", "workq-deliver", "daemon",
-                                 Py_True);
+    PyObject *kw =
+        Py_BuildValue("{sOsssO}", "target", target, "name", "workq-deliver", "daemon", Py_True);
     Py_DECREF(target);
     if (kw == NULL)
         return -1;
@@ -1255,11 +1248,10 @@ static PyObject *pool_map_async(pool_obj *self, PyObject *args, PyObject *kw) {
     if (j->array == NULL)
         goto fail;
     j->has_view = 1;
-    j->work = (lev_work){j->sa.ptr, j->sa.len, j->sb.ptr, j->sb.len, j->sb.n, 0, j->sa.n, max,
-                         j->view.buf, 0};
+    j->work = (lev_work){j->sa.ptr, j->sa.len, j->sb.ptr, j->sb.len,   j->sb.n,
+                         0,         j->sa.n,   max,       j->view.buf, 0};
     Py_BEGIN_ALLOW_THREADS j->blocks = cut_blocks(&j->work, &j->nblocks);
-    Py_END_ALLOW_THREADS
-    if (j->blocks == NULL) {
+    Py_END_ALLOW_THREADS if (j->blocks == NULL) {
         PyErr_NoMemory();
         goto fail;
     }
@@ -1313,7 +1305,6 @@ fail:
     Py_XDECREF(j);
     return NULL;
 }
-
 
 /* The pending exception, normalized, as an object (the error cleared). */
 static PyObject *fetch_exception(void) {
@@ -1383,8 +1374,7 @@ static PyObject *workq_deliver(PyObject *module, PyObject *unused) {
         if (st->queue_head == NULL)
             st->queue_tail = NULL;
         pthread_mutex_unlock(&st->mu);
-        Py_END_ALLOW_THREADS
-        deliver_job(j);
+        Py_END_ALLOW_THREADS deliver_job(j);
         Py_DECREF(j); /* the queue's reference */
     }
     Py_UNREACHABLE();
@@ -1420,9 +1410,7 @@ static int job_wait_for(job_obj *j, PyObject *timeout) {
             pthread_cond_timedwait(&j->st->cv, &j->st->mu, &until);
         ok = j->done;
         pthread_mutex_unlock(&j->st->mu);
-        Py_END_ALLOW_THREADS
-        if (ok)
-            return 1;
+        Py_END_ALLOW_THREADS if (ok) return 1;
         if (PyErr_CheckSignals() < 0)
             return -1;
         struct timespec now;
@@ -1474,8 +1462,7 @@ static int job_is_done(job_obj *j) {
     Py_BEGIN_ALLOW_THREADS pthread_mutex_lock(&j->st->mu);
     d = j->done;
     pthread_mutex_unlock(&j->st->mu);
-    Py_END_ALLOW_THREADS
-    return d;
+    Py_END_ALLOW_THREADS return d;
 }
 
 PyDoc_STRVAR(job_ready_doc, "ready() -> bool\n\nWhether the job is done and its callback has run.");
@@ -1530,17 +1517,13 @@ static PyMethodDef job_methods[] = {
 
 PyDoc_STRVAR(job_doc, "The handle of a Pool.map_async job (see Pool.map_async).");
 
-static PyType_Slot job_slots[] = {{Py_tp_doc, (void *)job_doc},
-                                  {Py_tp_dealloc, job_dealloc},
-                                  {Py_tp_traverse, job_traverse},
-                                  {Py_tp_clear, job_clear},
-                                  {Py_tp_methods, job_methods},
-                                  {0, NULL}};
+static PyType_Slot job_slots[] = {{Py_tp_doc, (void *)job_doc},   {Py_tp_dealloc, job_dealloc},
+                                  {Py_tp_traverse, job_traverse}, {Py_tp_clear, job_clear},
+                                  {Py_tp_methods, job_methods},   {0, NULL}};
 
-static PyType_Spec job_spec = {"workq.AsyncResult", sizeof(job_obj), 0,
-                               Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC |
-                                   Py_TPFLAGS_DISALLOW_INSTANTIATION,
-                               job_slots};
+static PyType_Spec job_spec = {
+    "workq.AsyncResult", sizeof(job_obj), 0,
+    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_DISALLOW_INSTANTIATION, job_slots};
 
 /* -------------------------------------------------------- Pool type -- */
 
@@ -1574,23 +1557,18 @@ static PyGetSetDef pool_getset[] = {
     {"workers", (getter)pool_get_workers, NULL, "The number of worker threads.", NULL},
     {NULL, NULL, NULL, NULL, NULL}};
 
-PyDoc_STRVAR(pool_doc,
-             "Pool(workers=None)\n\n"
-             "One workq engine pool of `workers` threads (None: one per CPU), kept for\n"
-             "many calls: `with workq.Pool(2) as pool: pool.distances(a, b)`. Its\n"
-             "methods are the module's functions without `workers`, plus map_async().\n"
-             "Leaving the with block (or close()) waits for its map_async jobs and\n"
-             "stops the threads.");
+PyDoc_STRVAR(pool_doc, "Pool(workers=None)\n\n"
+                       "One workq engine pool of `workers` threads (None: one per CPU), kept for\n"
+                       "many calls: `with workq.Pool(2) as pool: pool.distances(a, b)`. Its\n"
+                       "methods are the module's functions without `workers`, plus map_async().\n"
+                       "Leaving the with block (or close()) waits for its map_async jobs and\n"
+                       "stops the threads.");
 
-static PyType_Slot pool_slots[] = {{Py_tp_doc, (void *)pool_doc},
-                                   {Py_tp_new, pool_new},
-                                   {Py_tp_dealloc, pool_dealloc},
-                                   {Py_tp_methods, pool_methods},
-                                   {Py_tp_getset, pool_getset},
-                                   {0, NULL}};
+static PyType_Slot pool_slots[] = {{Py_tp_doc, (void *)pool_doc}, {Py_tp_new, pool_new},
+                                   {Py_tp_dealloc, pool_dealloc}, {Py_tp_methods, pool_methods},
+                                   {Py_tp_getset, pool_getset},   {0, NULL}};
 
-static PyType_Spec pool_spec = {"workq.Pool", sizeof(pool_obj), 0, Py_TPFLAGS_DEFAULT,
-                                pool_slots};
+static PyType_Spec pool_spec = {"workq.Pool", sizeof(pool_obj), 0, Py_TPFLAGS_DEFAULT, pool_slots};
 
 /* ------------------------------------------------------------ module -- */
 
@@ -1680,15 +1658,9 @@ PyDoc_STRVAR(module_doc,
              "calls and offers map_async with callbacks, as multiprocessing.Pool does.\n"
              "Sequences are str (ASCII) or bytes; results are array.array columns.");
 
-static struct PyModuleDef workq_module = {PyModuleDef_HEAD_INIT,
-                                          "workq._workq",
-                                          module_doc,
-                                          sizeof(module_state),
-                                          module_methods,
-                                          module_slots,
-                                          module_traverse,
-                                          module_clear,
-                                          module_free};
+static struct PyModuleDef workq_module = {PyModuleDef_HEAD_INIT, "workq._workq", module_doc,
+                                          sizeof(module_state),  module_methods, module_slots,
+                                          module_traverse,       module_clear,   module_free};
 
 PyMODINIT_FUNC PyInit__workq(void) {
     return PyModuleDef_Init(&workq_module);
