@@ -298,17 +298,19 @@ static int buf_append(gx_buf *b, const char *s, size_t n, gx_err *err) {
     return 0;
 }
 
-/* A '>' or '@' header: the id runs to the first space or tab. */
+/* A '>' or '@' header: the id runs to the first space or tab, and only
+ * the id is checked: the description after it is thrown away, so it may
+ * hold any byte (UTF-8 names, Latin-1 accents, control characters). */
 static int parse_header(gx_reader *r, int slot, const char *s, size_t n, size_t no, gx_err *err) {
     char mark = r->fmt == GX_FMT_FASTA ? '>' : '@';
     if (s[0] != mark)
         return gx_fail(err, GX_EDATA, no, "expected '%c' at the start of a %s record", mark,
                        r->fmt == GX_FMT_FASTA ? "FASTA" : "FASTQ");
-    if (check_bytes(s, n, IN_HEADER, 1, no, err) != 0)
-        return -1;
     size_t idlen = 0;
     while (1 + idlen < n && s[1 + idlen] != ' ' && s[1 + idlen] != '\t')
         idlen++;
+    if (check_bytes(s, 1 + idlen, IN_HEADER, 1, no, err) != 0)
+        return -1;
     if (idlen == 0)
         return gx_fail(err, GX_EDATA, no, "header without an id");
     r->name[slot].len = 0;
@@ -337,9 +339,12 @@ static int read_sequence(gx_reader *r, int slot, gx_err *err) {
     return rc; /* 0: the end of the input, -1: an error */
 }
 
-/* FASTQ quality lines until they match the sequence's length. */
+/* FASTQ quality lines until they match the sequence's length. Quality may
+ * span lines, and '@' is a quality character, so a line that starts with
+ * '@' and overflows the sequence after a short quality line is taken for
+ * the next header: the error is the short line's, where it stands. */
 static int read_quality(gx_reader *r, size_t seqlen, size_t start, gx_err *err) {
-    size_t q = 0;
+    size_t q = 0, last = 0;
     while (q < seqlen) {
         const char *s;
         size_t n, no;
@@ -348,9 +353,13 @@ static int read_quality(gx_reader *r, size_t seqlen, size_t start, gx_err *err) 
             return -1;
         if (rc == 0)
             return gx_fail(err, GX_EDATA, start, "truncated FASTQ record");
+        if (last > 0 && n > 0 && s[0] == '@' && q + n > seqlen)
+            return gx_fail(err, GX_EDATA, last,
+                           "quality shorter than the sequence (%zu of %zu characters)", q, seqlen);
         if (check_bytes(s, n, IN_QUALITY, 1, no, err) != 0)
             return -1;
         q += n;
+        last = no;
         if (q > seqlen)
             return gx_fail(err, GX_EDATA, no, "quality longer than the sequence");
     }

@@ -5,11 +5,13 @@
  *          empty; blank lines are skipped; CRLF is accepted.
  *   lines  one sequence per line (all-vs-all on plain text).
  *   FASTA  the first non-blank character is '>'; multi-line records; the id
- *          is the header up to the first whitespace.
+ *          is the header up to the first space or tab.
  *   FASTQ  the first non-blank character is '@'; the sequence runs to the
  *          '+' line and the quality has the sequence's length.
  *
- * Sequence characters are printable ASCII other than space and ','. Every
+ * Sequence and id characters are printable ASCII other than space (and
+ * ',' in sequences); the description after the id may hold any byte, as
+ * it is thrown away. Every
  * error names a 1-based physical line. Guarantees: memory is the input's
  * buffers plus two records, whatever the input size; what a call returns
  * stays valid until the next call on the same reader.

@@ -84,6 +84,10 @@ static reader_case valid_cases[] = {
     {"AcGt,acgt\n", 0, 1, "AcGt,acgt\n"},
     {"a\"b\\,~!\n", 0, 1, "a\"b\\,~!\n"},
     {">r1 some text\nAC\nGT\n>r2\nAGT\n", 0, 1, "r1=ACGT,r2=AGT\n"},
+    /* issue 19: any byte after the id (it is thrown away) */
+    {">seq1 Homo sapiens caf\xc3\xa9\nAC\n>seq2\tLatin-1 \xe9\x01\x7f\nGT\n", 0, 1,
+     "seq1=AC,seq2=GT\n"},
+    {"@q1 caf\xc3\xa9\nAC\n+\n@I\n@q2\nG\n+\n@\n", 0, 0, "q1=AC@1\nq2=G@5\n"},
     {">r1\r\nAC\r\n\r\nGT\r\n>r2\tx\r\nA\r\n", 0, 1, "r1=ACGT,r2=A\n"},
     {">r1\n>r2\nA\n", 0, 1, "r1=,r2=A\n"},
     {"\n>a\nA\n>b\nC\n>c\nG\n>d\nT\n", 0, 1, "a=A,b=C\nc=G,d=T\n"},
@@ -142,6 +146,14 @@ static reader_case malformed_cases[] = {
     {"@q1\nACGT\n+\nII\n", 0, 0, "E1: truncated FASTQ record"},
     {"@q1\nACGT\n", 0, 0, "E1: truncated FASTQ record"},
     {"@q1\nACGT\n+\nIIIII\n", 0, 0, "E4: quality longer than the sequence"},
+    /* issue 19: a short quality line is reported where it is, not as the
+     * next header swallowed into a quality "longer than the sequence" */
+    {"@q1\nACGT\n+\nII\n@q2\nAC\n+\nII\n", 0, 0,
+     "E4: quality shorter than the sequence (2 of 4 characters)"},
+    {"@q1\nACGTACGT\n+\nIII\nII\n@q22\nAC\n+\nII\n", 0, 1,
+     "E5: quality shorter than the sequence (5 of 8 characters)"},
+    {"@q1\nACGT\n+\nII\nII@\n", 0, 0, "E5: quality longer than the sequence"},
+    {"@r\xc3\xa9 x\nAC\n+\nII\n", 0, 0, "E1: non-ASCII byte 0xc3 in header"},
     {"@q1\nAC\n+\nI\x02\n", 0, 0, "E4: control character 0x02 in quality"},
     {"@q1\nAC\n+\nII\nq2\nAC\n+\nII\n", 0, 0,
      "q1=AC@1\nE5: expected '@' at the start of a FASTQ record"},
