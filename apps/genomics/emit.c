@@ -61,6 +61,18 @@ int gx_emit_result(gx_emit *e, const gx_item *it, int status, size_t d) {
     return atomic_load(e->stop) != 0 ? -1 : 0;
 }
 
+int gx_emit_cluster(gx_emit *e, size_t size, const char *rep, size_t replen, gx_member_fn member,
+                    void *ctx) {
+    e->done++;
+    if (e->write_errno == 0 &&
+        gx_output_cluster(e->out, e->format, e->done, size, rep, replen, member, ctx) != 0) {
+        e->write_errno = errno ? errno : EIO;
+        request_stop(e);
+    }
+    gx_progress_tick(&e->progress, e->done);
+    return atomic_load(e->stop) != 0 ? -1 : 0;
+}
+
 static void report(const char *name, const gx_err *err) {
     if (err->line > 0)
         fprintf(stderr, "genomics: %s:%zu: %s\n", name, err->line, err->msg);

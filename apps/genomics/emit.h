@@ -63,6 +63,11 @@ void gx_emit_progress(gx_emit *e, int enabled, size_t total, const gx_input *in)
  * failed, or *stop is set). */
 int gx_emit_result(gx_emit *e, const gx_item *item, int status, size_t distance);
 
+/* One cluster (--cluster; see gx_output_cluster), counted in done.
+ * Returns as gx_emit_result. */
+int gx_emit_cluster(gx_emit *e, size_t size, const char *rep, size_t replen, gx_member_fn member,
+                    void *ctx);
+
 /* The epilogue every run shares: frees the alignment buffers, erases the
  * progress line, flushes the
  * output, then prints at most one message, in this order of precedence:

@@ -40,7 +40,13 @@ static void usage(FILE *f) {
           "\n"
           "  -A, --all-vs-all       compare every pair i < j of the input's sequences\n"
           "                         (FASTA/FASTQ records or one sequence per line)\n"
-          "  -k, --max-distance K   report only pairs at distance <= K (faster)\n"
+          "  -k, --max-distance K   report only pairs at distance <= K (with -A or\n"
+          "                         --query: found through an exact index, much faster)\n"
+          "      --cluster          with -A -k K: print the groups of sequences linked\n"
+          "                         by distances <= K, one line per group, largest first\n"
+          "                         (tsv: SIZE<TAB>REPRESENTATIVE<TAB>MEMBERS)\n"
+          "      --query QFILE      compare each sequence of QFILE with each of FILE\n"
+          "                         (the targets); with -k only pairs within K\n"
           "      --async            print results as they complete (any order)\n"
           "      --demo             run the lesson's six pairs\n"
           "  -f, --format FMT       lesson (default): Edit_Distance(A, B) = D\n"
@@ -76,11 +82,13 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ..
 
 #define OPTSTRING ":Ak:f:m:iw:t:qhV"
 
-enum { OPT_ASYNC = 256, OPT_DEMO, OPT_CIGAR };
+enum { OPT_ASYNC = 256, OPT_DEMO, OPT_CIGAR, OPT_CLUSTER, OPT_QUERY };
 
 static const struct option long_opts[] = {{"all-vs-all", no_argument, NULL, 'A'},
                                           {"max-distance", required_argument, NULL, 'k'},
                                           {"async", no_argument, NULL, OPT_ASYNC},
+                                          {"cluster", no_argument, NULL, OPT_CLUSTER},
+                                          {"query", required_argument, NULL, OPT_QUERY},
                                           {"demo", no_argument, NULL, OPT_DEMO},
                                           {"format", required_argument, NULL, 'f'},
                                           {"mode", required_argument, NULL, 'm'},
@@ -104,6 +112,13 @@ static int apply_option(int c, gx_opts *o, int *quiet) {
         return 0;
     case OPT_ASYNC:
         o->async = 1;
+        return 0;
+    case OPT_CLUSTER:
+        o->cluster = 1;
+        o->all_vs_all = 1;
+        return 0;
+    case OPT_QUERY:
+        o->query = optarg;
         return 0;
     case OPT_DEMO:
         o->demo = 1;
@@ -179,6 +194,15 @@ static int parse_args(int argc, char **argv, gx_opts *o, int *quiet) {
         return usage_error("%s", "--cigar needs --format tsv or jsonl (paf and pretty show it)");
     if (o->demo && o->all_vs_all)
         return usage_error("%s", "--demo and --all-vs-all cannot be combined");
+    if (o->cluster && o->max_distance == WQ_LEV_NO_LIMIT)
+        return usage_error("%s", "--cluster needs a max distance (-k K)");
+    if (o->query != NULL && (o->all_vs_all || o->demo))
+        return usage_error("%s",
+                           "--query cannot be combined with --all-vs-all, --cluster or --demo");
+    if (o->cluster && (o->cigar || o->format == GX_OUT_PAF || o->format == GX_OUT_PRETTY))
+        return usage_error("%s", "--cluster prints lesson, tsv or jsonl, without --cigar");
+    if ((o->cluster || o->query != NULL) && o->mode != WQ_ALIGN_GLOBAL)
+        return usage_error("%s", "--cluster and --query compare whole sequences (--mode global)");
     return 0;
 }
 

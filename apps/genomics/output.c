@@ -309,3 +309,57 @@ int gx_output_aligned(FILE *f, gx_outfmt fmt, const char *na, size_t nalen, cons
     l.failed |= gx_fwrite(l.buf, 1, l.n, f) != l.n;
     return l.failed ? -1 : 0;
 }
+
+int gx_output_cluster(FILE *f, gx_outfmt fmt, size_t ordinal, size_t size, const char *rep,
+                      size_t replen, gx_member_fn member, void *ctx) {
+    gx_line l;
+    l.f = f;
+    l.n = 0;
+    l.failed = 0;
+    switch (fmt) {
+    case GX_OUT_LESSON:
+        put_str(&l, "Cluster ");
+        put_size(&l, ordinal);
+        put_str(&l, ": ");
+        put_size(&l, size);
+        if (size == 1)
+            put_str(&l, " record, representative ");
+        else
+            put_str(&l, " records, representative ");
+        put(&l, rep, replen);
+        put_str(&l, ": ");
+        break;
+    default: /* tsv (main.c allows no other format with --cluster) */
+        put_size(&l, size);
+        put(&l, "\t", 1);
+        put(&l, rep, replen);
+        put(&l, "\t", 1);
+        break;
+    case GX_OUT_JSONL:
+        put_str(&l, "{\"cluster\":");
+        put_size(&l, ordinal);
+        put_str(&l, ",\"size\":");
+        put_size(&l, size);
+        put_str(&l, ",\"representative\":");
+        put_json(&l, rep, replen);
+        put_str(&l, ",\"members\":[");
+        break;
+    }
+    for (size_t m = 0; m < size; m++) {
+        const char *s;
+        size_t len;
+        member(ctx, m, &s, &len);
+        if (m > 0)
+            put(&l, fmt == GX_OUT_LESSON ? ", " : ",", fmt == GX_OUT_LESSON ? 2 : 1);
+        if (fmt == GX_OUT_JSONL)
+            put_json(&l, s, len);
+        else
+            put(&l, s, len);
+    }
+    if (fmt == GX_OUT_JSONL)
+        put_str(&l, "]}\n");
+    else
+        put_str(&l, "\n");
+    l.failed |= gx_fwrite(l.buf, 1, l.n, f) != l.n;
+    return l.failed ? -1 : 0;
+}

@@ -60,4 +60,13 @@ int gx_output_aligned(FILE *f, gx_outfmt fmt, const char *na, size_t nalen, cons
 int gx_output(FILE *f, gx_outfmt fmt, const char *a, size_t alen, const char *b, size_t blen,
               size_t distance);
 
+/* One cluster (--cluster; tsv for any format but lesson and jsonl), members fetched one by one
+ * through member(ctx, m, &s, &len) for m in [0, size): lesson  Cluster N: SIZE records,
+ * representative REP: M1, M2, ... tsv     SIZE<TAB>REP<TAB>M1,M2,... jsonl
+ * {"cluster":N,"size":SIZE,"representative":"REP","members":[...]} N counts clusters from 1.
+ * Returns 0, or -1 when the stream is in error. */
+typedef void (*gx_member_fn)(void *ctx, size_t m, const char **s, size_t *len);
+int gx_output_cluster(FILE *f, gx_outfmt fmt, size_t ordinal, size_t size, const char *rep,
+                      size_t replen, gx_member_fn member, void *ctx);
+
 #endif

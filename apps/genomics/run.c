@@ -5,7 +5,9 @@
  *              with --async, an async job over the same array;
  *   default    wq_async_map, WQ_ORDER_INPUT, over a generator that reads
  *              the input lazily; --async: WQ_ORDER_COMPLETION;
- *   all-vs-all the records loaded whole, pairs (i, j) generated lazily.
+ *   all-vs-all the records loaded whole, pairs (i, j) generated lazily;
+ *   with -k (global mode), --cluster or --query: the index (search_run.c)
+ *              instead, which prints the same pairs in the same order.
  *
  * Results go through emit.c (the same printing as MPI rank 0); items are
  * released here, after emit, back to the generator that made them.
@@ -32,6 +34,7 @@
 #include "kernel.h"
 #include "pairs.h"
 #include "reader.h"
+#include "search_run.h"
 #include "set.h"
 
 /* The job in flight and where its results go. The job pointer is atomic:
@@ -152,9 +155,13 @@ int gx_run(const gx_opts *o) {
         fprintf(stderr, "genomics: cannot start %u workers: %s\n", o->workers, strerror(errno));
         return 1;
     }
-    int rc = o->demo         ? run_demo(&c, pool, &ko)
-             : o->all_vs_all ? run_all(&c, pool, &ko, &err, &name)
-                             : run_pairs(&c, pool, &ko, &err, &name);
+    int indexed = o->max_distance != WQ_LEV_NO_LIMIT && o->mode == WQ_ALIGN_GLOBAL;
+    int rc = o->demo                    ? run_demo(&c, pool, &ko)
+             : o->query != NULL         ? gx_search_query(o, pool, &c.emit, &err, &name)
+             : o->cluster               ? gx_search_clusters(o, pool, &c.emit, &err, &name)
+             : o->all_vs_all && indexed ? gx_search_all(o, pool, &c.emit, &err, &name)
+             : o->all_vs_all            ? run_all(&c, pool, &ko, &err, &name)
+                                        : run_pairs(&c, pool, &ko, &err, &name);
     wq_pool_destroy(pool);
     return gx_emit_finish(&c.emit, name, &err, rc != ECANCELED ? rc : 0);
 }

@@ -21,6 +21,8 @@
 typedef struct gx_opts {
     const char *path; /* NULL or "-" = stdin */
     int all_vs_all;
+    int cluster;       /* --cluster: components of "distance <= K" (implies all_vs_all) */
+    const char *query; /* --query FILE: queries against the input's targets, or NULL */
     int async; /* completion order */
     int demo;  /* the lesson's six pairs */
     int ignore_case;
