@@ -19,7 +19,7 @@ PKGS_PYTHON := python3-dev python3-pytest python3-levenshtein python3-edlib pyth
 	       python3-venv python3-wheel
 PKGS_TEST  := $(PKGS_BUILD) libcriterion-dev clang libclang-rt-14-dev valgrind help2man $(PKGS_PEERS) \
 	      $(PKGS_PYTHON)
-PKGS_BENCH := $(PKGS_BUILD) $(PKGS_PEERS) $(PKGS_PYTHON) gnuplot-nox time
+PKGS_BENCH := $(PKGS_BUILD) $(PKGS_PEERS) $(PKGS_PYTHON) gnuplot-nox time strace
 
 # The Python extension is built for Debian's interpreter (not whichever
 # python3 comes first on PATH).

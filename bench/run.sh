@@ -22,11 +22,15 @@ engine() {
         "$build/bench/engine/bench_engine" 1000000 "$t" 7 10000000 >"$out/engine_$t.txt"
         grep '^#tsv engine' "$out/engine_$t.txt" | cut -f2- >>"$out/engine.tsv"
     done
-    grep -v '^#tsv' "$out/engine_2.txt" | grep -vi '^cpu:'
+    for t in 1 2 4; do
+        sed -n '/empty tasks/,/speed-up, per round/p' "$out/engine_$t.txt"
+        echo
+    done
+    grep -v '^#tsv' "$out/engine_2.txt" | grep -vi '^cpu:' | sed -n '/trivial items/,$p'
     echo
-    echo "| threads | workq tasks/s | GLib tasks/s | OpenMP tasks/s | workq / GLib |"
-    echo "|---|---|---|---|---|"
-    awk -F'\t' '{ printf "| %d | %.3g | %.3g | %.3g | %.2fx |\n", $1, $2, $3, $4, $2 / $3 }' \
+    echo "| threads | workq tasks/s | GLib tasks/s | OpenMP tasks/s | workq / GLib, median (worst round) | workq / OpenMP, median (worst round) |"
+    echo "|---|---|---|---|---|---|"
+    awk -F'\t' '{ printf "| %d | %.3g | %.3g | %.3g | %.2fx (%.2fx) | %.2fx (%.2fx) |\n", $1, $2, $3, $4, $5, $6, $7, $8 }' \
         "$out/engine.tsv"
 }
 

@@ -10,7 +10,7 @@ trap 'rm -rf "$tmp"' EXIT
 py=/usr/bin/python3
 gen=$build/apps/genomics/genomics
 
-"$build/bench/engine/bench_engine" 2000 2 1 20000 | grep -q 'workq/GLib throughput ratio'
+"$build/bench/engine/bench_engine" 2000 2 1 20000 | grep -q 'workq wq_submit speed-up, per round'
 "$build/bench/pi/bench_pi_omp" 1000 | grep -q '^PI is approximately 3.14059265383979'
 $py "$src/bench/pi/lesson_pi.py" 1000 | grep -q '^PI is approximately 3.14059265383979'
 

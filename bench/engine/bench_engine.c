@@ -2,13 +2,20 @@
  * bench_engine: task throughput of workq against its peers, in one run.
  *
  *   1. N empty tasks on T threads: wq_submit + wq_wait, GLib's GThreadPool
- *      (push, then free with wait), OpenMP tasks (one producer, taskwait).
- *      Each round times pool creation, submission, completion and teardown.
+ *      (push, then free with wait), OpenMP tasks (one producer, taskwait),
+ *      and, for reference, wq_submit_many (1024 tasks per call). Each round
+ *      times pool creation, submission, completion and teardown.
  *   2. M trivial items: wq_map against submitting each item as its own task.
  *
- * Rounds alternate between the contenders and each figure is the median,
- * so a noisy machine slows all of them alike. Prints a Markdown table.
+ * Rounds alternate between the contenders, so a noisy machine slows all of
+ * them alike; each prints min, median and max, the context switches of a
+ * round (getrusage, median) and the futex calls per 1000 tasks of one extra,
+ * untimed round run under `strace -f -c -e trace=futex` (n/a without
+ * strace; tracing slows each futex call, so the count is an indication).
+ * The speed-up lines compare each round with the same round of the peer:
+ * their median and their worst.
  * Usage: bench_engine [TASKS [THREADS [ROUNDS [ITEMS]]]]
+ *        bench_engine --one CONTENDER THREADS TASKS   (one round, no output)
  */
 #define _POSIX_C_SOURCE 200809L
 #include <glib.h>
@@ -18,6 +25,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <workq/workq.h>
 
@@ -27,15 +36,34 @@ static void empty_task(void *arg) {
     (void)arg;
 }
 
-static double run_workq(unsigned threads, size_t n) {
-    double t0 = bench_now();
+static wq_pool *pool_or_die(unsigned threads) {
     wq_pool *p = wq_pool_create(threads);
     if (!p) {
         perror("wq_pool_create");
         exit(1);
     }
+    return p;
+}
+
+static double run_workq(unsigned threads, size_t n) {
+    double t0 = bench_now();
+    wq_pool *p = pool_or_die(threads);
     for (size_t i = 0; i < n; i++)
         if (wq_submit(p, empty_task, NULL) != 0)
+            exit(1);
+    wq_wait(p);
+    wq_pool_destroy(p);
+    return bench_now() - t0;
+}
+
+enum { MANY = 1024 };
+
+static double run_workq_many(unsigned threads, size_t n) {
+    static void *args[MANY];
+    double t0 = bench_now();
+    wq_pool *p = pool_or_die(threads);
+    for (size_t i = 0; i < n; i += MANY)
+        if (wq_submit_many(p, empty_task, args, n - i < MANY ? n - i : MANY) != 0)
             exit(1);
     wq_wait(p);
     wq_pool_destroy(p);
@@ -139,7 +167,150 @@ static void bench_items(unsigned threads, size_t m, int rounds) {
     free(ts);
 }
 
+typedef struct contender {
+    const char *name; /* for --one */
+    const char *label;
+    double (*run)(unsigned threads, size_t n);
+} contender;
+
+static const contender contenders[] = {
+    {"workq", "workq wq_submit + wq_wait", run_workq},
+    {"glib", "GLib GThreadPool", run_glib},
+    {"omp", "OpenMP tasks (libgomp)", run_omp},
+    {"workq_many", "workq wq_submit_many (1024 per call)", run_workq_many},
+};
+enum { NC = sizeof contenders / sizeof *contenders, WQ = 0, GLIB = 1, OMP = 2 };
+
+static long context_switches(void) {
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0)
+        return 0;
+    return ru.ru_nvcsw + ru.ru_nivcsw;
+}
+
+/* Futex calls of one round of contender c under strace, or -1. */
+static long futex_calls(const char *self, const contender *c, unsigned threads, size_t n) {
+    char out[] = "/tmp/bench_engine_strace_XXXXXX", cmd[1024], line[256];
+    int fd = mkstemp(out);
+    if (fd < 0)
+        return -1;
+    close(fd);
+    snprintf(cmd, sizeof cmd,
+             "strace -f -qq -c -e trace=futex -o %s %s --one %s %u %zu >/dev/null 2>&1", out,
+             self, c->name, threads, n);
+    long calls = -1;
+    if (system(cmd) == 0) {
+        FILE *f = fopen(out, "r");
+        while (f && fgets(line, sizeof line, f)) {
+            /* "% time seconds usecs/call calls [errors] syscall" */
+            char *tok[8];
+            int nt = 0;
+            for (char *p = strtok(line, " \t\n"); p && nt < 8; p = strtok(NULL, " \t\n"))
+                tok[nt++] = p;
+            if (nt >= 5 && strcmp(tok[nt - 1], "futex") == 0)
+                calls = atol(tok[3]);
+        }
+        if (f)
+            fclose(f);
+    }
+    remove(out);
+    return calls;
+}
+
+static double min_of(const double *v, int n) {
+    double m = v[0];
+    for (int i = 1; i < n; i++)
+        m = v[i] < m ? v[i] : m;
+    return m;
+}
+
+static double max_of(const double *v, int n) {
+    double m = v[0];
+    for (int i = 1; i < n; i++)
+        m = v[i] > m ? v[i] : m;
+    return m;
+}
+
+static double median_of(const double *v, int n) {
+    double *c = malloc(n * sizeof *c);
+    if (!c)
+        exit(1);
+    memcpy(c, v, n * sizeof *c);
+    double m = bench_median(c, (size_t)n);
+    free(c);
+    return m;
+}
+
+/* Per-round speed-up of workq over peer: median and worst. */
+static void ratios(const double *tw, const double *tp, int rounds, double *med, double *worst) {
+    double *r = malloc(rounds * sizeof *r);
+    if (!r)
+        exit(1);
+    for (int i = 0; i < rounds; i++)
+        r[i] = tp[i] / tw[i];
+    *worst = min_of(r, rounds);
+    *med = median_of(r, rounds);
+    free(r);
+}
+
+static void bench_tasks(const char *self, unsigned threads, size_t n, int rounds) {
+    double *t[NC], *cs[NC];
+    for (int c = 0; c < NC; c++) {
+        t[c] = malloc(rounds * sizeof *t[c]);
+        cs[c] = malloc(rounds * sizeof *cs[c]);
+        if (!t[c] || !cs[c])
+            exit(1);
+    }
+    for (int r = 0; r < rounds; r++)
+        for (int c = 0; c < NC; c++) {
+            long before = context_switches();
+            t[c][r] = contenders[c].run(threads, n);
+            cs[c][r] = (double)(context_switches() - before);
+        }
+    printf("\n| %zu empty tasks, %u threads | min s | median s | max s | tasks/s (median) "
+           "| context switches per round | futex calls per 1000 tasks |\n",
+           n, threads);
+    printf("|---|---|---|---|---|---|---|\n");
+    double med[NC];
+    for (int c = 0; c < NC; c++) {
+        med[c] = median_of(t[c], rounds);
+        long fx = futex_calls(self, &contenders[c], threads, n);
+        char fxs[32] = "n/a";
+        if (fx >= 0)
+            snprintf(fxs, sizeof fxs, "%.1f", 1000.0 * (double)fx / (double)n);
+        printf("| %s | %.4f | %.4f | %.4f | %.3g | %.0f | %s |\n", contenders[c].label,
+               min_of(t[c], rounds), med[c], max_of(t[c], rounds), n / med[c],
+               median_of(cs[c], rounds), fxs);
+    }
+    double gm, gw, om, ow;
+    ratios(t[WQ], t[GLIB], rounds, &gm, &gw);
+    ratios(t[WQ], t[OMP], rounds, &om, &ow);
+    printf("\nworkq wq_submit speed-up, per round (%d alternating rounds): "
+           "vs GLib median %.2fx, worst %.2fx; vs OpenMP median %.2fx, worst %.2fx\n",
+           rounds, gm, gw, om, ow);
+    /* Machine-readable for bench/run.sh: threads, median tasks/s of workq,
+     * GLib, OpenMP, then the speed-ups (median, worst) vs GLib and OpenMP. */
+    printf("#tsv engine\t%u\t%.0f\t%.0f\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\n", threads, n / med[WQ],
+           n / med[GLIB], n / med[OMP], gm, gw, om, ow);
+    for (int c = 0; c < NC; c++) {
+        free(t[c]);
+        free(cs[c]);
+    }
+}
+
+/* --one NAME THREADS TASKS: one round of one contender (for strace). */
+static int run_one(char **argv) {
+    for (int c = 0; c < NC; c++)
+        if (strcmp(argv[2], contenders[c].name) == 0) {
+            contenders[c].run((unsigned)strtoul(argv[3], NULL, 10), strtoull(argv[4], NULL, 10));
+            return 0;
+        }
+    return 2;
+}
+
 int main(int argc, char **argv) {
+    if (argc == 5 && strcmp(argv[1], "--one") == 0)
+        return run_one(argv);
     size_t n = argc > 1 ? strtoull(argv[1], NULL, 10) : 1000000;
     unsigned threads = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 10) : 2;
     int rounds = argc > 3 ? atoi(argv[3]) : 7;
@@ -148,29 +319,13 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: bench_engine [TASKS [THREADS [ROUNDS [ITEMS]]]]\n");
         return 2;
     }
-    double *tw = malloc(rounds * sizeof *tw), *tg = malloc(rounds * sizeof *tg),
-           *to = malloc(rounds * sizeof *to);
-    if (!tw || !tg || !to)
+    char self[4096];
+    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (len <= 0)
         return 1;
+    self[len] = '\0';
     bench_print_cpu();
-    for (int r = 0; r < rounds; r++) {
-        tw[r] = run_workq(threads, n);
-        tg[r] = run_glib(threads, n);
-        to[r] = run_omp(threads, n);
-    }
-    double w = bench_median(tw, rounds), g = bench_median(tg, rounds), o = bench_median(to, rounds);
-    printf("\n| %zu empty tasks, %u threads | median s | tasks/s | workq speed-up |\n", n, threads);
-    printf("|---|---|---|---|\n");
-    printf("| workq wq_submit + wq_wait | %.4f | %.3g | 1.00 |\n", w, n / w);
-    printf("| GLib GThreadPool | %.4f | %.3g | %.2fx |\n", g, n / g, g / w);
-    printf("| OpenMP tasks (libgomp) | %.4f | %.3g | %.2fx |\n", o, n / o, o / w);
-    printf("\nworkq/GLib throughput ratio: %.2f (median of %d alternating rounds)\n", g / w,
-           rounds);
-    /* One machine-readable line for bench/run.sh's plots: tasks/s. */
-    printf("#tsv engine\t%u\t%.0f\t%.0f\t%.0f\n", threads, n / w, n / g, n / o);
+    bench_tasks(self, threads, n, rounds);
     bench_items(threads, m, rounds);
-    free(tw);
-    free(tg);
-    free(to);
     return 0;
 }

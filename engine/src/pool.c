@@ -12,8 +12,9 @@
  *   - No allocation per task: the queue is a ring of (fn, arg) pairs owned by
  *     the pool that doubles when full and never shrinks.
  *   - Futex calls only where needed: a worker with nothing to do spins for a
- *     bounded time (SPIN_POLLS reads of two lock-free hints, no lock taken)
- *     before it sleeps on a condition variable. A sleeper is woken only when
+ *     bounded time (SPIN_POLLS reads of lock-free hints, no lock taken,
+ *     yielding its core now and then) before it sleeps on a condition
+ *     variable. A sleeper is woken only when
  *     queued or stealable tasks outnumber the workers already awake and
  *     looking for work (see wake_if_needed), once per submit call or batch
  *     claim, never once per task of a batch.
@@ -34,6 +35,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -49,11 +51,22 @@ typedef struct task {
 enum { WORK, DONE };
 
 /* Most tasks one worker claims per lock acquisition. */
-#define BATCH_MAX 16
-/* Polls of the hints an idle worker makes before it sleeps: a few tens of
- * microseconds, long enough to bridge the gap between two submits, short
- * enough that an idle pool sleeps almost at once. */
-#define SPIN_POLLS 2000
+#define BATCH_MAX 64
+/* Polls of the hints an idle worker makes before it sleeps: a millisecond
+ * or two, long enough to bridge the gaps of a submitter that is descheduled
+ * now and then, short enough that an idle pool soon sleeps. */
+#define SPIN_POLLS 1000
+/* Pauses between two polls: a poll costs the submitter a cache-line
+ * transfer, so a spinner polls only every microsecond or so. */
+#define SPIN_PAUSES 64
+/* Every SPIN_YIELD polls a spinner yields its core: when threads outnumber
+ * cores (a busy machine), the submitter it waits for may need that core. */
+#define SPIN_YIELD 2
+/* A spinner that sees fewer than BATCH_MAX queued tasks lets a few more
+ * polls go by, so that it claims a batch, not a task per lock. */
+#define SPIN_PATIENCE 4
+/* The submitter refreshes queued_hint every HINT_STEP tasks. */
+#define HINT_STEP 16
 
 typedef struct worker {
     wq_pool *pool;
@@ -72,7 +85,7 @@ struct wq_pool {
     pthread_mutex_t mu;
     pthread_cond_t cv[2]; /* cv[WORK]: a worker is needed, or stopping;
                              cv[DONE]: broadcast when pending reached 0 */
-    task *ring;           /* FIFO ring of cap slots (mu) */
+    task *ring;           /* FIFO ring of cap slots, a power of 2 (mu) */
     size_t cap, head, count;
     size_t pending;             /* queued, claimed and running tasks (mu) */
     unsigned spinners;          /* idle workers polling the hints (mu) */
@@ -81,9 +94,14 @@ struct wq_pool {
     unsigned batched;           /* workers whose batch may have stealable tasks:
                                    their multi is set (mu) */
     bool stopping;              /* set once by wq_pool_destroy (mu) */
-    atomic_size_t queued_hint;  /* count (hint) */
-    atomic_size_t stop_hint;    /* stopping (hint) */
-    atomic_size_t batched_hint; /* batched (hint) */
+    /* The hints sit on their own cache line: spinners poll them, and must
+     * not pull the line of mu and the ring away from the submitter. */
+    _Alignas(64) atomic_size_t queued_hint; /* count, refreshed when it
+                                               leaves 0 and every HINT_STEP
+                                               submits (hint) */
+    atomic_size_t stop_hint;                /* stopping (hint) */
+    atomic_size_t batched_hint;             /* batched (hint) */
+    char pad[64];
 };
 
 /* The pool whose worker is the current thread, or NULL. */
@@ -141,7 +159,7 @@ static int ring_reserve(wq_pool *p, size_t more) {
     if (!r)
         return ENOMEM;
     for (size_t i = 0; i < p->count; i++)
-        r[i] = p->ring[(p->head + i) % p->cap];
+        r[i] = p->ring[(p->head + i) & (p->cap - 1)];
     free(p->ring);
     p->ring = r;
     p->cap = ncap;
@@ -154,7 +172,7 @@ static size_t ring_take(wq_pool *p, task *out, size_t max) {
     size_t n = p->count < max ? p->count : max;
     for (size_t i = 0; i < n; i++) {
         out[i] = p->ring[p->head];
-        p->head = (p->head + 1) % p->cap;
+        p->head = (p->head + 1) & (p->cap - 1);
     }
     p->count -= n;
     hint_set(&p->queued_hint, p->count);
@@ -270,14 +288,19 @@ static size_t run_batch(worker *self) {
 /* Polls the hints for queued or stealable tasks, a bounded number of times.
  * Returns true when there may be work (or the pool stops). No lock held. */
 static bool spin_for_work(const wq_pool *p, const worker *self) {
+    unsigned seen = 0;
     for (unsigned i = 0; i < SPIN_POLLS; i++) {
-        if (hint_get(&p->queued_hint) > 0 || hint_get(&p->stop_hint))
+        size_t q = hint_get(&p->queued_hint);
+        if (q >= BATCH_MAX || (q > 0 && ++seen >= SPIN_PATIENCE) || hint_get(&p->stop_hint))
             return true;
         if (i % 16 == 15 && hint_get(&p->batched_hint) > 0)
             for (unsigned k = 0; k < p->nthreads; k++)
                 if (&p->workers[k] != self && batch_left(&p->workers[k]) > 0)
                     return true;
-        cpu_relax();
+        for (unsigned k = 0; k < SPIN_PAUSES; k++)
+            cpu_relax();
+        if (i % SPIN_YIELD == SPIN_YIELD - 1)
+            sched_yield();
     }
     return false;
 }
@@ -409,10 +432,12 @@ static int enqueue(wq_pool *p, void (*fn)(void *), void *const *args, void *arg,
     int err = p->cap - p->count < n ? ring_reserve(p, n) : 0;
     if (!err) {
         for (size_t i = 0; i < n; i++)
-            p->ring[(p->head + p->count + i) % p->cap] = (task){fn, args ? args[i] : arg};
+            p->ring[(p->head + p->count + i) & (p->cap - 1)] = (task){fn, args ? args[i] : arg};
+        size_t before = p->count;
         p->count += n;
         p->pending += n;
-        hint_set(&p->queued_hint, p->count);
+        if (before == 0 || before / HINT_STEP != p->count / HINT_STEP)
+            hint_set(&p->queued_hint, p->count);
         wake_if_needed(p, NULL, p->count);
     }
     wq__check(pthread_mutex_unlock(&p->mu));
