@@ -67,10 +67,12 @@ typedef unsigned char uchar;
     !defined(WQ__AL_NO_MULTIVERSION)
 #if __has_attribute(target_clones)
 #define WQ__AL_CLONES __attribute__((target_clones("avx2", "default")))
+#define WQ__AL_POPCNT __attribute__((target_clones("popcnt", "default")))
 #endif
 #endif
 #ifndef WQ__AL_CLONES
 #define WQ__AL_CLONES
+#define WQ__AL_POPCNT
 #endif
 /* Scores between two estimates of the wavefront's total work. */
 #define WF_CHECK 8
@@ -97,6 +99,8 @@ struct wq__align_work {
     size_t capcol;
     uchar *rev; /* A reversed, then B[0..end) reversed */
     size_t caprev;
+    char *cigar; /* al->cigar */
+    size_t capcigar;
 };
 
 /* Grows *p to hold need elements of size elem, keeping its contents. */
@@ -246,9 +250,16 @@ static size_t bv_scan(const uchar *x, size_t n, const uchar *y, size_t m, int to
     return best;
 }
 
+/* Bits set in w: the popcnt instruction in bv_align's popcnt clone (where
+ * this is inlined), else the compiler's fallback. */
+static inline __attribute__((always_inline)) int bits(word w) {
+    return __builtin_popcountll(w);
+}
+
 /* D[i][j] from the stored column j (1-based) of a global pass: the block
  * score at the block's last row minus the deltas below row i. */
-static size_t bv_cell(const word *bv, const int32_t *bsc, size_t nb, size_t i, size_t j) {
+static inline __attribute__((always_inline)) size_t bv_cell(const word *bv, const int32_t *bsc,
+                                                            size_t nb, size_t i, size_t j) {
     if (j == 0)
         return i;
     if (i == 0)
@@ -256,8 +267,7 @@ static size_t bv_cell(const word *bv, const int32_t *bsc, size_t nb, size_t i, s
     size_t b = (i - 1) / 64, k = i - 64 * b; /* rows 1..k of the block are bits 0..k-1 */
     const word *c = bv + 2 * ((j - 1) * nb + b);
     word below = k == 64 ? 0 : ~(word)0 << k;
-    return (size_t)((ptrdiff_t)bsc[(j - 1) * nb + b] - __builtin_popcountll(c[0] & below) +
-                    __builtin_popcountll(c[1] & below));
+    return (size_t)((ptrdiff_t)bsc[(j - 1) * nb + b] - bits(c[0] & below) + bits(c[1] & below));
 }
 
 /*
@@ -266,8 +276,8 @@ static size_t bv_cell(const word *bv, const int32_t *bsc, size_t nb, size_t i, s
  * the ops of a base of p alone and of t alone ('I' and 'D', swapped when p
  * is B).
  */
-static int bv_align(struct wq__align_work *w, const uchar *p, size_t np, const uchar *t, size_t nt,
-                    char rowop, char colop) {
+WQ__AL_POPCNT static int bv_align(struct wq__align_work *w, const uchar *p, size_t np,
+                                  const uchar *t, size_t nt, char rowop, char colop) {
     size_t nb = (np + 63) / 64;
     if (grow_peq(w, nb) || grow(&w->bv, &w->capbv, 2 * nb * nt, sizeof *w->bv) ||
         grow(&w->bsc, &w->capbsc, nb * nt, sizeof *w->bsc) ||
@@ -293,22 +303,39 @@ static int bv_align(struct wq__align_work *w, const uchar *p, size_t np, const u
     }
     peq_clear(peq, p, np, nb);
 
-    /* Trace back from (np, nt), ops in reverse. */
+    /*
+     * Trace back from (np, nt), ops in reverse. v = D[i][j] and l =
+     * D[i][j-1] walk with the point: a step up reads both columns'
+     * vertical deltas at row i (one bit each); only a step into a new
+     * column recomputes l from the stored block score (bv_cell).
+     */
     size_t base = w->nops, i = np, j = nt, v = bv_cell(bv, bsc, nb, np, nt);
+    size_t l = bv_cell(bv, bsc, nb, np, nt - 1);
     if (grow(&w->ops, &w->capops, w->nops + np + nt, 1))
         return ENOMEM;
     char *o = w->ops + base;
     size_t k = 0;
     while (i > 0 && j > 0) {
-        size_t dg = bv_cell(bv, bsc, nb, i - 1, j - 1);
-        if (p[i - 1] == t[j - 1] && dg == v) {
-            o[k++] = '=', i--, j--;
-        } else if (dg + 1 == v) {
-            o[k++] = 'X', i--, j--, v = dg;
-        } else if (bv_cell(bv, bsc, nb, i - 1, j) + 1 == v) {
-            o[k++] = rowop, i--, v--;
+        word bit = (word)1 << ((i - 1) % 64);
+        size_t at = (i - 1) / 64;
+        const word *cj = bv + 2 * ((j - 1) * nb + at);
+        size_t dg = l, up = v;
+        if (j >= 2) { /* D[i-1][j-1] = D[i][j-1] - delta; column 0: i - 1 */
+            const word *cl = cj - 2 * nb;
+            dg = l - ((cl[0] & bit) != 0) + ((cl[1] & bit) != 0);
         } else {
-            o[k++] = colop, j--, v--;
+            dg = i - 1;
+        }
+        up = v - ((cj[0] & bit) != 0) + ((cj[1] & bit) != 0);
+        if (dg + (p[i - 1] != t[j - 1]) == v) {
+            o[k++] = dg == v ? '=' : 'X';
+            i--, j--, v = dg;
+            l = j ? bv_cell(bv, bsc, nb, i, j - 1) : 0;
+        } else if (up + 1 == v) {
+            o[k++] = rowop, i--, v = up, l = dg;
+        } else {
+            o[k++] = colop, j--, v = l;
+            l = j ? bv_cell(bv, bsc, nb, i, j - 1) : 0;
         }
     }
     while (i > 0)
@@ -443,7 +470,9 @@ static int wf_align(struct wq__align_work *w, const uchar *x, int32_t n, const u
         int32_t *cur = w->wf + w->woff[s] + 2 - lo;
         if (target >= lo && target <= hi && cur[target] >= n)
             break;
-        if (s && s % WF_CHECK == 0) {
+        /* Every score at first, so that an unrelated short pair leaves
+         * after a score or two; every WF_CHECK scores after that. */
+        if (s && (s < WF_CHECK || s % WF_CHECK == 0)) {
             double est = (double)s * (double)(n + m) / (double)progress(cur, lo, hi);
             if (est * est > bv_cost)
                 return WF_UNRELATED;
@@ -643,30 +672,27 @@ static int find_span(struct wq__align_work *w, const uchar *x, size_t n, const u
 
 /* ------------------------------------------------------------ the entry -- */
 
-/* The CIGAR of the ops, run-length encoded, into al->cigar. */
+/* The CIGAR of the ops, run-length encoded, into al->cigar, in one pass
+ * (at most 21 bytes per op), and the distance: the ops other than '='. */
 static int make_cigar(wq_alignment *al) {
     struct wq__align_work *w = al->work;
-    size_t runs = 0, edits = 0;
-    for (size_t k = 0; k < w->nops; k++) {
-        runs += k == 0 || w->ops[k] != w->ops[k - 1];
-        edits += w->ops[k] != '=';
-    }
-    char *s = realloc(al->cigar, runs * 21 + 1);
-    if (!s)
+    if (grow(&w->cigar, &w->capcigar, w->nops * 21 + 1, 1))
         return ENOMEM;
-    al->cigar = s;
-    size_t len = 0;
-    for (size_t k = 0; k < w->nops;) {
-        size_t e = k;
-        while (e < w->nops && w->ops[e] == w->ops[k])
+    char *s = al->cigar = w->cigar;
+    const char *ops = w->ops;
+    size_t len = 0, edits = 0, n = w->nops;
+    for (size_t k = 0; k < n;) {
+        size_t e = k + 1;
+        while (e < n && ops[e] == ops[k])
             e++;
+        edits += ops[k] != '=' ? e - k : 0;
         char num[24];
         int d = 0;
         for (size_t v = e - k; v; v /= 10)
             num[d++] = (char)('0' + v % 10);
         while (d)
             s[len++] = num[--d];
-        s[len++] = w->ops[k];
+        s[len++] = ops[k];
         k = e;
     }
     s[len] = '\0';
@@ -714,10 +740,9 @@ void wq_alignment_free(wq_alignment *al) {
     struct wq__align_work *w = al->work;
     if (w) {
         free(w->ops), free(w->wf), free(w->woff), free(w->bi), free(w->bv);
-        free(w->bsc), free(w->peq), free(w->col), free(w->rev);
+        free(w->bsc), free(w->peq), free(w->col), free(w->rev), free(w->cigar);
         free(w);
     }
-    free(al->cigar);
     *al = (wq_alignment)WQ_ALIGNMENT_INIT;
 }
 
