@@ -17,7 +17,9 @@
 int gx_mpi_run(const gx_opts *o) {
     if (app_mpi_rank() != 0)
         return gx_mpi_worker(o);
-    int status = o->demo ? gx_run(o) : gx_mpi_coordinate(o);
+    /* The indexed modes run on rank 0's workers alone for now (the same
+     * bytes; the other ranks wait for the stop). */
+    int status = o->demo || gx_run_indexed(o) ? gx_run(o) : gx_mpi_coordinate(o);
     uint64_t code = (uint64_t)status;
     for (int r = 1; r < app_mpi_size(); r++)
         APP_MPI_CHECK(MPI_Send(&code, (int)sizeof code, MPI_BYTE, r, GX_TAG_STOP, MPI_COMM_WORLD));

@@ -142,6 +142,11 @@ static int run_all(gx_ctx *c, wq_pool *pool, const gx_kopts *ko, gx_err *err, co
     return rc;
 }
 
+int gx_run_indexed(const gx_opts *o) {
+    return o->query != NULL || o->cluster ||
+           (o->all_vs_all && o->max_distance != WQ_LEV_NO_LIMIT && o->mode == WQ_ALIGN_GLOBAL);
+}
+
 int gx_run(const gx_opts *o) {
     gx_ctx c = {.o = o};
     gx_emit_init(&c.emit, stdout, o->format, o->max_distance, o->stop);
@@ -155,7 +160,7 @@ int gx_run(const gx_opts *o) {
         fprintf(stderr, "genomics: cannot start %u workers: %s\n", o->workers, strerror(errno));
         return 1;
     }
-    int indexed = o->max_distance != WQ_LEV_NO_LIMIT && o->mode == WQ_ALIGN_GLOBAL;
+    int indexed = gx_run_indexed(o);
     int rc = o->demo                    ? run_demo(&c, pool, &ko)
              : o->query != NULL         ? gx_search_query(o, pool, &c.emit, &err, &name)
              : o->cluster               ? gx_search_clusters(o, pool, &c.emit, &err, &name)

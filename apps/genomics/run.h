@@ -37,6 +37,10 @@ typedef struct gx_opts {
                          the run stops itself early (write error) */
 } gx_opts;
 
+/* Whether o runs through the index (search_run.h): --query, --cluster, or
+ * -A with -k in global mode. */
+int gx_run_indexed(const gx_opts *o);
+
 /* Runs and returns the exit status. Writes to stdout without closing it. */
 int gx_run(const gx_opts *o);
 

@@ -142,6 +142,14 @@ genomics_all)
     STDIN=lines.txt same 2 "$GENOMICS" -w 1 -A -f tsv
     head -2 seqs.fa >one.fa
     same 2 "$GENOMICS" -A one.fa ;;
+genomics_index)
+    gen_pairs 300 29 40 | tr ',' '\n' >lines.txt
+    gen_fasta 200 31 60 >seqs.fa
+    head -40 lines.txt >q.txt
+    same 2 "$GENOMICS" -w 1 -A -k 3 lines.txt
+    same 3 "$GENOMICS" -w 2 -A -i -k 5 -f tsv seqs.fa
+    same 2 "$GENOMICS" -w 1 --cluster -k 2 -f jsonl lines.txt
+    same 2 "$GENOMICS" -w 1 --query q.txt -k 4 -f tsv lines.txt ;;
 genomics_async)
     FILTER=sort
     gen_pairs 3000 19 60 >pairs.txt
