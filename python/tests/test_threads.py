@@ -62,15 +62,20 @@ def send_sigint_during(main_ident, code, sent):
     signal.pthread_kill(main_ident, signal.SIGINT)
 
 
-@pytest.mark.parametrize("how", ["distances", "cdist", "pool", "pi"])
+@pytest.mark.parametrize("how", ["distances", "cdist", "pool", "pi", "all_pairs", "clusters",
+                                 "query"])
 def test_keyboard_interrupt_cancels(rng, no_switching, how):
     old = signal.signal(signal.SIGINT, signal.default_int_handler)
     a, b = long_inputs(rng)
+    many = [rand_seq(rng, 200) for _ in range(500)]  # K = 80: no filter helps
     calls = {
         "distances": lambda: workq.distances(a, b, workers=2),
         "cdist": lambda: workq.cdist(a[:150], b[:150]),
         "pool": lambda: pool.distances(a, b),
         "pi": lambda: pool.pi(2**44),
+        "all_pairs": lambda: workq.all_pairs(many, 80, workers=2),
+        "clusters": lambda: pool.clusters(many, 80),
+        "query": lambda: workq.cdist(many, many, max_distance=80),
     }
     pool = workq.Pool(2)
     tracemalloc.start()

@@ -12,6 +12,8 @@ offers ``map_async`` with a callback, like ``multiprocessing.Pool``.
 Sequences are ``str`` (ASCII) or ``bytes``; results are ``array.array``
 columns (``numpy.asarray`` views them without a copy).
 """
-from workq._workq import AsyncResult, Pool, __version__, cdist, distance, distances, pi
+from workq._workq import (Alignment, AsyncResult, Pool, __version__, align, all_pairs, cdist,
+                          clusters, distance, distances, pi)
 
-__all__ = ["AsyncResult", "Pool", "__version__", "cdist", "distance", "distances", "pi"]
+__all__ = ["Alignment", "AsyncResult", "Pool", "__version__", "align", "all_pairs", "cdist",
+           "clusters", "distance", "distances", "pi"]

@@ -38,6 +38,7 @@
 #include <time.h>
 
 #include <workq/kernels.h>
+#include <workq/search.h>
 #include <workq/version.h>
 #include <workq/workq.h>
 
@@ -70,6 +71,7 @@ typedef struct job_obj job_obj;
 
 typedef struct module_state {
     PyTypeObject *pool_type;
+    PyTypeObject *alignment_type; /* a struct sequence */
     PyTypeObject *job_type;
     PyObject *array_type;    /* array.array */
     PyObject *thread_type;   /* threading.Thread */
@@ -227,11 +229,19 @@ static int parse_workers(PyObject *o, unsigned *out) {
     return 0;
 }
 
-/* mode: only "global" (the whole of a against the whole of b). */
-static int parse_mode(const char *mode) {
-    if (mode == NULL || strcmp(mode, "global") == 0)
-        return 0;
-    PyErr_Format(PyExc_ValueError, "mode: expected 'global', not '%.50s'", mode);
+/* mode: "global" (the whole of a against the whole of b), "prefix" (a
+ * against a prefix of b) or "infix" (a against any substring of b). */
+static int parse_mode(const char *mode, wq_align_mode *out) {
+    static const char *const names[] = {"global", "prefix", "infix"};
+    static const wq_align_mode modes[] = {WQ_ALIGN_GLOBAL, WQ_ALIGN_PREFIX, WQ_ALIGN_INFIX};
+    for (size_t k = 0; k < 3; k++) {
+        if (strcmp(mode, names[k]) == 0) {
+            *out = modes[k];
+            return 0;
+        }
+    }
+    PyErr_Format(PyExc_ValueError, "mode: expected 'global', 'prefix' or 'infix', not '%.50s'",
+                 mode);
     return -1;
 }
 
@@ -282,8 +292,9 @@ typedef struct lev_work {
     int cross;     /* 0: element-wise */
     size_t npairs; /* pairs in all */
     size_t max_distance;
-    size_t *out;       /* npairs results */
-    atomic_int cancel; /* map_async's cancel(): blocks not begun fail ECANCELED */
+    wq_align_mode mode; /* global: the batch kernel; else wq_align_distance */
+    size_t *out;        /* npairs results */
+    atomic_int cancel;  /* map_async's cancel(): blocks not begun fail ECANCELED */
 } lev_work;
 
 /* A run of consecutive pairs: one engine item, one task. */
@@ -350,6 +361,31 @@ static block *cut_blocks(const lev_work *w, size_t *n) {
     return bs;
 }
 
+/* A distance in a mode, as the batch kernel stores it (above max_distance:
+ * max_distance + 1); WQ_LEV_NO_LIMIT when memory runs out. */
+static size_t mode_distance(const char *a, size_t n, const char *b, size_t m, wq_align_mode mode,
+                            size_t max) {
+    size_t d = wq_align_distance(a, n, b, m, mode);
+    if (d != WQ_LEV_NO_LIMIT && max != WQ_LEV_NO_LIMIT && d > max)
+        d = max + 1;
+    return d;
+}
+
+/* A block in prefix or infix mode: pair by pair. */
+static int mode_block(const lev_work *w, block b) {
+    size_t i, j;
+    pair_index(w, b.start, &i, &j);
+    for (size_t k = 0; k < b.count; k++) {
+        size_t d =
+            mode_distance(w->a[i], w->alen[i], w->b[j], w->blen[j], w->mode, w->max_distance);
+        if (d == WQ_LEV_NO_LIMIT)
+            return ENOMEM;
+        w->out[b.start + k] = d;
+        pair_next(w, &i, &j);
+    }
+    return 0;
+}
+
 /* The engine item function: the distances of one block's pairs, through
  * the batch kernel SLICE pairs at a time. Returns 0 or ENOMEM. */
 static int lev_block_fn(const void *in, void *out, void *ctx) {
@@ -362,6 +398,8 @@ static int lev_block_fn(const void *in, void *out, void *ctx) {
     pair_index(w, b.start, &i, &j);
     if (atomic_load_explicit(&w->cancel, memory_order_relaxed))
         return ECANCELED;
+    if (w->mode != WQ_ALIGN_GLOBAL)
+        return mode_block(w, b);
     for (size_t done = 0; done < b.count;) {
         size_t n = b.count - done < SLICE ? b.count - done : SLICE;
         for (size_t t = 0; t < n; t++) {
@@ -589,14 +627,17 @@ static PyObject *do_distance(PyObject *a_obj, PyObject *b_obj, PyObject *max_obj
                              const char *mode) {
     const char *a, *b;
     size_t n, m, max;
+    wq_align_mode md;
     if (seq_view(a_obj, "a", -1, &a, &n) < 0 || seq_view(b_obj, "b", -1, &b, &m) < 0 ||
-        parse_max(max_obj, &max) < 0 || parse_mode(mode) < 0)
+        parse_max(max_obj, &max) < 0 || parse_mode(mode, &md) < 0)
         return NULL;
     size_t d;
-    if (n * m < SINGLE_RELEASE_CELLS || n < SINGLE_RELEASE_CELLS / (m ? m : 1)) {
-        d = wq_levenshtein(a, n, b, m, max);
+    if (n < SINGLE_RELEASE_CELLS / (m ? m : 1)) {
+        d = md == WQ_ALIGN_GLOBAL ? wq_levenshtein(a, n, b, m, max)
+                                  : mode_distance(a, n, b, m, md, max);
     } else {
-        Py_BEGIN_ALLOW_THREADS d = wq_levenshtein(a, n, b, m, max);
+        Py_BEGIN_ALLOW_THREADS d = md == WQ_ALIGN_GLOBAL ? wq_levenshtein(a, n, b, m, max)
+                                                         : mode_distance(a, n, b, m, md, max);
         Py_END_ALLOW_THREADS
     }
     if (d == WQ_LEV_NO_LIMIT)
@@ -610,8 +651,9 @@ PyDoc_STRVAR(distance_doc,
              "distance(a, b, *, max_distance=None, mode='global') -> int\n\n"
              "The unit-cost edit (Levenshtein) distance between a and b, each a str\n"
              "(ASCII) or bytes. With max_distance, a distance above it is returned as\n"
-             "max_distance + 1, and the computation stops early. mode='global' (the\n"
-             "only mode) aligns the whole of a with the whole of b.");
+             "max_distance + 1, and the computation stops early. mode='global' aligns\n"
+             "the whole of a with the whole of b; 'prefix' aligns a with a prefix of b,\n"
+             "'infix' with any substring of b (gaps in b around a are free).");
 
 static PyObject *workq_distance(PyObject *module, PyObject *args, PyObject *kw) {
     static char *kwlist[] = {"a", "b", "max_distance", "mode", NULL};
@@ -625,7 +667,7 @@ static PyObject *workq_distance(PyObject *module, PyObject *args, PyObject *kw) 
 
 /* distances() on pool (NULL: workers' pool). */
 static PyObject *do_distances(module_state *st, wq_pool *pool, unsigned workers, PyObject *a_obj,
-                              PyObject *b_obj, size_t max) {
+                              PyObject *b_obj, size_t max, wq_align_mode mode) {
     seqs sa, sb;
     if (seqs_from(a_obj, "seqs_a", &sa) < 0)
         return NULL;
@@ -643,7 +685,15 @@ static PyObject *do_distances(module_state *st, wq_pool *pool, unsigned workers,
     arr = result_array(st, sa.n, &view);
     if (arr == NULL)
         goto done;
-    lev_work w = {sa.ptr, sa.len, sb.ptr, sb.len, sb.n, 0, sa.n, max, view.buf, 0};
+    lev_work w = {.a = sa.ptr,
+                  .alen = sa.len,
+                  .b = sb.ptr,
+                  .blen = sb.len,
+                  .nb = sb.n,
+                  .npairs = sa.n,
+                  .max_distance = max,
+                  .mode = mode,
+                  .out = view.buf};
     int rc = run_lev(st, pool, workers, &w);
     PyBuffer_Release(&view);
     if (rc < 0)
@@ -669,13 +719,19 @@ static PyObject *workq_distances(PyObject *module, PyObject *args, PyObject *kw)
     const char *mode = "global";
     unsigned workers;
     size_t max;
+    wq_align_mode md;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|$OOs:distances", kwlist, &a, &b, &workers_obj,
                                      &max_obj, &mode) ||
         parse_workers(workers_obj, &workers) < 0 || parse_max(max_obj, &max) < 0 ||
-        parse_mode(mode) < 0)
+        parse_mode(mode, &md) < 0)
         return NULL;
-    return do_distances(state_of(module), NULL, workers, a, b, max);
+    return do_distances(state_of(module), NULL, workers, a, b, max, md);
 }
+
+typedef enum search_kind search_kind;
+enum search_kind { SEARCH_PAIRS, SEARCH_QUERY, SEARCH_CLUSTERS };
+static PyObject *do_search(module_state *st, wq_pool *pool, unsigned workers, search_kind kind,
+                           PyObject *a_obj, PyObject *b_obj, size_t max);
 
 /* cdist() on pool (NULL: workers' pool). */
 static PyObject *do_cdist(module_state *st, wq_pool *pool, unsigned workers, PyObject *q_obj,
@@ -683,11 +739,8 @@ static PyObject *do_cdist(module_state *st, wq_pool *pool, unsigned workers, PyO
     size_t max;
     if (parse_max(max_obj, &max) < 0)
         return NULL;
-    if (max != WQ_LEV_NO_LIMIT) {
-        PyErr_SetString(PyExc_NotImplementedError,
-                        "cdist: max_distance needs the query search, not in this build");
-        return NULL;
-    }
+    if (max_obj != Py_None)
+        return do_search(st, pool, workers, SEARCH_QUERY, q_obj, t_obj, max);
     seqs sq, stg;
     if (seqs_from(q_obj, "queries", &sq) < 0)
         return NULL;
@@ -704,7 +757,15 @@ static PyObject *do_cdist(module_state *st, wq_pool *pool, unsigned workers, PyO
     PyObject *arr = result_array(st, sq.n * stg.n, &view);
     if (arr == NULL)
         goto done;
-    lev_work w = {sq.ptr, sq.len, stg.ptr, stg.len, stg.n, 1, sq.n * stg.n, max, view.buf, 0};
+    lev_work w = {.a = sq.ptr,
+                  .alen = sq.len,
+                  .b = stg.ptr,
+                  .blen = stg.len,
+                  .nb = stg.n,
+                  .cross = 1,
+                  .npairs = sq.n * stg.n,
+                  .max_distance = max,
+                  .out = view.buf};
     int rc = run_lev(st, pool, workers, &w);
     PyBuffer_Release(&view);
     if (rc == 0)
@@ -716,13 +777,16 @@ done:
     return result;
 }
 
-PyDoc_STRVAR(cdist_doc,
-             "cdist(queries, targets, *, max_distance=None, workers=None) -> memoryview\n\n"
-             "The edit distance of every query against every target: a 2-D memoryview of\n"
-             "shape (len(queries), len(targets)) on an array.array, so m[i, j] is the\n"
-             "distance of queries[i] and targets[j], m.tolist() gives lists, and\n"
-             "numpy.asarray(m) views it without a copy. Without queries or targets the\n"
-             "view is empty and 1-D (memoryview has no zero-sized dimensions).");
+PyDoc_STRVAR(cdist_doc, "cdist(queries, targets, *, max_distance=None, workers=None)\n"
+                        "    -> memoryview | (i, j, d)\n\n"
+                        "Without max_distance: the edit distance of every query against every\n"
+                        "target, a 2-D memoryview of shape (len(queries), len(targets)) on an\n"
+                        "array.array, so m[i, j] is the distance of queries[i] and targets[j],\n"
+                        "m.tolist() gives lists, and numpy.asarray(m) views it without a copy\n"
+                        "(without queries or targets the view is empty and 1-D: memoryview has no\n"
+                        "zero-sized dimensions). With max_distance: only the pairs within it,\n"
+                        "found through workq's query search (an index over the targets), as three\n"
+                        "array.array columns (i, j, d) sorted by i then j.");
 
 static PyObject *workq_cdist(PyObject *module, PyObject *args, PyObject *kw) {
     static char *kwlist[] = {"queries", "targets", "max_distance", "workers", NULL};
@@ -874,6 +938,366 @@ static PyObject *workq_pi(PyObject *module, PyObject *args, PyObject *kw) {
     return do_pi(state_of(module), NULL, workers, n, chunks);
 }
 
+/* ------------------------------------------------------------ search -- */
+
+/* all_pairs, cdist with max_distance, and clusters run wq_search_pairs or
+ * wq_search_query, which block until done, on a thread of their own (the
+ * calls must not run on the pool's workers); the caller waits for it,
+ * checking for signals, and on one sets `stop`, which the hits callback
+ * (called at least once per block of probes) turns into ECANCELED. */
+typedef struct search_run {
+    search_kind kind;
+    wq_pool *pool;
+    wq_seq *a, *b;
+    size_t na, nb, max;
+    size_t *col[3];    /* pairs, query: the hits' i, j, distance */
+    size_t nhits, cap; /* (the search thread; the caller after join) */
+    size_t *parent;    /* clusters: union-find over [0, na) */
+    atomic_int stop;   /* set by the caller on a signal */
+    int rc;            /* the search's return value */
+    pthread_mutex_t mu;
+    pthread_cond_t cv; /* signalled when done is set (mu) */
+    int done;          /* (mu) */
+} search_run;
+
+/* The root of x, halving the path; roots are the smallest index of their
+ * set because unions always hang the larger root under the smaller. */
+static size_t uf_find(size_t *parent, size_t x) {
+    while (parent[x] != x) {
+        parent[x] = parent[parent[x]];
+        x = parent[x];
+    }
+    return x;
+}
+
+static void uf_union(size_t *parent, size_t x, size_t y) {
+    x = uf_find(parent, x);
+    y = uf_find(parent, y);
+    if (x < y)
+        parent[y] = x;
+    else if (y < x)
+        parent[x] = y;
+}
+
+/* Keeps the hits (or joins their sets). One thread at a time calls it. */
+static int on_search_hits(void *ctx, const wq_hit *hits, size_t n) {
+    search_run *r = ctx;
+    if (atomic_load_explicit(&r->stop, memory_order_relaxed))
+        return ECANCELED;
+    if (r->kind == SEARCH_CLUSTERS) {
+        for (size_t k = 0; k < n; k++)
+            uf_union(r->parent, hits[k].i, hits[k].j);
+        return 0;
+    }
+    if (r->nhits + n > r->cap) {
+        size_t cap = r->cap ? r->cap : 1024;
+        while (cap < r->nhits + n)
+            cap *= 2;
+        for (int c = 0; c < 3; c++) {
+            size_t *grown = PyMem_RawRealloc(r->col[c], cap * sizeof(size_t));
+            if (grown == NULL)
+                return ENOMEM;
+            r->col[c] = grown;
+        }
+        r->cap = cap;
+    }
+    for (size_t k = 0; k < n; k++) {
+        r->col[0][r->nhits + k] = hits[k].i;
+        r->col[1][r->nhits + k] = hits[k].j;
+        r->col[2][r->nhits + k] = hits[k].distance;
+    }
+    r->nhits += n;
+    return 0;
+}
+
+static void *search_thread(void *arg) {
+    search_run *r = arg;
+    if (r->kind == SEARCH_QUERY)
+        r->rc = wq_search_query(r->pool, r->a, r->na, r->b, r->nb, r->max, on_search_hits, r);
+    else
+        r->rc = wq_search_pairs(r->pool, r->a, r->na, r->max, on_search_hits, r);
+    pthread_mutex_lock(&r->mu);
+    r->done = 1;
+    pthread_cond_signal(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+    return NULL;
+}
+
+/* Runs r on its own thread, interruptibly. GIL held; 0 or -1 with an
+ * exception. */
+static int run_search(search_run *r) {
+    int rc = pthread_mutex_init(&r->mu, NULL);
+    if (rc != 0) {
+        set_engine_error(rc);
+        return -1;
+    }
+    rc = cond_init_monotonic(&r->cv);
+    if (rc != 0) {
+        pthread_mutex_destroy(&r->mu);
+        set_engine_error(rc);
+        return -1;
+    }
+    pthread_t thread;
+    Py_BEGIN_ALLOW_THREADS rc = pthread_create(&thread, NULL, search_thread, r);
+    Py_END_ALLOW_THREADS int interrupted = 0;
+    while (rc == 0) {
+        int done;
+        Py_BEGIN_ALLOW_THREADS struct timespec until = deadline_in(POLL_MS);
+        pthread_mutex_lock(&r->mu);
+        if (!r->done)
+            pthread_cond_timedwait(&r->cv, &r->mu, &until);
+        done = r->done;
+        pthread_mutex_unlock(&r->mu);
+        Py_END_ALLOW_THREADS if (done) break;
+        if (PyErr_CheckSignals() < 0) {
+            atomic_store_explicit(&r->stop, 1, memory_order_relaxed);
+            interrupted = 1;
+            break;
+        }
+    }
+    if (rc == 0) {
+        Py_BEGIN_ALLOW_THREADS pthread_join(thread, NULL);
+        Py_END_ALLOW_THREADS rc = r->rc;
+    }
+    pthread_cond_destroy(&r->cv);
+    pthread_mutex_destroy(&r->mu);
+    if (interrupted)
+        return -1;
+    if (rc == EOVERFLOW) {
+        PyErr_SetString(PyExc_OverflowError, "too many sequences for the search index");
+        return -1;
+    }
+    if (rc != 0) {
+        set_engine_error(rc);
+        return -1;
+    }
+    return 0;
+}
+
+/* wq_seq views of a snapshot (PyMem; the caller frees). */
+static wq_seq *seq_array(const seqs *s) {
+    wq_seq *v = PyMem_New(wq_seq, s->n ? s->n : 1);
+    if (v == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    for (size_t k = 0; k < s->n; k++)
+        v[k] = (wq_seq){s->ptr[k], s->len[k]};
+    return v;
+}
+
+/* A size_t array.array holding col[0..n). */
+static PyObject *column(module_state *st, const size_t *col, size_t n) {
+    Py_buffer view;
+    PyObject *arr = result_array(st, n, &view);
+    if (arr == NULL)
+        return NULL;
+    if (n > 0)
+        memcpy(view.buf, col, n * sizeof(size_t));
+    PyBuffer_Release(&view);
+    return arr;
+}
+
+/* The (i, j, d) columns of a finished pairs or query search. */
+static PyObject *hit_columns(module_state *st, const search_run *r) {
+    PyObject *i = column(st, r->col[0], r->nhits);
+    PyObject *j = i ? column(st, r->col[1], r->nhits) : NULL;
+    PyObject *d = j ? column(st, r->col[2], r->nhits) : NULL;
+    PyObject *t = d ? PyTuple_Pack(3, i, j, d) : NULL;
+    Py_XDECREF(i);
+    Py_XDECREF(j);
+    Py_XDECREF(d);
+    return t;
+}
+
+/* The clusters as lists of indices, each ascending, ordered by their
+ * smallest index. */
+static PyObject *cluster_lists(search_run *r) {
+    size_t n = r->na;
+    size_t *slot = PyMem_New(size_t, n ? n : 1);
+    PyObject *out = PyList_New(0);
+    if (slot == NULL || out == NULL)
+        goto fail;
+    for (size_t i = 0; i < n; i++) {
+        size_t root = uf_find(r->parent, i);
+        PyObject *idx = PyLong_FromSize_t(i);
+        if (idx == NULL)
+            goto fail;
+        if (root == i) {
+            PyObject *list = PyList_New(1);
+            if (list == NULL || PyList_Append(out, list) < 0) {
+                Py_XDECREF(list);
+                Py_DECREF(idx);
+                goto fail;
+            }
+            PyList_SET_ITEM(list, 0, idx);
+            Py_DECREF(list);
+            slot[i] = (size_t)PyList_GET_SIZE(out) - 1;
+        } else {
+            int rc = PyList_Append(PyList_GET_ITEM(out, (Py_ssize_t)slot[root]), idx);
+            Py_DECREF(idx);
+            if (rc < 0)
+                goto fail;
+        }
+    }
+    PyMem_Free(slot);
+    return out;
+fail:
+    PyMem_Free(slot);
+    Py_XDECREF(out);
+    if (!PyErr_Occurred())
+        PyErr_NoMemory();
+    return NULL;
+}
+
+/* max_distance for the searches: a required int >= 0. */
+static int parse_search_max(PyObject *o, size_t *out) {
+    if (o == Py_None) {
+        PyErr_SetString(PyExc_TypeError, "max_distance: expected an int, not None");
+        return -1;
+    }
+    return parse_max(o, out);
+}
+
+/* all_pairs, clusters (kind) or the query search (q_obj set) on pool
+ * (NULL: workers' pool). */
+static PyObject *do_search(module_state *st, wq_pool *pool, unsigned workers, search_kind kind,
+                           PyObject *a_obj, PyObject *b_obj, size_t max) {
+    seqs sa = {0}, sb = {0};
+    search_run r = {.kind = kind, .max = max};
+    PyObject *result = NULL;
+    wq_pool *owned = NULL;
+    if (seqs_from(a_obj, kind == SEARCH_QUERY ? "queries" : "seqs", &sa) < 0)
+        return NULL;
+    if (kind == SEARCH_QUERY && seqs_from(b_obj, "targets", &sb) < 0)
+        goto done;
+    r.a = seq_array(&sa);
+    r.na = sa.n;
+    if (r.a == NULL)
+        goto done;
+    if (kind == SEARCH_QUERY) {
+        r.b = seq_array(&sb);
+        r.nb = sb.n;
+        if (r.b == NULL)
+            goto done;
+    }
+    if (kind == SEARCH_CLUSTERS) {
+        r.parent = PyMem_New(size_t, sa.n ? sa.n : 1);
+        if (r.parent == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        for (size_t i = 0; i < sa.n; i++)
+            r.parent[i] = i;
+    }
+    r.pool = pool != NULL ? pool : get_pool(st, workers, &owned);
+    if (r.pool == NULL || run_search(&r) < 0)
+        goto done;
+    result = kind == SEARCH_CLUSTERS ? cluster_lists(&r) : hit_columns(st, &r);
+done:
+    drop_pool(owned);
+    for (int c = 0; c < 3; c++)
+        PyMem_RawFree(r.col[c]);
+    PyMem_Free(r.parent);
+    PyMem_Free(r.a);
+    PyMem_Free(r.b);
+    seqs_clear(&sa);
+    seqs_clear(&sb);
+    return result;
+}
+
+PyDoc_STRVAR(all_pairs_doc,
+             "all_pairs(seqs, max_distance, *, workers=None) -> (i, j, d)\n\n"
+             "Every pair i < j of seqs within edit distance max_distance, found through\n"
+             "workq's exact segment index: three array.array columns, sorted by i then\n"
+             "j, with d[k] the distance of seqs[i[k]] and seqs[j[k]].");
+
+static PyObject *workq_all_pairs(PyObject *module, PyObject *args, PyObject *kw) {
+    static char *kwlist[] = {"seqs", "max_distance", "workers", NULL};
+    PyObject *seqs_obj, *max_obj, *workers_obj = Py_None;
+    unsigned workers;
+    size_t max;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|$O:all_pairs", kwlist, &seqs_obj, &max_obj,
+                                     &workers_obj) ||
+        parse_search_max(max_obj, &max) < 0 || parse_workers(workers_obj, &workers) < 0)
+        return NULL;
+    return do_search(state_of(module), NULL, workers, SEARCH_PAIRS, seqs_obj, NULL, max);
+}
+
+PyDoc_STRVAR(clusters_doc,
+             "clusters(seqs, max_distance, *, workers=None) -> list[list[int]]\n\n"
+             "The connected components of the graph joining sequences within edit\n"
+             "distance max_distance (single linkage): lists of indices into seqs, each\n"
+             "ascending, ordered by their first index; every index is in one list.");
+
+static PyObject *workq_clusters(PyObject *module, PyObject *args, PyObject *kw) {
+    static char *kwlist[] = {"seqs", "max_distance", "workers", NULL};
+    PyObject *seqs_obj, *max_obj, *workers_obj = Py_None;
+    unsigned workers;
+    size_t max;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|$O:clusters", kwlist, &seqs_obj, &max_obj,
+                                     &workers_obj) ||
+        parse_search_max(max_obj, &max) < 0 || parse_workers(workers_obj, &workers) < 0)
+        return NULL;
+    return do_search(state_of(module), NULL, workers, SEARCH_CLUSTERS, seqs_obj, NULL, max);
+}
+
+/* ------------------------------------------------------------- align -- */
+
+PyDoc_STRVAR(align_doc, "align(a, b, *, mode='global') -> Alignment\n\n"
+                        "An optimal alignment of a (the query, aligned whole) against b: an\n"
+                        "Alignment with distance, cigar (SAM's extended CIGAR, a as the query:\n"
+                        "'=' match, 'X' mismatch, 'I' in a only, 'D' in b only) and the aligned\n"
+                        "span [start, end) on b. mode is 'global' (all of b), 'prefix' (a prefix\n"
+                        "of b) or 'infix' (any substring of b).");
+
+static PyObject *workq_align(PyObject *module, PyObject *args, PyObject *kw) {
+    static char *kwlist[] = {"a", "b", "mode", NULL};
+    PyObject *a_obj, *b_obj;
+    const char *mode = "global";
+    const char *a, *b;
+    size_t n, m;
+    wq_align_mode md;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|$s:align", kwlist, &a_obj, &b_obj, &mode) ||
+        seq_view(a_obj, "a", -1, &a, &n) < 0 || seq_view(b_obj, "b", -1, &b, &m) < 0 ||
+        parse_mode(mode, &md) < 0)
+        return NULL;
+    wq_alignment al = WQ_ALIGNMENT_INIT;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS rc = wq_align(a, n, b, m, md, &al);
+    Py_END_ALLOW_THREADS PyObject *res = NULL;
+    if (rc != 0) {
+        set_engine_error(rc);
+    } else {
+        res = PyStructSequence_New(state_of(module)->alignment_type);
+        PyObject *f[4] = {
+            PyLong_FromSize_t(al.distance),
+            PyUnicode_FromStringAndSize(al.cigar ? al.cigar : "", (Py_ssize_t)al.cigar_len),
+            PyLong_FromSize_t(al.start), PyLong_FromSize_t(al.end)};
+        for (int k = 0; k < 4; k++) {
+            if (res != NULL && f[k] != NULL)
+                PyStructSequence_SET_ITEM(res, k, f[k]);
+            else
+                Py_XDECREF(f[k]);
+        }
+        if (res != NULL && (f[0] == NULL || f[1] == NULL || f[2] == NULL || f[3] == NULL))
+            Py_CLEAR(res);
+    }
+    wq_alignment_free(&al);
+    return res;
+}
+
+static PyStructSequence_Field alignment_fields[] = {
+    {"distance", "the edit distance in the mode asked for"},
+    {"cigar", "the extended CIGAR, a as the query and b as the reference"},
+    {"start", "where the aligned span on b starts"},
+    {"end", "where it ends (exclusive)"},
+    {NULL, NULL}};
+
+static PyStructSequence_Desc alignment_desc = {
+    "workq.Alignment", "The result of workq.align: (distance, cigar, start, end).",
+    alignment_fields, 4};
+
 /* ---------------------------------------------------------------- Pool -- */
 
 typedef struct pool_obj {
@@ -973,11 +1397,12 @@ static PyObject *pool_distances(pool_obj *self, PyObject *args, PyObject *kw) {
     PyObject *a, *b, *max_obj = Py_None;
     const char *mode = "global";
     size_t max;
+    wq_align_mode md;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|$Os:distances", kwlist, &a, &b, &max_obj,
                                      &mode) ||
-        parse_max(max_obj, &max) < 0 || parse_mode(mode) < 0 || pool_enter(self) < 0)
+        parse_max(max_obj, &max) < 0 || parse_mode(mode, &md) < 0 || pool_enter(self) < 0)
         return NULL;
-    return pool_leave(self, do_distances(self->st, self->pool, 0, a, b, max));
+    return pool_leave(self, do_distances(self->st, self->pool, 0, a, b, max, md));
 }
 
 static PyObject *pool_cdist(pool_obj *self, PyObject *args, PyObject *kw) {
@@ -987,6 +1412,31 @@ static PyObject *pool_cdist(pool_obj *self, PyObject *args, PyObject *kw) {
         pool_enter(self) < 0)
         return NULL;
     return pool_leave(self, do_cdist(self->st, self->pool, 0, q, t, max_obj));
+}
+
+static PyObject *pool_all_pairs(pool_obj *self, PyObject *args, PyObject *kw) {
+    static char *kwlist[] = {"seqs", "max_distance", NULL};
+    PyObject *seqs_obj, *max_obj;
+    size_t max;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO:all_pairs", kwlist, &seqs_obj, &max_obj) ||
+        parse_search_max(max_obj, &max) < 0 || pool_enter(self) < 0)
+        return NULL;
+    return pool_leave(self, do_search(self->st, self->pool, 0, SEARCH_PAIRS, seqs_obj, NULL, max));
+}
+
+static PyObject *pool_clusters(pool_obj *self, PyObject *args, PyObject *kw) {
+    static char *kwlist[] = {"seqs", "max_distance", NULL};
+    PyObject *seqs_obj, *max_obj;
+    size_t max;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO:clusters", kwlist, &seqs_obj, &max_obj) ||
+        parse_search_max(max_obj, &max) < 0 || pool_enter(self) < 0)
+        return NULL;
+    return pool_leave(self,
+                      do_search(self->st, self->pool, 0, SEARCH_CLUSTERS, seqs_obj, NULL, max));
+}
+
+static PyObject *pool_align(pool_obj *self, PyObject *args, PyObject *kw) {
+    return workq_align(PyType_GetModule(Py_TYPE(self)), args, kw);
 }
 
 static PyObject *pool_pi(pool_obj *self, PyObject *args, PyObject *kw) {
@@ -1248,8 +1698,14 @@ static PyObject *pool_map_async(pool_obj *self, PyObject *args, PyObject *kw) {
     if (j->array == NULL)
         goto fail;
     j->has_view = 1;
-    j->work = (lev_work){j->sa.ptr, j->sa.len, j->sb.ptr, j->sb.len,   j->sb.n,
-                         0,         j->sa.n,   max,       j->view.buf, 0};
+    j->work = (lev_work){.a = j->sa.ptr,
+                         .alen = j->sa.len,
+                         .b = j->sb.ptr,
+                         .blen = j->sb.len,
+                         .nb = j->sb.n,
+                         .npairs = j->sa.n,
+                         .max_distance = max,
+                         .out = j->view.buf};
     Py_BEGIN_ALLOW_THREADS j->blocks = cut_blocks(&j->work, &j->nblocks);
     Py_END_ALLOW_THREADS if (j->blocks == NULL) {
         PyErr_NoMemory();
@@ -1532,6 +1988,10 @@ PyDoc_STRVAR(pool_distances_doc,
              "workq.distances on this pool's threads.");
 PyDoc_STRVAR(pool_cdist_doc, "cdist(queries, targets, *, max_distance=None) -> memoryview\n\n"
                              "workq.cdist on this pool's threads.");
+PyDoc_STRVAR(pool_all_pairs_doc, "all_pairs(seqs, max_distance) -> (i, j, d)\n\n"
+                                 "workq.all_pairs on this pool's threads.");
+PyDoc_STRVAR(pool_clusters_doc, "clusters(seqs, max_distance) -> list[list[int]]\n\n"
+                                "workq.clusters on this pool's threads.");
 PyDoc_STRVAR(pool_pi_doc, "pi(intervals, *, chunks=None) -> float\n\n"
                           "workq.pi on this pool's threads.");
 PyDoc_STRVAR(pool_enter_doc, "__enter__() -> Pool");
@@ -1545,6 +2005,11 @@ static PyMethodDef pool_methods[] = {
     {"cdist", (PyCFunction)(void (*)(void))pool_cdist, METH_VARARGS | METH_KEYWORDS,
      pool_cdist_doc},
     {"pi", (PyCFunction)(void (*)(void))pool_pi, METH_VARARGS | METH_KEYWORDS, pool_pi_doc},
+    {"all_pairs", (PyCFunction)(void (*)(void))pool_all_pairs, METH_VARARGS | METH_KEYWORDS,
+     pool_all_pairs_doc},
+    {"clusters", (PyCFunction)(void (*)(void))pool_clusters, METH_VARARGS | METH_KEYWORDS,
+     pool_clusters_doc},
+    {"align", (PyCFunction)(void (*)(void))pool_align, METH_VARARGS | METH_KEYWORDS, align_doc},
     {"map_async", (PyCFunction)(void (*)(void))pool_map_async, METH_VARARGS | METH_KEYWORDS,
      pool_map_async_doc},
     {"join", (PyCFunction)pool_join, METH_NOARGS, pool_join_doc},
@@ -1579,6 +2044,11 @@ static PyMethodDef module_methods[] = {
      distances_doc},
     {"cdist", (PyCFunction)(void (*)(void))workq_cdist, METH_VARARGS | METH_KEYWORDS, cdist_doc},
     {"pi", (PyCFunction)(void (*)(void))workq_pi, METH_VARARGS | METH_KEYWORDS, pi_doc},
+    {"all_pairs", (PyCFunction)(void (*)(void))workq_all_pairs, METH_VARARGS | METH_KEYWORDS,
+     all_pairs_doc},
+    {"clusters", (PyCFunction)(void (*)(void))workq_clusters, METH_VARARGS | METH_KEYWORDS,
+     clusters_doc},
+    {"align", (PyCFunction)(void (*)(void))workq_align, METH_VARARGS | METH_KEYWORDS, align_doc},
     {"_deliver", (PyCFunction)workq_deliver, METH_NOARGS, deliver_doc},
     {NULL, NULL, 0, NULL}};
 
@@ -1614,6 +2084,9 @@ static int module_exec(PyObject *module) {
     st->job_type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &job_spec, NULL);
     if (st->job_type == NULL || PyModule_AddType(module, st->job_type) < 0)
         return -1;
+    st->alignment_type = PyStructSequence_NewType(&alignment_desc);
+    if (st->alignment_type == NULL || PyModule_AddType(module, st->alignment_type) < 0)
+        return -1;
     return PyModule_AddStringConstant(module, "__version__", WORKQ_VERSION_STRING);
 }
 
@@ -1621,6 +2094,7 @@ static int module_traverse(PyObject *module, visitproc visit, void *arg) {
     module_state *st = state_of(module);
     Py_VISIT(st->pool_type);
     Py_VISIT(st->job_type);
+    Py_VISIT(st->alignment_type);
     Py_VISIT(st->array_type);
     Py_VISIT(st->thread_type);
     return 0;
@@ -1630,6 +2104,7 @@ static int module_clear(PyObject *module) {
     module_state *st = state_of(module);
     Py_CLEAR(st->pool_type);
     Py_CLEAR(st->job_type);
+    Py_CLEAR(st->alignment_type);
     Py_CLEAR(st->array_type);
     Py_CLEAR(st->thread_type);
     return 0;
