@@ -47,7 +47,7 @@ else
 fi
 
 # Headers, libraries, the CMake package and workq.pc, at one version.
-for h in workq.h kernels.h export.h kernels_export.h version.h; do
+for h in workq.h kernels.h search.h export.h kernels_export.h version.h; do
     [ -f "$prefix/include/workq/$h" ] || fail "no include/workq/$h"
 done
 grep -q "^#define WORKQ_VERSION_STRING \"$version\"$" "$prefix/include/workq/version.h" ||

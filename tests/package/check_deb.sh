@@ -41,7 +41,7 @@ dpkg-deb --contents "$deb" | awk '{ print $6 }' | sed 's|^\./|/|' >"$tmp/content
 lib=/usr/lib/$multiarch
 for f in /usr/bin/pi /usr/bin/genomics \
     /usr/share/man/man1/pi.1.gz /usr/share/man/man1/genomics.1.gz \
-    /usr/include/workq/workq.h /usr/include/workq/kernels.h \
+    /usr/include/workq/workq.h /usr/include/workq/kernels.h /usr/include/workq/search.h \
     /usr/include/workq/export.h /usr/include/workq/kernels_export.h \
     /usr/include/workq/version.h \
     "$lib/libworkq.a" "$lib/libworkq_kernels.a" "$lib/pkgconfig/workq.pc" \
