@@ -65,26 +65,10 @@ const wq_kernel gx_kernel = {
 
 /* ------------------------------------------------------------ blocks -- */
 
-/* The map runs as a task so that the calling thread (the MPI thread) only
- * waits, and the pool's own threads do all the computing. */
-typedef struct map_task {
-    wq_pool *pool;
-    const gx_kopts *ko;
-    const gx_item *items;
-    size_t n, *dist;
-    int rc;
-} map_task;
-
-static void map_fn(void *arg) {
-    map_task *t = arg;
-    t->rc = wq_map(t->pool, &gx_kernel, (void *)t->ko, t->items, t->dist, t->n, NULL);
-}
-
 int gx_compute_block(wq_pool *pool, const gx_kopts *ko, const gx_item *items, size_t n,
                      size_t *dist) {
-    map_task t = {pool, ko, items, n, dist, 0};
-    int rc = wq_submit(pool, map_fn, &t);
-    if (rc == 0)
-        rc = wq_wait(pool);
-    return rc != 0 ? rc : t.rc;
+    /* caller_waits: the calling thread (the MPI thread) only waits, and the
+     * pool's own threads do all the computing. */
+    wq_map_opts opts = {.caller_waits = 1};
+    return wq_map(pool, &gx_kernel, (void *)ko, items, dist, n, &opts);
 }

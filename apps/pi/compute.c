@@ -11,8 +11,8 @@
  *     folds the pieces of a chunk exactly as chunk_kernel does, then folds
  *     the chunk values with wq_sum_f64's own init/add/merge/finish, exactly
  *     as map-reduce does.
- * Both run from a task on the pool, or as the pool's tasks, so --workers N
- * means N computing threads (wq_map_reduce lets its caller work too).
+ * Both run only on the pool's threads (the synchronous path through
+ * wq_map_opts.caller_waits), so --workers N means N computing threads.
  *
  * Stop requests: a lock-free atomic flag (so a signal handler may set it and
  * any thread may read it) checked before every piece; a set flag makes the
@@ -113,37 +113,18 @@ static const wq_kernel piece_kernel = {
 
 /* ------------------------------------------------------- synchronous -- */
 
-typedef struct sync_run {
-    wq_pool *pool;
-    pi_layout layout;
-    wq_range *ranges;
-    double result;
-    int rc;
-} sync_run;
-
-/* A task: the whole map-reduce, so that only the pool's threads compute. */
-static void sync_task(void *arg) {
-    sync_run *run = arg;
-    wq_map_opts opts = {.chunk_size = 1};
-    run->rc = wq_map_reduce(run->pool, &chunk_kernel, &run->layout, run->ranges,
-                            (size_t)run->layout.chunks, &wq_sum_f64, &run->result, &opts);
-}
-
 static int compute_sync(wq_pool *pool, const pi_layout *l, double *result) {
-    sync_run run = {.pool = pool, .layout = *l, .rc = 0};
-    run.ranges = malloc((size_t)l->chunks * sizeof *run.ranges);
-    if (run.ranges == NULL)
+    pi_layout layout = *l;
+    wq_range *ranges = malloc((size_t)l->chunks * sizeof *ranges);
+    if (ranges == NULL)
         return ENOMEM;
     for (uint64_t k = 0; k < l->chunks; k++)
-        run.ranges[k] = chunk_range(l, k);
-    int rc = wq_submit(pool, sync_task, &run);
-    if (rc == 0)
-        rc = wq_wait(pool);
-    if (rc == 0)
-        rc = run.rc;
-    if (rc == 0)
-        *result = run.result;
-    free(run.ranges);
+        ranges[k] = chunk_range(l, k);
+    /* caller_waits: only the pool's threads compute. */
+    wq_map_opts opts = {.chunk_size = 1, .caller_waits = 1};
+    int rc = wq_map_reduce(pool, &chunk_kernel, &layout, ranges, (size_t)l->chunks, &wq_sum_f64,
+                           result, &opts);
+    free(ranges);
     return rc;
 }
 
@@ -257,23 +238,6 @@ int pi_compute(wq_pool *pool, const pi_plan *plan, double *result) {
 }
 
 #ifdef WORKQ_WITH_MPI
-typedef struct chunks_run {
-    wq_pool *pool;
-    pi_layout layout;
-    const wq_range *ranges;
-    double *values;
-    size_t count;
-    int rc;
-} chunks_run;
-
-/* A task: the whole map, so that only the pool's threads compute. */
-static void chunks_task(void *arg) {
-    chunks_run *run = arg;
-    wq_map_opts opts = {.chunk_size = 1};
-    run->rc =
-        wq_map(run->pool, &chunk_kernel, &run->layout, run->ranges, run->values, run->count, &opts);
-}
-
 int pi_compute_chunks(wq_pool *pool, const pi_plan *plan, uint64_t first, uint64_t count,
                       double *values) {
     if (pool == NULL || !plan_valid(plan) || first > plan->chunks || count > plan->chunks - first ||
@@ -283,19 +247,15 @@ int pi_compute_chunks(wq_pool *pool, const pi_plan *plan, uint64_t first, uint64
         return EINTR;
     if (count == 0)
         return 0;
-    chunks_run run = {
-        .pool = pool, .layout = layout_of(plan), .values = values, .count = (size_t)count};
+    pi_layout layout = layout_of(plan);
     wq_range *ranges = malloc((size_t)count * sizeof *ranges);
     if (ranges == NULL)
         return ENOMEM;
     for (uint64_t k = 0; k < count; k++)
-        ranges[k] = chunk_range(&run.layout, first + k);
-    run.ranges = ranges;
-    int rc = wq_submit(pool, chunks_task, &run);
-    if (rc == 0)
-        rc = wq_wait(pool);
-    if (rc == 0)
-        rc = run.rc;
+        ranges[k] = chunk_range(&layout, first + k);
+    /* caller_waits: only the pool's threads compute. */
+    wq_map_opts opts = {.chunk_size = 1, .caller_waits = 1};
+    int rc = wq_map(pool, &chunk_kernel, &layout, ranges, values, (size_t)count, &opts);
     free(ranges);
     return rc;
 }
