@@ -19,6 +19,12 @@ void gx_emit_align(gx_emit *e, wq_align_mode mode, int cigar) {
     e->span = mode != WQ_ALIGN_GLOBAL;
 }
 
+void gx_emit_order(gx_emit *e, int ordered, size_t skip, int drop) {
+    e->ordered = ordered;
+    e->skip = skip;
+    e->drop = drop ? skip : 0;
+}
+
 void gx_emit_progress(gx_emit *e, int enabled, size_t total, const gx_input *in) {
     gx_progress_init(&e->progress, enabled, stderr, total, in);
 }
@@ -43,7 +49,11 @@ static int print(gx_emit *e, const gx_item *it, size_t d) {
 }
 
 int gx_emit_result(gx_emit *e, const gx_item *it, int status, size_t d) {
-    if (status == 0) {
+    if (e->gap || (status == ECANCELED && e->ordered)) {
+        e->gap = 1; /* in order, the output stays a prefix of the input's */
+    } else if (status == 0 && e->drop > 0) {
+        e->drop--; /* --skip, for a source that cannot skip */
+    } else if (status == 0) {
         e->done++;
         int rc = d <= e->max_distance && e->write_errno == 0 && e->error == 0 ? print(e, it, d) : 0;
         if (rc < 0) {
@@ -99,7 +109,12 @@ int gx_emit_finish(gx_emit *e, const char *name, const gx_err *err, int error) {
     }
     int stop = atomic_load(e->stop);
     if (stop > 0) {
-        fprintf(stderr, "genomics: interrupted after %zu pairs\n", e->done);
+        size_t n = e->skip + e->done;
+        if (e->ordered)
+            fprintf(stderr, "genomics: interrupted after %zu pairs (resume with --skip %zu)\n", n,
+                    n);
+        else
+            fprintf(stderr, "genomics: interrupted after %zu pairs (output unordered)\n", n);
         return 128 + stop;
     }
     return 0;

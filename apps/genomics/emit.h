@@ -44,6 +44,10 @@ typedef struct gx_emit {
     int span;        /* ... with the span on B (--cigar, not global mode) */
     wq_align_mode mode;
     wq_alignment al; /* reused for every printed pair */
+    int ordered;     /* results come in input order (not --async) */
+    int gap;         /* ordered: a result was cancelled, print no more */
+    size_t skip;     /* --skip: results before the first one here */
+    size_t drop;     /* of those, still to drop here (the source could not skip) */
 } gx_emit;
 
 /* Sets up e to print to out (progress off; see gx_emit_progress). */
@@ -52,6 +56,15 @@ void gx_emit_init(gx_emit *e, FILE *out, gx_outfmt format, size_t max_distance, 
 /* Sets the alignment mode, and whether --cigar was given (call after
  * gx_emit_init, before the first result). */
 void gx_emit_align(gx_emit *e, wq_align_mode mode, int cigar);
+
+/* Says whether results arrive in input order, and how many results
+ * --skip passes over: the source skipped them itself (drop 0: the
+ * generators), or emit drops the first skip results it is given (drop 1:
+ * the index's hits). Call before the first result. In order, output is
+ * always a prefix without holes: after the first cancelled result no
+ * other is printed or counted, so an interrupted run has printed exactly
+ * the first skip + done results of the input, and says so. */
+void gx_emit_order(gx_emit *e, int ordered, size_t skip, int drop);
 
 /* Turns the progress line on stderr on (when enabled): total pairs when
  * known (0 = unknown), else the share read of in (may be NULL). */
@@ -72,8 +85,10 @@ int gx_emit_cluster(gx_emit *e, size_t size, const char *rep, size_t replen, gx_
  * progress line, flushes the
  * output, then prints at most one message, in this order of precedence:
  * write error, input error (`genomics: NAME:LINE: msg`), kernel error, the
- * other error (an engine errno, 0: none), interruption. Returns the exit
- * status (0, 1, or 128 + signal). */
+ * other error (an engine errno, 0: none), interruption: "interrupted after
+ * N pairs", N counting from the input's first pair, with "(resume with
+ * --skip N)" in order and "(output unordered)" with --async. Returns the
+ * exit status (0, 1, or 128 + signal). */
 int gx_emit_finish(gx_emit *e, const char *name, const gx_err *err, int error);
 
 #endif

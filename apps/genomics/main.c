@@ -49,6 +49,8 @@ static void usage(FILE *f) {
           "                         (the targets); with -k only pairs within K\n"
           "      --async            print results as they complete (any order)\n"
           "      --demo             run the lesson's six pairs\n"
+          "      --skip N           pass over the first N pairs (resume a run that\n"
+          "                         was interrupted after N pairs)\n"
           "  -f, --format FMT       lesson (default): Edit_Distance(A, B) = D\n"
           "                         tsv: A<TAB>B<TAB>D   jsonl: one JSON object per line\n"
           "                         paf: PAF with NM:i: and cg:Z: (the extended CIGAR)\n"
@@ -67,7 +69,8 @@ static void usage(FILE *f) {
           "\n"
           "A and B are the sequences for pair lines and the record ids for FASTA/FASTQ.\n"
           "Exit status: 0 success, 1 data or I/O error, 2 usage error, 130 (SIGINT) or\n"
-          "143 (SIGTERM) interrupted: finished results are printed first.\n",
+          "143 (SIGTERM) interrupted. An interrupted run prints exactly the results of\n"
+          "the first N pairs (any N finished ones with --async) and says N.\n",
           f);
 }
 
@@ -82,7 +85,7 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ..
 
 #define OPTSTRING ":Ak:f:m:iw:t:qhV"
 
-enum { OPT_ASYNC = 256, OPT_DEMO, OPT_CIGAR, OPT_CLUSTER, OPT_QUERY };
+enum { OPT_ASYNC = 256, OPT_DEMO, OPT_CIGAR, OPT_CLUSTER, OPT_QUERY, OPT_SKIP };
 
 static const struct option long_opts[] = {{"all-vs-all", no_argument, NULL, 'A'},
                                           {"max-distance", required_argument, NULL, 'k'},
@@ -93,6 +96,7 @@ static const struct option long_opts[] = {{"all-vs-all", no_argument, NULL, 'A'}
                                           {"format", required_argument, NULL, 'f'},
                                           {"mode", required_argument, NULL, 'm'},
                                           {"cigar", no_argument, NULL, OPT_CIGAR},
+                                          {"skip", required_argument, NULL, OPT_SKIP},
                                           {"ignore-case", no_argument, NULL, 'i'},
                                           {"workers", required_argument, NULL, 'w'},
                                           {"quiet", no_argument, NULL, 'q'},
@@ -150,6 +154,14 @@ static int apply_option(int c, gx_opts *o, int *quiet) {
             return app_usage_error("genomics", msg);
         }
         o->max_distance = (size_t)v;
+        return 0;
+    case OPT_SKIP:
+        st = app_parse_count(optarg, 0, SIZE_MAX, &v);
+        if (st != APP_NUM_OK) {
+            app_count_message(msg, sizeof msg, "--skip", optarg, st, 0, SIZE_MAX);
+            return app_usage_error("genomics", msg);
+        }
+        o->skip = (size_t)v;
         return 0;
     case 'f':
         if (gx_outfmt_parse(optarg, &o->format) != 0)

@@ -272,6 +272,7 @@ static int open_source(coord *c, gx_reader **r, gx_set **set, const char **name)
     *name = gx_reader_name(*r);
     if (!c->o->all_vs_all) {
         gx_pairs_init(&c->pairs, *r, c->o->ignore_case, c->o->stop);
+        c->pairs.skip = c->o->skip;
         return 0;
     }
     c->all_mode = 1;
@@ -284,6 +285,7 @@ static int open_source(coord *c, gx_reader **r, gx_set **set, const char **name)
     if (*set == NULL)
         return -1;
     gx_all_start(&c->all, *set, 0, 1, c->o->stop);
+    gx_all_skip(&c->all, c->o->skip);
     int rc = c->ranks > 1 ? broadcast_set(*set) : 0;
     if (rc != 0)
         c->error = rc;
@@ -295,6 +297,7 @@ int gx_mpi_coordinate(const gx_opts *o) {
     c.err = (gx_err){GX_OK, 0, ""};
     gx_emit_init(&c.emit, stdout, o->format, o->max_distance, o->stop);
     gx_emit_align(&c.emit, o->mode, o->cigar);
+    gx_emit_order(&c.emit, !o->async, o->skip, 0);
     const char *name = o->path != NULL && strcmp(o->path, "-") != 0 ? o->path : "<stdin>";
     c.nblocks = (size_t)INFLIGHT * (size_t)c.ranks + 2;
     c.blocks = calloc(c.nblocks, sizeof *c.blocks);

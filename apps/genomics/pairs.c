@@ -22,7 +22,9 @@ int gx_pairs_next(void *gen_ctx, void *out) {
     if (atomic_load(g->stop))
         return 0;
     gx_record a, b;
-    int rc = gx_reader_pair(g->reader, &a, &b, &g->err);
+    int rc;
+    while ((rc = gx_reader_pair(g->reader, &a, &b, &g->err)) == 1 && g->skip > 0)
+        g->skip--; /* --skip: read and checked, so errors keep their lines */
     if (rc == 0)
         return 0;
     if (rc < 0 && g->err.kind == GX_INTERRUPTED) {

@@ -27,6 +27,7 @@ typedef struct gx_pairs_gen {
     int fold;
     const atomic_int *stop;
     gx_blocks *pool; /* owned: the blocks of the items handed out */
+    size_t skip;     /* pairs still to pass over (read, checked, not handed out) */
     gx_err err;      /* kind != GX_OK when the generator failed */
 } gx_pairs_gen;
 

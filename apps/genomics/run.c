@@ -111,6 +111,7 @@ static int run_pairs(gx_ctx *c, wq_pool *pool, const gx_kopts *ko, gx_err *err, 
     *name = gx_reader_name(r);
     gx_pairs_gen gen;
     gx_pairs_init(&gen, r, c->o->ignore_case, c->o->stop);
+    gen.skip = c->o->skip;
     gx_emit_progress(&c->emit, c->o->progress, 0, gx_reader_input(r));
     wq_async_spec spec = {.kernel_ctx = (void *)ko, .gen = gx_pairs_next, .gen_ctx = &gen};
     int rc = run_job(c, pool, &spec);
@@ -136,6 +137,7 @@ static int run_all(gx_ctx *c, wq_pool *pool, const gx_kopts *ko, gx_err *err, co
     gx_emit_progress(&c->emit, c->o->progress, gx_set_pairs(set), NULL);
     gx_all_gen gen;
     gx_all_start(&gen, set, 0, 1, c->o->stop);
+    gx_all_skip(&gen, c->o->skip);
     wq_async_spec spec = {.kernel_ctx = (void *)ko, .gen = gx_all_next, .gen_ctx = &gen};
     int rc = run_job(c, pool, &spec);
     gx_set_free(set);
@@ -161,6 +163,7 @@ int gx_run(const gx_opts *o) {
         return 1;
     }
     int indexed = gx_run_indexed(o);
+    gx_emit_order(&c.emit, !o->async, o->skip, indexed || o->demo);
     int rc = o->demo                    ? run_demo(&c, pool, &ko)
              : o->query != NULL         ? gx_search_query(o, pool, &c.emit, &err, &name)
              : o->cluster               ? gx_search_clusters(o, pool, &c.emit, &err, &name)

@@ -31,6 +31,7 @@ typedef struct gx_opts {
     gx_outfmt format;
     wq_align_mode mode; /* --mode, for distances and alignments */
     int cigar;          /* --cigar: tsv and jsonl show the alignment */
+    size_t skip;        /* --skip: input pairs passed over first */
     unsigned workers; /* 0 = one per online CPU */
     int intr_fd;      /* readable once SIGINT arrived, or -1 */
     atomic_int *stop; /* 0; a signal number (set by the handler); -1 when

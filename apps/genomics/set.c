@@ -179,6 +179,20 @@ int gx_all_start(gx_all_gen *g, const gx_set *set, size_t i, size_t j, const ato
     return 0;
 }
 
+void gx_all_skip(gx_all_gen *g, size_t k) {
+    size_t n = g->set->n;
+    while (k > 0 && g->j < n) {
+        size_t row = n - g->j; /* pairs left in row i */
+        if (k < row) {
+            g->j += k;
+            return;
+        }
+        k -= row;
+        g->i++;
+        g->j = g->i + 1;
+    }
+}
+
 int gx_all_next(void *gen_ctx, void *out) {
     gx_all_gen *g = gen_ctx;
     const gx_set *set = g->set;

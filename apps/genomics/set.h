@@ -57,6 +57,10 @@ typedef struct gx_all_gen {
  * (which yields nothing when size < 2). Returns 0 or EINVAL. */
 int gx_all_start(gx_all_gen *g, const gx_set *set, size_t i, size_t j, const atomic_int *stop);
 
+/* Moves the walk k pairs on (to its end when fewer are left), in O(size)
+ * steps: --skip. */
+void gx_all_skip(gx_all_gen *g, size_t k);
+
 /* wq_gen_fn over a gx_all_gen: the pairs (i, j), i < j, ascending; 0 at
  * the end or once *stop is set. Items borrow the set (owned is NULL). */
 int gx_all_next(void *gen_ctx, void *item);

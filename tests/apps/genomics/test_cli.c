@@ -410,55 +410,52 @@ Test(options, help_and_version, .timeout = 60) {
 
 /* ----------------------------------------------------------- SIGINT -- */
 
-/* The child's stdin and stdout are pipes; we keep feeding pairs "i,0" until
- * output appears (the handler is installed by then), send sig, and keep
- * stdin open: the child must stop by itself, not at the end of its input. */
-static void check_signal(int sig) {
-    int in[2], out[2];
-    cr_assert_eq(pipe(in), 0);
-    cr_assert_eq(pipe(out), 0);
+/* Runs genomics with argv, stdin a pipe fed in[0..inlen) and kept open,
+ * and stdout a pipe: once output appears (the handler is installed by
+ * then), sends sig. The input is never closed, so the child must stop by
+ * itself, not at the end of its input. Returns the exit status (128 + N
+ * when killed); *out and *err get what the child wrote. */
+static int run_interrupted(const char *const *argv, const char *in, size_t inlen, int sig,
+                           char **out, char **err) {
+    int inp[2], outp[2];
+    cr_assert_eq(pipe(inp), 0);
+    cr_assert_eq(pipe(outp), 0);
     char *errp = gxt_file("", 0, 0);
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, inp[0], 0);
+    posix_spawn_file_actions_adddup2(&fa, outp[1], 1);
     posix_spawn_file_actions_addopen(&fa, 2, errp, O_WRONLY | O_TRUNC, 0);
-    posix_spawn_file_actions_addclose(&fa, in[1]);
-    posix_spawn_file_actions_addclose(&fa, out[0]);
+    posix_spawn_file_actions_addclose(&fa, inp[1]);
+    posix_spawn_file_actions_addclose(&fa, outp[0]);
     extern char **environ;
     pid_t pid;
-    const char *argv[] = {"genomics", "-f", "tsv", "-w", "2", NULL};
     cr_assert_eq(posix_spawn(&pid, GENOMICS_EXE, &fa, NULL, (char *const *)argv, environ), 0);
     posix_spawn_file_actions_destroy(&fa);
-    close(in[0]);
-    close(out[1]);
-    cr_assert_eq(fcntl(in[1], F_SETFL, O_NONBLOCK), 0);
+    close(inp[0]);
+    close(outp[1]);
+    cr_assert_eq(fcntl(inp[1], F_SETFL, O_NONBLOCK), 0);
     signal(SIGPIPE, SIG_IGN);
-
-    char *got = NULL;
-    size_t gotlen = 0, next = 0;
-    char line[32];
-    size_t linelen = 0, linepos = 0;
+    size_t outlen = 0, pos = 0;
+    *out = NULL;
+    gxt_cat(out, &outlen, "%s", "");
     int signalled = 0;
     for (;;) {
-        struct pollfd p[2] = {{out[0], POLLIN, 0}, {signalled ? -1 : in[1], POLLOUT, 0}};
+        int feed = !signalled && pos < inlen;
+        struct pollfd p[2] = {{outp[0], POLLIN, 0}, {feed ? inp[1] : -1, POLLOUT, 0}};
         cr_assert_geq(poll(p, 2, -1), 0);
         if (p[1].revents & POLLOUT) {
-            if (linepos == linelen) {
-                linelen = (size_t)snprintf(line, sizeof line, "%zu,0\n", next++);
-                linepos = 0;
-            }
-            ssize_t w = write(in[1], line + linepos, linelen - linepos);
+            ssize_t w = write(inp[1], in + pos, inlen - pos);
             if (w > 0)
-                linepos += (size_t)w;
+                pos += (size_t)w;
         }
         if (p[0].revents & (POLLIN | POLLHUP)) {
             char buf[65536];
-            ssize_t n = read(out[0], buf, sizeof buf);
+            ssize_t n = read(outp[0], buf, sizeof buf);
             cr_assert_geq(n, 0);
             if (n == 0)
                 break;
-            gxt_cat(&got, &gotlen, "%.*s", (int)n, buf);
+            gxt_cat(out, &outlen, "%.*s", (int)n, buf);
             if (!signalled) {
                 cr_assert_eq(kill(pid, sig), 0);
                 signalled = 1;
@@ -467,47 +464,110 @@ static void check_signal(int sig) {
     }
     int st;
     cr_assert_eq(waitpid(pid, &st, 0), pid);
-    close(in[1]);
-    close(out[0]);
-    cr_assert(WIFEXITED(st), "killed by signal %d", WTERMSIG(st));
-    cr_expect_eq(WEXITSTATUS(st), 128 + sig);
+    close(inp[1]);
+    close(outp[0]);
+    FILE *f = fopen(errp, "r");
+    cr_assert_not_null(f);
+    char errbuf[512] = "";
+    errbuf[fread(errbuf, 1, sizeof errbuf - 1, f)] = '\0';
+    fclose(f);
+    *err = strdup(errbuf);
+    gxt_unlink(errp);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
 
-    /* Every finished pair is printed, so after cancellation there may be
-     * gaps (whole chunks reported ECANCELED); but the lines are correct and
-     * in input order, and their count is the one reported. */
+/* n pairs "i,0" (distance: the digits of i other than one '0'), as text. */
+static char *counting_pairs(size_t n, size_t *len) {
+    char *s = NULL;
+    *len = 0;
+    for (size_t i = 0; i < n; i++)
+        gxt_cat(&s, len, "%zu,0\n", i);
+    return s;
+}
+
+/* Ordered mode: the output is exactly the results of the first N pairs,
+ * no holes, and the message gives N. */
+static void check_signal(int sig) {
+    size_t inlen;
+    char *in = counting_pairs(300000, &inlen), *got, *err;
+    const char *argv[] = {"genomics", "-f", "tsv", "-w", "2", NULL};
+    int status = run_interrupted(argv, in, inlen, sig, &got, &err);
+    cr_expect_eq(status, 128 + sig, "stderr: %s", err);
     size_t lines = 0;
-    long prev = -1;
     for (char *save = NULL, *l = strtok_r(got, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-        long i = strtol(l, NULL, 10);
         char want[48];
-        int len = snprintf(want, sizeof want, "%ld", i);
+        int len = snprintf(want, sizeof want, "%zu", lines);
         size_t d = (size_t)len - (strchr(want, '0') != NULL);
         snprintf(want + len, sizeof want - (size_t)len, "\t0\t%zu", d);
         cr_assert_str_eq(l, want, "line %zu: \"%s\"", lines + 1, l);
-        cr_assert_gt(i, prev, "line %zu out of order", lines + 1);
-        prev = i;
         lines++;
     }
-    char wanterr[64];
-    snprintf(wanterr, sizeof wanterr, "genomics: interrupted after %zu pairs\n", lines);
-    size_t errlen;
-    FILE *f = fopen(errp, "r");
-    cr_assert_not_null(f);
-    char errbuf[256] = "";
-    errlen = fread(errbuf, 1, sizeof errbuf - 1, f);
-    errbuf[errlen] = '\0';
-    fclose(f);
-    cr_expect_str_eq(errbuf, wanterr);
+    char wanterr[128];
+    snprintf(wanterr, sizeof wanterr,
+             "genomics: interrupted after %zu pairs (resume with --skip %zu)\n", lines, lines);
+    cr_expect_str_eq(err, wanterr);
     free(got);
-    gxt_unlink(errp);
+    free(err);
+    free(in);
 }
 
-Test(signals, sigint_flushes_and_exits_130, .timeout = 60) {
+Test(signals, sigint_prints_a_prefix_and_exits_130, .timeout = 60) {
     check_signal(SIGINT);
 }
 
-Test(signals, sigterm_flushes_and_exits_143, .timeout = 60) {
+Test(signals, sigterm_prints_a_prefix_and_exits_143, .timeout = 60) {
     check_signal(SIGTERM);
+}
+
+/* The interrupted output followed by `genomics --skip N` on the same input
+ * is the uninterrupted output, byte for byte. */
+Test(signals, skip_resumes_an_interrupted_run, .timeout = 60) {
+    size_t inlen = 0;
+    char *in = NULL;
+    for (size_t i = 0; i < 60000; i++) /* distances vary, names are sequences */
+        gxt_cat(&in, &inlen, "acgt%zux,%zuacgt\n", i * 7919 % 100003, i);
+    char *path = gxt_file(in, inlen, 0);
+    gxt_result full = RUN(NULL, path);
+    cr_assert_eq(full.status, 0, "%s", full.err);
+    char *head, *err;
+    const char *argv[] = {"genomics", "-w", "2", NULL};
+    cr_assert_eq(run_interrupted(argv, in, inlen, SIGINT, &head, &err), 130, "%s", err);
+    size_t n = 0;
+    cr_assert_eq(sscanf(err, "genomics: interrupted after %zu pairs", &n), 1, "%s", err);
+    char skip[32];
+    snprintf(skip, sizeof skip, "%zu", n);
+    gxt_result rest = RUN(NULL, "--skip", skip, path);
+    cr_assert_eq(rest.status, 0, "%s", rest.err);
+    cr_assert_leq(n, 60000);
+    size_t headlen = strlen(head);
+    cr_assert_eq(headlen + rest.outlen, full.outlen, "%zu + %zu bytes", headlen, rest.outlen);
+    cr_expect_eq(memcmp(head, full.out, headlen), 0);
+    cr_expect_eq(memcmp(rest.out, full.out + headlen, rest.outlen), 0);
+    free(head);
+    free(err);
+    free(in);
+    gxt_result_free(&full);
+    gxt_result_free(&rest);
+    gxt_unlink(path);
+}
+
+/* --async: every completed result is printed (any order), the message
+ * says how many and that the output is unordered. */
+Test(signals, sigint_async_says_unordered, .timeout = 60) {
+    size_t inlen;
+    char *in = counting_pairs(300000, &inlen), *got, *err;
+    const char *argv[] = {"genomics", "--async", "-f", "tsv", "-w", "2", NULL};
+    cr_expect_eq(run_interrupted(argv, in, inlen, SIGINT, &got, &err), 130, "%s", err);
+    size_t lines = 0;
+    for (const char *p = got; *p; p++)
+        lines += *p == '\n';
+    char wanterr[128];
+    snprintf(wanterr, sizeof wanterr, "genomics: interrupted after %zu pairs (output unordered)\n",
+             lines);
+    cr_expect_str_eq(err, wanterr);
+    free(got);
+    free(err);
+    free(in);
 }
 
 /* stderr on a pseudo-terminal, stdout not: the progress line appears (after
@@ -577,8 +637,10 @@ Test(signals, progress_line_on_a_terminal, .timeout = 60) {
     cr_assert_not_null(last, "tty: %s", tty);
     size_t done = 0;
     cr_expect_eq(sscanf(last, "\r\033[Kgenomics: interrupted after %zu", &done), 1);
-    char want[96]; /* the line erased, the message, the terminal's ONLCR */
-    snprintf(want, sizeof want, "\r\033[Kgenomics: interrupted after %zu pairs\r\n", done);
+    char want[128]; /* the line erased, the message, the terminal's ONLCR */
+    snprintf(want, sizeof want,
+             "\r\033[Kgenomics: interrupted after %zu pairs (resume with --skip %zu)\r\n", done,
+             done);
     cr_expect_str_eq(last, want);
     free(tty);
 }
