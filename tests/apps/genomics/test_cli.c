@@ -551,6 +551,29 @@ Test(signals, skip_resumes_an_interrupted_run, .timeout = 60) {
     gxt_unlink(path);
 }
 
+/* --skip N prints the output without its first N results, in every
+ * ordered mode: pairs, all-vs-all, the index (-A -k), the demo. */
+Test(options, skip_drops_a_prefix, .timeout = 60) {
+    expect_run(RUN(lesson_in, "--skip", "4"), 0,
+               "Edit_Distance(catgcg, gagtac) = 4\nEdit_Distance(tcac, tgcatgcgg) = 5\n", "");
+    expect_run(RUN(NULL, "--demo", "--skip=5"), 0, "Edit_Distance(tcac, tgcatgcgg) = 5\n", "");
+    expect_run(RUN(lesson_in, "--skip", "1e9"), 0, "", "");
+    static const char seqs[] = "acgt\nacga\nttgt\naggt\nacct\n";
+    gxt_result all = RUN(seqs, "-A", "-f", "tsv"), near = RUN(seqs, "-A", "-k", "2", "-f", "tsv");
+    cr_assert_eq(all.status + near.status, 0);
+    const char *all3 = all.out, *near2 = near.out;
+    for (int k = 0; k < 3; k++)
+        all3 = strchr(all3, '\n') + 1;
+    for (int k = 0; k < 2; k++)
+        near2 = strchr(near2, '\n') + 1;
+    expect_run(RUN(seqs, "-A", "-f", "tsv", "--skip", "3"), 0, all3, "");
+    expect_run(RUN(seqs, "-A", "-k", "2", "-f", "tsv", "--skip", "2"), 0, near2, "");
+    gxt_result_free(&all);
+    gxt_result_free(&near);
+    expect_run(RUN(NULL, "--skip", "-1"), 2, "",
+               "genomics: invalid --skip '-1': must be at least 0\n" TRY);
+}
+
 /* --async: every completed result is printed (any order), the message
  * says how many and that the output is unordered. */
 Test(signals, sigint_async_says_unordered, .timeout = 60) {
