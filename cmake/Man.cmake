@@ -34,11 +34,17 @@ function(workq_man_page tool description)
   set(page ${PROJECT_BINARY_DIR}/man/${tool}.1)
   # pi's help states the build machine's CPU count as the default number of
   # workers: the page says "the online CPUs" only, as on every machine.
+  # Lines of --help that start a new item inside one option's text (the
+  # formats of genomics --format) or the exit status keep their own line
+  # (.br), where roff would run them into one paragraph.
   add_custom_command(OUTPUT ${page}.gz
     COMMAND ${CMAKE_COMMAND} -E make_directory ${PROJECT_BINARY_DIR}/man
     COMMAND ${HELP2MAN_EXECUTABLE} --no-info --section=1 --name=${description}
       --output=${page} $<TARGET_FILE:${tool}>
-    COMMAND sed -i "s/(default: the online CPUs, [0-9]*)/(default: the online CPUs)/" ${page}
+    COMMAND sed -i
+      -e "s/(default: the online CPUs, [0-9]*)/(default: the online CPUs)/"
+      -e "/^\\(tsv\\|paf\\|pretty\\|Exit status\\): /i .br"
+      ${page}
     COMMAND ${GZIP_EXECUTABLE} -9nf ${page}
     DEPENDS ${tool}
     COMMENT "Generating the man page ${tool}.1 with help2man"
