@@ -125,7 +125,7 @@ static void run_gen(unsigned threads, size_t n, wq_order order, size_t chunk, si
     wq_pool_destroy(p);
 }
 
-Test(async, generator_every_item_once_completion_order) {
+Test(async, generator_every_item_once_completion_order, .timeout = 60) {
     for (unsigned t = 1; t <= 4; t++) {
         run_gen(t, 0, WQ_ORDER_COMPLETION, 0, 0);
         run_gen(t, 1, WQ_ORDER_COMPLETION, 0, 0);
@@ -134,7 +134,7 @@ Test(async, generator_every_item_once_completion_order) {
     }
 }
 
-Test(async, generator_input_order) {
+Test(async, generator_input_order, .timeout = 60) {
     for (unsigned t = 1; t <= 4; t++) {
         run_gen(t, 100000, WQ_ORDER_INPUT, 0, 0);
         run_gen(t, 12345, WQ_ORDER_INPUT, 1, 3);
@@ -142,13 +142,13 @@ Test(async, generator_input_order) {
     }
 }
 
-Test(async, window_bounds_items_in_flight) {
+Test(async, window_bounds_items_in_flight, .timeout = 60) {
     run_gen(2, 200000, WQ_ORDER_COMPLETION, 16, 64);
     run_gen(3, 200000, WQ_ORDER_INPUT, 10, 35);
     run_gen(1, 1000, WQ_ORDER_INPUT, 50, 10); /* window smaller than chunk */
 }
 
-Test(async, array_source) {
+Test(async, array_source, .timeout = 60) {
     enum { N = 50001 };
     uint64_t *in = malloc(N * sizeof *in);
     for (size_t i = 0; i < N; i++)
@@ -177,7 +177,7 @@ Test(async, array_source) {
     free(in);
 }
 
-Test(async, kernel_failures_are_reported_per_item) {
+Test(async, kernel_failures_are_reported_per_item, .timeout = 60) {
     enum { N = 10000 };
     uint64_t every = 7;
     const wq_kernel *ks[] = {&k_affine, &k_affine_batch};
@@ -201,7 +201,7 @@ Test(async, kernel_failures_are_reported_per_item) {
     }
 }
 
-Test(async, generator_error_ends_the_job) {
+Test(async, generator_error_ends_the_job, .timeout = 60) {
     wq_pool *p = wq_pool_create(2);
     struct obs *o = obs_new(1000);
     o->gen_error = -EIO;
@@ -216,7 +216,7 @@ Test(async, generator_error_ends_the_job) {
 
 /* Cancel from the callback at many points: every item taken is reported
  * exactly once, and the counts add up. */
-Test(async, cancel_from_callback) {
+Test(async, cancel_from_callback, .timeout = 60) {
     enum { N = 1000000 };
     size_t points[] = {1, 2, 63, 64, 65, 500, 4096, 77777};
     for (unsigned t = 1; t <= 3; t++)
@@ -262,7 +262,7 @@ static void count_only(void *ctx, size_t index, int status, const void *in, cons
 
 /* Cancel from another thread while chunks are queued behind a blocked one:
  * the queued items are reported ECANCELED, the running one finishes. */
-Test(async, cancel_drops_queued_items) {
+Test(async, cancel_drops_queued_items, .timeout = 60) {
     enum { N = 1000 };
     static const wq_kernel k = {"gated", gated, NULL, 8, 8, NULL};
     uint64_t *in = calloc(N, sizeof *in);
@@ -305,7 +305,7 @@ static void wait_inside(void *arg) {
     w->rc = wq_job_wait(w->job);
 }
 
-Test(async, wait_from_own_worker_is_edeadlk) {
+Test(async, wait_from_own_worker_is_edeadlk, .timeout = 60) {
     wq_pool *p = wq_pool_create(2);
     struct obs *o = obs_new(10);
     wq_async_spec s = spec_for(o, &k_affine, NULL, WQ_ORDER_INPUT);
@@ -320,7 +320,7 @@ Test(async, wait_from_own_worker_is_edeadlk) {
     wq_pool_destroy(p);
 }
 
-Test(async, free_without_wait_cancels) {
+Test(async, free_without_wait_cancels, .timeout = 60) {
     enum { N = 5000000 };
     wq_pool *p = wq_pool_create(2);
     struct obs *o = obs_new(N);
@@ -333,7 +333,7 @@ Test(async, free_without_wait_cancels) {
     wq_pool_destroy(p);
 }
 
-Test(async, invalid_arguments) {
+Test(async, invalid_arguments, .timeout = 60) {
     wq_pool *p = wq_pool_create(1);
     wq_job *job = NULL;
     struct obs *o = obs_new(1);

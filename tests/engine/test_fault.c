@@ -20,7 +20,7 @@ static void bump(void *arg) {
     atomic_fetch_add((atomic_uint *)arg, 1);
 }
 
-Test(fault, pool_create) {
+Test(fault, pool_create, .timeout = 60) {
     unsigned long k;
     for (k = 1;; k++) {
         wq__fault_arm(k);
@@ -39,7 +39,7 @@ Test(fault, pool_create) {
     cr_log_info("pool_create: %lu faults injected", k - 1);
 }
 
-Test(fault, submit_ring_growth) {
+Test(fault, submit_ring_growth, .timeout = 60) {
     wq_pool *p = wq_pool_create(1);
     gate *g = gate_new();
     atomic_uint hits = 0;
@@ -66,7 +66,7 @@ Test(fault, submit_ring_growth) {
     gate_free(g);
 }
 
-Test(fault, map_and_map_reduce) {
+Test(fault, map_and_map_reduce, .timeout = 60) {
     enum { N = 10000 };
     uint64_t *in = malloc(N * sizeof *in), *out = malloc(N * sizeof *out);
     for (size_t i = 0; i < N; i++)
@@ -106,7 +106,7 @@ static void count_cb(void *ctx, size_t index, int status, const void *in, const 
     ++*(size_t *)ctx;
 }
 
-Test(fault, async_map) {
+Test(fault, async_map, .timeout = 60) {
     enum { N = 20000 };
     uint64_t *in = malloc(N * sizeof *in);
     for (size_t i = 0; i < N; i++)

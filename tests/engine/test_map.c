@@ -29,7 +29,7 @@ static void check_map(const wq_kernel *k, unsigned threads, size_t n, size_t chu
     wq_pool_destroy(p);
 }
 
-Test(map, outputs_in_input_order) {
+Test(map, outputs_in_input_order, .timeout = 60) {
     size_t sizes[] = {0, 1, 2, 63, 64, 65, 1000, 1023, 1024, 1025, 100003};
     size_t chunks[] = {0, 1, 7, 64, 1000, 1u << 20};
     for (unsigned t = 1; t <= 4; t += 3)
@@ -40,7 +40,7 @@ Test(map, outputs_in_input_order) {
             }
 }
 
-Test(map, invalid_arguments) {
+Test(map, invalid_arguments, .timeout = 60) {
     wq_pool *p = wq_pool_create(1);
     uint64_t in[4] = {0}, out[4];
     wq_kernel bad = k_affine;
@@ -60,7 +60,7 @@ Test(map, invalid_arguments) {
 /* The first failing item in input order is reported, whatever the threads,
  * chunking or scheduling. Items fail where in % 1000 == 999, from 2999 on
  * (the input is shifted so the first failure is not in the first chunk). */
-Test(map, reports_first_failing_index) {
+Test(map, reports_first_failing_index, .timeout = 60) {
     enum { N = 20000 };
     uint64_t every = 1000;
     uint64_t *in = iota(N), *out = calloc(N, sizeof *out);
@@ -82,7 +82,7 @@ Test(map, reports_first_failing_index) {
     free(out);
 }
 
-Test(map, fail_index_is_cleared_on_success) {
+Test(map, fail_index_is_cleared_on_success, .timeout = 60) {
     wq_pool *p = wq_pool_create(2);
     uint64_t in[10] = {0}, out[10];
     size_t fail = 7;
@@ -107,7 +107,7 @@ static void map_inside(void *arg) {
 
 /* On a one-thread pool the map's own runner tasks queue behind the task
  * that calls it; the caller does all the work instead of waiting for them. */
-Test(map, map_from_inside_a_task_does_not_deadlock) {
+Test(map, map_from_inside_a_task_does_not_deadlock, .timeout = 60) {
     for (unsigned t = 1; t <= 2; t++) {
         static struct nested n;
         n.pool = wq_pool_create(t);
@@ -128,7 +128,7 @@ static int count_calls(const void *in, void *out, void *ctx) {
     return 0;
 }
 
-Test(map, each_item_runs_once) {
+Test(map, each_item_runs_once, .timeout = 60) {
     static const wq_kernel k = {"count-calls", count_calls, NULL, 1, 8, NULL};
     enum { N = 300001 };
     unsigned char *in = calloc(N, 1);

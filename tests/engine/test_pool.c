@@ -9,14 +9,14 @@
 
 #include "helpers.h"
 
-Test(pool, create_default_uses_online_cpus) {
+Test(pool, create_default_uses_online_cpus, .timeout = 60) {
     wq_pool *p = wq_pool_create(0);
     cr_assert_not_null(p);
     cr_assert_eq(wq_pool_threads(p), (unsigned)sysconf(_SC_NPROCESSORS_ONLN));
     wq_pool_destroy(p);
 }
 
-Test(pool, create_exact_counts) {
+Test(pool, create_exact_counts, .timeout = 60) {
     for (unsigned n = 1; n <= 9; n++) {
         wq_pool *p = wq_pool_create(n);
         cr_assert_not_null(p);
@@ -25,7 +25,7 @@ Test(pool, create_exact_counts) {
     }
 }
 
-Test(pool, null_arguments) {
+Test(pool, null_arguments, .timeout = 60) {
     wq_pool_destroy(NULL);
     cr_assert_eq(wq_pool_threads(NULL), 0);
     cr_assert_eq(wq_submit(NULL, free, NULL), EINVAL);
@@ -35,7 +35,7 @@ Test(pool, null_arguments) {
     wq_pool_destroy(p);
 }
 
-Test(pool, wait_on_idle_pool_returns_at_once) {
+Test(pool, wait_on_idle_pool_returns_at_once, .timeout = 60) {
     wq_pool *p = wq_pool_create(2);
     cr_assert_eq(wq_wait(p), 0);
     cr_assert_eq(wq_wait(p), 0);
@@ -46,7 +46,7 @@ static void bump(void *arg) {
     atomic_fetch_add((atomic_uint *)arg, 1);
 }
 
-Test(pool, every_task_runs_exactly_once) {
+Test(pool, every_task_runs_exactly_once, .timeout = 60) {
     enum { N = 100000 };
     atomic_uint *hits = calloc(N, sizeof *hits);
     cr_assert_not_null(hits);
@@ -78,7 +78,7 @@ static void record(void *arg) {
     t->log->seen[t->log->next++] = t->id;
 }
 
-Test(pool, one_worker_runs_in_fifo_order) {
+Test(pool, one_worker_runs_in_fifo_order, .timeout = 60) {
     static struct order_log log;
     static struct order_task tasks[1000];
     wq_pool *p = wq_pool_create(1);
@@ -118,7 +118,7 @@ static void grow(void *arg) {
     free(n);
 }
 
-Test(pool, wait_covers_tasks_submitted_by_tasks) {
+Test(pool, wait_covers_tasks_submitted_by_tasks, .timeout = 60) {
     for (unsigned threads = 1; threads <= 3; threads++) {
         struct tree t = {wq_pool_create(threads), 0};
         struct node *root = malloc(sizeof *root);
@@ -140,7 +140,7 @@ static void wait_inside(void *arg) {
     s->rc = wq_wait(s->pool);
 }
 
-Test(pool, wait_from_own_worker_is_edeadlk) {
+Test(pool, wait_from_own_worker_is_edeadlk, .timeout = 60) {
     struct self_wait s = {wq_pool_create(2), -1};
     cr_assert_eq(wq_submit(s.pool, wait_inside, &s), 0);
     cr_assert_eq(wq_wait(s.pool), 0);
@@ -148,7 +148,7 @@ Test(pool, wait_from_own_worker_is_edeadlk) {
     wq_pool_destroy(s.pool);
 }
 
-Test(pool, wait_from_another_pools_worker_works) {
+Test(pool, wait_from_another_pools_worker_works, .timeout = 60) {
     struct self_wait s = {wq_pool_create(2), -1};
     wq_pool *outer = wq_pool_create(1);
     atomic_uint hits = 0;
@@ -177,7 +177,7 @@ static wq_pool *gated_pool(unsigned threads, gate *g, int n, atomic_uint *hits) 
     return p;
 }
 
-Test(pool, destroy_runs_queued_work) {
+Test(pool, destroy_runs_queued_work, .timeout = 60) {
     enum { N = 50000 };
     atomic_uint hits = 0;
     gate *g = gate_new();
@@ -203,7 +203,7 @@ static void *waiter(void *arg) {
     return NULL;
 }
 
-Test(pool, several_threads_wait_at_once) {
+Test(pool, several_threads_wait_at_once, .timeout = 60) {
     enum { N = 20000, W = 4 };
     atomic_uint hits = 0;
     gate *g = gate_new();
@@ -237,7 +237,7 @@ static void *produce(void *arg) {
     return NULL;
 }
 
-Test(pool, concurrent_producers) {
+Test(pool, concurrent_producers, .timeout = 60) {
     enum { P = 4, N = 50000 };
     atomic_uint hits = 0;
     wq_pool *p = wq_pool_create(3);
@@ -252,7 +252,7 @@ Test(pool, concurrent_producers) {
     wq_pool_destroy(p);
 }
 
-Test(pool, two_pools_are_independent) {
+Test(pool, two_pools_are_independent, .timeout = 60) {
     atomic_uint a = 0, b = 0;
     gate *g = gate_new();
     wq_pool *p1 = wq_pool_create(1), *p2 = wq_pool_create(1);

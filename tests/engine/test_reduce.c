@@ -40,7 +40,7 @@ static double reduce_f64(unsigned threads, size_t n, size_t chunk, const uint64_
     return r;
 }
 
-Test(reduce, f64_sum_is_bit_identical_for_any_thread_count) {
+Test(reduce, f64_sum_is_bit_identical_for_any_thread_count, .timeout = 60) {
     enum { N = 200000 };
     uint64_t *in = iota(N);
     size_t chunks[] = {0, 1000, 4097};
@@ -56,7 +56,7 @@ Test(reduce, f64_sum_is_bit_identical_for_any_thread_count) {
 }
 
 /* Neumaier summation recovers what plain summation loses. */
-Test(reduce, f64_sum_is_compensated) {
+Test(reduce, f64_sum_is_compensated, .timeout = 60) {
     double xs[] = {1e100, 1.0, -1e100, 3.0, 1e-30};
     wq_f64_acc acc = {0, 0};
     for (int i = 0; i < 5; i++)
@@ -81,7 +81,7 @@ static int tenth(const void *in, void *out, void *ctx) {
     return 0;
 }
 
-Test(reduce, f64_sum_of_a_million_tenths) {
+Test(reduce, f64_sum_of_a_million_tenths, .timeout = 60) {
     static const wq_kernel k = {"tenth", tenth, NULL, 1, 8, NULL};
     enum { N = 1000000 };
     unsigned char *in = calloc(N, 1);
@@ -93,7 +93,7 @@ Test(reduce, f64_sum_of_a_million_tenths) {
     free(in);
 }
 
-Test(reduce, integer_reducers) {
+Test(reduce, integer_reducers, .timeout = 60) {
     enum { N = 100001 };
     uint64_t *in = iota(N);
     wq_pool *p = wq_pool_create(3);
@@ -112,7 +112,7 @@ Test(reduce, integer_reducers) {
     free(in);
 }
 
-Test(reduce, float_min_max) {
+Test(reduce, float_min_max, .timeout = 60) {
     enum { N = 5000 };
     uint64_t *in = iota(N);
     wq_pool *p = wq_pool_create(2);
@@ -125,7 +125,7 @@ Test(reduce, float_min_max) {
     free(in);
 }
 
-Test(reduce, empty_input_gives_identity) {
+Test(reduce, empty_input_gives_identity, .timeout = 60) {
     wq_pool *p = wq_pool_create(2);
     double s = 1, mn = 0, mx = 0;
     int64_t is = 1, imn = 0, imx = 0;
@@ -147,7 +147,7 @@ Test(reduce, empty_input_gives_identity) {
     wq_pool_destroy(p);
 }
 
-Test(reduce, error_leaves_result_untouched) {
+Test(reduce, error_leaves_result_untouched, .timeout = 60) {
     enum { N = 10000 };
     uint64_t *in = iota(N);
     uint64_t every = 4321;
@@ -180,7 +180,7 @@ static void hist_merge(void *acc, const void *other) {
         ((uint32_t *)acc)[i] += ((const uint32_t *)other)[i];
 }
 
-Test(reduce, custom_reducer_with_large_accumulator) {
+Test(reduce, custom_reducer_with_large_accumulator, .timeout = 60) {
     static const wq_reducer hist = {
         512 * sizeof(uint32_t), hist_init, hist_add, hist_merge, NULL, 0};
     enum { N = 512 * 300 };

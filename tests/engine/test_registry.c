@@ -8,7 +8,7 @@
 
 #include "helpers.h"
 
-Test(registry, register_and_find) {
+Test(registry, register_and_find, .timeout = 60) {
     cr_assert_null(wq_kernel_find("test-affine"));
     cr_assert_eq(wq_kernel_register(&k_affine), 0);
     cr_assert_eq(wq_kernel_find("test-affine"), &k_affine);
@@ -17,7 +17,7 @@ Test(registry, register_and_find) {
     cr_assert_null(wq_kernel_find(NULL));
 }
 
-Test(registry, rejects_incomplete_descriptors) {
+Test(registry, rejects_incomplete_descriptors, .timeout = 60) {
     wq_kernel k = k_affine;
     cr_assert_eq(wq_kernel_register(NULL), EINVAL);
     k.name = NULL;
@@ -48,7 +48,7 @@ static void *register_many(void *arg) {
     return NULL;
 }
 
-Test(registry, concurrent_registration) {
+Test(registry, concurrent_registration, .timeout = 60) {
     pthread_t th[THREADS];
     for (intptr_t t = 0; t < THREADS; t++)
         cr_assert_eq(pthread_create(&th[t], NULL, register_many, (void *)t), 0);

@@ -33,31 +33,31 @@ static void expect_line(gx_outfmt fmt, const char *a, const char *b, size_t d, c
     free(got);
 }
 
-Test(output, lesson) {
+Test(output, lesson, .timeout = 60) {
     expect_line(GX_OUT_LESSON, "attctg", "accagt", 4, "Edit_Distance(attctg, accagt) = 4\n");
 }
-Test(output, lesson_empty) {
+Test(output, lesson_empty, .timeout = 60) {
     expect_line(GX_OUT_LESSON, "", "", 0, "Edit_Distance(, ) = 0\n");
 }
-Test(output, tsv) {
+Test(output, tsv, .timeout = 60) {
     expect_line(GX_OUT_TSV, "r1", "r2", 1234567890, "r1\tr2\t1234567890\n");
 }
-Test(output, jsonl) {
+Test(output, jsonl, .timeout = 60) {
     expect_line(GX_OUT_JSONL, "ac", "g", 2, "{\"a\":\"ac\",\"b\":\"g\",\"distance\":2}\n");
 }
 
-Test(output, jsonl_escapes) {
+Test(output, jsonl_escapes, .timeout = 60) {
     expect_line(GX_OUT_JSONL, "a\"b\\c", "\x01\x1f\x7f", 3,
                 "{\"a\":\"a\\\"b\\\\c\",\"b\":\"\\u0001\\u001f\\u007f\",\"distance\":3}\n");
 }
 
-Test(output, counted_names) {
+Test(output, counted_names, .timeout = 60) {
     char *got = render(GX_OUT_TSV, "abcdef", 2, "x\0y", 3, 7);
     cr_expect_eq(memcmp(got, "ab\tx\0y\t7\n", 9), 0);
     free(got);
 }
 
-Test(output, format_names) {
+Test(output, format_names, .timeout = 60) {
     gx_outfmt f = GX_OUT_LESSON;
     cr_expect_eq(gx_outfmt_parse("tsv", &f), 0);
     cr_expect_eq(f, GX_OUT_TSV);
@@ -69,24 +69,24 @@ Test(output, format_names) {
     cr_expect_eq(gx_outfmt_parse("", &f), -1);
 }
 
-Test(progress, known_total) {
+Test(progress, known_total, .timeout = 60) {
     char buf[160];
     cr_expect_str_eq(gx_progress_format(buf, sizeof buf, 50000, 200000, -1, 2.0),
                      "50000 / 200000 pairs (25.0%)  25.0k pairs/s  ETA 0:06");
 }
 
-Test(progress, share_of_input) {
+Test(progress, share_of_input, .timeout = 60) {
     char buf[160];
     cr_expect_str_eq(gx_progress_format(buf, sizeof buf, 3000000, 0, 0.25, 10.0),
                      "3000000 pairs (25.0% of input)  300.0k pairs/s  ETA 0:30");
 }
 
-Test(progress, unknown_total) {
+Test(progress, unknown_total, .timeout = 60) {
     char buf[160];
     cr_expect_str_eq(gx_progress_format(buf, sizeof buf, 120, 0, -1, 4.0), "120 pairs  30 pairs/s");
 }
 
-Test(progress, hours) {
+Test(progress, hours, .timeout = 60) {
     char buf[160];
     cr_expect_str_eq(gx_progress_format(buf, sizeof buf, 10, 100000, -1, 1.0),
                      "10 / 100000 pairs (0.0%)  10 pairs/s  ETA 2:46:39");
@@ -94,7 +94,7 @@ Test(progress, hours) {
 
 /* The gx_item kernel (single and batch) equals the reference DP, and the
  * cutoff reports max + 1. */
-Test(kernel, items_match_reference) {
+Test(kernel, items_match_reference, .timeout = 60) {
     enum { N = 300 };
     static char buf[N][2][40];
     static gx_item items[N];
