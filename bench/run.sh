@@ -6,6 +6,8 @@
 #   kernels   Leibniz ns/term; Levenshtein against edlib and WFA2-lib
 #   pi        against the lesson's loop in OpenMP and the lesson's Python
 #   genomics  against edlib and the lesson's Python; all-vs-all; GCUPS
+#   python    import workq against Pool.map over Levenshtein, edlib and the
+#             lesson's DP, and against the genomics CLI
 # Usage: bench/run.sh BUILD_DIR     (a Release build with WORKQ_BUILD_BENCH=ON)
 set -euo pipefail
 build=$(realpath "$1")
@@ -58,6 +60,8 @@ kernels() {
     "$here/pi/run.sh" "$build" "$out" | grep -v '^Machine'
     section "genomics"
     "$here/genomics/run.sh" "$build" "$out"
+    section "Python: import workq"
+    "$here/python/run.sh" "$build" "$out"
 } | tee "$md"
 
 gnuplot -e "dir='$out'" \

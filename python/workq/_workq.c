@@ -506,12 +506,17 @@ static int run_job(wq_pool *pool, wq_async_spec *spec, waiter *wt) {
         return -1;
     }
     wq_job *job = NULL;
-    Py_BEGIN_ALLOW_THREADS rc = wq_async_map(pool, spec, &job);
-    Py_END_ALLOW_THREADS int interrupted = 0;
+    Py_BEGIN_ALLOW_THREADS
+    rc = wq_async_map(pool, spec, &job);
+    Py_END_ALLOW_THREADS
+    int interrupted = 0;
     while (rc == 0) {
         int all;
-        Py_BEGIN_ALLOW_THREADS all = waiter_wait(wt);
-        Py_END_ALLOW_THREADS if (all) break;
+        Py_BEGIN_ALLOW_THREADS
+        all = waiter_wait(wt);
+        Py_END_ALLOW_THREADS
+        if (all)
+            break;
         if (PyErr_CheckSignals() < 0) {
             wq_job_cancel(job);
             interrupted = 1;
@@ -519,7 +524,8 @@ static int run_job(wq_pool *pool, wq_async_spec *spec, waiter *wt) {
         }
     }
     if (job != NULL) {
-        Py_BEGIN_ALLOW_THREADS wq_job_free(job);
+        Py_BEGIN_ALLOW_THREADS
+        wq_job_free(job);
         Py_END_ALLOW_THREADS
     }
     pthread_cond_destroy(&wt->cv);
@@ -556,8 +562,15 @@ static wq_pool *get_pool(module_state *st, unsigned workers, wq_pool **owned) {
     if (workers == 0 && st->default_pool != NULL)
         return st->default_pool;
     wq_pool *p;
-    Py_BEGIN_ALLOW_THREADS p = wq_pool_create(workers);
-    Py_END_ALLOW_THREADS if (p == NULL) {
+    if (workers == 0) {
+        /* The GIL stays held, so two threads cannot both create it. */
+        p = wq_pool_create(0);
+    } else {
+        Py_BEGIN_ALLOW_THREADS
+        p = wq_pool_create(workers);
+        Py_END_ALLOW_THREADS
+    }
+    if (p == NULL) {
         set_engine_error(errno ? errno : ENOMEM);
         return NULL;
     }
@@ -570,7 +583,8 @@ static wq_pool *get_pool(module_state *st, unsigned workers, wq_pool **owned) {
 
 static void drop_pool(wq_pool *owned) {
     if (owned != NULL) {
-        Py_BEGIN_ALLOW_THREADS wq_pool_destroy(owned);
+        Py_BEGIN_ALLOW_THREADS
+        wq_pool_destroy(owned);
         Py_END_ALLOW_THREADS
     }
 }
@@ -581,16 +595,20 @@ static void drop_pool(wq_pool *owned) {
 static int run_lev(module_state *st, wq_pool *pool, unsigned workers, lev_work *w) {
     size_t nblocks = 0;
     block *blocks = NULL;
-    Py_BEGIN_ALLOW_THREADS blocks = cut_blocks(w, &nblocks);
-    Py_END_ALLOW_THREADS if (blocks == NULL) {
+    Py_BEGIN_ALLOW_THREADS
+    blocks = cut_blocks(w, &nblocks);
+    Py_END_ALLOW_THREADS
+    if (blocks == NULL) {
         PyErr_NoMemory();
         return -1;
     }
     int rc = 0;
     if (nblocks == 1) {
         unsigned char unused;
-        Py_BEGIN_ALLOW_THREADS rc = lev_block_fn(&blocks[0], &unused, w);
-        Py_END_ALLOW_THREADS if (rc != 0) {
+        Py_BEGIN_ALLOW_THREADS
+        rc = lev_block_fn(&blocks[0], &unused, w);
+        Py_END_ALLOW_THREADS
+        if (rc != 0) {
             set_engine_error(rc);
             rc = -1;
         }
@@ -636,8 +654,9 @@ static PyObject *do_distance(PyObject *a_obj, PyObject *b_obj, PyObject *max_obj
         d = md == WQ_ALIGN_GLOBAL ? wq_levenshtein(a, n, b, m, max)
                                   : mode_distance(a, n, b, m, md, max);
     } else {
-        Py_BEGIN_ALLOW_THREADS d = md == WQ_ALIGN_GLOBAL ? wq_levenshtein(a, n, b, m, max)
-                                                         : mode_distance(a, n, b, m, md, max);
+        Py_BEGIN_ALLOW_THREADS
+        d = md == WQ_ALIGN_GLOBAL ? wq_levenshtein(a, n, b, m, max)
+                                  : mode_distance(a, n, b, m, md, max);
         Py_END_ALLOW_THREADS
     }
     if (d == WQ_LEV_NO_LIMIT)
@@ -1038,17 +1057,22 @@ static int run_search(search_run *r) {
         return -1;
     }
     pthread_t thread;
-    Py_BEGIN_ALLOW_THREADS rc = pthread_create(&thread, NULL, search_thread, r);
-    Py_END_ALLOW_THREADS int interrupted = 0;
+    Py_BEGIN_ALLOW_THREADS
+    rc = pthread_create(&thread, NULL, search_thread, r);
+    Py_END_ALLOW_THREADS
+    int interrupted = 0;
     while (rc == 0) {
         int done;
-        Py_BEGIN_ALLOW_THREADS struct timespec until = deadline_in(POLL_MS);
+        Py_BEGIN_ALLOW_THREADS
+        struct timespec until = deadline_in(POLL_MS);
         pthread_mutex_lock(&r->mu);
         if (!r->done)
             pthread_cond_timedwait(&r->cv, &r->mu, &until);
         done = r->done;
         pthread_mutex_unlock(&r->mu);
-        Py_END_ALLOW_THREADS if (done) break;
+        Py_END_ALLOW_THREADS
+        if (done)
+            break;
         if (PyErr_CheckSignals() < 0) {
             atomic_store_explicit(&r->stop, 1, memory_order_relaxed);
             interrupted = 1;
@@ -1056,8 +1080,10 @@ static int run_search(search_run *r) {
         }
     }
     if (rc == 0) {
-        Py_BEGIN_ALLOW_THREADS pthread_join(thread, NULL);
-        Py_END_ALLOW_THREADS rc = r->rc;
+        Py_BEGIN_ALLOW_THREADS
+        pthread_join(thread, NULL);
+        Py_END_ALLOW_THREADS
+        rc = r->rc;
     }
     pthread_cond_destroy(&r->cv);
     pthread_mutex_destroy(&r->mu);
@@ -1264,8 +1290,10 @@ static PyObject *workq_align(PyObject *module, PyObject *args, PyObject *kw) {
         return NULL;
     wq_alignment al = WQ_ALIGNMENT_INIT;
     int rc;
-    Py_BEGIN_ALLOW_THREADS rc = wq_align(a, n, b, m, md, &al);
-    Py_END_ALLOW_THREADS PyObject *res = NULL;
+    Py_BEGIN_ALLOW_THREADS
+    rc = wq_align(a, n, b, m, md, &al);
+    Py_END_ALLOW_THREADS
+    PyObject *res = NULL;
     if (rc != 0) {
         set_engine_error(rc);
     } else {
@@ -1348,8 +1376,10 @@ static PyObject *pool_new(PyTypeObject *type, PyObject *args, PyObject *kw) {
         return NULL;
     self->st = PyType_GetModuleState(type);
     wq_pool *p;
-    Py_BEGIN_ALLOW_THREADS p = wq_pool_create(workers);
-    Py_END_ALLOW_THREADS if (p == NULL) {
+    Py_BEGIN_ALLOW_THREADS
+    p = wq_pool_create(workers);
+    Py_END_ALLOW_THREADS
+    if (p == NULL) {
         set_engine_error(errno ? errno : ENOMEM);
         Py_DECREF(self);
         return NULL;
@@ -1362,7 +1392,8 @@ static void pool_release(pool_obj *self) {
     wq_pool *p = self->pool;
     self->pool = NULL;
     if (p != NULL) {
-        Py_BEGIN_ALLOW_THREADS wq_pool_destroy(p);
+        Py_BEGIN_ALLOW_THREADS
+        wq_pool_destroy(p);
         Py_END_ALLOW_THREADS
     }
 }
@@ -1453,13 +1484,16 @@ static PyObject *pool_pi(pool_obj *self, PyObject *args, PyObject *kw) {
 static int wait_until(module_state *st, int (*pred)(void *), void *arg) {
     for (;;) {
         int ok;
-        Py_BEGIN_ALLOW_THREADS struct timespec until = deadline_in(POLL_MS);
+        Py_BEGIN_ALLOW_THREADS
+        struct timespec until = deadline_in(POLL_MS);
         pthread_mutex_lock(&st->mu);
         if (!pred(arg))
             pthread_cond_timedwait(&st->cv, &st->mu, &until);
         ok = pred(arg);
         pthread_mutex_unlock(&st->mu);
-        Py_END_ALLOW_THREADS if (ok) return 0;
+        Py_END_ALLOW_THREADS
+        if (ok)
+            return 0;
         if (PyErr_CheckSignals() < 0)
             return -1;
     }
@@ -1573,7 +1607,8 @@ static void job_dealloc(job_obj *j) {
     PyTypeObject *tp = Py_TYPE(j);
     PyObject_GC_UnTrack(j);
     if (j->job != NULL) { /* only reached if delivery never ran */
-        Py_BEGIN_ALLOW_THREADS wq_job_free(j->job);
+        Py_BEGIN_ALLOW_THREADS
+        wq_job_free(j->job);
         Py_END_ALLOW_THREADS
     }
     job_release_inputs(j);
@@ -1706,8 +1741,10 @@ static PyObject *pool_map_async(pool_obj *self, PyObject *args, PyObject *kw) {
                          .npairs = j->sa.n,
                          .max_distance = max,
                          .out = j->view.buf};
-    Py_BEGIN_ALLOW_THREADS j->blocks = cut_blocks(&j->work, &j->nblocks);
-    Py_END_ALLOW_THREADS if (j->blocks == NULL) {
+    Py_BEGIN_ALLOW_THREADS
+    j->blocks = cut_blocks(&j->work, &j->nblocks);
+    Py_END_ALLOW_THREADS
+    if (j->blocks == NULL) {
         PyErr_NoMemory();
         goto fail;
     }
@@ -1741,7 +1778,8 @@ static PyObject *pool_map_async(pool_obj *self, PyObject *args, PyObject *kw) {
                               .order = WQ_ORDER_COMPLETION,
                               .chunk_size = 1};
         wq_pool *p = self->pool;
-        Py_BEGIN_ALLOW_THREADS rc = wq_async_map(p, &spec, &j->job);
+        Py_BEGIN_ALLOW_THREADS
+        rc = wq_async_map(p, &spec, &j->job);
         Py_END_ALLOW_THREADS
     }
     if (rc != 0) {
@@ -1782,7 +1820,8 @@ static void deliver_job(job_obj *j) {
     wq_job *job = j->job;
     j->job = NULL;
     if (job != NULL) {
-        Py_BEGIN_ALLOW_THREADS wq_job_free(job);
+        Py_BEGIN_ALLOW_THREADS
+        wq_job_free(job);
         Py_END_ALLOW_THREADS
     }
     job_release_inputs(j);
@@ -1822,7 +1861,8 @@ static PyObject *workq_deliver(PyObject *module, PyObject *unused) {
     (void)unused;
     for (;;) {
         job_obj *j;
-        Py_BEGIN_ALLOW_THREADS pthread_mutex_lock(&st->mu);
+        Py_BEGIN_ALLOW_THREADS
+        pthread_mutex_lock(&st->mu);
         while (st->queue_head == NULL)
             pthread_cond_wait(&st->cv, &st->mu);
         j = st->queue_head;
@@ -1830,7 +1870,8 @@ static PyObject *workq_deliver(PyObject *module, PyObject *unused) {
         if (st->queue_head == NULL)
             st->queue_tail = NULL;
         pthread_mutex_unlock(&st->mu);
-        Py_END_ALLOW_THREADS deliver_job(j);
+        Py_END_ALLOW_THREADS
+        deliver_job(j);
         Py_DECREF(j); /* the queue's reference */
     }
     Py_UNREACHABLE();
@@ -1860,13 +1901,16 @@ static int job_wait_for(job_obj *j, PyObject *timeout) {
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (;;) {
         int ok;
-        Py_BEGIN_ALLOW_THREADS struct timespec until = deadline_in(POLL_MS);
+        Py_BEGIN_ALLOW_THREADS
+        struct timespec until = deadline_in(POLL_MS);
         pthread_mutex_lock(&j->st->mu);
         if (!j->done && secs > 0)
             pthread_cond_timedwait(&j->st->cv, &j->st->mu, &until);
         ok = j->done;
         pthread_mutex_unlock(&j->st->mu);
-        Py_END_ALLOW_THREADS if (ok) return 1;
+        Py_END_ALLOW_THREADS
+        if (ok)
+            return 1;
         if (PyErr_CheckSignals() < 0)
             return -1;
         struct timespec now;
@@ -1915,10 +1959,12 @@ static PyObject *job_get(job_obj *j, PyObject *args, PyObject *kw) {
 
 static int job_is_done(job_obj *j) {
     int d;
-    Py_BEGIN_ALLOW_THREADS pthread_mutex_lock(&j->st->mu);
+    Py_BEGIN_ALLOW_THREADS
+    pthread_mutex_lock(&j->st->mu);
     d = j->done;
     pthread_mutex_unlock(&j->st->mu);
-    Py_END_ALLOW_THREADS return d;
+    Py_END_ALLOW_THREADS
+    return d;
 }
 
 PyDoc_STRVAR(job_ready_doc, "ready() -> bool\n\nWhether the job is done and its callback has run.");

@@ -1,0 +1,99 @@
+#!/usr/bin/python3
+"""workq.distances against what a Python reader would otherwise use, with 2
+workers on the same pairs, in alternating rounds (median, min, max):
+
+    bench_python.py FILE [ROUNDS] [LESSON_PAIRS]
+
+  workq      workq.distances(a, b, workers=2)
+  lev        multiprocessing.Pool(2).map over Levenshtein.distance
+  edlib      Pool(2).map over edlib.align(a, b)["editDistance"]
+  lesson     Pool(2).map over the lesson's edProxy (numpy DP), on the first
+             LESSON_PAIRS pairs only (default 2000; it runs at a few thousand
+             pairs per second), its time scaled to the whole file
+
+Each timing includes starting the pool, as the lesson's timer does (workq
+starts its 2 threads inside the call). Every contender's distances are
+checked against workq's. Prints one TSV line per contender: name, median
+seconds, min, max, pairs/s (from the median), pairs timed.
+"""
+import statistics
+import sys
+import time
+from multiprocessing import Pool
+
+import edlib
+import Levenshtein
+import numpy as np
+
+import workq
+
+
+def lev_pair(p):
+    return Levenshtein.distance(p[0], p[1])
+
+
+def edlib_pair(p):
+    return edlib.align(p[0], p[1])["editDistance"]
+
+
+def editDistance(seqA, seqB):
+    """The lesson's DP (bench/genomics/lesson_genomics.py), returning D."""
+    M = len(seqA)
+    N = len(seqB)
+    allAs = np.tile(np.array(list(seqA)), (N, 1)).T
+    allBs = np.tile(np.array(list(seqB)), (M, 1))
+    diffs = (allAs != allBs)
+    mat = np.tile(0, (M + 1, N + 1))
+    mat[:, 0] = np.arange(M + 1)
+    mat[0, :] = np.arange(N + 1)
+    for k in range(0, M):
+        for l in range(0, N):
+            mat[k + 1, l + 1] = min(mat[k, l] + (1 if diffs[k, l] else 0),
+                                    mat[k, l + 1] + 1, mat[k + 1, l] + 1)
+    return int(mat[-1, -1])
+
+
+def edProxy(twoSeq):
+    return editDistance(twoSeq[0], twoSeq[1])
+
+
+def pool_map(fn, pairs):
+    with Pool(processes=2) as p:
+        return p.map(fn, pairs)
+
+
+def main():
+    path = sys.argv[1]
+    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+    lesson_n = int(sys.argv[3]) if len(sys.argv) > 3 else 2000
+    with open(path) as f:
+        pairs = [line.rstrip("\n").split(",", 1) for line in f if line.strip()]
+    a = [p[0] for p in pairs]
+    b = [p[1] for p in pairs]
+    lesson_pairs = pairs[:lesson_n]
+    want = list(workq.distances(a, b, workers=2))
+    runs = {
+        "workq": (lambda: workq.distances(a, b, workers=2), len(pairs)),
+        "lev": (lambda: pool_map(lev_pair, pairs), len(pairs)),
+        "edlib": (lambda: pool_map(edlib_pair, pairs), len(pairs)),
+        "lesson": (lambda: pool_map(edProxy, lesson_pairs), len(lesson_pairs)),
+    }
+    times = {name: [] for name in runs}
+    for _ in range(rounds):
+        for name, (fn, n) in runs.items():
+            t0 = time.perf_counter()
+            got = fn()
+            times[name].append(time.perf_counter() - t0)
+            if list(got) != want[:n]:
+                sys.exit(f"bench_python: {name} disagrees with workq")
+    for name, (_, n) in runs.items():
+        ts = times[name]
+        med = statistics.median(ts)
+        # the lesson's time, scaled from its n pairs to the whole file
+        scale = len(pairs) / n
+        print(f"{name}\t{med * scale:.6f}\t{min(ts) * scale:.6f}\t{max(ts) * scale:.6f}"
+              f"\t{n / med:.4g}\t{n}")
+
+
+if __name__ == "__main__":
+    main()
