@@ -134,25 +134,101 @@ static int64_t progress(const int32_t *w, int32_t lo, int32_t hi) {
 }
 
 /*
- * Whether to stop at score s. Every WF_CHECK scores the furthest point
- * reached so far gives the rate of edits along the pair, so the distance
- * is about s * (n + m) / progress and the run's total work about its square
- * (the wavefronts widen by two per score). Past the budget the
- * bit-parallel pass is cheaper. The estimate errs low (the furthest
- * diagonal is the luckiest one), so a run that gives up has truly
- * outgrown its budget.
+ * Whether to stop at total score s (forward plus backward). The furthest
+ * points reached so far give the rate of edits along the pair, so the
+ * distance is about s * (n + m) / progress and the run's total work about
+ * its square (the wavefronts widen by two per score; two half-triangles
+ * hold half of one, but the estimate keeps the one-way figure, the budget
+ * being calibrated on it). Past the budget the bit-parallel pass is
+ * cheaper. The estimate errs low (the furthest diagonal is the luckiest
+ * one), so a run that gives up has truly outgrown its budget.
  */
-static int over_budget(const int32_t *w, int32_t lo, int32_t hi, size_t s, size_t n, size_t m,
-                       double budget) {
-    if (s == 0 || s % WF_CHECK)
-        return 0;
-    double prog = (double)progress(w, lo, hi);
+static int over_budget(const int32_t *f, int32_t flo, int32_t fhi, const int32_t *b, int32_t blo,
+                       int32_t bhi, size_t s, size_t n, size_t m, double budget) {
+    double prog = (double)progress(f, flo, fhi) + (double)progress(b, blo, bhi);
     if (prog < 1)
         return 1;
     double est = (double)s * (double)(n + m) / prog;
     return est * est > budget;
 }
 
+/* One direction of the search: the strings as that direction reads them
+ * (reversed for the backward one), its two wavefronts and its score. */
+typedef struct wf_dir {
+    const unsigned char *x, *y;
+    int32_t *cur, *nxt, lo, hi;
+    size_t s;
+} wf_dir;
+
+/* Score s + 1 of one direction: the three moves, then each diagonal slid.
+ * Most slides stop within the first eight bytes: after a random step the
+ * odds of a match are 1 / sigma. */
+static void dir_step(wf_dir *w, int32_t in, int32_t im) {
+    w->s++;
+    w->lo = w->lo - 1 < -in ? -in : w->lo - 1;
+    w->hi = w->hi + 1 > im ? im : w->hi + 1;
+    advance(w->cur, w->nxt, w->lo, w->hi, in, im);
+    for (int32_t d = w->lo; d <= w->hi; d++)
+        w->nxt[d] = slide(w->x, in - 8, w->y, im - 8, w->nxt[d], d);
+    int32_t *t = w->cur;
+    w->cur = w->nxt;
+    w->nxt = t;
+}
+
+/*
+ * Whether the forward wavefront f (score s) and the backward one b (score
+ * t, on the reversed strings, where forward diagonal d is target - d)
+ * overlap: some diagonal d where f reaches row F and b reaches, from the
+ * end, row n - B <= F. Along a diagonal the cost from the start never
+ * falls and the cost to the end never rises, so the point (n - B, n - B +
+ * d) costs at most s from the start and at most t to the end: D <= s + t.
+ */
+WQ__WF_CLONES static int dirs_meet(const wf_dir *f, const wf_dir *b, int32_t in,
+                                   int32_t target) {
+    int32_t lo = f->lo > target - b->hi ? f->lo : target - b->hi;
+    int32_t hi = f->hi < target - b->lo ? f->hi : target - b->lo;
+    const int32_t *restrict fw = f->cur, *restrict bw = b->cur + target;
+    /* A reduction without an early exit, so that it vectorizes; an
+     * unreached side (WF_NONE, INT32_MIN / 2) keeps the sum negative. */
+    int32_t best = INT32_MIN;
+    for (int32_t d = lo; d <= hi; d++) {
+        int32_t v = fw[d] + bw[-d];
+        best = v > best ? v : best;
+    }
+    return best >= in;
+}
+
+/* dst[0..n) = src[n-1], ..., src[0], eight bytes at a time. */
+static void reverse(unsigned char *dst, const unsigned char *src, size_t n) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, src + n - i - 8, 8);
+        w = __builtin_bswap64(w);
+        memcpy(dst + i, &w, 8);
+    }
+    for (; i < n; i++)
+        dst[i] = src[n - 1 - i];
+}
+
+/* Pairs shorter than this search in one direction only (the reversed
+ * copies would cost more than the half of the work they save). */
+#define WF_BI_MIN 256
+
+/*
+ * The search from both ends (Marco-Sola et al.'s BiWFA, score only): a
+ * forward wavefront from (0, 0) and a backward one from (n, m), the one
+ * with the lower score stepped next, until they overlap. Each direction
+ * reaches only about D / 2, so the two triangles of scores hold about half
+ * the cells of the one-way search's D^2.
+ *
+ * Why the first overlap is at D exactly: every step raises s + t by one and
+ * is followed by a check. An optimal path has a point of cost s from the
+ * start and D - s to the end for each s <= D; once s + t >= D the forward
+ * wavefront covers that point's diagonal up to it and the backward one
+ * from it, so they overlap there. And an overlap at s + t proves D <= s +
+ * t (dirs_meet). So the first overlap comes at s + t = D.
+ */
 size_t wq__lev_wavefront(const unsigned char *x, size_t n, const unsigned char *y, size_t m,
                          size_t cap, double budget, size_t *lower) {
     if (n > m || m > INT32_MAX / 4) { /* the caller's order; int32 rows */
@@ -160,49 +236,55 @@ size_t wq__lev_wavefront(const unsigned char *x, size_t n, const unsigned char *
         return WQ__WF_GAVE_UP;
     }
     /* D <= m always, and a run never outlives its budget by more than one
-     * check interval, so the wavefronts need at most smax + 1 diagonals
-     * either side. */
+     * check interval; each direction reaches half the total plus one. */
     double sb = sqrt(budget) + 2 * WF_CHECK;
     size_t smax = cap < m ? cap : m;
     if (sb < (double)smax)
         smax = (size_t)sb;
-    size_t width = 2 * smax + 5;
-    int32_t *mem = malloc(2 * width * sizeof *mem);
-    if (!mem) {
+    int both = n >= WF_BI_MIN;
+    size_t half = both ? smax / 2 + 1 : smax, width = 2 * half + 5;
+    int32_t *mem = malloc((both ? 4 : 2) * width * sizeof *mem);
+    unsigned char *rev = both ? malloc(n + m) : NULL;
+    if (!mem || (both && !rev)) {
+        free(mem);
+        free(rev);
         errno = ENOMEM;
         return WQ_LEV_NO_LIMIT;
     }
-    for (size_t t = 0; t < 2 * width; t++)
+    for (size_t t = 0; t < (both ? 4 : 2) * width; t++)
         mem[t] = WF_NONE;
-    /* Diagonal d of a wavefront at base[d], d in [-(smax + 2), smax + 2]. */
-    int32_t *cur = mem + smax + 2, *nxt = cur + width;
-    int32_t in = (int32_t)n, im = (int32_t)m, target = im - in, lo = 0, hi = 0;
-    size_t s = 0, result = WQ__WF_GAVE_UP;
-    cur[0] = slide_tail(x, in, y, im, 0, 0);
+    int32_t in = (int32_t)n, im = (int32_t)m, target = im - in;
+    /* Diagonal d of a wavefront at base[d], d in [-(half + 2), half + 2]. */
+    wf_dir f = {x, y, mem + half + 2, mem + half + 2 + width, 0, 0, 0}, b = f;
+    b.hi = -1; /* one direction only: b stays empty */
+    f.cur[0] = slide_tail(x, in, y, im, 0, 0);
+    if (both) {
+        reverse(rev, x, n);
+        reverse(rev + n, y, m);
+        b = (wf_dir){rev, rev + n, f.cur + 2 * width, f.nxt + 2 * width, 0, 0, 0};
+        b.cur[0] = slide_tail(b.x, in, b.y, im, 0, 0);
+    }
+    size_t result = WQ__WF_GAVE_UP;
     for (;;) {
-        if (target <= hi && cur[target] >= in) {
-            result = s;
+        size_t total = f.s + b.s;
+        if (both ? dirs_meet(&f, &b, in, target) : target <= f.hi && f.cur[target] >= in) {
+            result = total;
             break;
         }
-        if (s == smax) {
+        if (total == smax) {
             result = smax == cap ? cap + 1 : WQ__WF_GAVE_UP;
             break;
         }
-        if (over_budget(cur, lo, hi, s, n, m, budget))
+        if (total % WF_CHECK == 0 && total > 0 &&
+            over_budget(f.cur, f.lo, f.hi, b.cur, b.lo, b.hi, total, n, m, budget))
             break;
-        s++;
-        lo = lo - 1 < -in ? -in : lo - 1;
-        hi = hi + 1 > im ? im : hi + 1;
-        advance(cur, nxt, lo, hi, in, im);
-        /* Slide each diagonal. Most stop within the first eight bytes:
-         * after a random step the odds of a match are 1 / sigma. */
-        for (int32_t d = lo; d <= hi; d++)
-            nxt[d] = slide(x, in - 8, y, im - 8, nxt[d], d);
-        int32_t *t = cur;
-        cur = nxt;
-        nxt = t;
+        if (both && b.s < f.s)
+            dir_step(&b, in, im);
+        else
+            dir_step(&f, in, im);
     }
     free(mem);
-    *lower = s;
+    free(rev);
+    *lower = f.s + b.s;
     return result;
 }
