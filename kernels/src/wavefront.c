@@ -8,7 +8,9 @@
  *     WQ__WF_GAVE_UP (with the scores proven too small in *lower) when its
  *     own cost model says the bit-parallel pass will be cheaper.
  *   - Reads x[0..n) and y[0..m) only (bounded compares, no padding), and
- *     O(s) memory for a run to score s: two wavefronts, no traceback.
+ *     O(s) memory for a run to score s (two wavefronts per direction, no
+ *     traceback), plus a reversed copy of both strings for pairs of
+ *     WF_BI_MIN bytes or more, which search from both ends.
  *   - Pure: safe from any number of threads.
  *
  * Method. Diagonal d = j - i holds, for the score s, the furthest row i
@@ -17,7 +19,8 @@
  * deletion from d + 1 (row + 1) or an insertion from d - 1 (same row),
  * then slides down the diagonal over matching bytes for free. The answer is
  * the first s whose wavefront reaches row n on the diagonal m - n. Work is
- * O((n + m) s) at worst, about s^2 + (n + m) / 8 for scattered edits.
+ * O((n + m) s) at worst, about s^2 + (n + m) / 8 for scattered edits;
+ * searching from both ends (below) halves the s^2.
  */
 #include <errno.h>
 #include <math.h>
