@@ -45,9 +45,11 @@ WQ_EXPORT unsigned long wq__fault_count(void);
 #define wq__fault(site) 0
 #endif
 
-/* malloc and calloc, failing on an injected fault in test builds. */
+/* malloc, calloc and realloc, failing on an injected fault in test builds
+ * (realloc then leaves p untouched, as a real failure does). */
 void *wq__malloc(size_t size);
 void *wq__calloc(size_t n, size_t size);
+void *wq__realloc(void *p, size_t size);
 
 /* Initializes a mutex and ncv condition variables, or none of them:
  * returns 0 or the errno value of the call that failed. */

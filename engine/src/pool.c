@@ -155,15 +155,18 @@ static int ring_reserve(wq_pool *p, size_t more) {
         return 0;
     if (ncap > SIZE_MAX / sizeof(task))
         return ENOMEM;
-    task *r = wq__malloc(ncap * sizeof *r);
+    /* realloc, not malloc + copy: a large ring is moved by remapping its
+     * pages (glibc's mremap), so growing touches only the new half. Then
+     * only the wrapped part, [0, head + count - cap), moves: to just after
+     * the old end, where the FIFO continues. */
+    task *r = wq__realloc(p->ring, ncap * sizeof *r);
     if (!r)
-        return ENOMEM;
-    for (size_t i = 0; i < p->count; i++)
-        r[i] = p->ring[(p->head + i) & (p->cap - 1)];
-    free(p->ring);
+        return ENOMEM; /* the old ring is intact */
+    size_t end = p->head + p->count;
+    if (p->cap && end > p->cap)
+        memcpy(r + p->cap, r, (end - p->cap) * sizeof *r);
     p->ring = r;
     p->cap = ncap;
-    p->head = 0;
     return 0;
 }
 

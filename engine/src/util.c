@@ -92,6 +92,10 @@ void *wq__malloc(size_t size) {
     return wq__fault("malloc") ? NULL : malloc(size);
 }
 
+void *wq__realloc(void *p, size_t size) {
+    return wq__fault("realloc") ? NULL : realloc(p, size);
+}
+
 void *wq__calloc(size_t n, size_t size) {
     return wq__fault("calloc") ? NULL : calloc(n, size);
 }
