@@ -1,10 +1,18 @@
-/* example.c: embedding workq. Sums the squares of 1..1000 with map-reduce,
- * then streams the first five squares through an async map, in input order.
+/* example.c: embedding workq. Fills 1..1000 with wq_for, sums their squares
+ * with map-reduce, then streams the first five squares through an async
+ * map, in input order.
  * Build: cc example.c $(pkg-config --cflags --libs workq) */
 #include <stdio.h>
 #include <string.h>
 
 #include <workq/workq.h>
+
+/* wq_for calls this once for each i, in parallel. 0 means success. */
+static int fill_one(void *ctx, size_t i) {
+    double *xs = ctx;
+    xs[i] = (double)(i + 1);
+    return 0;
+}
 
 /* A kernel: one double in, its square out. 0 means success. */
 static int square(const void *in, void *out, void *ctx) {
@@ -30,15 +38,14 @@ static void print_square(void *ctx, size_t index, int status, const void *in, co
 
 int main(void) {
     double xs[1000], sum;
-    for (int i = 0; i < 1000; i++)
-        xs[i] = i + 1;
-
     wq_pool *pool = wq_pool_create(0); /* one worker per CPU */
     if (!pool) {
         perror("wq_pool_create");
         return 1;
     }
-    int err = wq_map_reduce(pool, &k_square, NULL, xs, 1000, &wq_sum_f64, &sum, NULL);
+    int err = wq_for(pool, 1000, fill_one, xs);
+    if (err == 0)
+        err = wq_map_reduce(pool, &k_square, NULL, xs, 1000, &wq_sum_f64, &sum, NULL);
     if (err == 0)
         printf("sum of squares 1..1000 = %.0f\n", sum);
 
