@@ -405,7 +405,7 @@ int wq_search_pairs(wq_pool *pool, const wq_seq *seqs, size_t n, size_t max_dist
     if (rc != 0)
         return rc;
     size_t k = cap_k(max_distance, q.maxlen);
-    rc = wq__sidx_build(&x, &q, k);
+    rc = wq__sidx_build(pool, &x, &q, k);
     if (rc == 0) {
         search S = {.mode = M_PAIRS, .q = &q, .x = &x, .k = k, .fn = on_hits, .ctx = ctx};
         rc = dup_lists(pool, &S);
@@ -432,7 +432,7 @@ int wq_search_query(wq_pool *pool, const wq_seq *queries, size_t nq, const wq_se
     for (size_t i = 0; i < nq; i++)
         maxlen = queries[i].len > maxlen ? queries[i].len : maxlen;
     size_t k = cap_k(max_distance, maxlen);
-    rc = wq__sidx_build(&x, &q, k);
+    rc = wq__sidx_build(pool, &x, &q, k);
     if (rc == 0) {
         search S = {.mode = M_QUERY,
                     .q = &q,
@@ -460,7 +460,7 @@ int wq_search_clusters(wq_pool *pool, const wq_seq *seqs, size_t n, size_t max_d
         return rc;
     size_t k = cap_k(max_distance, q.maxlen);
     uint32_t *uf = malloc((q.nu ? q.nu : 1) * sizeof *uf);
-    rc = uf == NULL ? ENOMEM : wq__sidx_build(&x, &q, k);
+    rc = uf == NULL ? ENOMEM : wq__sidx_build(pool, &x, &q, k);
     if (rc == 0) {
         for (uint32_t u = 0; u < q.nu; u++)
             uf[u] = u;

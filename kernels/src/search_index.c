@@ -258,12 +258,21 @@ static int build_classes(wq__sidx *x) {
     return 0;
 }
 
+/* A class's table is NPART sub-tables, chosen by the key's top bits, of
+ * mask + 1 slots each: workers build them side by side. */
+enum { NPART = 4 };
+
+static inline size_t part_of(uint64_t key) {
+    return (size_t)(key >> 62);
+}
+
 /* The slot of key in class c: where it is, or the empty slot for it. */
 static inline wq__slot *slot_of(const wq__class *c, uint64_t key) {
+    wq__slot *t = c->slots + part_of(key) * (c->mask + 1);
     size_t s = (size_t)key & c->mask;
-    while (c->slots[s].key != 0 && c->slots[s].key != key)
+    while (t[s].key != 0 && t[s].key != key)
         s = (s + 1) & c->mask;
-    return &c->slots[s];
+    return &t[s];
 }
 
 /* The key of entry e of class c: member e / (k + 1), segment e % (k + 1). */
@@ -274,31 +283,96 @@ static inline uint64_t entry_key(const wq__sidx *x, const wq__class *c, size_t e
     return hash_bytes((const unsigned char *)s->ptr + pos, len, seg_seed(c->len, i));
 }
 
-/* Counts the entries per key (pass 1). Software prefetching of the slots
- * was tried here and in the probe: on this project's machines (AMD, under a
+/* One pass of a class's build over part p (an engine item):
+ *   KEYS   the keys of the p-th quarter of the entries;
+ *   COUNT  the entries per key of sub-table p;
+ *   FILL   each id at the end of its bucket, last entry first, so that each
+ *          bucket ascends (start was set to each bucket's end in between).
+ * A string may repeat bytes at two segment indices: the seeds differ, so
+ * each (key, id) is entered once. Software prefetching of the slots was
+ * tried here and in the probe: on this project's machines (AMD, under a
  * hypervisor) it made both slower. */
-static void class_count(const wq__sidx *x, wq__class *c, size_t entries) {
-    for (size_t e = 0; e < entries; e++) {
-        uint64_t key = entry_key(x, c, e);
-        wq__slot *sl = slot_of(c, key);
-        sl->key = key;
-        sl->count++;
+typedef enum pass { KEYS, COUNT, FILL } pass;
+
+typedef struct build_ctx {
+    const wq__sidx *x;
+    wq__class *c;
+    uint64_t *keys;
+    size_t entries;
+    pass pass;
+} build_ctx;
+
+static int build_part(const void *in, void *out, void *ctx) {
+    const build_ctx *b = ctx;
+    size_t p = *(const size_t *)in, n = b->entries, k1 = b->x->k + 1;
+    (void)out;
+    if (b->pass == KEYS) {
+        for (size_t e = n * p / NPART; e < n * (p + 1) / NPART; e++)
+            b->keys[e] = entry_key(b->x, b->c, e);
+    } else if (b->pass == COUNT) {
+        for (size_t e = 0; e < n; e++) {
+            if (part_of(b->keys[e]) != p)
+                continue;
+            wq__slot *sl = slot_of(b->c, b->keys[e]);
+            sl->key = b->keys[e];
+            sl->count++;
+        }
+    } else {
+        for (size_t e = n; e-- > 0;)
+            if (part_of(b->keys[e]) == p)
+                b->x->ids[--slot_of(b->c, b->keys[e])->start] = b->x->bylen[b->c->cstart + e / k1];
     }
+    return 0;
 }
 
-/* Places each id at the end of its bucket, last entry first, so that each
- * bucket ascends (pass 3; pass 2 set start to each bucket's end). A string
- * may repeat bytes at two segment indices: the seeds differ, so each
- * (key, id) is entered once. */
-static void class_fill(const wq__sidx *x, wq__class *c, size_t entries) {
-    size_t k1 = x->k + 1;
-    for (size_t e = entries; e-- > 0;)
-        x->ids[--slot_of(c, entry_key(x, c, e))->start] = x->bylen[c->cstart + e / k1];
+static const wq_kernel build_kernel = {"wq-search-build", build_part, NULL,
+                                       sizeof(size_t),    1,          NULL};
+
+/* The table of class c, its ids from base on (returns the next base). */
+static int build_class(wq_pool *pool, wq__sidx *x, wq__class *c, uint32_t *base) {
+    size_t entries = (size_t)(c->cend - c->cstart) * (x->k + 1);
+    uint64_t *keys = malloc((entries ? entries : 1) * sizeof *keys);
+    if (keys == NULL)
+        return ENOMEM;
+    size_t parts[NPART], fill[NPART] = {0};
+    char out[NPART];
+    for (size_t p = 0; p < NPART; p++)
+        parts[p] = p;
+    wq_map_opts one = {.chunk_size = 1};
+    build_ctx b = {x, c, keys, entries, KEYS};
+    int rc = wq_map(pool, &build_kernel, &b, parts, out, NPART, &one);
+    /* Each sub-table gets twice its own entries' slots (at most half full
+     * whatever the keys: a full one would never end a probe). */
+    size_t cap = 16;
+    for (size_t e = 0; rc == 0 && e < entries; e++)
+        fill[part_of(keys[e])]++;
+    for (size_t p = 0; p < NPART; p++)
+        while (cap < 2 * fill[p])
+            cap *= 2;
+    c->slots = rc == 0 ? wq__table_alloc(cap * NPART, sizeof *c->slots) : NULL;
+    if (c->slots == NULL) {
+        free(keys);
+        return rc != 0 ? rc : ENOMEM;
+    }
+    c->mask = cap - 1;
+    c->indexed = 1;
+    b.pass = COUNT;
+    if (rc == 0)
+        rc = wq_map(pool, &build_kernel, &b, parts, out, NPART, &one);
+    for (size_t s = 0; rc == 0 && s < cap * NPART; s++) {
+        *base += c->slots[s].count;
+        c->slots[s].start = *base;
+    }
+    b.pass = FILL;
+    if (rc == 0)
+        rc = wq_map(pool, &build_kernel, &b, parts, out, NPART, &one);
+    free(keys);
+    return rc;
 }
 
 /* Each indexed class gets its own table (small classes stay in cache; the
  * ids of all classes share one array). */
-static int build_tables(wq__sidx *x) {
+static int build_tables(wq_pool *pool, wq__sidx *x) {
     size_t k1 = x->k + 1, total = 0;
     for (size_t ci = 0; ci < x->nclass; ci++)
         if (class_indexed(x->cls[ci].len, x->k))
@@ -309,35 +383,20 @@ static int build_tables(wq__sidx *x) {
     if (x->ids == NULL)
         return ENOMEM;
     uint32_t base = 0;
-    for (size_t ci = 0; ci < x->nclass; ci++) {
-        wq__class *c = &x->cls[ci];
-        if (!class_indexed(c->len, x->k))
-            continue;
-        size_t entries = (size_t)(c->cend - c->cstart) * k1, cap = 16;
-        while (cap < 2 * entries)
-            cap *= 2;
-        c->slots = wq__table_alloc(cap, sizeof *c->slots);
-        if (c->slots == NULL)
-            return ENOMEM;
-        c->mask = cap - 1;
-        c->indexed = 1;
-        class_count(x, c, entries);
-        for (size_t s = 0; s < cap; s++) {
-            base += c->slots[s].count;
-            c->slots[s].start = base;
-        }
-        class_fill(x, c, entries);
-    }
-    return 0;
+    int rc = 0;
+    for (size_t ci = 0; rc == 0 && ci < x->nclass; ci++)
+        if (class_indexed(x->cls[ci].len, x->k))
+            rc = build_class(pool, x, &x->cls[ci], &base);
+    return rc;
 }
 
-int wq__sidx_build(wq__sidx *x, const wq__uniq *q, size_t k) {
+int wq__sidx_build(wq_pool *pool, wq__sidx *x, const wq__uniq *q, size_t k) {
     memset(x, 0, sizeof *x);
     x->q = q;
     x->k = k;
     int rc = build_classes(x);
     if (rc == 0)
-        rc = build_tables(x);
+        rc = build_tables(pool, x);
     if (rc != 0)
         wq__sidx_free(x);
     return rc;

@@ -61,8 +61,8 @@ typedef struct wq__slot {
 typedef struct wq__class {
     size_t len;
     uint32_t cstart, cend;
-    size_t mask;
-    wq__slot *slots;
+    size_t mask;     /* each of the NPART sub-tables has mask + 1 slots */
+    wq__slot *slots; /* the sub-tables, one after the other */
     int indexed;
 } wq__class;
 
@@ -76,9 +76,9 @@ typedef struct wq__sidx {
     uint32_t *ids; /* every bucket, table after table */
 } wq__sidx;
 
-/* Builds the index over q's uniques for distance k (<= q->maxlen).
- * Returns 0, EOVERFLOW or ENOMEM. */
-int wq__sidx_build(wq__sidx *x, const wq__uniq *q, size_t k);
+/* Builds the index over q's uniques for distance k (<= q->maxlen), the
+ * tables on pool's workers. Returns 0, EOVERFLOW or ENOMEM. */
+int wq__sidx_build(wq_pool *pool, wq__sidx *x, const wq__uniq *q, size_t k);
 void wq__sidx_free(wq__sidx *x);
 
 /* Which candidates a probe keeps: v != self, and v >= from or (key set
