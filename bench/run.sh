@@ -8,6 +8,7 @@
 #   genomics  against edlib and the lesson's Python; all-vs-all; GCUPS
 #   python    import workq against Pool.map over Levenshtein, edlib and the
 #             lesson's DP, and against the genomics CLI
+#   search    the indexed all-vs-all (issue 13), clusters beside swarm
 # Usage: bench/run.sh BUILD_DIR     (a Release build with WORKQ_BUILD_BENCH=ON)
 set -euo pipefail
 build=$(realpath "$1")
@@ -62,6 +63,8 @@ kernels() {
     "$here/genomics/run.sh" "$build" "$out"
     section "Python: import workq"
     "$here/python/run.sh" "$build" "$out"
+    section "genomics: every pair within K, through the index"
+    "$here/search/run.sh" "$build" "$out"
 } | tee "$md"
 
 gnuplot -e "dir='$out'" \
