@@ -46,12 +46,23 @@ static unsigned online_cpus(void) {
     return n > (long)APP_WORKERS_MAX ? APP_WORKERS_MAX : (unsigned)n;
 }
 
+/* The number of processes computing: MPI ranks, or 1. */
+static int ranks(void) {
+#ifdef WORKQ_WITH_MPI
+    return app_mpi_size();
+#else
+    return 1;
+#endif
+}
+
+/* "workers" is the worker threads of each process (--workers), "ranks" the
+ * processes: ranks * workers threads computed. */
 static int print_result(const pi_args *a, unsigned workers, double pi, double secs) {
     double error = fabs(pi - M_PI);
     if (a->json)
-        printf("{\"intervals\":%llu,\"chunks\":%llu,\"workers\":%u,\"kernel\":\"%s\","
-               "\"pi\":%.17g,\"error\":%.17g,\"seconds\":%.9f}\n",
-               (unsigned long long)a->intervals, (unsigned long long)a->chunks, workers,
+        printf("{\"intervals\":%llu,\"chunks\":%llu,\"workers\":%u,\"ranks\":%d,"
+               "\"kernel\":\"%s\",\"pi\":%.17g,\"error\":%.17g,\"seconds\":%.9f}\n",
+               (unsigned long long)a->intervals, (unsigned long long)a->chunks, workers, ranks(),
                a->kernel == PI_KERNEL_FAST ? "fast" : "lesson", pi, error, secs);
     else
         printf("PI is approximately %.16f, Error is %.16f\nTime = %.16f sec\n", pi, error, secs);

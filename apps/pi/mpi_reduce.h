@@ -10,8 +10,9 @@
  *   - Coordination: every rank returns the same status: 0, or the largest
  *     error code any rank met (EINTR for an interrupted rank), so every rank
  *     exits with the same code and rank 0 alone prints the message.
- *   - Time: *secs (rank 0) is MPI_Wtime around the whole computation, from
- *     a barrier to the end of the reduction.
+ *   - Time: *secs (rank 0) is the single process's clock (app_seconds,
+ *     nanoseconds, so Time prints the same way) around the whole
+ *     computation, from a barrier to the end of the reduction.
  */
 #ifndef PI_MPI_REDUCE_H
 #define PI_MPI_REDUCE_H

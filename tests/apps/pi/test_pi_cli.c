@@ -188,8 +188,8 @@ Test(pi_cli, json_object, .timeout = TIMEOUT) {
     pi_result r = pi_run("--json", "-w", "3", "--kernel", "lesson", "1000");
     cr_assert_eq(r.code, 0);
     cr_assert_str_eq(r.err, "");
-    const char *head = "{\"intervals\":1000,\"chunks\":1,\"workers\":3,\"kernel\":\"lesson\","
-                       "\"pi\":";
+    const char *head = "{\"intervals\":1000,\"chunks\":1,\"workers\":3,\"ranks\":1,"
+                       "\"kernel\":\"lesson\",\"pi\":";
     cr_assert(strncmp(r.out, head, strlen(head)) == 0, "%s", r.out);
     cr_assert(strstr(r.out, ",\"error\":") != NULL && strstr(r.out, ",\"seconds\":") != NULL);
     cr_assert(json_number(r.out, "seconds") >= 0.0);
