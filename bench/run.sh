@@ -4,6 +4,7 @@
 # and the PNG plots beside it (gnuplot).
 #   engine    workq's pool against GLib's GThreadPool and OpenMP tasks
 #   kernels   Leibniz ns/term; Levenshtein against edlib and WFA2-lib
+#   align     alignments with a path against edlib and exact WFA2-lib
 #   pi        against the lesson's loop in OpenMP and the lesson's Python
 #   genomics  against edlib and the lesson's Python; all-vs-all; GCUPS
 #   python    import workq against Pool.map over Levenshtein, edlib and the
@@ -57,6 +58,8 @@ kernels() {
     engine
     section "Kernels, one thread"
     kernels
+    section "Alignments (CIGAR), one thread"
+    "$here/kernels/align_run.sh" "$build" "$out"
     section "pi"
     "$here/pi/run.sh" "$build" "$out" | grep -v '^Machine'
     section "genomics"

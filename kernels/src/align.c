@@ -470,13 +470,15 @@ static int wf_align(struct wq__align_work *w, const uchar *x, int32_t n, const u
         int32_t *cur = w->wf + w->woff[s] + 2 - lo;
         if (target >= lo && target <= hi && cur[target] >= n)
             break;
-        /* Every score at first, so that an unrelated short pair leaves
-         * after a score or two; every WF_CHECK scores after that. */
-        if (s && (s < WF_CHECK || s % WF_CHECK == 0)) {
+        /* Every WF_CHECK scores; every score for a pair whose bit-vector
+         * pass is a few dozen steps, so that an unrelated short pair leaves
+         * after a score or two (the first scores' estimates are too rough
+         * to send a long pair anywhere). */
+        if (s && (s % WF_CHECK == 0 || bv_cost <= 64 * BV_CELLS * 4)) {
             double est = (double)s * (double)(n + m) / (double)progress(cur, lo, hi);
             if (est * est > bv_cost)
                 return WF_UNRELATED;
-            if (est * est > (double)max_cells)
+            if (s % WF_CHECK == 0 && est * est > (double)max_cells)
                 return WF_BIG;
         }
         int32_t nlo = -(s + 1) < -n ? -n : -(s + 1), nhi = s + 1 > m ? m : s + 1;
