@@ -270,6 +270,71 @@ static inline __attribute__((always_inline)) size_t bv_cell(const word *bv, cons
     return (size_t)((ptrdiff_t)bsc[(j - 1) * nb + b] - bits(c[0] & below) + bits(c[1] & below));
 }
 
+/* Bits i..63 (none for i = 64). */
+static inline word from_row(size_t i) {
+    return i >= 64 ? 0 : ~(word)0 << i;
+}
+
+/*
+ * bv_align for a pattern of at most 64 rows: one word per column, no
+ * blocks, the score kept at row np itself, so D[i][j] = that score minus
+ * the deltas of rows i+1..np (bits i..np-1). Same moves, same order of
+ * preference, same path as the general version.
+ */
+WQ__AL_POPCNT static int bv_align1(struct wq__align_work *w, const uchar *p, size_t np,
+                                   const uchar *t, size_t nt, char rowop, char colop) {
+    if (grow_peq(w, 1) || grow(&w->bv, &w->capbv, 2 * nt, sizeof *w->bv) ||
+        grow(&w->bsc, &w->capbsc, nt, sizeof *w->bsc) ||
+        grow(&w->ops, &w->capops, w->nops + np + nt, 1))
+        return ENOMEM;
+    word *peq = w->peq, *bv = w->bv, pv = ~(word)0, mv = 0, last = (word)1 << (np - 1);
+    word rows = np == 64 ? ~(word)0 : ((word)1 << np) - 1;
+    int32_t *sc = w->bsc, score = (int32_t)np;
+    peq_set(peq, p, np, 1);
+    for (size_t j = 0; j < nt; j++) { /* Myers' step, as bv_step with hin = +1 */
+        word eq = peq[t[j]], xv = eq | mv;
+        word xh = (((eq & pv) + pv) ^ pv) | eq;
+        word ph = mv | ~(xh | pv), mh = pv & xh;
+        score += (int32_t)((ph & last) != 0) - (int32_t)((mh & last) != 0);
+        ph = (ph << 1) | 1;
+        mh <<= 1;
+        pv = mh | ~(xv | ph);
+        mv = ph & xv;
+        bv[2 * j] = pv, bv[2 * j + 1] = mv, sc[j] = score;
+    }
+    peq_clear(peq, p, np, 1);
+#define CELL(i, j)                                                                                 \
+    ((j) == 0 ? (i)                                                                                \
+              : (size_t)(sc[(j)-1] - bits(bv[2 * ((j)-1)] & rows & from_row(i)) +                  \
+                         bits(bv[2 * ((j)-1) + 1] & rows & from_row(i))))
+    size_t i = np, j = nt, v = (size_t)sc[nt - 1], l = CELL(np, nt - 1), k = 0;
+    char *o = w->ops + w->nops;
+    while (i > 0 && j > 0) {
+        word bit = (word)1 << (i - 1);
+        size_t dg = j >= 2 ? l - ((bv[2 * (j - 2)] & bit) != 0) + ((bv[2 * (j - 2) + 1] & bit) != 0)
+                           : i - 1;
+        size_t up = v - ((bv[2 * (j - 1)] & bit) != 0) + ((bv[2 * (j - 1) + 1] & bit) != 0);
+        if (dg + (p[i - 1] != t[j - 1]) == v) {
+            o[k++] = dg == v ? '=' : 'X';
+            i--, j--, v = dg;
+            l = j ? CELL(i, j - 1) : 0;
+        } else if (up + 1 == v) {
+            o[k++] = rowop, i--, v = up, l = dg;
+        } else {
+            o[k++] = colop, j--, v = l;
+            l = j ? CELL(i, j - 1) : 0;
+        }
+    }
+#undef CELL
+    while (i > 0)
+        o[k++] = rowop, i--;
+    while (j > 0)
+        o[k++] = colop, j--;
+    reverse_ops(o, k);
+    w->nops += k;
+    return 0;
+}
+
 /*
  * Aligns pattern p[0..np) (rows) with text t[0..nt) (columns), both
  * nonempty, storing every column, and appends the path. rowop and colop are
@@ -622,8 +687,12 @@ static int align_piece(actx *c, size_t i0, size_t i1, size_t j0, size_t j1) {
     if (r == WF_UNRELATED && !fits)
         r = WF_BIG;
     if (r == WF_UNRELATED) {
-        err = n <= m ? bv_align(c->w, x + i0, n, y + j0, m, 'I', 'D')
-                     : bv_align(c->w, y + j0, m, x + i0, n, 'D', 'I');
+        if (nb == 1) /* one word per column */
+            err = n <= m ? bv_align1(c->w, x + i0, n, y + j0, m, 'I', 'D')
+                         : bv_align1(c->w, y + j0, m, x + i0, n, 'D', 'I');
+        else
+            err = n <= m ? bv_align(c->w, x + i0, n, y + j0, m, 'I', 'D')
+                         : bv_align(c->w, y + j0, m, x + i0, n, 'D', 'I');
     } else if (r == WF_BIG) {
         if (!c->xr) {
             if (grow(&c->w->rev, &c->w->caprev, c->n + c->m, 1))

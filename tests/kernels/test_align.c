@@ -303,3 +303,23 @@ Test(align, long_related, .timeout = 120) {
     free(a);
     free(b);
 }
+
+/* Patterns of 1, 63, 64 and 65 bytes around the one-word bit-vector path,
+ * unrelated to B (so that the bit-vectors take them), in every mode. */
+Test(align, word_edges, .timeout = 60) {
+    static const size_t lens[] = {1, 2, 63, 64, 65, 128};
+    unsigned char a[128], b[300];
+    uint64_t st = 5;
+    wq_alignment al = WQ_ALIGNMENT_INIT;
+    wq__align_limits lim = WQ__ALIGN_LIMITS_DEFAULT;
+    for (size_t t = 0; t < sizeof lens / sizeof *lens; t++)
+        for (size_t m = 1; m < 300; m += 37) {
+            fill(&st, a, lens[t], 4);
+            fill(&st, b, m, 4);
+            for (size_t k = 0; k < 3; k++) {
+                check(&al, a, lens[t], b, m, modes[k], &lim);
+                check(&al, b, m, a, lens[t], modes[k], &lim);
+            }
+        }
+    wq_alignment_free(&al);
+}
