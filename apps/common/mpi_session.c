@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <mpi.h>
@@ -83,5 +84,25 @@ void app_mpi_bcast_bytes(void *buf, size_t len) {
     for (size_t off = 0; off < len; off += PIECE) {
         size_t n = len - off < PIECE ? len - off : PIECE;
         APP_MPI_CHECK(MPI_Bcast((char *)buf + off, (int)n, MPI_BYTE, 0, MPI_COMM_WORLD));
+    }
+}
+
+void app_mpi_probe_idle(int source, int tag, void *status) {
+    /* MPI_Probe busy-polls (Open MPI's default progress engine spins), so
+     * a waiting rank would take a core from the computing threads. Poll
+     * with MPI_Iprobe and sleep between polls instead: 20 us at first
+     * (a result about to arrive costs nothing), doubling to 1 ms (an idle
+     * wait costs a few wake-ups a millisecond, and a block of work takes
+     * far longer). */
+    long ns = 20000;
+    for (;;) {
+        int flag = 0;
+        APP_MPI_CHECK(MPI_Iprobe(source, tag, MPI_COMM_WORLD, &flag, (MPI_Status *)status));
+        if (flag)
+            return;
+        struct timespec ts = {0, ns};
+        nanosleep(&ts, NULL);
+        if (ns < 1000000)
+            ns *= 2;
     }
 }

@@ -39,6 +39,12 @@ int app_mpi_size(void);
 /* Collective MPI_Bcast of len bytes from rank 0, in pieces below INT_MAX. */
 void app_mpi_bcast_bytes(void *buf, size_t len);
 
+/* Waits for a message from source with tag (MPI_ANY_SOURCE/MPI_ANY_TAG
+ * allowed) on MPI_COMM_WORLD, like MPI_Probe, but sleeping between polls
+ * so that the waiting thread leaves its core to the computing ones.
+ * status is an MPI_Status * (void here, so this header needs no mpi.h). */
+void app_mpi_probe_idle(int source, int tag, void *status);
+
 /* Ends the whole job after an MPI call returned an error (last resort). */
 _Noreturn void app_mpi_fail(const char *call, int rc);
 

@@ -5,6 +5,8 @@
  * worker up to INFLIGHT blocks, take in whatever results have arrived,
  * print what may be printed, then either compute one block locally (when a
  * block is free and the input is not finished) or wait for a result.
+ * The wait sleeps between polls (app_mpi_probe_idle) instead of spinning
+ * in MPI_Probe, so it leaves the core to the computing threads.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -151,7 +153,7 @@ static int take_result(coord *c, int wait) {
     MPI_Status st;
     int flag = 1, len;
     if (wait)
-        APP_MPI_CHECK(MPI_Probe(MPI_ANY_SOURCE, GX_TAG_RESULT, MPI_COMM_WORLD, &st));
+        app_mpi_probe_idle(MPI_ANY_SOURCE, GX_TAG_RESULT, &st);
     else
         APP_MPI_CHECK(MPI_Iprobe(MPI_ANY_SOURCE, GX_TAG_RESULT, MPI_COMM_WORLD, &flag, &st));
     if (!flag)

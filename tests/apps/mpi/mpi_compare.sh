@@ -203,6 +203,12 @@ genomics_errors)
     one_line_err
     same 2 "$GENOMICS" -k x good.txt
     expect_rc 2 ;;
+genomics_skip)
+    gen_pairs 2000 43 50 >pairs.txt
+    gen_fasta 80 47 40 >seqs.fa
+    same 2 "$GENOMICS" -w 1 --skip 777 pairs.txt
+    same 3 "$GENOMICS" -w 1 --skip 1e3 -f tsv -A seqs.fa
+    same 2 "$GENOMICS" -w 1 --skip 5000 pairs.txt ;;
 *)
     fail "unknown case $case_name" ;;
 esac
