@@ -131,6 +131,33 @@ pi_time)
         echo "$t_line" | grep -Eq '000000 sec$' || t_ok=1
     done
     [ "$t_ok" = 1 ] || fail "Time ends in zeros: $t_line" ;;
+pi_interrupt)
+    # Ctrl-C at a terminal reaches mpirun only (Open MPI puts each rank in
+    # a process group of its own), and mpirun sends SIGTERM to every rank:
+    # rank 0 says so once, stdout stays empty, mpirun exits non-zero.
+    setsid "$MPIEXEC" $root_flag --oversubscribe $MPIEXEC_NUMPROC_FLAG 2 ${MPIEXEC_PREFLAGS:-} \
+        "$PI" -w 1 1e13 >got.out 2>got.err </dev/null &
+    i_pid=$!
+    # Wait until both ranks catch SIGINT and SIGTERM (SigCgt bits 1 and 14).
+    i_tries=0
+    while :; do
+        i_caught=0
+        for i_status in $(grep -l "^PPid:[[:space:]]*$i_pid\$" /proc/[0-9]*/status 2>/dev/null || true); do
+            i_mask=$(sed -n 's/^SigCgt:[[:space:]]*//p' "$i_status" 2>/dev/null || true)
+            [ -n "$i_mask" ] && [ $((0x$i_mask & 0x4002)) = $((0x4002)) ] && i_caught=$((i_caught + 1))
+        done
+        [ "$i_caught" = 2 ] && break
+        i_tries=$((i_tries + 1))
+        [ "$i_tries" -lt 3000 ] || fail "the ranks never caught SIGINT: $(cat got.err)"
+        sleep 0.01
+    done
+    kill -INT "$i_pid"
+    i_rc=0
+    wait "$i_pid" || i_rc=$?
+    [ "$i_rc" != 0 ] || fail "mpirun exited 0 after SIGINT"
+    [ ! -s got.out ] || fail "stdout not empty: $(cat got.out)"
+    [ "$(cat got.err)" = "pi: interrupted" ] || fail "stderr: $(cat got.err)"
+    echo "ok: SIGINT to mpirun -np 2 pi: 'pi: interrupted', exit $i_rc" ;;
 pi_errors)
     same 2 "$PI" -w 0 10
     expect_rc 2
