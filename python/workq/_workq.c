@@ -177,6 +177,19 @@ static int seqs_from(PyObject *obj, const char *what, seqs *s) {
     return 0;
 }
 
+/* seqs_from for two arguments. Returns 0, or -1 with an exception set and
+ * neither snapshot held. */
+static int seqs_pair_from(PyObject *a_obj, const char *a_what, seqs *sa, PyObject *b_obj,
+                          const char *b_what, seqs *sb) {
+    if (seqs_from(a_obj, a_what, sa) < 0)
+        return -1;
+    if (seqs_from(b_obj, b_what, sb) < 0) {
+        seqs_clear(sa);
+        return -1;
+    }
+    return 0;
+}
+
 /* ------------------------------------------------------------ options -- */
 
 /* max_distance: None -> WQ_LEV_NO_LIMIT, else an int >= 0. */
@@ -688,12 +701,8 @@ static PyObject *workq_distance(PyObject *module, PyObject *args, PyObject *kw) 
 static PyObject *do_distances(module_state *st, wq_pool *pool, unsigned workers, PyObject *a_obj,
                               PyObject *b_obj, size_t max, wq_align_mode mode) {
     seqs sa, sb;
-    if (seqs_from(a_obj, "seqs_a", &sa) < 0)
+    if (seqs_pair_from(a_obj, "seqs_a", &sa, b_obj, "seqs_b", &sb) < 0)
         return NULL;
-    if (seqs_from(b_obj, "seqs_b", &sb) < 0) {
-        seqs_clear(&sa);
-        return NULL;
-    }
     PyObject *arr = NULL;
     if (sa.n != sb.n) {
         PyErr_Format(PyExc_ValueError, "seqs_a and seqs_b differ in length (%zu and %zu)", sa.n,
@@ -761,12 +770,8 @@ static PyObject *do_cdist(module_state *st, wq_pool *pool, unsigned workers, PyO
     if (max_obj != Py_None)
         return do_search(st, pool, workers, SEARCH_QUERY, q_obj, t_obj, max);
     seqs sq, stg;
-    if (seqs_from(q_obj, "queries", &sq) < 0)
+    if (seqs_pair_from(q_obj, "queries", &sq, t_obj, "targets", &stg) < 0)
         return NULL;
-    if (seqs_from(t_obj, "targets", &stg) < 0) {
-        seqs_clear(&sq);
-        return NULL;
-    }
     PyObject *result = NULL;
     if (stg.n != 0 && sq.n > SIZE_MAX / stg.n) {
         PyErr_NoMemory();
@@ -1238,16 +1243,21 @@ PyDoc_STRVAR(all_pairs_doc,
              "workq's exact segment index: three array.array columns, sorted by i then\n"
              "j, with d[k] the distance of seqs[i[k]] and seqs[j[k]].");
 
-static PyObject *workq_all_pairs(PyObject *module, PyObject *args, PyObject *kw) {
+/* all_pairs() or clusters() (kind), format its PyArg format: "OO|$O:name". */
+static PyObject *search_call(PyObject *module, PyObject *args, PyObject *kw, search_kind kind,
+                             const char *format) {
     static char *kwlist[] = {"seqs", "max_distance", "workers", NULL};
     PyObject *seqs_obj, *max_obj, *workers_obj = Py_None;
     unsigned workers;
     size_t max;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|$O:all_pairs", kwlist, &seqs_obj, &max_obj,
-                                     &workers_obj) ||
+    if (!PyArg_ParseTupleAndKeywords(args, kw, format, kwlist, &seqs_obj, &max_obj, &workers_obj) ||
         parse_search_max(max_obj, &max) < 0 || parse_workers(workers_obj, &workers) < 0)
         return NULL;
-    return do_search(state_of(module), NULL, workers, SEARCH_PAIRS, seqs_obj, NULL, max);
+    return do_search(state_of(module), NULL, workers, kind, seqs_obj, NULL, max);
+}
+
+static PyObject *workq_all_pairs(PyObject *module, PyObject *args, PyObject *kw) {
+    return search_call(module, args, kw, SEARCH_PAIRS, "OO|$O:all_pairs");
 }
 
 PyDoc_STRVAR(clusters_doc,
@@ -1257,15 +1267,7 @@ PyDoc_STRVAR(clusters_doc,
              "ascending, ordered by their first index; every index is in one list.");
 
 static PyObject *workq_clusters(PyObject *module, PyObject *args, PyObject *kw) {
-    static char *kwlist[] = {"seqs", "max_distance", "workers", NULL};
-    PyObject *seqs_obj, *max_obj, *workers_obj = Py_None;
-    unsigned workers;
-    size_t max;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|$O:clusters", kwlist, &seqs_obj, &max_obj,
-                                     &workers_obj) ||
-        parse_search_max(max_obj, &max) < 0 || parse_workers(workers_obj, &workers) < 0)
-        return NULL;
-    return do_search(state_of(module), NULL, workers, SEARCH_CLUSTERS, seqs_obj, NULL, max);
+    return search_call(module, args, kw, SEARCH_CLUSTERS, "OO|$O:clusters");
 }
 
 /* ------------------------------------------------------------- align -- */
@@ -1445,25 +1447,25 @@ static PyObject *pool_cdist(pool_obj *self, PyObject *args, PyObject *kw) {
     return pool_leave(self, do_cdist(self->st, self->pool, 0, q, t, max_obj));
 }
 
-static PyObject *pool_all_pairs(pool_obj *self, PyObject *args, PyObject *kw) {
+/* Pool.all_pairs() or Pool.clusters() (kind), format its PyArg format:
+ * "OO:name". */
+static PyObject *pool_search_call(pool_obj *self, PyObject *args, PyObject *kw, search_kind kind,
+                                  const char *format) {
     static char *kwlist[] = {"seqs", "max_distance", NULL};
     PyObject *seqs_obj, *max_obj;
     size_t max;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO:all_pairs", kwlist, &seqs_obj, &max_obj) ||
+    if (!PyArg_ParseTupleAndKeywords(args, kw, format, kwlist, &seqs_obj, &max_obj) ||
         parse_search_max(max_obj, &max) < 0 || pool_enter(self) < 0)
         return NULL;
-    return pool_leave(self, do_search(self->st, self->pool, 0, SEARCH_PAIRS, seqs_obj, NULL, max));
+    return pool_leave(self, do_search(self->st, self->pool, 0, kind, seqs_obj, NULL, max));
+}
+
+static PyObject *pool_all_pairs(pool_obj *self, PyObject *args, PyObject *kw) {
+    return pool_search_call(self, args, kw, SEARCH_PAIRS, "OO:all_pairs");
 }
 
 static PyObject *pool_clusters(pool_obj *self, PyObject *args, PyObject *kw) {
-    static char *kwlist[] = {"seqs", "max_distance", NULL};
-    PyObject *seqs_obj, *max_obj;
-    size_t max;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO:clusters", kwlist, &seqs_obj, &max_obj) ||
-        parse_search_max(max_obj, &max) < 0 || pool_enter(self) < 0)
-        return NULL;
-    return pool_leave(self,
-                      do_search(self->st, self->pool, 0, SEARCH_CLUSTERS, seqs_obj, NULL, max));
+    return pool_search_call(self, args, kw, SEARCH_CLUSTERS, "OO:clusters");
 }
 
 static PyObject *pool_align(pool_obj *self, PyObject *args, PyObject *kw) {
