@@ -55,6 +55,9 @@ static void put(gx_line *l, const char *s, size_t n) {
 /* A string literal, its length known at compile time. */
 #define put_str(l, lit) put((l), "" lit, sizeof(lit) - 1)
 
+/* A literal, then a number: a separator or JSON key and its value. */
+#define put_field(l, lit, v) (put_str((l), lit), put_size((l), (v)))
+
 static void put_size(gx_line *l, size_t v) {
     char buf[24];
     char *p = buf + sizeof buf;
@@ -160,24 +163,16 @@ static void put_paf(gx_line *l, const char *na, size_t nalen, const char *nb, si
     size_t matches, block;
     count_columns(x->al->cigar, &matches, &block);
     put(l, na, nalen);
-    put_str(l, "\t");
-    put_size(l, x->alen);
-    put_str(l, "\t0\t");
-    put_size(l, x->alen);
+    put_field(l, "\t", x->alen);
+    put_field(l, "\t0\t", x->alen);
     put_str(l, "\t+\t");
     put(l, nb, nblen);
-    put_str(l, "\t");
-    put_size(l, x->blen);
-    put_str(l, "\t");
-    put_size(l, x->al->start);
-    put_str(l, "\t");
-    put_size(l, x->al->end);
-    put_str(l, "\t");
-    put_size(l, matches);
-    put_str(l, "\t");
-    put_size(l, block);
-    put_str(l, "\t255\tNM:i:");
-    put_size(l, x->al->distance);
+    put_field(l, "\t", x->blen);
+    put_field(l, "\t", x->al->start);
+    put_field(l, "\t", x->al->end);
+    put_field(l, "\t", matches);
+    put_field(l, "\t", block);
+    put_field(l, "\t255\tNM:i:", x->al->distance);
     put_str(l, "\tcg:Z:");
     put(l, x->al->cigar, x->al->cigar_len);
     put_str(l, "\n");
@@ -214,8 +209,7 @@ static void put_pretty(gx_line *l, const char *na, size_t nalen, const char *nb,
     put(l, na, nalen);
     put_str(l, " vs ");
     put(l, nb, nblen);
-    put_str(l, ": distance ");
-    put_size(l, al->distance);
+    put_field(l, ": distance ", al->distance);
     put_str(l, "\n");
     int w = digits(x->alen > al->end ? x->alen : al->end);
     size_t cols = (size_t)(WIDTH - 4 - 2 * w);
@@ -249,8 +243,7 @@ static void put_pretty(gx_line *l, const char *na, size_t nalen, const char *nb,
             put_size_w(l, from[r] + 1, w);
             put_str(l, " ");
             put(l, row[r], c);
-            put_str(l, " ");
-            put_size(l, to[r]);
+            put_field(l, " ", to[r]);
             put_str(l, "\n");
         }
         put_str(l, "\n");
@@ -276,16 +269,13 @@ int gx_output_aligned(FILE *f, gx_outfmt fmt, const char *na, size_t nalen, cons
         put_json(&l, na, nalen);
         put_str(&l, ",\"b\":");
         put_json(&l, nb, nblen);
-        put_str(&l, ",\"distance\":");
-        put_size(&l, al->distance);
+        put_field(&l, ",\"distance\":", al->distance);
         put_str(&l, ",\"cigar\":\"");
         put(&l, al->cigar, al->cigar_len);
         put_str(&l, "\"");
         if (x->span) {
-            put_str(&l, ",\"start\":");
-            put_size(&l, al->start);
-            put_str(&l, ",\"end\":");
-            put_size(&l, al->end);
+            put_field(&l, ",\"start\":", al->start);
+            put_field(&l, ",\"end\":", al->end);
         }
         put_str(&l, "}\n");
         break;
@@ -293,15 +283,12 @@ int gx_output_aligned(FILE *f, gx_outfmt fmt, const char *na, size_t nalen, cons
         put(&l, na, nalen);
         put_str(&l, "\t");
         put(&l, nb, nblen);
-        put_str(&l, "\t");
-        put_size(&l, al->distance);
+        put_field(&l, "\t", al->distance);
         put_str(&l, "\t");
         put(&l, al->cigar, al->cigar_len);
         if (x->span) {
-            put_str(&l, "\t");
-            put_size(&l, al->start);
-            put_str(&l, "\t");
-            put_size(&l, al->end);
+            put_field(&l, "\t", al->start);
+            put_field(&l, "\t", al->end);
         }
         put_str(&l, "\n");
         break;
@@ -318,10 +305,8 @@ int gx_output_cluster(FILE *f, gx_outfmt fmt, size_t ordinal, size_t size, const
     l.failed = 0;
     switch (fmt) {
     case GX_OUT_LESSON:
-        put_str(&l, "Cluster ");
-        put_size(&l, ordinal);
-        put_str(&l, ": ");
-        put_size(&l, size);
+        put_field(&l, "Cluster ", ordinal);
+        put_field(&l, ": ", size);
         if (size == 1)
             put_str(&l, " record, representative ");
         else
@@ -336,10 +321,8 @@ int gx_output_cluster(FILE *f, gx_outfmt fmt, size_t ordinal, size_t size, const
         put(&l, "\t", 1);
         break;
     case GX_OUT_JSONL:
-        put_str(&l, "{\"cluster\":");
-        put_size(&l, ordinal);
-        put_str(&l, ",\"size\":");
-        put_size(&l, size);
+        put_field(&l, "{\"cluster\":", ordinal);
+        put_field(&l, ",\"size\":", size);
         put_str(&l, ",\"representative\":");
         put_json(&l, rep, replen);
         put_str(&l, ",\"members\":[");
