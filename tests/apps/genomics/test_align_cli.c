@@ -7,7 +7,6 @@
 #define _POSIX_C_SOURCE 200809L /* strdup */
 
 #include <criterion/criterion.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,26 +19,7 @@
 #error "GENOMICS_EXE must name the executable under test"
 #endif
 
-static gxt_result run_args(const char *in, ...) {
-    const char *argv[32] = {"genomics"};
-    int argc = 1;
-    va_list ap;
-    va_start(ap, in);
-    while ((argv[argc] = va_arg(ap, const char *)) != NULL)
-        cr_assert_lt(++argc, 31);
-    va_end(ap);
-    return gxt_run(GENOMICS_EXE, argv, in, in != NULL ? strlen(in) : 0, NULL);
-}
-
-#define RUN(...) run_args(__VA_ARGS__, (const char *)NULL)
-
-static void expect_run(gxt_result r, int status, const char *out, const char *err) {
-    cr_expect_eq(r.status, status, "status %d, stderr: %s", r.status, r.err);
-    if (out != NULL)
-        cr_expect_str_eq(r.out, out);
-    cr_expect_str_eq(r.err, err);
-    gxt_result_free(&r);
-}
+#define RUN(...) gxt_run_args(GENOMICS_EXE, __VA_ARGS__, (const char *)NULL)
 
 static int cmp_lines(const void *x, const void *y) {
     return strcmp(*(char *const *)x, *(char *const *)y);
@@ -76,69 +56,70 @@ static void expect_same_lines(gxt_result r, const char *want) {
 static const char in3[] = "ACGTACGT,ACGTTACCT\nCG,AACGTT\n,ACG\n";
 
 Test(align_cli, tsv_and_jsonl_cigar, .timeout = 60) {
-    expect_run(RUN(in3, "-f", "tsv", "--cigar"), 0,
-               "ACGTACGT\tACGTTACCT\t2\t4=1D2=1X1=\n"
-               "CG\tAACGTT\t4\t2D2=2D\n"
-               "\tACG\t3\t3D\n",
-               "");
-    expect_run(RUN(in3, "-f", "tsv", "--cigar", "--mode", "infix"), 0,
-               "ACGTACGT\tACGTTACCT\t2\t4=1D2=1X1=\t0\t9\n"
-               "CG\tAACGTT\t0\t2=\t2\t4\n"
-               "\tACG\t0\t\t0\t0\n",
-               "");
-    expect_run(RUN(in3, "-f", "jsonl", "--cigar"), 0,
-               "{\"a\":\"ACGTACGT\",\"b\":\"ACGTTACCT\",\"distance\":2,\"cigar\":\"4=1D2=1X1=\"}\n"
-               "{\"a\":\"CG\",\"b\":\"AACGTT\",\"distance\":4,\"cigar\":\"2D2=2D\"}\n"
-               "{\"a\":\"\",\"b\":\"ACG\",\"distance\":3,\"cigar\":\"3D\"}\n",
-               "");
-    expect_run(RUN("ACGT,TTACGATTACGT\n", "-f", "jsonl", "--cigar", "-m", "prefix"), 0,
-               "{\"a\":\"ACGT\",\"b\":\"TTACGATTACGT\",\"distance\":3,\"cigar\":\"3I1=\","
-               "\"start\":0,\"end\":1}\n",
-               "");
+    gxt_expect_run(RUN(in3, "-f", "tsv", "--cigar"), 0,
+                   "ACGTACGT\tACGTTACCT\t2\t4=1D2=1X1=\n"
+                   "CG\tAACGTT\t4\t2D2=2D\n"
+                   "\tACG\t3\t3D\n",
+                   "");
+    gxt_expect_run(RUN(in3, "-f", "tsv", "--cigar", "--mode", "infix"), 0,
+                   "ACGTACGT\tACGTTACCT\t2\t4=1D2=1X1=\t0\t9\n"
+                   "CG\tAACGTT\t0\t2=\t2\t4\n"
+                   "\tACG\t0\t\t0\t0\n",
+                   "");
+    gxt_expect_run(
+        RUN(in3, "-f", "jsonl", "--cigar"), 0,
+        "{\"a\":\"ACGTACGT\",\"b\":\"ACGTTACCT\",\"distance\":2,\"cigar\":\"4=1D2=1X1=\"}\n"
+        "{\"a\":\"CG\",\"b\":\"AACGTT\",\"distance\":4,\"cigar\":\"2D2=2D\"}\n"
+        "{\"a\":\"\",\"b\":\"ACG\",\"distance\":3,\"cigar\":\"3D\"}\n",
+        "");
+    gxt_expect_run(RUN("ACGT,TTACGATTACGT\n", "-f", "jsonl", "--cigar", "-m", "prefix"), 0,
+                   "{\"a\":\"ACGT\",\"b\":\"TTACGATTACGT\",\"distance\":3,\"cigar\":\"3I1=\","
+                   "\"start\":0,\"end\":1}\n",
+                   "");
 }
 
 Test(align_cli, mode_distances, .timeout = 60) {
-    expect_run(RUN(in3, "--mode", "infix"), 0,
-               "Edit_Distance(ACGTACGT, ACGTTACCT) = 2\n"
-               "Edit_Distance(CG, AACGTT) = 0\n"
-               "Edit_Distance(, ACG) = 0\n",
-               "");
-    expect_run(RUN("ACG,ACGTTT\nACGT,TTACGATTACGT\n", "-m", "prefix", "-f", "tsv"), 0,
-               "ACG\tACGTTT\t0\nACGT\tTTACGATTACGT\t3\n", "");
-    expect_run(RUN("ACG,ACGTTT\nACGT,TTACGATTACGT\n", "-m", "global", "-f", "tsv", "-k", "3"), 0,
-               "ACG\tACGTTT\t3\n", "");
+    gxt_expect_run(RUN(in3, "--mode", "infix"), 0,
+                   "Edit_Distance(ACGTACGT, ACGTTACCT) = 2\n"
+                   "Edit_Distance(CG, AACGTT) = 0\n"
+                   "Edit_Distance(, ACG) = 0\n",
+                   "");
+    gxt_expect_run(RUN("ACG,ACGTTT\nACGT,TTACGATTACGT\n", "-m", "prefix", "-f", "tsv"), 0,
+                   "ACG\tACGTTT\t0\nACGT\tTTACGATTACGT\t3\n", "");
+    gxt_expect_run(RUN("ACG,ACGTTT\nACGT,TTACGATTACGT\n", "-m", "global", "-f", "tsv", "-k", "3"),
+                   0, "ACG\tACGTTT\t3\n", "");
 }
 
 Test(align_cli, paf, .timeout = 60) {
-    expect_run(RUN(in3, "-f", "paf"), 0,
-               "ACGTACGT\t8\t0\t8\t+\tACGTTACCT\t9\t0\t9\t7\t9\t255\tNM:i:2\tcg:Z:4=1D2=1X1=\n"
-               "CG\t2\t0\t2\t+\tAACGTT\t6\t0\t6\t2\t6\t255\tNM:i:4\tcg:Z:2D2=2D\n"
-               "\t0\t0\t0\t+\tACG\t3\t0\t3\t0\t3\t255\tNM:i:3\tcg:Z:3D\n",
-               "");
-    expect_run(RUN(">q\nCG\n>t\nAACGTT\n", "-f", "paf", "-m", "infix"), 0,
-               "q\t2\t0\t2\t+\tt\t6\t2\t4\t2\t2\t255\tNM:i:0\tcg:Z:2=\n", "");
+    gxt_expect_run(RUN(in3, "-f", "paf"), 0,
+                   "ACGTACGT\t8\t0\t8\t+\tACGTTACCT\t9\t0\t9\t7\t9\t255\tNM:i:2\tcg:Z:4=1D2=1X1=\n"
+                   "CG\t2\t0\t2\t+\tAACGTT\t6\t0\t6\t2\t6\t255\tNM:i:4\tcg:Z:2D2=2D\n"
+                   "\t0\t0\t0\t+\tACG\t3\t0\t3\t0\t3\t255\tNM:i:3\tcg:Z:3D\n",
+                   "");
+    gxt_expect_run(RUN(">q\nCG\n>t\nAACGTT\n", "-f", "paf", "-m", "infix"), 0,
+                   "q\t2\t0\t2\t+\tt\t6\t2\t4\t2\t2\t255\tNM:i:0\tcg:Z:2=\n", "");
 }
 
 Test(align_cli, pretty, .timeout = 60) {
-    expect_run(RUN(in3, "-f", "pretty"), 0,
-               "ACGTACGT vs ACGTTACCT: distance 2\n"
-               "A 1 ACGT-ACGT 8\n"
-               "    |||| ||.|\n"
-               "B 1 ACGTTACCT 9\n"
-               "\n"
-               "CG vs AACGTT: distance 4\n"
-               "A 1 --CG-- 2\n"
-               "      ||  \n"
-               "B 1 AACGTT 6\n"
-               "\n"
-               " vs ACG: distance 3\n"
-               "A 1 --- 0\n"
-               "       \n"
-               "B 1 ACG 3\n"
-               "\n",
-               "");
-    expect_run(RUN(">q\nCG\n>t\nAACGTT\n", "-f", "pretty", "-m", "infix"), 0,
-               "q vs t: distance 0\nA 1 CG 2\n    ||\nB 3 CG 4\n\n", "");
+    gxt_expect_run(RUN(in3, "-f", "pretty"), 0,
+                   "ACGTACGT vs ACGTTACCT: distance 2\n"
+                   "A 1 ACGT-ACGT 8\n"
+                   "    |||| ||.|\n"
+                   "B 1 ACGTTACCT 9\n"
+                   "\n"
+                   "CG vs AACGTT: distance 4\n"
+                   "A 1 --CG-- 2\n"
+                   "      ||  \n"
+                   "B 1 AACGTT 6\n"
+                   "\n"
+                   " vs ACG: distance 3\n"
+                   "A 1 --- 0\n"
+                   "       \n"
+                   "B 1 ACG 3\n"
+                   "\n",
+                   "");
+    gxt_expect_run(RUN(">q\nCG\n>t\nAACGTT\n", "-f", "pretty", "-m", "infix"), 0,
+                   "q vs t: distance 0\nA 1 CG 2\n    ||\nB 3 CG 4\n\n", "");
 }
 
 /* 160 bases with one substitution at 100 and one extra base of B after
@@ -191,7 +172,7 @@ Test(align_cli, pretty_wraps_at_80, .timeout = 60) {
             cr_assert_leq(q - line, 80, "a line over 80 columns");
             line = q + 1;
         }
-    expect_run(r, 0, want, "");
+    gxt_expect_run(r, 0, want, "");
     wq_alignment_free(&al);
     free(in);
     free(want);
@@ -255,11 +236,11 @@ Test(align_cli, every_mode_of_the_tool, .timeout = 120) {
                     gxt_cat(&wantall, &walen, ",\"start\":%zu,\"end\":%zu", al.start, al.end);
                 gxt_cat(&wantall, &walen, "}\n");
             }
-        expect_run(RUN(in, "-f", "paf", "-m", modes[t], "-w", "1"), 0, want, "");
-        expect_run(RUN(in, "-f", "paf", "-m", modes[t], "-w", "2"), 0, want, "");
+        gxt_expect_run(RUN(in, "-f", "paf", "-m", modes[t], "-w", "1"), 0, want, "");
+        gxt_expect_run(RUN(in, "-f", "paf", "-m", modes[t], "-w", "2"), 0, want, "");
         expect_same_lines(RUN(in, "-f", "paf", "-m", modes[t], "-w", "2", "--async"), want);
-        expect_run(RUN(fa, "-A", "-f", "jsonl", "--cigar", "-m", modes[t], "-w", "2"), 0, wantall,
-                   "");
+        gxt_expect_run(RUN(fa, "-A", "-f", "jsonl", "--cigar", "-m", modes[t], "-w", "2"), 0,
+                       wantall, "");
         free(want);
         free(wantall);
     }
@@ -269,13 +250,13 @@ Test(align_cli, every_mode_of_the_tool, .timeout = 120) {
 }
 
 Test(align_cli, usage_errors, .timeout = 60) {
-    expect_run(RUN(in3, "--mode", "local"), 2, "",
-               "genomics: invalid mode 'local' (global, prefix or infix)\n"
-               "Try 'genomics --help'.\n");
-    expect_run(RUN(in3, "--cigar"), 2, "",
-               "genomics: --cigar needs --format tsv or jsonl (paf and pretty show it)\n"
-               "Try 'genomics --help'.\n");
-    expect_run(RUN(in3, "-f", "sam"), 2, "",
-               "genomics: invalid format 'sam' (lesson, tsv, jsonl, paf or pretty)\n"
-               "Try 'genomics --help'.\n");
+    gxt_expect_run(RUN(in3, "--mode", "local"), 2, "",
+                   "genomics: invalid mode 'local' (global, prefix or infix)\n"
+                   "Try 'genomics --help'.\n");
+    gxt_expect_run(RUN(in3, "--cigar"), 2, "",
+                   "genomics: --cigar needs --format tsv or jsonl (paf and pretty show it)\n"
+                   "Try 'genomics --help'.\n");
+    gxt_expect_run(RUN(in3, "-f", "sam"), 2, "",
+                   "genomics: invalid format 'sam' (lesson, tsv, jsonl, paf or pretty)\n"
+                   "Try 'genomics --help'.\n");
 }

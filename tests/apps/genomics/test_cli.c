@@ -14,7 +14,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,51 +40,32 @@ static const char lesson_in[] = "attctg,accagt\nccat,agcattacg\ntacagg,cctgac\n"
 
 /* Runs genomics with stdin `in` (NULL: /dev/null) and the arguments that
  * follow, up to a NULL. */
-static gxt_result run_args(const char *in, ...) {
-    const char *argv[32] = {"genomics"};
-    int argc = 1;
-    va_list ap;
-    va_start(ap, in);
-    while ((argv[argc] = va_arg(ap, const char *)) != NULL)
-        cr_assert_lt(++argc, 31);
-    va_end(ap);
-    return gxt_run(GENOMICS_EXE, argv, in, in != NULL ? strlen(in) : 0, NULL);
-}
-
-#define RUN(...) run_args(__VA_ARGS__, (const char *)NULL)
-
-static void expect_run(gxt_result r, int status, const char *out, const char *err) {
-    cr_expect_eq(r.status, status, "status %d, stderr: %s", r.status, r.err);
-    if (out != NULL)
-        cr_expect_str_eq(r.out, out);
-    cr_expect_str_eq(r.err, err);
-    gxt_result_free(&r);
-}
+#define RUN(...) gxt_run_args(GENOMICS_EXE, __VA_ARGS__, (const char *)NULL)
 
 /* ----------------------------------------------------- the lesson -- */
 
 Test(lesson, demo, .timeout = 60) {
-    expect_run(RUN(NULL, "--demo"), 0, lesson_out, "");
+    gxt_expect_run(RUN(NULL, "--demo"), 0, lesson_out, "");
 }
 
 Test(lesson, demo_one_worker, .timeout = 60) {
-    expect_run(RUN(NULL, "--demo", "-w", "1"), 0, lesson_out, "");
+    gxt_expect_run(RUN(NULL, "--demo", "-w", "1"), 0, lesson_out, "");
 }
 
 Test(lesson, pairs_on_stdin, .timeout = 60) {
-    expect_run(RUN(lesson_in, "-q"), 0, lesson_out, "");
+    gxt_expect_run(RUN(lesson_in, "-q"), 0, lesson_out, "");
 }
 
 Test(lesson, pairs_from_file_and_dash, .timeout = 60) {
     char *path = gxt_file(lesson_in, strlen(lesson_in), 0);
-    expect_run(RUN(NULL, path), 0, lesson_out, "");
-    expect_run(RUN(lesson_in, "-"), 0, lesson_out, "");
+    gxt_expect_run(RUN(NULL, path), 0, lesson_out, "");
+    gxt_expect_run(RUN(lesson_in, "-"), 0, lesson_out, "");
     gxt_unlink(path);
 }
 
 Test(lesson, pairs_gzip_detected_by_content, .timeout = 60) {
     char *path = gxt_file(lesson_in, strlen(lesson_in), 2);
-    expect_run(RUN(NULL, path), 0, lesson_out, "");
+    gxt_expect_run(RUN(NULL, path), 0, lesson_out, "");
     gxt_unlink(path);
 }
 
@@ -125,7 +105,7 @@ static void expect_same_multiset(const char *got, const char *want) {
     free(b);
 }
 
-/* As expect_run, but stdout may come in any order (--async). Frees r. */
+/* As gxt_expect_run, but stdout may come in any order (--async). Frees r. */
 static void expect_run_any_order(gxt_result r, int status, const char *out, const char *err) {
     cr_expect_eq(r.status, status, "status %d, stderr: %s", r.status, r.err);
     cr_expect_str_eq(r.err, err);
@@ -138,71 +118,71 @@ Test(lesson, demo_async_bonus, .timeout = 60) {
 }
 
 Test(lesson, demo_formats, .timeout = 60) {
-    expect_run(RUN(NULL, "--demo", "--format", "tsv"), 0,
-               "attctg\taccagt\t4\nccat\tagcattacg\t6\ntacagg\tcctgac\t5\n"
-               "gttcatgga\ttccg\t6\ncatgcg\tgagtac\t4\ntcac\ttgcatgcgg\t5\n",
-               "");
-    expect_run(RUN(NULL, "--demo", "-f", "jsonl", "-k", "4"), 0,
-               "{\"a\":\"attctg\",\"b\":\"accagt\",\"distance\":4}\n"
-               "{\"a\":\"catgcg\",\"b\":\"gagtac\",\"distance\":4}\n",
-               "");
+    gxt_expect_run(RUN(NULL, "--demo", "--format", "tsv"), 0,
+                   "attctg\taccagt\t4\nccat\tagcattacg\t6\ntacagg\tcctgac\t5\n"
+                   "gttcatgga\ttccg\t6\ncatgcg\tgagtac\t4\ntcac\ttgcatgcgg\t5\n",
+                   "");
+    gxt_expect_run(RUN(NULL, "--demo", "-f", "jsonl", "-k", "4"), 0,
+                   "{\"a\":\"attctg\",\"b\":\"accagt\",\"distance\":4}\n"
+                   "{\"a\":\"catgcg\",\"b\":\"gagtac\",\"distance\":4}\n",
+                   "");
 }
 
 /* --------------------------------------------------- modes, formats -- */
 
 Test(modes, fasta_ids_in_pairs, .timeout = 60) {
     static const char in[] = ">r1 first\nattc\ntg\n>r2\naccagt\n\n>r3\nccat\n>r4\nagcattacg\n";
-    expect_run(RUN(in), 0, "Edit_Distance(r1, r2) = 4\nEdit_Distance(r3, r4) = 6\n", "");
+    gxt_expect_run(RUN(in), 0, "Edit_Distance(r1, r2) = 4\nEdit_Distance(r3, r4) = 6\n", "");
 }
 
 Test(modes, fastq_gzip_tsv, .timeout = 60) {
     static const char in[] = "@q1\nattctg\n+\nIIIIII\n@q2\naccagt\n+\nIIIIII\n";
     char *path = gxt_file(in, strlen(in), 1);
-    expect_run(RUN(NULL, "--format=tsv", path), 0, "q1\tq2\t4\n", "");
+    gxt_expect_run(RUN(NULL, "--format=tsv", path), 0, "q1\tq2\t4\n", "");
     gxt_unlink(path);
 }
 
 Test(modes, all_vs_all_lines, .timeout = 60) {
-    expect_run(RUN("a\nab\n\nabc\nb\n", "--all-vs-all", "-f", "tsv"), 0,
-               "a\tab\t1\na\tabc\t2\na\tb\t1\nab\tabc\t1\nab\tb\t1\nabc\tb\t2\n", "");
+    gxt_expect_run(RUN("a\nab\n\nabc\nb\n", "--all-vs-all", "-f", "tsv"), 0,
+                   "a\tab\t1\na\tabc\t2\na\tb\t1\nab\tabc\t1\nab\tb\t1\nabc\tb\t2\n", "");
 }
 
 Test(modes, all_vs_all_fasta_odd_count_ok, .timeout = 60) {
-    expect_run(RUN(">x\nAC\n>y\nAG\n>z\nTT\n", "-A", "-k", "1"), 0, "Edit_Distance(x, y) = 1\n",
-               "");
+    gxt_expect_run(RUN(">x\nAC\n>y\nAG\n>z\nTT\n", "-A", "-k", "1"), 0, "Edit_Distance(x, y) = 1\n",
+                   "");
 }
 
 Test(modes, all_vs_all_fewer_than_two, .timeout = 60) {
-    expect_run(RUN("acgt\n", "--all-vs-all"), 0, "", "");
-    expect_run(RUN("", "--all-vs-all"), 0, "", "");
+    gxt_expect_run(RUN("acgt\n", "--all-vs-all"), 0, "", "");
+    gxt_expect_run(RUN("", "--all-vs-all"), 0, "", "");
 }
 
 Test(modes, empty_input, .timeout = 60) {
-    expect_run(RUN("\n\n"), 0, "", "");
+    gxt_expect_run(RUN("\n\n"), 0, "", "");
 }
 
 Test(modes, max_distance, .timeout = 60) {
-    expect_run(RUN(lesson_in, "--max-distance", "4"), 0,
-               "Edit_Distance(attctg, accagt) = 4\nEdit_Distance(catgcg, gagtac) = 4\n", "");
-    expect_run(RUN("ab,ab\nab,ac\n", "--max-distance=0"), 0, "Edit_Distance(ab, ab) = 0\n", "");
+    gxt_expect_run(RUN(lesson_in, "--max-distance", "4"), 0,
+                   "Edit_Distance(attctg, accagt) = 4\nEdit_Distance(catgcg, gagtac) = 4\n", "");
+    gxt_expect_run(RUN("ab,ab\nab,ac\n", "--max-distance=0"), 0, "Edit_Distance(ab, ab) = 0\n", "");
 }
 
 /* Counts take pi's forms too: 1e3, 2.0e0, 1_0 (apps/common/cli.h). */
 Test(modes, count_forms, .timeout = 60) {
-    expect_run(RUN(lesson_in, "-k", "4e0", "-w", "2.0e0"), 0,
-               "Edit_Distance(attctg, accagt) = 4\nEdit_Distance(catgcg, gagtac) = 4\n", "");
-    expect_run(RUN("ab,ab\n", "-w", "1e3", "-k", "1_0"), 0, "Edit_Distance(ab, ab) = 0\n", "");
+    gxt_expect_run(RUN(lesson_in, "-k", "4e0", "-w", "2.0e0"), 0,
+                   "Edit_Distance(attctg, accagt) = 4\nEdit_Distance(catgcg, gagtac) = 4\n", "");
+    gxt_expect_run(RUN("ab,ab\n", "-w", "1e3", "-k", "1_0"), 0, "Edit_Distance(ab, ab) = 0\n", "");
 }
 
 Test(modes, ignore_case, .timeout = 60) {
-    expect_run(RUN("ACGT,acgt\n"), 0, "Edit_Distance(ACGT, acgt) = 4\n", "");
-    expect_run(RUN("ACGT,acgt\n", "-i"), 0, "Edit_Distance(ACGT, acgt) = 0\n", "");
-    expect_run(RUN(">A\nACGT\n>B\nacgg\n", "--ignore-case", "-f", "tsv"), 0, "A\tB\t1\n", "");
+    gxt_expect_run(RUN("ACGT,acgt\n"), 0, "Edit_Distance(ACGT, acgt) = 4\n", "");
+    gxt_expect_run(RUN("ACGT,acgt\n", "-i"), 0, "Edit_Distance(ACGT, acgt) = 0\n", "");
+    gxt_expect_run(RUN(">A\nACGT\n>B\nacgg\n", "--ignore-case", "-f", "tsv"), 0, "A\tB\t1\n", "");
 }
 
 Test(modes, jsonl_escapes_names, .timeout = 60) {
-    expect_run(RUN("a\"b,c\\d\n", "-f", "jsonl"), 0,
-               "{\"a\":\"a\\\"b\",\"b\":\"c\\\\d\",\"distance\":3}\n", "");
+    gxt_expect_run(RUN("a\"b,c\\d\n", "-f", "jsonl"), 0,
+                   "{\"a\":\"a\\\"b\",\"b\":\"c\\\\d\",\"distance\":3}\n", "");
 }
 
 /* n pseudo-random pairs over "acgt" (lengths 0..40), as input text and as
@@ -230,7 +210,7 @@ static void make_pairs(int n, char **in, char **want) {
 Test(modes, ordered_and_async_many_pairs, .timeout = 60) {
     char *in, *want;
     make_pairs(5000, &in, &want);
-    expect_run(RUN(in, "-f", "tsv", "-w", "2"), 0, want, "");
+    gxt_expect_run(RUN(in, "-f", "tsv", "-w", "2"), 0, want, "");
     expect_run_any_order(RUN(in, "-f", "tsv", "-w", "2", "--async"), 0, want, "");
     free(in);
     free(want);
@@ -255,7 +235,7 @@ Test(modes, all_vs_all_ordered_and_async, .timeout = 60) {
         for (int j = i + 1; j < N; j++)
             gxt_cat(&want, &wantlen, "s%d\ts%d\t%zu\n", i, j,
                     wq_levenshtein_ref(seqs[i], strlen(seqs[i]), seqs[j], strlen(seqs[j])));
-    expect_run(RUN(in, "--all-vs-all", "-f", "tsv", "-w", "2"), 0, want, "");
+    gxt_expect_run(RUN(in, "--all-vs-all", "-f", "tsv", "-w", "2"), 0, want, "");
     expect_run_any_order(RUN(in, "--all-vs-all", "-f", "tsv", "-w", "2", "--async"), 0, want, "");
     free(in);
     free(want);
@@ -264,24 +244,24 @@ Test(modes, all_vs_all_ordered_and_async, .timeout = 60) {
 /* ------------------------------------------------------ data errors -- */
 
 Test(errors, mid_stream_keeps_earlier_results, .timeout = 60) {
-    expect_run(RUN("a,b\nc,d\n\nbad\ne,f\n"), 1,
-               "Edit_Distance(a, b) = 1\nEdit_Distance(c, d) = 1\n",
-               "genomics: <stdin>:4: no ',' between the two sequences\n");
-    expect_run(RUN("a,b\nc,d,e\n"), 1, "Edit_Distance(a, b) = 1\n",
-               "genomics: <stdin>:2: more than one ','\n");
+    gxt_expect_run(RUN("a,b\nc,d\n\nbad\ne,f\n"), 1,
+                   "Edit_Distance(a, b) = 1\nEdit_Distance(c, d) = 1\n",
+                   "genomics: <stdin>:4: no ',' between the two sequences\n");
+    gxt_expect_run(RUN("a,b\nc,d,e\n"), 1, "Edit_Distance(a, b) = 1\n",
+                   "genomics: <stdin>:2: more than one ','\n");
 }
 
 Test(errors, file_name_in_message, .timeout = 60) {
     char *path = gxt_file(">r1\nAC\n>r2\nAG\n>r3\nA\x01\n", 21, 0);
     char want[256];
     snprintf(want, sizeof want, "genomics: %s:6: control character 0x01 in sequence\n", path);
-    expect_run(RUN(NULL, path), 1, "Edit_Distance(r1, r2) = 1\n", want);
+    gxt_expect_run(RUN(NULL, path), 1, "Edit_Distance(r1, r2) = 1\n", want);
     snprintf(want, sizeof want, "genomics: %s:5: odd number of records: 'r3' has no partner\n",
              path);
     char *odd = gxt_file(">r1\nAC\n>r2\nAG\n>r3\nA\n", 20, 0);
     snprintf(want, sizeof want, "genomics: %s:5: odd number of records: 'r3' has no partner\n",
              odd);
-    expect_run(RUN(NULL, odd), 1, "Edit_Distance(r1, r2) = 1\n", want);
+    gxt_expect_run(RUN(NULL, odd), 1, "Edit_Distance(r1, r2) = 1\n", want);
     gxt_unlink(odd);
     gxt_unlink(path);
 }
@@ -296,7 +276,7 @@ Test(errors, late_error_ordered_and_async, .timeout = 60) {
     cr_assert_not_null(bad);
     memcpy(bad, in, len);
     strcpy(bad + len, "x,y,z\na,b\n");
-    expect_run(RUN(bad, "-f", "tsv"), 1, want, "genomics: <stdin>:3001: more than one ','\n");
+    gxt_expect_run(RUN(bad, "-f", "tsv"), 1, want, "genomics: <stdin>:3001: more than one ','\n");
     expect_run_any_order(RUN(bad, "-f", "tsv", "--async"), 1, want,
                          "genomics: <stdin>:3001: more than one ','\n");
     free(bad);
@@ -305,20 +285,20 @@ Test(errors, late_error_ordered_and_async, .timeout = 60) {
 }
 
 Test(errors, all_vs_all_bad_line_prints_nothing, .timeout = 60) {
-    expect_run(RUN("ac\nag\na,g\n", "--all-vs-all"), 1, "",
-               "genomics: <stdin>:3: ',' in sequence\n");
+    gxt_expect_run(RUN("ac\nag\na,g\n", "--all-vs-all"), 1, "",
+                   "genomics: <stdin>:3: ',' in sequence\n");
 }
 
 Test(errors, missing_file_and_directory, .timeout = 60) {
-    expect_run(RUN(NULL, "/nonexistent/pairs.txt"), 1, "",
-               "genomics: /nonexistent/pairs.txt: No such file or directory\n");
-    expect_run(RUN(NULL, "/tmp"), 1, "", "genomics: /tmp: Is a directory\n");
+    gxt_expect_run(RUN(NULL, "/nonexistent/pairs.txt"), 1, "",
+                   "genomics: /nonexistent/pairs.txt: No such file or directory\n");
+    gxt_expect_run(RUN(NULL, "/tmp"), 1, "", "genomics: /tmp: Is a directory\n");
 }
 
 Test(errors, write_error_is_reported, .timeout = 60) {
     gxt_result r = gxt_run(GENOMICS_EXE, (const char *const[]){"genomics", "--demo", NULL}, NULL, 0,
                            "/dev/full");
-    expect_run(r, 1, NULL, "genomics: write error: No space left on device\n");
+    gxt_expect_run(r, 1, NULL, "genomics: write error: No space left on device\n");
 }
 
 /* Runs genomics --demo or on stdin with descriptor fd closed. */
@@ -350,8 +330,9 @@ static gxt_result run_closed(int fd, const char *arg) {
 }
 
 Test(errors, closed_stdin_and_stdout, .timeout = 60) {
-    expect_run(run_closed(0, "-"), 1, NULL, "genomics: <stdin>: Bad file descriptor\n");
-    expect_run(run_closed(1, "--demo"), 1, NULL, "genomics: write error: Bad file descriptor\n");
+    gxt_expect_run(run_closed(0, "-"), 1, NULL, "genomics: <stdin>: Bad file descriptor\n");
+    gxt_expect_run(run_closed(1, "--demo"), 1, NULL,
+                   "genomics: write error: Bad file descriptor\n");
 }
 
 /* ---------------------------------------------------------- options -- */
@@ -360,40 +341,40 @@ Test(errors, closed_stdin_and_stdout, .timeout = 60) {
 
 Test(options, bad_values_exit_2, .timeout = 60) {
     /* The wording is pi's too (apps/common/cli.h; test_pi_cli.c). */
-    expect_run(RUN(NULL, "-w", "0"), 2, "",
-               "genomics: invalid worker count '0': must be at least 1\n" TRY);
-    expect_run(RUN(NULL, "--workers=-1"), 2, "",
-               "genomics: invalid worker count '-1': not a positive integer\n" TRY);
-    expect_run(RUN(NULL, "-t", "2x"), 2, "",
-               "genomics: invalid worker count '2x': not a decimal integer\n" TRY);
-    expect_run(RUN(NULL, "-w", ""), 2, "", "genomics: invalid worker count '': empty\n" TRY);
-    expect_run(RUN(NULL, "-w", "2e3"), 2, "",
-               "genomics: invalid worker count '2e3': must be at most 1024\n" TRY);
-    expect_run(RUN(NULL, "--max-distance", "-1"), 2, "",
-               "genomics: invalid max distance '-1': must be at least 0\n" TRY);
-    expect_run(RUN(NULL, "-k", "99999999999999999999999"), 2, "",
-               "genomics: invalid max distance '99999999999999999999999': must be at most "
-               "18446744073709551613\n" TRY);
-    expect_run(RUN(NULL, "-k", "1.5"), 2, "",
-               "genomics: invalid max distance '1.5': not an integer\n" TRY);
-    expect_run(RUN(NULL, "--format", "xml"), 2, "",
-               "genomics: invalid format 'xml' (lesson, tsv, jsonl, paf or pretty)\n" TRY);
+    gxt_expect_run(RUN(NULL, "-w", "0"), 2, "",
+                   "genomics: invalid worker count '0': must be at least 1\n" TRY);
+    gxt_expect_run(RUN(NULL, "--workers=-1"), 2, "",
+                   "genomics: invalid worker count '-1': not a positive integer\n" TRY);
+    gxt_expect_run(RUN(NULL, "-t", "2x"), 2, "",
+                   "genomics: invalid worker count '2x': not a decimal integer\n" TRY);
+    gxt_expect_run(RUN(NULL, "-w", ""), 2, "", "genomics: invalid worker count '': empty\n" TRY);
+    gxt_expect_run(RUN(NULL, "-w", "2e3"), 2, "",
+                   "genomics: invalid worker count '2e3': must be at most 1024\n" TRY);
+    gxt_expect_run(RUN(NULL, "--max-distance", "-1"), 2, "",
+                   "genomics: invalid max distance '-1': must be at least 0\n" TRY);
+    gxt_expect_run(RUN(NULL, "-k", "99999999999999999999999"), 2, "",
+                   "genomics: invalid max distance '99999999999999999999999': must be at most "
+                   "18446744073709551613\n" TRY);
+    gxt_expect_run(RUN(NULL, "-k", "1.5"), 2, "",
+                   "genomics: invalid max distance '1.5': not an integer\n" TRY);
+    gxt_expect_run(RUN(NULL, "--format", "xml"), 2, "",
+                   "genomics: invalid format 'xml' (lesson, tsv, jsonl, paf or pretty)\n" TRY);
 }
 
 Test(options, unknown_and_misused_exit_2, .timeout = 60) {
-    expect_run(RUN(NULL, "--bogus"), 2, "", "genomics: unrecognized option '--bogus'\n" TRY);
-    expect_run(RUN(NULL, "-w"), 2, "", "genomics: option requires an argument -- 'w'\n" TRY);
-    expect_run(RUN(NULL, "--workers"), 2, "",
-               "genomics: option '--workers' requires an argument\n" TRY);
-    expect_run(RUN(NULL, "--quiet=1"), 2, "",
-               "genomics: option '--quiet' doesn't allow an argument\n" TRY);
-    expect_run(RUN(NULL, "-z"), 2, "", "genomics: invalid option -- 'z'\n" TRY);
-    expect_run(RUN(NULL, "a.txt", "b.txt"), 2, "",
-               "genomics: too many input files (b.txt...)\n" TRY);
-    expect_run(RUN(NULL, "--demo", "a.txt"), 2, "",
-               "genomics: --demo takes no input file (got 'a.txt')\n" TRY);
-    expect_run(RUN(NULL, "--demo", "--all-vs-all"), 2, "",
-               "genomics: --demo and --all-vs-all cannot be combined\n" TRY);
+    gxt_expect_run(RUN(NULL, "--bogus"), 2, "", "genomics: unrecognized option '--bogus'\n" TRY);
+    gxt_expect_run(RUN(NULL, "-w"), 2, "", "genomics: option requires an argument -- 'w'\n" TRY);
+    gxt_expect_run(RUN(NULL, "--workers"), 2, "",
+                   "genomics: option '--workers' requires an argument\n" TRY);
+    gxt_expect_run(RUN(NULL, "--quiet=1"), 2, "",
+                   "genomics: option '--quiet' doesn't allow an argument\n" TRY);
+    gxt_expect_run(RUN(NULL, "-z"), 2, "", "genomics: invalid option -- 'z'\n" TRY);
+    gxt_expect_run(RUN(NULL, "a.txt", "b.txt"), 2, "",
+                   "genomics: too many input files (b.txt...)\n" TRY);
+    gxt_expect_run(RUN(NULL, "--demo", "a.txt"), 2, "",
+                   "genomics: --demo takes no input file (got 'a.txt')\n" TRY);
+    gxt_expect_run(RUN(NULL, "--demo", "--all-vs-all"), 2, "",
+                   "genomics: --demo and --all-vs-all cannot be combined\n" TRY);
 }
 
 Test(options, help_and_version, .timeout = 60) {
@@ -554,10 +535,10 @@ Test(signals, skip_resumes_an_interrupted_run, .timeout = 60) {
 /* --skip N prints the output without its first N results, in every
  * ordered mode: pairs, all-vs-all, the index (-A -k), the demo. */
 Test(options, skip_drops_a_prefix, .timeout = 60) {
-    expect_run(RUN(lesson_in, "--skip", "4"), 0,
-               "Edit_Distance(catgcg, gagtac) = 4\nEdit_Distance(tcac, tgcatgcgg) = 5\n", "");
-    expect_run(RUN(NULL, "--demo", "--skip=5"), 0, "Edit_Distance(tcac, tgcatgcgg) = 5\n", "");
-    expect_run(RUN(lesson_in, "--skip", "1e9"), 0, "", "");
+    gxt_expect_run(RUN(lesson_in, "--skip", "4"), 0,
+                   "Edit_Distance(catgcg, gagtac) = 4\nEdit_Distance(tcac, tgcatgcgg) = 5\n", "");
+    gxt_expect_run(RUN(NULL, "--demo", "--skip=5"), 0, "Edit_Distance(tcac, tgcatgcgg) = 5\n", "");
+    gxt_expect_run(RUN(lesson_in, "--skip", "1e9"), 0, "", "");
     static const char seqs[] = "acgt\nacga\nttgt\naggt\nacct\n";
     gxt_result all = RUN(seqs, "-A", "-f", "tsv"), near = RUN(seqs, "-A", "-k", "2", "-f", "tsv");
     cr_assert_eq(all.status + near.status, 0);
@@ -566,12 +547,12 @@ Test(options, skip_drops_a_prefix, .timeout = 60) {
         all3 = strchr(all3, '\n') + 1;
     for (int k = 0; k < 2; k++)
         near2 = strchr(near2, '\n') + 1;
-    expect_run(RUN(seqs, "-A", "-f", "tsv", "--skip", "3"), 0, all3, "");
-    expect_run(RUN(seqs, "-A", "-k", "2", "-f", "tsv", "--skip", "2"), 0, near2, "");
+    gxt_expect_run(RUN(seqs, "-A", "-f", "tsv", "--skip", "3"), 0, all3, "");
+    gxt_expect_run(RUN(seqs, "-A", "-k", "2", "-f", "tsv", "--skip", "2"), 0, near2, "");
     gxt_result_free(&all);
     gxt_result_free(&near);
-    expect_run(RUN(NULL, "--skip", "-1"), 2, "",
-               "genomics: invalid --skip '-1': must be at least 0\n" TRY);
+    gxt_expect_run(RUN(NULL, "--skip", "-1"), 2, "",
+                   "genomics: invalid --skip '-1': must be at least 0\n" TRY);
 }
 
 /* --async: every completed result is printed (any order), the message

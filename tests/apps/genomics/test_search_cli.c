@@ -10,7 +10,6 @@
 #define _POSIX_C_SOURCE 200809L /* strdup, strndup */
 
 #include <criterion/criterion.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,18 +23,7 @@
 #error "GENOMICS_EXE must name the executable under test"
 #endif
 
-static gxt_result run_args(const char *in, ...) {
-    const char *argv[32] = {"genomics"};
-    int argc = 1;
-    va_list ap;
-    va_start(ap, in);
-    while ((argv[argc] = va_arg(ap, const char *)) != NULL)
-        cr_assert_lt(++argc, 31);
-    va_end(ap);
-    return gxt_run(GENOMICS_EXE, argv, in, in != NULL ? strlen(in) : 0, NULL);
-}
-
-#define RUN(...) run_args(__VA_ARGS__, (const char *)NULL)
+#define RUN(...) gxt_run_args(GENOMICS_EXE, __VA_ARGS__, (const char *)NULL)
 
 /* n random sequences, one per line (or FASTA records s0, s1, ...), a third
  * of them an earlier one with 1..3 edits, some repeated, some lower case. */

@@ -139,3 +139,22 @@ void gxt_result_free(gxt_result *r) {
     free(r->out);
     free(r->err);
 }
+
+gxt_result gxt_run_args(const char *exe, const char *in, ...) {
+    const char *argv[32] = {"genomics"};
+    int argc = 1;
+    va_list ap;
+    va_start(ap, in);
+    while ((argv[argc] = va_arg(ap, const char *)) != NULL)
+        cr_assert_lt(++argc, 31);
+    va_end(ap);
+    return gxt_run(exe, argv, in, in != NULL ? strlen(in) : 0, NULL);
+}
+
+void gxt_expect_run(gxt_result r, int status, const char *out, const char *err) {
+    cr_expect_eq(r.status, status, "status %d, stderr: %s", r.status, r.err);
+    if (out != NULL)
+        cr_expect_str_eq(r.out, out);
+    cr_expect_str_eq(r.err, err);
+    gxt_result_free(&r);
+}

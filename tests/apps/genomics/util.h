@@ -30,4 +30,12 @@ gxt_result gxt_run(const char *exe, const char *const *argv, const char *in, siz
                    const char *out_path);
 void gxt_result_free(gxt_result *r);
 
+/* gxt_run with argv "genomics" and the arguments after `in`, up to a NULL
+ * (at most 30), stdout to a temp file; in is NUL-terminated or NULL. */
+gxt_result gxt_run_args(const char *exe, const char *in, ...);
+
+/* Expects r's exit status, stdout (unless out is NULL) and stderr exactly;
+ * frees r. */
+void gxt_expect_run(gxt_result r, int status, const char *out, const char *err);
+
 #endif
