@@ -469,6 +469,18 @@ static int cond_init_monotonic(pthread_cond_t *cv) {
     return rc;
 }
 
+/* Initialises mu and cv (monotonic), or neither. Returns 0 or an errno
+ * value. */
+static int sync_init(pthread_mutex_t *mu, pthread_cond_t *cv) {
+    int rc = pthread_mutex_init(mu, NULL);
+    if (rc == 0) {
+        rc = cond_init_monotonic(cv);
+        if (rc != 0)
+            pthread_mutex_destroy(mu);
+    }
+    return rc;
+}
+
 static void on_block(void *cb_ctx, size_t index, int status, const void *in, const void *out) {
     waiter *wt = cb_ctx;
     (void)index, (void)in, (void)out;
@@ -507,14 +519,8 @@ static void set_engine_error(int err) {
 static int run_job(wq_pool *pool, wq_async_spec *spec, waiter *wt) {
     if (wt->total == 0)
         return 0;
-    int rc = pthread_mutex_init(&wt->mu, NULL);
+    int rc = sync_init(&wt->mu, &wt->cv);
     if (rc != 0) {
-        set_engine_error(rc);
-        return -1;
-    }
-    rc = cond_init_monotonic(&wt->cv);
-    if (rc != 0) {
-        pthread_mutex_destroy(&wt->mu);
         set_engine_error(rc);
         return -1;
     }
@@ -1050,14 +1056,8 @@ static void *search_thread(void *arg) {
 /* Runs r on its own thread, interruptibly. GIL held; 0 or -1 with an
  * exception. */
 static int run_search(search_run *r) {
-    int rc = pthread_mutex_init(&r->mu, NULL);
+    int rc = sync_init(&r->mu, &r->cv);
     if (rc != 0) {
-        set_engine_error(rc);
-        return -1;
-    }
-    rc = cond_init_monotonic(&r->cv);
-    if (rc != 0) {
-        pthread_mutex_destroy(&r->mu);
         set_engine_error(rc);
         return -1;
     }
@@ -1564,6 +1564,18 @@ static PyObject *pool_get_workers(pool_obj *self, void *closure) {
 
 /* ------------------------------------------------------------ map_async -- */
 
+/* Appends the finished job j to the delivery queue and wakes the delivery
+ * thread. Called with st->mu held, with or without the GIL. */
+static void queue_job(module_state *st, job_obj *j) {
+    j->next = NULL;
+    if (st->queue_tail != NULL)
+        st->queue_tail->next = j;
+    else
+        st->queue_head = j;
+    st->queue_tail = j;
+    pthread_cond_broadcast(&st->cv);
+}
+
 /* The engine's report for one block of a map_async job (an engine thread,
  * no GIL): counts it, and queues the finished job for delivery. */
 static void on_job_block(void *cb_ctx, size_t index, int status, const void *in, const void *out) {
@@ -1573,15 +1585,8 @@ static void on_job_block(void *cb_ctx, size_t index, int status, const void *in,
     pthread_mutex_lock(&st->mu);
     if (status != 0 && j->err == 0)
         j->err = status;
-    if (++j->reported == j->nblocks) {
-        j->next = NULL;
-        if (st->queue_tail != NULL)
-            st->queue_tail->next = j;
-        else
-            st->queue_head = j;
-        st->queue_tail = j;
-        pthread_cond_broadcast(&st->cv);
-    }
+    if (++j->reported == j->nblocks)
+        queue_job(st, j);
     pthread_mutex_unlock(&st->mu);
 }
 
@@ -1762,13 +1767,7 @@ static PyObject *pool_map_async(pool_obj *self, PyObject *args, PyObject *kw) {
     if (j->nblocks == 0) { /* nothing to compute: deliver at once */
         pthread_mutex_lock(&st->mu);
         j->reported = 0;
-        j->next = NULL;
-        if (st->queue_tail != NULL)
-            st->queue_tail->next = j;
-        else
-            st->queue_head = j;
-        st->queue_tail = j;
-        pthread_cond_broadcast(&st->cv);
+        queue_job(st, j);
         pthread_mutex_unlock(&st->mu);
     } else {
         wq_async_spec spec = {.kernel = &lev_block_kernel,
@@ -2115,12 +2114,7 @@ static int module_exec(PyObject *module) {
     st->thread_type = import_attr("threading", "Thread");
     if (st->array_type == NULL || st->thread_type == NULL)
         return -1;
-    int rc = pthread_mutex_init(&st->mu, NULL);
-    if (rc == 0) {
-        rc = cond_init_monotonic(&st->cv);
-        if (rc != 0)
-            pthread_mutex_destroy(&st->mu);
-    }
+    int rc = sync_init(&st->mu, &st->cv);
     if (rc != 0) {
         set_engine_error(rc);
         return -1;
