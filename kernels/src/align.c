@@ -147,6 +147,21 @@ static void reverse_ops(char *p, size_t n) {
     }
 }
 
+/*
+ * Ends a traceback that has put k ops, in reverse, at o and stopped at
+ * (i, j) on the first row or column: the rest of p (rowop) and of t (colop)
+ * stand alone. Puts the path in order and counts it in w->nops.
+ */
+static void end_path(struct wq__align_work *w, char *o, size_t k, size_t i, size_t j, char rowop,
+                     char colop) {
+    while (i > 0)
+        o[k++] = rowop, i--;
+    while (j > 0)
+        o[k++] = colop, j--;
+    reverse_ops(o, k);
+    w->nops += k;
+}
+
 /* ------------------------------------------------------------ reference -- */
 
 size_t wq_align_distance_ref(const void *a, size_t n, const void *b, size_t m, wq_align_mode mode) {
@@ -326,12 +341,7 @@ WQ__AL_POPCNT static int bv_align1(struct wq__align_work *w, const uchar *p, siz
         }
     }
 #undef CELL
-    while (i > 0)
-        o[k++] = rowop, i--;
-    while (j > 0)
-        o[k++] = colop, j--;
-    reverse_ops(o, k);
-    w->nops += k;
+    end_path(w, o, k, i, j, rowop, colop);
     return 0;
 }
 
@@ -403,12 +413,7 @@ WQ__AL_POPCNT static int bv_align(struct wq__align_work *w, const uchar *p, size
             l = j ? bv_cell(bv, bsc, nb, i, j - 1) : 0;
         }
     }
-    while (i > 0)
-        o[k++] = rowop, i--;
-    while (j > 0)
-        o[k++] = colop, j--;
-    reverse_ops(o, k);
-    w->nops += k;
+    end_path(w, o, k, i, j, rowop, colop);
     return 0;
 }
 
