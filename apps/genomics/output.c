@@ -91,12 +91,39 @@ static void put_json(gx_line *l, const char *s, size_t n) {
     put(l, "\"", 1);
 }
 
+/* An empty line buffer for f. */
+static void line_start(gx_line *l, FILE *f) {
+    l->f = f;
+    l->n = 0;
+    l->failed = 0;
+}
+
+/* Writes the buffered line. Returns 0, or -1 after a write error. */
+static int line_end(gx_line *l) {
+    l->failed |= gx_fwrite(l->buf, 1, l->n, l->f) != l->n;
+    return l->failed ? -1 : 0;
+}
+
+/* The two names that open a record: tsv's `a<TAB>b`, or (json) jsonl's
+ * `{"a":<a as a JSON string>,"b":<b as a JSON string>`. */
+static void put_names(gx_line *l, int json, const char *a, size_t alen, const char *b,
+                      size_t blen) {
+    if (json) {
+        put_str(l, "{\"a\":");
+        put_json(l, a, alen);
+        put_str(l, ",\"b\":");
+        put_json(l, b, blen);
+    } else {
+        put(l, a, alen);
+        put_str(l, "\t");
+        put(l, b, blen);
+    }
+}
+
 int gx_output(FILE *f, gx_outfmt fmt, const char *a, size_t alen, const char *b, size_t blen,
               size_t distance) {
     gx_line l;
-    l.f = f;
-    l.n = 0;
-    l.failed = 0;
+    line_start(&l, f);
     switch (fmt) {
     case GX_OUT_LESSON:
         put_str(&l, "Edit_Distance(");
@@ -106,16 +133,11 @@ int gx_output(FILE *f, gx_outfmt fmt, const char *a, size_t alen, const char *b,
         put_str(&l, ") = ");
         break;
     default: /* tsv; paf and pretty print through gx_output_aligned */
-        put(&l, a, alen);
-        put(&l, "\t", 1);
-        put(&l, b, blen);
-        put(&l, "\t", 1);
+        put_names(&l, 0, a, alen, b, blen);
+        put_str(&l, "\t");
         break;
     case GX_OUT_JSONL:
-        put_str(&l, "{\"a\":");
-        put_json(&l, a, alen);
-        put_str(&l, ",\"b\":");
-        put_json(&l, b, blen);
+        put_names(&l, 1, a, alen, b, blen);
         put_str(&l, ",\"distance\":");
         break;
     }
@@ -124,8 +146,7 @@ int gx_output(FILE *f, gx_outfmt fmt, const char *a, size_t alen, const char *b,
         put_str(&l, "}\n");
     else
         put_str(&l, "\n");
-    l.failed |= gx_fwrite(l.buf, 1, l.n, f) != l.n;
-    return l.failed ? -1 : 0;
+    return line_end(&l);
 }
 
 /* ------------------------------------------------------------ aligned -- */
@@ -253,9 +274,7 @@ static void put_pretty(gx_line *l, const char *na, size_t nalen, const char *nb,
 int gx_output_aligned(FILE *f, gx_outfmt fmt, const char *na, size_t nalen, const char *nb,
                       size_t nblen, const gx_aligned *x) {
     gx_line l;
-    l.f = f;
-    l.n = 0;
-    l.failed = 0;
+    line_start(&l, f);
     const wq_alignment *al = x->al;
     switch (fmt) {
     case GX_OUT_PAF:
@@ -265,10 +284,7 @@ int gx_output_aligned(FILE *f, gx_outfmt fmt, const char *na, size_t nalen, cons
         put_pretty(&l, na, nalen, nb, nblen, x);
         break;
     case GX_OUT_JSONL:
-        put_str(&l, "{\"a\":");
-        put_json(&l, na, nalen);
-        put_str(&l, ",\"b\":");
-        put_json(&l, nb, nblen);
+        put_names(&l, 1, na, nalen, nb, nblen);
         put_field(&l, ",\"distance\":", al->distance);
         put_str(&l, ",\"cigar\":\"");
         put(&l, al->cigar, al->cigar_len);
@@ -280,9 +296,7 @@ int gx_output_aligned(FILE *f, gx_outfmt fmt, const char *na, size_t nalen, cons
         put_str(&l, "}\n");
         break;
     default: /* tsv */
-        put(&l, na, nalen);
-        put_str(&l, "\t");
-        put(&l, nb, nblen);
+        put_names(&l, 0, na, nalen, nb, nblen);
         put_field(&l, "\t", al->distance);
         put_str(&l, "\t");
         put(&l, al->cigar, al->cigar_len);
@@ -293,16 +307,13 @@ int gx_output_aligned(FILE *f, gx_outfmt fmt, const char *na, size_t nalen, cons
         put_str(&l, "\n");
         break;
     }
-    l.failed |= gx_fwrite(l.buf, 1, l.n, f) != l.n;
-    return l.failed ? -1 : 0;
+    return line_end(&l);
 }
 
 int gx_output_cluster(FILE *f, gx_outfmt fmt, size_t ordinal, size_t size, const char *rep,
                       size_t replen, gx_member_fn member, void *ctx) {
     gx_line l;
-    l.f = f;
-    l.n = 0;
-    l.failed = 0;
+    line_start(&l, f);
     switch (fmt) {
     case GX_OUT_LESSON:
         put_field(&l, "Cluster ", ordinal);
@@ -343,6 +354,5 @@ int gx_output_cluster(FILE *f, gx_outfmt fmt, size_t ordinal, size_t size, const
         put_str(&l, "]}\n");
     else
         put_str(&l, "\n");
-    l.failed |= gx_fwrite(l.buf, 1, l.n, f) != l.n;
-    return l.failed ? -1 : 0;
+    return line_end(&l);
 }
