@@ -654,6 +654,21 @@ static PyObject *result_array(module_state *st, size_t n, Py_buffer *view) {
     return arr;
 }
 
+/* Runs w (all but out set) on pool into a new result array of w->npairs
+ * distances. Returns the array, or NULL with an exception set. */
+static PyObject *lev_array(module_state *st, wq_pool *pool, unsigned workers, lev_work *w) {
+    Py_buffer view;
+    PyObject *arr = result_array(st, w->npairs, &view);
+    if (arr == NULL)
+        return NULL;
+    w->out = view.buf;
+    int rc = run_lev(st, pool, workers, w);
+    PyBuffer_Release(&view);
+    if (rc < 0)
+        Py_CLEAR(arr);
+    return arr;
+}
+
 /* --------------------------------------------------------- functions -- */
 
 /* Py_BEGIN_ALLOW_THREADS for single pairs only when they are long enough
@@ -715,10 +730,6 @@ static PyObject *do_distances(module_state *st, wq_pool *pool, unsigned workers,
                      sb.n);
         goto done;
     }
-    Py_buffer view;
-    arr = result_array(st, sa.n, &view);
-    if (arr == NULL)
-        goto done;
     lev_work w = {.a = sa.ptr,
                   .alen = sa.len,
                   .b = sb.ptr,
@@ -726,12 +737,8 @@ static PyObject *do_distances(module_state *st, wq_pool *pool, unsigned workers,
                   .nb = sb.n,
                   .npairs = sa.n,
                   .max_distance = max,
-                  .mode = mode,
-                  .out = view.buf};
-    int rc = run_lev(st, pool, workers, &w);
-    PyBuffer_Release(&view);
-    if (rc < 0)
-        Py_CLEAR(arr);
+                  .mode = mode};
+    arr = lev_array(st, pool, workers, &w);
 done:
     seqs_clear(&sa);
     seqs_clear(&sb);
@@ -783,10 +790,6 @@ static PyObject *do_cdist(module_state *st, wq_pool *pool, unsigned workers, PyO
         PyErr_NoMemory();
         goto done;
     }
-    Py_buffer view;
-    PyObject *arr = result_array(st, sq.n * stg.n, &view);
-    if (arr == NULL)
-        goto done;
     lev_work w = {.a = sq.ptr,
                   .alen = sq.len,
                   .b = stg.ptr,
@@ -794,13 +797,12 @@ static PyObject *do_cdist(module_state *st, wq_pool *pool, unsigned workers, PyO
                   .nb = stg.n,
                   .cross = 1,
                   .npairs = sq.n * stg.n,
-                  .max_distance = max,
-                  .out = view.buf};
-    int rc = run_lev(st, pool, workers, &w);
-    PyBuffer_Release(&view);
-    if (rc == 0)
+                  .max_distance = max};
+    PyObject *arr = lev_array(st, pool, workers, &w);
+    if (arr != NULL) {
         result = matrix_view(arr, sq.n, stg.n);
-    Py_DECREF(arr);
+        Py_DECREF(arr);
+    }
 done:
     seqs_clear(&sq);
     seqs_clear(&stg);
