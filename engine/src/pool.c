@@ -13,7 +13,8 @@
  *     the pool that doubles when full and never shrinks.
  *   - Futex calls only where needed: a worker with nothing to do spins for a
  *     bounded time (SPIN_POLLS reads of lock-free hints, no lock taken,
- *     yielding its core now and then) before it sleeps on a condition
+ *     yielding its core now and then; at most one spinner per online CPU,
+ *     so a pool of 1000 workers does not burn the machine) before it sleeps on a condition
  *     variable. A sleeper is woken only when
  *     queued or stealable tasks outnumber the workers already awake and
  *     looking for work (see wake_if_needed), once per submit call or batch
@@ -80,6 +81,8 @@ typedef struct worker {
 
 struct wq_pool {
     unsigned nthreads;
+    unsigned max_spinners; /* online CPUs: more spinners than cores would only
+                              take the cores from the submitter (immutable) */
     worker *workers;
 
     pthread_mutex_t mu;
@@ -325,10 +328,11 @@ static void batch_done(wq_pool *p, worker *self, size_t ran) {
     }
 }
 
-/* Idles without work: spins first (unless it just did), then sleeps.
- * Called and returns with mu held. */
+/* Idles without work: spins first (unless it just did, or as many workers
+ * as there are cores spin already), then sleeps. Called and returns with mu
+ * held. */
 static void idle(wq_pool *p, worker *self, bool *spun) {
-    if (!*spun) {
+    if (!*spun && p->spinners < p->max_spinners) {
         *spun = true;
         p->spinners++;
         wq__check(pthread_mutex_unlock(&p->mu));
@@ -396,7 +400,8 @@ wq_pool *wq_pool_create(unsigned nthreads) {
     wq_pool *p = wq__calloc(1, sizeof *p);
     if (!p)
         goto fail;
-    p->nthreads = nthreads ? nthreads : online_cpus();
+    p->max_spinners = online_cpus();
+    p->nthreads = nthreads ? nthreads : p->max_spinners;
     p->workers = wq__calloc(p->nthreads, sizeof *p->workers);
     if (!p->workers || (err = wq__sync_init(&p->mu, p->cv, 2)) != 0) {
         free(p->workers);
