@@ -23,8 +23,8 @@ typedef struct gx_opts {
     int all_vs_all;
     int cluster;       /* --cluster: components of "distance <= K" (implies all_vs_all) */
     const char *query; /* --query FILE: queries against the input's targets, or NULL */
-    int async; /* completion order */
-    int demo;  /* the lesson's six pairs */
+    int async;         /* completion order */
+    int demo;          /* the lesson's six pairs */
     int ignore_case;
     int progress;        /* draw the progress line on stderr */
     size_t max_distance; /* WQ_LEV_NO_LIMIT = report every pair */
@@ -32,10 +32,10 @@ typedef struct gx_opts {
     wq_align_mode mode; /* --mode, for distances and alignments */
     int cigar;          /* --cigar: tsv and jsonl show the alignment */
     size_t skip;        /* --skip: input pairs passed over first */
-    unsigned workers; /* 0 = one per online CPU */
-    int intr_fd;      /* readable once SIGINT arrived, or -1 */
-    atomic_int *stop; /* 0; a signal number (set by the handler); -1 when
-                         the run stops itself early (write error) */
+    unsigned workers;   /* 0 = one per online CPU */
+    int intr_fd;        /* readable once SIGINT arrived, or -1 */
+    atomic_int *stop;   /* 0; a signal number (set by the handler); -1 when
+                           the run stops itself early (write error) */
 } gx_opts;
 
 /* Whether o runs through the index (search_run.h): --query, --cluster, or

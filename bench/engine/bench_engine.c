@@ -196,8 +196,8 @@ static long futex_calls(const char *self, const contender *c, unsigned threads, 
         return -1;
     close(fd);
     snprintf(cmd, sizeof cmd,
-             "strace -f -qq -c -e trace=futex -o %s %s --one %s %u %zu >/dev/null 2>&1", out,
-             self, c->name, threads, n);
+             "strace -f -qq -c -e trace=futex -o %s %s --one %s %u %zu >/dev/null 2>&1", out, self,
+             c->name, threads, n);
     long calls = -1;
     if (system(cmd) == 0) {
         FILE *f = fopen(out, "r");

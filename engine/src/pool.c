@@ -90,13 +90,13 @@ struct wq_pool {
                              cv[DONE]: broadcast when pending reached 0 */
     task *ring;           /* FIFO ring of cap slots, a power of 2 (mu) */
     size_t cap, head, count;
-    size_t pending;             /* queued, claimed and running tasks (mu) */
-    unsigned spinners;          /* idle workers polling the hints (mu) */
-    unsigned sleepers;          /* workers waiting on cv[WORK] (mu) */
-    unsigned wakeups;           /* cv[WORK] signals not yet absorbed (mu) */
-    unsigned batched;           /* workers whose batch may have stealable tasks:
-                                   their multi is set (mu) */
-    bool stopping;              /* set once by wq_pool_destroy (mu) */
+    size_t pending;    /* queued, claimed and running tasks (mu) */
+    unsigned spinners; /* idle workers polling the hints (mu) */
+    unsigned sleepers; /* workers waiting on cv[WORK] (mu) */
+    unsigned wakeups;  /* cv[WORK] signals not yet absorbed (mu) */
+    unsigned batched;  /* workers whose batch may have stealable tasks:
+                          their multi is set (mu) */
+    bool stopping;     /* set once by wq_pool_destroy (mu) */
     /* The hints sit on their own cache line: spinners poll them, and must
      * not pull the line of mu and the ring away from the submitter. */
     _Alignas(64) atomic_size_t queued_hint; /* count, refreshed when it

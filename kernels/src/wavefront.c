@@ -186,8 +186,7 @@ static void dir_step(wf_dir *w, int32_t in, int32_t im) {
  * falls and the cost to the end never rises, so the point (n - B, n - B +
  * d) costs at most s from the start and at most t to the end: D <= s + t.
  */
-WQ__WF_CLONES static int dirs_meet(const wf_dir *f, const wf_dir *b, int32_t in,
-                                   int32_t target) {
+WQ__WF_CLONES static int dirs_meet(const wf_dir *f, const wf_dir *b, int32_t in, int32_t target) {
     int32_t lo = f->lo > target - b->hi ? f->lo : target - b->hi;
     int32_t hi = f->hi < target - b->lo ? f->hi : target - b->lo;
     const int32_t *restrict fw = f->cur, *restrict bw = b->cur + target;

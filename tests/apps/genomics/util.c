@@ -23,7 +23,7 @@ extern char **environ;
 static char *temp_path(void) {
     /* tmpfs when there is one: the reader tests make thousands of files */
     char *path = strdup(access("/dev/shm", W_OK) == 0 ? "/dev/shm/genomics-test-XXXXXX"
-                                                       : "/tmp/genomics-test-XXXXXX");
+                                                      : "/tmp/genomics-test-XXXXXX");
     cr_assert_not_null(path);
     int fd = mkstemp(path);
     cr_assert_geq(fd, 0, "mkstemp failed");
