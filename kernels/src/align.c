@@ -43,6 +43,7 @@
 #include <workq/kernels.h>
 
 #include "align_internal.h"
+#include "kernels_internal.h"
 
 typedef uint64_t word;
 typedef unsigned char uchar;
@@ -200,30 +201,6 @@ size_t wq_align_distance_ref(const void *a, size_t n, const void *b, size_t m, w
 
 /* ---------------------------------------------------------- bit-vectors -- */
 
-/*
- * One block of 64 rows, one column: Myers' recurrence with Hyyro's carry in
- * and out of the block (hin, the horizontal delta entering at the block's
- * top row, -1, 0 or +1). Returns the horizontal delta at the row whose bit
- * is `at` (the block's last row, HIGH, except for a pattern's final row).
- * A -1 entering is a match at the top (Eq | 1); +1 and -1 shift into Ph and
- * Mh as the deltas of the row above.
- */
-static inline int bv_step(word *pv_io, word *mv_io, word eq, int hin, word at) {
-    word pv = *pv_io, mv = *mv_io;
-    word neg = (word)(hin < 0), pos = (word)(hin > 0);
-    word xv = eq | mv;
-    eq |= neg;
-    word xh = (((eq & pv) + pv) ^ pv) | eq;
-    word ph = mv | ~(xh | pv);
-    word mh = pv & xh;
-    int out = (int)((ph & at) != 0) - (int)((mh & at) != 0);
-    ph = (ph << 1) | pos;
-    mh = (mh << 1) | neg;
-    *pv_io = mh | ~(xv | ph);
-    *mv_io = ph & xv;
-    return out;
-}
-
 /* Sets the match masks of pattern p[0..np) in nb-word rows of peq. */
 static void peq_set(word *peq, const uchar *p, size_t np, size_t nb) {
     for (size_t i = 0; i < np; i++)
@@ -254,8 +231,8 @@ static size_t bv_scan(const uchar *x, size_t n, const uchar *y, size_t m, int to
         const word *eq = peq + (size_t)y[j] * nb;
         int h = top;
         for (size_t b = 0; b + 1 < nb; b++)
-            h = bv_step(&col[2 * b], &col[2 * b + 1], eq[b], h, HIGH);
-        h = bv_step(&col[2 * (nb - 1)], &col[2 * (nb - 1) + 1], eq[nb - 1], h, last);
+            h = wq__block_step(&col[2 * b], &col[2 * b + 1], eq[b], h, HIGH);
+        h = wq__block_step(&col[2 * (nb - 1)], &col[2 * (nb - 1) + 1], eq[nb - 1], h, last);
         score = (size_t)((ptrdiff_t)score + h);
         if (score < best)
             best = score, bestj = j + 1;
@@ -306,7 +283,7 @@ WQ__AL_POPCNT static int bv_align1(struct wq__align_work *w, const uchar *p, siz
     word rows = np == 64 ? ~(word)0 : ((word)1 << np) - 1;
     int32_t *sc = w->bsc, score = (int32_t)np;
     peq_set(peq, p, np, 1);
-    for (size_t j = 0; j < nt; j++) { /* Myers' step, as bv_step with hin = +1 */
+    for (size_t j = 0; j < nt; j++) { /* Myers' step, as wq__block_step with hin = +1 */
         word eq = peq[t[j]], xv = eq | mv;
         word xh = (((eq & pv) + pv) ^ pv) | eq;
         word ph = mv | ~(xh | pv), mh = pv & xh;
@@ -370,7 +347,7 @@ WQ__AL_POPCNT static int bv_align(struct wq__align_work *w, const uchar *p, size
         int32_t *sc = bsc + j * nb;
         int h = 1; /* D[0][j] = j */
         for (size_t b = 0; b < nb; b++) {
-            h = bv_step(&col[2 * b], &col[2 * b + 1], eq[b], h, HIGH);
+            h = wq__block_step(&col[2 * b], &col[2 * b + 1], eq[b], h, HIGH);
             sc[b] = (prev ? prev[b] : (int32_t)(64 * (b + 1))) + h;
             out[2 * b] = col[2 * b];
             out[2 * b + 1] = col[2 * b + 1];

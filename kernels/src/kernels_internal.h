@@ -142,4 +142,29 @@ size_t wq__lanes_take(wq__lanes *ls, const wq_pair *pairs, size_t p, size_t n);
 /* Writes the distances of every pair still queued. */
 void wq__lanes_flush(wq__lanes *ls);
 
+/*
+ * One 64-row block of a column (the score kernel's blocks and wq_align's
+ * traceback columns): the recurrence above, with the top delta hin in
+ * {-1, 0, +1} coming from the block above, and the bottom delta (at the bit
+ * `out`) returned for the block below. A -1 above enters
+ * both as a match at the top (Eq |= 1: the carry of the add) and as Mh's
+ * shifted-in bit; a +1 as Ph's.
+ */
+static inline int wq__block_step(wq__word *pv_io, wq__word *mv_io, wq__word eq, int hin,
+                                 wq__word out) {
+    wq__word pv = *pv_io, mv = *mv_io;
+    wq__word neg = (wq__word)(hin < 0), pos = (wq__word)(hin > 0);
+    wq__word xv = eq | mv;
+    eq |= neg;
+    wq__word xh = (((eq & pv) + pv) ^ pv) | eq;
+    wq__word ph = mv | ~(xh | pv);
+    wq__word mh = pv & xh;
+    int hout = (int)((ph & out) != 0) - (int)((mh & out) != 0);
+    ph = (ph << 1) | pos;
+    mh = (mh << 1) | neg;
+    *pv_io = mh | ~(xv | ph);
+    *mv_io = ph & xv;
+    return hout;
+}
+
 #endif /* WORKQ_KERNELS_INTERNAL_H */

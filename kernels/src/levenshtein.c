@@ -82,29 +82,6 @@ static inline size_t popcount(word w) {
 
 /* ---------------------------------------------------------- many words -- */
 
-/*
- * One 64-row block of a column: the same recurrence as myers_word, with the
- * top delta hin in {-1, 0, +1} coming from the block above, and the bottom
- * delta (at the bit `out`) returned for the block below. A -1 above enters
- * both as a match at the top (Eq |= 1: the carry of the add) and as Mh's
- * shifted-in bit; a +1 as Ph's.
- */
-static inline int block_step(word *pv_io, word *mv_io, word eq, int hin, word out) {
-    word pv = *pv_io, mv = *mv_io;
-    word neg = (word)(hin < 0), pos = (word)(hin > 0);
-    word xv = eq | mv;
-    eq |= neg;
-    word xh = (((eq & pv) + pv) ^ pv) | eq;
-    word ph = mv | ~(xh | pv);
-    word mh = pv & xh;
-    int hout = (int)((ph & out) != 0) - (int)((mh & out) != 0);
-    ph = (ph << 1) | pos;
-    mh = (mh << 1) | neg;
-    *pv_io = mh | ~(xv | ph);
-    *mv_io = ph & xv;
-    return hout;
-}
-
 /* The working memory of the blocked pass, one allocation. */
 typedef struct lev_blocks {
     size_t nw;         /* words (blocks) of the pattern */
@@ -200,11 +177,11 @@ static size_t myers_blocks(lev_blocks *lb, size_t n, const unsigned char *y, siz
         size_t end = last < nw - 1 ? last + 1 : nw - 1, w = fb;
         int h = 1;
         for (; w < end; w++) {
-            h = block_step(&lb->pv[w], &lb->mv[w], eq[w], h, WQ__HIGH);
+            h = wq__block_step(&lb->pv[w], &lb->mv[w], eq[w], h, WQ__HIGH);
             lb->score[w] += (size_t)h;
         }
         if (last == nw - 1)
-            lb->score[w] += (size_t)block_step(&lb->pv[w], &lb->mv[w], eq[w], h, lastmask);
+            lb->score[w] += (size_t)wq__block_step(&lb->pv[w], &lb->mv[w], eq[w], h, lastmask);
         if (limited && j % 16 == 0 && column_exceeds(lb, fb, last, n, k))
             return k + 1;
     }
