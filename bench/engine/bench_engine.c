@@ -217,30 +217,6 @@ static long futex_calls(const char *self, const contender *c, unsigned threads, 
     return calls;
 }
 
-static double min_of(const double *v, int n) {
-    double m = v[0];
-    for (int i = 1; i < n; i++)
-        m = v[i] < m ? v[i] : m;
-    return m;
-}
-
-static double max_of(const double *v, int n) {
-    double m = v[0];
-    for (int i = 1; i < n; i++)
-        m = v[i] > m ? v[i] : m;
-    return m;
-}
-
-static double median_of(const double *v, int n) {
-    double *c = malloc(n * sizeof *c);
-    if (!c)
-        exit(1);
-    memcpy(c, v, n * sizeof *c);
-    double m = bench_median(c, (size_t)n);
-    free(c);
-    return m;
-}
-
 /* Per-round speed-up of workq over peer: median and worst. */
 static void ratios(const double *tw, const double *tp, int rounds, double *med, double *worst) {
     double *r = malloc(rounds * sizeof *r);
@@ -248,8 +224,9 @@ static void ratios(const double *tw, const double *tp, int rounds, double *med, 
         exit(1);
     for (int i = 0; i < rounds; i++)
         r[i] = tp[i] / tw[i];
-    *worst = min_of(r, rounds);
-    *med = median_of(r, rounds);
+    bench_spread s = bench_spread_of(r, (size_t)rounds);
+    *worst = s.min;
+    *med = s.median;
     free(r);
 }
 
@@ -273,14 +250,14 @@ static void bench_tasks(const char *self, unsigned threads, size_t n, int rounds
     printf("|---|---|---|---|---|---|---|\n");
     double med[NC];
     for (int c = 0; c < NC; c++) {
-        med[c] = median_of(t[c], rounds);
+        bench_spread s = bench_spread_of(t[c], (size_t)rounds);
+        med[c] = s.median;
         long fx = futex_calls(self, &contenders[c], threads, n);
         char fxs[32] = "n/a";
         if (fx >= 0)
             snprintf(fxs, sizeof fxs, "%.1f", 1000.0 * (double)fx / (double)n);
-        printf("| %s | %.4f | %.4f | %.4f | %.3g | %.0f | %s |\n", contenders[c].label,
-               min_of(t[c], rounds), med[c], max_of(t[c], rounds), n / med[c],
-               median_of(cs[c], rounds), fxs);
+        printf("| %s | %.4f | %.4f | %.4f | %.3g | %.0f | %s |\n", contenders[c].label, s.min,
+               s.median, s.max, n / s.median, bench_spread_of(cs[c], (size_t)rounds).median, fxs);
     }
     double gm, gw, om, ow;
     ratios(t[WQ], t[GLIB], rounds, &gm, &gw);

@@ -161,20 +161,6 @@ static void time_peers(const set *s, const wq_pair *pairs, size_t *dist[], doubl
 #endif
 }
 
-static double min_of(const double *v, int n) {
-    double m = v[0];
-    for (int i = 1; i < n; i++)
-        m = v[i] < m ? v[i] : m;
-    return m;
-}
-
-static double max_of(const double *v, int n) {
-    double m = v[0];
-    for (int i = 1; i < n; i++)
-        m = v[i] > m ? v[i] : m;
-    return m;
-}
-
 static int bench_set(const set *s, int runs) {
     wq_pair *pairs = malloc(s->npairs * sizeof *pairs);
     size_t *dist[N_WHO];
@@ -200,10 +186,10 @@ static int bench_set(const set *s, int runs) {
         }
     }
     for (int w = 0; w < N_WHO; w++) {
-        double lo = min_of(t[w], runs), hi = max_of(t[w], runs);
-        med[w] = bench_median(t[w], (size_t)runs);
+        bench_spread sp = bench_spread_of(t[w], (size_t)runs);
+        med[w] = sp.median;
         printf("%-18s %-6s %12.0f %8.2f %9.4f %9.4f %9.4f", w ? "" : s->name, who_name[w],
-               (double)s->npairs / med[w], cells / med[w] * 1e-9, med[w], lo, hi);
+               (double)s->npairs / med[w], cells / med[w] * 1e-9, med[w], sp.min, sp.max);
         if (w)
             printf("  workq %.2fx", med[w] / med[0]);
         if (w == 3 && over[w])
