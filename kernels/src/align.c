@@ -577,6 +577,38 @@ static int wf_align(struct wq__align_work *w, const uchar *x, int32_t n, const u
 }
 
 /*
+ * Whether forward diagonal d of f and reverse diagonal T - d of r overlap,
+ * f[d] + r[T - d] >= n, for some d in [lo, hi]. Unreached cells hold NONE,
+ * so a sum with one stays negative (and two make INT32_MIN, no overflow):
+ * no test of its own, and the loop, free of branches, vectorizes. It runs
+ * once per turn over the whole width, as often as wf_next itself.
+ */
+WQ__AL_CLONES static int overlaps(const int32_t *restrict f, const int32_t *restrict r, int32_t lo,
+                                  int32_t hi, int32_t n, int32_t T) {
+    int any = 0;
+    for (int32_t d = lo; d <= hi; d++)
+        any |= f[d] + r[T - d] >= n;
+    return any;
+}
+
+/* One direction of bi_split: the current wavefront on diagonals
+ * [lo, hi], and the buffer the next one is written to. */
+typedef struct bi_front {
+    int32_t *cur, *nxt, lo, hi;
+} bi_front;
+
+/* Advances b one score: the two cells either side of the current range
+ * become unreached (the buffer last held an older, narrower wavefront, or
+ * nothing), then wf_next fills the range widened by one, kept inside the
+ * table's diagonals [-n, m]. */
+static void bi_step(bi_front *b, const uchar *x, int32_t n, const uchar *y, int32_t m) {
+    int32_t *c = b->cur, lo = b->lo - 1 < -n ? -n : b->lo - 1, hi = b->hi + 1 > m ? m : b->hi + 1;
+    c[b->lo - 2] = c[b->lo - 1] = c[b->hi + 1] = c[b->hi + 2] = NONE;
+    wf_next(c, b->nxt, lo, hi, x, n, y, m);
+    b->cur = b->nxt, b->nxt = c, b->lo = lo, b->hi = hi;
+}
+
+/*
  * A point (i, j) on an optimal path of x[0..n) against y[0..m) (both
  * nonempty), with xr and yr the same strings reversed. The forward
  * wavefront F (score sf, diagonal d = j - i) and the reverse one R (score
@@ -599,33 +631,28 @@ static int bi_split(struct wq__align_work *w, const uchar *x, const uchar *xr, i
     size_t width = (size_t)n + (size_t)m + 5;
     if (grow(&w->bi, &w->capbi, 4 * width, sizeof *w->bi))
         return ENOMEM;
-    for (size_t t = 0; t < 4 * width; t++)
-        w->bi[t] = NONE;
     /* Diagonal d of each at base[d], d in [-n - 2, m + 2]; the reverse
-     * ones over the reversed strings, whose diagonals are the same range. */
-    int32_t *f0 = w->bi + n + 2, *f1 = f0 + width, *r0 = f1 + width, *r1 = r0 + width;
-    int32_t T = m - n, flo = 0, fhi = 0, rlo = 0, rhi = 0;
-    f0[0] = slide(x, n, y, m, 0, 0);
-    r0[0] = slide(xr, n, yr, m, 0, 0);
+     * ones over the reversed strings, whose diagonals are the same range.
+     * Only the cells a step reads are ever written, so a pair at distance
+     * D touches O(D) of them, not the n + m the arrays could hold. */
+    bi_front f = {w->bi + n + 2, w->bi + width + n + 2, 0, 0};
+    bi_front r = {f.nxt + width, f.nxt + 2 * width, 0, 0};
+    int32_t T = m - n;
+    f.cur[0] = slide(x, n, y, m, 0, 0);
+    r.cur[0] = slide(xr, n, yr, m, 0, 0);
     for (int turn = 0;; turn ^= 1) {
-        int32_t lo = flo > T - rhi ? flo : T - rhi, hi = fhi < T - rlo ? fhi : T - rlo;
-        for (int32_t d = lo; d <= hi; d++)
-            if (f0[d] >= 0 && r0[T - d] >= 0 && f0[d] + r0[T - d] >= n) {
-                *pi = n - r0[T - d];
-                *pj = *pi + d;
-                return 0;
-            }
-        if (turn == 0) {
-            int32_t nlo = flo - 1 < -n ? -n : flo - 1, nhi = fhi + 1 > m ? m : fhi + 1;
-            wf_next(f0, f1, nlo, nhi, x, n, y, m);
-            int32_t *t = f0;
-            f0 = f1, f1 = t, flo = nlo, fhi = nhi;
-        } else {
-            int32_t nlo = rlo - 1 < -n ? -n : rlo - 1, nhi = rhi + 1 > m ? m : rhi + 1;
-            wf_next(r0, r1, nlo, nhi, xr, n, yr, m);
-            int32_t *t = r0;
-            r0 = r1, r1 = t, rlo = nlo, rhi = nhi;
-        }
+        int32_t lo = f.lo > T - r.hi ? f.lo : T - r.hi, hi = f.hi < T - r.lo ? f.hi : T - r.lo;
+        if (overlaps(f.cur, r.cur, lo, hi, n, T))
+            for (int32_t d = lo; d <= hi; d++)
+                if (f.cur[d] + r.cur[T - d] >= n) {
+                    *pi = n - r.cur[T - d];
+                    *pj = *pi + d;
+                    return 0;
+                }
+        if (turn == 0)
+            bi_step(&f, x, n, y, m);
+        else
+            bi_step(&r, xr, n, yr, m);
     }
 }
 
