@@ -6,19 +6,13 @@
  * (exit 130/143 with every finished result flushed), and the progress line
  * on a terminal.
  */
-#define _XOPEN_SOURCE 700 /* posix_openpt, for the progress test */
+#define _POSIX_C_SOURCE 200809L /* strdup, strtok_r */
 
 #include <criterion/criterion.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <workq/kernels.h>
 
@@ -303,30 +297,10 @@ Test(errors, write_error_is_reported, .timeout = 60) {
 
 /* Runs genomics --demo or on stdin with descriptor fd closed. */
 static gxt_result run_closed(int fd, const char *arg) {
-    char *outp = gxt_file("", 0, 0), *errp = gxt_file("", 0, 0);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, outp, O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 2, errp, O_WRONLY, 0);
-    posix_spawn_file_actions_addclose(&fa, fd);
-    extern char **environ;
-    pid_t pid;
     const char *argv[] = {"genomics", arg, NULL};
-    cr_assert_eq(posix_spawn(&pid, GENOMICS_EXE, &fa, NULL, (char *const *)argv, environ), 0);
-    posix_spawn_file_actions_destroy(&fa);
-    int st;
-    cr_assert_eq(waitpid(pid, &st, 0), pid);
-    gxt_result r = {0};
-    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    FILE *f = fopen(errp, "r");
-    cr_assert_not_null(f);
-    char buf[256] = "";
-    buf[fread(buf, 1, sizeof buf - 1, f)] = '\0';
-    fclose(f);
-    r.err = strdup(buf);
-    gxt_unlink(outp);
-    gxt_unlink(errp);
-    return r;
+    wqt_opts o = {.in_mode = fd == 0 ? WQT_IN_CLOSED : WQT_IN_NULL,
+                  .out_mode = fd == 1 ? WQT_OUT_CLOSED : WQT_OUT_FILE};
+    return wqt_run(GENOMICS_EXE, argv, &o);
 }
 
 Test(errors, closed_stdin_and_stdout, .timeout = 60) {
@@ -398,63 +372,17 @@ Test(options, help_and_version, .timeout = 60) {
  * when killed); *out and *err get what the child wrote. */
 static int run_interrupted(const char *const *argv, const char *in, size_t inlen, int sig,
                            char **out, char **err) {
-    int inp[2], outp[2];
-    cr_assert_eq(pipe(inp), 0);
-    cr_assert_eq(pipe(outp), 0);
-    char *errp = gxt_file("", 0, 0);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, inp[0], 0);
-    posix_spawn_file_actions_adddup2(&fa, outp[1], 1);
-    posix_spawn_file_actions_addopen(&fa, 2, errp, O_WRONLY | O_TRUNC, 0);
-    posix_spawn_file_actions_addclose(&fa, inp[1]);
-    posix_spawn_file_actions_addclose(&fa, outp[0]);
-    extern char **environ;
-    pid_t pid;
-    cr_assert_eq(posix_spawn(&pid, GENOMICS_EXE, &fa, NULL, (char *const *)argv, environ), 0);
-    posix_spawn_file_actions_destroy(&fa);
-    close(inp[0]);
-    close(outp[1]);
-    cr_assert_eq(fcntl(inp[1], F_SETFL, O_NONBLOCK), 0);
-    signal(SIGPIPE, SIG_IGN);
-    size_t outlen = 0, pos = 0;
-    *out = NULL;
-    gxt_cat(out, &outlen, "%s", "");
-    int signalled = 0;
-    for (;;) {
-        int feed = !signalled && pos < inlen;
-        struct pollfd p[2] = {{outp[0], POLLIN, 0}, {feed ? inp[1] : -1, POLLOUT, 0}};
-        cr_assert_geq(poll(p, 2, -1), 0);
-        if (p[1].revents & POLLOUT) {
-            ssize_t w = write(inp[1], in + pos, inlen - pos);
-            if (w > 0)
-                pos += (size_t)w;
-        }
-        if (p[0].revents & (POLLIN | POLLHUP)) {
-            char buf[65536];
-            ssize_t n = read(outp[0], buf, sizeof buf);
-            cr_assert_geq(n, 0);
-            if (n == 0)
-                break;
-            gxt_cat(out, &outlen, "%.*s", (int)n, buf);
-            if (!signalled) {
-                cr_assert_eq(kill(pid, sig), 0);
-                signalled = 1;
-            }
-        }
-    }
-    int st;
-    cr_assert_eq(waitpid(pid, &st, 0), pid);
-    close(inp[1]);
-    close(outp[0]);
-    FILE *f = fopen(errp, "r");
-    cr_assert_not_null(f);
-    char errbuf[512] = "";
-    errbuf[fread(errbuf, 1, sizeof errbuf - 1, f)] = '\0';
-    fclose(f);
-    *err = strdup(errbuf);
-    gxt_unlink(errp);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    wqt_opts o = {.in = in,
+                  .in_len = inlen,
+                  .in_mode = WQT_IN_PIPE_OPEN,
+                  .out_mode = WQT_OUT_PIPE,
+                  .sig = sig,
+                  .when = WQT_AFTER_OUT,
+                  .after_out = 1};
+    wqt_result r = wqt_run(GENOMICS_EXE, argv, &o);
+    *out = r.out;
+    *err = r.err;
+    return r.status;
 }
 
 /* n pairs "i,0" (distance: the digits of i other than one '0'), as text. */
@@ -578,62 +506,21 @@ Test(signals, sigint_async_says_unordered, .timeout = 60) {
  * its first second; we wait for it, feeding pairs all along), then SIGINT
  * erases it before the last message. */
 Test(signals, progress_line_on_a_terminal, .timeout = 60) {
-    int master = posix_openpt(O_RDWR | O_NOCTTY);
-    cr_assert_geq(master, 0);
-    cr_assert_eq(grantpt(master), 0);
-    cr_assert_eq(unlockpt(master), 0);
-    const char *slave = ptsname(master);
-    cr_assert_not_null(slave);
-    int in[2];
-    cr_assert_eq(pipe(in), 0);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 2, slave, O_RDWR | O_NOCTTY, 0);
-    posix_spawn_file_actions_addclose(&fa, in[1]);
-    posix_spawn_file_actions_addclose(&fa, master);
-    extern char **environ;
-    pid_t pid;
-    const char *argv[] = {"genomics", "-w", "2", NULL};
-    cr_assert_eq(posix_spawn(&pid, GENOMICS_EXE, &fa, NULL, (char *const *)argv, environ), 0);
-    posix_spawn_file_actions_destroy(&fa);
-    close(in[0]);
-    cr_assert_eq(fcntl(in[1], F_SETFL, O_NONBLOCK), 0);
-    signal(SIGPIPE, SIG_IGN);
-
-    char *tty = NULL;
-    size_t ttylen = 0;
-    gxt_cat(&tty, &ttylen, "%s", "");
-    int signalled = 0;
     static const char pair[] = "acgtacgt,acgaacgt\n";
-    size_t pos = 0;
-    for (;;) {
-        struct pollfd p[2] = {{master, POLLIN, 0}, {signalled ? -1 : in[1], POLLOUT, 0}};
-        cr_assert_geq(poll(p, 2, -1), 0);
-        if (p[1].revents & POLLOUT) {
-            ssize_t w = write(in[1], pair + pos, sizeof pair - 1 - pos);
-            if (w > 0)
-                pos = (pos + (size_t)w) % (sizeof pair - 1);
-        }
-        if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-            char buf[4096];
-            ssize_t n = read(master, buf, sizeof buf);
-            if (n <= 0) /* EIO: the child closed the terminal */
-                break;
-            gxt_cat(&tty, &ttylen, "%.*s", (int)n, buf);
-            if (!signalled && strstr(tty, " pairs/s") != NULL) {
-                cr_assert_eq(kill(pid, SIGINT), 0);
-                signalled = 1;
-            }
-        }
-    }
-    int st;
-    cr_assert_eq(waitpid(pid, &st, 0), pid);
-    close(in[1]);
-    close(master);
-    cr_assert(WIFEXITED(st), "killed by signal %d", WTERMSIG(st));
-    cr_expect_eq(WEXITSTATUS(st), 130);
+    const char *argv[] = {"genomics", "-w", "2", NULL};
+    wqt_opts o = {.in = pair,
+                  .in_len = sizeof pair - 1,
+                  .in_mode = WQT_IN_REPEAT,
+                  .out_mode = WQT_OUT_PATH,
+                  .out_path = "/dev/null",
+                  .err_mode = WQT_ERR_PTY,
+                  .sig = SIGINT,
+                  .when = WQT_ON_ERR,
+                  .err_text = " pairs/s"};
+    wqt_result r = wqt_run(GENOMICS_EXE, argv, &o);
+    const char *tty = r.err;
+    cr_assert_eq(r.signal, 0, "killed by signal %d", r.signal);
+    cr_expect_eq(r.status, 130);
     /* "\r<done> pairs  <rate> pairs/s\033[K" ... "\r\033[Kgenomics: ..." */
     cr_expect_eq(strncmp(tty, "\r", 1), 0, "tty: %s", tty);
     cr_expect(strstr(tty, " pairs  ") != NULL, "tty: %s", tty);
@@ -646,5 +533,5 @@ Test(signals, progress_line_on_a_terminal, .timeout = 60) {
              "\r\033[Kgenomics: interrupted after %zu pairs (resume with --skip %zu)\r\n", done,
              done);
     cr_expect_str_eq(last, want);
-    free(tty);
+    wqt_result_free(&r);
 }

@@ -1,6 +1,7 @@
 /*
  * Runs the built pi executable (PI_EXE) as a child process and captures
- * what it did, for the end-to-end tests.
+ * what it did, for the end-to-end tests, through the shared spawner
+ * (tests/common/test_spawn.h).
  *
  * Guarantees: the child gets stdin from /dev/null, stdout and stderr into
  * unlinked temporary files (or stderr on a pseudo-terminal), and is always

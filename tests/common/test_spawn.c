@@ -1,0 +1,339 @@
+/*
+ * test_spawn.c: see test_spawn.h. posix_spawn with file actions for the child's
+ * streams; one poll() loop in the parent feeds stdin, reads the stdout pipe
+ * and the terminal, and sends the signal when its point is reached. Every
+ * descriptor the parent opens is close-on-exec, so the child holds only its
+ * own three and a pipe's end of file or the terminal's EIO means the child
+ * (and whatever inherited them) is done.
+ */
+#define _XOPEN_SOURCE 700 /* posix_openpt, ptsname */
+#define _GNU_SOURCE       /* pipe2, mkostemp */
+
+#include "test_spawn.h"
+
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* An unlinked temporary file, open for reading and writing. */
+static int temp_fd(void) {
+    const char *dir = getenv("TMPDIR");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/wqt-spawn-XXXXXX", dir != NULL && *dir ? dir : "/tmp");
+    int fd = mkostemp(path, O_CLOEXEC);
+    cr_assert(fd >= 0, "mkostemp %s: %s", path, strerror(errno));
+    cr_assert(unlink(path) == 0, "unlink %s: %s", path, strerror(errno));
+    return fd;
+}
+
+/* Appends buf[0..n) to *s (NUL-terminated, *len bytes). */
+static void append(char **s, size_t *len, const char *buf, size_t n) {
+    char *p = realloc(*s, *len + n + 1);
+    cr_assert(p != NULL, "out of memory");
+    memcpy(p + *len, buf, n);
+    *len += n;
+    p[*len] = '\0';
+    *s = p;
+}
+
+/* The whole file behind fd, from its start. */
+static void read_all(int fd, char **s, size_t *len) {
+    cr_assert(lseek(fd, 0, SEEK_SET) == 0, "lseek: %s", strerror(errno));
+    for (;;) {
+        char buf[65536];
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        cr_assert(n >= 0, "read: %s", strerror(errno));
+        if (n == 0)
+            return;
+        append(s, len, buf, (size_t)n);
+    }
+}
+
+/* The parent's side of one run. */
+typedef struct run {
+    const wqt_opts *o;
+    pid_t pid;
+    int in_w;    /* stdin pipe's write end while feeding, else -1 */
+    int in_keep; /* the write end kept open after feeding, or -1 */
+    size_t in_pos;
+    int out_r; /* stdout pipe's read end until its end of file, else -1 */
+    int tty;   /* terminal master until EIO, else -1 */
+    bool sent; /* the signal was sent */
+    wqt_result *r;
+} run;
+
+static void send_signal(run *x) {
+    cr_assert(kill(x->pid, x->o->sig) == 0, "kill: %s", strerror(errno));
+    x->sent = true;
+    if (x->in_w >= 0) { /* stop feeding; only WQT_IN_PIPE closes its end */
+        if (x->o->in_mode == WQT_IN_PIPE)
+            cr_assert(close(x->in_w) == 0);
+        else
+            x->in_keep = x->in_w;
+        x->in_w = -1;
+    }
+}
+
+static void check_point(run *x) {
+    if (x->sent)
+        return;
+    if (x->o->when == WQT_AFTER_OUT && x->r->outlen >= x->o->after_out)
+        send_signal(x);
+    else if (x->o->when == WQT_ON_ERR && strstr(x->r->err, x->o->err_text) != NULL)
+        send_signal(x);
+}
+
+/* Writes what the pipe takes of stdin's bytes (the pipe is non-blocking). */
+static void feed(run *x) {
+    const wqt_opts *o = x->o;
+    ssize_t w = write(x->in_w, o->in + x->in_pos, o->in_len - x->in_pos);
+    if (w < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
+    if (w < 0) { /* EPIPE: the child closed its stdin; stop feeding */
+        cr_assert(errno == EPIPE, "write to the child's stdin: %s", strerror(errno));
+        x->in_pos = o->in_len;
+    } else {
+        x->in_pos += (size_t)w;
+    }
+    if (x->in_pos < o->in_len)
+        return;
+    if (o->in_mode == WQT_IN_REPEAT && w >= 0) {
+        x->in_pos = 0;
+        return;
+    }
+    if (o->in_mode == WQT_IN_PIPE)
+        cr_assert(close(x->in_w) == 0);
+    else
+        x->in_keep = x->in_w;
+    x->in_w = -1;
+}
+
+/* Reads what fd has into (*s, *len); closes it at its end (0, or EIO from
+ * a terminal whose other side is closed) and sets *fd to -1. */
+static void drain(int *fd, char **s, size_t *len) {
+    char buf[65536];
+    ssize_t n = read(*fd, buf, sizeof buf);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return;
+    if (n > 0) {
+        append(s, len, buf, (size_t)n);
+        return;
+    }
+    cr_assert(n == 0 || errno == EIO, "read from the child: %s", strerror(errno));
+    cr_assert(close(*fd) == 0);
+    *fd = -1;
+}
+
+/* Until the child's stdout pipe and terminal are closed: feeds stdin, reads
+ * them, sends the signal at its point. */
+static void loop(run *x) {
+    while (x->out_r >= 0 || x->tty >= 0 || x->in_w >= 0) {
+        struct pollfd p[3] = {{x->in_w, POLLOUT, 0}, {x->out_r, POLLIN, 0}, {x->tty, POLLIN, 0}};
+        int n = poll(p, 3, -1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        cr_assert(n > 0, "poll: %s", strerror(errno));
+        if (p[0].revents & (POLLOUT | POLLERR | POLLHUP))
+            feed(x);
+        if (p[1].revents & (POLLIN | POLLERR | POLLHUP))
+            drain(&x->out_r, &x->r->out, &x->r->outlen);
+        if (p[2].revents & (POLLIN | POLLERR | POLLHUP))
+            drain(&x->tty, &x->r->err, &x->r->errlen);
+        check_point(x);
+    }
+}
+
+/* The master of a new pseudo-terminal (close-on-exec); its slave's name in
+ * name[0..cap). */
+static int open_pty(char *name, size_t cap) {
+    int master = posix_openpt(O_RDWR | O_NOCTTY);
+    cr_assert(master >= 0, "posix_openpt: %s", strerror(errno));
+    cr_assert(fcntl(master, F_SETFD, FD_CLOEXEC) == 0);
+    cr_assert(grantpt(master) == 0 && unlockpt(master) == 0, "grantpt: %s", strerror(errno));
+    const char *slave = ptsname(master);
+    cr_assert(slave != NULL && strlen(slave) < cap);
+    strcpy(name, slave);
+    return master;
+}
+
+/* The child's stdin; *fd_in is a descriptor the parent closes after the
+ * spawn (or -1), x->in_w the pipe it feeds. */
+static void plan_stdin(run *x, posix_spawn_file_actions_t *fa, int *fd_in) {
+    const wqt_opts *o = x->o;
+    *fd_in = -1;
+    switch (o->in_mode) {
+    case WQT_IN_NULL:
+        cr_assert(posix_spawn_file_actions_addopen(fa, 0, "/dev/null", O_RDONLY, 0) == 0);
+        return;
+    case WQT_IN_CLOSED:
+        cr_assert(posix_spawn_file_actions_addclose(fa, 0) == 0);
+        return;
+    case WQT_IN_FILE: {
+        int fd = temp_fd();
+        for (size_t done = 0; done < o->in_len;) {
+            ssize_t w = write(fd, o->in + done, o->in_len - done);
+            cr_assert(w > 0, "write: %s", strerror(errno));
+            done += (size_t)w;
+        }
+        cr_assert(lseek(fd, 0, SEEK_SET) == 0);
+        cr_assert(posix_spawn_file_actions_adddup2(fa, fd, 0) == 0);
+        *fd_in = fd;
+        return;
+    }
+    case WQT_IN_PIPE:
+    case WQT_IN_PIPE_OPEN:
+    case WQT_IN_REPEAT: {
+        int p[2];
+        cr_assert(pipe2(p, O_CLOEXEC) == 0, "pipe: %s", strerror(errno));
+        cr_assert(fcntl(p[1], F_SETFL, O_NONBLOCK) == 0);
+        cr_assert(posix_spawn_file_actions_adddup2(fa, p[0], 0) == 0);
+        *fd_in = p[0];
+        x->in_w = p[1];
+        cr_assert(o->in_mode != WQT_IN_REPEAT || o->in_len > 0, "nothing to repeat");
+        return;
+    }
+    }
+    cr_assert_fail("bad in_mode %d", (int)o->in_mode);
+}
+
+/* The child's stdout; returns the descriptor the parent closes after the
+ * spawn (or -1); *file is the capture file (or -1). */
+static int plan_stdout(run *x, posix_spawn_file_actions_t *fa, int *file) {
+    *file = -1;
+    switch (x->o->out_mode) {
+    case WQT_OUT_FILE:
+        *file = temp_fd();
+        cr_assert(posix_spawn_file_actions_adddup2(fa, *file, 1) == 0);
+        return -1;
+    case WQT_OUT_PIPE: {
+        int p[2];
+        cr_assert(pipe2(p, O_CLOEXEC) == 0, "pipe: %s", strerror(errno));
+        cr_assert(posix_spawn_file_actions_adddup2(fa, p[1], 1) == 0);
+        x->out_r = p[0];
+        return p[1];
+    }
+    case WQT_OUT_PATH:
+        cr_assert(x->o->out_path != NULL, "WQT_OUT_PATH without out_path");
+        cr_assert(posix_spawn_file_actions_addopen(fa, 1, x->o->out_path, O_WRONLY | O_TRUNC, 0) ==
+                  0);
+        return -1;
+    case WQT_OUT_CLOSED:
+        cr_assert(posix_spawn_file_actions_addclose(fa, 1) == 0);
+        return -1;
+    case WQT_OUT_PTY: /* set up with stderr */
+        cr_assert(x->o->err_mode == WQT_ERR_PTY, "WQT_OUT_PTY needs WQT_ERR_PTY");
+        return -1;
+    }
+    cr_assert_fail("bad out_mode %d", (int)x->o->out_mode);
+    return -1;
+}
+
+/* The child's stderr; returns the capture file (or -1). */
+static int plan_stderr(run *x, posix_spawn_file_actions_t *fa) {
+    if (x->o->err_mode == WQT_ERR_FILE) {
+        int fd = temp_fd();
+        cr_assert(posix_spawn_file_actions_adddup2(fa, fd, 2) == 0);
+        return fd;
+    }
+    char slave[256];
+    x->tty = open_pty(slave, sizeof slave);
+    cr_assert(posix_spawn_file_actions_addopen(fa, 2, slave, O_RDWR | O_NOCTTY, 0) == 0);
+    if (x->o->out_mode == WQT_OUT_PTY)
+        cr_assert(posix_spawn_file_actions_adddup2(fa, 2, 1) == 0);
+    return -1;
+}
+
+/* Default actions for the signals a test sends or provokes, an empty mask
+ * (with sig blocked for WQT_AT_START). */
+static void plan_signals(const wqt_opts *o, posix_spawnattr_t *attr) {
+    sigset_t dfl, mask;
+    cr_assert(sigemptyset(&dfl) == 0 && sigemptyset(&mask) == 0);
+    cr_assert(sigaddset(&dfl, SIGINT) == 0 && sigaddset(&dfl, SIGTERM) == 0 &&
+              sigaddset(&dfl, SIGPIPE) == 0);
+    if (o->when == WQT_AT_START)
+        cr_assert(sigaddset(&mask, o->sig) == 0);
+    cr_assert(posix_spawnattr_setsigdefault(attr, &dfl) == 0);
+    cr_assert(posix_spawnattr_setsigmask(attr, &mask) == 0);
+    cr_assert(posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK) == 0);
+}
+
+static void check_opts(const wqt_opts *o) {
+    cr_assert(o->when != WQT_AFTER_OUT || (o->out_mode == WQT_OUT_PIPE && o->after_out > 0),
+              "WQT_AFTER_OUT needs WQT_OUT_PIPE and after_out >= 1");
+    cr_assert(o->when != WQT_ON_ERR || (o->err_mode == WQT_ERR_PTY && o->err_text != NULL),
+              "WQT_ON_ERR needs WQT_ERR_PTY and err_text");
+    cr_assert(o->in_mode != WQT_IN_REPEAT || o->when == WQT_AFTER_OUT || o->when == WQT_ON_ERR,
+              "WQT_IN_REPEAT needs a signal point that ends it");
+    cr_assert(o->when == WQT_NEVER || o->sig > 0, "a signal point without a signal");
+}
+
+static void reap(pid_t pid, wqt_result *r) {
+    int st;
+    pid_t w;
+    while ((w = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
+        continue;
+    cr_assert(w == pid, "waitpid: %s", strerror(errno));
+    r->signal = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+    r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + r->signal;
+}
+
+wqt_result wqt_run(const char *exe, const char *const argv[], const wqt_opts *opts) {
+    static const wqt_opts defaults = {0};
+    const wqt_opts *o = opts != NULL ? opts : &defaults;
+    check_opts(o);
+    /* A child that stops reading must not kill the test with SIGPIPE. */
+    cr_assert(signal(SIGPIPE, SIG_IGN) != SIG_ERR);
+    wqt_result r = {0};
+    append(&r.out, &r.outlen, "", 0);
+    append(&r.err, &r.errlen, "", 0);
+    run x = {.o = o, .in_w = -1, .in_keep = -1, .out_r = -1, .tty = -1, .r = &r};
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    cr_assert(posix_spawn_file_actions_init(&fa) == 0 && posix_spawnattr_init(&attr) == 0);
+    int in_child, out_file, err_file;
+    plan_stdin(&x, &fa, &in_child);
+    int out_child = plan_stdout(&x, &fa, &out_file);
+    err_file = plan_stderr(&x, &fa);
+    plan_signals(o, &attr);
+    int rc = posix_spawn(&x.pid, exe, &fa, &attr, (char *const *)argv, environ);
+    cr_assert(rc == 0, "posix_spawn %s: %s", exe, strerror(rc));
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+    if (in_child >= 0)
+        cr_assert(close(in_child) == 0);
+    if (out_child >= 0)
+        cr_assert(close(out_child) == 0);
+    if (o->when == WQT_AT_START)
+        send_signal(&x);
+    loop(&x);
+    reap(x.pid, &r);
+    if (x.in_keep >= 0)
+        cr_assert(close(x.in_keep) == 0);
+    if (out_file >= 0) {
+        read_all(out_file, &r.out, &r.outlen);
+        cr_assert(close(out_file) == 0);
+    }
+    if (err_file >= 0) {
+        read_all(err_file, &r.err, &r.errlen);
+        cr_assert(close(err_file) == 0);
+    }
+    return r;
+}
+
+void wqt_result_free(wqt_result *r) {
+    free(r->out);
+    free(r->err);
+    *r = (wqt_result){0};
+}
