@@ -63,7 +63,7 @@ def send_sigint_during(main_ident, code, sent):
 
 
 @pytest.mark.parametrize("how", ["distances", "cdist", "pool", "pi", "all_pairs", "clusters",
-                                 "query"])
+                                 "query", "imap", "imap_unordered"])
 def test_keyboard_interrupt_cancels(rng, no_switching, how):
     old = signal.signal(signal.SIGINT, signal.default_int_handler)
     a, b = long_inputs(rng)
@@ -76,6 +76,8 @@ def test_keyboard_interrupt_cancels(rng, no_switching, how):
         "all_pairs": lambda: workq.all_pairs(many, 80, workers=2),
         "clusters": lambda: pool.clusters(many, 80),
         "query": lambda: workq.cdist(many, many, max_distance=80),
+        "imap": lambda: list(pool.imap_distances(zip(a, b))),
+        "imap_unordered": lambda: list(pool.imap_distances(zip(a, b), ordered=False)),
     }
     pool = workq.Pool(2)
     tracemalloc.start()
@@ -140,6 +142,10 @@ def test_no_leak_batches_errors_and_pools():
                     pass
             for _ in range(2000):
                 p.map_async(list(zip(seqs, seqs))).get()
+                list(p.imap_distances(zip(seqs, seqs), ordered=False))
+                it = p.imap_distances(zip(seqs, seqs))
+                next(it)
+                it.close()
             p.join()
             grown = tracemalloc.get_traced_memory()[0] - before
         finally:

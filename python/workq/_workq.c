@@ -68,11 +68,13 @@
 /* ------------------------------------------------------------- state -- */
 
 typedef struct job_obj job_obj;
+typedef struct imap_obj imap_obj;
 
 typedef struct module_state {
     PyTypeObject *pool_type;
     PyTypeObject *alignment_type; /* a struct sequence */
     PyTypeObject *job_type;
+    PyTypeObject *imap_type; /* Pool.imap_distances' iterator */
     PyObject *array_type;    /* array.array */
     PyObject *thread_type;   /* threading.Thread */
     wq_pool *default_pool;   /* workers=None; created on first use (GIL) */
@@ -343,10 +345,11 @@ static size_t pair_cost(size_t n, size_t m) {
     return 16 + (s / 64 + 1) * (l + 1);
 }
 
-/* Cuts the pairs into blocks of about BLOCK_BUDGET work each. Returns the
- * block array (PyMem_RawMalloc, as it is built without the GIL) with its
- * length in *n, or NULL when memory runs out. */
-static block *cut_blocks(const lev_work *w, size_t *n) {
+/* Cuts the pairs into blocks of about BLOCK_BUDGET work and at most
+ * max_pairs pairs each. Returns the block array (PyMem_RawMalloc, as it is
+ * built without the GIL) with its length in *n, or NULL when memory runs
+ * out. */
+static block *cut_blocks(const lev_work *w, size_t max_pairs, size_t *n) {
     size_t cap = 16, nb = 0;
     block *bs = PyMem_RawMalloc(cap * sizeof *bs);
     size_t i = 0, j = 0, k = 0;
@@ -358,7 +361,7 @@ static block *cut_blocks(const lev_work *w, size_t *n) {
             b.count++;
             k++;
             pair_next(w, &i, &j);
-        } while (k < w->npairs && b.count < BLOCK_PAIRS && cost < BLOCK_BUDGET);
+        } while (k < w->npairs && b.count < max_pairs && cost < BLOCK_BUDGET);
         if (nb == cap) {
             block *grown = PyMem_RawRealloc(bs, 2 * cap * sizeof *bs);
             if (grown == NULL) {
@@ -615,7 +618,7 @@ static int run_lev(module_state *st, wq_pool *pool, unsigned workers, lev_work *
     size_t nblocks = 0;
     block *blocks = NULL;
     Py_BEGIN_ALLOW_THREADS
-    blocks = cut_blocks(w, &nblocks);
+    blocks = cut_blocks(w, BLOCK_PAIRS, &nblocks);
     Py_END_ALLOW_THREADS
     if (blocks == NULL) {
         PyErr_NoMemory();
@@ -776,10 +779,16 @@ static PyObject *do_search(module_state *st, wq_pool *pool, unsigned workers, se
 
 /* cdist() on pool (NULL: workers' pool). */
 static PyObject *do_cdist(module_state *st, wq_pool *pool, unsigned workers, PyObject *q_obj,
-                          PyObject *t_obj, PyObject *max_obj) {
+                          PyObject *t_obj, PyObject *max_obj, const char *mode) {
     size_t max;
-    if (parse_max(max_obj, &max) < 0)
+    wq_align_mode md;
+    if (parse_max(max_obj, &max) < 0 || parse_mode(mode, &md) < 0)
         return NULL;
+    if (max_obj != Py_None && md != WQ_ALIGN_GLOBAL) {
+        PyErr_SetString(PyExc_ValueError,
+                        "mode: cdist with max_distance searches in 'global' mode only");
+        return NULL;
+    }
     if (max_obj != Py_None)
         return do_search(st, pool, workers, SEARCH_QUERY, q_obj, t_obj, max);
     seqs sq, stg;
@@ -797,7 +806,8 @@ static PyObject *do_cdist(module_state *st, wq_pool *pool, unsigned workers, PyO
                   .nb = stg.n,
                   .cross = 1,
                   .npairs = sq.n * stg.n,
-                  .max_distance = max};
+                  .max_distance = max,
+                  .mode = md};
     PyObject *arr = lev_array(st, pool, workers, &w);
     if (arr != NULL) {
         result = matrix_view(arr, sq.n, stg.n);
@@ -809,8 +819,8 @@ done:
     return result;
 }
 
-PyDoc_STRVAR(cdist_doc, "cdist(queries, targets, *, max_distance=None, workers=None)\n"
-                        "    -> memoryview | (i, j, d)\n\n"
+PyDoc_STRVAR(cdist_doc, "cdist(queries, targets, *, max_distance=None, workers=None,\n"
+                        "      mode='global') -> memoryview | (i, j, d)\n\n"
                         "Without max_distance: the edit distance of every query against every\n"
                         "target, a 2-D memoryview of shape (len(queries), len(targets)) on an\n"
                         "array.array, so m[i, j] is the distance of queries[i] and targets[j],\n"
@@ -818,17 +828,19 @@ PyDoc_STRVAR(cdist_doc, "cdist(queries, targets, *, max_distance=None, workers=N
                         "(without queries or targets the view is empty and 1-D: memoryview has no\n"
                         "zero-sized dimensions). With max_distance: only the pairs within it,\n"
                         "found through workq's query search (an index over the targets), as three\n"
-                        "array.array columns (i, j, d) sorted by i then j.");
+                        "array.array columns (i, j, d) sorted by i then j. mode is that of\n"
+                        "distance() (queries as a, targets as b); the search takes 'global' only.");
 
 static PyObject *workq_cdist(PyObject *module, PyObject *args, PyObject *kw) {
-    static char *kwlist[] = {"queries", "targets", "max_distance", "workers", NULL};
+    static char *kwlist[] = {"queries", "targets", "max_distance", "workers", "mode", NULL};
     PyObject *q, *t, *max_obj = Py_None, *workers_obj = Py_None;
+    const char *mode = "global";
     unsigned workers;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|$OO:cdist", kwlist, &q, &t, &max_obj,
-                                     &workers_obj) ||
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|$OOs:cdist", kwlist, &q, &t, &max_obj,
+                                     &workers_obj, &mode) ||
         parse_workers(workers_obj, &workers) < 0)
         return NULL;
-    return do_cdist(state_of(module), NULL, workers, q, t, max_obj);
+    return do_cdist(state_of(module), NULL, workers, q, t, max_obj, mode);
 }
 
 /* pi's computation, laid out as apps/pi/compute.c lays it out (its header
@@ -1337,7 +1349,10 @@ typedef struct pool_obj {
     wq_pool *pool;   /* NULL once closed (GIL) */
     unsigned active; /* calls running on the pool now (GIL) */
     size_t pending;  /* map_async jobs not yet delivered (st->mu) */
+    imap_obj *live;  /* unfinished imap_distances iterators (GIL) */
 } pool_obj;
+
+static void imap_pool_closing(pool_obj *pool);
 
 /* A map_async job: its inputs, output, engine job and outcome. */
 struct job_obj {
@@ -1441,12 +1456,13 @@ static PyObject *pool_distances(pool_obj *self, PyObject *args, PyObject *kw) {
 }
 
 static PyObject *pool_cdist(pool_obj *self, PyObject *args, PyObject *kw) {
-    static char *kwlist[] = {"queries", "targets", "max_distance", NULL};
+    static char *kwlist[] = {"queries", "targets", "max_distance", "mode", NULL};
     PyObject *q, *t, *max_obj = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|$O:cdist", kwlist, &q, &t, &max_obj) ||
+    const char *mode = "global";
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|$Os:cdist", kwlist, &q, &t, &max_obj, &mode) ||
         pool_enter(self) < 0)
         return NULL;
-    return pool_leave(self, do_cdist(self->st, self->pool, 0, q, t, max_obj));
+    return pool_leave(self, do_cdist(self->st, self->pool, 0, q, t, max_obj, mode));
 }
 
 /* Pool.all_pairs() or Pool.clusters() (kind), format its PyArg format:
@@ -1541,6 +1557,7 @@ static PyObject *pool_close(pool_obj *self, PyObject *unused) {
     if (pool_join(self, NULL) == NULL)
         return NULL;
     Py_DECREF(Py_None);
+    imap_pool_closing(self);
     pool_release(self);
     Py_RETURN_NONE;
 }
@@ -1565,6 +1582,36 @@ static PyObject *pool_get_workers(pool_obj *self, void *closure) {
 }
 
 /* ------------------------------------------------------------ map_async -- */
+
+/* The two sides of pairs[i], a tuple or list of two str (ASCII) or bytes,
+ * borrowed from pair. Returns 0, or -1 with TypeError or ValueError naming
+ * pairs[i]. */
+static int split_pair(PyObject *pair, size_t i, PyObject **a, PyObject **b) {
+    if (!PyTuple_Check(pair) && !PyList_Check(pair)) {
+        PyErr_Format(PyExc_TypeError, "pairs[%zu]: expected a pair (a, b), not %.100s", i,
+                     Py_TYPE(pair)->tp_name);
+        return -1;
+    }
+    if (PySequence_Fast_GET_SIZE(pair) != 2) {
+        PyErr_Format(PyExc_ValueError, "pairs[%zu]: expected 2 items, not %zd", i,
+                     PySequence_Fast_GET_SIZE(pair));
+        return -1;
+    }
+    for (int side = 0; side < 2; side++) {
+        PyObject *o = PySequence_Fast_GET_ITEM(pair, side);
+        if (!PyBytes_Check(o) && !(PyUnicode_Check(o) && PyUnicode_IS_ASCII(o))) {
+            PyErr_Format(PyUnicode_Check(o) ? PyExc_ValueError : PyExc_TypeError,
+                         PyUnicode_Check(o)
+                             ? "pairs[%zu][%d]: str is not ASCII (encode it, or pass bytes)"
+                             : "pairs[%zu][%d]: expected str or bytes, not %.100s",
+                         i, side, Py_TYPE(o)->tp_name);
+            return -1;
+        }
+    }
+    *a = PySequence_Fast_GET_ITEM(pair, 0);
+    *b = PySequence_Fast_GET_ITEM(pair, 1);
+    return 0;
+}
 
 /* Appends the finished job j to the delivery queue and wakes the delivery
  * thread. Called with st->mu held, with or without the GIL. */
@@ -1667,22 +1714,25 @@ static int start_deliverer(module_state *st, PyObject *module) {
 }
 
 PyDoc_STRVAR(pool_map_async_doc,
-             "map_async(pairs, *, max_distance=None, callback=None, error_callback=None)\n"
-             "    -> AsyncResult\n\n"
+             "map_async(pairs, *, max_distance=None, mode='global', callback=None,\n"
+             "          error_callback=None) -> AsyncResult\n\n"
              "Starts computing the edit distances of pairs (an iterable of (a, b), each a\n"
              "str or bytes, like the lesson's seqPairs) and returns at once. When the job\n"
              "is done, callback(distances) runs with the whole array.array in input\n"
              "order, as multiprocessing's map_async does; on failure error_callback(exc)\n"
-             "runs instead. Callbacks run one at a time, with the GIL held, on the\n"
-             "module's delivery thread; they must not wait for the pool.");
+             "runs instead. max_distance and mode are those of distance(). Callbacks\n"
+             "run one at a time, with the GIL held, on the module's delivery thread;\n"
+             "they must not wait for the pool.");
 
 static PyObject *pool_map_async(pool_obj *self, PyObject *args, PyObject *kw) {
-    static char *kwlist[] = {"pairs", "max_distance", "callback", "error_callback", NULL};
+    static char *kwlist[] = {"pairs", "max_distance", "mode", "callback", "error_callback", NULL};
     PyObject *pairs, *max_obj = Py_None, *cb = Py_None, *ecb = Py_None;
+    const char *mode = "global";
     size_t max;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|$OOO:map_async", kwlist, &pairs, &max_obj, &cb,
-                                     &ecb) ||
-        parse_max(max_obj, &max) < 0 || pool_usable(self) < 0)
+    wq_align_mode md;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|$OsOO:map_async", kwlist, &pairs, &max_obj,
+                                     &mode, &cb, &ecb) ||
+        parse_max(max_obj, &max) < 0 || parse_mode(mode, &md) < 0 || pool_usable(self) < 0)
         return NULL;
     if ((cb != Py_None && !PyCallable_Check(cb)) || (ecb != Py_None && !PyCallable_Check(ecb))) {
         PyErr_SetString(PyExc_TypeError, "map_async: callback and error_callback must be callable");
@@ -1702,30 +1752,11 @@ static PyObject *pool_map_async(pool_obj *self, PyObject *args, PyObject *kw) {
     if (as == NULL || bs == NULL)
         goto fail;
     for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *pair = PyTuple_GET_ITEM(tuple, i);
-        if (!PyTuple_Check(pair) && !PyList_Check(pair)) {
-            PyErr_Format(PyExc_TypeError, "pairs[%zd]: expected a pair (a, b), not %.100s", i,
-                         Py_TYPE(pair)->tp_name);
+        PyObject *a, *b;
+        if (split_pair(PyTuple_GET_ITEM(tuple, i), (size_t)i, &a, &b) < 0)
             goto fail;
-        }
-        if (PySequence_Fast_GET_SIZE(pair) != 2) {
-            PyErr_Format(PyExc_ValueError, "pairs[%zd]: expected 2 items, not %zd", i,
-                         PySequence_Fast_GET_SIZE(pair));
-            goto fail;
-        }
-        for (int side = 0; side < 2; side++) {
-            PyObject *o = PySequence_Fast_GET_ITEM(pair, side);
-            if (!PyBytes_Check(o) && !(PyUnicode_Check(o) && PyUnicode_IS_ASCII(o))) {
-                PyErr_Format(PyUnicode_Check(o) ? PyExc_ValueError : PyExc_TypeError,
-                             PyUnicode_Check(o)
-                                 ? "pairs[%zd][%d]: str is not ASCII (encode it, or pass bytes)"
-                                 : "pairs[%zd][%d]: expected str or bytes, not %.100s",
-                             i, side, Py_TYPE(o)->tp_name);
-                goto fail;
-            }
-        }
-        PyTuple_SET_ITEM(as, i, Py_NewRef(PySequence_Fast_GET_ITEM(pair, 0)));
-        PyTuple_SET_ITEM(bs, i, Py_NewRef(PySequence_Fast_GET_ITEM(pair, 1)));
+        PyTuple_SET_ITEM(as, i, Py_NewRef(a));
+        PyTuple_SET_ITEM(bs, i, Py_NewRef(b));
     }
     j = PyObject_GC_New(job_obj, st->job_type);
     if (j == NULL)
@@ -1749,9 +1780,10 @@ static PyObject *pool_map_async(pool_obj *self, PyObject *args, PyObject *kw) {
                          .nb = j->sb.n,
                          .npairs = j->sa.n,
                          .max_distance = max,
+                         .mode = md,
                          .out = j->view.buf};
     Py_BEGIN_ALLOW_THREADS
-    j->blocks = cut_blocks(&j->work, &j->nblocks);
+    j->blocks = cut_blocks(&j->work, BLOCK_PAIRS, &j->nblocks);
     Py_END_ALLOW_THREADS
     if (j->blocks == NULL) {
         PyErr_NoMemory();
@@ -2030,12 +2062,500 @@ static PyType_Spec job_spec = {
     "workq.AsyncResult", sizeof(job_obj), 0,
     Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_DISALLOW_INSTANTIATION, job_slots};
 
+/* ----------------------------------------------------- imap_distances -- */
+
+/* Pool.imap_distances: a Python iterator over (index, distance).
+ *
+ * The pairs come from a Python iterable, which only a thread holding the GIL
+ * may advance, while the engine's generator runs on its workers without the
+ * GIL. So the iterator reads the pairs itself, in batches (at most
+ * IMAP_BATCH_PAIRS pairs or IMAP_BATCH_BUDGET estimated work), and runs each
+ * batch as one wq_async_map job over its blocks; at most IMAP_BATCHES
+ * batches exist at once, so memory is bounded whatever the input length,
+ * and the next batch computes while the caller consumes the previous one.
+ * The engine reports each block (under it->mu) into its batch's report
+ * list; __next__ takes the reports in order, with the GIL released while it
+ * waits (checking for signals every POLL_MS), and yields the block's pairs.
+ * ordered=True runs each job in input order and consumes batches in turn;
+ * otherwise a block is yielded as soon as any batch reports it.
+ *
+ * An exception from the input (the iterable's own, or a malformed pair)
+ * ends the reading; it is raised once every pair before it has been
+ * yielded. KeyboardInterrupt (and any other signal's exception), close(),
+ * garbage collection and Pool.close() cancel the jobs and free everything.
+ */
+#define IMAP_BATCH_PAIRS ((size_t)16384)
+#define IMAP_BATCH_BUDGET (16 * BLOCK_BUDGET)
+#define IMAP_BLOCK_PAIRS ((size_t)1024)
+#define IMAP_BATCHES 2
+
+typedef struct imap_batch imap_batch;
+
+struct imap_batch {
+    imap_obj *it;
+    imap_batch *next; /* the iterator's batches, oldest first (GIL) */
+    size_t base;      /* input index of its first pair */
+    PyObject *keep;   /* a list holding every a and b it reads */
+    const char **ptr; /* a's at [0, cap), b's at [cap, 2 cap) */
+    size_t *len;
+    lev_work work;
+    block *blocks; /* PyMem_RawMalloc (cut_blocks) */
+    size_t nblocks;
+    size_t *order;   /* block indices in report order (it->mu) */
+    int *status;     /* their statuses (it->mu) */
+    size_t reported; /* (it->mu) */
+    size_t taken;    /* reports consumed (GIL) */
+    wq_job *job;
+};
+
+struct imap_obj {
+    PyObject_HEAD module_state *st;
+    pool_obj *pool;             /* strong */
+    PyObject *source;           /* the pairs' iterator; NULL once read to its end (GIL) */
+    PyObject *error;            /* what ended the input, raised after the pairs before it */
+    size_t max;                 /* max_distance */
+    wq_align_mode mode;         /* mode */
+    int ordered;                /* yield in input order */
+    size_t read;                /* pairs read from source (GIL) */
+    imap_batch *head;           /* running or unconsumed batches (GIL) */
+    size_t nbatches;            /* (GIL) */
+    imap_batch *cur;            /* the block being yielded: pairs [cur_next, */
+    size_t cur_next, cur_end;   /* cur_end) of cur (GIL) */
+    int running;                /* inside __next__ (GIL) */
+    int finished;               /* exhausted, failed or closed (GIL) */
+    int pool_closed;            /* finished by Pool.close() (GIL) */
+    imap_obj *live_prev;        /* the pool's unfinished iterators (GIL) */
+    imap_obj *live_next;        /* (GIL) */
+    pthread_mutex_t mu;         /* protects the batches' report lists */
+    pthread_cond_t cv;          /* broadcast on each report (mu) */
+};
+
+/* The engine's report of one block (an engine thread, no GIL). */
+static void on_imap_block(void *cb_ctx, size_t index, int status, const void *in,
+                          const void *out) {
+    imap_batch *b = cb_ctx;
+    (void)in, (void)out;
+    pthread_mutex_lock(&b->it->mu);
+    b->order[b->reported] = index;
+    b->status[b->reported] = status;
+    b->reported++;
+    pthread_cond_broadcast(&b->it->cv);
+    pthread_mutex_unlock(&b->it->mu);
+}
+
+/* Frees a batch whose job is over (or never started). GIL held. */
+static void imap_batch_free(imap_batch *b) {
+    if (b->job != NULL) {
+        wq_job *job = b->job;
+        b->job = NULL;
+        Py_BEGIN_ALLOW_THREADS
+        wq_job_free(job);
+        Py_END_ALLOW_THREADS
+    }
+    Py_XDECREF(b->keep);
+    PyMem_Free(b->ptr);
+    PyMem_Free(b->len);
+    PyMem_Free(b->work.out);
+    PyMem_RawFree(b->blocks);
+    PyMem_Free(b->order);
+    PyMem_Free(b->status);
+    PyMem_Free(b);
+}
+
+/* Ends the input with the exception being raised (kept for later). */
+static void imap_input_failed(imap_obj *it) {
+    Py_CLEAR(it->source);
+    it->error = fetch_exception();
+}
+
+/* Reads one pair into b at slot n. Returns 1, 0 at the end of the input or
+ * on an input error (kept in it->error), or -1 with an exception to raise
+ * now. */
+static int imap_read_pair(imap_obj *it, imap_batch *b, size_t n, size_t *cost) {
+    PyObject *pair = PyIter_Next(it->source);
+    if (pair == NULL) {
+        if (!PyErr_Occurred()) {
+            Py_CLEAR(it->source);
+            return 0;
+        }
+        /* Ctrl-C, SystemExit and the like are not input errors. */
+        if (!PyErr_ExceptionMatches(PyExc_Exception))
+            return -1;
+        imap_input_failed(it);
+        return 0;
+    }
+    PyObject *a, *bo;
+    if (split_pair(pair, it->read, &a, &bo) < 0) {
+        Py_DECREF(pair);
+        imap_input_failed(it);
+        return 0;
+    }
+    size_t cap = IMAP_BATCH_PAIRS;
+    int rc = PyList_Append(b->keep, a) < 0 || PyList_Append(b->keep, bo) < 0 ? -1 : 1;
+    if (rc == 1) { /* seq_view cannot fail: split_pair checked both */
+        seq_view(a, "a", -1, &b->ptr[n], &b->len[n]);
+        seq_view(bo, "b", -1, &b->ptr[cap + n], &b->len[cap + n]);
+        *cost += pair_cost(b->len[n], b->len[cap + n]);
+        it->read++;
+    }
+    Py_DECREF(pair);
+    return rc;
+}
+
+/* Reads the next batch and starts its job. Returns 0 (a batch started, or
+ * the input ended), or -1 with an exception to raise now. */
+static int imap_fill(imap_obj *it) {
+    size_t cap = IMAP_BATCH_PAIRS, n = 0, cost = 0;
+    imap_batch *b = PyMem_Calloc(1, sizeof *b);
+    if (b == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    b->it = it;
+    b->base = it->read;
+    b->keep = PyList_New(0);
+    b->ptr = PyMem_New(const char *, 2 * cap);
+    b->len = PyMem_New(size_t, 2 * cap);
+    int rc = b->keep != NULL && b->ptr != NULL && b->len != NULL ? 1 : -1;
+    while (rc == 1 && n < cap && cost < IMAP_BATCH_BUDGET && it->source != NULL) {
+        rc = imap_read_pair(it, b, n, &cost);
+        n += rc == 1;
+    }
+    if (rc >= 0 && n > 0) {
+        b->work = (lev_work){.a = b->ptr,
+                             .alen = b->len,
+                             .b = b->ptr + cap,
+                             .blen = b->len + cap,
+                             .nb = n,
+                             .npairs = n,
+                             .max_distance = it->max,
+                             .mode = it->mode,
+                             .out = PyMem_New(size_t, n)};
+        b->blocks = cut_blocks(&b->work, IMAP_BLOCK_PAIRS, &b->nblocks);
+        b->order = b->blocks ? PyMem_New(size_t, b->nblocks) : NULL;
+        b->status = b->blocks ? PyMem_New(int, b->nblocks) : NULL;
+        if (b->work.out == NULL || b->order == NULL || b->status == NULL)
+            rc = -1;
+    }
+    if (rc < 0 || n == 0) {
+        if (rc < 0 && !PyErr_Occurred())
+            PyErr_NoMemory();
+        imap_batch_free(b);
+        return rc < 0 ? -1 : 0;
+    }
+    wq_async_spec spec = {.kernel = &lev_block_kernel,
+                          .kernel_ctx = &b->work,
+                          .in = b->blocks,
+                          .n = b->nblocks,
+                          .on_result = on_imap_block,
+                          .cb_ctx = b,
+                          .order = it->ordered ? WQ_ORDER_INPUT : WQ_ORDER_COMPLETION,
+                          .chunk_size = 1};
+    wq_pool *p = it->pool->pool;
+    int err;
+    Py_BEGIN_ALLOW_THREADS
+    err = wq_async_map(p, &spec, &b->job);
+    Py_END_ALLOW_THREADS
+    if (err != 0) {
+        imap_batch_free(b);
+        set_engine_error(err);
+        return -1;
+    }
+    imap_batch **end = &it->head;
+    while (*end != NULL)
+        end = &(*end)->next;
+    *end = b;
+    it->nbatches++;
+    return 0;
+}
+
+/* The batch to consume from next: the oldest (ordered), or the first with a
+ * report not yet taken, else the oldest. Called with it->mu held. */
+static imap_batch *imap_pick(imap_obj *it) {
+    if (!it->ordered) {
+        for (imap_batch *b = it->head; b != NULL; b = b->next)
+            if (b->reported > b->taken)
+                return b;
+    }
+    return it->head;
+}
+
+static int imap_ready(imap_obj *it) {
+    imap_batch *b = imap_pick(it);
+    return b->reported > b->taken;
+}
+
+/* Waits, the GIL released, until a report can be taken, checking for
+ * signals every POLL_MS. Returns that batch, or NULL with the signal's
+ * exception. */
+static imap_batch *imap_wait(imap_obj *it) {
+    for (;;) {
+        imap_batch *b;
+        int ok;
+        Py_BEGIN_ALLOW_THREADS
+        struct timespec until = deadline_in(POLL_MS);
+        pthread_mutex_lock(&it->mu);
+        if (!imap_ready(it))
+            pthread_cond_timedwait(&it->cv, &it->mu, &until);
+        ok = imap_ready(it);
+        b = imap_pick(it);
+        pthread_mutex_unlock(&it->mu);
+        Py_END_ALLOW_THREADS
+        if (ok)
+            return b;
+        if (PyErr_CheckSignals() < 0)
+            return NULL;
+    }
+}
+
+/* Unlinks and frees the batches all of whose reports were taken. */
+static void imap_drop_consumed(imap_obj *it) {
+    for (imap_batch **p = &it->head; *p != NULL;) {
+        imap_batch *b = *p;
+        if (b->taken == b->nblocks && b != it->cur) {
+            *p = b->next;
+            it->nbatches--;
+            imap_batch_free(b);
+        } else {
+            p = &b->next;
+        }
+    }
+}
+
+/* The next (index, distance); NULL at the end (no exception) or with one. */
+static PyObject *imap_step(imap_obj *it) {
+    for (;;) {
+        if (it->cur_next < it->cur_end) {
+            size_t k = it->cur_next++;
+            PyObject *i = PyLong_FromSize_t(it->cur->base + k);
+            PyObject *d = i ? PyLong_FromSize_t(it->cur->work.out[k]) : NULL;
+            PyObject *t = d ? PyTuple_Pack(2, i, d) : NULL;
+            Py_XDECREF(i);
+            Py_XDECREF(d);
+            return t;
+        }
+        it->cur = NULL;
+        imap_drop_consumed(it);
+        while (it->source != NULL && it->nbatches < IMAP_BATCHES)
+            if (imap_fill(it) < 0)
+                return NULL;
+        if (it->head == NULL) {
+            if (it->error != NULL) {
+                PyObject *e = it->error;
+                it->error = NULL;
+                PyErr_SetObject((PyObject *)Py_TYPE(e), e);
+                Py_DECREF(e);
+            }
+            return NULL;
+        }
+        imap_batch *b = imap_wait(it);
+        if (b == NULL)
+            return NULL;
+        size_t idx = b->order[b->taken];
+        int status = b->status[b->taken];
+        b->taken++;
+        if (status != 0) {
+            set_engine_error(status);
+            return NULL;
+        }
+        it->cur = b;
+        it->cur_next = b->blocks[idx].start;
+        it->cur_end = b->blocks[idx].start + b->blocks[idx].count;
+    }
+}
+
+/* Finishes the iterator: cancels its jobs, waits for them, frees every
+ * batch and leaves the pool's list. Idempotent. GIL held. */
+static void imap_shutdown(imap_obj *it) {
+    if (it->finished)
+        return;
+    it->finished = 1;
+    imap_batch *list = it->head;
+    it->head = NULL;
+    it->nbatches = 0;
+    it->cur = NULL;
+    it->cur_next = it->cur_end = 0;
+    for (imap_batch *b = list; b != NULL; b = b->next) {
+        atomic_store_explicit(&b->work.cancel, 1, memory_order_relaxed);
+        wq_job_cancel(b->job);
+    }
+    while (list != NULL) {
+        imap_batch *next = list->next;
+        imap_batch_free(list);
+        list = next;
+    }
+    Py_CLEAR(it->source);
+    if (it->live_prev != NULL)
+        it->live_prev->live_next = it->live_next;
+    else if (it->pool->live == it)
+        it->pool->live = it->live_next;
+    if (it->live_next != NULL)
+        it->live_next->live_prev = it->live_prev;
+    it->live_prev = it->live_next = NULL;
+}
+
+/* Pool.close(): finishes the pool's unfinished iterators. */
+static void imap_pool_closing(pool_obj *pool) {
+    while (pool->live != NULL) {
+        imap_obj *it = pool->live;
+        it->pool_closed = 1;
+        Py_CLEAR(it->error);
+        imap_shutdown(it);
+    }
+}
+
+static PyObject *imap_next(imap_obj *it) {
+    if (it->running) {
+        PyErr_SetString(PyExc_ValueError, "imap_distances: generator already executing");
+        return NULL;
+    }
+    if (it->finished) {
+        if (it->pool_closed)
+            PyErr_SetString(PyExc_ValueError, "imap_distances: the Pool was closed");
+        return NULL;
+    }
+    it->running = 1;
+    it->pool->active++;
+    PyObject *r = imap_step(it);
+    it->pool->active--;
+    it->running = 0;
+    if (r == NULL)
+        imap_shutdown(it);
+    return r;
+}
+
+PyDoc_STRVAR(imap_close_doc, "close() -> None\n\n"
+                             "Stops the iterator: cancels its jobs, waits for the running blocks\n"
+                             "(a few milliseconds) and frees every buffer. Idempotent.");
+
+static PyObject *imap_close(imap_obj *it, PyObject *unused) {
+    (void)unused;
+    if (it->running) {
+        PyErr_SetString(PyExc_ValueError, "imap_distances: generator already executing");
+        return NULL;
+    }
+    Py_CLEAR(it->error);
+    imap_shutdown(it);
+    Py_RETURN_NONE;
+}
+
+static int imap_traverse(imap_obj *it, visitproc visit, void *arg) {
+    Py_VISIT(Py_TYPE(it));
+    Py_VISIT(it->source);
+    Py_VISIT(it->error);
+    return 0;
+}
+
+static int imap_clear(imap_obj *it) {
+    imap_shutdown(it);
+    Py_CLEAR(it->error);
+    return 0;
+}
+
+static void imap_dealloc(imap_obj *it) {
+    PyTypeObject *tp = Py_TYPE(it);
+    PyObject_GC_UnTrack(it);
+    if (it->pool != NULL) { /* NULL only if creation failed early */
+        imap_shutdown(it);
+        pthread_cond_destroy(&it->cv);
+        pthread_mutex_destroy(&it->mu);
+    }
+    Py_CLEAR(it->error);
+    Py_CLEAR(it->pool);
+    tp->tp_free(it);
+    Py_DECREF(tp);
+}
+
+PyDoc_STRVAR(pool_imap_doc,
+             "imap_distances(pairs, ordered=True, *, max_distance=None, mode='global')\n"
+             "    -> Iterator[tuple[int, int]]\n\n"
+             "Yields (index, distance) for each pair of pairs, an iterable of (a, b)\n"
+             "(each a str or bytes), index counting the pairs from 0. ordered=True\n"
+             "yields in input order; ordered=False as the results complete. pairs is\n"
+             "read lazily, a batch at a time (at most two batches of 16384 pairs are\n"
+             "held), while the pool computes the batch before with the GIL released.\n"
+             "An exception from pairs (or a malformed pair) is raised after the results\n"
+             "of every pair before it. Ctrl-C, close(), or dropping the iterator\n"
+             "cancels the work and frees its buffers. max_distance and mode are those\n"
+             "of distance().");
+
+static PyObject *pool_imap_distances(pool_obj *self, PyObject *args, PyObject *kw) {
+    static char *kwlist[] = {"pairs", "ordered", "max_distance", "mode", NULL};
+    PyObject *pairs, *max_obj = Py_None;
+    int ordered = 1;
+    const char *mode = "global";
+    size_t max;
+    wq_align_mode md;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|p$Os:imap_distances", kwlist, &pairs, &ordered,
+                                     &max_obj, &mode) ||
+        parse_max(max_obj, &max) < 0 || parse_mode(mode, &md) < 0 || pool_usable(self) < 0)
+        return NULL;
+    if (PyUnicode_Check(pairs) || PyBytes_Check(pairs) || PyByteArray_Check(pairs)) {
+        PyErr_Format(PyExc_TypeError, "pairs: expected an iterable of (a, b) pairs, not a %.100s",
+                     Py_TYPE(pairs)->tp_name);
+        return NULL;
+    }
+    PyObject *source = PyObject_GetIter(pairs);
+    if (source == NULL) {
+        if (PyErr_ExceptionMatches(PyExc_TypeError)) {
+            PyErr_Clear();
+            PyErr_Format(PyExc_TypeError, "pairs: expected an iterable of (a, b) pairs, not %.100s",
+                         Py_TYPE(pairs)->tp_name);
+        }
+        return NULL;
+    }
+    imap_obj *it = PyObject_GC_New(imap_obj, self->st->imap_type);
+    if (it == NULL) {
+        Py_DECREF(source);
+        return NULL;
+    }
+    memset((char *)it + sizeof(PyObject), 0, sizeof *it - sizeof(PyObject));
+    int rc = sync_init(&it->mu, &it->cv);
+    if (rc != 0) {
+        Py_DECREF(source);
+        Py_DECREF(it);
+        set_engine_error(rc);
+        return NULL;
+    }
+    it->st = self->st;
+    it->pool = (pool_obj *)Py_NewRef(self);
+    it->source = source;
+    it->max = max;
+    it->mode = md;
+    it->ordered = ordered;
+    it->live_next = self->live;
+    if (self->live != NULL)
+        self->live->live_prev = it;
+    self->live = it;
+    PyObject_GC_Track(it);
+    return (PyObject *)it;
+}
+
+static PyMethodDef imap_methods[] = {
+    {"close", (PyCFunction)imap_close, METH_NOARGS, imap_close_doc}, {NULL, NULL, 0, NULL}};
+
+PyDoc_STRVAR(imap_doc, "The iterator of Pool.imap_distances: (index, distance) pairs.");
+
+static PyType_Slot imap_slots[] = {{Py_tp_doc, (void *)imap_doc},
+                                   {Py_tp_dealloc, imap_dealloc},
+                                   {Py_tp_traverse, imap_traverse},
+                                   {Py_tp_clear, imap_clear},
+                                   {Py_tp_iter, PyObject_SelfIter},
+                                   {Py_tp_iternext, imap_next},
+                                   {Py_tp_methods, imap_methods},
+                                   {0, NULL}};
+
+static PyType_Spec imap_spec = {
+    "workq.DistanceIterator", sizeof(imap_obj), 0,
+    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_DISALLOW_INSTANTIATION, imap_slots};
+
 /* -------------------------------------------------------- Pool type -- */
 
 PyDoc_STRVAR(pool_distances_doc,
              "distances(seqs_a, seqs_b, *, max_distance=None, mode='global') -> array.array\n\n"
              "workq.distances on this pool's threads.");
-PyDoc_STRVAR(pool_cdist_doc, "cdist(queries, targets, *, max_distance=None) -> memoryview\n\n"
+PyDoc_STRVAR(pool_cdist_doc, "cdist(queries, targets, *, max_distance=None, mode='global')\n"
+                             "    -> memoryview | (i, j, d)\n\n"
                              "workq.cdist on this pool's threads.");
 PyDoc_STRVAR(pool_all_pairs_doc, "all_pairs(seqs, max_distance) -> (i, j, d)\n\n"
                                  "workq.all_pairs on this pool's threads.");
@@ -2061,6 +2581,8 @@ static PyMethodDef pool_methods[] = {
     {"align", (PyCFunction)(void (*)(void))pool_align, METH_VARARGS | METH_KEYWORDS, align_doc},
     {"map_async", (PyCFunction)(void (*)(void))pool_map_async, METH_VARARGS | METH_KEYWORDS,
      pool_map_async_doc},
+    {"imap_distances", (PyCFunction)(void (*)(void))pool_imap_distances,
+     METH_VARARGS | METH_KEYWORDS, pool_imap_doc},
     {"join", (PyCFunction)pool_join, METH_NOARGS, pool_join_doc},
     {"close", (PyCFunction)pool_close, METH_NOARGS, pool_close_doc},
     {"__enter__", (PyCFunction)pool_enter_ctx, METH_NOARGS, pool_enter_doc},
@@ -2074,9 +2596,11 @@ static PyGetSetDef pool_getset[] = {
 PyDoc_STRVAR(pool_doc, "Pool(workers=None)\n\n"
                        "One workq engine pool of `workers` threads (None: one per CPU), kept for\n"
                        "many calls: `with workq.Pool(2) as pool: pool.distances(a, b)`. Its\n"
-                       "methods are the module's functions without `workers`, plus map_async().\n"
-                       "Leaving the with block (or close()) waits for its map_async jobs and\n"
-                       "stops the threads.");
+                       "methods are the module's functions without `workers`, plus map_async()\n"
+                       "and imap_distances().\n"
+                       "Leaving the with block (or close()) waits for its map_async jobs,\n"
+                       "stops its unfinished imap_distances iterators (their next() then raises\n"
+                       "ValueError) and stops the threads.");
 
 static PyType_Slot pool_slots[] = {{Py_tp_doc, (void *)pool_doc}, {Py_tp_new, pool_new},
                                    {Py_tp_dealloc, pool_dealloc}, {Py_tp_methods, pool_methods},
@@ -2128,6 +2652,9 @@ static int module_exec(PyObject *module) {
     st->job_type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &job_spec, NULL);
     if (st->job_type == NULL || PyModule_AddType(module, st->job_type) < 0)
         return -1;
+    st->imap_type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &imap_spec, NULL);
+    if (st->imap_type == NULL || PyModule_AddType(module, st->imap_type) < 0)
+        return -1;
     st->alignment_type = PyStructSequence_NewType(&alignment_desc);
     if (st->alignment_type == NULL || PyModule_AddType(module, st->alignment_type) < 0)
         return -1;
@@ -2138,6 +2665,7 @@ static int module_traverse(PyObject *module, visitproc visit, void *arg) {
     module_state *st = state_of(module);
     Py_VISIT(st->pool_type);
     Py_VISIT(st->job_type);
+    Py_VISIT(st->imap_type);
     Py_VISIT(st->alignment_type);
     Py_VISIT(st->array_type);
     Py_VISIT(st->thread_type);
@@ -2148,6 +2676,7 @@ static int module_clear(PyObject *module) {
     module_state *st = state_of(module);
     Py_CLEAR(st->pool_type);
     Py_CLEAR(st->job_type);
+    Py_CLEAR(st->imap_type);
     Py_CLEAR(st->alignment_type);
     Py_CLEAR(st->array_type);
     Py_CLEAR(st->thread_type);
