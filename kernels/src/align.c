@@ -23,8 +23,9 @@
  *   2. Unrelated pairs: Myers' bit-vectors (Hyyro's blocks, as in
  *      levenshtein.c), the shorter side as the pattern, every column's
  *      deltas and block scores stored; the traceback reads any D[i][j] from
- *      them in O(1).
- *   3. Big pairs: a forward and a reverse wavefront run in turn, score only,
+ *      them in O(1). Unrelated pairs too big to store are first halved
+ *      Hirschberg's way, by two bit-vector passes (bv_split).
+ *   3. Big related pairs: a forward and a reverse wavefront run in turn, score only,
  *      until they overlap on some diagonal (the BiWFA idea, Marco-Sola et al.
  *      2023). The first overlap happens at sf + sr = D, and the overlap point
  *      splits the pair into two optimally aligned halves (proof at
@@ -240,6 +241,33 @@ static size_t bv_scan(const uchar *x, size_t n, const uchar *y, size_t m, int to
     peq_clear(peq, x, n, nb);
     *at = bestj;
     return best;
+}
+
+/*
+ * The last column of a global pass: out[i] = D[i][m] of x[0..n) (rows)
+ * against y[0..m), for i in 0..n (n >= 1). D[0][m] = m, and each row adds
+ * the column's vertical delta there (+1 in Pv, -1 in Mv). peq must be
+ * clear; col holds 2 * nb words.
+ */
+static void bv_column(const uchar *x, size_t n, const uchar *y, size_t m, word *peq, word *col,
+                      int32_t *out) {
+    size_t nb = (n + 63) / 64;
+    peq_set(peq, x, n, nb);
+    for (size_t b = 0; b < nb; b++)
+        col[2 * b] = ~(word)0, col[2 * b + 1] = 0;
+    for (size_t j = 0; j < m; j++) {
+        const word *eq = peq + (size_t)y[j] * nb;
+        int h = 1; /* D[0][j] = j */
+        for (size_t b = 0; b < nb; b++)
+            h = wq__block_step(&col[2 * b], &col[2 * b + 1], eq[b], h, HIGH);
+    }
+    peq_clear(peq, x, n, nb);
+    out[0] = (int32_t)m;
+    for (size_t i = 1; i <= n; i++) {
+        word bit = (word)1 << ((i - 1) % 64);
+        const word *c = col + 2 * ((i - 1) / 64);
+        out[i] = out[i - 1] + ((c[0] & bit) != 0) - ((c[1] & bit) != 0);
+    }
 }
 
 /* Bits set in w: the popcnt instruction in bv_align's popcnt clone (where
@@ -667,6 +695,59 @@ typedef struct actx {
     size_t n, m;
 } actx;
 
+static int align_piece(actx *c, size_t i0, size_t i1, size_t j0, size_t j1);
+
+/* Builds c's reversed copies of x and y on first need. */
+static int need_reversed(actx *c) {
+    if (c->xr)
+        return 0;
+    if (grow(&c->w->rev, &c->w->caprev, c->n + c->m, 1))
+        return ENOMEM;
+    uchar *rv = c->w->rev;
+    for (size_t k = 0; k < c->n; k++)
+        rv[k] = c->x[c->n - 1 - k];
+    for (size_t k = 0; k < c->m; k++)
+        rv[c->n + k] = c->y[c->m - 1 - k];
+    c->xr = rv, c->yr = rv + c->n;
+    return 0;
+}
+
+/*
+ * Hirschberg's split over bit-vectors, for an unrelated piece too big to
+ * store: the pattern p is the shorter side, the text t the longer, cut in
+ * the middle at column h. Every path crosses column h, at some row i; the
+ * best through (i, h) costs F[i] + R[np - i], with F the last column of p
+ * against t[0..h) and R the last column of p reversed against t[h..nt)
+ * reversed. The first row of least sum is a point of an optimal path, and
+ * each half is aligned on its own. Two passes of np * nt / 2 cells, and
+ * O(np) memory; the halves shrink by half in the text each time.
+ */
+static int bv_split(actx *c, size_t i0, size_t i1, size_t j0, size_t j1) {
+    struct wq__align_work *w = c->w;
+    int xp = i1 - i0 <= j1 - j0; /* x is the pattern */
+    size_t np = xp ? i1 - i0 : j1 - j0, nt = xp ? j1 - j0 : i1 - i0, h = nt / 2;
+    size_t nb = (np + 63) / 64;
+    if (need_reversed(c) || grow_peq(w, nb) || grow(&w->col, &w->capcol, 2 * nb, sizeof *w->col) ||
+        grow(&w->bsc, &w->capbsc, 2 * (np + 1), sizeof *w->bsc))
+        return ENOMEM;
+    const uchar *p = xp ? c->x + i0 : c->y + j0, *t = xp ? c->y + j0 : c->x + i0;
+    const uchar *pr = xp ? c->xr + (c->n - i1) : c->yr + (c->m - j1);
+    const uchar *tr = xp ? c->yr + (c->m - j1) : c->xr + (c->n - i1);
+    int32_t *f = w->bsc, *r = w->bsc + np + 1;
+    bv_column(p, np, t, h, w->peq, w->col, f);
+    bv_column(pr, np, tr, nt - h, w->peq, w->col, r);
+    size_t at = 0;
+    for (size_t i = 1; i <= np; i++)
+        if (f[i] + r[np - i] < f[at] + r[np - at])
+            at = i;
+    int err =
+        xp ? align_piece(c, i0, i0 + at, j0, j0 + h) : align_piece(c, i0, i0 + h, j0, j0 + at);
+    if (!err)
+        err =
+            xp ? align_piece(c, i0 + at, i1, j0 + h, j1) : align_piece(c, i0 + h, i1, j0 + at, j1);
+    return err;
+}
+
 /* Appends the global path of x[i0..i1) against y[j0..j1). */
 static int align_piece(actx *c, size_t i0, size_t i1, size_t j0, size_t j1) {
     const uchar *x = c->x, *y = c->y;
@@ -689,12 +770,15 @@ static int align_piece(actx *c, size_t i0, size_t i1, size_t j0, size_t j1) {
     size_t nb = ((n < m ? n : m) + 63) / 64, cols = n < m ? m : n;
     double bv_cost = (double)BV_CELLS * (double)nb * (double)cols;
     int fits = 3 * nb * cols <= c->lim->bv_words;
-    int r = wf_align(c->w, x + i0, (int32_t)n, y + j0, (int32_t)m, fits ? bv_cost : 1e300,
-                     c->lim->wf_cells);
+    int r = wf_align(c->w, x + i0, (int32_t)n, y + j0, (int32_t)m, bv_cost, c->lim->wf_cells);
     if (r < 0)
         return -r;
-    if (r == WF_UNRELATED && !fits)
+    if (r == WF_UNRELATED && !fits) {
+        /* Unrelated, but too big to store: halve the longer side. */
+        if (cols >= 2)
+            return bv_split(c, i0, i1, j0, j1) ? ENOMEM : put(c->w, '=', suf);
         r = WF_BIG;
+    }
     if (r == WF_UNRELATED) {
         if (nb == 1) /* one word per column */
             err = n <= m ? bv_align1(c->w, x + i0, n, y + j0, m, 'I', 'D')
@@ -703,16 +787,8 @@ static int align_piece(actx *c, size_t i0, size_t i1, size_t j0, size_t j1) {
             err = n <= m ? bv_align(c->w, x + i0, n, y + j0, m, 'I', 'D')
                          : bv_align(c->w, y + j0, m, x + i0, n, 'D', 'I');
     } else if (r == WF_BIG) {
-        if (!c->xr) {
-            if (grow(&c->w->rev, &c->w->caprev, c->n + c->m, 1))
-                return ENOMEM;
-            uchar *rv = c->w->rev;
-            for (size_t k = 0; k < c->n; k++)
-                rv[k] = x[c->n - 1 - k];
-            for (size_t k = 0; k < c->m; k++)
-                rv[c->n + k] = y[c->m - 1 - k];
-            c->xr = rv, c->yr = rv + c->n;
-        }
+        if (need_reversed(c))
+            return ENOMEM;
         int32_t si, sj;
         err = bi_split(c->w, x + i0, c->xr + (c->n - i1), (int32_t)n, y + j0, c->yr + (c->m - j1),
                        (int32_t)m, &si, &sj);

@@ -304,6 +304,29 @@ Test(align, long_related, .timeout = 120) {
     free(b);
 }
 
+/* Long unrelated pairs, shorter side either way, with room for a few
+ * thousand stored words: Hirschberg's split over bit-vectors, several
+ * levels deep, then stored bit-vectors on the pieces. */
+Test(align, long_unrelated_split, .timeout = 120) {
+    static const size_t shapes[][2] = {{3000, 2200}, {1900, 3100}, {4096, 4096}};
+    unsigned char *a = malloc(4096), *b = malloc(4096);
+    cr_assert(a && b);
+    uint64_t st = 13;
+    wq_alignment al = WQ_ALIGNMENT_INIT;
+    wq__align_limits lim = {256, 1 << 12};
+    for (size_t k = 0; k < sizeof shapes / sizeof *shapes; k++) {
+        size_t n = shapes[k][0], m = shapes[k][1];
+        fill(&st, a, n, 4);
+        fill(&st, b, m, 4);
+        cr_assert_eq(wq__align_limited(a, n, b, m, WQ_ALIGN_GLOBAL, &al, &lim), 0);
+        replay(&al, a, n, b, m);
+        cr_assert_eq(al.distance, wq_levenshtein(a, n, b, m, WQ_LEV_NO_LIMIT));
+    }
+    wq_alignment_free(&al);
+    free(a);
+    free(b);
+}
+
 /* Patterns of 1, 63, 64 and 65 bytes around the one-word bit-vector path,
  * unrelated to B (so that the bit-vectors take them), in every mode. */
 Test(align, word_edges, .timeout = 60) {
