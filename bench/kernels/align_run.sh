@@ -6,7 +6,8 @@
 # (timeit.py: median, min, max wall seconds, peak RSS). Before timing, each
 # set's distances are checked equal across the three tools.
 #   sets        1M pairs x 14 (unrelated), 4000 x 500 unrelated and at 2%,
-#               200 x 10 kb at 5%, 20 x 100 kb at 1%, 1 x 1 Mb at 1%
+#               200 x 10 kb at 5%, 20 x 100 kb at 1%, 1 x 1 Mb at 1%,
+#               4 x 30 kb unrelated (bigger than the stored bit-vectors)
 #   throughput  2 Mb of pairs at 1% in pairs of 100 to 100000: Mb/s per tool
 # Usage: bench/kernels/align_run.sh BUILD_DIR OUT_DIR
 #        (writes OUT_DIR/align.md, align_throughput.tsv, align_throughput.png)
@@ -45,6 +46,7 @@ sets=(
     "200 x 10 kb, 5%|$(input align10k_5.txt pairs 200 10000 0.05)"
     "20 x 100 kb, 1%|$(input align100k_1.txt pairs 20 100000 0.01)"
     "1 x 1 Mb, 1%|$(input align1m_1.txt pairs 1 1000000 0.01)"
+    "4 x 30 kb, unrelated|$(input align30k_u.txt pairs 4 30000)"
 )
 
 md=$out/align.md
