@@ -243,31 +243,61 @@ static size_t bv_scan(const uchar *x, size_t n, const uchar *y, size_t m, int to
     return best;
 }
 
-/*
- * The last column of a global pass: out[i] = D[i][m] of x[0..n) (rows)
- * against y[0..m), for i in 0..n (n >= 1). D[0][m] = m, and each row adds
- * the column's vertical delta there (+1 in Pv, -1 in Mv). peq must be
- * clear; col holds 2 * nb words.
- */
-static void bv_column(const uchar *x, size_t n, const uchar *y, size_t m, word *peq, word *col,
-                      int32_t *out) {
-    size_t nb = (n + 63) / 64;
-    peq_set(peq, x, n, nb);
-    for (size_t b = 0; b < nb; b++)
-        col[2 * b] = ~(word)0, col[2 * b + 1] = 0;
-    for (size_t j = 0; j < m; j++) {
+/* Columns [from, to) of a global pass over y, pattern masks peq (nb words
+ * per letter), carried in col (Pv, Mv per block). */
+static void bv_columns(const word *peq, size_t nb, const uchar *y, size_t from, size_t to,
+                       word *col) {
+    for (size_t j = from; j < to; j++) {
         const word *eq = peq + (size_t)y[j] * nb;
         int h = 1; /* D[0][j] = j */
         for (size_t b = 0; b < nb; b++)
             h = wq__block_step(&col[2 * b], &col[2 * b + 1], eq[b], h, HIGH);
     }
-    peq_clear(peq, x, n, nb);
+}
+
+/* out[i] = D[i][m] for i in 0..n from the last column col of a global pass
+ * over m columns: D[0][m] = m, and each row adds the column's vertical
+ * delta there (+1 in Pv, -1 in Mv). */
+static void bv_last_column(const word *col, size_t n, size_t m, int32_t *out) {
     out[0] = (int32_t)m;
     for (size_t i = 1; i <= n; i++) {
         word bit = (word)1 << ((i - 1) % 64);
         const word *c = col + 2 * ((i - 1) / 64);
         out[i] = out[i - 1] + ((c[0] & bit) != 0) - ((c[1] & bit) != 0);
     }
+}
+
+/*
+ * The two passes of bv_split at once: f[i] = D[i][h] of p[0..np) (rows)
+ * against t[0..h), and r[i] the same of pr (p reversed) against tr[0..rh).
+ * Stepped in lockstep, column by column, because each pass is one long
+ * chain of dependent block steps (each block waits for the carry of the
+ * block above it): two independent chains keep the core's units busy
+ * where one leaves them waiting. peq holds 2 * 256 * nb clear words, col
+ * 4 * nb.
+ */
+static void bv_halves(const uchar *p, const uchar *pr, size_t np, const uchar *t, size_t h,
+                      const uchar *tr, size_t rh, word *peq, word *col, int32_t *f, int32_t *r) {
+    size_t nb = (np + 63) / 64, both = h < rh ? h : rh;
+    word *peqr = peq + 256 * nb, *colr = col + 2 * nb;
+    peq_set(peq, p, np, nb);
+    peq_set(peqr, pr, np, nb);
+    for (size_t b = 0; b < 2 * nb; b++)
+        col[2 * b] = ~(word)0, col[2 * b + 1] = 0;
+    for (size_t j = 0; j < both; j++) {
+        const word *ef = peq + (size_t)t[j] * nb, *er = peqr + (size_t)tr[j] * nb;
+        int hf = 1, hr = 1;
+        for (size_t b = 0; b < nb; b++) {
+            hf = wq__block_step(&col[2 * b], &col[2 * b + 1], ef[b], hf, HIGH);
+            hr = wq__block_step(&colr[2 * b], &colr[2 * b + 1], er[b], hr, HIGH);
+        }
+    }
+    bv_columns(peq, nb, t, both, h, col);
+    bv_columns(peqr, nb, tr, both, rh, colr);
+    peq_clear(peq, p, np, nb);
+    peq_clear(peqr, pr, np, nb);
+    bv_last_column(col, np, h, f);
+    bv_last_column(colr, np, rh, r);
 }
 
 /* Bits set in w: the popcnt instruction in bv_align's popcnt clone (where
@@ -727,15 +757,15 @@ static int bv_split(actx *c, size_t i0, size_t i1, size_t j0, size_t j1) {
     int xp = i1 - i0 <= j1 - j0; /* x is the pattern */
     size_t np = xp ? i1 - i0 : j1 - j0, nt = xp ? j1 - j0 : i1 - i0, h = nt / 2;
     size_t nb = (np + 63) / 64;
-    if (need_reversed(c) || grow_peq(w, nb) || grow(&w->col, &w->capcol, 2 * nb, sizeof *w->col) ||
+    if (need_reversed(c) || grow_peq(w, 2 * nb) ||
+        grow(&w->col, &w->capcol, 4 * nb, sizeof *w->col) ||
         grow(&w->bsc, &w->capbsc, 2 * (np + 1), sizeof *w->bsc))
         return ENOMEM;
     const uchar *p = xp ? c->x + i0 : c->y + j0, *t = xp ? c->y + j0 : c->x + i0;
     const uchar *pr = xp ? c->xr + (c->n - i1) : c->yr + (c->m - j1);
     const uchar *tr = xp ? c->yr + (c->m - j1) : c->xr + (c->n - i1);
     int32_t *f = w->bsc, *r = w->bsc + np + 1;
-    bv_column(p, np, t, h, w->peq, w->col, f);
-    bv_column(pr, np, tr, nt - h, w->peq, w->col, r);
+    bv_halves(p, pr, np, t, h, tr, nt - h, w->peq, w->col, f, r);
     size_t at = 0;
     for (size_t i = 1; i <= np; i++)
         if (f[i] + r[np - i] < f[at] + r[np - at])
