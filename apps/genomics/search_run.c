@@ -116,6 +116,14 @@ int gx_search_query(const gx_opts *o, wq_pool *pool, gx_emit *e, gx_err *err, co
 
 /* -------------------------------------------------------- clusters -- */
 
+/* The clusters' stop hook (n is always 0): the stop flag of emit. */
+static int on_poll(void *ctx, const wq_hit *h, size_t n) {
+    const gx_emit *e = ctx;
+    (void)h;
+    (void)n;
+    return atomic_load(e->stop) != 0 ? ECANCELED : 0;
+}
+
 /* A record's place in the output: clusters by size (descending), then by
  * their first member; members in input order. */
 typedef struct slot {
@@ -215,8 +223,9 @@ int gx_search_clusters(const gx_opts *o, wq_pool *pool, gx_emit *e, gx_err *err,
     size_t n = gx_set_size(set);
     wq_seq *s = seqs_of(set);
     size_t *label = malloc((n ? n : 1) * sizeof *label);
-    rc = s == NULL || label == NULL ? ENOMEM
-                                    : wq_search_clusters(pool, s, n, o->max_distance, label);
+    rc = s == NULL || label == NULL
+             ? ENOMEM
+             : wq_search_clusters(pool, s, n, o->max_distance, label, on_poll, e);
     if (rc == 0)
         rc = print_clusters(e, set, s, label);
     free(label);

@@ -15,6 +15,12 @@
  * that have a member after i. The neighbour lists of duplicated uniques
  * are computed once beforehand (phase A, parallel) and kept, so a sequence
  * repeated a thousand times is probed once.
+ *
+ * Stops: every phase ticks the search's wq__stop (search_internal.h) as it
+ * works, so the caller's callback is asked (n == 0) after each WQ__TICK
+ * units of work of any thread, and a stop unwinds the phase at once: items
+ * not yet run return at their first tick, and the result callback drops
+ * whatever arrives after the stop, so the hits delivered are a prefix.
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -28,6 +34,58 @@
 #include "search_internal.h"
 
 enum { BLOCK = 256 }; /* probes per engine item */
+
+/* ------------------------------------------------------------ the stop -- */
+
+_Thread_local int wq__poll_phase;
+_Thread_local size_t wq__tick_work;
+
+int wq__stop_init(wq__stop *st, wq_hits_fn fn, void *ctx) {
+    st->fn = fn;
+    st->ctx = ctx;
+    atomic_init(&st->rc, 0);
+    atomic_init(&st->phase, WQ__PH_UNIQ);
+    return pthread_mutex_init(&st->mu, NULL);
+}
+
+void wq__stop_destroy(wq__stop *st) {
+    pthread_mutex_destroy(&st->mu);
+}
+
+/* Calls fn under mu unless stopped; records its stop value. */
+static int stop_call(wq__stop *st, const wq_hit *hits, size_t n) {
+    int rc = atomic_load_explicit(&st->rc, memory_order_relaxed);
+    if (rc == 0) {
+        if (n == 0)
+            wq__poll_phase = atomic_load_explicit(&st->phase, memory_order_relaxed);
+        rc = st->fn(st->ctx, hits, n);
+        wq__poll_phase = 0;
+        if (rc != 0)
+            atomic_store_explicit(&st->rc, rc, memory_order_relaxed);
+    }
+    pthread_mutex_unlock(&st->mu);
+    return rc;
+}
+
+int wq__stop_poll(wq__stop *st) {
+    if (st->fn == NULL)
+        return 0;
+    if (pthread_mutex_trylock(&st->mu) != 0) /* a call under way reports */
+        return wq__stopped(st);
+    return stop_call(st, NULL, 0);
+}
+
+int wq__stop_deliver(wq__stop *st, const wq_hit *hits, size_t n) {
+    if (st->fn == NULL)
+        return 0;
+    if (pthread_mutex_lock(&st->mu) != 0)
+        return wq__stopped(st);
+    return stop_call(st, hits, n);
+}
+
+static void set_phase(wq__stop *st, wq__phase ph) {
+    atomic_store_explicit(&st->phase, (int)ph, memory_order_relaxed);
+}
 
 typedef enum mode { M_PAIRS, M_QUERY, M_CLUSTER } mode;
 
@@ -45,11 +103,9 @@ typedef struct search {
     size_t k;
     const wq_seq *probes; /* M_QUERY: the queries */
     size_t nprobes;
-    nbl *nb; /* M_PAIRS: per unique, for duplicated ones; NULL if none */
-    wq_hits_fn fn;
-    void *ctx;
+    nbl *nb;      /* M_PAIRS: per unique, for duplicated ones; NULL if none */
+    wq__stop *st; /* the caller's callback and the stop */
     /* Touched only by the serialized result callback. */
-    int stop_rc;  /* the callback's stop value */
     int err;      /* the first kernel or engine error */
     wq_job *job;  /* set before any callback runs */
     uint32_t *uf; /* M_CLUSTER: union-find parents over uniques */
@@ -94,6 +150,8 @@ static int hit_push(scratch *s, size_t i, size_t j, size_t d) {
 static int gather(const search *S, const wq_seq *r, const wq__keep *kp, scratch *s) {
     size_t from = s->cand.n;
     int rc = wq__sidx_probe(S->x, (const unsigned char *)r->ptr, r->len, kp, &s->cand);
+    if (rc == 0) /* a probe hashes about (k + 1)^2 substrings */
+        rc = wq__tick(S->st, (s->cand.n - from) * 4 + (S->k + 1) * (S->k + 1) * (r->len + 64));
     if (rc != 0)
         return rc;
     size_t n = s->cand.n;
@@ -118,8 +176,20 @@ static int gather(const search *S, const wq_seq *r, const wq__keep *kp, scratch 
     return 0;
 }
 
-static int verify(const search *S, scratch *s) {
-    return wq__levenshtein_batch(s->pairs, s->dist, s->cand.n, S->k, NULL);
+/* Verifies the pairs [from, s->cand.n) in batches of bounded work (the
+ * DP words of a pair without its cutoff's savings), ticking between. */
+static int verify(const search *S, scratch *s, size_t from) {
+    enum { MIN_BATCH = 64 }; /* keeps the kernel's lanes full */
+    int rc = 0;
+    for (size_t a = from, b; rc == 0 && a < s->cand.n; a = b) {
+        size_t work = 0;
+        for (b = a; b < s->cand.n && (work < WQ__TICK || b - a < MIN_BATCH); b++)
+            work += (s->pairs[b].alen / 64 + 1) * s->pairs[b].blen + 16;
+        rc = wq__levenshtein_batch(s->pairs + a, s->dist + a, b - a, S->k, NULL);
+        if (rc == 0)
+            rc = wq__tick(S->st, work);
+    }
+    return rc;
 }
 
 /* Hits (i, j, d) for the members j of unique v: all of them when all is
@@ -210,18 +280,25 @@ static int probe_hits(const search *S, scratch *s, size_t p, size_t c0, size_t c
     return rc;
 }
 
-/* The probes [a, b) (b - a <= BLOCK): gather, verify, expand. */
+/* The probes [a, b) (b - a <= BLOCK): gather, verify, expand, a run of
+ * probes at a time, a run ending once it holds CAND_CAP candidates (so a
+ * block whose classes are compared whole holds one probe's at a time). */
+enum { CAND_CAP = 1 << 16 };
+
 static int run_block(const search *S, scratch *s, size_t a, size_t b) {
-    int rc = 0;
-    for (size_t p = a; rc == 0 && p < b; p++) {
-        s->cstart[p - a] = s->cand.n;
-        rc = probe_gather(S, s, p);
+    int rc = wq__stopped(S->st); /* items after a stop end here */
+    for (size_t p0 = a, p1; rc == 0 && p0 < b; p0 = p1) {
+        s->cand.n = 0;
+        for (p1 = p0; rc == 0 && p1 < b && s->cand.n < CAND_CAP; p1++) {
+            s->cstart[p1 - a] = s->cand.n;
+            rc = probe_gather(S, s, p1);
+        }
+        s->cstart[p1 - a] = s->cand.n;
+        if (rc == 0)
+            rc = verify(S, s, 0);
+        for (size_t p = p0; rc == 0 && p < p1; p++)
+            rc = probe_hits(S, s, p, s->cstart[p - a], s->cstart[p - a + 1]);
     }
-    s->cstart[b - a] = s->cand.n;
-    if (rc == 0)
-        rc = verify(S, s);
-    for (size_t p = a; rc == 0 && p < b; p++)
-        rc = probe_hits(S, s, p, s->cstart[p - a], s->cstart[p - a + 1]);
     return rc;
 }
 
@@ -265,30 +342,33 @@ static uint32_t uf_find(uint32_t *p, uint32_t x) {
     return x;
 }
 
+/* The serialized result callback: each block's hits to the caller (or
+ * into the union-find), in order, until a stop or an error. */
 static void on_block(void *cb_ctx, size_t index, int status, const void *in, const void *out) {
     search *S = cb_ctx;
     const block_out *o = out;
     (void)index;
     (void)in;
+    int stopped = wq__stopped(S->st);
     if (status == 0) {
-        if (S->stop_rc == 0 && S->err == 0) {
+        if (stopped == 0 && S->err == 0) {
             if (S->mode == M_CLUSTER) {
                 for (size_t h = 0; h < o->n; h++) {
                     uint32_t a = uf_find(S->uf, (uint32_t)o->hits[h].i);
                     uint32_t b = uf_find(S->uf, (uint32_t)o->hits[h].j);
                     S->uf[a > b ? a : b] = a < b ? a : b; /* the smaller id is the root */
                 }
+                stopped = wq__tick(S->st, o->n * 16);
             } else {
-                S->stop_rc = S->fn(S->ctx, o->hits, o->n);
+                stopped = wq__stop_deliver(S->st, o->hits, o->n);
             }
-            if (S->stop_rc != 0)
-                wq_job_cancel(S->job);
         }
         free(o->hits);
-    } else if (status != ECANCELED && S->err == 0) {
+    } else if (status != ECANCELED && stopped == 0 && S->err == 0) {
         S->err = status;
-        wq_job_cancel(S->job);
     }
+    if (stopped != 0 || S->err != 0)
+        wq_job_cancel(S->job);
 }
 
 /* Runs the probes [0, n) of S in blocks on pool, results in order. */
@@ -315,10 +395,10 @@ static int run_blocks(wq_pool *pool, search *S, size_t n) {
         wq_job_free(S->job);
     }
     free(blocks);
+    if (wq__stopped(S->st) != 0)
+        return wq__stopped(S->st);
     if (S->err != 0)
         return S->err;
-    if (S->stop_rc != 0)
-        return S->stop_rc;
     return rc;
 }
 
@@ -331,9 +411,11 @@ static int dup_fn(const void *in, void *out, void *ctx) {
     scratch s;
     memset(&s, 0, sizeof s);
     wq__keep kp = {u, u + 1, S->q->last, S->q->first[u]};
-    int rc = gather(S, wq__uniq_seq(S->q, u), &kp, &s);
+    int rc = wq__stopped(S->st); /* items after a stop end here */
     if (rc == 0)
-        rc = verify(S, &s);
+        rc = gather(S, wq__uniq_seq(S->q, u), &kp, &s);
+    if (rc == 0)
+        rc = verify(S, &s, 0);
     wq__u32v v = {0}, d = {0};
     for (size_t c = 0; rc == 0 && c < s.cand.n; c++)
         if (s.dist[c] <= S->k &&
@@ -395,27 +477,60 @@ static size_t cap_k(size_t k, size_t maxlen) {
     return k < maxlen ? k : maxlen; /* no distance exceeds the longer length */
 }
 
+/* The search's start: the duplicate table and the index, in S->q, S->x
+ * (both freed on failure). */
+static int begin(wq_pool *pool, search *S, wq__uniq *q, wq__sidx *x, const wq_seq *seqs, size_t n,
+                 size_t maxlen, size_t max_distance) {
+    set_phase(S->st, WQ__PH_UNIQ);
+    int rc = wq__uniq_build(q, seqs, n, S->st);
+    if (rc != 0)
+        return rc;
+    if (q->maxlen > maxlen)
+        maxlen = q->maxlen;
+    S->k = cap_k(max_distance, maxlen);
+    S->q = q;
+    S->x = x;
+    set_phase(S->st, WQ__PH_BUILD);
+    rc = wq__sidx_build(pool, x, q, S->k, S->st);
+    if (rc != 0)
+        wq__uniq_free(q);
+    return rc;
+}
+
+static void end(search *S, wq__uniq *q, wq__sidx *x) {
+    nb_free(S->nb, q->nu);
+    wq__sidx_free(x);
+    wq__uniq_free(q);
+}
+
+/* The stop value, if any, over an error of the unwinding. */
+static int outcome(wq__stop *st, int rc) {
+    int stop = wq__stopped(st);
+    wq__stop_destroy(st);
+    return stop != 0 ? stop : rc;
+}
+
 int wq_search_pairs(wq_pool *pool, const wq_seq *seqs, size_t n, size_t max_distance,
                     wq_hits_fn on_hits, void *ctx) {
     if (pool == NULL || on_hits == NULL || (seqs == NULL && n > 0))
         return EINVAL;
-    wq__uniq q;
-    wq__sidx x;
-    int rc = wq__uniq_build(&q, seqs, n);
+    wq__stop st;
+    int rc = wq__stop_init(&st, on_hits, ctx);
     if (rc != 0)
         return rc;
-    size_t k = cap_k(max_distance, q.maxlen);
-    rc = wq__sidx_build(pool, &x, &q, k);
+    wq__uniq q;
+    wq__sidx x;
+    search S = {.mode = M_PAIRS, .st = &st};
+    rc = begin(pool, &S, &q, &x, seqs, n, 0, max_distance);
     if (rc == 0) {
-        search S = {.mode = M_PAIRS, .q = &q, .x = &x, .k = k, .fn = on_hits, .ctx = ctx};
+        set_phase(&st, WQ__PH_DUPS);
         rc = dup_lists(pool, &S);
+        set_phase(&st, WQ__PH_PROBE);
         if (rc == 0)
             rc = run_blocks(pool, &S, n);
-        nb_free(S.nb, q.nu);
-        wq__sidx_free(&x);
+        end(&S, &q, &x);
     }
-    wq__uniq_free(&q);
-    return rc;
+    return outcome(&st, rc);
 }
 
 int wq_search_query(wq_pool *pool, const wq_seq *queries, size_t nq, const wq_seq *targets,
@@ -423,57 +538,63 @@ int wq_search_query(wq_pool *pool, const wq_seq *queries, size_t nq, const wq_se
     if (pool == NULL || on_hits == NULL || (queries == NULL && nq > 0) ||
         (targets == NULL && nt > 0))
         return EINVAL;
-    wq__uniq q;
-    wq__sidx x;
-    int rc = wq__uniq_build(&q, targets, nt);
+    wq__stop st;
+    int rc = wq__stop_init(&st, on_hits, ctx);
     if (rc != 0)
         return rc;
-    size_t maxlen = q.maxlen;
+    size_t maxlen = 0;
     for (size_t i = 0; i < nq; i++)
         maxlen = queries[i].len > maxlen ? queries[i].len : maxlen;
-    size_t k = cap_k(max_distance, maxlen);
-    rc = wq__sidx_build(pool, &x, &q, k);
+    wq__uniq q;
+    wq__sidx x;
+    search S = {.mode = M_QUERY, .st = &st, .probes = queries, .nprobes = nq};
+    rc = begin(pool, &S, &q, &x, targets, nt, maxlen, max_distance);
     if (rc == 0) {
-        search S = {.mode = M_QUERY,
-                    .q = &q,
-                    .x = &x,
-                    .k = k,
-                    .probes = queries,
-                    .nprobes = nq,
-                    .fn = on_hits,
-                    .ctx = ctx};
+        set_phase(&st, WQ__PH_PROBE);
         rc = run_blocks(pool, &S, nq);
-        wq__sidx_free(&x);
+        end(&S, &q, &x);
     }
-    wq__uniq_free(&q);
+    return outcome(&st, rc);
+}
+
+/* label[i] for every input: the root is the smallest unique of the
+ * component, and uniques are in first-occurrence order, so its first
+ * member is the component's smallest index. */
+static int write_labels(const search *S, size_t *label) {
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < S->q->n; i++) {
+        label[i] = S->q->first[uf_find(S->uf, S->q->of[i])];
+        if (i % 1024 == 0) /* a cache miss each, about */
+            rc = wq__tick(S->st, 1024 * 64);
+    }
     return rc;
 }
 
 int wq_search_clusters(wq_pool *pool, const wq_seq *seqs, size_t n, size_t max_distance,
-                       size_t *label) {
+                       size_t *label, wq_hits_fn on_poll, void *ctx) {
     if (pool == NULL || (n > 0 && (seqs == NULL || label == NULL)))
         return EINVAL;
-    wq__uniq q;
-    wq__sidx x;
-    int rc = wq__uniq_build(&q, seqs, n);
+    wq__stop st;
+    int rc = wq__stop_init(&st, on_poll, ctx);
     if (rc != 0)
         return rc;
-    size_t k = cap_k(max_distance, q.maxlen);
-    uint32_t *uf = malloc((q.nu ? q.nu : 1) * sizeof *uf);
-    rc = uf == NULL ? ENOMEM : wq__sidx_build(pool, &x, &q, k);
+    wq__uniq q;
+    wq__sidx x;
+    search S = {.mode = M_CLUSTER, .st = &st};
+    rc = begin(pool, &S, &q, &x, seqs, n, 0, max_distance);
     if (rc == 0) {
-        for (uint32_t u = 0; u < q.nu; u++)
-            uf[u] = u;
-        search S = {.mode = M_CLUSTER, .q = &q, .x = &x, .k = k, .uf = uf};
-        rc = run_blocks(pool, &S, q.nu);
-        wq__sidx_free(&x);
+        S.uf = malloc((q.nu ? q.nu : 1) * sizeof *S.uf);
+        rc = S.uf == NULL ? ENOMEM : 0;
+        for (uint32_t u = 0; rc == 0 && u < q.nu; u++)
+            S.uf[u] = u;
+        set_phase(&st, WQ__PH_PROBE);
+        if (rc == 0)
+            rc = run_blocks(pool, &S, q.nu);
+        set_phase(&st, WQ__PH_LABELS);
+        if (rc == 0)
+            rc = write_labels(&S, label);
+        free(S.uf);
+        end(&S, &q, &x);
     }
-    /* The root is the smallest unique of the component, and uniques are in
-     * first-occurrence order: its first member is the component's smallest
-     * index. */
-    for (size_t i = 0; rc == 0 && i < n; i++)
-        label[i] = q.first[uf_find(uf, q.of[i])];
-    free(uf);
-    wq__uniq_free(&q);
-    return rc;
+    return outcome(&st, rc);
 }

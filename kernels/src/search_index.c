@@ -109,8 +109,8 @@ static int seq_eq(const wq_seq *a, const wq_seq *b) {
 }
 
 /* of[] and first[] by hashing whole sequences into an open-addressing table
- * of unique ids (UINT32_MAX = empty). */
-static int uniq_assign(wq__uniq *q) {
+ * of unique ids (UINT32_MAX = empty). 0, ENOMEM or the stop value. */
+static int uniq_assign(wq__uniq *q, wq__stop *st) {
     size_t cap = 16;
     while (cap < 2 * q->n)
         cap *= 2;
@@ -120,8 +120,10 @@ static int uniq_assign(wq__uniq *q) {
     memset(slot, 0xff, cap * sizeof *slot);
     size_t mask = cap - 1;
     q->nu = 0;
-    for (size_t i = 0; i < q->n; i++) {
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < q->n; i++) {
         const wq_seq *s = &q->seqs[i];
+        rc = wq__tick(st, s->len + 16);
         size_t h = (size_t)hash_bytes((const unsigned char *)s->ptr, s->len, 0) & mask;
         while (slot[h] != UINT32_MAX && !seq_eq(wq__uniq_seq(q, slot[h]), s))
             h = (h + 1) & mask;
@@ -134,10 +136,10 @@ static int uniq_assign(wq__uniq *q) {
             q->maxlen = s->len;
     }
     free(slot);
-    return 0;
+    return rc;
 }
 
-int wq__uniq_build(wq__uniq *q, const wq_seq *seqs, size_t n) {
+int wq__uniq_build(wq__uniq *q, const wq_seq *seqs, size_t n, wq__stop *st) {
     memset(q, 0, sizeof *q);
     if (n >= UINT32_MAX - 1)
         return EOVERFLOW;
@@ -149,9 +151,10 @@ int wq__uniq_build(wq__uniq *q, const wq_seq *seqs, size_t n) {
     q->last = malloc(m * sizeof *q->last);
     q->mstart = calloc(m + 1, sizeof *q->mstart);
     q->members = malloc(m * sizeof *q->members);
-    if (!q->of || !q->first || !q->last || !q->mstart || !q->members || uniq_assign(q) != 0) {
+    int rc = q->of && q->first && q->last && q->mstart && q->members ? uniq_assign(q, st) : ENOMEM;
+    if (rc != 0) {
         wq__uniq_free(q);
-        return ENOMEM;
+        return rc;
     }
     for (size_t i = 0; i < n; i++) {
         q->mstart[q->of[i] + 1]++;
@@ -208,17 +211,52 @@ static int cmp_len_id(const void *a, const void *b) {
     return (x->id > y->id) - (x->id < y->id);
 }
 
+/* Ticks the stop every STRIDE iterations of a loop of cheap steps. */
+enum { STRIDE = 1024 };
+
+static inline int tick_every(const wq__sidx *x, size_t i, size_t unit) {
+    return i % STRIDE == 0 ? wq__tick(x->st, STRIDE * unit) : 0;
+}
+
+/* bylen[] by counting the lengths (stable, so ids ascend within a length;
+ * linear and interruptible): when the longest length is not much more
+ * than the count. 0, ENOMEM or the stop value. */
+static int count_by_length(const wq__sidx *x, uint32_t *bylen) {
+    uint32_t nu = x->q->nu;
+    size_t maxlen = x->q->maxlen;
+    uint32_t *at = calloc(maxlen + 2, sizeof *at);
+    if (at == NULL)
+        return ENOMEM;
+    int rc = 0;
+    for (uint32_t u = 0; rc == 0 && u < nu; u++) {
+        at[x->rep[u].len + 1]++;
+        rc = tick_every(x, u, 4);
+    }
+    for (size_t l = 0; rc == 0 && l <= maxlen; l++)
+        at[l + 1] += at[l];
+    for (uint32_t u = 0; rc == 0 && u < nu; u++) {
+        bylen[at[x->rep[u].len]++] = u;
+        rc = tick_every(x, u, 8);
+    }
+    free(at);
+    return rc;
+}
+
 /* bylen[]: the ids sorted by length, then id (already so when all lengths
- * are equal, the common case). */
+ * are equal, the common case). 0, ENOMEM or the stop value; a qsort, used
+ * for a few very long sequences, is not interrupted. */
 static int sort_by_length(const wq__sidx *x, uint32_t *bylen) {
     uint32_t nu = x->q->nu;
-    int sorted = 1;
-    for (uint32_t u = 0; u < nu; u++) {
+    int sorted = 1, rc = 0;
+    for (uint32_t u = 0; rc == 0 && u < nu; u++) {
         bylen[u] = u;
         sorted &= x->rep[u].len == x->rep[0].len;
+        rc = tick_every(x, u, 4);
     }
-    if (sorted)
-        return 0;
+    if (sorted || rc != 0)
+        return rc;
+    if (x->q->maxlen <= 4 * (size_t)nu + 4096)
+        return count_by_length(x, bylen);
     len_id *t = malloc(nu * sizeof *t);
     if (t == NULL)
         return ENOMEM;
@@ -228,7 +266,7 @@ static int sort_by_length(const wq__sidx *x, uint32_t *bylen) {
     for (uint32_t u = 0; u < nu; u++)
         bylen[u] = t[u].id;
     free(t);
-    return 0;
+    return wq__tick(x->st, 0);
 }
 
 static int build_classes(wq__sidx *x) {
@@ -237,13 +275,20 @@ static int build_classes(wq__sidx *x) {
     x->bylen = malloc((nu ? nu : 1) * sizeof *x->bylen);
     if (x->rep == NULL || x->bylen == NULL)
         return ENOMEM;
-    for (uint32_t u = 0; u < nu; u++)
+    int rc = 0;
+    for (uint32_t u = 0; rc == 0 && u < nu; u++) {
         x->rep[u] = *wq__uniq_seq(x->q, u);
-    if (sort_by_length(x, x->bylen) != 0)
-        return ENOMEM;
+        rc = tick_every(x, u, 16);
+    }
+    if (rc == 0)
+        rc = sort_by_length(x, x->bylen);
     size_t nc = 0;
-    for (uint32_t p = 0; p < nu; p++)
+    for (uint32_t p = 0; rc == 0 && p < nu; p++) {
         nc += p == 0 || x->rep[x->bylen[p]].len != x->rep[x->bylen[p - 1]].len;
+        rc = tick_every(x, p, 8);
+    }
+    if (rc != 0)
+        return rc;
     x->cls = calloc(nc ? nc : 1, sizeof *x->cls);
     if (x->cls == NULL)
         return ENOMEM;
@@ -255,7 +300,7 @@ static int build_classes(wq__sidx *x) {
         x->cls[nc - 1].cend = p + 1;
     }
     x->nclass = nc;
-    return 0;
+    return wq__tick(x->st, (size_t)nu * 8);
 }
 
 /* A class's table is NPART sub-tables, chosen by the key's top bits, of
@@ -302,15 +347,24 @@ typedef struct build_ctx {
     pass pass;
 } build_ctx;
 
+/* The stop is ticked every STRIDE entries (a pass touches each entry once
+ * at most, for a hash of a segment or a slot's probe). */
 static int build_part(const void *in, void *out, void *ctx) {
     const build_ctx *b = ctx;
     size_t p = *(const size_t *)in, n = b->entries, k1 = b->x->k + 1;
+    size_t w = b->c->len / k1 + 16; /* a key's cost */
+    int rc = 0;
     (void)out;
     if (b->pass == KEYS) {
-        for (size_t e = n * p / NPART; e < n * (p + 1) / NPART; e++)
+        for (size_t e = n * p / NPART; rc == 0 && e < n * (p + 1) / NPART; e++) {
             b->keys[e] = entry_key(b->x, b->c, e);
+            if (e % STRIDE == 0)
+                rc = wq__tick(b->x->st, STRIDE * w);
+        }
     } else if (b->pass == COUNT) {
-        for (size_t e = 0; e < n; e++) {
+        for (size_t e = 0; rc == 0 && e < n; e++) {
+            if (e % STRIDE == 0)
+                rc = wq__tick(b->x->st, STRIDE * 8);
             if (part_of(b->keys[e]) != p)
                 continue;
             wq__slot *sl = slot_of(b->c, b->keys[e]);
@@ -318,11 +372,14 @@ static int build_part(const void *in, void *out, void *ctx) {
             sl->count++;
         }
     } else {
-        for (size_t e = n; e-- > 0;)
+        for (size_t e = n; rc == 0 && e-- > 0;) {
+            if (e % STRIDE == 0)
+                rc = wq__tick(b->x->st, STRIDE * 8);
             if (part_of(b->keys[e]) == p)
                 b->x->ids[--slot_of(b->c, b->keys[e])->start] = b->x->bylen[b->c->cstart + e / k1];
+        }
     }
-    return 0;
+    return rc;
 }
 
 static const wq_kernel build_kernel = {"wq-search-build", build_part, NULL,
@@ -390,10 +447,11 @@ static int build_tables(wq_pool *pool, wq__sidx *x) {
     return rc;
 }
 
-int wq__sidx_build(wq_pool *pool, wq__sidx *x, const wq__uniq *q, size_t k) {
+int wq__sidx_build(wq_pool *pool, wq__sidx *x, const wq__uniq *q, size_t k, wq__stop *st) {
     memset(x, 0, sizeof *x);
     x->q = q;
     x->k = k;
+    x->st = st;
     int rc = build_classes(x);
     if (rc == 0)
         rc = build_tables(pool, x);

@@ -5,16 +5,81 @@
  *             each with its members (input indices, ascending);
  *   wq__sidx  the segment index over a set of uniques, and its probe.
  *
- * Both are built once by one thread and then only read, so any number of
- * workers may probe at once.
+ * Both are built once and then only read, so any number of workers may
+ * probe at once. Every loop that can run long ticks the search's stop
+ * (wq__stop), so a stop ends any phase after a bounded amount of work.
  */
 #ifndef WORKQ_SEARCH_INTERNAL_H
 #define WORKQ_SEARCH_INTERNAL_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include <workq/search.h>
+
+/* ------------------------------------------------------------ the stop -- */
+
+/* The phases of a search, in the order they run (wq__poll_phase). */
+typedef enum wq__phase {
+    WQ__PH_UNIQ = 1, /* the duplicate table (calling thread) */
+    WQ__PH_BUILD,    /* the index: length classes, then the tables (pool) */
+    WQ__PH_DUPS,     /* the neighbour lists of duplicated sequences (pool) */
+    WQ__PH_PROBE,    /* probing and verifying, brute-force classes included */
+    WQ__PH_LABELS    /* clusters: each input's label (calling thread) */
+} wq__phase;
+
+/* A search's stop: the caller's callback, called with n == 0 by whichever
+ * thread is working (the caller's or a worker) after every WQ__TICK units
+ * of its work (about a byte hashed, a table entry or a DP word each: well
+ * under a millisecond), and with the hits by the search's result callback.
+ * Once fn returns non-zero, rc holds that value, fn is never called again,
+ * and every thread that ticks returns rc, unwinding its phase. */
+typedef struct wq__stop {
+    wq_hits_fn fn; /* NULL: nothing to poll, never stops */
+    void *ctx;
+    pthread_mutex_t mu; /* serializes the calls of fn (and the write of rc) */
+    atomic_int rc;      /* 0, or fn's stop value */
+    atomic_int phase;   /* the running phase, set by the calling thread */
+} wq__stop;
+
+enum { WQ__TICK = 1 << 18 };
+
+/* The phase whose poll is calling fn: valid on fn's thread during an
+ * n == 0 call (for tests). */
+extern _Thread_local int wq__poll_phase;
+/* Work this thread did since its last poll. */
+extern _Thread_local size_t wq__tick_work;
+
+/* 0 or a pthread_mutex_init error. */
+int wq__stop_init(wq__stop *st, wq_hits_fn fn, void *ctx);
+void wq__stop_destroy(wq__stop *st);
+
+/* Calls fn with n == 0 unless a call is under way (that one reports any
+ * stop). Returns 0 or the stop value. */
+int wq__stop_poll(wq__stop *st);
+
+/* Calls fn with hits[0..n) (waits for a poll under way). Returns 0 or the
+ * stop value (fn is not called once stopped). */
+int wq__stop_deliver(wq__stop *st, const wq_hit *hits, size_t n);
+
+static inline int wq__stopped(wq__stop *st) {
+    return atomic_load_explicit(&st->rc, memory_order_relaxed);
+}
+
+/* Counts work units of this thread's; polls once they reach WQ__TICK.
+ * Returns 0 or the stop value. */
+static inline int wq__tick(wq__stop *st, size_t work) {
+    int rc = wq__stopped(st);
+    if (rc != 0 || st->fn == NULL)
+        return rc;
+    wq__tick_work += work;
+    if (wq__tick_work < WQ__TICK)
+        return 0;
+    wq__tick_work = 0;
+    return wq__stop_poll(st);
+}
 
 /* A growing array of uint32_t. */
 typedef struct wq__u32v {
@@ -41,8 +106,9 @@ typedef struct wq__uniq {
     size_t maxlen; /* longest sequence */
 } wq__uniq;
 
-/* Collapses seqs[0..n). Returns 0, EOVERFLOW (n > 2^32 - 2) or ENOMEM. */
-int wq__uniq_build(wq__uniq *q, const wq_seq *seqs, size_t n);
+/* Collapses seqs[0..n), ticking st. Returns 0, EOVERFLOW (n > 2^32 - 2),
+ * ENOMEM or the stop value. */
+int wq__uniq_build(wq__uniq *q, const wq_seq *seqs, size_t n, wq__stop *st);
 void wq__uniq_free(wq__uniq *q);
 
 static inline const wq_seq *wq__uniq_seq(const wq__uniq *q, uint32_t u) {
@@ -74,11 +140,13 @@ typedef struct wq__sidx {
     size_t nclass;   /* length classes, ascending */
     wq__class *cls;
     uint32_t *ids; /* every bucket, table after table */
+    wq__stop *st;  /* ticked while building */
 } wq__sidx;
 
 /* Builds the index over q's uniques for distance k (<= q->maxlen), the
- * tables on pool's workers. Returns 0, EOVERFLOW or ENOMEM. */
-int wq__sidx_build(wq_pool *pool, wq__sidx *x, const wq__uniq *q, size_t k);
+ * tables on pool's workers, ticking st. Returns 0, EOVERFLOW, ENOMEM or
+ * the stop value. */
+int wq__sidx_build(wq_pool *pool, wq__sidx *x, const wq__uniq *q, size_t k, wq__stop *st);
 void wq__sidx_free(wq__sidx *x);
 
 /* Which candidates a probe keeps: v != self, and v >= from or (key set

@@ -350,7 +350,7 @@ Test(search, clusters_equal_union_find_of_brute_force, .timeout = 60) {
             else
                 p[a] = b;
         }
-        cr_assert_eq(wq_search_clusters(pool, s.seqs, s.n, k, label), 0);
+        cr_assert_eq(wq_search_clusters(pool, s.seqs, s.n, k, label, NULL, NULL), 0);
         for (size_t i = 0; i < s.n; i++)
             cr_assert_eq(label[i], find(p, i), "k=%zu: label[%zu] = %zu, union-find %zu", k, i,
                          label[i], find(p, i));
@@ -392,7 +392,7 @@ Test(search, empty_and_invalid, .timeout = 10) {
     cr_assert_eq(wq_search_query(pool, NULL, 1, &one, 1, 1, collect, &got), EINVAL);
     cr_assert_eq(wq_search_query(pool, &one, 1, NULL, 1, 1, collect, &got), EINVAL);
     size_t label[1] = {99};
-    cr_assert_eq(wq_search_clusters(pool, &one, 1, 1, NULL), EINVAL);
-    cr_assert_eq(wq_search_clusters(pool, &one, 1, 1, label), 0);
+    cr_assert_eq(wq_search_clusters(pool, &one, 1, 1, NULL, NULL, NULL), EINVAL);
+    cr_assert_eq(wq_search_clusters(pool, &one, 1, 1, label, NULL, NULL), 0);
     cr_assert_eq(label[0], 0);
 }

@@ -23,7 +23,9 @@
  *     for a case-insensitive search). At most 2^32 - 2 sequences per set.
  *
  * The calls block until done; call them from any thread except the pool's
- * own workers (they wait on the pool). Errors are errno values.
+ * own workers (they wait on the pool). Errors are errno values. A stop
+ * (the callback's non-zero return) ends any phase within a bounded slice
+ * of work per thread: see wq_hits_fn.
  */
 #ifndef WORKQ_SEARCH_H
 #define WORKQ_SEARCH_H
@@ -51,12 +53,27 @@ typedef struct wq_hit {
     size_t distance;
 } wq_hit;
 
-/* Receives the next hits[0..n), in order (by i, then j). Called from one
- * thread at a time (a worker of the pool), never concurrently; hits is valid
- * only during the call. It is also called with n == 0 now and then (once per
- * block of probes), so a caller can stop a search that finds nothing.
- * Returns 0 to go on, or a non-zero value to stop: no further call is made,
- * and the search returns that value. */
+/* Receives the next hits[0..n), in order (by i, then j); hits is valid only
+ * during the call.
+ *
+ * It is also the search's stop hook: it is called with n == 0 (hits NULL)
+ * by whichever thread is working, the caller's or a worker of the pool,
+ * after every bounded slice of that thread's work (2^18 units: a byte
+ * hashed, a table entry, a DP word of a verified pair; well under a
+ * millisecond here), in every phase: the duplicate table, the index build,
+ * the neighbour lists of duplicates, probing and verifying (classes
+ * compared pair by pair included) and the cluster labels. A poll due while
+ * another call is under way is skipped (that call answers for it). The one
+ * thing a check cannot interrupt is a single pair's verification (its
+ * cost is that pair's DP: length x length / 64 words at most).
+ *
+ * Calls never overlap (a mutex serializes them, so the callback needs no
+ * lock of its own) and come from several threads in turn. Returns 0 to go
+ * on, or a non-zero value to stop: no further call is made, every thread
+ * unwinds at its next check, and the search returns that value once all
+ * have. The hits delivered before the stop are a prefix of the full
+ * result. To stop from another thread (a signal handler's flag, a UI), set
+ * a flag the callback reads and returns non-zero for. */
 typedef int (*wq_hits_fn)(void *ctx, const wq_hit *hits, size_t n);
 
 /* Every pair i < j of seqs[0..n) at distance <= max_distance, delivered to
@@ -77,10 +94,13 @@ WQ_KERNELS_EXPORT int wq_search_query(wq_pool *pool, const wq_seq *queries, size
 /* The connected components of the graph whose edges join sequences at
  * distance <= max_distance (identical sequences are one node): writes
  * label[i] = the smallest index in i's component, for i in [0, n). label
- * is the caller's array of n entries. Returns 0, EINVAL, EOVERFLOW or
- * ENOMEM (label then undefined). */
+ * is the caller's array of n entries. on_poll (may be NULL: never stops)
+ * is the stop hook of wq_hits_fn, only ever called with n == 0. Returns 0,
+ * EINVAL, EOVERFLOW, ENOMEM or on_poll's stop value (label then
+ * undefined). */
 WQ_KERNELS_EXPORT int wq_search_clusters(wq_pool *pool, const wq_seq *seqs, size_t n,
-                                         size_t max_distance, size_t *label);
+                                         size_t max_distance, size_t *label, wq_hits_fn on_poll,
+                                         void *ctx);
 
 #ifdef __cplusplus
 }
