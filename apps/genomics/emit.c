@@ -9,7 +9,8 @@
 #include <string.h>
 
 void gx_emit_init(gx_emit *e, FILE *out, gx_outfmt format, size_t max_distance, atomic_int *stop) {
-    *e = (gx_emit){.out = out, .format = format, .max_distance = max_distance, .stop = stop};
+    *e = (gx_emit){.format = format, .max_distance = max_distance, .stop = stop};
+    gx_out_init(&e->out, out);
     gx_progress_init(&e->progress, 0, stderr, 0, NULL);
 }
 
@@ -39,13 +40,13 @@ static void request_stop(gx_emit *e) {
  * Returns 0, -1 (write error) or an errno value from wq_align. */
 static int print(gx_emit *e, const gx_item *it, size_t d) {
     if (!e->aligns)
-        return gx_output(e->out, e->format, it->na, it->nalen, it->nb, it->nblen, d);
+        return gx_output(&e->out, e->format, it->na, it->nalen, it->nb, it->nblen, d);
     const wq_pair *p = &it->pair;
     int rc = wq_align(p->a, p->alen, p->b, p->blen, e->mode, &e->al);
     if (rc != 0)
         return rc;
     gx_aligned x = {p->a, p->b, p->alen, p->blen, &e->al, e->span};
-    return gx_output_aligned(e->out, e->format, it->na, it->nalen, it->nb, it->nblen, &x);
+    return gx_output_aligned(&e->out, e->format, it->na, it->nalen, it->nb, it->nblen, &x);
 }
 
 int gx_emit_result(gx_emit *e, const gx_item *it, int status, size_t d) {
@@ -67,7 +68,8 @@ int gx_emit_result(gx_emit *e, const gx_item *it, int status, size_t d) {
         e->error = status;
         request_stop(e);
     }
-    gx_progress_tick(&e->progress, e->done);
+    if (gx_progress_shown(&e->progress))
+        gx_progress_tick(&e->progress, e->done);
     return atomic_load(e->stop) != 0 ? -1 : 0;
 }
 
@@ -75,12 +77,22 @@ int gx_emit_cluster(gx_emit *e, size_t size, const char *rep, size_t replen, gx_
                     void *ctx) {
     e->done++;
     if (e->write_errno == 0 &&
-        gx_output_cluster(e->out, e->format, e->done, size, rep, replen, member, ctx) != 0) {
+        gx_output_cluster(&e->out, e->format, e->done, size, rep, replen, member, ctx) != 0) {
         e->write_errno = errno ? errno : EIO;
         request_stop(e);
     }
     gx_progress_tick(&e->progress, e->done);
     return atomic_load(e->stop) != 0 ? -1 : 0;
+}
+
+int gx_emit_flush(gx_emit *e) {
+    if (gx_out_flush(&e->out) == 0)
+        return 0;
+    if (e->write_errno == 0) {
+        e->write_errno = errno ? errno : EIO;
+        request_stop(e);
+    }
+    return -1;
 }
 
 static void report(const char *name, const gx_err *err) {
@@ -93,8 +105,7 @@ static void report(const char *name, const gx_err *err) {
 int gx_emit_finish(gx_emit *e, const char *name, const gx_err *err, int error) {
     wq_alignment_free(&e->al);
     gx_progress_end(&e->progress);
-    if (fflush(e->out) != 0 && e->write_errno == 0)
-        e->write_errno = errno ? errno : EIO;
+    (void)gx_emit_flush(e);
     if (e->write_errno != 0) {
         fprintf(stderr, "genomics: write error: %s\n", strerror(e->write_errno));
         return 1;

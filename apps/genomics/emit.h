@@ -32,7 +32,7 @@
 #include "progress.h"
 
 typedef struct gx_emit {
-    FILE *out;
+    gx_out out; /* lines wait here; gx_emit_flush pushes them out */
     gx_outfmt format;
     size_t max_distance; /* print pairs at distance <= this */
     atomic_int *stop;    /* the run's stop flag (see run.h) */
@@ -50,7 +50,8 @@ typedef struct gx_emit {
     size_t drop;     /* of those, still to drop here (the source could not skip) */
 } gx_emit;
 
-/* Sets up e to print to out (progress off; see gx_emit_progress). */
+/* Sets up e to print to out (progress off; see gx_emit_progress). Lines
+ * are held in e's buffer until it fills, gx_emit_flush or gx_emit_finish. */
 void gx_emit_init(gx_emit *e, FILE *out, gx_outfmt format, size_t max_distance, atomic_int *stop);
 
 /* Sets the alignment mode, and whether --cigar was given (call after
@@ -80,6 +81,12 @@ int gx_emit_result(gx_emit *e, const gx_item *item, int status, size_t distance)
  * Returns as gx_emit_result. */
 int gx_emit_cluster(gx_emit *e, size_t size, const char *rep, size_t replen, gx_member_fn member,
                     void *ctx);
+
+/* Pushes every line printed so far out to the stream and flushes it (a run
+ * that waits for input calls it so that the results so far are seen).
+ * Returns 0, or -1 after a write error (remembered as in gx_emit_result,
+ * and the sources asked to stop). */
+int gx_emit_flush(gx_emit *e);
 
 /* The epilogue every run shares: frees the alignment buffers, erases the
  * progress line, flushes the

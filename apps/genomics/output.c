@@ -1,12 +1,15 @@
 /*
  * output.c: result lines (see output.h). Names are counted byte strings, not
- * C strings, and the distance is formatted by hand: this is the hot path of
- * a million-pair run, so each line costs one fwrite.
+ * C strings, and numbers are formatted by hand: this is the hot path of a
+ * million-pair run, so a line costs a few copies into the gx_out buffer,
+ * and stdio sees one fwrite per GX_OUT_BUF bytes.
  */
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE /* fwrite_unlocked, where the C library has it */
 
 #include "output.h"
+
+#include "copy.h"
 
 #include <string.h>
 
@@ -29,22 +32,33 @@ int gx_outfmt_parse(const char *s, gx_outfmt *fmt) {
     return -1;
 }
 
-/* A line is assembled here and handed to stdio in one fwrite (one lock,
- * one copy); longer lines go out in BUF-sized pieces. */
-enum { BUF = 512 };
-typedef struct gx_line {
-    FILE *f;
-    size_t n;
-    int failed; /* an fwrite came up short: a write error (no ferror per line) */
-    char buf[BUF];
-} gx_line;
+void gx_out_init(gx_out *o, FILE *f) {
+    o->f = f;
+    o->n = 0;
+    o->failed = 0;
+}
 
-static void put(gx_line *l, const char *s, size_t n) {
-    while (n > BUF - l->n) {
-        size_t k = BUF - l->n;
+/* Hands the bytes held to stdio (nothing more once a write failed). */
+static void drain(gx_out *o) {
+    if (!o->failed && o->n > 0)
+        o->failed = gx_fwrite(o->buf, 1, o->n, o->f) != o->n;
+    o->n = 0;
+}
+
+int gx_out_flush(gx_out *o) {
+    drain(o);
+    if (!o->failed && fflush(o->f) != 0)
+        o->failed = 1;
+    return o->failed ? -1 : 0;
+}
+
+/* Appends n bytes, draining the buffer whenever it fills. */
+static void put(gx_out *l, const char *s, size_t n) {
+    while (n > GX_OUT_BUF - l->n) {
+        size_t k = GX_OUT_BUF - l->n;
         memcpy(l->buf + l->n, s, k);
-        l->failed |= gx_fwrite(l->buf, 1, BUF, l->f) != BUF;
-        l->n = 0;
+        l->n = GX_OUT_BUF;
+        drain(l);
         s += k;
         n -= k;
     }
@@ -58,7 +72,11 @@ static void put(gx_line *l, const char *s, size_t n) {
 /* A literal, then a number: a separator or JSON key and its value. */
 #define put_field(l, lit, v) (put_str((l), lit), put_size((l), (v)))
 
-static void put_size(gx_line *l, size_t v) {
+static void put_size(gx_out *l, size_t v) {
+    if (v < 10 && l->n < GX_OUT_BUF) { /* the common distance: one digit */
+        l->buf[l->n++] = (char)('0' + v);
+        return;
+    }
     char buf[24];
     char *p = buf + sizeof buf;
     do {
@@ -69,7 +87,7 @@ static void put_size(gx_line *l, size_t v) {
 }
 
 /* A JSON string: '"', '\\' and control bytes escaped; other bytes as is. */
-static void put_json(gx_line *l, const char *s, size_t n) {
+static void put_json(gx_out *l, const char *s, size_t n) {
     static const char hex[] = "0123456789abcdef";
     put(l, "\"", 1);
     size_t run = 0; /* start of the bytes not needing escapes */
@@ -91,23 +109,14 @@ static void put_json(gx_line *l, const char *s, size_t n) {
     put(l, "\"", 1);
 }
 
-/* An empty line buffer for f. */
-static void line_start(gx_line *l, FILE *f) {
-    l->f = f;
-    l->n = 0;
-    l->failed = 0;
-}
-
-/* Writes the buffered line. Returns 0, or -1 after a write error. */
-static int line_end(gx_line *l) {
-    l->failed |= gx_fwrite(l->buf, 1, l->n, l->f) != l->n;
+/* The end of a record: 0, or -1 once a write has failed. */
+static int line_end(const gx_out *l) {
     return l->failed ? -1 : 0;
 }
 
 /* The two names that open a record: tsv's `a<TAB>b`, or (json) jsonl's
  * `{"a":<a as a JSON string>,"b":<b as a JSON string>`. */
-static void put_names(gx_line *l, int json, const char *a, size_t alen, const char *b,
-                      size_t blen) {
+static void put_names(gx_out *l, int json, const char *a, size_t alen, const char *b, size_t blen) {
     if (json) {
         put_str(l, "{\"a\":");
         put_json(l, a, alen);
@@ -120,33 +129,78 @@ static void put_names(gx_line *l, int json, const char *a, size_t alen, const ch
     }
 }
 
-int gx_output(FILE *f, gx_outfmt fmt, const char *a, size_t alen, const char *b, size_t blen,
+/* v in decimal at w; returns the end. */
+static char *fmt_size(char *w, size_t v) {
+    if (v < 10) {
+        *w = (char)('0' + v);
+        return w + 1;
+    }
+    char buf[24];
+    char *p = buf + sizeof buf;
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    return gx_copy(w, p, (size_t)(buf + sizeof buf - p));
+}
+
+#define put_lit(w, lit) gx_copy((w), "" lit, sizeof(lit) - 1)
+
+/* The lesson and tsv lines, the million-pair case: room for the whole line
+ * is made once (LINE_ROOM covers the literals and 20 digits), then each
+ * piece is stored without a check. */
+enum { LINE_ROOM = 64 };
+static void put_plain(gx_out *l, gx_outfmt fmt, const char *a, size_t alen, const char *b,
+                      size_t blen, size_t distance) {
+    if (GX_OUT_BUF - l->n < alen + blen + LINE_ROOM)
+        drain(l);
+    char *w = l->buf + l->n;
+    if (fmt == GX_OUT_LESSON) {
+        w = put_lit(w, "Edit_Distance(");
+        w = gx_copy(w, a, alen);
+        w = put_lit(w, ", ");
+        w = gx_copy(w, b, blen);
+        w = put_lit(w, ") = ");
+    } else {
+        w = gx_copy(w, a, alen);
+        *w++ = '\t';
+        w = gx_copy(w, b, blen);
+        *w++ = '\t';
+    }
+    w = fmt_size(w, distance);
+    *w++ = '\n';
+    l->n = (size_t)(w - l->buf);
+}
+
+int gx_output(gx_out *l, gx_outfmt fmt, const char *a, size_t alen, const char *b, size_t blen,
               size_t distance) {
-    gx_line l;
-    line_start(&l, f);
+    if (fmt != GX_OUT_JSONL && !l->failed && alen + blen <= GX_OUT_BUF - LINE_ROOM) {
+        put_plain(l, fmt, a, alen, b, blen, distance);
+        return line_end(l);
+    }
     switch (fmt) {
     case GX_OUT_LESSON:
-        put_str(&l, "Edit_Distance(");
-        put(&l, a, alen);
-        put_str(&l, ", ");
-        put(&l, b, blen);
-        put_str(&l, ") = ");
+        put_str(l, "Edit_Distance(");
+        put(l, a, alen);
+        put_str(l, ", ");
+        put(l, b, blen);
+        put_str(l, ") = ");
         break;
     default: /* tsv; paf and pretty print through gx_output_aligned */
-        put_names(&l, 0, a, alen, b, blen);
-        put_str(&l, "\t");
+        put_names(l, 0, a, alen, b, blen);
+        put_str(l, "\t");
         break;
     case GX_OUT_JSONL:
-        put_names(&l, 1, a, alen, b, blen);
-        put_str(&l, ",\"distance\":");
+        put_names(l, 1, a, alen, b, blen);
+        put_str(l, ",\"distance\":");
         break;
     }
-    put_size(&l, distance);
+    put_size(l, distance);
     if (fmt == GX_OUT_JSONL)
-        put_str(&l, "}\n");
+        put_str(l, "}\n");
     else
-        put_str(&l, "\n");
-    return line_end(&l);
+        put_str(l, "\n");
+    return line_end(l);
 }
 
 /* ------------------------------------------------------------ aligned -- */
@@ -179,7 +233,7 @@ static void count_columns(const char *cigar, size_t *matches, size_t *block) {
     }
 }
 
-static void put_paf(gx_line *l, const char *na, size_t nalen, const char *nb, size_t nblen,
+static void put_paf(gx_out *l, const char *na, size_t nalen, const char *nb, size_t nblen,
                     const gx_aligned *x) {
     size_t matches, block;
     count_columns(x->al->cigar, &matches, &block);
@@ -208,7 +262,7 @@ static int digits(size_t v) {
 }
 
 /* v right-aligned in w columns. */
-static void put_size_w(gx_line *l, size_t v, int w) {
+static void put_size_w(gx_out *l, size_t v, int w) {
     for (int d = digits(v); d < w; d++)
         put_str(l, " ");
     put_size(l, v);
@@ -223,7 +277,7 @@ static void put_size_w(gx_line *l, size_t v, int w) {
  * bases (first = last + 1 when the block holds none of that side), the
  * numbers right-aligned to the widest, so every line fits in 80 columns.
  */
-static void put_pretty(gx_line *l, const char *na, size_t nalen, const char *nb, size_t nblen,
+static void put_pretty(gx_out *l, const char *na, size_t nalen, const char *nb, size_t nblen,
                        const gx_aligned *x) {
     enum { WIDTH = 80 };
     const wq_alignment *al = x->al;
@@ -271,72 +325,68 @@ static void put_pretty(gx_line *l, const char *na, size_t nalen, const char *nb,
     }
 }
 
-int gx_output_aligned(FILE *f, gx_outfmt fmt, const char *na, size_t nalen, const char *nb,
+int gx_output_aligned(gx_out *l, gx_outfmt fmt, const char *na, size_t nalen, const char *nb,
                       size_t nblen, const gx_aligned *x) {
-    gx_line l;
-    line_start(&l, f);
     const wq_alignment *al = x->al;
     switch (fmt) {
     case GX_OUT_PAF:
-        put_paf(&l, na, nalen, nb, nblen, x);
+        put_paf(l, na, nalen, nb, nblen, x);
         break;
     case GX_OUT_PRETTY:
-        put_pretty(&l, na, nalen, nb, nblen, x);
+        put_pretty(l, na, nalen, nb, nblen, x);
         break;
     case GX_OUT_JSONL:
-        put_names(&l, 1, na, nalen, nb, nblen);
-        put_field(&l, ",\"distance\":", al->distance);
-        put_str(&l, ",\"cigar\":\"");
-        put(&l, al->cigar, al->cigar_len);
-        put_str(&l, "\"");
+        put_names(l, 1, na, nalen, nb, nblen);
+        put_field(l, ",\"distance\":", al->distance);
+        put_str(l, ",\"cigar\":\"");
+        put(l, al->cigar, al->cigar_len);
+        put_str(l, "\"");
         if (x->span) {
-            put_field(&l, ",\"start\":", al->start);
-            put_field(&l, ",\"end\":", al->end);
+            put_field(l, ",\"start\":", al->start);
+            put_field(l, ",\"end\":", al->end);
         }
-        put_str(&l, "}\n");
+        put_str(l, "}\n");
         break;
     default: /* tsv */
-        put_names(&l, 0, na, nalen, nb, nblen);
-        put_field(&l, "\t", al->distance);
-        put_str(&l, "\t");
-        put(&l, al->cigar, al->cigar_len);
+        put_names(l, 0, na, nalen, nb, nblen);
+        put_field(l, "\t", al->distance);
+        put_str(l, "\t");
+        put(l, al->cigar, al->cigar_len);
         if (x->span) {
-            put_field(&l, "\t", al->start);
-            put_field(&l, "\t", al->end);
+            put_field(l, "\t", al->start);
+            put_field(l, "\t", al->end);
         }
-        put_str(&l, "\n");
+        put_str(l, "\n");
         break;
     }
-    return line_end(&l);
+    return line_end(l);
 }
 
-int gx_output_cluster(FILE *f, gx_outfmt fmt, size_t ordinal, size_t size, const char *rep,
+int gx_output_cluster(gx_out *l, gx_outfmt fmt, size_t ordinal, size_t size, const char *rep,
                       size_t replen, gx_member_fn member, void *ctx) {
-    gx_line l;
-    line_start(&l, f);
     switch (fmt) {
     case GX_OUT_LESSON:
-        put_field(&l, "Cluster ", ordinal);
-        put_field(&l, ": ", size);
+        put_field(l, "Cluster ", ordinal);
+        put_field(l, ": ", size);
         if (size == 1)
-            put_str(&l, " record, representative ");
+            put_str(l, " record, representative ");
         else
-            put_str(&l, " records, representative ");
-        put(&l, rep, replen);
-        put_str(&l, ": ");
+            put_str(l, " records, representative ");
+        put(l, rep, replen);
+        put_str(l, ": ");
         break;
     default: /* tsv (main.c allows no other format with --cluster) */
-        put_size(&l, size);
-        put(&l, "\t", 1);
-        put(&l, rep, replen);
-        put(&l, "\t", 1);
+        put_size(l, size);
+        put(l, "\t", 1);
+        put(l, rep, replen);
+        put(l, "\t", 1);
         break;
     case GX_OUT_JSONL:
-        put_field(&l, "{\"cluster\":", ordinal);
-        put_field(&l, ",\"size\":", size);
-        put_str(&l, ",\"representative\":");
-        put_json(&l, rep, replen);
-        put_str(&l, ",\"members\":[");
+        put_field(l, "{\"cluster\":", ordinal);
+        put_field(l, ",\"size\":", size);
+        put_str(l, ",\"representative\":");
+        put_json(l, rep, replen);
+        put_str(l, ",\"members\":[");
         break;
     }
     for (size_t m = 0; m < size; m++) {
@@ -344,15 +394,15 @@ int gx_output_cluster(FILE *f, gx_outfmt fmt, size_t ordinal, size_t size, const
         size_t len;
         member(ctx, m, &s, &len);
         if (m > 0)
-            put(&l, fmt == GX_OUT_LESSON ? ", " : ",", fmt == GX_OUT_LESSON ? 2 : 1);
+            put(l, fmt == GX_OUT_LESSON ? ", " : ",", fmt == GX_OUT_LESSON ? 2 : 1);
         if (fmt == GX_OUT_JSONL)
-            put_json(&l, s, len);
+            put_json(l, s, len);
         else
-            put(&l, s, len);
+            put(l, s, len);
     }
     if (fmt == GX_OUT_JSONL)
-        put_str(&l, "]}\n");
+        put_str(l, "]}\n");
     else
-        put_str(&l, "\n");
-    return line_end(&l);
+        put_str(l, "\n");
+    return line_end(l);
 }

@@ -17,9 +17,11 @@
  *           each line at most 80 columns with the 1-based first and last
  *           positions shown, each block followed by an empty line
  *
- * Guarantees: one line per call, written with stdio to the given stream;
- * the return value says whether the stream has failed (it is sticky, so a
- * caller may check it on every line for free).
+ * Guarantees: lines are assembled in a gx_out, a fixed buffer in front of
+ * a stdio stream: bytes reach the stream in order, in one fwrite per full
+ * buffer (a million short lines cost a few hundred calls into stdio, not a
+ * million), and only gx_out_flush pushes out what is held. A write error
+ * is sticky: every later call returns -1 and writes nothing more.
  */
 #ifndef GENOMICS_OUTPUT_H
 #define GENOMICS_OUTPUT_H
@@ -37,6 +39,22 @@ typedef enum gx_outfmt {
     GX_OUT_PRETTY
 } gx_outfmt;
 
+/* The output buffer: callers embed it and see only the calls below. */
+enum { GX_OUT_BUF = 1 << 15 };
+typedef struct gx_out {
+    FILE *f;
+    size_t n;   /* bytes held in buf */
+    int failed; /* an fwrite came up short: every later call fails */
+    char buf[GX_OUT_BUF];
+} gx_out;
+
+/* An empty buffer in front of f. */
+void gx_out_init(gx_out *o, FILE *f);
+
+/* Hands the bytes held to the stream and flushes it. Returns 0, or -1 when
+ * a write failed now or before (errno from the failing call). */
+int gx_out_flush(gx_out *o);
+
 /* Parses "lesson", "tsv", "jsonl", "paf" or "pretty"; -1 for anything else. */
 int gx_outfmt_parse(const char *s, gx_outfmt *fmt);
 
@@ -53,11 +71,11 @@ typedef struct gx_aligned {
 
 /* Writes one result from its alignment, in fmt (tsv, jsonl, paf or
  * pretty). Returns 0, or -1 when the stream is in error. */
-int gx_output_aligned(FILE *f, gx_outfmt fmt, const char *na, size_t nalen, const char *nb,
+int gx_output_aligned(gx_out *o, gx_outfmt fmt, const char *na, size_t nalen, const char *nb,
                       size_t nblen, const gx_aligned *x);
 
 /* Writes one result. Returns 0, or -1 when the stream is in error. */
-int gx_output(FILE *f, gx_outfmt fmt, const char *a, size_t alen, const char *b, size_t blen,
+int gx_output(gx_out *o, gx_outfmt fmt, const char *a, size_t alen, const char *b, size_t blen,
               size_t distance);
 
 /* One cluster (--cluster; tsv for any format but lesson and jsonl), members fetched one by one
@@ -66,7 +84,7 @@ int gx_output(FILE *f, gx_outfmt fmt, const char *a, size_t alen, const char *b,
  * {"cluster":N,"size":SIZE,"representative":"REP","members":[...]} N counts clusters from 1.
  * Returns 0, or -1 when the stream is in error. */
 typedef void (*gx_member_fn)(void *ctx, size_t m, const char **s, size_t *len);
-int gx_output_cluster(FILE *f, gx_outfmt fmt, size_t ordinal, size_t size, const char *rep,
+int gx_output_cluster(gx_out *o, gx_outfmt fmt, size_t ordinal, size_t size, const char *rep,
                       size_t replen, gx_member_fn member, void *ctx);
 
 #endif

@@ -29,6 +29,12 @@ void gx_progress_init(gx_progress *p, int enabled, FILE *f, size_t total, const 
 /* Notes that done pairs are finished; redraws when it is time. */
 void gx_progress_tick(gx_progress *p, size_t done);
 
+/* Whether the line is shown: a run without it (the usual one: a file or a
+ * pipe on stderr) skips gx_progress_tick per result. */
+static inline int gx_progress_shown(const gx_progress *p) {
+    return p->line.enabled;
+}
+
 /* Erases the line, if one was drawn. */
 void gx_progress_end(gx_progress *p);
 

@@ -22,7 +22,10 @@ static char *render(gx_outfmt fmt, const char *a, size_t alen, const char *b, si
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     cr_assert_not_null(f);
-    cr_assert_eq(gx_output(f, fmt, a, alen, b, blen, d), 0);
+    static gx_out o;
+    gx_out_init(&o, f);
+    cr_assert_eq(gx_output(&o, fmt, a, alen, b, blen, d), 0);
+    cr_assert_eq(gx_out_flush(&o), 0);
     cr_assert_eq(fclose(f), 0);
     return buf;
 }
@@ -139,4 +142,48 @@ Test(kernel, items_match_reference, .timeout = 60) {
             cr_expect_eq(batch[i], ref <= 2 ? ref : 3, "pair %d mode %d", i, mode);
         }
     }
+}
+
+/* Lines go through one gx_out across many fills of its buffer (every
+ * length of name from 0 to 40 bytes, both plain formats, then jsonl), and
+ * a line longer than the buffer: the stream gets every byte, in order,
+ * once gx_out_flush is called, and before it only what filled the buffer
+ * (less than one buffer is held back). */
+Test(output, buffer_refills, .timeout = 60) {
+    static char names[GX_OUT_BUF + 100];
+    for (size_t i = 0; i < sizeof names; i++)
+        names[i] = "acgtACGT"[i % 8];
+    char *buf = NULL, *want = NULL;
+    size_t len = 0, wantlen = 0;
+    FILE *f = open_memstream(&buf, &len);
+    FILE *w = open_memstream(&want, &wantlen);
+    cr_assert(f != NULL && w != NULL);
+    static gx_out o;
+    gx_out_init(&o, f);
+    for (size_t k = 0; k < 6000; k++) {
+        size_t alen = k % 41, blen = (k * 7) % 41, d = k * 37 % 1000;
+        gx_outfmt fmt = k % 3 == 0 ? GX_OUT_LESSON : k % 3 == 1 ? GX_OUT_TSV : GX_OUT_JSONL;
+        cr_assert_eq(gx_output(&o, fmt, names + k % 8, alen, names + 3, blen, d), 0);
+        if (fmt == GX_OUT_LESSON)
+            fprintf(w, "Edit_Distance(%.*s, %.*s) = %zu\n", (int)alen, names + k % 8, (int)blen,
+                    names + 3, d);
+        else if (fmt == GX_OUT_TSV)
+            fprintf(w, "%.*s\t%.*s\t%zu\n", (int)alen, names + k % 8, (int)blen, names + 3, d);
+        else
+            fprintf(w, "{\"a\":\"%.*s\",\"b\":\"%.*s\",\"distance\":%zu}\n", (int)alen,
+                    names + k % 8, (int)blen, names + 3, d);
+    }
+    cr_assert_eq(gx_output(&o, GX_OUT_TSV, names, sizeof names, "b", 1, 12345678901ULL), 0);
+    fprintf(w, "%.*s\tb\t12345678901\n", (int)sizeof names, names);
+    cr_assert_eq(fflush(f), 0);
+    cr_assert_eq(fflush(w), 0);
+    cr_expect(len > 0 && len + GX_OUT_BUF > wantlen && len < wantlen,
+              "before the flush: earlier fills only (%zu of %zu bytes)", len, wantlen);
+    cr_assert_eq(gx_out_flush(&o), 0);
+    cr_assert_eq(fclose(f), 0);
+    cr_assert_eq(fclose(w), 0);
+    cr_assert_eq(len, wantlen);
+    cr_expect_eq(memcmp(buf, want, len), 0);
+    free(buf);
+    free(want);
 }
