@@ -100,6 +100,16 @@ unsigned long long gx_input_size(const gx_input *in) {
     return in->size;
 }
 
+void gx_input_peek(const gx_input *in, const char **p, size_t *n) {
+    *p = in->dbuf != NULL ? in->dbuf + in->dpos : NULL; /* NULL: nothing read yet */
+    *n = in->dlen - in->dpos;
+}
+
+void gx_input_take(gx_input *in, size_t n, size_t lines) {
+    in->dpos += n;
+    in->lineno += lines;
+}
+
 /* Waits until the descriptor is readable; -1 (GX_INTERRUPTED) as soon as the
  * interrupt pipe is. Regular files never block, so they skip the poll. */
 static int wait_readable(gx_input *in, gx_err *err) {

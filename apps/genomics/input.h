@@ -36,6 +36,15 @@ const char *gx_input_name(const gx_input *in);
  * input, or -1 with err set. The line's number is gx_input_lineno(). */
 int gx_input_line(gx_input *in, const char **line, size_t *len, gx_err *err);
 
+/* The decoded bytes buffered but not yet handed out, in place: *n may be 0
+ * (gx_input_line then reads more). For a caller that cuts lines itself
+ * from the buffer; valid until the next call on in. */
+void gx_input_peek(const gx_input *in, const char **p, size_t *n);
+
+/* Hands out the first n bytes gx_input_peek showed, which hold exactly
+ * lines whole lines, each with its '\n', as gx_input_line would have. */
+void gx_input_take(gx_input *in, size_t n, size_t lines);
+
 /* The 1-based number of the line last returned (0 before the first). */
 size_t gx_input_lineno(const gx_input *in);
 

@@ -68,7 +68,8 @@ static void check_case(const reader_case *c, int gzip_members) {
     size_t len = c->len ? c->len : strlen(c->input);
     char *path = gxt_file(c->input, len, gzip_members);
     char *got = read_all(path, c->pairs);
-    cr_expect_str_eq(got, c->expect, "input \"%s\" (gzip %d)", c->input, gzip_members);
+    cr_expect_str_eq(got, c->expect, "input \"%s\" (gzip %d) got \"%s\" want \"%s\"", c->input,
+                     gzip_members, got, c->expect);
     free(got);
     gxt_unlink(path);
 }
@@ -334,4 +335,94 @@ Test(reader, pair_lines_across_word_boundaries, .timeout = 60) {
                 }
         }
     }
+}
+
+/* Lines after the first are cut and checked in place from the input's
+ * buffer, sixteen bytes a step (reader.c fast_pair). A first line of 3 to
+ * 18 bytes shifts the line under test across the steps; it is followed by
+ * a line long enough that the line under test lies in whole steps. Each
+ * offending byte, and a second ',', at every offset gives the general
+ * path's message and line number; and a file of lines of every length
+ * with blank and CRLF lines among them reads back whole. */
+static void check_in_place(size_t shift, const char *line, size_t len, const char *want) {
+    static const char tail[] = "acgtacgtacgtacgtacgtacgtacgtacg,t\n";
+    reader_case c = {.pairs = 1};
+    char first[24];
+    memset(first, 'g', shift + 2);
+    first[0] = ',';
+    memcpy(c.input, first, shift + 2);
+    c.input[shift + 2] = '\n';
+    size_t n = shift + 3;
+    memcpy(c.input + n, line, len);
+    n += len;
+    c.input[n++] = '\n';
+    memcpy(c.input + n, tail, sizeof tail - 1);
+    c.len = n + sizeof tail - 1;
+    snprintf(c.expect, sizeof c.expect, ",%.*s\n%s", (int)shift + 1, first + 1, want);
+    check_case(&c, 0);
+}
+
+Test(reader, pair_lines_in_place, .timeout = 120) {
+    static const char fillers[] = "!~+-acgt";
+    static const struct {
+        char c;
+        const char *msg;
+    } bad[] = {{',', "more than one ','"},
+               {' ', "space in sequence"},
+               {'\r', "control character 0x0d in sequence"},
+               {'\x7f', "control character 0x7f in sequence"},
+               {'\x1f', "control character 0x1f in sequence"},
+               {'\x80', "non-ASCII byte 0x80 in sequence"},
+               {'\0', "NUL byte in sequence"}};
+    for (size_t shift = 0; shift < 16; shift++)
+        for (size_t len = 1; len <= 34; len++) {
+            char line[40], want[128];
+            for (size_t i = 0; i < len; i++)
+                line[i] = fillers[(i * 5 + len + shift) % 8];
+            size_t at = (len * 7 + shift * 3) % len;
+            line[at] = ',';
+            snprintf(want, sizeof want, "%.*s\nacgtacgtacgtacgtacgtacgtacgtacg,t\n", (int)len,
+                     line);
+            check_in_place(shift, line, len, want);
+            for (size_t b = 0; b < sizeof bad / sizeof *bad; b++) {
+                size_t pos = (at + 1 + (b + shift) * 5) % len;
+                if (pos == at || (bad[b].c == '\r' && pos == len - 1))
+                    continue; /* a final '\r' is CRLF's, and allowed */
+                char e[40];
+                memcpy(e, line, len);
+                e[pos] = bad[b].c;
+                snprintf(want, sizeof want, "E2: %s", bad[b].msg);
+                check_in_place(shift, e, len, want);
+            }
+            char none[40];
+            memcpy(none, line, len);
+            none[at] = 'a';
+            check_in_place(shift, none, len, "E2: no ',' between the two sequences");
+        }
+}
+
+Test(reader, pair_lines_of_every_length, .timeout = 60) {
+    char *in = NULL, *want = NULL;
+    size_t inlen = 0, wantlen = 0;
+    gxt_cat(&in, &inlen, "%s", "");
+    gxt_cat(&want, &wantlen, "%s", "");
+    for (size_t k = 0; k < 400; k++) {
+        size_t alen = k % 23, blen = (k * 7) % 41;
+        char a[64], b[64];
+        for (size_t i = 0; i < alen; i++)
+            a[i] = "acgtN"[(i + k) % 5];
+        for (size_t i = 0; i < blen; i++)
+            b[i] = "ACGTn"[(i * 3 + k) % 5];
+        const char *end = k % 17 == 3 ? "\r\n" : "\n";
+        gxt_cat(&in, &inlen, "%.*s,%.*s%s%s", (int)alen, a, (int)blen, b, end,
+                k % 13 == 5 ? "\n  \n" : "");
+        gxt_cat(&want, &wantlen, "%.*s,%.*s\n", (int)alen, a, (int)blen, b);
+    }
+    char *path = gxt_file(in, inlen, 0);
+    char *got = read_all(path, 1);
+    cr_expect_str_eq(got, want);
+    free(got);
+    free(in);
+    free(want);
+    gxt_unlink(path);
 }
