@@ -1,16 +1,21 @@
 /*
  * items.c: item copies in pooled blocks (see items.h).
  *
- * gx_blocks: a free list of fixed-size blocks for the items of one
- * generator, so that a million pairs cost a window's worth of mallocs, not
- * a million malloc/free pairs (glibc's per-thread cache holds only a few
- * blocks of a size, and the engine releases a chunk of items at once).
+ * gx_blocks: an arena of fixed-size blocks for the items of one generator.
+ * Items are copied one after the other into the current block, each
+ * taking a count on it, so a million short pairs cost a bump of a pointer
+ * and one memcpy each, and a window's worth of blocks, not a million
+ * malloc/free pairs.
  *
- *   - Each block starts with a header naming its pool, so gx_item_release,
- *     which sees only the item, can hand it back. Pairs too long for a
- *     block get a malloc'd block of their own (pool NULL), freed at once.
- *   - Bounded: the engine bounds the items in flight, and the list keeps at
- *     most BLOCKS_KEEP spares whatever the caller; the rest are freed.
+ *   - Each block starts with a header naming its pool and counting the
+ *     items that hold bytes in it, so gx_item_release, which sees only the
+ *     item, can hand it back: a block returns to the pool when its count
+ *     drops to 0 and the generator has moved on to another. Pairs too long
+ *     for a block get a malloc'd block of their own (pool NULL), freed at
+ *     once.
+ *   - Bounded: the engine bounds the items in flight, each pins at most
+ *     one block, and the list keeps at most BLOCKS_KEEP spares whatever
+ *     the caller; the rest are freed.
  *   - The generator owns the pool and gives it up with gx_blocks_free; a
  *     pool given up while blocks are out frees itself when the last one
  *     comes back, so the order of teardown never matters.
@@ -21,22 +26,30 @@
 
 #include "items.h"
 
+#include "copy.h"
+
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { BLOCK_DATA = 240, BLOCKS_KEEP = 4096 };
+enum { BLOCK_SIZE = 4096, BLOCKS_KEEP = 64 };
 
 typedef struct gx_block {
     gx_blocks *pool;       /* NULL: a block of its own size, just freed */
     struct gx_block *next; /* in the pool's free list */
+    size_t live;           /* items holding bytes here */
     char data[];
 } gx_block;
 
+enum { BLOCK_DATA = BLOCK_SIZE - sizeof(gx_block) };
+
 struct gx_blocks {
+    gx_block *cur;  /* the block being filled, or NULL */
+    size_t used;    /* bytes of cur taken */
     gx_block *free; /* spare blocks */
     size_t nfree;   /* blocks in the free list */
-    size_t out;     /* blocks held by items */
+    size_t out;     /* blocks not in the free list (cur included) */
     int orphan;     /* given up: free the pool when out drops to 0 */
 };
 
@@ -44,43 +57,80 @@ gx_blocks *gx_blocks_new(void) {
     return calloc(1, sizeof(gx_blocks));
 }
 
-static void free_spares(gx_blocks *pool) {
+/* A block whose last item is gone, and which is not being filled: kept as
+ * a spare, or freed. */
+static void block_spare(gx_blocks *p, gx_block *b) {
+    if (p->orphan || p->nfree >= BLOCKS_KEEP) {
+        free(b);
+    } else {
+        b->next = p->free;
+        p->free = b;
+        p->nfree++;
+    }
+    p->out--;
+}
+
+/* As block_spare; and the pool goes with its last block when given up. */
+static void block_done(gx_blocks *p, gx_block *b) {
+    block_spare(p, b);
+    if (p->out == 0 && p->orphan)
+        free(p);
+}
+
+void gx_blocks_free(gx_blocks *pool) {
+    if (pool == NULL)
+        return;
+    pool->orphan = 1;
     for (gx_block *b = pool->free, *next; b != NULL; b = next) {
         next = b->next;
         free(b);
     }
     pool->free = NULL;
     pool->nfree = 0;
-}
-
-void gx_blocks_free(gx_blocks *pool) {
-    if (pool == NULL)
-        return;
-    free_spares(pool);
-    if (pool->out == 0)
+    gx_block *cur = pool->cur;
+    pool->cur = NULL;
+    if (cur != NULL && cur->live == 0)
+        block_done(pool, cur); /* frees the pool too when nothing is out */
+    else if (pool->out == 0)
         free(pool);
-    else
-        pool->orphan = 1;
 }
 
-/* A block for size bytes: from pool when it fits, else of its own. */
-static gx_block *block_get(gx_blocks *pool, size_t size) {
-    if (pool == NULL || size > BLOCK_DATA) {
-        gx_block *b = malloc(sizeof(gx_block) + size);
-        if (b != NULL)
-            b->pool = NULL;
-        return b;
-    }
-    gx_block *b = pool->free;
+/* A block of its own for size bytes (a long pair, or no pool). */
+static gx_block *block_own(size_t size) {
+    gx_block *b = malloc(sizeof(gx_block) + size);
     if (b != NULL) {
-        pool->free = b->next;
-        pool->nfree--;
-    } else if ((b = malloc(sizeof(gx_block) + BLOCK_DATA)) == NULL) {
-        return NULL;
+        b->pool = NULL;
+        b->live = 1;
     }
-    b->pool = pool;
-    pool->out++;
     return b;
+}
+
+/* Room for size bytes in the pool's current block, moving on to a fresh
+ * one when it is full. Returns the block (its count taken) and *at, the
+ * offset of the room, or NULL when out of memory. */
+static gx_block *block_room(gx_blocks *p, size_t size, size_t *at) {
+    if (p->cur == NULL || size > BLOCK_DATA - p->used) {
+        gx_block *b = p->free;
+        if (b != NULL) {
+            p->free = b->next;
+            p->nfree--;
+        } else if ((b = malloc(BLOCK_SIZE)) == NULL) {
+            return NULL;
+        } else {
+            b->pool = p;
+        }
+        b->live = 0;
+        p->out++;
+        gx_block *old = p->cur;
+        p->cur = b;
+        p->used = 0;
+        if (old != NULL && old->live == 0)
+            block_spare(p, old); /* p is not given up: it is being filled */
+    }
+    *at = p->used;
+    p->used += size;
+    p->cur->live++;
+    return p->cur;
 }
 
 void gx_item_release(const gx_item *item) {
@@ -88,15 +138,10 @@ void gx_item_release(const gx_item *item) {
     if (b == NULL)
         return;
     gx_blocks *p = b->pool;
-    if (p == NULL || p->orphan || p->nfree >= BLOCKS_KEEP) {
+    if (p == NULL)
         free(b);
-    } else {
-        b->next = p->free;
-        p->free = b;
-        p->nfree++;
-    }
-    if (p != NULL && --p->out == 0 && p->orphan)
-        free(p);
+    else if (--b->live == 0 && b != p->cur)
+        block_done(p, b);
 }
 
 char *gx_put(char *dst, const char *src, size_t n, int fold) {
@@ -115,16 +160,28 @@ char *gx_put(char *dst, const char *src, size_t n, int fold) {
 int gx_item_copy(gx_item *item, const gx_record *a, const gx_record *b, int fold, gx_blocks *pool) {
     int share = !fold && a->name == a->seq && b->name == b->seq;
     size_t size = a->seqlen + b->seqlen + (share ? 0 : a->namelen + b->namelen);
-    gx_block *blk = block_get(pool, size + 1);
+    /* The usual pair line: A, its ',' and B are one run of the reader's
+     * line, copied whole in one memcpy. */
+    int line = share && (uintptr_t)b->seq - (uintptr_t)a->seq == a->seqlen + 1;
+    size += (size_t)line;
+    size_t at = 0;
+    gx_block *blk =
+        pool != NULL && size <= BLOCK_DATA ? block_room(pool, size, &at) : block_own(size);
     if (blk == NULL)
         return ENOMEM;
     item->owned = blk;
-    char *p = blk->data;
+    char *p = blk->data + at;
+    item->pair.alen = item->nalen = a->seqlen;
+    item->pair.blen = item->nblen = b->seqlen;
+    if (line) {
+        gx_copy(p, a->seq, size);
+        item->pair.a = item->na = p;
+        item->pair.b = item->nb = p + a->seqlen + 1;
+        return 0;
+    }
     item->pair.a = p;
-    item->pair.alen = a->seqlen;
     p = gx_put(p, a->seq, a->seqlen, fold);
     item->pair.b = p;
-    item->pair.blen = b->seqlen;
     p = gx_put(p, b->seq, b->seqlen, fold);
     item->nalen = a->namelen;
     item->nblen = b->namelen;
