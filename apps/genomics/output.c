@@ -12,6 +12,7 @@
 #include "copy.h"
 
 #include <string.h>
+#include <unistd.h>
 
 /* Result lines come only from the engine's serialized callback, so stdio's
  * per-call lock buys nothing: skip it where glibc offers the unlocked call. */
@@ -36,6 +37,8 @@ void gx_out_init(gx_out *o, FILE *f) {
     o->f = f;
     o->n = 0;
     o->failed = 0;
+    int fd = fileno(f);
+    o->lines = fd >= 0 && isatty(fd);
 }
 
 /* Hands the bytes held to stdio (nothing more once a write failed). */
@@ -110,7 +113,9 @@ static void put_json(gx_out *l, const char *s, size_t n) {
 }
 
 /* The end of a record: 0, or -1 once a write has failed. */
-static int line_end(const gx_out *l) {
+static int line_end(gx_out *l) {
+    if (l->lines)
+        drain(l);
     return l->failed ? -1 : 0;
 }
 

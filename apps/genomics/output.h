@@ -45,10 +45,12 @@ typedef struct gx_out {
     FILE *f;
     size_t n;   /* bytes held in buf */
     int failed; /* an fwrite came up short: every later call fails */
+    int lines;  /* a terminal: each line goes to stdio at once, as before */
     char buf[GX_OUT_BUF];
 } gx_out;
 
-/* An empty buffer in front of f. */
+/* An empty buffer in front of f. When f is a terminal, each record is
+ * handed to stdio as it ends (a person sees each result at once). */
 void gx_out_init(gx_out *o, FILE *f);
 
 /* Hands the bytes held to the stream and flushes it. Returns 0, or -1 when
