@@ -87,7 +87,7 @@ static void set_phase(wq__stop *st, wq__phase ph) {
     atomic_store_explicit(&st->phase, (int)ph, memory_order_relaxed);
 }
 
-typedef enum mode { M_PAIRS, M_QUERY, M_CLUSTER } mode;
+typedef enum mode { M_PAIRS, M_QUERY, M_CLUSTER, M_LINKS } mode;
 
 /* A neighbour list: v[e] within d[e] of its owner. */
 typedef struct nbl {
@@ -104,6 +104,7 @@ typedef struct search {
     const wq_seq *probes; /* M_QUERY: the queries */
     size_t nprobes;
     nbl *nb;      /* M_PAIRS: per unique, for duplicated ones; NULL if none */
+    wq_search_share share; /* the probes' chunks searched (nshares 1: all) */
     wq__stop *st; /* the caller's callback and the stop */
     /* Touched only by the serialized result callback. */
     int err;      /* the first kernel or engine error */
@@ -250,6 +251,11 @@ static int probe_gather(const search *S, scratch *s, size_t p) {
         wq__keep kp = {(uint32_t)p, (uint32_t)p + 1, NULL, 0};
         return gather(S, wq__uniq_seq(S->q, (uint32_t)p), &kp, s);
     }
+    if (S->mode == M_LINKS) { /* input p: first occurrences probe */
+        uint32_t u = S->q->of[p];
+        wq__keep kp = {u, u + 1, NULL, 0};
+        return S->q->first[u] == p ? gather(S, wq__uniq_seq(S->q, u), &kp, s) : 0;
+    }
     uint32_t u = S->q->of[p];
     if (is_dup(S, u))
         return 0;
@@ -261,7 +267,14 @@ static int probe_gather(const search *S, scratch *s, size_t p) {
 static int probe_hits(const search *S, scratch *s, size_t p, size_t c0, size_t c1) {
     size_t from = s->nhits;
     int rc = 0;
-    if (S->mode == M_PAIRS && is_dup(S, S->q->of[p])) {
+    if (S->mode == M_LINKS) { /* a repeat links to its first occurrence */
+        uint32_t u = S->q->of[p];
+        if (S->q->first[u] != p)
+            return hit_push(s, S->q->first[u], p, 0);
+        for (size_t c = c0; rc == 0 && c < c1; c++)
+            if (s->dist[c] <= S->k)
+                rc = hit_push(s, p, S->q->first[s->cand.v[c]], s->dist[c]);
+    } else if (S->mode == M_PAIRS && is_dup(S, S->q->of[p])) {
         const nbl *l = &S->nb[S->q->of[p]];
         rc = expand(S, s, p, S->q->of[p], 0, p, 0);
         for (uint32_t e = 0; rc == 0 && e < l->n; e++)
@@ -371,16 +384,38 @@ static void on_block(void *cb_ctx, size_t index, int status, const void *in, con
         wq_job_cancel(S->job);
 }
 
-/* Runs the probes [0, n) of S in blocks on pool, results in order. */
+/* The blocks of the probes [0, n) in S's share: each owned chunk cut into
+ * blocks of BLOCK probes at most. Sets *nb; NULL when out of memory. */
+static block *share_blocks(const search *S, size_t n, size_t *nb) {
+    const wq_search_share *sh = &S->share;
+    size_t cs = sh->nshares > 1 ? sh->chunk : n, count = 0;
+    block *blocks = NULL;
+    for (int pass = 0; pass < 2; pass++) {
+        count = 0;
+        for (size_t c0 = cs * sh->share; cs > 0 && c0 < n; c0 += cs * sh->nshares) {
+            size_t c1 = n - c0 > cs ? c0 + cs : n;
+            for (size_t a = c0; a < c1; a += BLOCK, count++)
+                if (blocks != NULL)
+                    blocks[count] = (block){a, c1 - a > BLOCK ? a + BLOCK : c1};
+        }
+        if (pass == 0 && (blocks = malloc((count ? count : 1) * sizeof *blocks)) == NULL)
+            return NULL;
+    }
+    *nb = count;
+    return blocks;
+}
+
+/* Runs the probes [0, n) of S's share in blocks on pool, results in
+ * order. */
 static int run_blocks(wq_pool *pool, search *S, size_t n) {
-    size_t nb = (n + BLOCK - 1) / BLOCK;
-    if (nb == 0)
-        return 0;
-    block *blocks = malloc(nb * sizeof *blocks);
+    size_t nb;
+    block *blocks = share_blocks(S, n, &nb);
     if (blocks == NULL)
         return ENOMEM;
-    for (size_t b = 0; b < nb; b++)
-        blocks[b] = (block){b * BLOCK, b * BLOCK + BLOCK < n ? b * BLOCK + BLOCK : n};
+    if (nb == 0) {
+        free(blocks);
+        return 0;
+    }
     wq_async_spec spec = {.kernel = &block_kernel,
                           .kernel_ctx = S,
                           .in = blocks,
@@ -445,22 +480,40 @@ static void nb_free(nbl *nb, uint32_t nu) {
     free(nb);
 }
 
-/* S->nb for the uniques with more than one member (none: stays NULL). */
+/* Whether input i is probed by S's share. */
+static int in_share(const search *S, size_t i) {
+    const wq_search_share *sh = &S->share;
+    return sh->nshares <= 1 || (i / sh->chunk) % sh->nshares == sh->share;
+}
+
+/* Whether u has more than one member, one of them probed by S's share. */
+static int dup_needed(const search *S, uint32_t u) {
+    const wq__uniq *q = S->q;
+    if (q->mstart[u + 1] - q->mstart[u] < 2)
+        return 0;
+    for (uint32_t m = q->mstart[u]; m < q->mstart[u + 1]; m++)
+        if (in_share(S, q->members[m]))
+            return 1;
+    return 0;
+}
+
+/* S->nb for the uniques with more than one member that the share probes
+ * (none: stays NULL). */
 static int dup_lists(wq_pool *pool, search *S) {
     const wq__uniq *q = S->q;
     if (q->nu == q->n)
         return 0;
     size_t nd = 0;
     for (uint32_t u = 0; u < q->nu; u++)
-        nd += q->mstart[u + 1] - q->mstart[u] > 1;
-    uint32_t *ids = malloc(nd * sizeof *ids);
-    nbl *lists = calloc(nd, sizeof *lists); /* items never run stay empty */
+        nd += dup_needed(S, u);
+    uint32_t *ids = malloc((nd ? nd : 1) * sizeof *ids);
+    nbl *lists = calloc(nd ? nd : 1, sizeof *lists); /* items never run stay empty */
     S->nb = calloc(q->nu, sizeof *S->nb);
     int rc = ids && lists && S->nb ? 0 : ENOMEM;
     if (rc == 0) {
         nd = 0;
         for (uint32_t u = 0; u < q->nu; u++)
-            if (q->mstart[u + 1] - q->mstart[u] > 1)
+            if (dup_needed(S, u))
                 ids[nd++] = u;
         rc = wq_map(pool, &dup_kernel, S, ids, lists, nd, NULL);
     }
@@ -510,9 +563,27 @@ static int outcome(wq__stop *st, int rc) {
     return stop != 0 ? stop : rc;
 }
 
+static const wq_search_share whole = {1, 1, 0};
+
+static int share_ok(const wq_search_share *sh) {
+    return sh != NULL && sh->nshares > 0 && sh->share < sh->nshares &&
+           (sh->nshares == 1 || sh->chunk > 0);
+}
+
 int wq_search_pairs(wq_pool *pool, const wq_seq *seqs, size_t n, size_t max_distance,
                     wq_hits_fn on_hits, void *ctx) {
-    if (pool == NULL || on_hits == NULL || (seqs == NULL && n > 0))
+    return wq_search_pairs_share(pool, seqs, n, max_distance, &whole, on_hits, ctx);
+}
+
+int wq_search_query(wq_pool *pool, const wq_seq *queries, size_t nq, const wq_seq *targets,
+                    size_t nt, size_t max_distance, wq_hits_fn on_hits, void *ctx) {
+    return wq_search_query_share(pool, queries, nq, targets, nt, max_distance, &whole, on_hits,
+                                 ctx);
+}
+
+int wq_search_pairs_share(wq_pool *pool, const wq_seq *seqs, size_t n, size_t max_distance,
+                          const wq_search_share *share, wq_hits_fn on_hits, void *ctx) {
+    if (pool == NULL || on_hits == NULL || (seqs == NULL && n > 0) || !share_ok(share))
         return EINVAL;
     wq__stop st;
     int rc = wq__stop_init(&st, on_hits, ctx);
@@ -520,7 +591,7 @@ int wq_search_pairs(wq_pool *pool, const wq_seq *seqs, size_t n, size_t max_dist
         return rc;
     wq__uniq q;
     wq__sidx x;
-    search S = {.mode = M_PAIRS, .st = &st};
+    search S = {.mode = M_PAIRS, .st = &st, .share = *share};
     rc = begin(pool, &S, &q, &x, seqs, n, 0, max_distance);
     if (rc == 0) {
         set_phase(&st, WQ__PH_DUPS);
@@ -533,10 +604,11 @@ int wq_search_pairs(wq_pool *pool, const wq_seq *seqs, size_t n, size_t max_dist
     return outcome(&st, rc);
 }
 
-int wq_search_query(wq_pool *pool, const wq_seq *queries, size_t nq, const wq_seq *targets,
-                    size_t nt, size_t max_distance, wq_hits_fn on_hits, void *ctx) {
+int wq_search_query_share(wq_pool *pool, const wq_seq *queries, size_t nq, const wq_seq *targets,
+                          size_t nt, size_t max_distance, const wq_search_share *share,
+                          wq_hits_fn on_hits, void *ctx) {
     if (pool == NULL || on_hits == NULL || (queries == NULL && nq > 0) ||
-        (targets == NULL && nt > 0))
+        (targets == NULL && nt > 0) || !share_ok(share))
         return EINVAL;
     wq__stop st;
     int rc = wq__stop_init(&st, on_hits, ctx);
@@ -547,7 +619,7 @@ int wq_search_query(wq_pool *pool, const wq_seq *queries, size_t nq, const wq_se
         maxlen = queries[i].len > maxlen ? queries[i].len : maxlen;
     wq__uniq q;
     wq__sidx x;
-    search S = {.mode = M_QUERY, .st = &st, .probes = queries, .nprobes = nq};
+    search S = {.mode = M_QUERY, .st = &st, .probes = queries, .nprobes = nq, .share = *share};
     rc = begin(pool, &S, &q, &x, targets, nt, maxlen, max_distance);
     if (rc == 0) {
         set_phase(&st, WQ__PH_PROBE);
@@ -580,7 +652,7 @@ int wq_search_clusters(wq_pool *pool, const wq_seq *seqs, size_t n, size_t max_d
         return rc;
     wq__uniq q;
     wq__sidx x;
-    search S = {.mode = M_CLUSTER, .st = &st};
+    search S = {.mode = M_CLUSTER, .st = &st, .share = whole};
     rc = begin(pool, &S, &q, &x, seqs, n, 0, max_distance);
     if (rc == 0) {
         S.uf = malloc((q.nu ? q.nu : 1) * sizeof *S.uf);
@@ -594,6 +666,26 @@ int wq_search_clusters(wq_pool *pool, const wq_seq *seqs, size_t n, size_t max_d
         if (rc == 0)
             rc = write_labels(&S, label);
         free(S.uf);
+        end(&S, &q, &x);
+    }
+    return outcome(&st, rc);
+}
+
+int wq_search_links(wq_pool *pool, const wq_seq *seqs, size_t n, size_t max_distance,
+                    const wq_search_share *share, wq_hits_fn on_hits, void *ctx) {
+    if (pool == NULL || on_hits == NULL || (seqs == NULL && n > 0) || !share_ok(share))
+        return EINVAL;
+    wq__stop st;
+    int rc = wq__stop_init(&st, on_hits, ctx);
+    if (rc != 0)
+        return rc;
+    wq__uniq q;
+    wq__sidx x;
+    search S = {.mode = M_LINKS, .st = &st, .share = *share};
+    rc = begin(pool, &S, &q, &x, seqs, n, 0, max_distance);
+    if (rc == 0) {
+        set_phase(&st, WQ__PH_PROBE);
+        rc = run_blocks(pool, &S, n);
         end(&S, &q, &x);
     }
     return outcome(&st, rc);

@@ -396,3 +396,97 @@ Test(search, empty_and_invalid, .timeout = 10) {
     cr_assert_eq(wq_search_clusters(pool, &one, 1, 1, label, NULL, NULL), 0);
     cr_assert_eq(label[0], 0);
 }
+
+/* ---------------------------------------------------------- the shares -- */
+
+/* The hits of chunk c (i in [c * chunk, (c + 1) * chunk)) from a. */
+static void append_chunk(hits *out, const hits *a, size_t chunk, size_t c) {
+    for (size_t e = 0; e < a->n; e++)
+        if (a->h[e].i / chunk == c)
+            hits_push(out, a->h[e]);
+}
+
+/* Shares merged chunk by chunk equal the whole search, hit for hit. */
+Test(search, shares_merge_to_the_whole, .timeout = 60) {
+    set s = {0}, q = {0};
+    make_set(&s, 1200, 300, 20, 40, 2, 0);
+    make_set(&q, 1201, 90, 20, 40, 2, 0);
+    for (size_t i = 0; i < 30; i++) /* repeats, so the shares split duplicates */
+        set_add(&s, s.seqs[i * 5].ptr, s.seqs[i * 5].len);
+    for (size_t i = 0; i < 60; i++) /* queries near targets */
+        set_add(&q, s.seqs[i * 4].ptr, s.seqs[i * 4].len - 1);
+    for (int query = 0; query < 2; query++) {
+        hits whole = {0};
+        size_t n = query ? q.n : s.n;
+        if (query)
+            cr_assert_eq(wq_search_query(pool, q.seqs, q.n, s.seqs, s.n, 2, collect, &whole), 0);
+        else
+            cr_assert_eq(wq_search_pairs(pool, s.seqs, s.n, 2, collect, &whole), 0);
+        cr_assert_gt(whole.n, 50, "%zu hits", whole.n);
+        for (size_t ns = 1; ns <= 3; ns++) {
+            size_t chunk = 7 + ns;
+            hits part[3] = {{0}}, merged = {0};
+            for (size_t r = 0; r < ns; r++) {
+                wq_search_share sh = {chunk, ns, r};
+                int rc = query
+                             ? wq_search_query_share(pool, q.seqs, q.n, s.seqs, s.n, 2, &sh,
+                                                     collect, &part[r])
+                             : wq_search_pairs_share(pool, s.seqs, s.n, 2, &sh, collect, &part[r]);
+                cr_assert_eq(rc, 0);
+                if (ns > 1)
+                    cr_assert_gt(part[r].n, 0, "share %zu of %zu found nothing", r, ns);
+                for (size_t e = 0; e < part[r].n; e++)
+                    cr_assert_eq(part[r].h[e].i / chunk % ns, r, "a hit outside the share");
+            }
+            for (size_t c = 0; c * chunk < n; c++)
+                append_chunk(&merged, &part[c % ns], chunk, c);
+            assert_same(&merged, &whole, query ? "query shares" : "pair shares", ns);
+            for (size_t r = 0; r < ns; r++)
+                free(part[r].h);
+            free(merged.h);
+        }
+        free(whole.h);
+    }
+    wq_search_share bad = {0, 2, 0};
+    hits got = {0};
+    cr_assert_eq(wq_search_pairs_share(pool, s.seqs, s.n, 2, &bad, collect, &got), EINVAL);
+    bad = (wq_search_share){4, 2, 2};
+    cr_assert_eq(wq_search_links(pool, s.seqs, s.n, 2, &bad, collect, &got), EINVAL);
+    set_free(&s);
+    set_free(&q);
+}
+
+/* The links of every share, united, give wq_search_clusters' labels. */
+Test(search, links_unite_to_the_clusters, .timeout = 60) {
+    for (size_t k = 0; k <= 3; k++) {
+        set s = {0};
+        make_set(&s, 1300 + k, 300, 0, 36, k, 0);
+        size_t *label = malloc(s.n * sizeof *label), *p = malloc(s.n * sizeof *p);
+        cr_assert(label && p);
+        cr_assert_eq(wq_search_clusters(pool, s.seqs, s.n, k, label, NULL, NULL), 0);
+        for (size_t ns = 1; ns <= 3; ns++) {
+            for (size_t i = 0; i < s.n; i++)
+                p[i] = i;
+            for (size_t r = 0; r < ns; r++) {
+                hits got = {0};
+                wq_search_share sh = {16, ns, r};
+                cr_assert_eq(wq_search_links(pool, s.seqs, s.n, k, &sh, collect, &got), 0);
+                for (size_t e = 0; e < got.n; e++) {
+                    cr_assert_lt(got.h[e].i, got.h[e].j);
+                    cr_assert_leq(got.h[e].distance, k);
+                    size_t a = find(p, got.h[e].i), b = find(p, got.h[e].j);
+                    if (a < b)
+                        p[b] = a;
+                    else
+                        p[a] = b;
+                }
+                free(got.h);
+            }
+            for (size_t i = 0; i < s.n; i++)
+                cr_assert_eq(find(p, i), label[i], "k=%zu shares %zu: label[%zu]", k, ns, i);
+        }
+        free(label);
+        free(p);
+        set_free(&s);
+    }
+}

@@ -102,6 +102,44 @@ WQ_KERNELS_EXPORT int wq_search_clusters(wq_pool *pool, const wq_seq *seqs, size
                                          size_t max_distance, size_t *label, wq_hits_fn on_poll,
                                          void *ctx);
 
+/* ------------------------------------------------- splitting a search -- */
+
+/* A share of one search, to split it across processes (each with its own
+ * pool): the probes (the i of the hits) are cut into consecutive chunks of
+ * `chunk` indices, chunk c = [c * chunk, (c + 1) * chunk), and a share
+ * searches only the chunks c with c % nshares == share. The shares
+ * 0 .. nshares - 1 of one search together find each hit exactly once; a
+ * share's hits arrive in order (i, then j), so merging the shares' hits
+ * chunk by chunk gives the whole search's order. nshares 1 is the whole
+ * search (chunk is then ignored). Each share builds the whole index. */
+typedef struct wq_search_share {
+    size_t chunk;   /* > 0 when nshares > 1 */
+    size_t nshares; /* > 0 */
+    size_t share;   /* < nshares */
+} wq_search_share;
+
+/* wq_search_pairs and wq_search_query for one share (EINVAL for a share
+ * that is not one). */
+WQ_KERNELS_EXPORT int wq_search_pairs_share(wq_pool *pool, const wq_seq *seqs, size_t n,
+                                            size_t max_distance, const wq_search_share *share,
+                                            wq_hits_fn on_hits, void *ctx);
+WQ_KERNELS_EXPORT int wq_search_query_share(wq_pool *pool, const wq_seq *queries, size_t nq,
+                                            const wq_seq *targets, size_t nt, size_t max_distance,
+                                            const wq_search_share *share, wq_hits_fn on_hits,
+                                            void *ctx);
+
+/* The links of wq_search_clusters' graph for one share, for a caller that
+ * unites them itself (clusters split across processes): for each input i
+ * in the share, (first, i, 0) when i repeats the sequence whose first
+ * occurrence is first, else (i, j, d) for each first occurrence j > i of a
+ * distinct sequence within max_distance. The union of the links of all
+ * shares connects exactly wq_search_clusters' components, with far fewer
+ * edges than all pairs when sequences repeat. Hits come in a fixed order
+ * (by i's block) but not sorted. Returns as wq_search_pairs. */
+WQ_KERNELS_EXPORT int wq_search_links(wq_pool *pool, const wq_seq *seqs, size_t n,
+                                      size_t max_distance, const wq_search_share *share,
+                                      wq_hits_fn on_hits, void *ctx);
+
 #ifdef __cplusplus
 }
 #endif
