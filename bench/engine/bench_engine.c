@@ -15,7 +15,7 @@
  * The speed-up lines compare each round with the same round of the peer:
  * their median and their worst.
  * Usage: bench_engine [TASKS [THREADS [ROUNDS [ITEMS]]]]
- *        bench_engine --one CONTENDER THREADS TASKS   (one round, no output)
+ *        bench_engine --one CONTENDER THREADS TASKS   (one round: prints seconds)
  */
 #define _POSIX_C_SOURCE 200809L
 #include <glib.h>
@@ -275,11 +275,13 @@ static void bench_tasks(const char *self, unsigned threads, size_t n, int rounds
     }
 }
 
-/* --one NAME THREADS TASKS: one round of one contender (for strace). */
+/* --one NAME THREADS TASKS: one round of one contender (for strace, and
+ * for A/B runs of two builds); prints its seconds. */
 static int run_one(char **argv) {
     for (int c = 0; c < NC; c++)
         if (strcmp(argv[2], contenders[c].name) == 0) {
-            contenders[c].run((unsigned)strtoul(argv[3], NULL, 10), strtoull(argv[4], NULL, 10));
+            printf("%.6f\n", contenders[c].run((unsigned)strtoul(argv[3], NULL, 10),
+                                               strtoull(argv[4], NULL, 10)));
             return 0;
         }
     return 2;
