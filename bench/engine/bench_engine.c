@@ -7,9 +7,11 @@
  *      times pool creation, submission, completion and teardown.
  *   2. M trivial items: wq_map against submitting each item as its own task.
  *
- * Rounds alternate between the contenders, so a noisy machine slows all of
- * them alike; each prints min, median and max, the context switches of a
- * round (getrusage, median) and the futex calls per 1000 tasks of one extra,
+ * After one untimed warm-up round each, rounds alternate between the
+ * contenders (in reverse order every second round), so a noisy machine
+ * slows all of them alike; each prints min, median and max, and per round
+ * (getrusage, median) the process's CPU time, context switches and minor
+ * page faults, and the futex calls per 1000 tasks of one extra,
  * untimed round run under `strace -f -c -e trace=futex` (n/a without
  * strace; tracing slows each futex call, so the count is an indication).
  * The speed-up lines compare each round with the same round of the peer:
@@ -181,11 +183,18 @@ static const contender contenders[] = {
 };
 enum { NC = sizeof contenders / sizeof *contenders, WQ = 0, GLIB = 1, OMP = 2 };
 
-static long context_switches(void) {
+/* What getrusage counts for the whole process. */
+typedef struct usage {
+    double csw, faults, cpu; /* context switches, minor page faults, CPU seconds */
+} usage;
+
+static usage usage_now(void) {
     struct rusage ru;
     if (getrusage(RUSAGE_SELF, &ru) != 0)
-        return 0;
-    return ru.ru_nvcsw + ru.ru_nivcsw;
+        return (usage){0, 0, 0};
+    return (usage){(double)(ru.ru_nvcsw + ru.ru_nivcsw), (double)ru.ru_minflt,
+                   (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                       1e-6 * (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec)};
 }
 
 /* Futex calls of one round of contender c under strace, or -1. */
@@ -231,23 +240,36 @@ static void ratios(const double *tw, const double *tp, int rounds, double *med, 
 }
 
 static void bench_tasks(const char *self, unsigned threads, size_t n, int rounds) {
-    double *t[NC], *cs[NC];
+    double *t[NC], *cs[NC], *pf[NC], *cpu[NC];
     for (int c = 0; c < NC; c++) {
         t[c] = malloc(rounds * sizeof *t[c]);
         cs[c] = malloc(rounds * sizeof *cs[c]);
-        if (!t[c] || !cs[c])
+        pf[c] = malloc(rounds * sizeof *pf[c]);
+        cpu[c] = malloc(rounds * sizeof *cpu[c]);
+        if (!t[c] || !cs[c] || !pf[c] || !cpu[c])
             exit(1);
     }
+    /* One untimed warm-up round each (first-use costs: libraries' lazy
+     * set-up, the allocator's first growth), then timed rounds alternating,
+     * in the other order every second round, so that no contender always
+     * runs right after the same one. */
+    for (int c = 0; c < NC; c++)
+        contenders[c].run(threads, n);
     for (int r = 0; r < rounds; r++)
-        for (int c = 0; c < NC; c++) {
-            long before = context_switches();
+        for (int k = 0; k < NC; k++) {
+            int c = r % 2 ? NC - 1 - k : k;
+            usage before = usage_now();
             t[c][r] = contenders[c].run(threads, n);
-            cs[c][r] = (double)(context_switches() - before);
+            usage after = usage_now();
+            cs[c][r] = after.csw - before.csw;
+            pf[c][r] = after.faults - before.faults;
+            cpu[c][r] = after.cpu - before.cpu;
         }
     printf("\n| %zu empty tasks, %u threads | min s | median s | max s | tasks/s (median) "
-           "| context switches per round | futex calls per 1000 tasks |\n",
+           "| CPU s per round | context switches per round | page faults per round "
+           "| futex calls per 1000 tasks |\n",
            n, threads);
-    printf("|---|---|---|---|---|---|---|\n");
+    printf("|---|---|---|---|---|---|---|---|---|\n");
     double med[NC];
     for (int c = 0; c < NC; c++) {
         bench_spread s = bench_spread_of(t[c], (size_t)rounds);
@@ -256,8 +278,11 @@ static void bench_tasks(const char *self, unsigned threads, size_t n, int rounds
         char fxs[32] = "n/a";
         if (fx >= 0)
             snprintf(fxs, sizeof fxs, "%.1f", 1000.0 * (double)fx / (double)n);
-        printf("| %s | %.4f | %.4f | %.4f | %.3g | %.0f | %s |\n", contenders[c].label, s.min,
-               s.median, s.max, n / s.median, bench_spread_of(cs[c], (size_t)rounds).median, fxs);
+        printf("| %s | %.4f | %.4f | %.4f | %.3g | %.4f | %.0f | %.0f | %s |\n",
+               contenders[c].label, s.min, s.median, s.max, n / s.median,
+               bench_spread_of(cpu[c], (size_t)rounds).median,
+               bench_spread_of(cs[c], (size_t)rounds).median,
+               bench_spread_of(pf[c], (size_t)rounds).median, fxs);
     }
     double gm, gw, om, ow;
     ratios(t[WQ], t[GLIB], rounds, &gm, &gw);
@@ -272,6 +297,8 @@ static void bench_tasks(const char *self, unsigned threads, size_t n, int rounds
     for (int c = 0; c < NC; c++) {
         free(t[c]);
         free(cs[c]);
+        free(pf[c]);
+        free(cpu[c]);
     }
 }
 
