@@ -434,28 +434,32 @@ unsigned wq_pool_threads(const wq_pool *pool) {
     return pool ? pool->nthreads : 0;
 }
 
-/* Appends n tasks fn(args[i]) (or fn(arg) once when args is NULL). */
-static int enqueue(wq_pool *p, void (*fn)(void *), void *const *args, void *arg, size_t n) {
-    wq__check(pthread_mutex_lock(&p->mu));
-    int err = p->cap - p->count < n ? ring_reserve(p, n) : 0;
-    if (!err) {
-        for (size_t i = 0; i < n; i++)
-            p->ring[(p->head + p->count + i) & (p->cap - 1)] = (task){fn, args ? args[i] : arg};
-        size_t before = p->count;
-        p->count += n;
-        p->pending += n;
-        if (before == 0 || before / HINT_STEP != p->count / HINT_STEP)
-            hint_set(&p->queued_hint, p->count);
+/* Counts n tasks just written after the queued ones, and lets the idle
+ * workers know. Called with mu held. */
+static inline void published(wq_pool *p, size_t n) {
+    size_t before = p->count;
+    p->count += n;
+    p->pending += n;
+    if (before == 0 || before / HINT_STEP != p->count / HINT_STEP)
+        hint_set(&p->queued_hint, p->count);
+    if (p->sleepers > p->wakeups)
         wake_if_needed(p, NULL, p->count);
-    }
-    wq__check(pthread_mutex_unlock(&p->mu));
-    return err;
 }
 
+/* With short tasks the submitter is the pool's bottleneck, so wq_submit
+ * does the least under mu: one slot written, two counters, a hint now and
+ * then, and a wake-up check that reads two fields. */
 int wq_submit(wq_pool *pool, void (*fn)(void *arg), void *arg) {
     if (!pool || !fn)
         return EINVAL;
-    return enqueue(pool, fn, NULL, arg, 1);
+    wq__check(pthread_mutex_lock(&pool->mu));
+    int err = pool->count == pool->cap ? ring_reserve(pool, 1) : 0;
+    if (!err) {
+        pool->ring[(pool->head + pool->count) & (pool->cap - 1)] = (task){fn, arg};
+        published(pool, 1);
+    }
+    wq__check(pthread_mutex_unlock(&pool->mu));
+    return err;
 }
 
 int wq_submit_many(wq_pool *pool, void (*fn)(void *arg), void *const *args, size_t n) {
@@ -463,7 +467,16 @@ int wq_submit_many(wq_pool *pool, void (*fn)(void *arg), void *const *args, size
         return EINVAL;
     if (n == 0)
         return 0;
-    return enqueue(pool, fn, args, NULL, n);
+    wq__check(pthread_mutex_lock(&pool->mu));
+    int err = pool->cap - pool->count < n ? ring_reserve(pool, n) : 0;
+    if (!err) {
+        size_t tail = pool->head + pool->count;
+        for (size_t i = 0; i < n; i++)
+            pool->ring[(tail + i) & (pool->cap - 1)] = (task){fn, args[i]};
+        published(pool, n);
+    }
+    wq__check(pthread_mutex_unlock(&pool->mu));
+    return err;
 }
 
 int wq_wait(wq_pool *pool) {
