@@ -26,7 +26,7 @@
 
 #include "items.h"
 
-#include "copy.h"
+#include "hot.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -105,28 +105,34 @@ static gx_block *block_own(size_t size) {
     return b;
 }
 
+/* Moves the pool on to a fresh block (a spare, or a new one). Returns 0,
+ * or -1 when out of memory. */
+GX_COLD static int block_next(gx_blocks *p) {
+    gx_block *b = p->free;
+    if (b != NULL) {
+        p->free = b->next;
+        p->nfree--;
+    } else if ((b = malloc(BLOCK_SIZE)) == NULL) {
+        return -1;
+    } else {
+        b->pool = p;
+    }
+    b->live = 0;
+    p->out++;
+    gx_block *old = p->cur;
+    p->cur = b;
+    p->used = 0;
+    if (old != NULL && old->live == 0)
+        block_spare(p, old); /* p is not given up: it is being filled */
+    return 0;
+}
+
 /* Room for size bytes in the pool's current block, moving on to a fresh
  * one when it is full. Returns the block (its count taken) and *at, the
  * offset of the room, or NULL when out of memory. */
 static gx_block *block_room(gx_blocks *p, size_t size, size_t *at) {
-    if (p->cur == NULL || size > BLOCK_DATA - p->used) {
-        gx_block *b = p->free;
-        if (b != NULL) {
-            p->free = b->next;
-            p->nfree--;
-        } else if ((b = malloc(BLOCK_SIZE)) == NULL) {
-            return NULL;
-        } else {
-            b->pool = p;
-        }
-        b->live = 0;
-        p->out++;
-        gx_block *old = p->cur;
-        p->cur = b;
-        p->used = 0;
-        if (old != NULL && old->live == 0)
-            block_spare(p, old); /* p is not given up: it is being filled */
-    }
+    if ((p->cur == NULL || size > BLOCK_DATA - p->used) && block_next(p) != 0)
+        return NULL;
     *at = p->used;
     p->used += size;
     p->cur->live++;
@@ -157,11 +163,32 @@ char *gx_put(char *dst, const char *src, size_t n, int fold) {
     return dst + n;
 }
 
+/* The bytes of an item other than a pair line, in turn: A and B (folded
+ * when fold), then the names unless they are the sequences (share). */
+GX_COLD static void copy_parts(gx_item *item, char *p, const gx_record *a, const gx_record *b,
+                               int fold, int share) {
+    item->pair.a = p;
+    p = gx_put(p, a->seq, a->seqlen, fold);
+    item->pair.b = p;
+    p = gx_put(p, b->seq, b->seqlen, fold);
+    item->nalen = a->namelen;
+    item->nblen = b->namelen;
+    if (share) {
+        item->na = item->pair.a;
+        item->nb = item->pair.b;
+        return;
+    }
+    item->na = p;
+    p = gx_put(p, a->name, a->namelen, 0);
+    item->nb = p;
+    gx_put(p, b->name, b->namelen, 0);
+}
+
 int gx_item_copy(gx_item *item, const gx_record *a, const gx_record *b, int fold, gx_blocks *pool) {
     int share = !fold && a->name == a->seq && b->name == b->seq;
     size_t size = a->seqlen + b->seqlen + (share ? 0 : a->namelen + b->namelen);
     /* The usual pair line: A, its ',' and B are one run of the reader's
-     * line, copied whole in one memcpy. */
+     * line, copied whole in one gx_copy. */
     int line = share && (uintptr_t)b->seq - (uintptr_t)a->seq == a->seqlen + 1;
     size += (size_t)line;
     size_t at = 0;
@@ -173,26 +200,12 @@ int gx_item_copy(gx_item *item, const gx_record *a, const gx_record *b, int fold
     char *p = blk->data + at;
     item->pair.alen = item->nalen = a->seqlen;
     item->pair.blen = item->nblen = b->seqlen;
-    if (line) {
-        gx_copy(p, a->seq, size);
-        item->pair.a = item->na = p;
-        item->pair.b = item->nb = p + a->seqlen + 1;
+    if (!line) {
+        copy_parts(item, p, a, b, fold, share);
         return 0;
     }
-    item->pair.a = p;
-    p = gx_put(p, a->seq, a->seqlen, fold);
-    item->pair.b = p;
-    p = gx_put(p, b->seq, b->seqlen, fold);
-    item->nalen = a->namelen;
-    item->nblen = b->namelen;
-    if (share) {
-        item->na = item->pair.a;
-        item->nb = item->pair.b;
-        return 0;
-    }
-    item->na = p;
-    p = gx_put(p, a->name, a->namelen, 0);
-    item->nb = p;
-    gx_put(p, b->name, b->namelen, 0);
+    gx_copy(p, a->seq, size);
+    item->pair.a = item->na = p;
+    item->pair.b = item->nb = p + a->seqlen + 1;
     return 0;
 }

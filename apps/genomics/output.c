@@ -9,7 +9,7 @@
 
 #include "output.h"
 
-#include "copy.h"
+#include "hot.h"
 
 #include <string.h>
 #include <unistd.h>
@@ -177,12 +177,9 @@ static void put_plain(gx_out *l, gx_outfmt fmt, const char *a, size_t alen, cons
     l->n = (size_t)(w - l->buf);
 }
 
-int gx_output(gx_out *l, gx_outfmt fmt, const char *a, size_t alen, const char *b, size_t blen,
-              size_t distance) {
-    if (fmt != GX_OUT_JSONL && !l->failed && alen + blen <= GX_OUT_BUF - LINE_ROOM) {
-        put_plain(l, fmt, a, alen, b, blen, distance);
-        return line_end(l);
-    }
+/* Any line, piece by piece: jsonl, and lines too long for put_plain. */
+GX_COLD static void put_any(gx_out *l, gx_outfmt fmt, const char *a, size_t alen, const char *b,
+                            size_t blen, size_t distance) {
     switch (fmt) {
     case GX_OUT_LESSON:
         put_str(l, "Edit_Distance(");
@@ -205,6 +202,14 @@ int gx_output(gx_out *l, gx_outfmt fmt, const char *a, size_t alen, const char *
         put_str(l, "}\n");
     else
         put_str(l, "\n");
+}
+
+int gx_output(gx_out *l, gx_outfmt fmt, const char *a, size_t alen, const char *b, size_t blen,
+              size_t distance) {
+    if (fmt != GX_OUT_JSONL && !l->failed && alen + blen <= GX_OUT_BUF - LINE_ROOM)
+        put_plain(l, fmt, a, alen, b, blen, distance);
+    else
+        put_any(l, fmt, a, alen, b, blen, distance);
     return line_end(l);
 }
 

@@ -9,6 +9,8 @@
 
 #include "reader.h"
 
+#include "hot.h"
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -456,7 +458,9 @@ int gx_reader_record(gx_reader *r, gx_record *rec, gx_err *err) {
     return rc;
 }
 
-int gx_reader_pair(gx_reader *r, gx_record *a, gx_record *b, gx_err *err) {
+/* Every pair fast_pair does not take; kept out of line, so the common
+ * call stays small. */
+GX_COLD static int next_pair(gx_reader *r, gx_record *a, gx_record *b, gx_err *err) {
     if (r->fmt == GX_FMT_UNKNOWN) {
         int rc = detect(r, err);
         if (rc <= 0)
@@ -464,7 +468,7 @@ int gx_reader_pair(gx_reader *r, gx_record *a, gx_record *b, gx_err *err) {
     }
     int rc;
     if (r->fmt == GX_FMT_PAIRS) {
-        rc = fast_pair(r, a, b) ? 1 : plain_pair(r, a, b, err);
+        rc = plain_pair(r, a, b, err);
     } else {
         rc = read_record(r, 0, a, err);
         if (rc == 1 && (rc = read_record(r, 1, b, err)) == 0)
@@ -473,4 +477,12 @@ int gx_reader_pair(gx_reader *r, gx_record *a, gx_record *b, gx_err *err) {
     }
     r->records += rc == 1;
     return rc;
+}
+
+int gx_reader_pair(gx_reader *r, gx_record *a, gx_record *b, gx_err *err) {
+    if (r->fmt == GX_FMT_PAIRS && fast_pair(r, a, b)) {
+        r->records++;
+        return 1;
+    }
+    return next_pair(r, a, b, err);
 }
