@@ -179,19 +179,7 @@ size_t wq_align_distance_ref(const void *a, size_t n, const void *b, size_t m, w
     }
     for (size_t j = 0; j <= m; j++)
         row[j] = mode == WQ_ALIGN_INFIX ? 0 : j; /* free start on B in infix */
-    for (size_t i = 1; i <= n; i++) {
-        size_t diag = row[0];
-        row[0] = i; /* A is always whole */
-        for (size_t j = 1; j <= m; j++) {
-            size_t up = row[j], best = diag + (x[i - 1] != y[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
+    wq__dp_rows(x, n, y, m, row);
     size_t d = row[m];
     if (mode != WQ_ALIGN_GLOBAL) /* free end on B */
         for (size_t j = 0; j < m; j++)

@@ -27,6 +27,34 @@ int wq__levenshtein_batch(const wq_pair *pairs, size_t *dist, size_t n, size_t m
 size_t wq__lev_wavefront(const unsigned char *x, size_t n, const unsigned char *y, size_t m,
                          size_t cap, double budget, size_t *lower);
 
+/* ------------------------------------------------- the plain reference -- */
+
+/*
+ * Rows 1..n of the textbook dynamic programme over row[0..m], for the plain
+ * references (wq_levenshtein_ref, wq_align_distance_ref per mode): row
+ * holds row 0 on entry (j in global mode, 0 where B's start is free) and
+ * row n on return. Column 0 is i (A is always whole), and
+ *     D[i][j] = min(D[i-1][j-1] + (x[i-1] != y[j-1]), D[i-1][j] + 1,
+ *                   D[i][j-1] + 1).
+ */
+static inline void wq__dp_rows(const unsigned char *x, size_t n, const unsigned char *y, size_t m,
+                               size_t *row) {
+    for (size_t i = 1; i <= n; i++) {
+        size_t diag = row[0]; /* D[i-1][j-1] */
+        row[0] = i;
+        for (size_t j = 1; j <= m; j++) {
+            size_t up = row[j]; /* D[i-1][j] */
+            size_t best = diag + (x[i - 1] != y[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+}
+
 /* ------------------------------------------- one 64-bit word (lanes) -- */
 
 typedef uint64_t wq__word;

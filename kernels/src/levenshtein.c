@@ -51,20 +51,7 @@ size_t wq_levenshtein_ref(const void *a, size_t n, const void *b, size_t m) {
     }
     for (size_t j = 0; j <= m; j++)
         row[j] = j;
-    for (size_t i = 1; i <= n; i++) {
-        size_t diag = row[0]; /* D[i-1][j-1] */
-        row[0] = i;
-        for (size_t j = 1; j <= m; j++) {
-            size_t up = row[j]; /* D[i-1][j] */
-            size_t best = diag + (x[i - 1] != y[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
+    wq__dp_rows(x, n, y, m, row);
     size_t d = row[m];
     free(row);
     return d;
