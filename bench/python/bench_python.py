@@ -7,7 +7,8 @@ workers on the same pairs, in alternating rounds (median, min, max):
   workq      workq.distances(a, b, workers=2)
   lev        multiprocessing.Pool(2).map over Levenshtein.distance
   edlib      Pool(2).map over edlib.align(a, b)["editDistance"]
-  lesson     Pool(2).map over the lesson's edProxy (numpy DP), on the first
+  lesson     Pool(2).map over the lesson's edProxy (numpy DP, imported from
+             bench/genomics/lesson_genomics.py), on the first
              LESSON_PAIRS pairs only (default 2000; it runs at a few thousand
              pairs per second), its time scaled to the whole file
 
@@ -16,6 +17,7 @@ starts its 2 threads inside the call). Every contender's distances are
 checked against workq's. Prints one TSV line per contender: name, median
 seconds, min, max, pairs/s (from the median), pairs timed.
 """
+import os
 import statistics
 import sys
 import time
@@ -23,9 +25,11 @@ from multiprocessing import Pool
 
 import edlib
 import Levenshtein
-import numpy as np
 
 import workq
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "genomics"))
+import lesson_genomics  # noqa: E402  (the lesson's program, bench/genomics)
 
 
 def lev_pair(p):
@@ -36,25 +40,10 @@ def edlib_pair(p):
     return edlib.align(p[0], p[1])["editDistance"]
 
 
-def editDistance(seqA, seqB):
-    """The lesson's DP (bench/genomics/lesson_genomics.py), returning D."""
-    M = len(seqA)
-    N = len(seqB)
-    allAs = np.tile(np.array(list(seqA)), (N, 1)).T
-    allBs = np.tile(np.array(list(seqB)), (M, 1))
-    diffs = (allAs != allBs)
-    mat = np.tile(0, (M + 1, N + 1))
-    mat[:, 0] = np.arange(M + 1)
-    mat[0, :] = np.arange(N + 1)
-    for k in range(0, M):
-        for l in range(0, N):
-            mat[k + 1, l + 1] = min(mat[k, l] + (1 if diffs[k, l] else 0),
-                                    mat[k, l + 1] + 1, mat[k + 1, l] + 1)
-    return int(mat[-1, -1])
-
-
-def edProxy(twoSeq):
-    return editDistance(twoSeq[0], twoSeq[1])
+def lesson_pair(p):
+    """The lesson's edProxy (one copy, in bench/genomics/lesson_genomics.py),
+    its line 'Edit_Distance(a, b) = D' read back as D."""
+    return int(lesson_genomics.edProxy(p).rsplit(" = ", 1)[1])
 
 
 def pool_map(fn, pairs):
@@ -76,7 +65,7 @@ def main():
         "workq": (lambda: workq.distances(a, b, workers=2), len(pairs)),
         "lev": (lambda: pool_map(lev_pair, pairs), len(pairs)),
         "edlib": (lambda: pool_map(edlib_pair, pairs), len(pairs)),
-        "lesson": (lambda: pool_map(edProxy, lesson_pairs), len(lesson_pairs)),
+        "lesson": (lambda: pool_map(lesson_pair, lesson_pairs), len(lesson_pairs)),
     }
     times = {name: [] for name in runs}
     for _ in range(rounds):
