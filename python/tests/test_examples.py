@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import workq
+from conftest import tool_env
 
 EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "examples")
 
@@ -38,8 +39,8 @@ def test_approx_pi_matches_the_pi_program():
     assert out[1].startswith("Time = ") and out[1].endswith(" sec")
     cli = os.environ.get("WORKQ_PI")
     assert cli, "WORKQ_PI must name the pi program (ctest sets it)"
-    want = subprocess.run([cli, "10000000"], check=True, capture_output=True,
-                          text=True).stdout.splitlines()[0]
+    want = subprocess.run([cli, "10000000"], check=True, capture_output=True, text=True,
+                          env=tool_env()).stdout.splitlines()[0]
     assert out[0] == want
 
 

@@ -5,6 +5,7 @@ import subprocess
 import pytest
 
 import workq
+from conftest import tool_env
 
 PI = os.environ.get("WORKQ_PI")
 
@@ -12,7 +13,7 @@ PI = os.environ.get("WORKQ_PI")
 def cli_pi(n, chunks=None):
     assert PI, "WORKQ_PI must name the pi program (ctest sets it)"
     argv = [PI, str(n)] + ([f"--chunks={chunks}"] if chunks else [])
-    out = subprocess.run(argv, check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(argv, check=True, capture_output=True, text=True, env=tool_env()).stdout
     return out.splitlines()[0]
 
 

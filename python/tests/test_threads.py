@@ -102,6 +102,7 @@ def test_keyboard_interrupt_cancels(rng, no_switching, how):
         signal.signal(signal.SIGINT, old)
 
 
+@pytest.mark.slow
 def test_no_leak_over_a_million_calls():
     a, b = "attctgacgt", b"accagtacga"
     for _ in range(1000):
@@ -119,6 +120,7 @@ def test_no_leak_over_a_million_calls():
     assert grown < 64 * 1024
 
 
+@pytest.mark.slow
 def test_no_leak_batches_errors_and_pools():
     seqs = ["acgt" * 5, "ttga" * 4, "gattaca"]
     with workq.Pool(2) as p:
