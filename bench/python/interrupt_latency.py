@@ -50,6 +50,10 @@ def main():
             "distances 200k pairs of 5000": lambda: pool.distances([a] * 200000, [b] * 200000),
             "pi 2^50": lambda: pool.pi(2**50),
             "all_pairs 20000 x 150, K=40": lambda: pool.all_pairs(many, 40),
+            "clusters 20000 x 150, K=40": lambda: pool.clusters(many, 40),
+            "cdist 20000 x 20000 x 150, K=40": lambda: pool.cdist(many, many, max_distance=40),
+            "imap_distances 200k pairs of 5000":
+                lambda: list(pool.imap_distances(zip([a] * 200000, [b] * 200000))),
         }
         for name, call in calls.items():
             ms = [measure(call) for _ in range(rounds)]
