@@ -984,11 +984,13 @@ static PyObject *workq_pi(PyObject *module, PyObject *args, PyObject *kw) {
 
 /* ------------------------------------------------------------ search -- */
 
-/* all_pairs, cdist with max_distance, and clusters run wq_search_pairs or
- * wq_search_query, which block until done, on a thread of their own (the
- * calls must not run on the pool's workers); the caller waits for it,
- * checking for signals, and on one sets `stop`, which the hits callback
- * (called at least once per block of probes) turns into ECANCELED. */
+/* all_pairs, cdist with max_distance, and clusters run wq_search_pairs,
+ * wq_search_query or wq_search_clusters, which block until done, on a
+ * thread of their own (the calls must not run on the pool's workers); the
+ * caller waits for it, checking for signals every POLL_MS, and on one sets
+ * `stop`, which the callback turns into ECANCELED at the search's next
+ * poll (every phase polls after each slice of well under a millisecond of
+ * a thread's work), so Ctrl-C ends the call within POLL_MS and a slice. */
 typedef struct search_run {
     search_kind kind;
     wq_pool *pool;
@@ -996,7 +998,7 @@ typedef struct search_run {
     size_t na, nb, max;
     size_t *col[3];    /* pairs, query: the hits' i, j, distance */
     size_t nhits, cap; /* (the search thread; the caller after join) */
-    size_t *parent;    /* clusters: union-find over [0, na) */
+    size_t *label;     /* clusters: the smallest index of i's cluster */
     atomic_int stop;   /* set by the caller on a signal */
     int rc;            /* the search's return value */
     pthread_mutex_t mu;
@@ -1004,35 +1006,13 @@ typedef struct search_run {
     int done;          /* (mu) */
 } search_run;
 
-/* The root of x, halving the path; roots are the smallest index of their
- * set because unions always hang the larger root under the smaller. */
-static size_t uf_find(size_t *parent, size_t x) {
-    while (parent[x] != x) {
-        parent[x] = parent[parent[x]];
-        x = parent[x];
-    }
-    return x;
-}
-
-static void uf_union(size_t *parent, size_t x, size_t y) {
-    x = uf_find(parent, x);
-    y = uf_find(parent, y);
-    if (x < y)
-        parent[y] = x;
-    else if (y < x)
-        parent[x] = y;
-}
-
-/* Keeps the hits (or joins their sets). One thread at a time calls it. */
+/* Keeps the hits; with n == 0 (the search's stop poll, after every slice
+ * of well under a millisecond of a thread's work, in every phase), only
+ * answers whether to stop. One thread at a time calls it. */
 static int on_search_hits(void *ctx, const wq_hit *hits, size_t n) {
     search_run *r = ctx;
     if (atomic_load_explicit(&r->stop, memory_order_relaxed))
         return ECANCELED;
-    if (r->kind == SEARCH_CLUSTERS) {
-        for (size_t k = 0; k < n; k++)
-            uf_union(r->parent, hits[k].i, hits[k].j);
-        return 0;
-    }
     if (r->nhits + n > r->cap) {
         size_t cap = r->cap ? r->cap : 1024;
         while (cap < r->nhits + n)
@@ -1058,6 +1038,8 @@ static void *search_thread(void *arg) {
     search_run *r = arg;
     if (r->kind == SEARCH_QUERY)
         r->rc = wq_search_query(r->pool, r->a, r->na, r->b, r->nb, r->max, on_search_hits, r);
+    else if (r->kind == SEARCH_CLUSTERS)
+        r->rc = wq_search_clusters(r->pool, r->a, r->na, r->max, r->label, on_search_hits, r);
     else
         r->rc = wq_search_pairs(r->pool, r->a, r->na, r->max, on_search_hits, r);
     pthread_mutex_lock(&r->mu);
@@ -1164,7 +1146,7 @@ static PyObject *cluster_lists(search_run *r) {
     if (slot == NULL || out == NULL)
         goto fail;
     for (size_t i = 0; i < n; i++) {
-        size_t root = uf_find(r->parent, i);
+        size_t root = r->label[i];
         PyObject *idx = PyLong_FromSize_t(i);
         if (idx == NULL)
             goto fail;
@@ -1227,13 +1209,11 @@ static PyObject *do_search(module_state *st, wq_pool *pool, unsigned workers, se
             goto done;
     }
     if (kind == SEARCH_CLUSTERS) {
-        r.parent = PyMem_New(size_t, sa.n ? sa.n : 1);
-        if (r.parent == NULL) {
+        r.label = PyMem_RawMalloc((sa.n ? sa.n : 1) * sizeof(size_t));
+        if (r.label == NULL) {
             PyErr_NoMemory();
             goto done;
         }
-        for (size_t i = 0; i < sa.n; i++)
-            r.parent[i] = i;
     }
     r.pool = pool != NULL ? pool : get_pool(st, workers, &owned);
     if (r.pool == NULL || run_search(&r) < 0)
@@ -1243,7 +1223,7 @@ done:
     drop_pool(owned);
     for (int c = 0; c < 3; c++)
         PyMem_RawFree(r.col[c]);
-    PyMem_Free(r.parent);
+    PyMem_RawFree(r.label);
     PyMem_Free(r.a);
     PyMem_Free(r.b);
     seqs_clear(&sa);
