@@ -11,6 +11,13 @@
  *     sent to /dev/null before the program body runs, so deterministic
  *     messages (usage errors, --help) appear once; rank-local failures
  *     travel to rank 0 with the results (pi: mpi_reduce.h, genomics: mpi_wire.h).
+ *   - Rank 0's stdout is the user's: when its parent is the launcher
+ *     (mpirun on its own node), rank 0 opens the launcher's stdout anew (a
+ *     terminal, a pipe, or a regular file at the launcher's position, in
+ *     append mode if it appends) before the body runs, instead of writing
+ *     to the pseudo-terminal mpirun forwards. mpirun copies that in small
+ *     reads, and stops reading it at Ctrl-C, which would cut the output
+ *     anywhere. Otherwise (a remote node's daemon, srun) nothing changes.
  *   - MPI errors: MPI_COMM_WORLD keeps the default MPI_ERRORS_ARE_FATAL
  *     handler: an MPI failure means the transport itself failed, which no
  *     coordinated shutdown could survive, so the launcher ends the job.
@@ -35,6 +42,22 @@ bool app_mpi_active(void);
 /* This process's rank and the number of ranks (0 and 1 outside a session). */
 int app_mpi_rank(void);
 int app_mpi_size(void);
+
+/* Whether the launcher's descriptor fd (1 or 2) is a terminal: under
+ * Open MPI's mpirun, the ranks on mpirun's own node are its children, and
+ * its stdout and stderr are what the user sees (each rank's are a
+ * pseudo-terminal and a pipe that mpirun forwards). False when the parent
+ * is not the user's launcher (a remote node's daemon, srun's step daemon,
+ * whose descriptors are not terminals either). */
+bool app_mpi_launcher_isatty(int fd);
+
+/* Collective, before any work: each rank's start-up result (0, or the
+ * errno value of what it could not set up). Returns 0 when every rank
+ * started; else the errno value of the lowest rank that did not, with *rank
+ * set to that rank, on every rank alike: the job then ends at once, with no
+ * rank left waiting for one that is not there. Fault injection for the
+ * tests: WORKQ_MPI_FAIL_START=R makes rank R report ENOMEM. */
+int app_mpi_started(int err, int *rank);
 
 /* Collective MPI_Bcast of len bytes from rank 0, in pieces below INT_MAX. */
 void app_mpi_bcast_bytes(void *buf, size_t len);

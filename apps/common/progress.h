@@ -3,7 +3,9 @@
  *
  * One drawer and one throttle: nothing during the first APP_PROGRESS_DELAY
  * seconds (short runs stay silent), then at most one redraw every
- * APP_PROGRESS_PERIOD seconds, each "\r" + text + erase-to-end-of-line;
+ * APP_PROGRESS_PERIOD seconds, each "\r" + text + erase-to-end-of-line
+ * (the environment variable WORKQ_PROGRESS_DELAY, in seconds, replaces the
+ * first delay: the tests use 0);
  * app_progress_end erases the line, if one was drawn, before the run's last
  * message. The tools decide when it is enabled (a terminal on stderr; see
  * their --help); the text is theirs.

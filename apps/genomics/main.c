@@ -63,7 +63,10 @@ static void usage(FILE *f) {
           "                         soft-masked, lower-case repeats)\n"
           "  -w, -t, --workers N    worker threads (default: one per online CPU)\n"
           "  -q, --quiet            no progress line (drawn on stderr when it is a\n"
-          "                         terminal and stdout is not)\n"
+          "                         terminal and stdout is not; under mpirun, when\n"
+          "                         mpirun's own stderr and stdout are so)\n"
+          "      --progress         draw the progress line on stderr even when it is\n"
+          "                         not a terminal (e.g. a launcher's pipe)\n"
           "  -h, --help             show this help and exit\n"
           "  -V, --version          show the version and exit\n"
           "\n"
@@ -85,7 +88,7 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ..
 
 #define OPTSTRING ":Ak:f:m:iw:t:qhV"
 
-enum { OPT_ASYNC = 256, OPT_DEMO, OPT_CIGAR, OPT_CLUSTER, OPT_QUERY, OPT_SKIP };
+enum { OPT_ASYNC = 256, OPT_DEMO, OPT_CIGAR, OPT_CLUSTER, OPT_QUERY, OPT_SKIP, OPT_PROGRESS };
 
 static const struct option long_opts[] = {{"all-vs-all", no_argument, NULL, 'A'},
                                           {"max-distance", required_argument, NULL, 'k'},
@@ -100,6 +103,7 @@ static const struct option long_opts[] = {{"all-vs-all", no_argument, NULL, 'A'}
                                           {"ignore-case", no_argument, NULL, 'i'},
                                           {"workers", required_argument, NULL, 'w'},
                                           {"quiet", no_argument, NULL, 'q'},
+                                          {"progress", no_argument, NULL, OPT_PROGRESS},
                                           {"help", no_argument, NULL, 'h'},
                                           {"version", no_argument, NULL, 'V'},
                                           {NULL, 0, NULL, 0}};
@@ -144,7 +148,10 @@ static int apply_option(int c, gx_opts *o, int *quiet) {
             return usage_error("invalid mode '%s' (global, prefix or infix)", optarg);
         return 0;
     case 'q':
-        *quiet = 1;
+        *quiet = 1; /* the last of -q and --progress wins */
+        return 0;
+    case OPT_PROGRESS:
+        *quiet = -1;
         return 0;
     case 'k':
         st = app_parse_count(optarg, 0, (uint64_t)(WQ_LEV_NO_LIMIT - 2), &v);
@@ -218,6 +225,17 @@ static int parse_args(int argc, char **argv, gx_opts *o, int *quiet) {
     return 0;
 }
 
+/* Whether the user sees fd as a terminal. Under mpirun, rank 0's stdout is
+ * a pseudo-terminal that Open MPI made and its stderr a pipe, whatever the
+ * user redirected: what counts is mpirun's own descriptor. */
+static int user_isatty(int fd) {
+#ifdef WORKQ_WITH_MPI
+    if (app_mpi_active())
+        return app_mpi_launcher_isatty(fd);
+#endif
+    return isatty(fd);
+}
+
 static int gx_main(int argc, char **argv) {
     gx_opts o = {.max_distance = WQ_LEV_NO_LIMIT, .intr_fd = -1, .stop = app_stop_flag()};
     int quiet = 0;
@@ -230,8 +248,9 @@ static int gx_main(int argc, char **argv) {
         return APP_EXIT_FAILURE;
     }
     o.intr_fd = app_stop_fd();
-    o.progress = !quiet && isatty(STDERR_FILENO) && !isatty(STDOUT_FILENO);
-    if (!isatty(STDOUT_FILENO) && setvbuf(stdout, NULL, _IOFBF, 1 << 16) != 0) {
+    int out_tty = user_isatty(STDOUT_FILENO);
+    o.progress = quiet < 0 || (quiet == 0 && !out_tty && user_isatty(STDERR_FILENO));
+    if (!out_tty && setvbuf(stdout, NULL, _IOFBF, 1 << 16) != 0) {
         fprintf(stderr, "genomics: cannot buffer stdout\n");
         return APP_EXIT_FAILURE;
     }

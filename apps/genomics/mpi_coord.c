@@ -275,6 +275,7 @@ static int open_source(coord *c, gx_reader **r, gx_set **set, const char **name)
     if (!c->o->all_vs_all) {
         gx_pairs_init(&c->pairs, *r, c->o->ignore_case, c->o->stop);
         c->pairs.skip = c->o->skip;
+        gx_emit_progress(&c->emit, c->o->progress, 0, gx_reader_input(*r));
         return 0;
     }
     c->all_mode = 1;
@@ -286,6 +287,7 @@ static int open_source(coord *c, gx_reader **r, gx_set **set, const char **name)
     }
     if (*set == NULL)
         return -1;
+    gx_emit_progress(&c->emit, c->o->progress, gx_set_pairs(*set), NULL);
     gx_all_start(&c->all, *set, 0, 1, c->o->stop);
     gx_all_skip(&c->all, c->o->skip);
     int rc = c->ranks > 1 ? broadcast_set(*set) : 0;

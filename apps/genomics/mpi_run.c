@@ -5,18 +5,32 @@
 
 #include "mpi_run.h"
 
+#include "common/cli.h"
 #include "mpi_coord.h"
 #include "mpi_session.h"
 #include "mpi_wire.h"
 #include "mpi_worker.h"
 
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 
 #include <mpi.h>
+
+int gx_mpi_started(const gx_opts *o, int err, int *rank) {
+    int first = app_mpi_started(err, rank);
+    if (first != 0 && app_mpi_rank() == 0)
+        fprintf(stderr, "genomics: rank %d: cannot start %u workers: %s\n", *rank, o->workers,
+                strerror(first));
+    return first;
+}
 
 int gx_mpi_run(const gx_opts *o) {
     if (app_mpi_rank() != 0)
         return gx_mpi_worker(o);
+    int rank;
+    if (gx_mpi_started(o, 0, &rank) != 0)
+        return APP_EXIT_FAILURE;
     /* The indexed modes run on rank 0's workers alone for now (the same
      * bytes; the other ranks wait for the stop). */
     int status = o->demo || gx_run_indexed(o) ? gx_run(o) : gx_mpi_coordinate(o);

@@ -5,7 +5,9 @@
 
 #include "mpi_worker.h"
 
+#include "common/cli.h"
 #include "kernel.h"
+#include "mpi_run.h"
 #include "mpi_session.h"
 #include "mpi_wire.h"
 #include "set.h"
@@ -22,7 +24,6 @@
 typedef struct worker {
     const gx_opts *o;
     wq_pool *pool;
-    int pool_errno; /* why pool is NULL */
     gx_kopts ko;
     gx_set *set;   /* the all-vs-all set, once broadcast */
     int set_errno; /* why set is NULL after a broadcast */
@@ -83,8 +84,6 @@ static void serve_block(worker *w, int tag, const void *msg, size_t len) {
         n = (size_t)f[3];
         rc = range_items(w, f[1], f[2], f[3]);
     }
-    if (rc == 0 && w->pool == NULL)
-        rc = w->pool_errno;
     if (rc == 0)
         rc = gx_compute_block(w->pool, &w->ko, w->items, n, w->dist);
     reply(seq, rc, w->dist, n);
@@ -107,13 +106,19 @@ static void *receive(int *tag, size_t *len) {
 
 int gx_mpi_worker(const gx_opts *o) {
     worker *w = calloc(1, sizeof *w);
-    if (w == NULL)
-        app_mpi_fail("calloc (worker)", MPI_ERR_NO_MEM);
+    int err = w == NULL ? ENOMEM : 0;
+    if (w != NULL && (w->pool = wq_pool_create(o->workers)) == NULL)
+        err = errno ? errno : ENOMEM;
+    int rank;
+    if (gx_mpi_started(o, err, &rank) != 0) {
+        if (w != NULL)
+            wq_pool_destroy(w->pool);
+        free(w);
+        return APP_EXIT_FAILURE;
+    }
     w->o = o;
     w->ko.lev.max_distance = o->max_distance;
     w->ko.mode = o->mode;
-    w->pool = wq_pool_create(o->workers);
-    w->pool_errno = w->pool == NULL ? errno : 0;
     int status = -1;
     while (status < 0) {
         int tag;

@@ -5,10 +5,11 @@
  * each block rank 0 sends it on its own pool (o->workers threads; the MPI
  * thread only waits), in the order received, and answers each block with
  * exactly one RESULT carrying its sequence number: the distances, or an
- * errno value (a failed pool, ENOMEM, a corrupt message) that rank 0
+ * errno value (ENOMEM, a corrupt message) that rank 0
  * reports. Memory: one block and its distances at a time, plus the
  * all-vs-all set when rank 0 broadcasts one. It returns when rank 0 sends
- * STOP, with the exit status STOP carries.
+ * STOP, with the exit status STOP carries; at once, with exit 1, when a
+ * rank (itself or another) could not start (gx_mpi_started).
  */
 #ifndef GENOMICS_MPI_WORKER_H
 #define GENOMICS_MPI_WORKER_H

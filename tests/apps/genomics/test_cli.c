@@ -535,3 +535,77 @@ Test(signals, progress_line_on_a_terminal, .timeout = 60) {
     cr_expect_str_eq(last, want);
     wqt_result_free(&r);
 }
+
+/* ------------------------------------------------- the terminal check -- */
+
+/* Runs genomics on the lesson's pairs (a file on stdin) with the first
+ * progress delay at 0 (common/progress.h), so that a line is drawn at the
+ * first result exactly when the terminal check lets it: whether it shows
+ * depends on that check alone, not on timing. */
+static wqt_result run_progress(wqt_out out, wqt_err err, const char *arg) {
+    cr_assert_eq(setenv("WORKQ_PROGRESS_DELAY", "0", 1), 0);
+    const char *argv[] = {"genomics", "-w", "2", arg, NULL};
+    wqt_opts o = {.in = lesson_in,
+                  .in_len = strlen(lesson_in),
+                  .in_mode = WQT_IN_FILE,
+                  .out_mode = out,
+                  .err_mode = err};
+    return wqt_run(GENOMICS_EXE, argv, &o);
+}
+
+/* The lesson's output as a terminal shows it (ONLCR: "\n" -> "\r\n"). */
+static char *lesson_on_a_terminal(void) {
+    char *s = NULL;
+    size_t len = 0;
+    gxt_cat(&s, &len, "%s", "");
+    for (const char *p = lesson_out; *p; p++)
+        gxt_cat(&s, &len, "%s", *p == '\n' ? "\r\n" : (char[]){*p, '\0'});
+    return s;
+}
+
+Test(progress, stderr_a_terminal_and_stdout_not_shows_it, .timeout = 60) {
+    wqt_result r = run_progress(WQT_OUT_FILE, WQT_ERR_PTY, NULL);
+    cr_expect_eq(r.status, 0, "%s", r.err);
+    cr_expect_str_eq(r.out, lesson_out);
+    /* drawn ("\r" ... " pairs/s" ... "\033[K"), then erased at the end */
+    cr_expect_eq(strncmp(r.err, "\r", 1), 0, "tty: %s", r.err);
+    cr_expect(strstr(r.err, " pairs/s") != NULL, "tty: %s", r.err);
+    cr_expect(r.errlen >= 4 && strcmp(r.err + r.errlen - 4, "\r\033[K") == 0, "tty: %s", r.err);
+    wqt_result_free(&r);
+}
+
+Test(progress, stdout_on_the_terminal_too_hides_it, .timeout = 60) {
+    wqt_result r = run_progress(WQT_OUT_PTY, WQT_ERR_PTY, NULL);
+    char *want = lesson_on_a_terminal();
+    cr_expect_eq(r.status, 0, "%s", r.err);
+    cr_expect_str_eq(r.err, want); /* the results, nothing else */
+    free(want);
+    wqt_result_free(&r);
+}
+
+Test(progress, quiet_or_stderr_not_a_terminal_hides_it, .timeout = 60) {
+    wqt_result r = run_progress(WQT_OUT_FILE, WQT_ERR_PTY, "-q");
+    cr_expect_eq(r.status, 0);
+    cr_expect_str_eq(r.out, lesson_out);
+    cr_expect_str_eq(r.err, "");
+    wqt_result_free(&r);
+    r = run_progress(WQT_OUT_FILE, WQT_ERR_FILE, NULL);
+    cr_expect_eq(r.status, 0);
+    cr_expect_str_eq(r.out, lesson_out);
+    cr_expect_str_eq(r.err, "");
+    wqt_result_free(&r);
+}
+
+/* --progress draws it wherever stderr goes (a launcher's pipe, a log). */
+Test(progress, progress_option_forces_it, .timeout = 60) {
+    wqt_result r = run_progress(WQT_OUT_FILE, WQT_ERR_FILE, "--progress");
+    cr_expect_eq(r.status, 0, "%s", r.err);
+    cr_expect_str_eq(r.out, lesson_out);
+    cr_expect_eq(strncmp(r.err, "\r", 1), 0, "stderr: %s", r.err);
+    cr_expect(strstr(r.err, " pairs/s") != NULL, "stderr: %s", r.err);
+    cr_expect(r.errlen >= 4 && strcmp(r.err + r.errlen - 4, "\r\033[K") == 0, "stderr: %s", r.err);
+    wqt_result_free(&r);
+    r = run_progress(WQT_OUT_FILE, WQT_ERR_FILE, "-q");
+    cr_expect_str_eq(r.err, "");
+    wqt_result_free(&r);
+}

@@ -230,6 +230,76 @@ genomics_errors)
     one_line_err
     same 2 "$GENOMICS" -k x good.txt
     expect_rc 2 ;;
+genomics_start_fail)
+    # A worker rank that cannot start (WORKQ_MPI_FAIL_START=R: its pool
+    # "fails" with ENOMEM) ends every rank before any input is read: one
+    # message naming it, exit 1, nothing on stdout, no rank left waiting
+    # (timeout: a hang fails here, not at the CTest backstop).
+    gen_pairs 200 53 30 >pairs.txt
+    for f_case in "2 1" "3 2" "3 1"; do
+        set -- $f_case
+        f_rc=0
+        WORKQ_MPI_FAIL_START=$2 timeout 10 "$MPIEXEC" $root_flag --oversubscribe -x WORKQ_MPI_FAIL_START \
+            $MPIEXEC_NUMPROC_FLAG "$1" ${MPIEXEC_PREFLAGS:-} "$GENOMICS" -w 2 pairs.txt \
+            >got.out 2>got.err </dev/null || f_rc=$?
+        [ "$f_rc" = 1 ] || fail "-np $1, rank $2 failing: exit $f_rc, expected 1; stderr: $(cat got.err)"
+        [ ! -s got.out ] || fail "-np $1, rank $2 failing: stdout not empty"
+        f_want="genomics: rank $2: cannot start 2 workers: Cannot allocate memory"
+        [ "$(cat got.err)" = "$f_want" ] || fail "-np $1, rank $2 failing: stderr: $(cat got.err)"
+        echo "ok: -np $1, rank $2 fails at start-up: '$f_want', exit 1"
+    done ;;
+genomics_interrupt)
+    # SIGINT to mpirun (Ctrl-C at a terminal) while rank 0 prints: mpirun
+    # sends SIGTERM to every rank; stdout is exactly the results of the
+    # first N pairs, stderr the one message with that N, exit non-zero.
+    # The input never ends (a generator writing to a FIFO that rank 0 opens
+    # by name: mpirun, which forwards its stdin to rank 0, closes that at
+    # SIGINT, even mid-line), so the run stops by the signal; it is sent
+    # once the first line of output has been read.
+    mkfifo in.fifo out.fifo
+    awk 'BEGIN { for (i = 0; ; i++) print i ",0" }' >in.fifo 2>/dev/null &
+    i_gen=$!
+    setsid "$MPIEXEC" $root_flag --oversubscribe $MPIEXEC_NUMPROC_FLAG 2 ${MPIEXEC_PREFLAGS:-} \
+        "$GENOMICS" -w 1 -f tsv in.fifo >out.fifo 2>got.err </dev/null &
+    i_pid=$! # mpirun's (setsid execs it: a background job leads no group)
+    { IFS= read -r i_first && printf '%s\n' "$i_first" && kill -INT "$i_pid" && cat; } <out.fifo >got.out
+    i_rc=0
+    wait "$i_pid" || i_rc=$?
+    kill "$i_gen" 2>/dev/null || true
+    [ "$i_rc" != 0 ] || fail "mpirun exited 0 after SIGINT"
+    i_n=$(wc -l <got.out)
+    [ "$i_n" -gt 0 ] || fail "no output"
+    awk '{ i = NR - 1; d = length(i) - (index(i, "0") > 0)
+           if ($0 != i "\t0\t" d) { print "line " NR ": " $0; exit 1 } }' got.out >bad.txt ||
+        fail "not the first $i_n results: $(cat bad.txt)"
+    [ "$(tail -c 1 got.out | od -An -c | tr -d ' ')" = '\n' ] || fail "last line cut"
+    i_want="genomics: interrupted after $i_n pairs (resume with --skip $i_n)"
+    [ "$(cat got.err)" = "$i_want" ] || fail "stderr: $(cat got.err), expected: $i_want"
+    echo "ok: SIGINT to mpirun -np 2 genomics: $i_n pairs, then '$i_want'" ;;
+genomics_progress)
+    # Rank 0's progress line follows what the user sees: mpirun's own
+    # stderr a terminal (script(1) gives it one) and its stdout not. The
+    # first delay is 0 (WORKQ_PROGRESS_DELAY), so a line is drawn at the
+    # first result whenever the check allows it.
+    gen_pairs 300 59 40 >pairs.txt
+    run ref 0 "$GENOMICS" -w 1 pairs.txt
+    export WORKQ_PROGRESS_DELAY=0
+    p_mpi="$MPIEXEC $root_flag --oversubscribe -x WORKQ_PROGRESS_DELAY $MPIEXEC_NUMPROC_FLAG 2 ${MPIEXEC_PREFLAGS:-}"
+    script -qec "$p_mpi $GENOMICS -w 1 pairs.txt >got.out" tty.txt >/dev/null </dev/null ||
+        fail "mpirun under script: exit $?"
+    cmp -s ref.out got.out || fail "stdout differs with stderr on a terminal"
+    grep -q ' pairs/s' tty.txt || fail "no progress line on mpirun's terminal: $(cat tty.txt)"
+    script -qec "$p_mpi $GENOMICS -w 1 -q pairs.txt >got.out" tty.txt >/dev/null </dev/null
+    ! grep -q 'pairs/s' tty.txt || fail "-q: a progress line"
+    script -qec "$p_mpi $GENOMICS -w 1 pairs.txt" tty.txt >/dev/null </dev/null
+    ! grep -q 'pairs/s' tty.txt || fail "stdout on the terminal too: a progress line"
+    # --progress draws it through mpirun's pipe; without it, nothing
+    run got 2 "$GENOMICS" -w 1 --progress pairs.txt
+    cmp -s ref.out got.out || fail "--progress: stdout differs"
+    grep -q ' pairs/s' got.err || fail "--progress: no progress line: $(cat got.err)"
+    run got 2 "$GENOMICS" -w 1 pairs.txt
+    [ ! -s got.err ] || fail "stderr not a terminal: $(cat got.err)"
+    echo "ok: rank 0's progress line on mpirun's terminal, with --progress, not with -q" ;;
 genomics_skip)
     gen_pairs 2000 43 50 >pairs.txt
     gen_fasta 80 47 40 >seqs.fa
