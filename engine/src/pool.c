@@ -51,8 +51,12 @@ typedef struct task {
 
 enum { WORK, DONE };
 
-/* Most tasks one worker claims per lock acquisition. */
-#define BATCH_MAX 64
+/* Most tasks one worker claims per lock acquisition. When the queue is
+ * long (the submitter outruns the workers), every claim moves the lock's
+ * cache line to the worker and back, and the submitter waits for it: 256
+ * rather than 64 per claim made 1M empty tasks on 2 threads about 20%
+ * faster in two A/B runs (11 alternating rounds each). */
+#define BATCH_MAX 256
 /* Polls of the hints an idle worker makes before it sleeps: a millisecond
  * or two, long enough to bridge the gaps of a submitter that is descheduled
  * now and then, short enough that an idle pool soon sleeps. */
