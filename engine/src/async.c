@@ -14,6 +14,16 @@
  *     (job->servicing), which one thread at a time holds.
  *   - Input order (WQ_ORDER_INPUT): slots are delivered strictly by chunk
  *     sequence number; the window of nslots chunks is the reorder buffer.
+ *   - Stalled input never holds results back: a generator that has nothing
+ *     now returns WQ_GEN_AGAIN instead of blocking. The items it gave so far
+ *     are queued (a partial chunk), the job stops calling it (gen_wait) and
+ *     goes on delivering; each service pass that delivered something while
+ *     the generator waits ends with on_idle (the application flushes there).
+ *     wq_async_resume clears gen_wait and brings the service role back (a
+ *     queued service task, or a kick to the thread that holds it). A resume
+ *     that arrives while the generator is still running (after it decided
+ *     to say "again", before the engine saw it) is not lost: `resumed` is
+ *     cleared before each generator call and checked after.
  *
  * The service role: whoever completes a chunk (or starts the job) calls
  * service(). If another thread already serves, it just sets job->kick and
@@ -66,6 +76,10 @@ struct wq_job {
     unsigned tasks;       /* queued or running tasks of this job (mu) */
     bool servicing, kick; /* the service role, see above (mu) */
     bool input_end;       /* the input is exhausted or failed (mu) */
+    bool gen_wait;        /* the generator said WQ_GEN_AGAIN; no resume since (mu) */
+    bool resumed;         /* wq_async_resume was called since the last
+                             generator call began (mu) */
+    bool unflushed;       /* delivered since the last on_idle (mu) */
     int error;            /* the generator's error, if any (mu) */
     wq_job_stats stats;   /* (mu) */
 };
@@ -232,13 +246,15 @@ static void deliver_ready(wq_job *j) {
         j->inflight--;
         if (j->spec.order == WQ_ORDER_INPUT)
             j->next_deliver++;
+        j->unflushed = true;
     }
 }
 
 /* --------------------------------------------------------------- input -- */
 
 /* Fills s from the input; returns the generator's last return value
- * (1 = more may follow, 0 = end, < 0 = error). No lock held. */
+ * (1 = more may follow, 0 = end, WQ_GEN_AGAIN = nothing now, < 0 = error).
+ * No lock held. */
 static int fill_slot(wq_job *j, slot *s, size_t first) {
     const wq_async_spec *sp = &j->spec;
     s->count = 0;
@@ -278,19 +294,24 @@ static void launch(wq_job *j, slot *s) {
     s->state = SLOT_DONE;
 }
 
-/* Takes input into free slots and queues them. Called and returns with mu
- * held; the lock is dropped around the generator. */
+/* Takes input into free slots and queues them, until the input ends, the
+ * generator has nothing now, or every slot is busy. Called and returns with
+ * mu held; the lock is dropped around the generator. */
 static void take_input(wq_job *j) {
     slot *s;
-    while (!j->input_end && !atomic_load(&j->cancel) && (s = free_slot(j)) != NULL) {
+    while (!j->input_end && !j->gen_wait && !atomic_load(&j->cancel) &&
+           (s = free_slot(j)) != NULL) {
         s->seq = j->next_seq;
         s->first = j->stats.taken;
         s->state = SLOT_QUEUED; /* reserved while the lock is dropped */
+        j->resumed = false;
         wq__check(pthread_mutex_unlock(&j->mu));
         int rc = fill_slot(j, s, s->first);
         wq__check(pthread_mutex_lock(&j->mu));
         s->state = SLOT_FREE;
-        if (rc <= 0) {
+        if (rc == WQ_GEN_AGAIN) {
+            j->gen_wait = !j->resumed; /* a resume during the call: ask again */
+        } else if (rc <= 0) {
             j->input_end = true;
             j->error = rc < 0 ? -rc : 0;
         }
@@ -300,6 +321,18 @@ static void take_input(wq_job *j) {
         j->stats.taken += s->count;
         launch(j, s);
     }
+}
+
+/* While the generator waits, tells the application (on_idle) that what it
+ * was given is all there is for now. Called and returns with mu held, by
+ * the holder of the service role. */
+static void idle(wq_job *j) {
+    if (!j->gen_wait || !j->unflushed || !j->spec.on_idle)
+        return;
+    j->unflushed = false;
+    wq__check(pthread_mutex_unlock(&j->mu));
+    j->spec.on_idle(j->spec.cb_ctx);
+    wq__check(pthread_mutex_lock(&j->mu));
 }
 
 /* Delivers what is ready and takes more input, as long as anything changes;
@@ -316,6 +349,7 @@ static void service(wq_job *j) {
         j->kick = false;
         deliver_ready(j);
         take_input(j);
+        idle(j);
     } while (j->kick || next_deliverable(j));
     j->servicing = false;
     if (atomic_load(&j->cancel))
@@ -382,6 +416,27 @@ void wq_job_cancel(wq_job *job) {
             wq__check(pthread_cond_broadcast(&job->cv));
     }
     wq__check(pthread_mutex_unlock(&job->mu));
+}
+
+void wq_async_resume(wq_job *job) {
+    if (!job)
+        return;
+    bool serve = false;
+    wq__check(pthread_mutex_lock(&job->mu));
+    job->resumed = true;
+    if (job->gen_wait && !job->input_end) {
+        job->gen_wait = false;
+        if (job->servicing) {
+            job->kick = true; /* the server loops once more and asks again */
+        } else {
+            job->tasks++; /* keeps the job alive until the service has run */
+            serve = true;
+        }
+    }
+    wq__check(pthread_mutex_unlock(&job->mu));
+    /* When the pool cannot take the task, serve here, as launch() does. */
+    if (serve && wq_submit(job->pool, service_task, job) != 0)
+        service_task(job);
 }
 
 void wq_job_stats_get(wq_job *job, wq_job_stats *stats) {

@@ -197,9 +197,16 @@ WQ_EXPORT int wq_map_reduce(wq_pool *pool, const wq_kernel *k, void *ctx, const 
 typedef struct wq_job wq_job;
 
 /* Produces the next input item into item (in_size bytes). Returns 1 when it
- * stored an item, 0 at the end of the input, or a negative errno value to end
- * the job with that error (items already in flight still complete). */
+ * stored an item, 0 at the end of the input, WQ_GEN_AGAIN when it has
+ * nothing now but may have more later, or a negative errno value to end the
+ * job with that error (items already in flight still complete). */
 typedef int (*wq_gen_fn)(void *gen_ctx, void *item);
+
+/* A generator's "nothing now" (item untouched): for input that may stall (a
+ * pipe, a terminal), so that no thread blocks inside the generator. The job
+ * queues the items it already has, delivers every result it can, calls
+ * on_idle, and does not call the generator again until wq_async_resume. */
+#define WQ_GEN_AGAIN 2
 
 /* Receives one item's outcome: status 0 (done, out is valid), a kernel's
  * error code (failed), or ECANCELED (the job was cancelled before the item
@@ -207,6 +214,13 @@ typedef int (*wq_gen_fn)(void *gen_ctx, void *item);
  * callback is the last to see it, so it may free what the item owns. */
 typedef void (*wq_result_fn)(void *cb_ctx, size_t index, int status, const void *in,
                              const void *out);
+
+/* Called while the generator waits (after WQ_GEN_AGAIN, before the resume)
+ * at the end of each round of deliveries: every result the job could
+ * deliver has been given to on_result. The place to fflush(stdout), so that
+ * results reach a reader while the input stalls. Serialized with on_result
+ * and the generator, like them. */
+typedef void (*wq_idle_fn)(void *cb_ctx);
 
 typedef enum wq_order {
     WQ_ORDER_COMPLETION = 0, /* results as they complete */
@@ -229,6 +243,7 @@ typedef struct wq_async_spec {
                           yet reported), rounded down to whole chunks (a
                           window below chunk_size shrinks the chunk);
                           0 = 8 chunks per worker thread */
+    wq_idle_fn on_idle; /* optional; see wq_idle_fn */
 } wq_async_spec;
 
 /* Starts an asynchronous map and returns at once with *job set.
@@ -241,6 +256,17 @@ typedef struct wq_async_spec {
  * *job is set before any callback can run, so callbacks may use it (e.g. to
  * cancel). Returns 0, EINVAL or ENOMEM (nothing started, *job untouched). */
 WQ_EXPORT int wq_async_map(wq_pool *pool, const wq_async_spec *spec, wq_job **job);
+
+/* Tells a job whose generator returned WQ_GEN_AGAIN that it has input again:
+ * the job calls the generator again (on a worker thread; on the calling
+ * thread if the pool cannot take a task). Call it after making input
+ * available, from any thread, the callbacks and the generator included. A
+ * resume that crosses the generator's WQ_GEN_AGAIN is not lost: the
+ * generator is asked again. A no-op once the input has ended or the job was
+ * cancelled, and harmless when the generator is not waiting. The job must
+ * not have been freed. A job whose generator waits is not over: without a
+ * resume or a cancel, wq_job_wait waits. */
+WQ_EXPORT void wq_async_resume(wq_job *job);
 
 /* Blocks until every item taken from the input has been reported. Returns 0,
  * ECANCELED if the job was cancelled, the generator's error, ENOMEM if the
