@@ -44,6 +44,8 @@ struct gx_input {
     char *line; /* a line spanning buffer refills */
     size_t llen, lcap;
     size_t lineno;
+    void (*on_block)(void *); /* see gx_input_on_block */
+    void *block_ctx;
 };
 
 gx_input *gx_input_open(const char *path, int intr_fd, gx_err *err) {
@@ -110,17 +112,33 @@ void gx_input_take(gx_input *in, size_t n, size_t lines) {
     in->lineno += lines;
 }
 
+int gx_input_may_block(const gx_input *in) {
+    return !in->is_reg;
+}
+void gx_input_on_block(gx_input *in, void (*fn)(void *ctx), void *ctx) {
+    in->on_block = fn;
+    in->block_ctx = ctx;
+}
+
 /* Waits until the descriptor is readable; -1 (GX_INTERRUPTED) as soon as the
- * interrupt pipe is. Regular files never block, so they skip the poll. */
+ * interrupt pipe is. Regular files never block, so they skip the poll. With
+ * an on_block hook, a first poll that does not wait tells whether the read
+ * would, and the hook runs before the poll that waits. */
 static int wait_readable(gx_input *in, gx_err *err) {
-    if (in->intr_fd < 0 || in->is_reg)
+    if (in->is_reg || (in->intr_fd < 0 && in->on_block == NULL))
         return 0;
     struct pollfd p[2] = {{in->fd, POLLIN, 0}, {in->intr_fd, POLLIN, 0}};
-    while (poll(p, 2, -1) < 0) {
-        if (errno != EINTR)
+    nfds_t n = in->intr_fd >= 0 ? 2 : 1;
+    int timeout = in->on_block != NULL ? 0 : -1, ready;
+    while ((ready = poll(p, n, timeout)) <= 0) {
+        if (ready == 0) {
+            in->on_block(in->block_ctx);
+            timeout = -1;
+        } else if (errno != EINTR) {
             return gx_fail(err, GX_EIO, 0, "poll: %s", strerror(errno));
+        }
     }
-    if (p[1].revents != 0)
+    if (n == 2 && p[1].revents != 0)
         return gx_fail(err, GX_INTERRUPTED, 0, "interrupted");
     return 0;
 }

@@ -53,4 +53,13 @@ size_t gx_input_lineno(const gx_input *in);
 unsigned long long gx_input_bytes_read(const gx_input *in);
 unsigned long long gx_input_size(const gx_input *in);
 
+/* Whether a read may wait for data: not a regular file (a pipe, a terminal,
+ * a socket). */
+int gx_input_may_block(const gx_input *in);
+
+/* Calls fn(ctx), on the reading thread, each time a read is about to wait
+ * for data that is not there yet (never for regular files): the moment to
+ * hand over what was read so far. fn NULL: no call. */
+void gx_input_on_block(gx_input *in, void (*fn)(void *ctx), void *ctx);
+
 #endif

@@ -77,6 +77,9 @@ gx_format gx_reader_format(const gx_reader *r) {
 const gx_input *gx_reader_input(const gx_reader *r) {
     return r->in;
 }
+void gx_reader_on_block(gx_reader *r, void (*fn)(void *ctx), void *ctx) {
+    gx_input_on_block(r->in, fn, ctx);
+}
 
 /* The next physical line without its "\n" or "\r\n": 1, 0 at the end, -1. */
 static int next_line(gx_reader *r, const char **s, size_t *n, size_t *no, gx_err *err) {

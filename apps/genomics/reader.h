@@ -56,6 +56,8 @@ const char *gx_reader_name(const gx_reader *r);
 gx_format gx_reader_format(const gx_reader *r);
 /* The input underneath, for progress figures. */
 const gx_input *gx_reader_input(const gx_reader *r);
+/* gx_input_on_block on the input underneath. */
+void gx_reader_on_block(gx_reader *r, void (*fn)(void *ctx), void *ctx);
 
 /* Reads the next record (records mode). Returns 1, 0 at the end, -1 with
  * err set. */

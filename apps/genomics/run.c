@@ -4,7 +4,12 @@
  *   --demo     wq_map over the lesson's six pairs (the lesson's Pool.map);
  *              with --async, an async job over the same array;
  *   default    wq_async_map, WQ_ORDER_INPUT, over a generator that reads
- *              the input lazily; --async: WQ_ORDER_COMPLETION;
+ *              the input lazily; --async: WQ_ORDER_COMPLETION. A regular
+ *              file is read by the generator itself (pairs.h: reads never
+ *              wait); input that may stall (a pipe, a terminal) is read on
+ *              this thread and handed over (feed.h), so that the workers
+ *              never wait on it, and each result is flushed (on_idle)
+ *              before the input's next line arrives;
  *   all-vs-all the records loaded whole, pairs (i, j) generated lazily;
  *   with -k (global mode), --cluster or --query: the index (search_run.c)
  *              instead, which prints the same pairs in the same order.
@@ -31,6 +36,7 @@
 #include <workq/workq.h>
 
 #include "emit.h"
+#include "feed.h"
 #include "kernel.h"
 #include "pairs.h"
 #include "reader.h"
@@ -43,6 +49,7 @@ typedef struct gx_ctx {
     const gx_opts *o;
     _Atomic(wq_job *) job;
     gx_emit emit;
+    gx_feed *feed; /* the ring of a stalling input, or NULL */
 } gx_ctx;
 
 static void on_result(void *cb_ctx, size_t index, int status, const void *in, const void *out) {
@@ -54,12 +61,24 @@ static void on_result(void *cb_ctx, size_t index, int status, const void *in, co
     wq_job *job = stop ? atomic_load(&c->job) : NULL;
     if (job != NULL)
         wq_job_cancel(job);
+    if (stop && c->feed != NULL)
+        gx_feed_abandon(c->feed); /* the reading thread must not wait for room */
 }
-/* Starts the job described by spec, waits for it, frees it. Returns
+
+/* The generator waits for input and every result so far was printed. */
+static void on_idle(void *cb_ctx) {
+    gx_emit_flush(&((gx_ctx *)cb_ctx)->emit);
+}
+
+
+/* Starts the job described by spec, runs feed's reading loop on this
+ * thread when feed is set, waits for the job, frees it. Returns
  * wq_job_wait's status (or wq_async_map's). */
-static int run_job(gx_ctx *c, wq_pool *pool, wq_async_spec *spec) {
+static int run_job_fed(gx_ctx *c, wq_pool *pool, wq_async_spec *spec, gx_feed *feed,
+                       gx_reader *r) {
     spec->kernel = &gx_kernel;
     spec->on_result = on_result;
+    spec->on_idle = on_idle;
     spec->cb_ctx = c;
     spec->order = c->o->async ? WQ_ORDER_COMPLETION : WQ_ORDER_INPUT;
     wq_job *job;
@@ -69,10 +88,18 @@ static int run_job(gx_ctx *c, wq_pool *pool, wq_async_spec *spec) {
     atomic_store(&c->job, job);
     if (atomic_load(c->o->stop))
         wq_job_cancel(job);
+    if (feed != NULL) {
+        feed->job = job;
+        gx_feed_run(feed, r, c->o->skip);
+    }
     rc = wq_job_wait(job);
     atomic_store(&c->job, NULL);
     wq_job_free(job);
     return rc;
+}
+
+static int run_job(gx_ctx *c, wq_pool *pool, wq_async_spec *spec) {
+    return run_job_fed(c, pool, spec, NULL, NULL);
 }
 
 /* ------------------------------------------------------------- demo -- */
@@ -104,11 +131,33 @@ static int run_demo(gx_ctx *c, wq_pool *pool, const gx_kopts *ko) {
 
 /* ---------------------------------------------------------- streams -- */
 
+/* Pairs from input that may stall: read here, computed and printed by the
+ * job (see feed.h). */
+static int run_fed(gx_ctx *c, wq_pool *pool, const gx_kopts *ko, gx_reader *r, gx_err *err) {
+    gx_feed feed;
+    int rc = gx_feed_init(&feed, c->o->ignore_case, c->o->stop);
+    if (rc != 0)
+        return rc;
+    c->feed = &feed;
+    gx_emit_progress(&c->emit, c->o->progress, 0, NULL);
+    wq_async_spec spec = {.kernel_ctx = (void *)ko, .gen = gx_feed_next, .gen_ctx = &feed};
+    rc = run_job_fed(c, pool, &spec, &feed, r);
+    c->feed = NULL;
+    *err = feed.err;
+    gx_feed_done(&feed);
+    return err->kind != GX_OK ? EIO : rc;
+}
+
 static int run_pairs(gx_ctx *c, wq_pool *pool, const gx_kopts *ko, gx_err *err, const char **name) {
     gx_reader *r = gx_reader_open(c->o->path, 1, c->o->intr_fd, err);
     if (r == NULL)
         return EIO;
     *name = gx_reader_name(r);
+    if (gx_input_may_block(gx_reader_input(r))) {
+        int rc = run_fed(c, pool, ko, r, err);
+        gx_reader_close(r);
+        return rc;
+    }
     gx_pairs_gen gen;
     gx_pairs_init(&gen, r, c->o->ignore_case, c->o->stop);
     gen.skip = c->o->skip;
