@@ -70,12 +70,10 @@ static void on_idle(void *cb_ctx) {
     gx_emit_flush(&((gx_ctx *)cb_ctx)->emit);
 }
 
-
 /* Starts the job described by spec, runs feed's reading loop on this
  * thread when feed is set, waits for the job, frees it. Returns
  * wq_job_wait's status (or wq_async_map's). */
-static int run_job_fed(gx_ctx *c, wq_pool *pool, wq_async_spec *spec, gx_feed *feed,
-                       gx_reader *r) {
+static int run_job_fed(gx_ctx *c, wq_pool *pool, wq_async_spec *spec, gx_feed *feed, gx_reader *r) {
     spec->kernel = &gx_kernel;
     spec->on_result = on_result;
     spec->on_idle = on_idle;
