@@ -73,13 +73,6 @@ int gx_emit_result(gx_emit *e, const gx_item *it, int status, size_t d) {
     return atomic_load(e->stop) != 0 ? -1 : 0;
 }
 
-void gx_emit_flush(gx_emit *e) {
-    if (e->write_errno == 0 && fflush(e->out) != 0) {
-        e->write_errno = errno ? errno : EIO;
-        request_stop(e);
-    }
-}
-
 int gx_emit_cluster(gx_emit *e, size_t size, const char *rep, size_t replen, gx_member_fn member,
                     void *ctx) {
     e->done++;

@@ -77,10 +77,6 @@ void gx_emit_progress(gx_emit *e, int enabled, size_t total, const gx_input *in)
  * failed, or *stop is set). */
 int gx_emit_result(gx_emit *e, const gx_item *item, int status, size_t distance);
 
-/* Flushes the output now (the input stalls: what is printed must reach the
- * reader). A failure is a write error, as in gx_emit_result. */
-void gx_emit_flush(gx_emit *e);
-
 /* One cluster (--cluster; see gx_output_cluster), counted in done.
  * Returns as gx_emit_result. */
 int gx_emit_cluster(gx_emit *e, size_t size, const char *rep, size_t replen, gx_member_fn member,

@@ -67,7 +67,7 @@ static void on_result(void *cb_ctx, size_t index, int status, const void *in, co
 
 /* The generator waits for input and every result so far was printed. */
 static void on_idle(void *cb_ctx) {
-    gx_emit_flush(&((gx_ctx *)cb_ctx)->emit);
+    (void)gx_emit_flush(&((gx_ctx *)cb_ctx)->emit); /* a failure stops the run */
 }
 
 /* Starts the job described by spec, runs feed's reading loop on this
