@@ -3,12 +3,15 @@
  * included), format names, the progress line's text, and the gx_item
  * kernel against the reference DP.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* open_memstream, posix_openpt, grantpt, unlockpt, ptsname */
 
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include <workq/kernels.h>
 
@@ -186,4 +189,38 @@ Test(output, buffer_refills, .timeout = 60) {
     cr_expect_eq(memcmp(buf, want, len), 0);
     free(buf);
     free(want);
+}
+
+/* On a terminal each record reaches it as it ends, with no flush: a person
+ * sees each result at once, as before the buffer. The line is read back
+ * from the pseudo-terminal's other side while the gx_out still holds the
+ * stream open (a line held back would block the read: the timeout fails). */
+Test(output, terminal_gets_each_line, .timeout = 20) {
+    int master = posix_openpt(O_RDWR | O_NOCTTY);
+    cr_assert(master >= 0);
+    cr_assert_eq(grantpt(master), 0);
+    cr_assert_eq(unlockpt(master), 0);
+    int slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+    cr_assert(slave >= 0);
+    struct termios t;
+    cr_assert_eq(tcgetattr(slave, &t), 0);
+    t.c_oflag &= ~(tcflag_t)OPOST; /* no "\n" -> "\r\n" */
+    cr_assert_eq(tcsetattr(slave, TCSANOW, &t), 0);
+    FILE *f = fdopen(slave, "w");
+    cr_assert_not_null(f);
+    static gx_out o;
+    gx_out_init(&o, f);
+    cr_assert_eq(gx_output(&o, GX_OUT_TSV, "acg", 3, "at", 2, 2), 0);
+    char got[32];
+    size_t n = 0;
+    while (n < 9) {
+        ssize_t r = read(master, got + n, sizeof got - n);
+        cr_assert(r > 0);
+        n += (size_t)r;
+    }
+    cr_expect_eq(n, 9);
+    cr_expect_eq(memcmp(got, "acg\tat\t2\n", 9), 0);
+    cr_assert_eq(gx_out_flush(&o), 0);
+    fclose(f);
+    close(master);
 }
