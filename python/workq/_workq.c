@@ -105,6 +105,12 @@ typedef struct seqs {
 /* The bytes of one str (ASCII) or bytes object; what/index name it in
  * errors (index < 0: no index). Returns 0, or -1 with TypeError/ValueError. */
 static int seq_view(PyObject *o, const char *what, Py_ssize_t index, const char **p, size_t *n) {
+    /* The common case first, in the fewest tests: an exact ASCII str. */
+    if (PyUnicode_CheckExact(o) && PyUnicode_IS_ASCII(o)) {
+        *p = (const char *)PyUnicode_DATA(o);
+        *n = (size_t)PyUnicode_GET_LENGTH(o);
+        return 0;
+    }
     if (PyBytes_Check(o)) {
         *p = PyBytes_AS_STRING(o);
         *n = (size_t)PyBytes_GET_SIZE(o);
@@ -356,12 +362,21 @@ static block *cut_blocks(const lev_work *w, size_t max_pairs, size_t *n) {
     while (bs != NULL && k < w->npairs) {
         block b = {k, 0};
         size_t cost = 0;
-        do {
-            cost += pair_cost(w->alen[i], w->blen[j]);
-            b.count++;
-            k++;
-            pair_next(w, &i, &j);
-        } while (k < w->npairs && b.count < max_pairs && cost < BLOCK_BUDGET);
+        if (!w->cross) { /* element-wise: i == j == k, no row to wrap */
+            size_t end = w->npairs - k < max_pairs ? w->npairs : k + max_pairs;
+            while (k < end && cost < BLOCK_BUDGET) {
+                cost += pair_cost(w->alen[k], w->blen[k]);
+                k++;
+            }
+            b.count = k - b.start;
+        } else {
+            do {
+                cost += pair_cost(w->alen[i], w->blen[j]);
+                b.count++;
+                k++;
+                pair_next(w, &i, &j);
+            } while (k < w->npairs && b.count < max_pairs && cost < BLOCK_BUDGET);
+        }
         if (nb == cap) {
             block *grown = PyMem_RawRealloc(bs, 2 * cap * sizeof *bs);
             if (grown == NULL) {
