@@ -117,8 +117,9 @@ static int launcher_fdinfo(int fd, long long *pos, int *flags) {
     return got == 2 ? 0 : -1;
 }
 
-/* The launcher's stdout opened anew for this rank: a terminal, a pipe, or
- * a regular file at the launcher's position (appending when it appends).
+/* The launcher's stdout opened anew for this rank: a pipe, a character
+ * device (a terminal, /dev/null), or a regular file at the launcher's
+ * position (appending when it appends).
  * Returns the descriptor, or -1 to keep the launcher's forwarding (any
  * other kind, or no access). */
 static int open_launcher_stdout(void) {
@@ -139,7 +140,7 @@ static int open_launcher_stdout(void) {
         }
         return f;
     }
-    if (!S_ISFIFO(st.st_mode) && !(S_ISCHR(st.st_mode) && app_mpi_launcher_isatty(STDOUT_FILENO)))
+    if (!S_ISFIFO(st.st_mode) && !S_ISCHR(st.st_mode))
         return -1;
     /* non-blocking open: a pipe without a reader fails at once (ENXIO) */
     int f = open(path, O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);

@@ -13,11 +13,11 @@
  *     travel to rank 0 with the results (pi: mpi_reduce.h, genomics: mpi_wire.h).
  *   - Rank 0's stdout is the user's: when its parent is the launcher
  *     (mpirun on its own node), rank 0 opens the launcher's stdout anew (a
- *     terminal, a pipe, or a regular file at the launcher's position, in
- *     append mode if it appends) before the body runs, instead of writing
- *     to the pseudo-terminal mpirun forwards. mpirun copies that in small
- *     reads, and stops reading it at Ctrl-C, which would cut the output
- *     anywhere. Otherwise (a remote node's daemon, srun) nothing changes.
+ *     pipe, a terminal or another device, or a regular file at the
+ *     launcher's position, appending if it appends) before the body runs,
+ *     instead of writing to the pseudo-terminal mpirun forwards. mpirun
+ *     copies that in small reads, and stops reading it at Ctrl-C, which
+ *     would cut the output anywhere. Otherwise (a remote node's daemon, srun) nothing changes.
  *   - MPI errors: MPI_COMM_WORLD keeps the default MPI_ERRORS_ARE_FATAL
  *     handler: an MPI failure means the transport itself failed, which no
  *     coordinated shutdown could survive, so the launcher ends the job.
