@@ -19,6 +19,7 @@
 
 #include "align_internal.h"
 #include "test_rand.h"
+#include "test_seq.h"
 
 static const wq_align_mode modes[] = {WQ_ALIGN_GLOBAL, WQ_ALIGN_PREFIX, WQ_ALIGN_INFIX};
 
@@ -95,39 +96,8 @@ static void check(wq_alignment *al, const unsigned char *a, size_t n, const unsi
 
 /* ------------------------------------------------------------ generators -- */
 
-static unsigned char letter(uint64_t *st, unsigned sigma) {
-    unsigned v = (unsigned)kbelow(st, sigma);
-    return sigma == 4 ? (unsigned char)"ACGT"[v] : (unsigned char)(sigma == 256 ? v : 'a' + v);
-}
-
-static void fill(uint64_t *st, unsigned char *s, size_t n, unsigned sigma) {
-    for (size_t i = 0; i < n; i++)
-        s[i] = letter(st, sigma);
-}
-
-/* b = a with random edits at pm per mille of the positions; returns its
- * length (at most 2n). */
-static size_t mutate(uint64_t *st, const unsigned char *a, size_t n, unsigned char *b, unsigned pm,
-                     unsigned sigma) {
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (kbelow(st, 1000) >= pm) {
-            b[m++] = a[i];
-            continue;
-        }
-        switch (kbelow(st, 3)) {
-        case 0:
-            b[m++] = letter(st, sigma);
-            break;
-        case 1:
-            b[m++] = letter(st, sigma), b[m++] = a[i];
-            break;
-        default:
-            break;
-        }
-    }
-    return m;
-}
+/* kseq_ (test_seq.h), in upper-case DNA */
+#define DNA (4 | KSEQ_UPPER)
 
 /* ------------------------------------------------------------ edge cases -- */
 
@@ -209,7 +179,7 @@ Test(align, errors, .timeout = 10) {
 Test(align, equal_and_one_base, .timeout = 30) {
     uint64_t st = 7;
     unsigned char a[700], one[1];
-    fill(&st, a, sizeof a, 4);
+    kseq_fill(&st, a, sizeof a, DNA);
     wq_alignment al = WQ_ALIGNMENT_INIT;
     wq__align_limits lim = WQ__ALIGN_LIMITS_DEFAULT;
     for (size_t t = 0; t < 3; t++) {
@@ -223,7 +193,7 @@ Test(align, equal_and_one_base, .timeout = 30) {
     }
     wq_alignment again = WQ_ALIGNMENT_INIT;
     unsigned char b[1400];
-    size_t m = mutate(&st, a, sizeof a, b, 100, 4);
+    size_t m = kseq_mutate_pm(&st, a, sizeof a, b, 100, DNA);
     for (size_t t = 0; t < 3; t++) {
         cr_assert_eq(wq_align(a, sizeof a, b, m, modes[t], &al), 0);
         cr_assert_eq(wq_align(a, sizeof a, b, m, modes[t], &again), 0);
@@ -248,15 +218,15 @@ static void random_pairs(uint64_t seed, const wq__align_limits *lim, size_t roun
     rounds *= kstress();
     for (size_t r = 0; r < rounds; r++) {
         size_t n = r % 8 == 7 ? 500 + kbelow(&st, 1501) : kbelow(&st, r % 2 ? 80 : 300);
-        unsigned sigma = r % 5 == 4 ? 256 : 4, pm = pms[r % 6];
-        fill(&st, a, n, sigma);
-        size_t m = pm ? mutate(&st, a, n, b, pm, sigma) : kbelow(&st, n + 40);
+        unsigned sigma = r % 5 == 4 ? 256 : DNA, pm = pms[r % 6];
+        kseq_fill(&st, a, n, sigma);
+        size_t m = pm ? kseq_mutate_pm(&st, a, n, b, pm, sigma) : kbelow(&st, n + 40);
         if (!pm)
-            fill(&st, b, m, sigma);
+            kseq_fill(&st, b, m, sigma);
         if (r % 3 == 2 && n > 10) { /* b a piece of a longer text (infix) */
             size_t pre = kbelow(&st, 50);
             memmove(b + pre, b, m);
-            fill(&st, b, pre, sigma);
+            kseq_fill(&st, b, pre, sigma);
             m += pre;
         }
         for (size_t t = 0; t < 3; t++) {
@@ -292,8 +262,8 @@ Test(align, long_related, .timeout = 120) {
     unsigned char *a = malloc(n), *b = malloc(2 * n);
     cr_assert(a && b);
     uint64_t st = 11;
-    fill(&st, a, n, 4);
-    size_t m = mutate(&st, a, n, b, 20, 4);
+    kseq_fill(&st, a, n, DNA);
+    size_t m = kseq_mutate_pm(&st, a, n, b, 20, DNA);
     wq_alignment al = WQ_ALIGNMENT_INIT;
     wq__align_limits lim = {4096, 1 << 16};
     cr_assert_eq(wq__align_limited(a, n, b, m, WQ_ALIGN_GLOBAL, &al, &lim), 0);
@@ -316,8 +286,8 @@ Test(align, long_unrelated_split, .timeout = 120) {
     wq__align_limits lim = {256, 1 << 12};
     for (size_t k = 0; k < sizeof shapes / sizeof *shapes; k++) {
         size_t n = shapes[k][0], m = shapes[k][1];
-        fill(&st, a, n, 4);
-        fill(&st, b, m, 4);
+        kseq_fill(&st, a, n, DNA);
+        kseq_fill(&st, b, m, DNA);
         cr_assert_eq(wq__align_limited(a, n, b, m, WQ_ALIGN_GLOBAL, &al, &lim), 0);
         replay(&al, a, n, b, m);
         cr_assert_eq(al.distance, wq_levenshtein(a, n, b, m, WQ_LEV_NO_LIMIT));
@@ -337,8 +307,8 @@ Test(align, word_edges, .timeout = 60) {
     wq__align_limits lim = WQ__ALIGN_LIMITS_DEFAULT;
     for (size_t t = 0; t < sizeof lens / sizeof *lens; t++)
         for (size_t m = 1; m < 300; m += 37) {
-            fill(&st, a, lens[t], 4);
-            fill(&st, b, m, 4);
+            kseq_fill(&st, a, lens[t], DNA);
+            kseq_fill(&st, b, m, DNA);
             for (size_t k = 0; k < 3; k++) {
                 check(&al, a, lens[t], b, m, modes[k], &lim);
                 check(&al, b, m, a, lens[t], modes[k], &lim);

@@ -16,24 +16,12 @@
 
 #include "kernels_internal.h"
 #include "test_rand.h"
+#include "test_seq.h"
 
 static const size_t edge_lens[] = {0,  1,  2,  3,  4,  7,  8,  9,  15, 16,
                                    17, 31, 32, 33, 63, 64, 65, 66, 80};
 #define N_EDGE (sizeof edge_lens / sizeof *edge_lens)
 #define MAXLEN 80
-
-static unsigned char letter(uint64_t *st, unsigned sigma) {
-    unsigned v = (unsigned)kbelow(st, sigma);
-    return sigma == 4 ? (unsigned char)"acgt"[v] : (unsigned char)(sigma == 256 ? v : 'a' + v);
-}
-
-/* b = a with about pct % of its positions edited, or unrelated (pct 100). */
-static size_t make_b(uint64_t *st, const unsigned char *a, size_t n, unsigned char *b, size_t m,
-                     unsigned pct, unsigned sigma) {
-    for (size_t j = 0; j < m; j++)
-        b[j] = j < n && kbelow(st, 100) >= pct ? a[j] : letter(st, sigma);
-    return m;
-}
 
 typedef struct pairs_buf {
     unsigned char (*s)[2][MAXLEN];
@@ -51,8 +39,9 @@ static pairs_buf make_pairs(uint64_t *st, size_t n, unsigned sigma, int short_on
         size_t la = short_only ? kbelow(st, 21) : edge_lens[kbelow(st, N_EDGE)];
         size_t lb = short_only ? kbelow(st, 21) : edge_lens[kbelow(st, N_EDGE)];
         for (size_t j = 0; j < la; j++)
-            pb.s[i][0][j] = letter(st, sigma);
-        make_b(st, pb.s[i][0], la, pb.s[i][1], lb, (unsigned)kbelow(st, 3) * 50, sigma);
+            pb.s[i][0][j] = kseq_letter(st, sigma);
+        kseq_substitute_pct(st, pb.s[i][0], la, pb.s[i][1], lb, (unsigned)kbelow(st, 3) * 50,
+                            sigma);
         pb.pairs[i] = (wq_pair){(const char *)pb.s[i][0], (const char *)pb.s[i][1], la, lb};
     }
     return pb;
@@ -150,8 +139,8 @@ ParameterizedTest(int *level, lev_lanes, each_level_equal_lengths, .timeout = 60
         pairs_buf pb = make_pairs(&st, 200, 4, 1);
         for (size_t p = 0; p < pb.n; p++) {
             for (size_t j = 0; j < lens[i]; j++) {
-                pb.s[p][0][j] = letter(&st, 4);
-                pb.s[p][1][j] = letter(&st, 4);
+                pb.s[p][0][j] = kseq_letter(&st, 4);
+                pb.s[p][1][j] = kseq_letter(&st, 4);
             }
             pb.pairs[p].alen = pb.pairs[p].blen = lens[i];
         }

@@ -15,46 +15,20 @@
 
 #include "kernels_internal.h"
 #include "test_rand.h"
+#include "test_seq.h"
 
 /* ------------------------------------------------------------ helpers -- */
-
-static unsigned char letter(uint64_t *st, unsigned sigma) {
-    unsigned v = (unsigned)kbelow(st, sigma);
-    return sigma == 4 ? (unsigned char)"acgt"[v] : (unsigned char)(sigma == 256 ? v : 'a' + v);
-}
-
-static void fill(uint64_t *st, unsigned char *s, size_t n, unsigned sigma) {
-    for (size_t i = 0; i < n; i++)
-        s[i] = letter(st, sigma);
-}
 
 /* b = a with random edits (substitute, insert, delete) at pm per mille of
  * the positions, or an unrelated string of the same length when pm is 0;
  * returns the length of b (at most 2n). */
 static size_t derive(uint64_t *st, const unsigned char *a, size_t n, unsigned char *b, unsigned pm,
                      unsigned sigma) {
-    size_t m = 0;
     if (pm == 0) {
-        fill(st, b, n, sigma);
+        kseq_fill(st, b, n, sigma);
         return n;
     }
-    for (size_t i = 0; i < n; i++) {
-        if (kbelow(st, 1000) >= pm) {
-            b[m++] = a[i];
-            continue;
-        }
-        switch (kbelow(st, 3)) {
-        case 0:
-            b[m++] = letter(st, sigma);
-            break; /* substitute */
-        case 1:
-            b[m++] = letter(st, sigma), b[m++] = a[i];
-            break; /* insert */
-        default:
-            break; /* delete */
-        }
-    }
-    return m;
+    return kseq_mutate_pm(st, a, n, b, pm, sigma);
 }
 
 /* The public entry points against the reference, with limits at, below and
@@ -102,7 +76,7 @@ Test(lev_wavefront, exact_under_cap_and_cap_plus_one_above, .timeout = 60) {
     for (unsigned long t = 0; t < trials; t++) {
         size_t n = t < 20 ? t : kbelow(&st, 2001);
         unsigned sigma = sigmas[t % 3];
-        fill(&st, a, n, sigma);
+        kseq_fill(&st, a, n, sigma);
         size_t m = derive(&st, a, n, b, rates[t % 5], sigma);
         const unsigned char *x = n <= m ? a : b, *y = n <= m ? b : a;
         size_t xn = n <= m ? n : m, ym = n <= m ? m : n;
@@ -128,7 +102,7 @@ Test(lev_wavefront, every_budget_is_exact_or_gives_up_soundly, .timeout = 60) {
     unsigned long trials = 60 * kstress();
     for (unsigned long t = 0; t < trials; t++) {
         size_t n = 65 + kbelow(&st, 1400);
-        fill(&st, a, n, 4);
+        kseq_fill(&st, a, n, 4);
         size_t m = derive(&st, a, n, b, (unsigned)kbelow(&st, 300), 4);
         if (m < n)
             continue;
@@ -154,7 +128,7 @@ Test(lev_wavefront, edits_at_the_ends_of_exact_size_copies, .timeout = 60) {
             for (int kind = 0; kind < 3; kind++) {
                 unsigned char *a = malloc(n + 1), *b = malloc(n + 2);
                 cr_assert(a && b);
-                fill(&st, a, n, 4);
+                kseq_fill(&st, a, n, 4);
                 size_t m = 0;
                 for (size_t i = 0; i <= n; i++) {
                     if (i == pos && kind == 0)
@@ -193,7 +167,7 @@ Test(lev_wavefront, public_entry_points_on_mutated_and_unrelated_pairs, .timeout
     unsigned long trials = 60 * kstress();
     for (unsigned long t = 0; t < trials; t++) {
         size_t n = kbelow(&st, 2001);
-        fill(&st, a, n, t % 2 ? 4 : 256);
+        kseq_fill(&st, a, n, t % 2 ? 4 : 256);
         size_t m = derive(&st, a, n, b, rates[t % 5], t % 2 ? 4 : 256);
         check_public(a, n, b, m, wq_levenshtein_ref(a, n, b, m));
     }
@@ -213,7 +187,7 @@ Test(lev_wavefront, both_sides_of_the_method_switch, .timeout = 60) {
     for (unsigned long r = 0; r < rounds; r++)
         for (size_t i = 0; i < sizeof lens / sizeof *lens; i++)
             for (unsigned pm = 50; pm <= 400; pm += 25) {
-                fill(&st, a, lens[i], 4);
+                kseq_fill(&st, a, lens[i], 4);
                 size_t m = derive(&st, a, lens[i], b, pm, 4);
                 check_public(a, lens[i], b, m, wq_levenshtein_ref(a, lens[i], b, m));
             }

@@ -12,50 +12,13 @@
 #include <workq/kernels.h>
 
 #include "test_rand.h"
+#include "test_seq.h"
 
 /* ------------------------------------------------------------ helpers -- */
 
 static const size_t boundary_lens[] = {0,   1,   2,   63,  64,  65,  127, 128,
                                        129, 191, 192, 193, 255, 256, 257, 700};
 #define N_LENS (sizeof boundary_lens / sizeof *boundary_lens)
-
-/* sigma distinct bytes; 256 uses every byte value, NUL included. */
-static unsigned char letter(uint64_t *st, unsigned sigma) {
-    static const char dna[] = "acgt";
-    unsigned v = (unsigned)kbelow(st, sigma);
-    return sigma == 4 ? (unsigned char)dna[v] : (unsigned char)(sigma == 256 ? v : 'a' + v);
-}
-
-static void fill(uint64_t *st, unsigned char *s, size_t n, unsigned sigma) {
-    for (size_t i = 0; i < n; i++)
-        s[i] = letter(st, sigma);
-}
-
-/* b = a with about rate_pct % random edits (substitute, insert, delete);
- * returns the length of b (at most 2n + 1). */
-static size_t mutate(uint64_t *st, const unsigned char *a, size_t n, unsigned char *b,
-                     unsigned rate_pct, unsigned sigma) {
-    size_t m = 0;
-    for (size_t i = 0; i <= n; i++) {
-        if (kbelow(st, 100) < rate_pct) {
-            switch (kbelow(st, 3)) {
-            case 0:
-                b[m++] = letter(st, sigma);
-                break; /* insert before a[i] */
-            case 1:
-                i++;
-                break; /* delete a[i] */
-            default:
-                if (i < n)
-                    b[m++] = letter(st, sigma), i++; /* substitute a[i] */
-                break;
-            }
-        }
-        if (i < n)
-            b[m++] = a[i];
-    }
-    return m;
-}
 
 /* Every entry point against the reference on one pair, with a limit. */
 static void check_pair(const unsigned char *a, size_t n, const unsigned char *b, size_t m,
@@ -121,8 +84,8 @@ ParameterizedTest(unsigned *sigma, levenshtein, random_pairs_around_word_boundar
         for (size_t i = 0; i < N_LENS; i++)
             for (size_t j = 0; j < N_LENS; j++) {
                 size_t n = boundary_lens[i], m = boundary_lens[j];
-                fill(&st, a, n, *sigma);
-                fill(&st, b, m, *sigma);
+                kseq_fill(&st, a, n, *sigma);
+                kseq_fill(&st, b, m, *sigma);
                 size_t ref = wq_levenshtein_ref(a, n, b, m);
                 check_pair(a, n, b, m, kbelow(&st, ref + 2));
             }
@@ -140,8 +103,8 @@ Test(levenshtein, mutated_pairs, .timeout = 60) {
     for (unsigned long t = 0; t < trials; t++) {
         size_t n = boundary_lens[kbelow(&st, N_LENS)] + kbelow(&st, 3);
         unsigned sigma = sigmas[t % 3];
-        fill(&st, a, n, sigma);
-        size_t m = mutate(&st, a, n, b, rates[t % 5], sigma);
+        kseq_fill(&st, a, n, sigma);
+        size_t m = kseq_mutate_pct(&st, a, n, b, rates[t % 5], sigma);
         size_t ref = wq_levenshtein_ref(a, n, b, m);
         check_pair(a, n, b, m, ref);
         check_pair(a, n, b, m, ref ? ref - 1 : 0);
@@ -156,7 +119,7 @@ Test(levenshtein, identical_empty_and_one_sided, .timeout = 60) {
     unsigned char a[300];
     for (size_t i = 0; i < N_LENS; i++) {
         size_t n = boundary_lens[i] < sizeof a ? boundary_lens[i] : sizeof a;
-        fill(&st, a, n, 4);
+        kseq_fill(&st, a, n, 4);
         cr_assert_eq(wq_levenshtein(a, n, a, n, WQ_LEV_NO_LIMIT), 0);
         cr_assert_eq(wq_levenshtein(a, n, a, n, 0), 0);
         cr_assert_eq(wq_levenshtein(a, n, NULL, 0, WQ_LEV_NO_LIMIT), n);
@@ -177,7 +140,7 @@ Test(levenshtein, symmetry_and_triangle_inequality, .timeout = 60) {
         size_t len[3];
         for (int i = 0; i < 3; i++) {
             len[i] = t % 2 ? kbelow(&st, 300) : boundary_lens[kbelow(&st, N_LENS - 1)];
-            fill(&st, s[i], len[i], t % 3 ? 4 : 2);
+            kseq_fill(&st, s[i], len[i], t % 3 ? 4 : 2);
         }
         size_t d01 = wq_levenshtein(s[0], len[0], s[1], len[1], WQ_LEV_NO_LIMIT);
         size_t d10 = wq_levenshtein(s[1], len[1], s[0], len[0], WQ_LEV_NO_LIMIT);
@@ -199,8 +162,8 @@ Test(levenshtein, batch_of_short_pairs, .timeout = 60) {
     cr_assert(buf && pairs && d);
     for (size_t i = 0; i < N; i++) {
         size_t n = 4 + kbelow(&st, i % 10 ? 11 : 67), m = 4 + kbelow(&st, 11);
-        fill(&st, buf[i][0], n, 4);
-        fill(&st, buf[i][1], m, 4);
+        kseq_fill(&st, buf[i][0], n, 4);
+        kseq_fill(&st, buf[i][1], m, 4);
         pairs[i] = (wq_pair){(const char *)buf[i][0], (const char *)buf[i][1], n, m};
     }
     size_t limits[] = {WQ_LEV_NO_LIMIT, 0, 3, 8};
@@ -242,7 +205,7 @@ Test(levenshtein, long_inputs_with_known_distances, .timeout = 60) {
     uint64_t st = 9;
     unsigned char *a = malloc(n), *b = malloc(2 * n);
     cr_assert(a && b);
-    fill(&st, a, n, 4);
+    kseq_fill(&st, a, n, 4);
     for (int insert = 0; insert <= 1; insert++) {
         size_t packed = plant(&st, a, n, b, 997, insert);
         size_t count = packed & 0xffffffffu, m = packed >> 32;
@@ -264,13 +227,13 @@ Test(levenshtein, long_random_against_reference, .timeout = 60) {
     size_t n = 3000, m = 2900;
     unsigned char *a = malloc(n), *b = malloc(n + m);
     cr_assert(a && b);
-    fill(&st, a, n, 4);
-    fill(&st, b, m, 4);
+    kseq_fill(&st, a, n, 4);
+    kseq_fill(&st, b, m, 4);
     size_t ref = wq_levenshtein_ref(a, n, b, m);
     check_pair(a, n, b, m, ref);
     check_pair(a, n, b, m, ref - 1);
     check_pair(a, n, b, m, 150);
-    size_t m2 = mutate(&st, a, n, b, 5, 4);
+    size_t m2 = kseq_mutate_pct(&st, a, n, b, 5, 4);
     check_pair(a, n, b, m2, WQ_LEV_NO_LIMIT - 1);
     check_pair(a, n, b, m2, 100);
     free(a);
@@ -289,8 +252,8 @@ Test(levenshtein, method_switch_on_long_mutated_pairs, .timeout = 60) {
     unsigned long rounds = kstress();
     for (unsigned long r = 0; r < rounds; r++)
         for (size_t i = 0; i < sizeof rates / sizeof *rates; i++) {
-            fill(&st, a, n, 4);
-            size_t m = mutate(&st, a, n, b, rates[i], 4);
+            kseq_fill(&st, a, n, 4);
+            size_t m = kseq_mutate_pct(&st, a, n, b, rates[i], 4);
             size_t ref = wq_levenshtein_ref(a, n, b, m);
             check_pair(a, n, b, m, ref);
             check_pair(b, m, a, n, ref + 100);
@@ -313,14 +276,14 @@ Test(levenshtein, batch_reuses_the_pattern_table, .timeout = 60) {
     wq_pair *pairs = malloc(N * sizeof *pairs);
     size_t *d = malloc(N * sizeof *d), *ref = malloc(N * sizeof *ref);
     cr_assert(pat && txt && pairs && d && ref);
-    fill(&st, pat, 300, 4);
+    kseq_fill(&st, pat, 300, 4);
     static const size_t plens[] = {65, 65, 100, 128, 129, 150, 150, 192, 193, 256, 256, 255};
     for (size_t i = 0; i < N; i++) {
         size_t n = plens[(i / 7) % (sizeof plens / sizeof *plens)], m;
         if (i % 3 == 0)
-            m = mutate(&st, pat, n, txt[i], (unsigned)kbelow(&st, 40), 4);
+            m = kseq_mutate_pct(&st, pat, n, txt[i], (unsigned)kbelow(&st, 40), 4);
         else
-            fill(&st, txt[i], m = 65 + kbelow(&st, 220), 4);
+            kseq_fill(&st, txt[i], m = 65 + kbelow(&st, 220), 4);
         pairs[i] = i % 11 == 5 ? (wq_pair){(const char *)txt[i], (const char *)pat, m, n}
                                : (wq_pair){(const char *)pat, (const char *)txt[i], n, m};
         ref[i] = wq_levenshtein_ref(pairs[i].a, pairs[i].alen, pairs[i].b, pairs[i].blen);
@@ -335,7 +298,7 @@ Test(levenshtein, batch_reuses_the_pattern_table, .timeout = 60) {
                          limits[l], ref[i]);
     }
     /* the same pointer, rewritten between calls: no table outlives a call */
-    fill(&st, pat, 300, 4);
+    kseq_fill(&st, pat, 300, 4);
     for (size_t i = 0; i < N; i++)
         ref[i] = wq_levenshtein_ref(pairs[i].a, pairs[i].alen, pairs[i].b, pairs[i].blen);
     cr_assert_eq(wq_levenshtein_batch(pairs, d, N, NULL), 0);
@@ -362,8 +325,8 @@ Test(levenshtein, batch_lanes_with_leftovers_and_long_pairs, .timeout = 60) {
         int longp = i % 9 == 4;
         size_t n = longp ? 70 + kbelow(&st, 120) : 1 + kbelow(&st, 64);
         size_t m = longp ? 70 + kbelow(&st, 120) : kbelow(&st, 90);
-        fill(&st, buf[i][0], n, 4);
-        fill(&st, buf[i][1], m, 4);
+        kseq_fill(&st, buf[i][0], n, 4);
+        kseq_fill(&st, buf[i][1], m, 4);
         pairs[i] = (wq_pair){(const char *)buf[i][0], (const char *)buf[i][1], n, m};
     }
     for (size_t len = 0; len <= N; len += len < 12 ? 1 : 37) {
