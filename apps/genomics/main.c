@@ -37,6 +37,8 @@ static void usage(FILE *f) {
           "\n"
           "FILE holds `seqA,seqB` lines, or FASTA/FASTQ records taken two at a time;\n"
           "gzip is recognised by content. With no FILE, or when FILE is -, read stdin.\n"
+          "From a pipe or a terminal, each result is printed as soon as it is computed,\n"
+          "without waiting for the next input line.\n"
           "\n"
           "  -A, --all-vs-all       compare every pair i < j of the input's sequences\n"
           "                         (FASTA/FASTQ records or one sequence per line)\n"
