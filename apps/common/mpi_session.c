@@ -18,6 +18,7 @@
 
 static bool g_active;
 static int g_rank, g_size = 1;
+static bool g_serialized;            /* MPI_THREAD_SERIALIZED provided */
 static const char *g_prog = "workq"; /* for messages */
 
 bool app_mpi_active(void) {
@@ -30,6 +31,10 @@ int app_mpi_rank(void) {
 
 int app_mpi_size(void) {
     return g_size;
+}
+
+bool app_mpi_serialized(void) {
+    return g_serialized;
 }
 
 _Noreturn void app_mpi_fail(const char *call, int rc) {
@@ -169,7 +174,8 @@ int app_mpi_main(const char *prog, int argc, char **argv, int (*body)(int argc, 
     if (!launched())
         return body(argc, argv);
     int provided;
-    APP_MPI_CHECK(MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided));
+    APP_MPI_CHECK(MPI_Init_thread(&argc, &argv, MPI_THREAD_SERIALIZED, &provided));
+    g_serialized = provided >= MPI_THREAD_SERIALIZED;
     APP_MPI_CHECK(MPI_Comm_rank(MPI_COMM_WORLD, &g_rank));
     APP_MPI_CHECK(MPI_Comm_size(MPI_COMM_WORLD, &g_size));
     g_active = true;

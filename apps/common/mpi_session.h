@@ -22,8 +22,11 @@
  *     handler: an MPI failure means the transport itself failed, which no
  *     coordinated shutdown could survive, so the launcher ends the job.
  *     Every call is still checked (APP_MPI_CHECK) in case a library returns.
- *   - MPI is called from the main thread only (MPI_THREAD_FUNNELED); the
- *     pool's workers never call it.
+ *   - The session asks for MPI_THREAD_SERIALIZED: MPI is called from the
+ *     main thread, except in genomics' split searches (mpi_search.h),
+ *     whose serialized search callbacks call it from a pool worker while
+ *     the main thread waits in the search (one thread at a time). Without
+ *     that level (app_mpi_serialized), those searches run on rank 0 alone.
  */
 #ifndef WORKQ_APPS_MPI_SESSION_H
 #define WORKQ_APPS_MPI_SESSION_H
@@ -58,6 +61,9 @@ bool app_mpi_launcher_isatty(int fd);
  * rank left waiting for one that is not there. Fault injection for the
  * tests: WORKQ_MPI_FAIL_START=R makes rank R report ENOMEM. */
 int app_mpi_started(int err, int *rank);
+
+/* Whether MPI may be called from any thread, one at a time. */
+bool app_mpi_serialized(void);
 
 /* Collective MPI_Bcast of len bytes from rank 0, in pieces below INT_MAX. */
 void app_mpi_bcast_bytes(void *buf, size_t len);

@@ -7,6 +7,7 @@
 
 #include "common/cli.h"
 #include "mpi_coord.h"
+#include "mpi_search.h"
 #include "mpi_session.h"
 #include "mpi_wire.h"
 #include "mpi_worker.h"
@@ -31,9 +32,12 @@ int gx_mpi_run(const gx_opts *o) {
     int rank;
     if (gx_mpi_started(o, 0, &rank) != 0)
         return APP_EXIT_FAILURE;
-    /* The indexed modes run on rank 0's workers alone for now (the same
-     * bytes; the other ranks wait for the stop). */
-    int status = o->demo || gx_run_indexed(o) ? gx_run(o) : gx_mpi_coordinate(o);
+    /* The indexed modes split the search over the ranks (mpi_search.h);
+     * without MPI_THREAD_SERIALIZED rank 0 runs them alone. */
+    int status = o->demo                                      ? gx_run(o)
+                 : !gx_run_indexed(o)                         ? gx_mpi_coordinate(o)
+                 : app_mpi_serialized() && app_mpi_size() > 1 ? gx_mpi_search_run(o)
+                                                              : gx_run(o);
     uint64_t code = (uint64_t)status;
     for (int r = 1; r < app_mpi_size(); r++)
         APP_MPI_CHECK(MPI_Send(&code, (int)sizeof code, MPI_BYTE, r, GX_TAG_STOP, MPI_COMM_WORLD));

@@ -25,7 +25,17 @@
 
 #include "items.h"
 
-enum { GX_TAG_PAIRS = 1, GX_TAG_RANGE, GX_TAG_SET, GX_TAG_RESULT, GX_TAG_STOP };
+enum {
+    GX_TAG_PAIRS = 1,
+    GX_TAG_RANGE,
+    GX_TAG_SET,
+    GX_TAG_RESULT,
+    GX_TAG_STOP,
+    GX_TAG_QSET,   /* 0 -> w  as SET: the queries of a split --query */
+    GX_TAG_SEARCH, /* 0 -> w  a share of a split search (mpi_search.h) */
+    GX_TAG_HITS,   /* w -> 0  its hits (mpi_search.h) */
+    GX_TAG_CANCEL  /* 0 -> w  stop the share under way */
+};
 
 /* Most pairs in one block, and the byte budget that also ends a block. */
 enum { GX_WIRE_PAIRS = 256, GX_WIRE_BYTES = 1 << 20 };

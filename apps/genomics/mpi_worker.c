@@ -8,6 +8,7 @@
 #include "common/cli.h"
 #include "kernel.h"
 #include "mpi_run.h"
+#include "mpi_search.h"
 #include "mpi_session.h"
 #include "mpi_wire.h"
 #include "set.h"
@@ -26,6 +27,7 @@ typedef struct worker {
     wq_pool *pool;
     gx_kopts ko;
     gx_set *set;   /* the all-vs-all set, once broadcast */
+    gx_set *qset;  /* a split --query's queries, once broadcast */
     int set_errno; /* why set is NULL after a broadcast */
     gx_item items[GX_WIRE_PAIRS];
     size_t dist[GX_WIRE_PAIRS];
@@ -33,14 +35,14 @@ typedef struct worker {
 
 /* Joins rank 0's broadcast of the set announced by hdr (its packed size).
  * Must join the collective even when it cannot keep the set. */
-static void set_receive(worker *w, uint64_t size) {
-    gx_set_free(w->set);
-    w->set = NULL;
+static void set_receive(worker *w, uint64_t size, gx_set **into) {
+    gx_set_free(*into);
+    *into = NULL;
     unsigned char *p = malloc(size ? (size_t)size : 1);
     if (p == NULL) /* a collective cannot be half-joined: last resort */
         app_mpi_fail("malloc (all-vs-all set)", MPI_ERR_NO_MEM);
     app_mpi_bcast_bytes(p, (size_t)size);
-    w->set_errno = gx_set_unpack(p, (size_t)size, &w->set);
+    w->set_errno = gx_set_unpack(p, (size_t)size, into);
     if (w->set_errno != 0)
         free(p); /* RANGE blocks then answer the error */
 }
@@ -127,13 +129,20 @@ int gx_mpi_worker(const gx_opts *o) {
         if (tag == GX_TAG_STOP)
             status = len == sizeof(uint64_t) && msg[0] < 256 ? (int)msg[0] : 1;
         else if (tag == GX_TAG_SET && len == sizeof(uint64_t))
-            set_receive(w, msg[0]);
+            set_receive(w, msg[0], &w->set);
+        else if (tag == GX_TAG_QSET && len == sizeof(uint64_t))
+            set_receive(w, msg[0], &w->qset);
+        else if (tag == GX_TAG_SEARCH)
+            gx_mpi_search_serve(o, w->pool, ENOMEM, w->set, w->qset, w->set_errno, msg, len);
+        else if (tag == GX_TAG_CANCEL)
+            ; /* the share it stopped had ended already */
         else
             serve_block(w, tag, msg, len);
         free(msg);
     }
     wq_pool_destroy(w->pool);
     gx_set_free(w->set);
+    gx_set_free(w->qset);
     free(w);
     return status;
 }

@@ -197,6 +197,10 @@ int gx_run_indexed(const gx_opts *o) {
 }
 
 int gx_run(const gx_opts *o) {
+    return gx_run_split(o, NULL);
+}
+
+int gx_run_split(const gx_opts *o, const gx_split *sp) {
     gx_ctx c = {.o = o};
     gx_emit_init(&c.emit, stdout, o->format, o->max_distance, o->stop);
     gx_emit_align(&c.emit, o->mode, o->cigar);
@@ -212,9 +216,9 @@ int gx_run(const gx_opts *o) {
     int indexed = gx_run_indexed(o);
     gx_emit_order(&c.emit, !o->async, o->skip, indexed || o->demo);
     int rc = o->demo                    ? run_demo(&c, pool, &ko)
-             : o->query != NULL         ? gx_search_query(o, pool, &c.emit, &err, &name)
-             : o->cluster               ? gx_search_clusters(o, pool, &c.emit, &err, &name)
-             : o->all_vs_all && indexed ? gx_search_all(o, pool, &c.emit, &err, &name)
+             : o->query != NULL         ? gx_search_query(o, pool, &c.emit, &err, &name, sp)
+             : o->cluster               ? gx_search_clusters(o, pool, &c.emit, &err, &name, sp)
+             : o->all_vs_all && indexed ? gx_search_all(o, pool, &c.emit, &err, &name, sp)
              : o->all_vs_all            ? run_all(&c, pool, &ko, &err, &name)
                                         : run_pairs(&c, pool, &ko, &err, &name);
     wq_pool_destroy(pool);

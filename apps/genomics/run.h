@@ -45,4 +45,9 @@ int gx_run_indexed(const gx_opts *o);
 /* Runs and returns the exit status. Writes to stdout without closing it. */
 int gx_run(const gx_opts *o);
 
+/* gx_run with the indexed modes split across processes (search_run.h;
+ * NULL: gx_run). */
+struct gx_split;
+int gx_run_split(const gx_opts *o, const struct gx_split *sp);
+
 #endif

@@ -14,6 +14,7 @@
 #include "search_run.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,8 +41,7 @@ static gx_set *load(const gx_opts *o, const char *path, gx_err *err, const char 
     return set;
 }
 
-/* The library's view of a set: its sequences, borrowed. */
-static wq_seq *seqs_of(const gx_set *set) {
+wq_seq *gx_set_seqs(const gx_set *set) {
     size_t n = gx_set_size(set);
     wq_seq *s = malloc((n ? n : 1) * sizeof *s);
     for (size_t i = 0; s != NULL && i < n; i++) {
@@ -57,6 +57,9 @@ static wq_seq *seqs_of(const gx_set *set) {
 typedef struct hits_ctx {
     gx_emit *e;
     const gx_set *a, *b; /* i indexes a, j indexes b */
+    const gx_split *sp;  /* split: the other shares' hits, merged */
+    size_t chunk;        /* split: the probes' chunk */
+    size_t next;         /* split: the first chunk not fully printed */
 } hits_ctx;
 
 /* The library's serialized callback: each hit printed through emit. A
@@ -75,21 +78,87 @@ static int on_hits(void *ctx, const wq_hit *h, size_t n) {
     return atomic_load(c->e->stop) != 0 ? ECANCELED : 0;
 }
 
-int gx_search_all(const gx_opts *o, wq_pool *pool, gx_emit *e, gx_err *err, const char **name) {
+size_t gx_split_chunk(size_t n, size_t nshares) {
+    size_t c = n / (nshares * 16) + 1; /* 16 chunks a share: balance */
+    return c < 64 ? 64 : c;
+}
+
+/* Share 0's callback in a split search: before its own hits of chunk c,
+ * the other shares' chunks below c. */
+static int on_share_hits(void *ctx, const wq_hit *h, size_t n) {
+    hits_ctx *c = ctx;
+    for (size_t e = 0; e < n; e++) {
+        size_t chunk = h[e].i / c->chunk;
+        if (chunk > c->next) {
+            int rc = c->sp->drain(c->sp->ctx, chunk, 1, on_hits, c);
+            if (rc != 0)
+                return rc;
+            c->next = chunk;
+        }
+        int rc = on_hits(c, &h[e], 1);
+        if (rc != 0)
+            return rc;
+    }
+    return n == 0 ? on_hits(c, h, 0) : 0;
+}
+
+/* The search of n probes, whole or split (share 0 here, then the rest). */
+static int search(const gx_split *sp, hits_ctx *c, size_t n, wq_search_share *sh,
+                  int (*run)(void *arg, const wq_search_share *sh, wq_hits_fn fn, void *ctx),
+                  void *arg) {
+    if (sp == NULL)
+        return run(arg, sh, on_hits, c);
+    int rc =
+        sp->start(sp->ctx, c->b != c->a ? c->b : c->a, c->b != c->a ? c->a : NULL, n, sh->chunk);
+    if (rc == 0)
+        rc = run(arg, sh, on_share_hits, c);
+    if (rc == 0)
+        rc = sp->drain(sp->ctx, (n + sh->chunk - 1) / sh->chunk, 1, on_hits, c);
+    int fin = sp->finish(sp->ctx, rc != 0);
+    return rc != 0 ? rc : fin;
+}
+
+typedef struct pairs_arg {
+    wq_pool *pool;
+    const wq_seq *a, *b;
+    size_t na, nb, k;
+} pairs_arg;
+
+static int run_pairs(void *arg, const wq_search_share *sh, wq_hits_fn fn, void *ctx) {
+    const pairs_arg *p = arg;
+    return wq_search_pairs_share(p->pool, p->a, p->na, p->k, sh, fn, ctx);
+}
+
+static int run_query(void *arg, const wq_search_share *sh, wq_hits_fn fn, void *ctx) {
+    const pairs_arg *p = arg;
+    return wq_search_query_share(p->pool, p->a, p->na, p->b, p->nb, p->k, sh, fn, ctx);
+}
+
+static wq_search_share share0(const gx_split *sp, size_t n) {
+    if (sp == NULL)
+        return (wq_search_share){1, 1, 0};
+    return (wq_search_share){gx_split_chunk(n, sp->nshares), sp->nshares, 0};
+}
+
+int gx_search_all(const gx_opts *o, wq_pool *pool, gx_emit *e, gx_err *err, const char **name,
+                  const gx_split *sp) {
     int rc;
     gx_set *set = load(o, o->path, err, name, &rc);
     if (set == NULL)
         return rc;
-    wq_seq *s = seqs_of(set);
-    hits_ctx c = {e, set, set};
-    rc = s == NULL ? ENOMEM
-                   : wq_search_pairs(pool, s, gx_set_size(set), o->max_distance, on_hits, &c);
+    size_t n = gx_set_size(set);
+    wq_seq *s = gx_set_seqs(set);
+    wq_search_share sh = share0(sp, n);
+    hits_ctx c = {e, set, set, sp, sh.chunk, 0};
+    pairs_arg arg = {pool, s, s, n, n, o->max_distance};
+    rc = s == NULL ? ENOMEM : search(sp, &c, n, &sh, run_pairs, &arg);
     free(s);
     gx_set_free(set);
     return rc;
 }
 
-int gx_search_query(const gx_opts *o, wq_pool *pool, gx_emit *e, gx_err *err, const char **name) {
+int gx_search_query(const gx_opts *o, wq_pool *pool, gx_emit *e, gx_err *err, const char **name,
+                    const gx_split *sp) {
     int rc;
     const char *qname = NULL;
     gx_set *q = load(o, o->query, err, &qname, &rc);
@@ -102,11 +171,12 @@ int gx_search_query(const gx_opts *o, wq_pool *pool, gx_emit *e, gx_err *err, co
         gx_set_free(q);
         return rc;
     }
-    wq_seq *qs = seqs_of(q), *ts = seqs_of(t);
-    hits_ctx c = {e, q, t};
-    rc = qs == NULL || ts == NULL ? ENOMEM
-                                  : wq_search_query(pool, qs, gx_set_size(q), ts, gx_set_size(t),
-                                                    o->max_distance, on_hits, &c);
+    wq_seq *qs = gx_set_seqs(q), *ts = gx_set_seqs(t);
+    size_t nq = gx_set_size(q);
+    wq_search_share sh = share0(sp, nq);
+    hits_ctx c = {e, q, t, sp, sh.chunk, 0};
+    pairs_arg arg = {pool, qs, ts, nq, gx_set_size(t), o->max_distance};
+    rc = qs == NULL || ts == NULL ? ENOMEM : search(sp, &c, nq, &sh, run_query, &arg);
     free(qs);
     free(ts);
     gx_set_free(q);
@@ -214,18 +284,68 @@ static int print_clusters(gx_emit *e, const gx_set *set, const wq_seq *s, const 
     return rc;
 }
 
-int gx_search_clusters(const gx_opts *o, wq_pool *pool, gx_emit *e, gx_err *err,
-                       const char **name) {
+/* Split clusters: the links of every share united here. */
+typedef struct links_ctx {
+    const gx_emit *e;
+    const gx_split *sp;
+    size_t *parent; /* union-find over the inputs; roots are the smallest */
+} links_ctx;
+
+static size_t uf_root(size_t *p, size_t x) {
+    while (p[x] != x) {
+        p[x] = p[p[x]];
+        x = p[x];
+    }
+    return x;
+}
+
+static int unite(void *ctx, const wq_hit *h, size_t n) {
+    links_ctx *c = ctx;
+    for (size_t e = 0; e < n; e++) {
+        size_t a = uf_root(c->parent, h[e].i), b = uf_root(c->parent, h[e].j);
+        c->parent[a > b ? a : b] = a < b ? a : b;
+    }
+    return on_poll((void *)c->e, NULL, 0);
+}
+
+/* Share 0's links, and whatever the other shares sent meanwhile. */
+static int on_links(void *ctx, const wq_hit *h, size_t n) {
+    links_ctx *c = ctx;
+    int rc = unite(c, h, n);
+    return rc != 0 ? rc : c->sp->drain(c->sp->ctx, SIZE_MAX, 0, unite, c);
+}
+
+/* label[] through the split: every share's links united. */
+static int split_labels(const gx_split *sp, wq_pool *pool, const gx_emit *e, const gx_set *set,
+                        const wq_seq *s, size_t k, size_t *label) {
+    size_t n = gx_set_size(set);
+    links_ctx c = {e, sp, label};
+    for (size_t i = 0; i < n; i++)
+        label[i] = i;
+    wq_search_share sh = share0(sp, n);
+    int rc = sp->start(sp->ctx, set, NULL, n, sh.chunk);
+    if (rc == 0)
+        rc = wq_search_links(pool, s, n, k, &sh, on_links, &c);
+    if (rc == 0)
+        rc = sp->drain(sp->ctx, SIZE_MAX, 1, unite, &c);
+    int fin = sp->finish(sp->ctx, rc != 0);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        label[i] = uf_root(label, i);
+    return rc != 0 ? rc : fin;
+}
+
+int gx_search_clusters(const gx_opts *o, wq_pool *pool, gx_emit *e, gx_err *err, const char **name,
+                       const gx_split *sp) {
     int rc;
     gx_set *set = load(o, o->path, err, name, &rc);
     if (set == NULL)
         return rc;
     size_t n = gx_set_size(set);
-    wq_seq *s = seqs_of(set);
+    wq_seq *s = gx_set_seqs(set);
     size_t *label = malloc((n ? n : 1) * sizeof *label);
-    rc = s == NULL || label == NULL
-             ? ENOMEM
-             : wq_search_clusters(pool, s, n, o->max_distance, label, on_poll, e);
+    rc = s == NULL || label == NULL ? ENOMEM
+         : sp != NULL               ? split_labels(sp, pool, e, set, s, o->max_distance, label)
+                      : wq_search_clusters(pool, s, n, o->max_distance, label, on_poll, e);
     if (rc == 0)
         rc = print_clusters(e, set, s, label);
     free(label);

@@ -300,6 +300,29 @@ genomics_progress)
     run got 2 "$GENOMICS" -w 1 pairs.txt
     [ ! -s got.err ] || fail "stderr not a terminal: $(cat got.err)"
     echo "ok: rank 0's progress line on mpirun's terminal, with --progress, not with -q" ;;
+genomics_split)
+    # The indexed modes split over the ranks (mpi_search.h): the same bytes
+    # as one process, and every rank found a real share of the hits.
+    gen_pairs 1200 53 36 | tr ',' '\n' | awk 'length($0) > 0' >lines.txt
+    awk 'NR % 3 == 1 { print substr($0, 2) } NR % 3 == 2 { print $0 "a" }' lines.txt >near.txt
+    cat lines.txt near.txt >set.txt
+    head -200 near.txt >q.txt
+    same 2 "$GENOMICS" -w 1 -A -k 2 set.txt
+    same 3 "$GENOMICS" -w 1 -A -i -k 1 -f tsv --skip 50 set.txt
+    same 3 "$GENOMICS" -w 1 --cluster -k 1 -f jsonl set.txt
+    same 2 "$GENOMICS" -w 1 --query q.txt -k 2 -f tsv set.txt
+    for s_np in 2 3; do
+        GENOMICS_MPI_STATS=1 run got "$s_np" "$GENOMICS" -w 1 -A -k 2 -f tsv set.txt
+        s_total=$(wc -l <got.out)
+        s_sum=0
+        for s_r in $(seq 1 $((s_np - 1))); do
+            s_h=$(sed -n "s/^genomics: rank $s_r: \([0-9]*\) hits\$/\1/p" got.err)
+            [ -n "$s_h" ] && [ "$s_h" -gt 0 ] || fail "-np $s_np: rank $s_r did no share: $(cat got.err)"
+            s_sum=$((s_sum + s_h))
+        done
+        [ "$s_sum" -lt "$s_total" ] || fail "-np $s_np: rank 0 did no share ($s_sum of $s_total)"
+        echo "ok: -np $s_np: $s_total pairs, $s_sum from ranks 1..$((s_np - 1))"
+    done ;;
 genomics_skip)
     gen_pairs 2000 43 50 >pairs.txt
     gen_fasta 80 47 40 >seqs.fa
