@@ -80,6 +80,8 @@ typedef unsigned char uchar;
 #define WF_CHECK 8
 /* Wavefront cells per bit-vector word step, for the method choice. */
 #define BV_CELLS 4
+/* Pieces whose longer side is at most this take the bit-vectors at once. */
+#define BV_SHORT 32
 
 /* The caller's reusable buffers (in wq_alignment). */
 struct wq__align_work {
@@ -788,7 +790,12 @@ static int align_piece(actx *c, size_t i0, size_t i1, size_t j0, size_t j1) {
     size_t nb = ((n < m ? n : m) + 63) / 64, cols = n < m ? m : n;
     double bv_cost = (double)BV_CELLS * (double)nb * (double)cols;
     int fits = 3 * nb * cols <= c->lim->bv_words;
-    int r = wf_align(c->w, x + i0, (int32_t)n, y + j0, (int32_t)m, bv_cost, c->lim->wf_cells);
+    /* Up to BV_SHORT columns the one-word pass costs a few hundred
+     * instructions, less than the wavefront spends learning that a short
+     * unrelated pair is unrelated: short pieces go straight to it. */
+    int r = cols <= BV_SHORT && fits ? WF_UNRELATED
+                                     : wf_align(c->w, x + i0, (int32_t)n, y + j0, (int32_t)m,
+                                                bv_cost, c->lim->wf_cells);
     if (r < 0)
         return -r;
     if (r == WF_UNRELATED && !fits) {
