@@ -9,7 +9,7 @@
 #include <string.h>
 
 void gx_emit_init(gx_emit *e, FILE *out, gx_outfmt format, size_t max_distance, atomic_int *stop) {
-    *e = (gx_emit){.format = format, .max_distance = max_distance, .stop = stop};
+    *e = (gx_emit){.format = format, .max_distance = max_distance, .stop = stop, .unit = "pairs"};
     gx_out_init(&e->out, out);
     gx_progress_init(&e->progress, 0, stderr, 0, NULL);
 }
@@ -75,9 +75,14 @@ int gx_emit_result(gx_emit *e, const gx_item *it, int status, size_t d) {
 
 int gx_emit_cluster(gx_emit *e, size_t size, const char *rep, size_t replen, gx_member_fn member,
                     void *ctx) {
+    e->unit = "clusters";
+    if (e->drop > 0) { /* --skip: the first clusters are passed over */
+        e->drop--;
+        return atomic_load(e->stop) != 0 ? -1 : 0;
+    }
     e->done++;
-    if (e->write_errno == 0 &&
-        gx_output_cluster(&e->out, e->format, e->done, size, rep, replen, member, ctx) != 0) {
+    if (e->write_errno == 0 && gx_output_cluster(&e->out, e->format, e->skip + e->done, size, rep,
+                                                 replen, member, ctx) != 0) {
         e->write_errno = errno ? errno : EIO;
         request_stop(e);
     }
@@ -122,10 +127,10 @@ int gx_emit_finish(gx_emit *e, const char *name, const gx_err *err, int error) {
     if (stop > 0) {
         size_t n = e->skip + e->done;
         if (e->ordered)
-            fprintf(stderr, "genomics: interrupted after %zu pairs (resume with --skip %zu)\n", n,
-                    n);
+            fprintf(stderr, "genomics: interrupted after %zu %s (resume with --skip %zu)\n", n,
+                    e->unit, n);
         else
-            fprintf(stderr, "genomics: interrupted after %zu pairs (output unordered)\n", n);
+            fprintf(stderr, "genomics: interrupted after %zu %s (output unordered)\n", n, e->unit);
         return 128 + stop;
     }
     return 0;

@@ -48,6 +48,7 @@ typedef struct gx_emit {
     int gap;         /* ordered: a result was cancelled, print no more */
     size_t skip;     /* --skip: results before the first one here */
     size_t drop;     /* of those, still to drop here (the source could not skip) */
+    const char *unit; /* what a result is, in messages: "pairs" or "clusters" */
 } gx_emit;
 
 /* Sets up e to print to out (progress off; see gx_emit_progress). Lines

@@ -215,6 +215,8 @@ int gx_run_split(const gx_opts *o, const gx_split *sp) {
     }
     int indexed = gx_run_indexed(o);
     gx_emit_order(&c.emit, !o->async, o->skip, indexed || o->demo);
+    if (o->cluster)
+        c.emit.unit = "clusters";
     int rc = o->demo                    ? run_demo(&c, pool, &ko)
              : o->query != NULL         ? gx_search_query(o, pool, &c.emit, &err, &name, sp)
              : o->cluster               ? gx_search_clusters(o, pool, &c.emit, &err, &name, sp)

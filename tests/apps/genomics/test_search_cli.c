@@ -10,6 +10,7 @@
 #define _POSIX_C_SOURCE 200809L /* strdup, strndup */
 
 #include <criterion/criterion.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include <workq/kernels.h>
 
 #include "test_rand.h"
+#include "test_spawn.h"
 #include "util.h"
 
 #ifndef GENOMICS_EXE
@@ -257,6 +259,39 @@ Test(search_cli, cluster_formats, .timeout = 60) {
                             "{\"cluster\":2,\"size\":1,\"representative\":\"TTTT\","
                             "\"members\":[\"c\"]}\n");
     gxt_result_free(&r);
+}
+
+/* --skip N passes over the first N clusters; the numbering goes on. */
+Test(search_cli, cluster_skip, .timeout = 60) {
+    const char *in = ">a\nACGT\n>b\nACGA\n>c\nTTTT\n>d\nACGA\n>e\nACGA\n>f\nGGGG\n";
+    gxt_result r = RUN(in, "--cluster", "-k", "1", "--skip", "1");
+    gxt_expect_run(r, 0,
+                   "Cluster 2: 1 record, representative TTTT: c\n"
+                   "Cluster 3: 1 record, representative GGGG: f\n",
+                   "");
+    r = RUN(in, "--cluster", "-k", "1", "--skip", "2", "-f", "jsonl");
+    gxt_expect_run(r, 0,
+                   "{\"cluster\":3,\"size\":1,\"representative\":\"GGGG\","
+                   "\"members\":[\"f\"]}\n",
+                   "");
+    r = RUN(in, "--cluster", "-k", "1", "--skip", "3", "-f", "tsv");
+    gxt_expect_run(r, 0, "", "");
+}
+
+/* A signal during --cluster: the message counts clusters. The input never
+ * ends, so the run stops by the signal while loading it. */
+Test(search_cli, cluster_interrupt_counts_clusters, .timeout = 60) {
+    const char *argv[] = {"genomics", "--cluster", "-k", "1", NULL};
+    wqt_opts o = {.in = "ACGT\nACGA\n",
+                  .in_len = 10,
+                  .in_mode = WQT_IN_PIPE_OPEN,
+                  .sig = SIGINT,
+                  .when = WQT_AT_START};
+    wqt_result r = wqt_run(GENOMICS_EXE, argv, &o);
+    cr_expect_eq(r.status, 130, "stderr: %s", r.err);
+    cr_expect_str_eq(r.out, "");
+    cr_expect_str_eq(r.err, "genomics: interrupted after 0 clusters (resume with --skip 0)\n");
+    wqt_result_free(&r);
 }
 
 Test(search_cli, usage_errors, .timeout = 60) {
