@@ -297,8 +297,10 @@ Test(reader, interrupted, .timeout = 60) {
 
 /* Pair lines are checked eight bytes at a time: the ',' at every offset
  * across two words and a tail, next to the printable range's edges ('!',
- * '~') and to the bytes either side of ',' ('+', '-'), then one offending
- * byte at every offset, each with the byte-by-byte path's message. */
+ * '~') and to the bytes either side of ',' ('+', '-'); then, with the ','
+ * first, middle and last, one offending byte at every other offset, each
+ * with the byte-by-byte path's message. (Every pair of offsets would be
+ * 15,000 files, minutes under ThreadSanitizer, for no more paths.) */
 Test(reader, pair_lines_across_word_boundaries, .timeout = 60) {
     static const char fillers[] = "!~+-acgt";
     static const struct {
@@ -323,6 +325,8 @@ Test(reader, pair_lines_across_word_boundaries, .timeout = 60) {
             c.input[len] = '\n';
             snprintf(c.expect, sizeof c.expect, "%.*s\n", (int)len, ok);
             check_case(&c, 0);
+            if (at != 0 && at != len / 2 && at != len - 1)
+                continue;
             for (size_t b = 0; b < sizeof bad / sizeof *bad; b++)
                 for (size_t pos = 0; pos < len; pos++) {
                     if (pos == at)
