@@ -301,7 +301,7 @@ Test(reader, interrupted, .timeout = 60) {
  * first, middle and last, one offending byte at every other offset, each
  * with the byte-by-byte path's message. (Every pair of offsets would be
  * 15,000 files, minutes under ThreadSanitizer, for no more paths.) */
-Test(reader, pair_lines_across_word_boundaries, .timeout = 60) {
+Test(reader, pair_lines_across_word_boundaries, .timeout = 240) {
     static const char fillers[] = "!~+-acgt";
     static const struct {
         char c;
@@ -366,7 +366,7 @@ static void check_in_place(size_t shift, const char *line, size_t len, const cha
     check_case(&c, 0);
 }
 
-Test(reader, pair_lines_in_place, .timeout = 120) {
+Test(reader, pair_lines_in_place, .timeout = 240) {
     static const char fillers[] = "!~+-acgt";
     static const struct {
         char c;
