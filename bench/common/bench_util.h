@@ -18,7 +18,5 @@ typedef struct bench_spread {
 bench_spread bench_spread_of(const double *v, size_t n);
 /* Prints "cpu: <model name>" from /proc/cpuinfo, or "cpu: unknown". */
 void bench_print_cpu(void);
-/* splitmix64. */
-uint64_t bench_rand(uint64_t *state);
 
 #endif

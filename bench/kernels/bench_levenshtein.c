@@ -29,6 +29,7 @@
 #endif
 
 #include "bench_util.h"
+#include "test_seq.h"
 
 typedef struct set {
     const char *name;
@@ -38,47 +39,22 @@ typedef struct set {
                          first with edits at this rate per mille */
 } set;
 
-/* The second side: a copy of x with random substitutions, insertions and
- * deletions at rate pm per mille; returns its length (<= 2 * n). */
-static size_t mutate(const char *x, size_t n, char *y, unsigned pm, uint64_t *seed) {
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint64_t r = bench_rand(seed);
-        if (r % 1000 >= pm) {
-            y[m++] = x[i];
-            continue;
-        }
-        switch ((r >> 20) % 3) {
-        case 0:
-            y[m++] = "acgt"[(r >> 32) & 3];
-            break; /* substitute */
-        case 1:
-            y[m++] = "acgt"[(r >> 32) & 3];
-            y[m++] = x[i];
-            break; /* insert */
-        default:
-            break; /* delete */
-        }
-    }
-    return m;
-}
-
-/* DNA pairs from a fixed seed: random, or a random side and a mutated copy. */
+/* DNA pairs from a fixed seed (tests/common/test_seq.h, the tests'
+ * generator): random, or a random side and a copy of it with random
+ * substitutions, insertions and deletions at edit_pm per mille. */
 static char *make_pairs(const set *s, wq_pair *pairs, uint64_t seed) {
     char *buf = malloc(3 * s->len * s->npairs);
     if (!buf)
         return NULL;
     for (size_t p = 0; p < s->npairs; p++) {
-        char *a = buf + 3 * p * s->len, *b = a + s->len;
-        for (size_t i = 0; i < s->len; i++)
-            a[i] = "acgt"[bench_rand(&seed) & 3];
+        unsigned char *a = (unsigned char *)buf + 3 * p * s->len, *b = a + s->len;
+        kseq_fill(&seed, a, s->len, 4);
         size_t m = s->len;
         if (s->edit_pm)
-            m = mutate(a, s->len, b, s->edit_pm, &seed);
+            m = kseq_mutate_pm(&seed, a, s->len, b, s->edit_pm, 4);
         else
-            for (size_t i = 0; i < m; i++)
-                b[i] = "acgt"[bench_rand(&seed) & 3];
-        pairs[p] = (wq_pair){a, b, s->len, m};
+            kseq_fill(&seed, b, m, 4);
+        pairs[p] = (wq_pair){(const char *)a, (const char *)b, s->len, m};
     }
     return buf;
 }
