@@ -13,6 +13,7 @@
 # 4000000), SEARCH_ROUNDS the rounds (default 3).
 set -euo pipefail
 build=$(realpath "$1")
+mkdir -p "$2"
 out=$(realpath "$2")
 here=$(dirname "$(realpath "$0")")
 gx=$build/apps/genomics/genomics
