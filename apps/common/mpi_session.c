@@ -218,22 +218,32 @@ void app_mpi_bcast_bytes(void *buf, size_t len) {
     }
 }
 
+/* MPI_Probe and MPI_Wait busy-poll (Open MPI's default progress engine
+ * spins), so a waiting rank would take a core from the computing threads.
+ * The waits here poll instead, sleeping between polls: 20 us at first (a
+ * result about to arrive costs nothing), doubling to 1 ms (an idle wait
+ * costs a few wake-ups a millisecond, and a block of work takes far
+ * longer). Returns the next sleep. */
+static long nap(long ns) {
+    struct timespec ts = {0, ns};
+    nanosleep(&ts, NULL);
+    return ns < 1000000 ? 2 * ns : ns;
+}
+
 void app_mpi_probe_idle(int source, int tag, void *status) {
-    /* MPI_Probe busy-polls (Open MPI's default progress engine spins), so
-     * a waiting rank would take a core from the computing threads. Poll
-     * with MPI_Iprobe and sleep between polls instead: 20 us at first
-     * (a result about to arrive costs nothing), doubling to 1 ms (an idle
-     * wait costs a few wake-ups a millisecond, and a block of work takes
-     * far longer). */
-    long ns = 20000;
-    for (;;) {
+    for (long ns = 20000;; ns = nap(ns)) {
         int flag = 0;
         APP_MPI_CHECK(MPI_Iprobe(source, tag, MPI_COMM_WORLD, &flag, (MPI_Status *)status));
         if (flag)
             return;
-        struct timespec ts = {0, ns};
-        nanosleep(&ts, NULL);
-        if (ns < 1000000)
-            ns *= 2;
+    }
+}
+
+void app_mpi_wait_idle(void *request) {
+    for (long ns = 20000;; ns = nap(ns)) {
+        int flag = 0;
+        APP_MPI_CHECK(MPI_Test((MPI_Request *)request, &flag, MPI_STATUS_IGNORE));
+        if (flag)
+            return;
     }
 }

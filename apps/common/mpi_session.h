@@ -74,6 +74,10 @@ void app_mpi_bcast_bytes(void *buf, size_t len);
  * status is an MPI_Status * (void here, so this header needs no mpi.h). */
 void app_mpi_probe_idle(int source, int tag, void *status);
 
+/* Waits for a nonblocking request to complete, like MPI_Wait, sleeping
+ * between polls as app_mpi_probe_idle does. request is an MPI_Request *. */
+void app_mpi_wait_idle(void *request);
+
 /* Ends the whole job after an MPI call returned an error (last resort). */
 _Noreturn void app_mpi_fail(const char *call, int rc);
 

@@ -213,23 +213,13 @@ typedef struct wshare {
     int cancelled;
 } wshare;
 
-/* Sends fields[0..n) to rank 0 synchronously, sleeping while it waits (as
- * app_mpi_probe_idle), so the worker never runs far ahead of rank 0. */
+/* Sends fields[0..n) to rank 0 synchronously, sleeping while it waits
+ * (app_mpi_wait_idle), so the worker never runs far ahead of rank 0. */
 static void w_send(const uint64_t *f, size_t n) {
     MPI_Request rq;
     APP_MPI_CHECK(
         MPI_Issend(f, (int)(n * sizeof *f), MPI_BYTE, 0, GX_TAG_HITS, MPI_COMM_WORLD, &rq));
-    long ns = 20000;
-    for (;;) {
-        int flag = 0;
-        APP_MPI_CHECK(MPI_Test(&rq, &flag, MPI_STATUS_IGNORE));
-        if (flag)
-            return;
-        struct timespec ts = {0, ns};
-        nanosleep(&ts, NULL);
-        if (ns < 1000000)
-            ns *= 2;
-    }
+    app_mpi_wait_idle(&rq);
 }
 
 static void w_flush(wshare *w) {
