@@ -295,6 +295,19 @@ Test(reader, interrupted, .timeout = 60) {
     close(data[0]);
 }
 
+/* Bytes a pair line may not hold, with the general path's message ('\r'
+ * only where it is not the CRLF's, before the '\n'). */
+static const struct {
+    char c;
+    const char *msg;
+} bad[] = {{',', "more than one ','"},
+           {' ', "space in sequence"},
+           {'\r', "control character 0x0d in sequence"},
+           {'\x7f', "control character 0x7f in sequence"},
+           {'\x1f', "control character 0x1f in sequence"},
+           {'\x80', "non-ASCII byte 0x80 in sequence"},
+           {'\0', "NUL byte in sequence"}};
+
 /* Pair lines are checked eight bytes at a time: the ',' at every offset
  * across two words and a tail, next to the printable range's edges ('!',
  * '~') and to the bytes either side of ',' ('+', '-'); then, with the ','
@@ -303,15 +316,6 @@ Test(reader, interrupted, .timeout = 60) {
  * 15,000 files, minutes under ThreadSanitizer, for no more paths.) */
 Test(reader, pair_lines_across_word_boundaries, .timeout = 240) {
     static const char fillers[] = "!~+-acgt";
-    static const struct {
-        char c;
-        const char *msg;
-    } bad[] = {{',', "more than one ','"},
-               {' ', "space in sequence"},
-               {'\x7f', "control character 0x7f in sequence"},
-               {'\x1f', "control character 0x1f in sequence"},
-               {'\x80', "non-ASCII byte 0x80 in sequence"},
-               {'\0', "NUL byte in sequence"}};
     for (size_t len = 1; len <= 19; len++) {
         char line[32], want[96];
         for (size_t i = 0; i < len; i++)
@@ -329,8 +333,8 @@ Test(reader, pair_lines_across_word_boundaries, .timeout = 240) {
                 continue;
             for (size_t b = 0; b < sizeof bad / sizeof *bad; b++)
                 for (size_t pos = 0; pos < len; pos++) {
-                    if (pos == at)
-                        continue;
+                    if (pos == at || (bad[b].c == '\r' && pos == len - 1))
+                        continue; /* a final '\r' is CRLF's, and allowed */
                     reader_case e = c;
                     e.input[pos] = bad[b].c;
                     snprintf(want, sizeof want, "E1: %s", bad[b].msg);
@@ -368,16 +372,6 @@ static void check_in_place(size_t shift, const char *line, size_t len, const cha
 
 Test(reader, pair_lines_in_place, .timeout = 240) {
     static const char fillers[] = "!~+-acgt";
-    static const struct {
-        char c;
-        const char *msg;
-    } bad[] = {{',', "more than one ','"},
-               {' ', "space in sequence"},
-               {'\r', "control character 0x0d in sequence"},
-               {'\x7f', "control character 0x7f in sequence"},
-               {'\x1f', "control character 0x1f in sequence"},
-               {'\x80', "non-ASCII byte 0x80 in sequence"},
-               {'\0', "NUL byte in sequence"}};
     for (size_t shift = 0; shift < 16; shift++)
         for (size_t len = 1; len <= 34; len++) {
             char line[40], want[128];
