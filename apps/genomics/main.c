@@ -49,7 +49,8 @@ static void usage(FILE *f) {
           "                         (tsv: SIZE<TAB>REPRESENTATIVE<TAB>MEMBERS); --skip N\n"
           "                         passes over the first N groups\n"
           "      --query QFILE      compare each sequence of QFILE with each of FILE\n"
-          "                         (the targets); with -k only pairs within K\n"
+          "                         (the targets); with -k only pairs within K (in\n"
+          "                         prefix and infix modes pair by pair, no index)\n"
           "      --async            print results as they complete (any order)\n"
           "      --demo             run the lesson's six pairs\n"
           "      --skip N           pass over the first N pairs (resume a run that\n"
@@ -223,8 +224,8 @@ static int parse_args(int argc, char **argv, gx_opts *o, int *quiet) {
                            "--query cannot be combined with --all-vs-all, --cluster or --demo");
     if (o->cluster && (o->cigar || o->format == GX_OUT_PAF || o->format == GX_OUT_PRETTY))
         return usage_error("%s", "--cluster prints lesson, tsv or jsonl, without --cigar");
-    if ((o->cluster || o->query != NULL) && o->mode != WQ_ALIGN_GLOBAL)
-        return usage_error("%s", "--cluster and --query compare whole sequences (--mode global)");
+    if (o->cluster && o->mode != WQ_ALIGN_GLOBAL)
+        return usage_error("%s", "--cluster compares whole sequences (--mode global)");
     return 0;
 }
 

@@ -6,6 +6,7 @@
 
 #include "mpi_search.h"
 
+#include "cross.h"
 #include "mpi_session.h"
 #include "mpi_wire.h"
 #include "search_run.h"
@@ -295,7 +296,10 @@ void gx_mpi_search_serve(const gx_opts *o, wq_pool *pool, int pool_errno, const 
         rc = ENOMEM;
     wq_search_share sh = {w.chunk, w.ranks, w.rank};
     if (rc == 0)
-        rc = cluster     ? wq_search_links(pool, s, n, o->max_distance, &sh, w_hits, &w)
+        rc = cluster ? wq_search_links(pool, s, n, o->max_distance, &sh, w_hits, &w)
+             : q != NULL && o->mode != WQ_ALIGN_GLOBAL
+                 ? gx_cross_share(pool, q, n, s, gx_set_size(set), o->max_distance, o->mode, &sh,
+                                  w_hits, &w)
              : q != NULL ? wq_search_query_share(pool, q, n, s, gx_set_size(set), o->max_distance,
                                                  &sh, w_hits, &w)
                          : wq_search_pairs_share(pool, s, n, o->max_distance, &sh, w_hits, &w);

@@ -20,6 +20,7 @@
 
 #include <workq/search.h>
 
+#include "cross.h"
 #include "reader.h"
 #include "set.h"
 
@@ -122,6 +123,7 @@ typedef struct pairs_arg {
     wq_pool *pool;
     const wq_seq *a, *b;
     size_t na, nb, k;
+    wq_align_mode mode; /* --query: prefix and infix go pair by pair */
 } pairs_arg;
 
 static int run_pairs(void *arg, const wq_search_share *sh, wq_hits_fn fn, void *ctx) {
@@ -131,6 +133,8 @@ static int run_pairs(void *arg, const wq_search_share *sh, wq_hits_fn fn, void *
 
 static int run_query(void *arg, const wq_search_share *sh, wq_hits_fn fn, void *ctx) {
     const pairs_arg *p = arg;
+    if (p->mode != WQ_ALIGN_GLOBAL)
+        return gx_cross_share(p->pool, p->a, p->na, p->b, p->nb, p->k, p->mode, sh, fn, ctx);
     return wq_search_query_share(p->pool, p->a, p->na, p->b, p->nb, p->k, sh, fn, ctx);
 }
 
@@ -150,7 +154,7 @@ int gx_search_all(const gx_opts *o, wq_pool *pool, gx_emit *e, gx_err *err, cons
     wq_seq *s = gx_set_seqs(set);
     wq_search_share sh = share0(sp, n);
     hits_ctx c = {e, set, set, sp, sh.chunk, 0};
-    pairs_arg arg = {pool, s, s, n, n, o->max_distance};
+    pairs_arg arg = {pool, s, s, n, n, o->max_distance, WQ_ALIGN_GLOBAL};
     rc = s == NULL ? ENOMEM : search(sp, &c, n, &sh, run_pairs, &arg);
     free(s);
     gx_set_free(set);
@@ -175,7 +179,7 @@ int gx_search_query(const gx_opts *o, wq_pool *pool, gx_emit *e, gx_err *err, co
     size_t nq = gx_set_size(q);
     wq_search_share sh = share0(sp, nq);
     hits_ctx c = {e, q, t, sp, sh.chunk, 0};
-    pairs_arg arg = {pool, qs, ts, nq, gx_set_size(t), o->max_distance};
+    pairs_arg arg = {pool, qs, ts, nq, gx_set_size(t), o->max_distance, o->mode};
     rc = qs == NULL || ts == NULL ? ENOMEM : search(sp, &c, nq, &sh, run_query, &arg);
     free(qs);
     free(ts);

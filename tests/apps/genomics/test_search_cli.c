@@ -130,6 +130,53 @@ Test(search_cli, all_vs_all_fasta_ignore_case, .timeout = 120) {
     free(in);
 }
 
+/* The pair lines "q,t" for every query of q, then every target of t. */
+static char *cross_lines(const char *q, const char *t) {
+    char *pairs = NULL;
+    size_t plen = 0;
+    for (const char *a = q; *a != '\0'; a = strchr(a, '\n') + 1)
+        for (const char *b = t; *b != '\0'; b = strchr(b, '\n') + 1)
+            gxt_cat(&pairs, &plen, "%.*s,%.*s\n", (int)(strchr(a, '\n') - a), a,
+                    (int)(strchr(b, '\n') - b), b);
+    return pairs;
+}
+
+/* --query in prefix and infix modes (pair by pair, no index; split across
+ * ranks under MPI like the indexed query): the same lines as the pair
+ * lines in that mode, with -k and without, and with --cigar. */
+Test(search_cli, query_prefix_and_infix, .timeout = 120) {
+    char *t = make_input(5, 40, 20, 40, 0), *q = make_input(6, 15, 4, 12, 0);
+    char *pairs = cross_lines(q, t), *qpath = gxt_file(q, strlen(q), 0);
+    static const char *const modes[] = {"prefix", "infix"};
+    for (size_t m = 0; m < 2; m++) {
+        gxt_result brute = RUN(pairs, "-f", "tsv", "-m", modes[m]);
+        cr_assert_eq(brute.status, 0, "%s", brute.err);
+        const char *ks[] = {"0", "1", "3"};
+        for (size_t i = 0; i < 3; i++) {
+            gxt_result r = RUN(t, "--query", qpath, "-k", ks[i], "-f", "tsv", "-m", modes[m]);
+            char *want = filter(brute.out, strtoul(ks[i], NULL, 10));
+            cr_assert_eq(r.status, 0, "%s", r.err);
+            cr_assert_str_eq(r.out, want, "--query -m %s -k %s", modes[m], ks[i]);
+            free(want);
+            gxt_result_free(&r);
+        }
+        gxt_result bc = RUN(pairs, "-f", "tsv", "--cigar", "-m", modes[m]);
+        gxt_result all = RUN(t, "--query", qpath, "-f", "tsv", "--cigar", "-m", modes[m]);
+        cr_assert_eq(all.status, 0, "%s", all.err);
+        cr_assert_str_eq(all.out, bc.out, "--query -m %s --cigar: every pair", modes[m]);
+        gxt_result_free(&bc);
+        gxt_result_free(&all);
+        gxt_result_free(&brute);
+    }
+    gxt_expect_run(RUN(t, "--cluster", "-k", "1", "-m", "infix"), 2, "",
+                   "genomics: --cluster compares whole sequences (--mode global)\n"
+                   "Try 'genomics --help'.\n");
+    gxt_unlink(qpath);
+    free(pairs);
+    free(q);
+    free(t);
+}
+
 /* --query: the pair lines "q,t" in query then target order are the brute
  * force (plain lines name sequences by themselves). */
 Test(search_cli, query_equals_pair_lines, .timeout = 120) {

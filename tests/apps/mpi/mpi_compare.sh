@@ -311,6 +311,11 @@ genomics_split)
     same 3 "$GENOMICS" -w 1 -A -i -k 1 -f tsv --skip 50 set.txt
     same 3 "$GENOMICS" -w 1 --cluster -k 1 -f jsonl set.txt
     same 2 "$GENOMICS" -w 1 --query q.txt -k 2 -f tsv set.txt
+    # prefix and infix: pair by pair (cross.c), split the same way
+    head -40 q.txt | cut -c1-12 >short.txt
+    head -300 set.txt >few.txt
+    same 2 "$GENOMICS" -w 1 --query short.txt -k 2 -m infix -f tsv --cigar few.txt
+    same 3 "$GENOMICS" -w 1 --query short.txt -m prefix -f paf few.txt
     for s_np in 2 3; do
         GENOMICS_MPI_STATS=1 run got "$s_np" "$GENOMICS" -w 1 -A -k 2 -f tsv set.txt
         s_total=$(wc -l <got.out)
