@@ -181,12 +181,7 @@ Test(search_cli, query_prefix_and_infix, .timeout = 120) {
  * force (plain lines name sequences by themselves). */
 Test(search_cli, query_equals_pair_lines, .timeout = 120) {
     char *t = make_input(3, 80, 5, 25, 0), *q = make_input(4, 30, 5, 25, 0);
-    char *pairs = NULL;
-    size_t plen = 0;
-    for (const char *a = q; *a != '\0'; a = strchr(a, '\n') + 1)
-        for (const char *b = t; *b != '\0'; b = strchr(b, '\n') + 1)
-            gxt_cat(&pairs, &plen, "%.*s,%.*s\n", (int)(strchr(a, '\n') - a), a,
-                    (int)(strchr(b, '\n') - b), b);
+    char *pairs = cross_lines(q, t);
     char *qpath = gxt_file(q, strlen(q), 0);
     gxt_result brute = RUN(pairs, "-f", "tsv");
     cr_assert_eq(brute.status, 0, "%s", brute.err);
