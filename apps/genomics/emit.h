@@ -43,11 +43,11 @@ typedef struct gx_emit {
     int aligns;      /* the format prints alignments */
     int span;        /* ... with the span on B (--cigar, not global mode) */
     wq_align_mode mode;
-    wq_alignment al; /* reused for every printed pair */
-    int ordered;     /* results come in input order (not --async) */
-    int gap;         /* ordered: a result was cancelled, print no more */
-    size_t skip;     /* --skip: results before the first one here */
-    size_t drop;     /* of those, still to drop here (the source could not skip) */
+    wq_alignment al;  /* reused for every printed pair */
+    int ordered;      /* results come in input order (not --async) */
+    int gap;          /* ordered: a result was cancelled, print no more */
+    size_t skip;      /* --skip: results before the first one here */
+    size_t drop;      /* of those, still to drop here (the source could not skip) */
     const char *unit; /* what a result is, in messages: "pairs" or "clusters" */
 } gx_emit;
 

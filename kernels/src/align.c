@@ -793,9 +793,9 @@ static int align_piece(actx *c, size_t i0, size_t i1, size_t j0, size_t j1) {
     /* Up to BV_SHORT columns the one-word pass costs a few hundred
      * instructions, less than the wavefront spends learning that a short
      * unrelated pair is unrelated: short pieces go straight to it. */
-    int r = cols <= BV_SHORT && fits ? WF_UNRELATED
-                                     : wf_align(c->w, x + i0, (int32_t)n, y + j0, (int32_t)m,
-                                                bv_cost, c->lim->wf_cells);
+    int r = cols <= BV_SHORT && fits
+                ? WF_UNRELATED
+                : wf_align(c->w, x + i0, (int32_t)n, y + j0, (int32_t)m, bv_cost, c->lim->wf_cells);
     if (r < 0)
         return -r;
     if (r == WF_UNRELATED && !fits) {

@@ -103,9 +103,9 @@ typedef struct search {
     size_t k;
     const wq_seq *probes; /* M_QUERY: the queries */
     size_t nprobes;
-    nbl *nb;      /* M_PAIRS: per unique, for duplicated ones; NULL if none */
+    nbl *nb;               /* M_PAIRS: per unique, for duplicated ones; NULL if none */
     wq_search_share share; /* the probes' chunks searched (nshares 1: all) */
-    wq__stop *st; /* the caller's callback and the stop */
+    wq__stop *st;          /* the caller's callback and the stop */
     /* Touched only by the serialized result callback. */
     int err;      /* the first kernel or engine error */
     wq_job *job;  /* set before any callback runs */

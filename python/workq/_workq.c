@@ -1725,8 +1725,8 @@ static PyObject *pool_map_async(pool_obj *self, PyObject *args, PyObject *kw) {
     const char *mode = "global";
     size_t max;
     wq_align_mode md;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|$OsOO:map_async", kwlist, &pairs, &max_obj,
-                                     &mode, &cb, &ecb) ||
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|$OsOO:map_async", kwlist, &pairs, &max_obj, &mode,
+                                     &cb, &ecb) ||
         parse_max(max_obj, &max) < 0 || parse_mode(mode, &md) < 0 || pool_usable(self) < 0)
         return NULL;
     if ((cb != Py_None && !PyCallable_Check(cb)) || (ecb != Py_None && !PyCallable_Check(ecb))) {
@@ -2105,29 +2105,28 @@ struct imap_batch {
 
 struct imap_obj {
     PyObject_HEAD module_state *st;
-    pool_obj *pool;             /* strong */
-    PyObject *source;           /* the pairs' iterator; NULL once read to its end (GIL) */
-    PyObject *error;            /* what ended the input, raised after the pairs before it */
-    size_t max;                 /* max_distance */
-    wq_align_mode mode;         /* mode */
-    int ordered;                /* yield in input order */
-    size_t read;                /* pairs read from source (GIL) */
-    imap_batch *head;           /* running or unconsumed batches (GIL) */
-    size_t nbatches;            /* (GIL) */
-    imap_batch *cur;            /* the block being yielded: pairs [cur_next, */
-    size_t cur_next, cur_end;   /* cur_end) of cur (GIL) */
-    int running;                /* inside __next__ (GIL) */
-    int finished;               /* exhausted, failed or closed (GIL) */
-    int pool_closed;            /* finished by Pool.close() (GIL) */
-    imap_obj *live_prev;        /* the pool's unfinished iterators (GIL) */
-    imap_obj *live_next;        /* (GIL) */
-    pthread_mutex_t mu;         /* protects the batches' report lists */
-    pthread_cond_t cv;          /* broadcast on each report (mu) */
+    pool_obj *pool;           /* strong */
+    PyObject *source;         /* the pairs' iterator; NULL once read to its end (GIL) */
+    PyObject *error;          /* what ended the input, raised after the pairs before it */
+    size_t max;               /* max_distance */
+    wq_align_mode mode;       /* mode */
+    int ordered;              /* yield in input order */
+    size_t read;              /* pairs read from source (GIL) */
+    imap_batch *head;         /* running or unconsumed batches (GIL) */
+    size_t nbatches;          /* (GIL) */
+    imap_batch *cur;          /* the block being yielded: pairs [cur_next, */
+    size_t cur_next, cur_end; /* cur_end) of cur (GIL) */
+    int running;              /* inside __next__ (GIL) */
+    int finished;             /* exhausted, failed or closed (GIL) */
+    int pool_closed;          /* finished by Pool.close() (GIL) */
+    imap_obj *live_prev;      /* the pool's unfinished iterators (GIL) */
+    imap_obj *live_next;      /* (GIL) */
+    pthread_mutex_t mu;       /* protects the batches' report lists */
+    pthread_cond_t cv;        /* broadcast on each report (mu) */
 };
 
 /* The engine's report of one block (an engine thread, no GIL). */
-static void on_imap_block(void *cb_ctx, size_t index, int status, const void *in,
-                          const void *out) {
+static void on_imap_block(void *cb_ctx, size_t index, int status, const void *in, const void *out) {
     imap_batch *b = cb_ctx;
     (void)in, (void)out;
     pthread_mutex_lock(&b->it->mu);
@@ -2531,14 +2530,10 @@ static PyMethodDef imap_methods[] = {
 
 PyDoc_STRVAR(imap_doc, "The iterator of Pool.imap_distances: (index, distance) pairs.");
 
-static PyType_Slot imap_slots[] = {{Py_tp_doc, (void *)imap_doc},
-                                   {Py_tp_dealloc, imap_dealloc},
-                                   {Py_tp_traverse, imap_traverse},
-                                   {Py_tp_clear, imap_clear},
-                                   {Py_tp_iter, PyObject_SelfIter},
-                                   {Py_tp_iternext, imap_next},
-                                   {Py_tp_methods, imap_methods},
-                                   {0, NULL}};
+static PyType_Slot imap_slots[] = {{Py_tp_doc, (void *)imap_doc},   {Py_tp_dealloc, imap_dealloc},
+                                   {Py_tp_traverse, imap_traverse}, {Py_tp_clear, imap_clear},
+                                   {Py_tp_iter, PyObject_SelfIter}, {Py_tp_iternext, imap_next},
+                                   {Py_tp_methods, imap_methods},   {0, NULL}};
 
 static PyType_Spec imap_spec = {
     "workq.DistanceIterator", sizeof(imap_obj), 0,

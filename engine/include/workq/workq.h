@@ -238,11 +238,11 @@ typedef struct wq_async_spec {
     wq_result_fn on_result; /* required */
     void *cb_ctx;
     wq_order order;
-    size_t chunk_size; /* items per task; 0 = 64 */
-    size_t window;     /* most items in flight (taken from the input and not
-                          yet reported), rounded down to whole chunks (a
-                          window below chunk_size shrinks the chunk);
-                          0 = 8 chunks per worker thread */
+    size_t chunk_size;  /* items per task; 0 = 64 */
+    size_t window;      /* most items in flight (taken from the input and not
+                           yet reported), rounded down to whole chunks (a
+                           window below chunk_size shrinks the chunk);
+                           0 = 8 chunks per worker thread */
     wq_idle_fn on_idle; /* optional; see wq_idle_fn */
 } wq_async_spec;
 
