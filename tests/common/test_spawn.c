@@ -5,6 +5,9 @@
  * descriptor the parent opens is close-on-exec, so the child holds only its
  * own three and a pipe's end of file or the terminal's EIO means the child
  * (and whatever inherited them) is done.
+ *
+ * The interactive calls (wqt_start ...) share the spawn and the reading;
+ * each waits in poll() until its own deadline, a guard against a hang only.
  */
 #define _XOPEN_SOURCE 700 /* posix_openpt, ptsname */
 #define _GNU_SOURCE       /* pipe2, mkostemp */
@@ -21,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -289,25 +293,22 @@ static void reap(pid_t pid, wqt_result *r) {
     r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + r->signal;
 }
 
-wqt_result wqt_run(const char *exe, const char *const argv[], const wqt_opts *opts) {
-    static const wqt_opts defaults = {0};
-    const wqt_opts *o = opts != NULL ? opts : &defaults;
+/* Spawns exe as x->o says; *out_file and *err_file are the capture files
+ * (or -1). */
+static void spawn(run *x, const char *exe, const char *const argv[], int *out_file, int *err_file) {
+    const wqt_opts *o = x->o;
     check_opts(o);
     /* A child that stops reading must not kill the test with SIGPIPE. */
     cr_assert(signal(SIGPIPE, SIG_IGN) != SIG_ERR);
-    wqt_result r = {0};
-    append(&r.out, &r.outlen, "", 0);
-    append(&r.err, &r.errlen, "", 0);
-    run x = {.o = o, .in_w = -1, .in_keep = -1, .out_r = -1, .tty = -1, .r = &r};
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
     cr_assert(posix_spawn_file_actions_init(&fa) == 0 && posix_spawnattr_init(&attr) == 0);
-    int in_child, out_file, err_file;
-    plan_stdin(&x, &fa, &in_child);
-    int out_child = plan_stdout(&x, &fa, &out_file);
-    err_file = plan_stderr(&x, &fa);
+    int in_child;
+    plan_stdin(x, &fa, &in_child);
+    int out_child = plan_stdout(x, &fa, out_file);
+    *err_file = plan_stderr(x, &fa);
     plan_signals(o, &attr);
-    int rc = posix_spawn(&x.pid, exe, &fa, &attr, (char *const *)argv, environ);
+    int rc = posix_spawn(&x->pid, exe, &fa, &attr, (char *const *)argv, environ);
     cr_assert(rc == 0, "posix_spawn %s: %s", exe, strerror(rc));
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
@@ -315,20 +316,41 @@ wqt_result wqt_run(const char *exe, const char *const argv[], const wqt_opts *op
         cr_assert(close(in_child) == 0);
     if (out_child >= 0)
         cr_assert(close(out_child) == 0);
+}
+
+/* Reads the capture files into r and closes them. */
+static void collect(wqt_result *r, int out_file, int err_file) {
+    if (out_file >= 0) {
+        read_all(out_file, &r->out, &r->outlen);
+        cr_assert(close(out_file) == 0);
+    }
+    if (err_file >= 0) {
+        read_all(err_file, &r->err, &r->errlen);
+        cr_assert(close(err_file) == 0);
+    }
+}
+
+static wqt_result empty_result(void) {
+    wqt_result r = {0};
+    append(&r.out, &r.outlen, "", 0);
+    append(&r.err, &r.errlen, "", 0);
+    return r;
+}
+
+wqt_result wqt_run(const char *exe, const char *const argv[], const wqt_opts *opts) {
+    static const wqt_opts defaults = {0};
+    const wqt_opts *o = opts != NULL ? opts : &defaults;
+    wqt_result r = empty_result();
+    run x = {.o = o, .in_w = -1, .in_keep = -1, .out_r = -1, .tty = -1, .r = &r};
+    int out_file, err_file;
+    spawn(&x, exe, argv, &out_file, &err_file);
     if (o->when == WQT_AT_START)
         send_signal(&x);
     loop(&x);
     reap(x.pid, &r);
     if (x.in_keep >= 0)
         cr_assert(close(x.in_keep) == 0);
-    if (out_file >= 0) {
-        read_all(out_file, &r.out, &r.outlen);
-        cr_assert(close(out_file) == 0);
-    }
-    if (err_file >= 0) {
-        read_all(err_file, &r.err, &r.errlen);
-        cr_assert(close(err_file) == 0);
-    }
+    collect(&r, out_file, err_file);
     return r;
 }
 
@@ -336,4 +358,121 @@ void wqt_result_free(wqt_result *r) {
     free(r->out);
     free(r->err);
     *r = (wqt_result){0};
+}
+
+/* ------------------------------------------------------- interactive -- */
+
+/* The parent's side of an interactive child: x as for wqt_run, with the
+ * stdin pipe's write end in x.in_w until wqt_finish closes it; r.out[0 ..
+ * used) has been returned by wqt_read_line. */
+struct wqt_child {
+    wqt_opts o;
+    run x;
+    wqt_result r;
+    size_t used;
+    int err_file;
+    struct timespec end; /* the current call's deadline */
+};
+
+static void set_deadline(wqt_child *c, int timeout_ms) {
+    cr_assert(timeout_ms > 0, "a timeout must be positive");
+    cr_assert(clock_gettime(CLOCK_MONOTONIC, &c->end) == 0);
+    c->end.tv_sec += timeout_ms / 1000;
+    c->end.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (c->end.tv_nsec >= 1000000000L)
+        c->end.tv_sec++, c->end.tv_nsec -= 1000000000L;
+}
+
+/* Milliseconds left before the deadline; at 0 the child is killed and the
+ * test fails (what: what the test was waiting for). */
+static int time_left(wqt_child *c, const char *what) {
+    struct timespec now;
+    cr_assert(clock_gettime(CLOCK_MONOTONIC, &now) == 0);
+    long long ms =
+        (long long)(c->end.tv_sec - now.tv_sec) * 1000 + (c->end.tv_nsec - now.tv_nsec) / 1000000L;
+    if (ms <= 0) {
+        kill(c->x.pid, SIGKILL);
+        cr_assert_fail("timed out waiting for %s; stdout so far: %s", what, c->r.out + c->used);
+    }
+    return ms > 1000000 ? 1000000 : (int)ms;
+}
+
+/* One wait for stdin to take bytes (when want_in) or stdout to have some;
+ * reads what stdout has. Returns whether stdin can take bytes. */
+static bool wait_io(wqt_child *c, bool want_in, const char *what) {
+    struct pollfd p[2] = {{want_in ? c->x.in_w : -1, POLLOUT, 0}, {c->x.out_r, POLLIN, 0}};
+    int n = poll(p, 2, time_left(c, what));
+    if (n < 0 && errno == EINTR)
+        return false;
+    cr_assert(n >= 0, "poll: %s", strerror(errno));
+    if (p[1].revents & (POLLIN | POLLERR | POLLHUP))
+        drain(&c->x.out_r, &c->r.out, &c->r.outlen);
+    return (p[0].revents & (POLLOUT | POLLERR | POLLHUP)) != 0;
+}
+
+wqt_child *wqt_start(const char *exe, const char *const argv[]) {
+    wqt_child *c = calloc(1, sizeof *c);
+    cr_assert(c != NULL, "out of memory");
+    c->o = (wqt_opts){.in_mode = WQT_IN_PIPE_OPEN, .out_mode = WQT_OUT_PIPE};
+    c->r = empty_result();
+    c->x = (run){.o = &c->o, .in_w = -1, .in_keep = -1, .out_r = -1, .tty = -1, .r = &c->r};
+    int out_file;
+    spawn(&c->x, exe, argv, &out_file, &c->err_file);
+    cr_assert(out_file < 0 && c->x.in_w >= 0 && c->x.out_r >= 0);
+    return c;
+}
+
+void wqt_write(wqt_child *c, const char *s, size_t n, int timeout_ms) {
+    cr_assert(c->x.in_w >= 0, "wqt_write after wqt_finish");
+    set_deadline(c, timeout_ms);
+    while (n > 0) {
+        if (!wait_io(c, true, "the child's stdin to take input"))
+            continue;
+        ssize_t w = write(c->x.in_w, s, n);
+        if (w < 0 && (errno == EAGAIN || errno == EINTR))
+            continue;
+        cr_assert(w > 0, "write to the child's stdin: %s", strerror(errno));
+        s += w;
+        n -= (size_t)w;
+    }
+}
+
+char *wqt_read_line(wqt_child *c, int timeout_ms) {
+    set_deadline(c, timeout_ms);
+    for (;;) {
+        const char *at = c->r.out + c->used;
+        const char *nl = memchr(at, '\n', c->r.outlen - c->used);
+        if (nl != NULL) {
+            size_t len = (size_t)(nl - at) + 1;
+            char *line = malloc(len + 1);
+            cr_assert(line != NULL, "out of memory");
+            memcpy(line, at, len);
+            line[len] = '\0';
+            c->used += len;
+            return line;
+        }
+        if (c->x.out_r < 0)
+            return NULL;
+        wait_io(c, false, "a line on the child's stdout");
+    }
+}
+
+void wqt_signal(wqt_child *c, int sig) {
+    cr_assert(kill(c->x.pid, sig) == 0, "kill: %s", strerror(errno));
+}
+
+wqt_result wqt_finish(wqt_child *c, int timeout_ms) {
+    if (c->x.in_w >= 0)
+        cr_assert(close(c->x.in_w) == 0);
+    c->x.in_w = -1;
+    set_deadline(c, timeout_ms);
+    while (c->x.out_r >= 0)
+        wait_io(c, false, "the end of the child's stdout");
+    reap(c->x.pid, &c->r);
+    collect(&c->r, -1, c->err_file);
+    wqt_result r = c->r;
+    r.outlen -= c->used;
+    memmove(r.out, r.out + c->used, r.outlen + 1);
+    free(c);
+    return r;
 }

@@ -14,6 +14,13 @@
  * text has appeared on stderr (the child saying it is ready). Never after a
  * delay.
  *
+ * wqt_start runs a child interactively instead: its stdin and stdout are
+ * pipes the test writes and reads in turn (wqt_write, wqt_read_line), it
+ * may be sent a signal at any point (wqt_signal), and wqt_finish closes its
+ * stdin, reads the rest of its stdout and reaps it. The timeouts of these
+ * calls only guard against a hang: when one expires the child is killed and
+ * the test fails; they never synchronise anything.
+ *
  * Guarantees: the child starts with the default action for SIGINT, SIGTERM
  * and SIGPIPE and an empty signal mask (what a shell gives it), is always
  * reaped, and nothing it wrote is lost. The parent waits in poll(), with no
@@ -84,5 +91,29 @@ typedef struct wqt_result {
 wqt_result wqt_run(const char *exe, const char *const argv[], const wqt_opts *o);
 
 void wqt_result_free(wqt_result *r);
+
+/* An interactive child (wqt_start ... wqt_finish). */
+typedef struct wqt_child wqt_child;
+
+/* Starts exe with argv (as wqt_run), stdin and stdout pipes and stderr a
+ * temporary file, with the signal set-up wqt_run gives. Never NULL. */
+wqt_child *wqt_start(const char *exe, const char *const argv[]);
+
+/* Writes s[0..n) to the child's stdin, reading its stdout meanwhile (kept
+ * for wqt_read_line), so that neither side can block the other. */
+void wqt_write(wqt_child *c, const char *s, size_t n, int timeout_ms);
+
+/* The child's next line of stdout, '\n' included (NUL-terminated, owned by
+ * the caller), waiting for it as long as needed; NULL when its stdout ends
+ * before a whole line. */
+char *wqt_read_line(wqt_child *c, int timeout_ms);
+
+/* Sends sig to the child now. */
+void wqt_signal(wqt_child *c, int sig);
+
+/* Closes the child's stdin (end of input), reads its stdout to the end and
+ * reaps it; frees c. result.out holds what wqt_read_line did not return,
+ * result.err all of stderr. */
+wqt_result wqt_finish(wqt_child *c, int timeout_ms);
 
 #endif /* WQ_TEST_SPAWN_H */

@@ -13,131 +13,32 @@
  *   - Through a pipe the tool prints the same bytes, messages and exit
  *     status as from a file (formats, gzip, errors, --skip, -i).
  *
- * The lock-step driver is the one spawner here that the shared one
- * (tests/common/test_spawn.h) cannot replace: it writes and reads in turn.
+ * The lock-step runs use the shared spawner's interactive mode
+ * (tests/common/test_spawn.h: wqt_start, wqt_write, wqt_read_line).
  */
 #define _GNU_SOURCE
 
-#include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 
-#include "test_rand.h"
+#include "test_seq.h"
+#include "test_spawn.h"
 #include "util.h"
 
 #ifndef GENOMICS_EXE
 #error "GENOMICS_EXE must name the genomics executable"
 #endif
 
-extern char **environ;
+/* A guard against a hang only (the tests' .timeout is the other): how long
+ * one write or one line of output may take before the test fails. */
+enum { GUARD_MS = 30000 };
 
 /* --------------------------------------------------------- lock step -- */
-
-typedef struct child {
-    pid_t pid;
-    int in, out; /* our ends: its stdin, its stdout */
-    char errpath[32];
-} child;
-
-/* Starts genomics with argv, stdin and stdout pipes, stderr a temp file;
- * the child gets default signal actions and an empty mask. */
-static child start(const char *const argv[]) {
-    child c = {.errpath = "/tmp/gx_stall_XXXXXX"};
-    int errfd = mkstemp(c.errpath);
-    cr_assert_geq(errfd, 0);
-    int in[2], out[2];
-    cr_assert_eq(pipe2(in, O_CLOEXEC), 0);
-    cr_assert_eq(pipe2(out, O_CLOEXEC), 0);
-    posix_spawn_file_actions_t fa;
-    cr_assert_eq(posix_spawn_file_actions_init(&fa), 0);
-    cr_assert_eq(posix_spawn_file_actions_adddup2(&fa, in[0], 0), 0);
-    cr_assert_eq(posix_spawn_file_actions_adddup2(&fa, out[1], 1), 0);
-    cr_assert_eq(posix_spawn_file_actions_adddup2(&fa, errfd, 2), 0);
-    posix_spawnattr_t at;
-    cr_assert_eq(posix_spawnattr_init(&at), 0);
-    sigset_t none, dfl;
-    sigemptyset(&none);
-    sigemptyset(&dfl);
-    sigaddset(&dfl, SIGINT);
-    sigaddset(&dfl, SIGTERM);
-    sigaddset(&dfl, SIGPIPE);
-    cr_assert_eq(posix_spawnattr_setsigmask(&at, &none), 0);
-    cr_assert_eq(posix_spawnattr_setsigdefault(&at, &dfl), 0);
-    cr_assert_eq(posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF), 0);
-    cr_assert_eq(posix_spawn(&c.pid, GENOMICS_EXE, &fa, &at, (char *const *)argv, environ), 0);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&at);
-    close(in[0]);
-    close(out[1]);
-    close(errfd);
-    c.in = in[1];
-    c.out = out[0];
-    return c;
-}
-
-static void write_all(int fd, const char *s, size_t n) {
-    while (n > 0) {
-        ssize_t w = write(fd, s, n);
-        cr_assert_gt(w, 0, "write to the child: %s", strerror(errno));
-        s += w;
-        n -= (size_t)w;
-    }
-}
-
-/* Reads exactly n bytes (blocking: the test's timeout is the limit). */
-static char *read_exact(int fd, size_t n) {
-    char *buf = malloc(n + 1);
-    size_t got = 0;
-    while (got < n) {
-        ssize_t r = read(fd, buf + got, n - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        cr_assert_gt(r, 0, "the child's stdout ended after %zu of %zu bytes", got, n);
-        got += (size_t)r;
-    }
-    buf[n] = '\0';
-    return buf;
-}
-
-/* Closes stdin, reads stdout to its end, reaps the child: its exit status
- * (128 + signal when killed); *rest and *err get what it wrote. */
-static int finish(child *c, char **rest, char **err) {
-    close(c->in);
-    size_t len = 0, cap = 256;
-    char *s = malloc(cap);
-    ssize_t r;
-    while ((r = read(c->out, s + len, cap - len - 1)) != 0) {
-        if (r < 0 && errno == EINTR)
-            continue;
-        cr_assert_gt(r, 0);
-        len += (size_t)r;
-        if (cap - len < 2)
-            s = realloc(s, cap *= 2);
-    }
-    s[len] = '\0';
-    close(c->out);
-    int st;
-    cr_assert_eq(waitpid(c->pid, &st, 0), c->pid);
-    FILE *f = fopen(c->errpath, "r");
-    cr_assert_not_null(f);
-    char *e = calloc(1, 4096);
-    size_t elen = fread(e, 1, 4095, f);
-    e[elen] = '\0';
-    fclose(f);
-    unlink(c->errpath);
-    *rest = s;
-    *err = e;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
 
 /* The lines of s (each with its '\n'), as offsets: line i is
  * s[at[i] .. at[i + 1]). Returns the count. */
@@ -161,23 +62,23 @@ static void lock_step(const char *in, const char *const argv[], size_t skip) {
     size_t in_at[MAX + 1], out_at[MAX + 1];
     size_t nin = split_lines(in, in_at, MAX), nout = split_lines(whole.out, out_at, MAX);
     cr_assert_eq(nin, nout + skip);
-    signal(SIGPIPE, SIG_IGN);
-    child c = start(argv);
+    wqt_child *c = wqt_start(GENOMICS_EXE, argv);
     for (size_t i = 0; i < nin; i++) {
-        write_all(c.in, in + in_at[i], in_at[i + 1] - in_at[i]);
+        wqt_write(c, in + in_at[i], in_at[i + 1] - in_at[i], GUARD_MS);
         if (i < skip)
             continue;
         size_t k = i - skip, len = out_at[k + 1] - out_at[k];
-        char *got = read_exact(c.out, len);
-        cr_assert_eq(memcmp(got, whole.out + out_at[k], len), 0, "line %zu: got %s", i + 1, got);
+        char *got = wqt_read_line(c, GUARD_MS);
+        cr_assert_not_null(got, "the child's stdout ended before line %zu", i + 1);
+        cr_assert(strlen(got) == len && memcmp(got, whole.out + out_at[k], len) == 0,
+                  "line %zu: got %s", i + 1, got);
         free(got);
     }
-    char *rest, *err;
-    cr_assert_eq(finish(&c, &rest, &err), 0, "%s", err);
-    cr_assert_str_eq(rest, "");
-    cr_assert_str_eq(err, "");
-    free(rest);
-    free(err);
+    wqt_result r = wqt_finish(c, GUARD_MS);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, "");
+    cr_assert_str_eq(r.err, "");
+    wqt_result_free(&r);
     gxt_result_free(&whole);
 }
 
@@ -277,13 +178,11 @@ static char *case_input(int kind, size_t *len) {
     else if (kind == 4) {
         uint64_t st = 17;
         for (size_t i = 0; i < 3000; i++) {
-            char a[40], b[40];
+            unsigned char a[40], b[40];
             size_t na = 1 + kbelow(&st, 30), nb = 1 + kbelow(&st, 30);
-            for (size_t j = 0; j < na; j++)
-                a[j] = "acgt"[kbelow(&st, 4)];
-            for (size_t j = 0; j < nb; j++)
-                b[j] = "acgt"[kbelow(&st, 4)];
-            gxt_cat(&s, len, "%.*s,%.*s\n", (int)na, a, (int)nb, b);
+            kseq_fill(&st, a, na, 4);
+            kseq_fill(&st, b, nb, 4);
+            gxt_cat(&s, len, "%.*s,%.*s\n", (int)na, (char *)a, (int)nb, (char *)b);
         }
     } else {
         gxt_cat(&s, len, "%s", "");
