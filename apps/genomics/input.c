@@ -120,11 +120,25 @@ void gx_input_on_block(gx_input *in, void (*fn)(void *ctx), void *ctx) {
     in->block_ctx = ctx;
 }
 
+/* Whether the interrupt pipe is readable (a signal arrived): one poll that
+ * does not wait. */
+static int interrupted(const gx_input *in) {
+    struct pollfd p = {in->intr_fd, POLLIN, 0};
+    int ready;
+    while ((ready = poll(&p, 1, 0)) < 0 && errno == EINTR)
+        ;
+    return ready > 0 && p.revents != 0;
+}
+
 /* Waits until the descriptor is readable; -1 (GX_INTERRUPTED) as soon as the
- * interrupt pipe is. Regular files never block, so they skip the poll. With
+ * interrupt pipe is. Regular files never block, so they skip the wait, but
+ * still look at the pipe before each read (a syscall per RAW_SIZE bytes):
+ * loading a large file whole (-A -k, --cluster) then stops promptly. With
  * an on_block hook, a first poll that does not wait tells whether the read
  * would, and the hook runs before the poll that waits. */
 static int wait_readable(gx_input *in, gx_err *err) {
+    if (in->is_reg && in->intr_fd >= 0 && interrupted(in))
+        return gx_fail(err, GX_INTERRUPTED, 0, "interrupted");
     if (in->is_reg || (in->intr_fd < 0 && in->on_block == NULL))
         return 0;
     struct pollfd p[2] = {{in->fd, POLLIN, 0}, {in->intr_fd, POLLIN, 0}};
