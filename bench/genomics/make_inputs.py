@@ -1,46 +1,34 @@
 #!/usr/bin/python3
-"""Deterministic benchmark inputs for genomics (fixed seed).
+"""Deterministic benchmark inputs for genomics (fixed seed), drawn by
+bench/common/seqgen from the tests' generator (tests/common/test_seq.h).
 
     make_inputs.py pairs N LEN [RATE] > pairs.txt   N lines `seqA,seqB`; B is A
-                                                    mutated at RATE (default:
-                                                    unrelated, random)
+                                                    with edits at RATE of its
+                                                    positions (a whole per
+                                                    mille; a third each
+                                                    substitutions, insertions,
+                                                    deletions), or without
+                                                    RATE unrelated, random
     make_inputs.py fasta N LEN > seqs.fa            N records of random DNA
 """
-import random
+import os
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "common"))
+import seqgen  # noqa: E402
 
-def rand_seq(rng, n):
-    return "".join(rng.choice("acgt") for _ in range(n))
-
-
-def mutate(rng, s, rate):
-    out = []
-    for c in s:
-        r = rng.random()
-        if r < rate / 3:
-            continue  # deletion
-        if r < 2 * rate / 3:
-            out.append(rng.choice("acgt"))  # substitution
-        elif r < rate:
-            out.append(c + rng.choice("acgt"))  # insertion
-        else:
-            out.append(c)
-    return "".join(out)
+SEED = 20261125
 
 
 def main():
-    rng = random.Random(20261125)
-    kind, n, length = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-    rate = float(sys.argv[4]) if len(sys.argv) > 4 else None
-    w = sys.stdout.write
-    for i in range(n):
-        a = rand_seq(rng, length)
-        if kind == "pairs":
-            b = mutate(rng, a, rate) if rate is not None else rand_seq(rng, length)
-            w(f"{a},{b}\n")
-        else:
-            w(f">s{i}\n{a}\n")
+    if len(sys.argv) not in (4, 5) or sys.argv[1] not in ("pairs", "fasta") or \
+            (sys.argv[1] == "fasta" and len(sys.argv) == 5):
+        sys.exit(__doc__)
+    args = [sys.argv[1], int(sys.argv[2]), int(sys.argv[3])]
+    if len(sys.argv) == 5:
+        args.append(seqgen.per_mille(sys.argv[4]))
+    seqgen.run(args + ["-s", SEED])
 
 
 if __name__ == "__main__":

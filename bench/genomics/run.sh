@@ -12,6 +12,7 @@ py=/usr/bin/python3
 gen=$build/apps/genomics/genomics
 edl=$build/bench/genomics/edlib_pairs
 data=$build/bench-data
+export WORKQ_SEQGEN=$build/bench/common/seqgen # make_inputs.py, make_set.py
 rounds=${ROUNDS:-5}
 mkdir -p "$data" "$out"
 

@@ -17,6 +17,7 @@ here=$(dirname "$(realpath "$0")")
 py=/usr/bin/python3
 ap=$build/bench/kernels/align_pairs
 data=$build/bench-data
+export WORKQ_SEQGEN=$build/bench/common/seqgen # make_inputs.py, make_set.py
 rounds=${ROUNDS:-3}
 mkdir -p "$data" "$out"
 

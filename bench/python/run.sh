@@ -12,6 +12,7 @@ here=$(dirname "$(realpath "$0")")
 py=/usr/bin/python3
 gen=$build/apps/genomics/genomics
 data=$build/bench-data
+export WORKQ_SEQGEN=$build/bench/common/seqgen # make_inputs.py, make_set.py
 rounds=${ROUNDS:-3}
 export PYTHONPATH=$build/python
 mkdir -p "$data" "$out"

@@ -1,12 +1,17 @@
 #!/usr/bin/env python3
 """make_set.py N LEN [SEED] [--planted FRAC] [--edits MAX]: N random DNA
-sequences of length LEN, one per line; a fraction FRAC (default 0.1) of them
-are copies of an earlier line with 1..MAX (default 2) random edits
-(substitution, insertion or deletion), so they have neighbours within MAX.
-Deterministic for a given seed."""
+sequences of length LEN, one per line; a fraction FRAC (default 0.1, a
+whole per mille) of them are copies of an earlier line with 1..MAX (default
+2) random edits (substitution, insertion or deletion), so they have
+neighbours within MAX. Deterministic for a given seed: drawn by
+bench/common/seqgen from the tests' generator (tests/common/test_seq.h)."""
 import argparse
-import random
+import os
 import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "common"))
+import seqgen  # noqa: E402
 
 
 def main():
@@ -17,26 +22,8 @@ def main():
     ap.add_argument("--planted", type=float, default=0.1)
     ap.add_argument("--edits", type=int, default=2)
     a = ap.parse_args()
-    rnd = random.Random(a.seed)
-    seqs = []
-    out = sys.stdout
-    for i in range(a.n):
-        if i > 0 and rnd.random() < a.planted:
-            s = list(seqs[rnd.randrange(i)])
-            for _ in range(rnd.randint(1, a.edits)):
-                at = rnd.randrange(len(s) + 1)
-                kind = rnd.randrange(3)
-                if kind == 0:
-                    s.insert(at, rnd.choice("ACGT"))
-                elif at < len(s) and kind == 1:
-                    del s[at]
-                elif at < len(s):
-                    s[at] = rnd.choice("ACGT".replace(s[at], ""))
-            s = "".join(s)
-        else:
-            s = "".join(rnd.choices("ACGT", k=a.length))
-        seqs.append(s)
-        out.write(s + "\n")
+    seqgen.run(["set", a.n, a.length, "-s", a.seed, "-p", seqgen.per_mille(a.planted),
+                "-e", a.edits])
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ gx=$build/apps/genomics/genomics
 rounds=${SEARCH_ROUNDS:-3}
 max_n=${SEARCH_MAX_N:-4000000}
 n=${SEARCH_N:-1000000}
+export WORKQ_SEQGEN=$build/bench/common/seqgen # make_inputs.py, make_set.py
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
