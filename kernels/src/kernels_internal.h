@@ -27,6 +27,12 @@ int wq__levenshtein_batch(const wq_pair *pairs, size_t *dist, size_t n, size_t m
 size_t wq__lev_wavefront(const unsigned char *x, size_t n, const unsigned char *y, size_t m,
                          size_t cap, double budget, size_t *lower);
 
+/* wq__lev_wavefront with its slides at dispatch level `level` (WQ__LANES_*,
+ * at most wq__wf_best()), for the tests; and the best level of this CPU. */
+size_t wq__lev_wavefront_at(int level, const unsigned char *x, size_t n, const unsigned char *y,
+                            size_t m, size_t cap, double budget, size_t *lower);
+int wq__wf_best(void);
+
 /* ------------------------------------------------- the plain reference -- */
 
 /*

@@ -108,6 +108,123 @@ static inline int32_t slide(const unsigned char *x, int32_t n8, const unsigned c
     return slide_tail(x, n8 + 8, y, m8 + 8, i, d);
 }
 
+/* ------------------------------------------------- the vector slides -- */
+
+#if WQ__LANES_SIMD
+#include <immintrin.h>
+
+#define WF_AVX512 __attribute__((target("avx512bw")))
+#define WF_AVX2 __attribute__((target("avx2")))
+
+/*
+ * The slides of a whole wavefront w[lo..hi], 4 (AVX2) or 8 (AVX-512)
+ * diagonals a step: the eight bytes at x + i and y + i + d of each lane
+ * come in by one gather each, and the number of leading equal bytes k
+ * (0..8) of each lane is counted without leaving the vector. Why the count
+ * is exact: with z the bytes' "differ" mask (0xFF where they differ),
+ * z & -z keeps the lowest set bit, which is bit 0 of byte k; subtracting 1
+ * sets exactly the bits of bytes 0..k-1 (all of them, so 64 bits when
+ * z = 0, no byte differs, k = 8); those bytes are 0xFF, the rest 0, and
+ * the sum of their low bits (one SAD against zero) is k.
+ *
+ * A lane whose eight bytes all match (k = 8, on or near the path) or that
+ * would read past x[n) or y[m) (or sits before row 0, never in practice)
+ * gathers nothing and goes on in the scalar slide_tail from its row so
+ * far, so nothing outside the strings is read and every result is the
+ * scalar one.
+ */
+WF_AVX2 static inline __m256i lead_equal_avx2(__m256i a, __m256i b) {
+    const __m256i ones = _mm256_set1_epi64x(1), low8 = _mm256_set1_epi8(1);
+    __m256i z = _mm256_xor_si256(_mm256_cmpeq_epi8(a, b), _mm256_set1_epi8(-1));
+    __m256i below =
+        _mm256_sub_epi64(_mm256_and_si256(z, _mm256_sub_epi64(_mm256_setzero_si256(), z)), ones);
+    return _mm256_sad_epu8(_mm256_and_si256(below, low8), _mm256_setzero_si256());
+}
+
+/* Finishes the lanes of mask `redo` (bit l: diagonal d + l) one by one. */
+static void slide_redo(const unsigned char *x, int32_t n, const unsigned char *y, int32_t m,
+                       int32_t *w, int32_t d, unsigned redo) {
+    for (; redo; redo &= redo - 1) {
+        int32_t l = __builtin_ctz(redo);
+        w[d + l] = slide_tail(x, n, y, m, w[d + l], d + l);
+    }
+}
+
+/* Lanes where row i or column i + d lies outside [0, n - 8] or [0, m - 8]. */
+WF_AVX2 static inline __m128i lanes_out(__m128i iv, __m128i jv, __m128i n8, __m128i m8) {
+    __m128i z = _mm_setzero_si128();
+    __m128i out = _mm_or_si128(_mm_cmpgt_epi32(iv, n8), _mm_cmpgt_epi32(jv, m8));
+    return _mm_or_si128(out, _mm_or_si128(_mm_cmpgt_epi32(z, iv), _mm_cmpgt_epi32(z, jv)));
+}
+
+WF_AVX2 static int32_t slides_avx2(const unsigned char *x, int32_t n, const unsigned char *y,
+                                   int32_t m, int32_t *w, int32_t lo, int32_t hi) {
+    const __m128i n8 = _mm_set1_epi32(n - 8), m8 = _mm_set1_epi32(m - 8), eight = _mm_set1_epi32(8);
+    const __m256i pick = _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6);
+    int32_t d = lo;
+    for (; d + 3 <= hi; d += 4) {
+        __m128i iv = _mm_loadu_si128((const __m128i *)(w + d));
+        __m128i jv = _mm_add_epi32(iv, _mm_setr_epi32(d, d + 1, d + 2, d + 3));
+        __m128i out = lanes_out(iv, jv, n8, m8);
+        __m256i in64 = _mm256_cvtepi32_epi64(_mm_xor_si128(out, _mm_set1_epi32(-1)));
+        __m256i a =
+            _mm256_mask_i32gather_epi64(_mm256_setzero_si256(), (const long long *)x, iv, in64, 1);
+        __m256i b =
+            _mm256_mask_i32gather_epi64(_mm256_setzero_si256(), (const long long *)y, jv, in64, 1);
+        __m256i k64 = _mm256_permutevar8x32_epi32(lead_equal_avx2(a, b), pick);
+        __m128i k = _mm_andnot_si128(out, _mm256_castsi256_si128(k64));
+        _mm_storeu_si128((__m128i *)(w + d), _mm_add_epi32(iv, k));
+        __m128i redo = _mm_or_si128(out, _mm_cmpeq_epi32(k, eight));
+        slide_redo(x, n, y, m, w, d, (unsigned)_mm_movemask_ps(_mm_castsi128_ps(redo)));
+    }
+    return d;
+}
+
+WF_AVX512 static int32_t slides_avx512(const unsigned char *x, int32_t n, const unsigned char *y,
+                                       int32_t m, int32_t *w, int32_t lo, int32_t hi) {
+    const __m256i n8 = _mm256_set1_epi32(n - 8), m8 = _mm256_set1_epi32(m - 8),
+                  eight = _mm256_set1_epi32(8), step = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m512i ones = _mm512_set1_epi64(1), low8 = _mm512_set1_epi8(1),
+                  zero = _mm512_setzero_si512();
+    int32_t d = lo;
+    for (; d + 7 <= hi; d += 8) {
+        __m256i iv = _mm256_loadu_si256((const __m256i *)(w + d));
+        __m256i jv = _mm256_add_epi32(iv, _mm256_add_epi32(_mm256_set1_epi32(d), step));
+        __m256i out = _mm256_or_si256(_mm256_cmpgt_epi32(iv, n8), _mm256_cmpgt_epi32(jv, m8));
+        out = _mm256_or_si256(out,
+                              _mm256_cmpgt_epi32(_mm256_setzero_si256(), _mm256_or_si256(iv, jv)));
+        __mmask8 in = (__mmask8)~_mm256_movemask_ps(_mm256_castsi256_ps(out));
+        __m512i a = _mm512_mask_i32gather_epi64(zero, in, iv, (const void *)x, 1);
+        __m512i b = _mm512_mask_i32gather_epi64(zero, in, jv, (const void *)y, 1);
+        __m512i z = _mm512_movm_epi8(~_mm512_cmpeq_epi8_mask(a, b));
+        __m512i below = _mm512_sub_epi64(_mm512_and_si512(z, _mm512_sub_epi64(zero, z)), ones);
+        __m512i k64 = _mm512_sad_epu8(_mm512_and_si512(below, low8), zero);
+        __m256i k = _mm256_andnot_si256(out, _mm512_cvtepi64_epi32(k64));
+        _mm256_storeu_si256((__m256i *)(w + d), _mm256_add_epi32(iv, k));
+        __m256i redo = _mm256_or_si256(out, _mm256_cmpeq_epi32(k, eight));
+        slide_redo(x, n, y, m, w, d, (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(redo)));
+    }
+    return d;
+}
+#endif /* WQ__LANES_SIMD */
+
+/* Slides every diagonal of w[lo..hi] at dispatch level `level`: the
+ * vector lanes first, then the scalar slide for the rest. */
+static void slides(int level, const unsigned char *x, int32_t n, const unsigned char *y, int32_t m,
+                   int32_t *w, int32_t lo, int32_t hi) {
+    int32_t d = lo;
+#if WQ__LANES_SIMD
+    if (level >= WQ__LANES_AVX512)
+        d = slides_avx512(x, n, y, m, w, lo, hi);
+    else if (level >= WQ__LANES_AVX2)
+        d = slides_avx2(x, n, y, m, w, lo, hi);
+#else
+    (void)level;
+#endif
+    for (; d <= hi; d++)
+        w[d] = slide(x, n - 8, y, m - 8, w[d], d);
+}
+
 /*
  * The next wavefront nxt[lo..hi] from cur (defined on [lo + 1, hi - 1] at
  * least, WF_NONE around it). Kept free of branches so that the compiler
@@ -161,6 +278,7 @@ typedef struct wf_dir {
     const unsigned char *x, *y;
     int32_t *cur, *nxt, lo, hi;
     size_t s;
+    int level; /* dispatch level of the slides (WQ__LANES_*) */
 } wf_dir;
 
 /* Score s + 1 of one direction: the three moves, then each diagonal slid.
@@ -171,8 +289,7 @@ static void dir_step(wf_dir *w, int32_t in, int32_t im) {
     w->lo = w->lo - 1 < -in ? -in : w->lo - 1;
     w->hi = w->hi + 1 > im ? im : w->hi + 1;
     advance(w->cur, w->nxt, w->lo, w->hi, in, im);
-    for (int32_t d = w->lo; d <= w->hi; d++)
-        w->nxt[d] = slide(w->x, in - 8, w->y, im - 8, w->nxt[d], d);
+    slides(w->level, w->x, in, w->y, im, w->nxt, w->lo, w->hi);
     int32_t *t = w->cur;
     w->cur = w->nxt;
     w->nxt = t;
@@ -231,8 +348,8 @@ static void reverse(unsigned char *dst, const unsigned char *src, size_t n) {
  * from it, so they overlap there. And an overlap at s + t proves D <= s +
  * t (dirs_meet). So the first overlap comes at s + t = D.
  */
-size_t wq__lev_wavefront(const unsigned char *x, size_t n, const unsigned char *y, size_t m,
-                         size_t cap, double budget, size_t *lower) {
+size_t wq__lev_wavefront_at(int level, const unsigned char *x, size_t n, const unsigned char *y,
+                            size_t m, size_t cap, double budget, size_t *lower) {
     if (n > m || m > INT32_MAX / 4) { /* the caller's order; int32 rows */
         *lower = 0;
         return WQ__WF_GAVE_UP;
@@ -257,13 +374,13 @@ size_t wq__lev_wavefront(const unsigned char *x, size_t n, const unsigned char *
         mem[t] = WF_NONE;
     int32_t in = (int32_t)n, im = (int32_t)m, target = im - in;
     /* Diagonal d of a wavefront at base[d], d in [-(half + 2), half + 2]. */
-    wf_dir f = {x, y, mem + half + 2, mem + half + 2 + width, 0, 0, 0}, b = f;
+    wf_dir f = {x, y, mem + half + 2, mem + half + 2 + width, 0, 0, 0, level}, b = f;
     b.hi = -1; /* one direction only: b stays empty */
     f.cur[0] = slide_tail(x, in, y, im, 0, 0);
     if (both) {
         reverse(rev, x, n);
         reverse(rev + n, y, m);
-        b = (wf_dir){rev, rev + n, f.cur + 2 * width, f.nxt + 2 * width, 0, 0, 0};
+        b = (wf_dir){rev, rev + n, f.cur + 2 * width, f.nxt + 2 * width, 0, 0, 0, level};
         b.cur[0] = slide_tail(b.x, in, b.y, im, 0, 0);
     }
     size_t result = WQ__WF_GAVE_UP;
@@ -289,4 +406,19 @@ size_t wq__lev_wavefront(const unsigned char *x, size_t n, const unsigned char *
     free(rev);
     *lower = f.s + b.s;
     return result;
+}
+
+int wq__wf_best(void) {
+#if WQ__LANES_SIMD
+    if (__builtin_cpu_supports("avx512bw"))
+        return WQ__LANES_AVX512;
+    if (__builtin_cpu_supports("avx2"))
+        return WQ__LANES_AVX2;
+#endif
+    return WQ__LANES_SCALAR;
+}
+
+size_t wq__lev_wavefront(const unsigned char *x, size_t n, const unsigned char *y, size_t m,
+                         size_t cap, double budget, size_t *lower) {
+    return wq__lev_wavefront_at(wq__wf_best(), x, n, y, m, cap, budget, lower);
 }

@@ -5,11 +5,15 @@
  * 20 per cent and unrelated pairs, on both sides of the switch from the
  * wavefront to the bit-parallel pass. wavefront.c is compiled into this
  * test, so its internal entry point is reachable in shared builds too. */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
+#include <criterion/parameterized.h>
 
 #include <workq/kernels.h>
 
@@ -190,6 +194,72 @@ Test(lev_wavefront, both_sides_of_the_method_switch, .timeout = 60) {
                 kseq_fill(&st, a, lens[i], 4);
                 size_t m = derive(&st, a, lens[i], b, pm, 4);
                 check_public(a, lens[i], b, m, wq_levenshtein_ref(a, lens[i], b, m));
+            }
+    free(a);
+    free(b);
+}
+
+/* ------------------------------------------------ the vector slides -- */
+
+/* The slides at each dispatch level (scalar, AVX2, AVX-512; a level the
+ * CPU lacks runs the best one below it) on copies that end at an
+ * unreadable page, so that a read past either string faults: lengths around the 8-byte
+ * compares and the 4- and 8-lane steps, both directions of the search
+ * (from 256 bytes), identical strings (every lane runs on), binary and
+ * byte alphabets, and mutated, indel-heavy and unrelated pairs. */
+/* A copy of p[0..n) that ends where an unreadable page begins: a read past
+ * it faults, gathers included (which ASan does not check). */
+typedef struct guarded {
+    unsigned char *map, *at;
+    size_t len;
+} guarded;
+
+static guarded guard_copy(const unsigned char *p, size_t n) {
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), data = (n + page - 1) / page * page;
+    guarded g = {
+        mmap(NULL, data + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), NULL,
+        data + page};
+    cr_assert(g.map != MAP_FAILED);
+    cr_assert_eq(mprotect(g.map + data, page, PROT_NONE), 0);
+    g.at = g.map + data - n;
+    memcpy(g.at, p, n);
+    return g;
+}
+
+ParameterizedTestParameters(lev_wavefront, slides_at_each_level) {
+    static int levels[] = {WQ__LANES_SCALAR, WQ__LANES_AVX2, WQ__LANES_AVX512};
+    return cr_make_param_array(int, levels, sizeof levels / sizeof *levels);
+}
+
+ParameterizedTest(int *level, lev_wavefront, slides_at_each_level, .timeout = 60) {
+    static const size_t lens[] = {0, 1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 255, 256, 257, 600, 1100};
+    static const unsigned rates[] = {0, 1, 10, 50, 200, 1000};
+    static const unsigned sigmas[] = {2, 4, 256};
+    int best = wq__wf_best(), lv = *level < best ? *level : best;
+    uint64_t st = 96 + (uint64_t)*level;
+    unsigned char *a = malloc(1100), *b = malloc(2201);
+    cr_assert(a && b);
+    for (size_t i = 0; i < sizeof lens / sizeof *lens; i++)
+        for (size_t r = 0; r < sizeof rates / sizeof *rates; r++)
+            for (size_t s = 0; s < sizeof sigmas / sizeof *sigmas; s++) {
+                size_t n = lens[i];
+                kseq_fill(&st, a, n, sigmas[s]);
+                size_t m = n;
+                if (rates[r] == 0)
+                    memcpy(b, a, n);
+                else if (rates[r] == 1000)
+                    kseq_fill(&st, b, m = n + kbelow(&st, 9), sigmas[s]);
+                else
+                    m = derive(&st, a, n, b, rates[r], sigmas[s]);
+                const unsigned char *p = n <= m ? a : b, *q = n <= m ? b : a;
+                size_t pn = n <= m ? n : m, qm = n <= m ? m : n;
+                guarded x = guard_copy(p, pn), y = guard_copy(q, qm);
+                size_t ref = wq_levenshtein_ref(p, pn, q, qm), lower = 0;
+                size_t d =
+                    wq__lev_wavefront_at(lv, x.at, pn, y.at, qm, WQ_LEV_NO_LIMIT, 1e30, &lower);
+                cr_assert_eq(d, ref, "level %d: n=%zu m=%zu sigma=%u pm=%u", lv, pn, qm, sigmas[s],
+                             rates[r]);
+                munmap(x.map, x.len), munmap(y.map, y.len);
             }
     free(a);
     free(b);
