@@ -15,7 +15,7 @@
 
 #include <workq/search.h>
 
-#include "test_rand.h"
+#include "test_seq.h"
 
 static wq_pool *pool;
 
@@ -58,75 +58,24 @@ static void set_free(set *s) {
     memset(s, 0, sizeof *s);
 }
 
-static char base(uint64_t *st, int with_n) {
-    static const char b[] = "ACGTN";
-    return b[kbelow(st, with_n ? 5 : 4)];
-}
-
-/* One random edit of buf[0..*len) (capacity cap) at position at. */
-static void edit_at(uint64_t *st, char *buf, size_t *len, size_t cap, size_t at) {
-    unsigned kind = (unsigned)kbelow(st, 3);
-    if (kind == 0 && *len < cap) { /* insertion */
-        if (at > *len)
-            at = *len;
-        memmove(buf + at + 1, buf + at, *len - at);
-        buf[at] = base(st, 0);
-        (*len)++;
-    } else if (*len > 0) {
-        if (at >= *len)
-            at = *len - 1;
-        if (kind == 1) { /* deletion */
-            memmove(buf + at, buf + at + 1, *len - at - 1);
-            (*len)--;
-        } else {
-            buf[at] = buf[at] == 'A' ? 'C' : 'A';
-        }
-    }
-}
-
-/* Where an edit goes: anywhere, at a segment boundary of K + 1 segments
- * (give or take one), or at either end. */
-static size_t edit_pos(uint64_t *st, size_t len, size_t k) {
-    switch (kbelow(st, 3)) {
-    case 0: {
-        size_t seg = kbelow(st, k + 1), q = len / (k + 1);
-        size_t p = seg * q + kbelow(st, 3);
-        return p > 0 ? p - 1 : 0;
-    }
-    case 1:
-        return kbelow(st, 2) ? 0 : len;
-    default:
-        return kbelow(st, len + 1);
-    }
-}
-
-/* n sequences with lengths in [lmin, lmax]; a third are copies of an
- * earlier one with 1..k+1 edits, some exact repeats. */
+/* n sequences (test_seq.h) with lengths in [lmin, lmax]; a third are
+ * copies of an earlier one with 1..k+1 edits aimed at the boundaries of
+ * its K + 1 segments and at both ends, a twelfth exact repeats; N bases
+ * with with_n. */
 static void make_set(set *s, uint64_t seed, size_t n, size_t lmin, size_t lmax, size_t k,
                      int with_n) {
-    uint64_t st = seed;
-    char buf[512];
-    for (size_t i = 0; i < n; i++) {
-        size_t len;
-        unsigned r = (unsigned)kbelow(&st, 12);
-        if (i > 0 && r < 4) { /* a planted neighbour */
-            const wq_seq *o = &s->seqs[kbelow(&st, i)];
-            len = o->len;
-            memcpy(buf, o->ptr, len);
-            size_t edits = 1 + kbelow(&st, k + 1);
-            for (size_t e = 0; e < edits; e++)
-                edit_at(&st, buf, &len, sizeof buf, edit_pos(&st, len, k));
-        } else if (i > 0 && r == 4) { /* an exact repeat */
-            const wq_seq *o = &s->seqs[kbelow(&st, i)];
-            len = o->len;
-            memcpy(buf, o->ptr, len);
-        } else {
-            len = lmin + kbelow(&st, lmax - lmin + 1);
-            for (size_t p = 0; p < len; p++)
-                buf[p] = base(&st, with_n);
-        }
-        set_add(s, buf, len);
-    }
+    kseq_set_spec sp = {.n = n,
+                        .lmin = lmin,
+                        .lmax = lmax,
+                        .sigma = 4 | KSEQ_UPPER | (with_n ? KSEQ_N : 0),
+                        .near_pm = 333,
+                        .copy_pm = 83,
+                        .edits = k + 1,
+                        .segs = k + 1};
+    kseq_set g = kseq_set_make(seed, &sp);
+    for (size_t i = 0; i < n; i++)
+        set_add(s, (const char *)g.buf + g.off[i], g.off[i + 1] - g.off[i]);
+    kseq_set_free(&g);
 }
 
 /* ------------------------------------------------------ the reference -- */
@@ -259,8 +208,7 @@ Test(search, pairs_repeats, .timeout = 60) {
 Test(search, pairs_every_edit_position, .timeout = 60) {
     uint64_t st = 600;
     char orig[64], buf[80];
-    for (size_t p = 0; p < 40; p++)
-        orig[p] = base(&st, 0);
+    kseq_fill(&st, (unsigned char *)orig, 40, 4 | KSEQ_UPPER);
     for (size_t k = 1; k <= 5; k++) {
         set s = {0};
         set_add(&s, orig, 40);
@@ -280,7 +228,8 @@ Test(search, pairs_every_edit_position, .timeout = 60) {
                 }
                 /* and k - 1 more edits elsewhere, so the pair sits at k */
                 for (size_t e = 1; e < k; e++)
-                    edit_at(&st, buf, &len, sizeof buf, edit_pos(&st, len, k));
+                    kseq_edit_at(&st, (unsigned char *)buf, &len, kseq_edit_pos(&st, len, k + 1), 0,
+                                 4 | KSEQ_UPPER);
                 set_add(&s, buf, len);
             }
         }

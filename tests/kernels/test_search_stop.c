@@ -17,7 +17,7 @@
 #include <workq/search.h>
 
 #include "search_internal.h"
-#include "test_rand.h"
+#include "test_seq.h"
 
 static wq_pool *pool;
 
@@ -32,36 +32,37 @@ static void teardown(void) {
 
 TestSuite(search_stop, .init = setup, .fini = teardown);
 
-/* n sequences of len bytes in one buffer: a tenth exact copies of an
- * earlier one, a tenth with one substitution (hits at k >= 1). */
+/* n sequences of len bytes back to back in buf (test_seq.h): a tenth exact
+ * copies of an earlier one, a tenth with one substitution (hits at
+ * k >= 1). */
 typedef struct set {
+    kseq_set g;
     char *buf;
     wq_seq *seqs;
     size_t n;
 } set;
 
 static set make_set(uint64_t seed, size_t n, size_t len) {
-    set s = {malloc(n * len + 1), malloc(n * sizeof(wq_seq)), n};
-    cr_assert(s.buf && s.seqs);
-    uint64_t st = seed;
+    kseq_set_spec sp = {.n = n,
+                        .lmin = len,
+                        .lmax = len,
+                        .sigma = 4 | KSEQ_UPPER,
+                        .near_pm = 100,
+                        .copy_pm = 100,
+                        .edits = 1,
+                        .subst_only = 1};
+    set s = {kseq_set_make(seed, &sp), NULL, malloc(n * sizeof(wq_seq)), n};
+    cr_assert_not_null(s.seqs);
+    s.buf = (char *)s.g.buf;
     for (size_t i = 0; i < n; i++) {
-        char *p = s.buf + i * len;
-        unsigned r = (unsigned)kbelow(&st, 10);
-        if (i > 0 && r < 2) {
-            memcpy(p, s.buf + kbelow(&st, i) * len, len);
-            if (r == 1)
-                p[kbelow(&st, len)] ^= 4; /* 'A' <-> 'E', 'C' <-> 'G', ... */
-        } else {
-            for (size_t b = 0; b < len; b++)
-                p[b] = "ACGT"[kbelow(&st, 4)];
-        }
-        s.seqs[i] = (wq_seq){p, len};
+        cr_assert_eq(s.g.off[i], i * len);
+        s.seqs[i] = (wq_seq){s.buf + s.g.off[i], len};
     }
     return s;
 }
 
 static void set_free(set *s) {
-    free(s->buf);
+    kseq_set_free(&s->g);
     free(s->seqs);
 }
 

@@ -13,6 +13,7 @@
 
 #include <workq/kernels.h>
 
+#include "test_seq.h"
 #include "util.h"
 
 #ifndef GENOMICS_EXE
@@ -185,19 +186,15 @@ Test(align_cli, every_mode_of_the_tool, .timeout = 120) {
     static const char *const modes[] = {"global", "prefix", "infix"};
     char *in = NULL, *fa = NULL;
     size_t inlen = 0, falen = 0;
-    unsigned seed = 77;
+    uint64_t st = 77;
     enum { N = 400, NA = 12 };
     static char s[N][2][80];
     for (int p = 0; p < N; p++) {
-        size_t n = ((seed = seed * 1103515245u + 12345u) >> 16) % 60;
-        for (size_t k = 0; k < n; k++)
-            s[p][0][k] = "acgt"[((seed = seed * 1103515245u + 12345u) >> 16) & 3];
+        size_t n = kbelow(&st, 60), m = n + 10 < 79 ? n + 10 : 79;
+        unsigned char *a = (unsigned char *)s[p][0], *b = (unsigned char *)s[p][1];
+        kseq_fill(&st, a, n, 4);
         s[p][0][n] = '\0';
-        size_t m = 0;
-        for (size_t k = 0; k < n + 10 && m < 79; k++) {
-            unsigned r = ((seed = seed * 1103515245u + 12345u) >> 16) % 10;
-            s[p][1][m++] = r < 6 && k < n ? s[p][0][k] : "acgt"[r & 3];
-        }
+        kseq_substitute_pct(&st, a, n, b, m, 40, 4); /* b: a with 40 % replaced, 10 more */
         s[p][1][m] = '\0';
         gxt_cat(&in, &inlen, "%s,%s\n", s[p][0], s[p][1]);
         if (p < NA)

@@ -16,6 +16,7 @@
 
 #include <workq/kernels.h>
 
+#include "test_seq.h"
 #include "util.h"
 
 #ifndef GENOMICS_EXE
@@ -183,16 +184,15 @@ Test(modes, jsonl_escapes_names, .timeout = 60) {
  * the expected tsv output (reference DP). */
 static void make_pairs(int n, char **in, char **want) {
     size_t inlen = 0, wantlen = 0;
-    unsigned seed = 2024;
+    uint64_t st = 2024;
     *in = NULL;
     *want = NULL;
     for (int i = 0; i < n; i++) {
         char s[2][48];
         size_t len[2];
         for (int k = 0; k < 2; k++) {
-            len[k] = ((seed = seed * 1103515245u + 12345u) >> 16) % 41;
-            for (size_t j = 0; j < len[k]; j++)
-                s[k][j] = "acgt"[((seed = seed * 1103515245u + 12345u) >> 16) & 3];
+            len[k] = kbelow(&st, 41);
+            kseq_fill(&st, (unsigned char *)s[k], len[k], 4);
             s[k][len[k]] = '\0';
         }
         gxt_cat(in, &inlen, "%s,%s\n", s[0], s[1]);
@@ -217,11 +217,10 @@ Test(modes, all_vs_all_ordered_and_async, .timeout = 60) {
     char seqs[N][24];
     char *in = NULL, *want = NULL;
     size_t inlen = 0, wantlen = 0;
-    unsigned seed = 99;
+    uint64_t st = 99;
     for (int i = 0; i < N; i++) {
-        size_t len = 1 + ((seed = seed * 1103515245u + 12345u) >> 16) % 20;
-        for (size_t k = 0; k < len; k++)
-            seqs[i][k] = "ACGT"[((seed = seed * 1103515245u + 12345u) >> 16) & 3];
+        size_t len = 1 + kbelow(&st, 20);
+        kseq_fill(&st, (unsigned char *)seqs[i], len, 4 | KSEQ_UPPER);
         seqs[i][len] = '\0';
         gxt_cat(&in, &inlen, ">s%d\n%s\n", i, seqs[i]);
     }

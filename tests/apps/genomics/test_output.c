@@ -18,6 +18,7 @@
 #include "kernel.h"
 #include "output.h"
 #include "progress.h"
+#include "test_seq.h"
 
 static char *render(gx_outfmt fmt, const char *a, size_t alen, const char *b, size_t blen,
                     size_t d) {
@@ -105,12 +106,11 @@ Test(kernel, items_match_reference, .timeout = 60) {
     static char buf[N][2][40];
     static gx_item items[N];
     size_t one[N], batch[N], fail = 0;
-    unsigned seed = 12345;
+    uint64_t st = 12345;
     for (int i = 0; i < N; i++) {
         for (int s = 0; s < 2; s++) {
-            size_t len = (seed = seed * 1103515245u + 12345u) >> 16 & 31;
-            for (size_t k = 0; k < len; k++)
-                buf[i][s][k] = "acgt"[(seed = seed * 1103515245u + 12345u) >> 16 & 3];
+            size_t len = kbelow(&st, 32);
+            kseq_fill(&st, (unsigned char *)buf[i][s], len, 4);
             if (s == 0)
                 items[i].pair.a = buf[i][0], items[i].pair.alen = len;
             else

@@ -17,7 +17,7 @@
 
 #include <workq/kernels.h>
 
-#include "test_rand.h"
+#include "test_seq.h"
 #include "test_spawn.h"
 #include "util.h"
 
@@ -27,53 +27,35 @@
 
 #define RUN(...) gxt_run_args(GENOMICS_EXE, __VA_ARGS__, (const char *)NULL)
 
-/* n random sequences, one per line (or FASTA records s0, s1, ...), a third
- * of them an earlier one with 1..3 edits, some repeated, some lower case. */
+/* n random sequences, one per line (or FASTA records s0, s1, ...), from
+ * test_seq.h: two fifths of them an earlier one with 1..3 edits, a tenth
+ * repeated, N bases among ACGT, and a tenth with one lower-case letter
+ * (one draw per sequence, one more for the letter's position). */
 static char *make_input(uint64_t seed, size_t n, size_t lmin, size_t lmax, int fasta) {
-    uint64_t st = seed;
-    char **seqs = calloc(n, sizeof *seqs);
+    kseq_set_spec sp = {.n = n,
+                        .lmin = lmin,
+                        .lmax = lmax,
+                        .sigma = 4 | KSEQ_UPPER | KSEQ_N,
+                        .near_pm = 400,
+                        .copy_pm = 100,
+                        .edits = 3};
+    kseq_set set = kseq_set_make(seed, &sp);
+    uint64_t st = ~seed;
     char *out = NULL;
     size_t outlen = 0;
-    cr_assert_not_null(seqs);
     for (size_t i = 0; i < n; i++) {
-        char buf[256];
-        size_t len;
-        unsigned r = (unsigned)kbelow(&st, 10);
-        if (i > 0 && r < 4) {
-            strcpy(buf, seqs[kbelow(&st, i)]);
-            len = strlen(buf);
-            for (size_t e = 1 + kbelow(&st, 3); e > 0; e--) {
-                size_t at = kbelow(&st, len + 1);
-                unsigned kind = (unsigned)kbelow(&st, 3);
-                if (kind == 0 && len < 200) {
-                    memmove(buf + at + 1, buf + at, len - at + 1);
-                    buf[at] = 'G';
-                    len++;
-                } else if (at < len && kind == 1) {
-                    memmove(buf + at, buf + at + 1, len - at);
-                    len--;
-                } else if (at < len) {
-                    buf[at] = buf[at] == 'A' ? 'T' : r == 0 ? 'a' : 'A';
-                }
-            }
-        } else if (i > 0 && r == 4) {
-            strcpy(buf, seqs[kbelow(&st, i)]);
-        } else {
-            len = lmin + kbelow(&st, lmax - lmin + 1);
-            for (size_t p = 0; p < len; p++)
-                buf[p] = "ACGTN"[kbelow(&st, p % 7 == 0 ? 5 : 4)];
-            buf[len] = '\0';
+        char *p = (char *)set.buf + set.off[i];
+        int len = (int)(set.off[i + 1] - set.off[i]);
+        if (kbelow(&st, 10) == 0 && len > 0) {
+            size_t at = kbelow(&st, (uint64_t)len);
+            p[at] = (char)(p[at] - 'A' + 'a');
         }
-        seqs[i] = strdup(buf);
-        cr_assert_not_null(seqs[i]);
         if (fasta)
-            gxt_cat(&out, &outlen, ">s%zu desc\n%s\n", i, buf);
+            gxt_cat(&out, &outlen, ">s%zu desc\n%.*s\n", i, len, p);
         else
-            gxt_cat(&out, &outlen, "%s\n", buf[0] != '\0' ? buf : "A");
+            gxt_cat(&out, &outlen, "%.*s\n", len > 0 ? len : 1, len > 0 ? p : "A");
     }
-    for (size_t i = 0; i < n; i++)
-        free(seqs[i]);
-    free(seqs);
+    kseq_set_free(&set);
     return out;
 }
 
