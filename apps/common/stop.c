@@ -23,9 +23,7 @@ static void on_signal(int sig) {
         signal(sig, SIG_DFL);
         raise(sig);
     }
-    if (write(g_pipe[1], "!", 1) < 0) {
-        /* non-blocking: a full pipe is already readable */
-    }
+    app_stop_wake();
     errno = saved;
 }
 
@@ -76,6 +74,14 @@ int app_stop_signal(void) {
 void app_stop_request(void) {
     int none = 0;
     atomic_compare_exchange_strong(&g_stop, &none, -1);
+}
+
+void app_stop_wake(void) {
+    int saved = errno;
+    if (g_pipe[1] >= 0 && write(g_pipe[1], "!", 1) < 0) {
+        /* non-blocking: a full pipe is already readable */
+    }
+    errno = saved;
 }
 
 bool app_stop_requested(void) {

@@ -35,6 +35,12 @@ int app_stop_signal(void);
  * number already there. Any thread; async-signal-safe. */
 void app_stop_request(void);
 
+/* Makes the pipe readable without a signal, so that a read waiting on
+ * input (a stalled pipe or terminal) gives way at once when the run stops
+ * for another reason (a failed write). Any thread; async-signal-safe; a
+ * no-op before app_stop_install. */
+void app_stop_wake(void);
+
 /* Whether a stop was asked for, by a signal or app_stop_request. */
 bool app_stop_requested(void);
 

@@ -5,6 +5,8 @@
 
 #include "emit.h"
 
+#include "common/stop.h"
+
 #include <errno.h>
 #include <string.h>
 
@@ -30,10 +32,13 @@ void gx_emit_progress(gx_emit *e, int enabled, size_t total, const gx_input *in)
     gx_progress_init(&e->progress, enabled, stderr, total, in);
 }
 
-/* Asks every source to stop (a signal's number is kept). */
+/* Asks every source to stop (a signal's number is kept), and wakes a read
+ * waiting on a stalled input, which would otherwise see the stop only
+ * after its next line. */
 static void request_stop(gx_emit *e) {
     int none = 0;
     atomic_compare_exchange_strong(e->stop, &none, -1);
+    app_stop_wake();
 }
 
 /* One printed pair, aligned first when the format shows alignments.

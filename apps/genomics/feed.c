@@ -2,7 +2,7 @@
  * feed.c: pairs read on one thread, handed to the engine's generator
  * through a bounded ring (see feed.h).
  *
- * Lock: f->mu protects head, count, waiting, closed and abandoned, and the
+ * Lock: f->mu protects count, the flags, and the
  * ring entries between head and head + count (the reading thread fills the
  * entry after them unlocked: it is not handed over yet). It is never held
  * while calling the engine (wq_async_resume takes the job's lock; the
@@ -60,9 +60,11 @@ void gx_feed_done(gx_feed *f) {
 /* ------------------------------------------------- the reading side -- */
 
 /* Hands the pending entries over (and, at the end, closes the feed with
- * end_rc); resumes the generator if it waits. Returns false when the
- * consumer gave up. */
-static bool publish(gx_feed *f, bool end, int end_rc) {
+ * end_rc); idle: the reading thread is about to wait for input. Resumes
+ * the generator if it waits and there is news: entries, the end, or a
+ * stall (a consumer holding a partial block ships it then). Returns false
+ * when the consumer gave up. */
+static bool publish(gx_feed *f, bool end, int end_rc, bool idle) {
     lock(f);
     f->count += f->pending;
     f->pending = 0;
@@ -71,27 +73,26 @@ static bool publish(gx_feed *f, bool end, int end_rc) {
         f->end_rc = end_rc;
         f->closed = true;
     }
-    bool resume = f->waiting && (f->count > 0 || f->closed);
+    f->reader_idle = idle;
+    bool resume = f->waiting && (f->count > 0 || f->closed || idle);
     if (resume)
         f->waiting = false;
     bool gone = f->abandoned;
     unlock(f);
     if (resume)
-        wq_async_resume(f->job);
+        f->resume(f->resume_ctx);
     return !gone;
 }
 
 /* The input is about to wait: what was read so far goes now. */
 static void on_block(void *ctx) {
-    gx_feed *f = ctx;
-    if (f->pending > 0)
-        publish(f, false, 0);
+    publish(ctx, false, 0, true);
 }
 
 /* Hands the pending entries over and waits until an entry is free.
  * Returns false when the consumer gave up. */
 static bool make_room(gx_feed *f) {
-    if (!publish(f, false, 0))
+    if (!publish(f, false, 0, false))
         return false;
     lock(f);
     while (f->count == FEED_CAP && !f->abandoned) {
@@ -144,7 +145,7 @@ static int push(gx_feed *f, const gx_record *a, const gx_record *b) {
     f->tail = (f->tail + 1) % FEED_CAP;
     f->pending++;
     f->room--;
-    if (f->pending >= FEED_BATCH && !publish(f, false, 0))
+    if (f->pending >= FEED_BATCH && !publish(f, false, 0, false))
         return ECANCELED;
     return 0;
 }
@@ -173,7 +174,7 @@ void gx_feed_run(gx_feed *f, gx_reader *r, size_t skip) {
         rc = 0;
     }
     gx_reader_on_block(r, NULL, NULL);
-    publish(f, true, rc < 0 ? -gx_err_errno(f->err.kind) : 0);
+    publish(f, true, rc < 0 ? -gx_err_errno(f->err.kind) : 0, false);
 }
 
 /* ------------------------------------------------------- the engine -- */
@@ -198,6 +199,7 @@ static int look(gx_feed *f) {
     if (f->grab == 0) {
         rc = f->closed ? f->end_rc : WQ_GEN_AGAIN;
         f->waiting = !f->closed;
+        f->stalled = f->reader_idle;
     }
     unlock(f);
     return rc;

@@ -9,11 +9,15 @@
  * Why not the generator reading itself (pairs.h)? It runs on a worker with
  * the job's service role, which a blocked read() would hold: results
  * computed meanwhile would wait for the next input line. Here the reading
- * thread hands its pairs over, and resumes the job (wq_async_resume), when
- * the generator is waiting and either a batch is ready, the ring is full,
- * the input ends, or the next read is about to wait (the input's on_block
- * hook). So a stall costs one resume, not one per pair, and every pair read
- * before a stall reaches the engine before the reading thread sleeps.
+ * thread hands its pairs over, and resumes the consumer (f->resume: the
+ * job's wq_async_resume, or MPI rank 0's wake-up), when the generator is
+ * waiting and either a batch is ready, the ring is full, the input ends, or
+ * the next read is about to wait (the input's on_block hook). So a stall
+ * costs one resume, not one per pair, and every pair read before a stall
+ * reaches the consumer before the reading thread sleeps. After a
+ * WQ_GEN_AGAIN, f->stalled tells a consumer that cuts the pairs into blocks
+ * (MPI rank 0) whether the reading thread is waiting for input (ship a
+ * partial block now) or only behind (more pairs follow at once).
  *
  * Guarantees: every pair read (after --skip) is handed out once, in input
  * order. Memory is the ring: FEED_CAP entries, each holding one pair's
@@ -55,7 +59,11 @@ typedef struct gx_feed_entry {
 typedef struct gx_feed {
     int fold;
     const atomic_int *stop;
-    wq_job *job;     /* set by the reading thread before gx_feed_run */
+    /* Wakes the consumer after WQ_GEN_AGAIN (e.g. wq_async_resume on the
+     * job); set before gx_feed_run. Called by the reading thread, no lock
+     * held. */
+    void (*resume)(void *ctx);
+    void *resume_ctx;
     gx_blocks *pool; /* the generator's: the blocks of the items handed out */
     int end_rc;      /* the generator's return at the end: 0 or -errno */
     gx_err err;      /* the input's error (GX_OK: none); read after the job */
@@ -67,11 +75,15 @@ typedef struct gx_feed {
     size_t next;  /* the next entry it takes */
     size_t grab;  /* handed over, not taken yet, as of its last look */
     size_t taken; /* taken since its last look, not given back yet */
+    bool stalled; /* at its last WQ_GEN_AGAIN, the reading thread was
+                     waiting for input (not merely behind) */
     pthread_mutex_t mu;
     pthread_cond_t space; /* signalled when entries are freed while the
                              reading thread waits, or on abandon (mu) */
     size_t count;         /* entries handed over and not given back (mu) */
     bool reader_waits;    /* the reading thread waits for room (mu) */
+    bool reader_idle;     /* the reading thread waits for input: set before
+                             it waits, cleared at its next hand-over (mu) */
     bool waiting;         /* the generator said WQ_GEN_AGAIN, no resume since (mu) */
     bool closed;          /* no entry will follow the ones in the ring (mu) */
     bool abandoned;       /* the consumer stopped: the reader stops too (mu) */
@@ -89,7 +101,7 @@ void gx_feed_done(gx_feed *f);
 /* The reading thread's loop: reads the pairs of r (passing over the first
  * skip, read and checked), hands them over, and closes the feed at the end,
  * on an error (kept in f->err), on a stop, or when abandoned. Sets r's
- * on_block hook for the time of the call. f->job must be set. */
+ * on_block hook for the time of the call. f->resume must be set. */
 void gx_feed_run(gx_feed *f, gx_reader *r, size_t skip);
 
 /* wq_gen_fn over a gx_feed: 1 with an item, WQ_GEN_AGAIN when the ring is

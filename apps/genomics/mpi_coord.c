@@ -1,18 +1,30 @@
 /*
  * mpi_coord.c: genomics' rank 0 under MPI (see mpi_coord.h).
  *
- * One loop on the main thread (the only thread that calls MPI): feed every
- * worker up to INFLIGHT blocks, take in whatever results have arrived,
- * print what may be printed, then either compute one block locally (when a
- * block is free and the input is not finished) or wait for a result.
- * The wait sleeps between polls (app_mpi_probe_idle) instead of spinning
- * in MPI_Probe, so it leaves the core to the computing threads.
+ * One event loop on the main thread (the only thread that calls MPI): take
+ * in the results that have arrived, hand out blocks (to every worker rank
+ * up to INFLIGHT, then to the local pool up to LOCAL_INFLIGHT), print what
+ * may be printed, then wait for the next event: a result, a local block
+ * done, or input after a stall. The main thread never computes and never
+ * blocks in MPI: MPI_Probe, MPI_Wait and even a plain MPI_Send spin in
+ * Open MPI until the peer makes progress, so a rank 0 busy computing (or
+ * waiting inside MPI) would leave worker ranks spinning for their sends,
+ * and a rank 0 spinning would take a core from its own pool. Its waits
+ * sleep on a condition variable (the bell), polling MPI between naps of
+ * 20 us doubling to 1 ms while a worker rank holds blocks.
+ *
+ * The bell: rung by a local block's task when it is done, and by the
+ * reading thread (feed.h) when input arrives after a WQ_GEN_AGAIN. Its
+ * mutex protects only `rung`, and is never held while calling MPI, the
+ * engine or the feed.
  */
 #define _POSIX_C_SOURCE 200809L
 
 #include "mpi_coord.h"
 
+#include "common/stop.h"
 #include "emit.h"
+#include "feed.h"
 #include "kernel.h"
 #include "mpi_session.h"
 #include "mpi_wire.h"
@@ -21,52 +33,132 @@
 #include "set.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <mpi.h>
 
-enum { INFLIGHT = 2 }; /* blocks queued per worker: one computing, one next */
+/* Blocks queued per worker rank (one computing, one next), and on rank 0's
+ * own pool (one for each of its tasks to start while the other ends). */
+enum { INFLIGHT = 2, LOCAL_INFLIGHT = 2 };
+
+typedef enum { B_FREE, B_OPEN, B_RUNNING, B_DONE } bstate;
+
+typedef struct coord coord;
 
 typedef struct block {
-    int used;  /* read and not yet printed */
-    int owner; /* the rank computing it */
-    int done;  /* results in */
+    bstate state;    /* B_OPEN: being filled; B_RUNNING: owner computes it */
+    int owner;       /* the rank computing it (0: the local pool) */
+    atomic_int done; /* a local block: its task finished (then status, dist) */
     int status;
     uint64_t seq;
     size_t n, bytes;
     uint64_t i, j; /* all-vs-all: the first pair */
     void *wire;    /* the PAIRS message while it is being sent */
     MPI_Request req;
+    coord *c; /* for the local task */
     gx_item items[GX_WIRE_PAIRS];
     size_t dist[GX_WIRE_PAIRS];
 } block;
 
-typedef struct coord {
+typedef struct bell {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool rung; /* an event since the last wait (mu) */
+} bell;
+
+struct coord {
     const gx_opts *o;
     int ranks;
     block *blocks;
     size_t nblocks;
-    int *inflight; /* per rank */
+    block *open;   /* the block being filled, or NULL */
+    int *inflight; /* per rank; [0]: local blocks */
     uint64_t next_seq, next_print;
-    int eof; /* no more reading: the end, an error, or a stop */
+    int eof;     /* no more reading: the end, an error, or a stop */
+    int starved; /* the input had nothing at the last look (a stall) */
     gx_pairs_gen pairs;
     gx_all_gen all;
+    gx_feed *feed; /* input that may stall: read on its own thread */
     int all_mode;
     wq_pool *pool;
     gx_kopts ko;
     gx_err err;
     gx_emit emit;
     int error; /* a block that could not be sent or set up */
-} coord;
+    bell bell;
+};
+
+/* ------------------------------------------------------------- bell -- */
+
+static void check(int rc, const char *what) {
+    if (rc != 0) {
+        fprintf(stderr, "genomics: %s: %s\n", what, strerror(rc));
+        abort();
+    }
+}
+
+static void bell_ring(void *ctx) {
+    bell *b = ctx;
+    check(pthread_mutex_lock(&b->mu), "pthread_mutex_lock");
+    b->rung = true;
+    check(pthread_cond_signal(&b->cv), "pthread_cond_signal");
+    check(pthread_mutex_unlock(&b->mu), "pthread_mutex_unlock");
+}
+
+/* Waits until the bell rings, or at most ns nanoseconds when ns > 0.
+ * Returns whether it rang (and silences it). */
+static bool bell_wait(bell *b, long ns) {
+    struct timespec t;
+    if (ns > 0) {
+        check(clock_gettime(CLOCK_MONOTONIC, &t) != 0 ? errno : 0, "clock_gettime");
+        t.tv_nsec += ns;
+        t.tv_sec += t.tv_nsec / 1000000000;
+        t.tv_nsec %= 1000000000;
+    }
+    check(pthread_mutex_lock(&b->mu), "pthread_mutex_lock");
+    int rc = 0;
+    while (!b->rung && rc == 0)
+        rc = ns > 0 ? pthread_cond_timedwait(&b->cv, &b->mu, &t) : pthread_cond_wait(&b->cv, &b->mu);
+    if (rc != ETIMEDOUT)
+        check(rc, "pthread_cond_wait");
+    bool rung = b->rung;
+    b->rung = false;
+    check(pthread_mutex_unlock(&b->mu), "pthread_mutex_unlock");
+    return rung;
+}
+
+static int bell_init(bell *b) {
+    pthread_condattr_t a;
+    int rc = pthread_condattr_init(&a);
+    if (rc != 0)
+        return rc;
+    rc = pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+    if (rc == 0)
+        rc = pthread_cond_init(&b->cv, &a);
+    check(pthread_condattr_destroy(&a), "pthread_condattr_destroy");
+    if (rc == 0 && (rc = pthread_mutex_init(&b->mu, NULL)) != 0)
+        check(pthread_cond_destroy(&b->cv), "pthread_cond_destroy");
+    b->rung = false;
+    return rc;
+}
+
+static void bell_destroy(bell *b) {
+    check(pthread_cond_destroy(&b->cv), "pthread_cond_destroy");
+    check(pthread_mutex_destroy(&b->mu), "pthread_mutex_destroy");
+}
 
 /* ------------------------------------------------------------ reading -- */
 
 static block *free_block(coord *c) {
     for (size_t k = 0; k < c->nblocks; k++)
-        if (!c->blocks[k].used)
+        if (c->blocks[k].state == B_FREE)
             return &c->blocks[k];
     return NULL;
 }
@@ -75,34 +167,81 @@ static int should_stop(const coord *c) {
     return atomic_load(c->o->stop) != 0 || c->error != 0;
 }
 
-/* Reads the next block into b. Returns 1 with pairs, 0 when none is left. */
-static int read_block(coord *c, block *b) {
-    if (c->eof || should_stop(c)) {
-        c->eof = 1;
-        return 0;
+/* The next pair: 1, 0 at the end (or a stop), WQ_GEN_AGAIN when a
+ * stalled input has nothing now, or -1 on an input error (c->err set). */
+static int next_item(coord *c, gx_item *it) {
+    if (c->all_mode)
+        return gx_all_next(&c->all, it);
+    if (c->feed == NULL) {
+        int rc = gx_pairs_next(&c->pairs, it);
+        if (rc < 0)
+            c->err = c->pairs.err;
+        return rc < 0 ? -1 : rc;
     }
-    *b = (block){.used = 1, .seq = c->next_seq, .i = c->all.i, .j = c->all.j};
+    int rc = gx_feed_next(c->feed, it);
+    return rc < 0 ? -1 : rc; /* the feed's error is read at the end */
+}
+
+/* Fills the open block (opening one when there is none and a block is
+ * free). Returns the block once it is ready to compute: full, at the end
+ * of the input, or cut short because the input stalls (so that no result
+ * waits for input that may never come). Else NULL: no free block, or the
+ * input has nothing now (c->starved). */
+static block *next_block(coord *c) {
+    if (c->open == NULL) {
+        block *b = c->eof ? NULL : free_block(c);
+        if (b == NULL)
+            return NULL;
+        b->state = B_OPEN;
+        b->n = b->bytes = 0;
+        b->i = c->all.i;
+        b->j = c->all.j;
+        c->open = b;
+    }
+    block *b = c->open;
+    int rc = 1;
+    c->starved = 0;
     while (b->n < GX_WIRE_PAIRS && b->bytes < GX_WIRE_BYTES) {
-        gx_item *it = &b->items[b->n];
-        int rc = c->all_mode ? gx_all_next(&c->all, it) : gx_pairs_next(&c->pairs, it);
-        if (rc <= 0) {
-            if (rc < 0 && !c->all_mode)
-                c->err = c->pairs.err;
-            c->eof = 1;
+        rc = should_stop(c) ? 0 : next_item(c, &b->items[b->n]);
+        if (rc != 1)
             break;
-        }
+        b->bytes += b->items[b->n].pair.alen + b->items[b->n].pair.blen;
         b->n++;
-        b->bytes += it->pair.alen + it->pair.blen;
     }
+    if (rc == WQ_GEN_AGAIN) {
+        c->starved = 1;
+        if (b->n == 0 || !c->feed->stalled)
+            return NULL; /* more follows at once, or a resume rings */
+    } else if (rc != 1) {
+        c->eof = 1;
+    }
+    c->open = NULL;
     if (b->n == 0) {
-        b->used = 0;
-        return 0;
+        b->state = B_FREE;
+        return NULL;
     }
-    c->next_seq++;
-    return 1;
+    b->seq = c->next_seq++;
+    b->state = B_RUNNING;
+    atomic_store(&b->done, 0);
+    return b;
 }
 
 /* ------------------------------------------------------ distributing -- */
+
+static void local_task(void *arg) {
+    block *b = arg;
+    b->status = gx_compute_block(b->c->pool, &b->c->ko, b->items, b->n, b->dist);
+    atomic_store_explicit(&b->done, 1, memory_order_release);
+    bell_ring(&b->c->bell);
+}
+
+static void run_here(coord *c, block *b) {
+    b->owner = 0;
+    b->c = c;
+    c->inflight[0]++;
+    if (wq_submit(c->pool, local_task, b) != 0)
+        local_task(b); /* no room for a task: compute it on this thread */
+}
 
 static void send_block(coord *c, block *b, int rank) {
     b->owner = rank;
@@ -117,8 +256,7 @@ static void send_block(coord *c, block *b, int rank) {
     int rc = gx_wire_pairs_encode(b->seq, b->items, b->n, &b->wire, &len);
     if (rc != 0) { /* answered at once, as a worker would */
         c->inflight[rank]--;
-        b->owner = 0;
-        b->done = 1;
+        b->state = B_DONE;
         b->status = rc;
         return;
     }
@@ -126,36 +264,44 @@ static void send_block(coord *c, block *b, int rank) {
         MPI_Isend(b->wire, (int)len, MPI_BYTE, rank, GX_TAG_PAIRS, MPI_COMM_WORLD, &b->req));
 }
 
-/* Gives every worker up to INFLIGHT blocks, while blocks and input last. */
-static void feed(coord *c) {
-    for (int more = 1; more;) {
-        more = 0;
-        for (int r = 1; r < c->ranks; r++) {
-            block *b = c->inflight[r] < INFLIGHT ? free_block(c) : NULL;
-            if (b != NULL && read_block(c, b)) {
-                send_block(c, b, r);
-                more = 1;
-            }
-        }
+/* Who takes the next block: the worker rank with the fewest in flight while
+ * below INFLIGHT (workers first: they have nothing else to do), else the
+ * local pool below LOCAL_INFLIGHT; -1: nobody. */
+static int next_owner(const coord *c) {
+    int best = -1;
+    for (int r = 1; r < c->ranks; r++)
+        if (c->inflight[r] < INFLIGHT && (best < 0 || c->inflight[r] < c->inflight[best]))
+            best = r;
+    if (best < 0 && c->inflight[0] < LOCAL_INFLIGHT)
+        best = 0;
+    return best;
+}
+
+/* Hands out blocks while somebody can take one and the input has one. */
+static void hand_out(coord *c) {
+    for (int r; (r = next_owner(c)) >= 0;) {
+        block *b = next_block(c);
+        if (b == NULL)
+            return;
+        if (r > 0)
+            send_block(c, b, r);
+        else
+            run_here(c, b);
     }
 }
 
 static block *find_block(coord *c, uint64_t seq) {
     for (size_t k = 0; k < c->nblocks; k++)
-        if (c->blocks[k].used && !c->blocks[k].done && c->blocks[k].seq == seq)
+        if (c->blocks[k].state == B_RUNNING && c->blocks[k].seq == seq)
             return &c->blocks[k];
     return NULL;
 }
 
-/* Takes in one RESULT (waiting for it when wait is set). Returns 1 if one
- * was taken in. */
-static int take_result(coord *c, int wait) {
+/* Takes in one RESULT if one has arrived. Returns 1 if one was taken in. */
+static int take_result(coord *c) {
     MPI_Status st;
-    int flag = 1, len;
-    if (wait)
-        app_mpi_probe_idle(MPI_ANY_SOURCE, GX_TAG_RESULT, &st);
-    else
-        APP_MPI_CHECK(MPI_Iprobe(MPI_ANY_SOURCE, GX_TAG_RESULT, MPI_COMM_WORLD, &flag, &st));
+    int flag = 0, len;
+    APP_MPI_CHECK(MPI_Iprobe(MPI_ANY_SOURCE, GX_TAG_RESULT, MPI_COMM_WORLD, &flag, &st));
     if (!flag)
         return 0;
     uint64_t buf[3 + GX_WIRE_PAIRS];
@@ -172,21 +318,33 @@ static int take_result(coord *c, int wait) {
         (b = find_block(c, seq)) == NULL || b->owner != st.MPI_SOURCE || (status == 0 && n != b->n))
         app_mpi_fail("MPI_Recv (corrupt result)", MPI_ERR_OTHER);
     if (!c->all_mode) {
-        APP_MPI_CHECK(MPI_Wait(&b->req, MPI_STATUS_IGNORE));
+        app_mpi_wait_idle(&b->req); /* the worker has the bytes: at most a moment */
         free(b->wire);
         b->wire = NULL;
     }
     memcpy(b->dist, dist, n * sizeof *dist);
     b->status = status;
-    b->done = 1;
+    b->state = B_DONE;
     c->inflight[st.MPI_SOURCE]--;
     return 1;
 }
 
-static size_t outstanding(const coord *c) {
-    size_t n = 0;
+/* Takes in the local blocks whose tasks have finished. */
+static void take_local(coord *c) {
+    for (size_t k = 0; c->inflight[0] > 0 && k < c->nblocks; k++) {
+        block *b = &c->blocks[k];
+        if (b->state == B_RUNNING && b->owner == 0 &&
+            atomic_load_explicit(&b->done, memory_order_acquire)) {
+            b->state = B_DONE;
+            c->inflight[0]--;
+        }
+    }
+}
+
+static int outstanding(const coord *c) {
+    int n = 0;
     for (int r = 1; r < c->ranks; r++)
-        n += (size_t)c->inflight[r];
+        n += c->inflight[r];
     return n;
 }
 
@@ -197,7 +355,7 @@ static void print_block(coord *c, block *b) {
         gx_emit_result(&c->emit, &b->items[k], b->status, b->status == 0 ? b->dist[k] : 0);
         gx_item_release(&b->items[k]);
     }
-    b->used = 0;
+    b->state = B_FREE;
 }
 
 /* Prints every block that may be printed: in input order, or any finished
@@ -207,7 +365,7 @@ static void flush(coord *c) {
         again = 0;
         for (size_t k = 0; k < c->nblocks; k++) {
             block *b = &c->blocks[k];
-            if (b->used && b->done && (c->o->async || b->seq == c->next_print)) {
+            if (b->state == B_DONE && (c->o->async || b->seq == c->next_print)) {
                 print_block(c, b);
                 c->next_print++;
                 again = 1;
@@ -218,32 +376,48 @@ static void flush(coord *c) {
 
 /* ------------------------------------------------------------- loop -- */
 
-static void compute_here(coord *c, block *b) {
-    b->owner = 0;
-    b->status = gx_compute_block(c->pool, &c->ko, b->items, b->n, b->dist);
-    b->done = 1;
+/* Waits for the next event: a result from a worker rank, a local block
+ * done, or input after a stall. While the input stalls, everything printed
+ * so far goes out first. */
+static void wait_event(coord *c) {
+    if (c->starved)
+        (void)gx_emit_flush(&c->emit); /* a failure stops the run */
+    int remote = outstanding(c) > 0;
+    for (long ns = 20000;; ns = ns < 1000000 ? 2 * ns : ns) {
+        MPI_Status st;
+        int flag = 0;
+        if (remote)
+            APP_MPI_CHECK(MPI_Iprobe(MPI_ANY_SOURCE, GX_TAG_RESULT, MPI_COMM_WORLD, &flag, &st));
+        if (flag || bell_wait(&c->bell, remote ? ns : 0))
+            return;
+    }
+}
+
+/* A stop: no more reading; the pairs of the block being filled were never
+ * handed out, so they are dropped (the output stays a prefix). */
+static void close_input(coord *c) {
+    block *b = c->open;
+    if (b != NULL) {
+        for (size_t k = 0; k < b->n; k++)
+            gx_item_release(&b->items[k]);
+        b->state = B_FREE;
+        c->open = NULL;
+    }
+    c->eof = 1;
 }
 
 static void run_loop(coord *c) {
     for (;;) {
-        /* Results first, then refill: every worker starts a local block
-         * with INFLIGHT blocks queued, enough to outlast it. */
-        while (take_result(c, 0))
+        while (take_result(c))
             ;
-        feed(c);
+        take_local(c);
+        hand_out(c);
         flush(c);
-        block *b = free_block(c);
-        if (b != NULL && read_block(c, b)) {
-            compute_here(c, b);
-            flush(c);
-        } else if (outstanding(c) > 0) {
-            take_result(c, 1);
-            flush(c);
-        } else {
-            /* Nothing in flight and no block read: the input is over (all
-             * held blocks were done, so flush printed them and freed one). */
-            return;
-        }
+        if (should_stop(c))
+            close_input(c);
+        if (c->eof && c->open == NULL && c->inflight[0] == 0 && outstanding(c) == 0)
+            return; /* every block was done, so flush printed it */
+        wait_event(c);
     }
 }
 
@@ -266,12 +440,69 @@ static int broadcast_set(const gx_set *set) {
 
 /* ------------------------------------------------------------- entry -- */
 
+/* The reading thread of a stalling input (feed.h). */
+typedef struct reading {
+    gx_feed feed;
+    gx_reader *r;
+    size_t skip;
+    pthread_t thread;
+    int started;
+} reading;
+
+static void *reading_main(void *arg) {
+    reading *rd = arg;
+    gx_feed_run(&rd->feed, rd->r, rd->skip);
+    return NULL;
+}
+
+/* Reads r on a thread of its own, through a feed. Returns 0 or an errno
+ * value (nothing to undo then). */
+static int reading_start(coord *c, reading *rd, gx_reader *r) {
+    int rc = gx_feed_init(&rd->feed, c->o->ignore_case, c->o->stop);
+    if (rc != 0)
+        return rc;
+    rd->r = r;
+    rd->skip = c->o->skip;
+    rd->feed.resume = bell_ring;
+    rd->feed.resume_ctx = &c->bell;
+    rc = pthread_create(&rd->thread, NULL, reading_main, rd);
+    if (rc != 0) {
+        gx_feed_done(&rd->feed);
+        return rc;
+    }
+    rd->started = 1;
+    c->feed = &rd->feed;
+    return 0;
+}
+
+/* Ends the reading thread (which may wait for input or for room) and keeps
+ * its error. */
+static void reading_stop(coord *c, reading *rd) {
+    if (!rd->started)
+        return;
+    gx_feed_abandon(&rd->feed);
+    if (atomic_load(c->o->stop) != 0)
+        app_stop_wake(); /* stopped without a signal: end a waiting read */
+    check(pthread_join(rd->thread, NULL), "pthread_join");
+    if (c->err.kind == GX_OK)
+        c->err = rd->feed.err;
+    gx_feed_done(&rd->feed);
+    c->feed = NULL;
+}
+
 /* Opens the input and sets up the generator. Returns 0 or -1 (c->err set). */
-static int open_source(coord *c, gx_reader **r, gx_set **set, const char **name) {
+static int open_source(coord *c, gx_reader **r, gx_set **set, const char **name, reading *rd) {
     *r = gx_reader_open(c->o->path, !c->o->all_vs_all, c->o->intr_fd, &c->err);
     if (*r == NULL)
         return -1;
     *name = gx_reader_name(*r);
+    if (!c->o->all_vs_all && gx_input_may_block(gx_reader_input(*r))) {
+        int rc = reading_start(c, rd, *r);
+        if (rc != 0)
+            return gx_fail(&c->err, GX_ENOMEM, 0, "%s", strerror(rc));
+        gx_emit_progress(&c->emit, c->o->progress, 0, NULL);
+        return 0;
+    }
     if (!c->o->all_vs_all) {
         gx_pairs_init(&c->pairs, *r, c->o->ignore_case, c->o->stop);
         c->pairs.skip = c->o->skip;
@@ -307,8 +538,9 @@ int gx_mpi_coordinate(const gx_opts *o) {
     c.blocks = calloc(c.nblocks, sizeof *c.blocks);
     c.inflight = calloc((size_t)c.ranks, sizeof *c.inflight);
     c.pool = wq_pool_create(o->workers);
-    if (c.blocks == NULL || c.inflight == NULL || c.pool == NULL) {
-        fprintf(stderr, "genomics: cannot start %u workers: %s\n", o->workers, strerror(errno));
+    int rc = c.blocks == NULL || c.inflight == NULL || c.pool == NULL ? errno : bell_init(&c.bell);
+    if (rc != 0) {
+        fprintf(stderr, "genomics: cannot start %u workers: %s\n", o->workers, strerror(rc));
         free(c.blocks);
         free(c.inflight);
         wq_pool_destroy(c.pool);
@@ -316,15 +548,15 @@ int gx_mpi_coordinate(const gx_opts *o) {
     }
     gx_reader *r = NULL;
     gx_set *set = NULL;
-    if (open_source(&c, &r, &set, &name) == 0) {
+    reading rd = {.started = 0};
+    if (open_source(&c, &r, &set, &name, &rd) == 0)
         run_loop(&c);
-        if (!c.all_mode)
-            c.err = c.pairs.err;
-    }
+    reading_stop(&c, &rd);
     gx_pairs_done(&c.pairs);
     gx_set_free(set);
     gx_reader_close(r);
-    wq_pool_destroy(c.pool);
+    wq_pool_destroy(c.pool); /* after the last local task rang the bell */
+    bell_destroy(&c.bell);
     free(c.blocks);
     free(c.inflight);
     return gx_emit_finish(&c.emit, name, &c.err, c.error);

@@ -31,6 +31,8 @@ typedef struct worker {
     int set_errno; /* why set is NULL after a broadcast */
     gx_item items[GX_WIRE_PAIRS];
     size_t dist[GX_WIRE_PAIRS];
+    uint64_t reply_buf[3 + GX_WIRE_PAIRS]; /* the last RESULT sent */
+    MPI_Request reply_req;                 /* its send, or MPI_REQUEST_NULL */
 } worker;
 
 /* Joins rank 0's broadcast of the set announced by hdr (its packed size).
@@ -62,13 +64,17 @@ static int range_items(worker *w, uint64_t i, uint64_t j, uint64_t n) {
     return 0;
 }
 
-static void reply(uint64_t seq, int status, const size_t *dist, size_t n) {
-    uint64_t buf[3 + GX_WIRE_PAIRS];
+/* Sends a block's RESULT without waiting for it to arrive: a blocking
+ * MPI_Send spins in Open MPI until rank 0 takes the message in, which
+ * would take a core from this rank's pool (and from rank 0's, on a small
+ * machine). The previous reply's buffer is reused only once it went out. */
+static void reply(worker *w, uint64_t seq, int status, const size_t *dist, size_t n) {
     if (status != 0)
         n = 0;
-    gx_wire_result_encode(seq, status, dist, n, buf);
-    APP_MPI_CHECK(
-        MPI_Send(buf, (int)GX_WIRE_RESULT_SIZE(n), MPI_BYTE, 0, GX_TAG_RESULT, MPI_COMM_WORLD));
+    app_mpi_wait_idle(&w->reply_req);
+    gx_wire_result_encode(seq, status, dist, n, w->reply_buf);
+    APP_MPI_CHECK(MPI_Isend(w->reply_buf, (int)GX_WIRE_RESULT_SIZE(n), MPI_BYTE, 0, GX_TAG_RESULT,
+                            MPI_COMM_WORLD, &w->reply_req));
 }
 
 /* One block: decode, compute, answer. */
@@ -88,7 +94,7 @@ static void serve_block(worker *w, int tag, const void *msg, size_t len) {
     }
     if (rc == 0)
         rc = gx_compute_block(w->pool, &w->ko, w->items, n, w->dist);
-    reply(seq, rc, w->dist, n);
+    reply(w, seq, rc, w->dist, n);
 }
 
 /* Receives the next message from rank 0 into a new buffer. */
@@ -119,6 +125,7 @@ int gx_mpi_worker(const gx_opts *o) {
         return APP_EXIT_FAILURE;
     }
     w->o = o;
+    w->reply_req = MPI_REQUEST_NULL;
     w->ko.lev.max_distance = o->max_distance;
     w->ko.mode = o->mode;
     int status = -1;
@@ -140,6 +147,7 @@ int gx_mpi_worker(const gx_opts *o) {
             serve_block(w, tag, msg, len);
         free(msg);
     }
+    app_mpi_wait_idle(&w->reply_req);
     wq_pool_destroy(w->pool);
     gx_set_free(w->set);
     gx_set_free(w->qset);

@@ -70,6 +70,10 @@ static void on_idle(void *cb_ctx) {
     (void)gx_emit_flush(&((gx_ctx *)cb_ctx)->emit); /* a failure stops the run */
 }
 
+static void resume_job(void *job) {
+    wq_async_resume(job);
+}
+
 /* Starts the job described by spec, runs feed's reading loop on this
  * thread when feed is set, waits for the job, frees it. Returns
  * wq_job_wait's status (or wq_async_map's). */
@@ -87,7 +91,8 @@ static int run_job_fed(gx_ctx *c, wq_pool *pool, wq_async_spec *spec, gx_feed *f
     if (atomic_load(c->o->stop))
         wq_job_cancel(job);
     if (feed != NULL) {
-        feed->job = job;
+        feed->resume = resume_job;
+        feed->resume_ctx = job;
         gx_feed_run(feed, r, c->o->skip);
     }
     rc = wq_job_wait(job);
