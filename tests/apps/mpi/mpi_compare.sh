@@ -328,6 +328,25 @@ genomics_split)
         [ "$s_sum" -lt "$s_total" ] || fail "-np $s_np: rank 0 did no share ($s_sum of $s_total)"
         echo "ok: -np $s_np: $s_total pairs, $s_sum from ranks 1..$((s_np - 1))"
     done ;;
+genomics_stall)
+    # Results do not wait for stalled input under MPI either: stdin (which
+    # mpirun forwards to rank 0) is fed one line at a time, and each result
+    # must be read back before the next line is written (tests/apps/mpi/
+    # lockstep.c); rank 0 hands out each partial block at once. The lines
+    # expected are the single process's, from the same input as a file.
+    gen_pairs 12 61 40 >pairs.txt
+    for s_case in "2 0 -w 1" "2 0 -w 2 --async" "3 3 -w 1 -f tsv --skip 3" "3 0 -w 1 -i -f jsonl"; do
+        set -- $s_case
+        s_np=$1 s_skip=$2
+        shift 2
+        run ref 0 "$GENOMICS" "$@" pairs.txt
+        [ "$(cat ref.rc)" = 0 ] || fail "one process: $* exit $(cat ref.rc)"
+        "$LOCKSTEP" pairs.txt ref.out "$s_skip" -- "$MPIEXEC" $root_flag --oversubscribe \
+            $MPIEXEC_NUMPROC_FLAG "$s_np" ${MPIEXEC_PREFLAGS:-} "$GENOMICS" "$@" 2>got.err ||
+            fail "-np $s_np $*: lock step failed; stderr: $(cat got.err)"
+        [ ! -s got.err ] || fail "-np $s_np $*: stderr: $(cat got.err)"
+        echo "ok: -np $s_np $*: every result before the next input line"
+    done ;;
 genomics_skip)
     gen_pairs 2000 43 50 >pairs.txt
     gen_fasta 80 47 40 >seqs.fa
