@@ -125,7 +125,8 @@ static bool bell_wait(bell *b, long ns) {
     check(pthread_mutex_lock(&b->mu), "pthread_mutex_lock");
     int rc = 0;
     while (!b->rung && rc == 0)
-        rc = ns > 0 ? pthread_cond_timedwait(&b->cv, &b->mu, &t) : pthread_cond_wait(&b->cv, &b->mu);
+        rc =
+            ns > 0 ? pthread_cond_timedwait(&b->cv, &b->mu, &t) : pthread_cond_wait(&b->cv, &b->mu);
     if (rc != ETIMEDOUT)
         check(rc, "pthread_cond_wait");
     bool rung = b->rung;
