@@ -79,8 +79,11 @@ enum { WORK, DONE };
  * cores (a busy machine), the submitter it waits for may need that core. */
 #define SPIN_YIELD 2
 /* A spinner that sees fewer than BATCH_MAX queued tasks lets a few more
- * polls go by (about 10 us here), so that it claims a batch, not a task
- * per lock. */
+ * polls go by (about 10 us here) while the queue still grows, so that it
+ * claims a batch, not a task per lock. It claims at once when the queue
+ * stopped growing between two polls: then waiting gains nothing (3000
+ * rounds of 4 short tasks and wq_wait on 2 threads: 49 ms, against 63 ms
+ * with patience alone and 56 ms before either). */
 #define SPIN_PATIENCE 8
 /* The submitter refreshes queued_hint every HINT_STEP tasks. */
 #define HINT_STEP 16
@@ -337,10 +340,16 @@ static size_t run_batch(const wq_pool *p, worker *self) {
  * Returns true when there may be work (or the pool stops). No lock held. */
 static bool spin_for_work(const wq_pool *p, const worker *self) {
     unsigned seen = 0;
+    size_t last = 0;
     for (unsigned i = 0; i < SPIN_POLLS; i++) {
         size_t q = hint_get(&p->queued_hint);
-        if (q >= BATCH_MAX || (q > 0 && ++seen >= SPIN_PATIENCE) || hint_get(&p->stop_hint))
+        if (q >= BATCH_MAX || hint_get(&p->stop_hint))
             return true;
+        /* Tasks wait: claim them once the submitter has stopped adding
+         * (waiting longer would not grow the batch), or after patience. */
+        if (q > 0 && (q == last || ++seen >= SPIN_PATIENCE))
+            return true;
+        last = q;
         if (i % 16 == 15 && hint_get(&p->batched_hint) > 0)
             for (unsigned k = 0; k < p->nthreads; k++)
                 if (&p->workers[k] != self && batch_left(&p->workers[k]) > 0)
