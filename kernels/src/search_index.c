@@ -6,13 +6,17 @@
  * argument is above wq__sidx_probe); it may return sequences farther away,
  * which the caller's verification drops. Memory: 4 words per input, and
  * per indexed unique k + 1 table entries (a 16-byte slot at load <= 1/2
- * and a 4-byte id each). Built by one thread, read by many.
+ * and a 12-byte entry each: id and fingerprint). Built by one thread, read
+ * by many.
  */
 #define _DEFAULT_SOURCE /* madvise */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#if defined(__SSE2__) && defined(__x86_64__)
+#include <emmintrin.h>
+#endif
 
 #include "search_internal.h"
 
@@ -91,6 +95,73 @@ static inline uint64_t hash_bytes(const unsigned char *p, size_t n, uint64_t see
 /* The seed of segment i of the strings of length l. */
 static inline uint64_t seg_seed(size_t l, size_t i) {
     return ((uint64_t)l << 20) ^ (uint64_t)i;
+}
+
+/* -------------------------------------------------------- fingerprint -- */
+
+/*
+ * Why the fingerprint filter is exact. A byte's class is (b >> 1) & 3 (A, C,
+ * T, G get four different ones, in either case; any map would do). The
+ * fingerprint of s counts, for each of the 16 class pairs, the adjacent
+ * byte pairs of s in it, each count capped at 15: 16 nibbles in a word.
+ *
+ * One edit removes at most 2 adjacent pairs and adds at most 2 (a
+ * substitution at i touches the pairs (i-1, i) and (i, i+1); an insertion
+ * splits one pair into two; a deletion merges two into one). So if r is
+ * within k edits of s, the uncapped count vectors differ by a vector whose
+ * positive part P (the sum of its positive entries) and negative part N
+ * are each at most 2k: the positive part of a sum of (added - removed)
+ * terms is at most the sum of the added ones. Capping (x -> min(x, 15)) is
+ * monotone and moves no two values farther apart, so it can only shrink
+ * each entry's positive and negative parts: the capped counts keep
+ * P, N <= 2k. With L1 = P + N and D = P - N (the difference of the two
+ * sums), max(P, N) = (L1 + |D|) / 2, so the test is L1 + |D| <= 4k.
+ *
+ * A candidate that shares one segment with the probe and is random
+ * elsewhere passes it rarely (about 1% at 30 bytes and k = 2), so most of
+ * the wrong candidates that buckets of a large set hold are dropped from
+ * their entries, next to their ids, before anyone reads their bytes.
+ */
+static uint64_t fingerprint(const unsigned char *p, size_t n) {
+    unsigned char c[16] = {0};
+    for (size_t i = 0; i + 1 < n; i++) {
+        unsigned v = ((p[i] >> 1) & 3u) << 2 | ((p[i + 1] >> 1) & 3u);
+        c[v] += c[v] < 15;
+    }
+    uint64_t f = 0;
+    for (unsigned v = 0; v < 16; v++)
+        f |= (uint64_t)c[v] << (4 * v);
+    return f;
+}
+
+/* Whether fingerprints a and b allow distance <= k (the test above): the
+ * plain loop, and with SSE2 the same sums by psadbw over the nibbles
+ * spread to bytes (even nibbles in the low half, odd in the high). */
+static inline int fp_near(uint64_t a, uint64_t b, size_t k) {
+    unsigned l1 = 0, sa = 0, sb = 0;
+#if defined(__SSE2__) && defined(__x86_64__)
+    const uint64_t lo = UINT64_C(0x0f0f0f0f0f0f0f0f);
+    __m128i x = _mm_set_epi64x((long long)((a >> 4) & lo), (long long)(a & lo));
+    __m128i y = _mm_set_epi64x((long long)((b >> 4) & lo), (long long)(b & lo));
+    __m128i z = _mm_setzero_si128(), d = _mm_sad_epu8(x, y);
+    __m128i s = _mm_sub_epi64(_mm_sad_epu8(x, z), _mm_sad_epu8(y, z));
+    l1 = (unsigned)(_mm_cvtsi128_si32(d) + _mm_extract_epi16(d, 4));
+    long long diff = (long long)_mm_cvtsi128_si64(s) + (long long)_mm_cvtsi128_si64(_mm_unpackhi_epi64(s, s));
+    sa = diff > 0 ? (unsigned)diff : 0;
+    sb = diff < 0 ? (unsigned)-diff : 0;
+#else
+    for (unsigned s = 0; s < 64; s += 4) {
+        unsigned x = (unsigned)((a >> s) & 15), y = (unsigned)((b >> s) & 15);
+        l1 += x > y ? x - y : y - x;
+        sa += x;
+        sb += y;
+    }
+#endif
+    return (size_t)l1 + (size_t)(sa > sb ? sa - sb : sb - sa) <= 4 * k;
+}
+
+static inline uint64_t entry_fp(const wq__entry *e) {
+    return (uint64_t)e->fp[1] << 32 | e->fp[0];
 }
 
 /* --------------------------------------------------------- duplicates -- */
@@ -194,7 +265,7 @@ void wq__sidx_free(wq__sidx *x) {
     free(x->cls);
     free(x->rep);
     free(x->bylen);
-    free(x->ids);
+    free(x->ent);
     memset(x, 0, sizeof *x);
 }
 
@@ -329,7 +400,8 @@ static inline uint64_t entry_key(const wq__sidx *x, const wq__class *c, size_t e
 }
 
 /* One pass of a class's build over part p (an engine item):
- *   KEYS   the keys of the p-th quarter of the entries;
+ *   KEYS   the keys of the p-th quarter of the entries, and the fingerprints
+ *          of the members whose first entry is in it;
  *   COUNT  the entries per key of sub-table p;
  *   FILL   each id at the end of its bucket, last entry first, so that each
  *          bucket ascends (start was set to each bucket's end in between).
@@ -343,6 +415,7 @@ typedef struct build_ctx {
     const wq__sidx *x;
     wq__class *c;
     uint64_t *keys;
+    uint64_t *fps; /* fps[m]: the fingerprint of the class's member m */
     size_t entries;
     pass pass;
 } build_ctx;
@@ -358,6 +431,10 @@ static int build_part(const void *in, void *out, void *ctx) {
     if (b->pass == KEYS) {
         for (size_t e = n * p / NPART; rc == 0 && e < n * (p + 1) / NPART; e++) {
             b->keys[e] = entry_key(b->x, b->c, e);
+            if (e % k1 == 0) {
+                const wq_seq *s = &b->x->rep[b->x->bylen[b->c->cstart + e / k1]];
+                b->fps[e / k1] = fingerprint((const unsigned char *)s->ptr, s->len);
+            }
             if (e % STRIDE == 0)
                 rc = wq__tick(b->x->st, STRIDE * w);
         }
@@ -375,8 +452,11 @@ static int build_part(const void *in, void *out, void *ctx) {
         for (size_t e = n; rc == 0 && e-- > 0;) {
             if (e % STRIDE == 0)
                 rc = wq__tick(b->x->st, STRIDE * 8);
-            if (part_of(b->keys[e]) == p)
-                b->x->ids[--slot_of(b->c, b->keys[e])->start] = b->x->bylen[b->c->cstart + e / k1];
+            if (part_of(b->keys[e]) == p) {
+                uint64_t f = b->fps[e / k1];
+                b->x->ent[--slot_of(b->c, b->keys[e])->start] = (wq__entry){
+                    b->x->bylen[b->c->cstart + e / k1], {(uint32_t)f, (uint32_t)(f >> 32)}};
+            }
         }
     }
     return rc;
@@ -387,16 +467,20 @@ static const wq_kernel build_kernel = {"wq-search-build", build_part, NULL,
 
 /* The table of class c, its ids from base on (returns the next base). */
 static int build_class(wq_pool *pool, wq__sidx *x, wq__class *c, uint32_t *base) {
-    size_t entries = (size_t)(c->cend - c->cstart) * (x->k + 1);
+    size_t members = c->cend - c->cstart, entries = members * (x->k + 1);
     uint64_t *keys = malloc((entries ? entries : 1) * sizeof *keys);
-    if (keys == NULL)
+    uint64_t *fps = malloc((members ? members : 1) * sizeof *fps);
+    if (keys == NULL || fps == NULL) {
+        free(keys);
+        free(fps);
         return ENOMEM;
+    }
     size_t parts[NPART], fill[NPART] = {0};
     char out[NPART];
     for (size_t p = 0; p < NPART; p++)
         parts[p] = p;
     wq_map_opts one = {.chunk_size = 1};
-    build_ctx b = {x, c, keys, entries, KEYS};
+    build_ctx b = {x, c, keys, fps, entries, KEYS};
     int rc = wq_map(pool, &build_kernel, &b, parts, out, NPART, &one);
     /* Each sub-table gets twice its own entries' slots (at most half full
      * whatever the keys: a full one would never end a probe). */
@@ -409,6 +493,7 @@ static int build_class(wq_pool *pool, wq__sidx *x, wq__class *c, uint32_t *base)
     c->slots = rc == 0 ? wq__table_alloc(cap * NPART, sizeof *c->slots) : NULL;
     if (c->slots == NULL) {
         free(keys);
+        free(fps);
         return rc != 0 ? rc : ENOMEM;
     }
     c->mask = cap - 1;
@@ -424,6 +509,7 @@ static int build_class(wq_pool *pool, wq__sidx *x, wq__class *c, uint32_t *base)
     if (rc == 0)
         rc = wq_map(pool, &build_kernel, &b, parts, out, NPART, &one);
     free(keys);
+    free(fps);
     return rc;
 }
 
@@ -436,8 +522,8 @@ static int build_tables(wq_pool *pool, wq__sidx *x) {
             total += (size_t)(x->cls[ci].cend - x->cls[ci].cstart) * k1;
     if (total >= UINT32_MAX)
         return EOVERFLOW;
-    x->ids = wq__table_alloc(total, sizeof *x->ids);
-    if (x->ids == NULL)
+    x->ent = wq__table_alloc(total, sizeof *x->ent);
+    if (x->ent == NULL)
         return ENOMEM;
     uint32_t base = 0;
     int rc = 0;
@@ -494,6 +580,8 @@ int wq__sidx_build(wq_pool *pool, wq__sidx *x, const wq__uniq *q, size_t k, wq__
  * returns all their members. So does it for an indexed class when the
  * buckets it would read hold as many ids as the class has members (the
  * filter is not helping there): that is the brute force, per class.
+ * Within the buckets, the fingerprint test drops only candidates farther
+ * than k from r (the argument is above fingerprint()).
  */
 
 /* Reads up to this many buckets per class; beyond it the class is taken
@@ -555,11 +643,12 @@ static size_t class_keys(const wq__sidx *x, const wq__class *c, const unsigned c
     return nk;
 }
 
-/* The candidates of one indexed class: its buckets for keys[0..nk), or the
- * whole class when they hold as many ids as it has members. Sorted, each
- * once (one bucket holds an id once; several buckets may share it). */
+/* The candidates of one indexed class: its buckets for keys[0..nk) whose
+ * fingerprints are near fp, or the whole class when the buckets hold as
+ * many ids as it has members. Sorted, each once (one bucket holds an id
+ * once; several buckets may share it). */
 static int class_probe(const wq__sidx *x, const wq__class *c, const uint64_t *keys, size_t nk,
-                       const wq__keep *kp, wq__u32v *out) {
+                       uint64_t fp, const wq__keep *kp, wq__u32v *out) {
     const wq__slot *hit[MAX_PROBES];
     size_t nh = 0, reads = 0;
     for (size_t e = 0; e < nk; e++) {
@@ -573,9 +662,10 @@ static int class_probe(const wq__sidx *x, const wq__class *c, const uint64_t *ke
         return take_class(x, c, kp, out);
     size_t from = out->n;
     for (size_t h = 0; h < nh; h++) {
-        const uint32_t *ids = x->ids + hit[h]->start;
+        const wq__entry *ent = x->ent + hit[h]->start;
         for (uint32_t e = 0; e < hit[h]->count; e++)
-            if (keeps(kp, ids[e]) && wq__u32v_push(out, ids[e]) != 0)
+            if (keeps(kp, ent[e].id) && fp_near(fp, entry_fp(&ent[e]), x->k) &&
+                wq__u32v_push(out, ent[e].id) != 0)
                 return ENOMEM;
     }
     size_t n = out->n - from;
@@ -596,7 +686,7 @@ static int class_probe(const wq__sidx *x, const wq__class *c, const uint64_t *ke
 int wq__sidx_probe(const wq__sidx *x, const unsigned char *r, size_t m, const wq__keep *kp,
                    wq__u32v *c) {
     size_t k = x->k, lo = m > k ? m - k : 0, hi = m + k;
-    uint64_t keys[MAX_PROBES];
+    uint64_t keys[MAX_PROBES], fp = fingerprint(r, m);
     size_t a = 0, b = x->nclass; /* the first class of length >= lo */
     while (a < b) {
         size_t mid = a + (b - a) / 2;
@@ -608,7 +698,7 @@ int wq__sidx_probe(const wq__sidx *x, const unsigned char *r, size_t m, const wq
     for (size_t ci = a; ci < x->nclass && x->cls[ci].len <= hi; ci++) {
         const wq__class *cl = &x->cls[ci];
         size_t nk = cl->indexed ? class_keys(x, cl, r, m, keys) : MAX_PROBES + 1;
-        int rc = nk > MAX_PROBES ? take_class(x, cl, kp, c) : class_probe(x, cl, keys, nk, kp, c);
+        int rc = nk > MAX_PROBES ? take_class(x, cl, kp, c) : class_probe(x, cl, keys, nk, fp, kp, c);
         if (rc != 0)
             return rc;
     }

@@ -115,7 +115,15 @@ static inline const wq_seq *wq__uniq_seq(const wq__uniq *q, uint32_t u) {
     return &q->seqs[q->first[u]];
 }
 
-/* A table slot: the ids of key are ids[start .. start + count). */
+/* A bucket entry: a unique's id and its fingerprint (wq__fp), side by side
+ * so that the probe can drop most wrong candidates without reading their
+ * bytes (12 bytes: the fingerprint as two halves keeps 4-byte alignment). */
+typedef struct wq__entry {
+    uint32_t id;
+    uint32_t fp[2];
+} wq__entry;
+
+/* A table slot: the entries of key are ent[start .. start + count). */
 typedef struct wq__slot {
     uint64_t key; /* 0: empty */
     uint32_t start;
@@ -139,7 +147,7 @@ typedef struct wq__sidx {
     uint32_t *bylen; /* the uniques by length, then id */
     size_t nclass;   /* length classes, ascending */
     wq__class *cls;
-    uint32_t *ids; /* every bucket, table after table */
+    wq__entry *ent; /* every bucket, table after table */
     wq__stop *st;  /* ticked while building */
 } wq__sidx;
 
