@@ -5,9 +5,8 @@
  * Guarantees: the probe never misses a sequence within distance k (the
  * argument is above wq__sidx_probe); it may return sequences farther away,
  * which the caller's verification drops. Memory: 4 words per input, and
- * per indexed unique k + 1 table entries (a 16-byte slot at load <= 1/2
- * and a 12-byte entry each: id and fingerprint). Built by one thread, read
- * by many.
+ * per indexed unique k + 1 table entries (a 16-byte slot each, at load
+ * <= 1/2: tag, id and fingerprint). Built by one thread, read by many.
  */
 #define _DEFAULT_SOURCE /* madvise */
 #include <errno.h>
@@ -120,7 +119,7 @@ static inline uint64_t seg_seed(size_t l, size_t i) {
  * A candidate that shares one segment with the probe and is random
  * elsewhere passes it rarely (about 1% at 30 bytes and k = 2), so most of
  * the wrong candidates that buckets of a large set hold are dropped from
- * their entries, next to their ids, before anyone reads their bytes.
+ * their slots, next to their ids, before anyone reads their bytes.
  */
 static uint64_t fingerprint(const unsigned char *p, size_t n) {
     unsigned char c[16] = {0};
@@ -158,10 +157,6 @@ static inline int fp_near(uint64_t a, uint64_t b, size_t k) {
     }
 #endif
     return (size_t)l1 + (size_t)(sa > sb ? sa - sb : sb - sa) <= 4 * k;
-}
-
-static inline uint64_t entry_fp(const wq__entry *e) {
-    return (uint64_t)e->fp[1] << 32 | e->fp[0];
 }
 
 /* --------------------------------------------------------- duplicates -- */
@@ -265,7 +260,6 @@ void wq__sidx_free(wq__sidx *x) {
     free(x->cls);
     free(x->rep);
     free(x->bylen);
-    free(x->ent);
     memset(x, 0, sizeof *x);
 }
 
@@ -382,13 +376,14 @@ static inline size_t part_of(uint64_t key) {
     return (size_t)(key >> 62);
 }
 
-/* The slot of key in class c: where it is, or the empty slot for it. */
-static inline wq__slot *slot_of(const wq__class *c, uint64_t key) {
-    wq__slot *t = c->slots + part_of(key) * (c->mask + 1);
-    size_t s = (size_t)key & c->mask;
-    while (t[s].key != 0 && t[s].key != key)
-        s = (s + 1) & c->mask;
-    return &t[s];
+/* The tag of key in its slots: never 0 (an empty slot). */
+static inline uint32_t tag_of(uint64_t key) {
+    return (uint32_t)(key >> 32) | 1u;
+}
+
+/* The sub-table of key in class c. */
+static inline wq__slot *table_of(const wq__class *c, uint64_t key) {
+    return c->slots + part_of(key) * (c->mask + 1);
 }
 
 /* The key of entry e of class c: member e / (k + 1), segment e % (k + 1). */
@@ -402,14 +397,14 @@ static inline uint64_t entry_key(const wq__sidx *x, const wq__class *c, size_t e
 /* One pass of a class's build over part p (an engine item):
  *   KEYS   the keys of the p-th quarter of the entries, and the fingerprints
  *          of the members whose first entry is in it;
- *   COUNT  the entries per key of sub-table p;
- *   FILL   each id at the end of its bucket, last entry first, so that each
- *          bucket ascends (start was set to each bucket's end in between).
+ *   FILL   each entry of sub-table p into the first empty slot from its
+ *          key's home.
  * A string may repeat bytes at two segment indices: the seeds differ, so
- * each (key, id) is entered once. Software prefetching of the slots was
- * tried here and in the probe: on this project's machines (AMD, under a
- * hypervisor) it made both slower. */
-typedef enum pass { KEYS, COUNT, FILL } pass;
+ * each (key, id) is entered once (a shared tag may still show an id twice
+ * to a probe, which removes repeats). Software prefetching of the slots
+ * was tried here and in the probe: on this project's machines (AMD, under
+ * a hypervisor) it made both slower. */
+typedef enum pass { KEYS, FILL } pass;
 
 typedef struct build_ctx {
     const wq__sidx *x;
@@ -438,25 +433,18 @@ static int build_part(const void *in, void *out, void *ctx) {
             if (e % STRIDE == 0)
                 rc = wq__tick(b->x->st, STRIDE * w);
         }
-    } else if (b->pass == COUNT) {
+    } else {
         for (size_t e = 0; rc == 0 && e < n; e++) {
             if (e % STRIDE == 0)
                 rc = wq__tick(b->x->st, STRIDE * 8);
-            if (part_of(b->keys[e]) != p)
+            uint64_t key = b->keys[e];
+            if (part_of(key) != p)
                 continue;
-            wq__slot *sl = slot_of(b->c, b->keys[e]);
-            sl->key = b->keys[e];
-            sl->count++;
-        }
-    } else {
-        for (size_t e = n; rc == 0 && e-- > 0;) {
-            if (e % STRIDE == 0)
-                rc = wq__tick(b->x->st, STRIDE * 8);
-            if (part_of(b->keys[e]) == p) {
-                uint64_t f = b->fps[e / k1];
-                b->x->ent[--slot_of(b->c, b->keys[e])->start] = (wq__entry){
-                    b->x->bylen[b->c->cstart + e / k1], {(uint32_t)f, (uint32_t)(f >> 32)}};
-            }
+            wq__slot *t = table_of(b->c, key);
+            size_t s = (size_t)key & b->c->mask;
+            while (t[s].tag != 0)
+                s = (s + 1) & b->c->mask;
+            t[s] = (wq__slot){tag_of(key), b->x->bylen[b->c->cstart + e / k1], b->fps[e / k1]};
         }
     }
     return rc;
@@ -465,8 +453,8 @@ static int build_part(const void *in, void *out, void *ctx) {
 static const wq_kernel build_kernel = {"wq-search-build", build_part, NULL,
                                        sizeof(size_t),    1,          NULL};
 
-/* The table of class c, its ids from base on (returns the next base). */
-static int build_class(wq_pool *pool, wq__sidx *x, wq__class *c, uint32_t *base) {
+/* The table of class c. */
+static int build_class(wq_pool *pool, wq__sidx *x, wq__class *c) {
     size_t members = c->cend - c->cstart, entries = members * (x->k + 1);
     uint64_t *keys = malloc((entries ? entries : 1) * sizeof *keys);
     uint64_t *fps = malloc((members ? members : 1) * sizeof *fps);
@@ -498,13 +486,6 @@ static int build_class(wq_pool *pool, wq__sidx *x, wq__class *c, uint32_t *base)
     }
     c->mask = cap - 1;
     c->indexed = 1;
-    b.pass = COUNT;
-    if (rc == 0)
-        rc = wq_map(pool, &build_kernel, &b, parts, out, NPART, &one);
-    for (size_t s = 0; rc == 0 && s < cap * NPART; s++) {
-        *base += c->slots[s].count;
-        c->slots[s].start = *base;
-    }
     b.pass = FILL;
     if (rc == 0)
         rc = wq_map(pool, &build_kernel, &b, parts, out, NPART, &one);
@@ -513,23 +494,12 @@ static int build_class(wq_pool *pool, wq__sidx *x, wq__class *c, uint32_t *base)
     return rc;
 }
 
-/* Each indexed class gets its own table (small classes stay in cache; the
- * ids of all classes share one array). */
+/* Each indexed class gets its own table (small classes stay in cache). */
 static int build_tables(wq_pool *pool, wq__sidx *x) {
-    size_t k1 = x->k + 1, total = 0;
-    for (size_t ci = 0; ci < x->nclass; ci++)
-        if (class_indexed(x->cls[ci].len, x->k))
-            total += (size_t)(x->cls[ci].cend - x->cls[ci].cstart) * k1;
-    if (total >= UINT32_MAX)
-        return EOVERFLOW;
-    x->ent = wq__table_alloc(total, sizeof *x->ent);
-    if (x->ent == NULL)
-        return ENOMEM;
-    uint32_t base = 0;
     int rc = 0;
     for (size_t ci = 0; rc == 0 && ci < x->nclass; ci++)
         if (class_indexed(x->cls[ci].len, x->k))
-            rc = build_class(pool, x, &x->cls[ci], &base);
+            rc = build_class(pool, x, &x->cls[ci]);
     return rc;
 }
 
@@ -643,33 +613,30 @@ static size_t class_keys(const wq__sidx *x, const wq__class *c, const unsigned c
     return nk;
 }
 
-/* The candidates of one indexed class: its buckets for keys[0..nk) whose
- * fingerprints are near fp, or the whole class when the buckets hold as
- * many ids as it has members. Sorted, each once (one bucket holds an id
- * once; several buckets may share it). */
+/* The candidates of one indexed class: the entries of its buckets for
+ * keys[0..nk) whose fingerprints are near fp, or the whole class once the
+ * buckets hold as many entries as it has members. Sorted, each once
+ * (several buckets may hold an id, and a shared tag may show it twice). */
 static int class_probe(const wq__sidx *x, const wq__class *c, const uint64_t *keys, size_t nk,
                        uint64_t fp, const wq__keep *kp, wq__u32v *out) {
-    const wq__slot *hit[MAX_PROBES];
-    size_t nh = 0, reads = 0;
+    size_t from = out->n, reads = 0, members = c->cend - c->cstart;
     for (size_t e = 0; e < nk; e++) {
-        const wq__slot *sl = slot_of(c, keys[e]);
-        if (sl->key != 0) {
-            hit[nh++] = sl;
-            reads += sl->count;
+        const wq__slot *t = table_of(c, keys[e]);
+        uint32_t tag = tag_of(keys[e]);
+        for (size_t s = (size_t)keys[e] & c->mask; t[s].tag != 0; s = (s + 1) & c->mask) {
+            if (t[s].tag != tag)
+                continue;
+            if (++reads >= members) { /* the filter is not helping here */
+                out->n = from;
+                return take_class(x, c, kp, out);
+            }
+            if (keeps(kp, t[s].id) && fp_near(fp, t[s].fp, x->k) &&
+                wq__u32v_push(out, t[s].id) != 0)
+                return ENOMEM;
         }
     }
-    if (reads >= (size_t)(c->cend - c->cstart))
-        return take_class(x, c, kp, out);
-    size_t from = out->n;
-    for (size_t h = 0; h < nh; h++) {
-        const wq__entry *ent = x->ent + hit[h]->start;
-        for (uint32_t e = 0; e < hit[h]->count; e++)
-            if (keeps(kp, ent[e].id) && fp_near(fp, entry_fp(&ent[e]), x->k) &&
-                wq__u32v_push(out, ent[e].id) != 0)
-                return ENOMEM;
-    }
     size_t n = out->n - from;
-    if (nh > 1 && n > 1) {
+    if (n > 1) {
         if (n <= 32)
             sort_u32(out->v + from, n);
         else

@@ -115,23 +115,21 @@ static inline const wq_seq *wq__uniq_seq(const wq__uniq *q, uint32_t u) {
     return &q->seqs[q->first[u]];
 }
 
-/* A bucket entry: a unique's id and its fingerprint (wq__fp), side by side
- * so that the probe can drop most wrong candidates without reading their
- * bytes (12 bytes: the fingerprint as two halves keeps 4-byte alignment). */
-typedef struct wq__entry {
-    uint32_t id;
-    uint32_t fp[2];
-} wq__entry;
-
-/* A table slot: the entries of key are ent[start .. start + count). */
+/* A table slot: one entry of the index, the segment key's tag, the unique's
+ * id and its fingerprint, side by side, so that a probe finds a bucket's
+ * entries and drops most wrong candidates in one cache line, without
+ * reading their bytes. A key's entries are the slots with its tag in the
+ * run of full slots from its home. Tags are the key's high half: two keys
+ * with the same tag only add candidates, which verification drops. */
 typedef struct wq__slot {
-    uint64_t key; /* 0: empty */
-    uint32_t start;
-    uint32_t count;
+    uint32_t tag; /* 0: empty (tags are odd) */
+    uint32_t id;
+    uint64_t fp;
 } wq__slot;
 
 /* The uniques of one length: bylen[cstart .. cend), ascending, and when
- * indexed, their segments' table (open addressing, mask + 1 slots). */
+ * indexed, their segments' table (open addressing, mask + 1 slots per
+ * sub-table, one slot per entry). */
 typedef struct wq__class {
     size_t len;
     uint32_t cstart, cend;
@@ -147,8 +145,7 @@ typedef struct wq__sidx {
     uint32_t *bylen; /* the uniques by length, then id */
     size_t nclass;   /* length classes, ascending */
     wq__class *cls;
-    wq__entry *ent; /* every bucket, table after table */
-    wq__stop *st;  /* ticked while building */
+    wq__stop *st; /* ticked while building */
 } wq__sidx;
 
 /* Builds the index over q's uniques for distance k (<= q->maxlen), the
