@@ -145,7 +145,8 @@ static inline int fp_near(uint64_t a, uint64_t b, size_t k) {
     __m128i z = _mm_setzero_si128(), d = _mm_sad_epu8(x, y);
     __m128i s = _mm_sub_epi64(_mm_sad_epu8(x, z), _mm_sad_epu8(y, z));
     l1 = (unsigned)(_mm_cvtsi128_si32(d) + _mm_extract_epi16(d, 4));
-    long long diff = (long long)_mm_cvtsi128_si64(s) + (long long)_mm_cvtsi128_si64(_mm_unpackhi_epi64(s, s));
+    long long diff =
+        (long long)_mm_cvtsi128_si64(s) + (long long)_mm_cvtsi128_si64(_mm_unpackhi_epi64(s, s));
     sa = diff > 0 ? (unsigned)diff : 0;
     sb = diff < 0 ? (unsigned)-diff : 0;
 #else
@@ -665,7 +666,8 @@ int wq__sidx_probe(const wq__sidx *x, const unsigned char *r, size_t m, const wq
     for (size_t ci = a; ci < x->nclass && x->cls[ci].len <= hi; ci++) {
         const wq__class *cl = &x->cls[ci];
         size_t nk = cl->indexed ? class_keys(x, cl, r, m, keys) : MAX_PROBES + 1;
-        int rc = nk > MAX_PROBES ? take_class(x, cl, kp, c) : class_probe(x, cl, keys, nk, fp, kp, c);
+        int rc =
+            nk > MAX_PROBES ? take_class(x, cl, kp, c) : class_probe(x, cl, keys, nk, fp, kp, c);
         if (rc != 0)
             return rc;
     }
