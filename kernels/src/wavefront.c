@@ -279,7 +279,37 @@ typedef struct wf_dir {
     int32_t *cur, *nxt, lo, hi;
     size_t s;
     int level; /* dispatch level of the slides (WQ__LANES_*) */
+    /* The pruned search (wf_seeded): a lower bound h[(row + hoff) >> 3] on
+     * the cost left from each row, and the bound on the total; h NULL in
+     * the plain search. */
+    const int32_t *h;
+    int32_t hoff;
+    int64_t bound;
 } wf_dir;
+
+/*
+ * Drops the diagonals at either end of the wavefront whose point cannot
+ * lie on a path of cost at most the bound: its score plus the cost still
+ * owed from its row exceeds it. Why that is exact: the optimal path's
+ * point of score s on diagonal d is at or above the furthest point, and
+ * the bound never grows down a diagonal (fewer seeds lie ahead), so that
+ * point would be dropped as well, which an optimal path within the bound
+ * never is. Only the ends are trimmed, so the range stays whole; the cells
+ * dropped and the two past each end read as not reached.
+ */
+static void dir_trim(wf_dir *w) {
+    int32_t *c = w->cur, lo = w->lo, hi = w->hi;
+    int64_t room = w->bound - (int64_t)w->s;
+    while (lo <= hi && w->h[(c[lo] + w->hoff) >> 3] > room)
+        lo++;
+    while (hi >= lo && w->h[(c[hi] + w->hoff) >> 3] > room)
+        hi--;
+    for (int32_t d = w->lo - 2; d < lo && d <= w->hi; d++)
+        c[d] = WF_NONE;
+    for (int32_t d = hi + 1 > w->lo - 2 ? hi + 1 : w->lo - 2; d <= w->hi + 2; d++)
+        c[d] = WF_NONE;
+    w->lo = lo, w->hi = hi;
+}
 
 /* Score s + 1 of one direction: the three moves, then each diagonal slid.
  * Most slides stop within the first eight bytes: after a random step the
@@ -293,6 +323,8 @@ static void dir_step(wf_dir *w, int32_t in, int32_t im) {
     int32_t *t = w->cur;
     w->cur = w->nxt;
     w->nxt = t;
+    if (w->h)
+        dir_trim(w);
 }
 
 /*
@@ -348,12 +380,15 @@ static void reverse(unsigned char *dst, const unsigned char *src, size_t n) {
  * from it, so they overlap there. And an overlap at s + t proves D <= s +
  * t (dirs_meet). So the first overlap comes at s + t = D.
  */
-size_t wq__lev_wavefront_at(int level, const unsigned char *x, size_t n, const unsigned char *y,
-                            size_t m, size_t cap, double budget, size_t *lower) {
-    if (n > m || m > INT32_MAX / 4) { /* the caller's order; int32 rows */
-        *lower = 0;
-        return WQ__WF_GAVE_UP;
-    }
+/* The seeds' bounds of wq__seed_bounds for the pruned search, and the
+ * bound on the total that it proves or refutes. */
+typedef struct wf_seeds {
+    const int32_t *fwd, *bwd;
+    int64_t bound;
+} wf_seeds;
+
+static size_t wf_run(int level, const unsigned char *x, size_t n, const unsigned char *y, size_t m,
+                     size_t cap, double budget, size_t *lower, const wf_seeds *sd) {
     /* D <= m always, and a run never outlives its budget by more than one
      * check interval; each direction reaches half the total plus one. */
     double sb = sqrt(budget) + 2 * WF_CHECK;
@@ -374,18 +409,27 @@ size_t wq__lev_wavefront_at(int level, const unsigned char *x, size_t n, const u
         mem[t] = WF_NONE;
     int32_t in = (int32_t)n, im = (int32_t)m, target = im - in;
     /* Diagonal d of a wavefront at base[d], d in [-(half + 2), half + 2]. */
-    wf_dir f = {x, y, mem + half + 2, mem + half + 2 + width, 0, 0, 0, level}, b = f;
+    wf_dir f = {x, y, mem + half + 2, mem + half + 2 + width, 0, 0, 0, level, NULL, 0, 0}, b = f;
     b.hi = -1; /* one direction only: b stays empty */
     f.cur[0] = slide_tail(x, in, y, im, 0, 0);
     if (both) {
         reverse(rev, x, n);
         reverse(rev + n, y, m);
-        b = (wf_dir){rev, rev + n, f.cur + 2 * width, f.nxt + 2 * width, 0, 0, 0, level};
+        b = (wf_dir){rev, rev + n, f.cur + 2 * width, f.nxt + 2 * width, 0, 0, 0, level, NULL,
+                     0,   0};
         b.cur[0] = slide_tail(b.x, in, b.y, im, 0, 0);
+    }
+    if (sd) {
+        f.h = sd->fwd, f.hoff = 7, f.bound = sd->bound;
+        b.h = sd->bwd, b.hoff = 7 - in % 8, b.bound = sd->bound;
     }
     size_t result = WQ__WF_GAVE_UP;
     for (;;) {
         size_t total = f.s + b.s;
+        if (f.lo > f.hi || (both && b.lo > b.hi)) { /* all pruned: D > bound */
+            result = cap + 1;
+            break;
+        }
         if (both ? dirs_meet(&f, &b, in, target) : target <= f.hi && f.cur[target] >= in) {
             result = total;
             break;
@@ -416,6 +460,64 @@ int wq__wf_best(void) {
         return WQ__LANES_AVX2;
 #endif
     return WQ__LANES_SCALAR;
+}
+
+/* Pairs shorter than this skip the seeds (the plain search is cheap). */
+#define WF_SEED_MIN 4096
+
+/* The seeds apply when at most 1 / WF_SEED_MAX_LEFT of them fail the quick
+ * placement (about 1.6% edits and fewer for 8-byte seeds). */
+#define WF_SEED_MAX_LEFT 5
+
+/*
+ * The search pruned by the seeds, for long related pairs: with h0 the
+ * seeds' bound on the whole pair, it tries the bound U = h0 + slack,
+ * doubling the slack, up to the seeds' own limit *ucap. Each try is exact
+ * (dir_trim): it finds D when D <= U, and proves D > U when its
+ * wavefronts run empty. The width kept is about twice the slack, against
+ * the 2s + 1 of the plain search at score s. Returns the distance, cap + 1
+ * when D > cap is proven, WQ__WF_GAVE_UP when the seeds do not apply or
+ * run out of bound, or WQ_LEV_NO_LIMIT with errno ENOMEM.
+ */
+static size_t wf_seeded(int level, const unsigned char *x, size_t n, const unsigned char *y,
+                        size_t m, size_t cap) {
+    size_t ns = n / 8, ucap = 0, result = WQ__WF_GAVE_UP;
+    int32_t *h = malloc((2 * ns + 3) * sizeof *h);
+    if (!h)
+        return WQ__WF_GAVE_UP; /* the plain search reports it if it recurs */
+    if (wq__seed_bounds(x, n, y, m, ns / WF_SEED_MAX_LEFT, h, h + ns + 2, &ucap)) {
+        free(h);
+        errno = ENOMEM;
+        return WQ_LEV_NO_LIMIT;
+    }
+    size_t h0 = ucap ? (size_t)h[0] : 0;
+    for (size_t slack = h0 / 20 + 16; ucap && h0 + slack / 2 < ucap; slack += slack / 3) {
+        size_t u = h0 + slack < cap ? h0 + slack : cap, lower;
+        wf_seeds sd = {h, h + ns + 2, (int64_t)u};
+        size_t d = wf_run(level, x, n, y, m, u, INFINITY, &lower, &sd);
+        if (d <= u || d == WQ_LEV_NO_LIMIT || u == cap) {
+            result = d;
+            break;
+        }
+    }
+    free(h);
+    return result;
+}
+
+size_t wq__lev_wavefront_at(int level, const unsigned char *x, size_t n, const unsigned char *y,
+                            size_t m, size_t cap, double budget, size_t *lower) {
+    if (n > m || m > INT32_MAX / 4) { /* the caller's order; int32 rows */
+        *lower = 0;
+        return WQ__WF_GAVE_UP;
+    }
+    if (n >= WF_SEED_MIN) {
+        size_t d = wf_seeded(level, x, n, y, m, cap);
+        if (d != WQ__WF_GAVE_UP) {
+            *lower = d;
+            return d;
+        }
+    }
+    return wf_run(level, x, n, y, m, cap, budget, lower, NULL);
 }
 
 size_t wq__lev_wavefront(const unsigned char *x, size_t n, const unsigned char *y, size_t m,

@@ -264,3 +264,77 @@ ParameterizedTest(int *level, lev_wavefront, slides_at_each_level, .timeout = 60
     free(a);
     free(b);
 }
+
+/* ---------------------------------------------- the pruned search -- */
+
+/* The seeds' bounds never exceed the distance (admissible at the start and
+ * the end of the pair), on related pairs of every rate the seeds take,
+ * indel-only pairs and low-complexity ones (binary alphabet: copies of
+ * seeds everywhere). */
+Test(lev_wavefront, seed_bounds_are_lower_bounds, .timeout = 60) {
+    static const unsigned rates[] = {1, 5, 10, 15, 30};
+    uint64_t st = 97;
+    unsigned char *a = malloc(3000), *b = malloc(6001);
+    int32_t *h = malloc((3000 / 4 + 8) * sizeof *h);
+    cr_assert(a && b && h);
+    for (unsigned t = 0; t < 40; t++) {
+        size_t n = 800 + kbelow(&st, 2200);
+        unsigned sigma = t % 4 == 3 ? 2 : 4;
+        kseq_fill(&st, a, n, sigma);
+        size_t m = derive(&st, a, n, b, rates[t % 5], sigma);
+        const unsigned char *x = n <= m ? a : b, *y = n <= m ? b : a;
+        size_t xn = n <= m ? n : m, ym = n <= m ? m : n, ucap = 0;
+        size_t ref = wq_levenshtein_ref(x, xn, y, ym);
+        int32_t *fwd = h, *bwd = h + xn / 8 + 2;
+        cr_assert_eq(wq__seed_bounds(x, xn, y, ym, xn, fwd, bwd, &ucap), 0);
+        cr_assert_gt(ucap, 0);
+        cr_assert_leq((size_t)fwd[0], ref, "n=%zu m=%zu", xn, ym);
+        cr_assert_leq((size_t)bwd[0], ref, "n=%zu m=%zu", xn, ym);
+        cr_assert_eq(fwd[0], bwd[0]);
+        cr_assert_eq(fwd[(xn + 7) >> 3], 0);
+        cr_assert_eq(bwd[(xn + 7 - xn % 8) >> 3], 0);
+    }
+    free(a), free(b), free(h);
+}
+
+/* The long related pairs that take the pruned search (at least 4096 bytes,
+ * few edits): exact against the DP under every limit, with the bound tight
+ * or loose (several tries), lengths around the 8-byte seeds (n % 8 = 0, 1,
+ * 7), a burst of 40 inserted bytes, identical strings,
+ * and pairs the seeds refuse (unrelated, 5%, binary alphabet), at each
+ * level of the slides. */
+Test(lev_wavefront, pruned_search_is_exact, .timeout = 120) {
+    static const unsigned rates[] = {1, 5, 10, 15, 50, 0};
+    static const size_t lens[] = {4096, 4097, 4103, 4800, 5001};
+    uint64_t st = 98;
+    unsigned char *a = malloc(5100), *b = malloc(10300);
+    cr_assert(a && b);
+    for (unsigned t = 0; t < 18; t++) {
+        size_t n = lens[t % 5];
+        unsigned sigma = t % 6 == 5 ? 2 : 4;
+        kseq_fill(&st, a, n, sigma);
+        size_t m;
+        if (t == 6) { /* identical */
+            memcpy(b, a, n);
+            m = n;
+        } else if (t == 7) { /* a burst of insertions in the middle */
+            memcpy(b, a, n / 2);
+            kseq_fill(&st, b + n / 2, 40, sigma);
+            memcpy(b + n / 2 + 40, a + n / 2, n - n / 2);
+            m = n + 40;
+        } else {
+            m = derive(&st, a, n, b, rates[t % 6], sigma);
+        }
+        size_t ref = wq_levenshtein_ref(a, n, b, m);
+        check_public(a, n, b, m, ref);
+        const unsigned char *x = n <= m ? a : b, *y = n <= m ? b : a;
+        size_t xn = n <= m ? n : m, ym = n <= m ? m : n;
+        for (int lv = WQ__LANES_SCALAR; lv <= wq__wf_best(); lv++) {
+            size_t lower = 0;
+            cr_assert_eq(wq__lev_wavefront_at(lv, x, xn, y, ym, WQ_LEV_NO_LIMIT, 1e30, &lower), ref,
+                         "level %d n=%zu m=%zu", lv, xn, ym);
+        }
+    }
+    free(a);
+    free(b);
+}
