@@ -153,6 +153,32 @@ Test(stall, ctrl_c_while_stalled_async, .timeout = 60) {
     interrupt_stalled("--async", "genomics: interrupted after 8 pairs (output unordered)\n");
 }
 
+/* ------------------------------------------ write error while stalled -- */
+
+/* stdout is /dev/full and the input pipe stays open after 8 lines: the
+ * flush at the stall fails, and the run must end at once with the write
+ * error, not wait for a next line that never comes (the test's timeout). */
+static void write_error_stalled(const char *mode) {
+    const char *argv[] = {"genomics", "-w", "2", mode, NULL};
+    wqt_opts o = {.in = lines8,
+                  .in_len = strlen(lines8),
+                  .in_mode = WQT_IN_PIPE_OPEN,
+                  .out_mode = WQT_OUT_PATH,
+                  .out_path = "/dev/full"};
+    wqt_result r = wqt_run(GENOMICS_EXE, argv, &o);
+    cr_assert_eq(r.status, 1, "%s", r.err);
+    cr_assert_str_eq(r.err, "genomics: write error: No space left on device\n");
+    wqt_result_free(&r);
+}
+
+Test(stall, write_error_while_stalled_ordered, .timeout = 60) {
+    write_error_stalled("--format=lesson");
+}
+
+Test(stall, write_error_while_stalled_async, .timeout = 60) {
+    write_error_stalled("--async");
+}
+
 /* ------------------------------------------------- pipe versus file -- */
 
 typedef struct pipe_case {
