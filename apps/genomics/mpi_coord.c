@@ -13,10 +13,14 @@
  * sleep on a condition variable (the bell), polling MPI between naps of
  * 20 us doubling to 1 ms while a worker rank holds blocks.
  *
- * The bell: rung by a local block's task when it is done, and by the
+ * Local blocks go to the computing thread, which runs them one after the
+ * other on the pool (gx_compute_block: the pool's workers compute, the
+ * thread waits), so that the next one starts as soon as one ends.
+ *
+ * The bell: rung by the computing thread when a block is done, and by the
  * reading thread (feed.h) when input arrives after a WQ_GEN_AGAIN. Its
- * mutex protects only `rung`, and is never held while calling MPI, the
- * engine or the feed.
+ * mutex protects `rung` and the computing thread's queue, and is never
+ * held while calling MPI, the engine or the feed.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -44,8 +48,8 @@
 
 #include <mpi.h>
 
-/* Blocks queued per worker rank (one computing, one next), and on rank 0's
- * own pool (one for each of its tasks to start while the other ends). */
+/* Blocks queued per worker rank (one computing, one next), and for rank
+ * 0's own pool (the same). */
 enum { INFLIGHT = 2, LOCAL_INFLIGHT = 2 };
 
 typedef enum { B_FREE, B_OPEN, B_RUNNING, B_DONE } bstate;
@@ -62,15 +66,18 @@ typedef struct block {
     uint64_t i, j; /* all-vs-all: the first pair */
     void *wire;    /* the PAIRS message while it is being sent */
     MPI_Request req;
-    coord *c; /* for the local task */
     gx_item items[GX_WIRE_PAIRS];
     size_t dist[GX_WIRE_PAIRS];
 } block;
 
 typedef struct bell {
     pthread_mutex_t mu;
-    pthread_cond_t cv;
-    bool rung; /* an event since the last wait (mu) */
+    pthread_cond_t cv;            /* signalled when rung is set */
+    pthread_cond_t work;          /* signalled when a local block is queued, or stop */
+    bool rung;                    /* an event since the last wait (mu) */
+    block *queue[LOCAL_INFLIGHT]; /* local blocks not yet started (mu) */
+    size_t head, queued;          /* (mu) */
+    bool stop;                    /* the computing thread ends (mu) */
 } bell;
 
 struct coord {
@@ -93,6 +100,7 @@ struct coord {
     gx_emit emit;
     int error; /* a block that could not be sent or set up */
     bell bell;
+    pthread_t computer; /* computes the local blocks */
 };
 
 /* ------------------------------------------------------------- bell -- */
@@ -144,13 +152,19 @@ static int bell_init(bell *b) {
     if (rc == 0)
         rc = pthread_cond_init(&b->cv, &a);
     check(pthread_condattr_destroy(&a), "pthread_condattr_destroy");
-    if (rc == 0 && (rc = pthread_mutex_init(&b->mu, NULL)) != 0)
+    if (rc == 0 && (rc = pthread_cond_init(&b->work, NULL)) != 0)
         check(pthread_cond_destroy(&b->cv), "pthread_cond_destroy");
-    b->rung = false;
+    if (rc == 0 && (rc = pthread_mutex_init(&b->mu, NULL)) != 0) {
+        check(pthread_cond_destroy(&b->cv), "pthread_cond_destroy");
+        check(pthread_cond_destroy(&b->work), "pthread_cond_destroy");
+    }
+    b->rung = b->stop = false;
+    b->head = b->queued = 0;
     return rc;
 }
 
 static void bell_destroy(bell *b) {
+    check(pthread_cond_destroy(&b->work), "pthread_cond_destroy");
     check(pthread_cond_destroy(&b->cv), "pthread_cond_destroy");
     check(pthread_mutex_destroy(&b->mu), "pthread_mutex_destroy");
 }
@@ -229,19 +243,49 @@ static block *next_block(coord *c) {
 
 /* ------------------------------------------------------ distributing -- */
 
-static void local_task(void *arg) {
-    block *b = arg;
-    b->status = gx_compute_block(b->c->pool, &b->c->ko, b->items, b->n, b->dist);
-    atomic_store_explicit(&b->done, 1, memory_order_release);
-    bell_ring(&b->c->bell);
+/* The computing thread: takes the local blocks in turn, computes each on
+ * the pool, marks it done and rings the bell. */
+static void *computer_main(void *arg) {
+    coord *c = arg;
+    bell *q = &c->bell;
+    check(pthread_mutex_lock(&q->mu), "pthread_mutex_lock");
+    for (;;) {
+        while (q->queued == 0 && !q->stop)
+            check(pthread_cond_wait(&q->work, &q->mu), "pthread_cond_wait");
+        if (q->queued == 0)
+            break;
+        block *b = q->queue[q->head];
+        q->head = (q->head + 1) % LOCAL_INFLIGHT;
+        q->queued--;
+        check(pthread_mutex_unlock(&q->mu), "pthread_mutex_unlock");
+        b->status = gx_compute_block(c->pool, &c->ko, b->items, b->n, b->dist);
+        atomic_store_explicit(&b->done, 1, memory_order_release);
+        check(pthread_mutex_lock(&q->mu), "pthread_mutex_lock");
+        q->rung = true;
+        check(pthread_cond_signal(&q->cv), "pthread_cond_signal");
+    }
+    check(pthread_mutex_unlock(&q->mu), "pthread_mutex_unlock");
+    return NULL;
 }
 
+/* Ends the computing thread (its queue is empty by then). */
+static void computer_stop(coord *c) {
+    check(pthread_mutex_lock(&c->bell.mu), "pthread_mutex_lock");
+    c->bell.stop = true;
+    check(pthread_cond_signal(&c->bell.work), "pthread_cond_signal");
+    check(pthread_mutex_unlock(&c->bell.mu), "pthread_mutex_unlock");
+    check(pthread_join(c->computer, NULL), "pthread_join");
+}
+
+/* Queues b for the computing thread (below LOCAL_INFLIGHT: room is there). */
 static void run_here(coord *c, block *b) {
     b->owner = 0;
-    b->c = c;
     c->inflight[0]++;
-    if (wq_submit(c->pool, local_task, b) != 0)
-        local_task(b); /* no room for a task: compute it on this thread */
+    check(pthread_mutex_lock(&c->bell.mu), "pthread_mutex_lock");
+    c->bell.queue[(c->bell.head + c->bell.queued) % LOCAL_INFLIGHT] = b;
+    c->bell.queued++;
+    check(pthread_cond_signal(&c->bell.work), "pthread_cond_signal");
+    check(pthread_mutex_unlock(&c->bell.mu), "pthread_mutex_unlock");
 }
 
 static void send_block(coord *c, block *b, int rank) {
@@ -540,6 +584,8 @@ int gx_mpi_coordinate(const gx_opts *o) {
     c.inflight = calloc((size_t)c.ranks, sizeof *c.inflight);
     c.pool = wq_pool_create(o->workers);
     int rc = c.blocks == NULL || c.inflight == NULL || c.pool == NULL ? errno : bell_init(&c.bell);
+    if (rc == 0 && (rc = pthread_create(&c.computer, NULL, computer_main, &c)) != 0)
+        bell_destroy(&c.bell);
     if (rc != 0) {
         fprintf(stderr, "genomics: cannot start %u workers: %s\n", o->workers, strerror(rc));
         free(c.blocks);
@@ -556,7 +602,8 @@ int gx_mpi_coordinate(const gx_opts *o) {
     gx_pairs_done(&c.pairs);
     gx_set_free(set);
     gx_reader_close(r);
-    wq_pool_destroy(c.pool); /* after the last local task rang the bell */
+    computer_stop(&c);
+    wq_pool_destroy(c.pool);
     bell_destroy(&c.bell);
     free(c.blocks);
     free(c.inflight);
