@@ -3,9 +3,10 @@
  * documented C API (PEP 489 multi-phase init, module state, no globals).
  *
  * Guarantees:
- *   - Inputs are snapshotted into tuples of str (ASCII) or bytes, both
- *     immutable, before the GIL is released: no other Python thread can free
- *     or change them while the engine reads them.
+ *   - Inputs (str (ASCII) or bytes items) are copied, their bytes back to
+ *     back, before the GIL is released: no other Python thread can free or
+ *     change what the engine reads, and the caller's objects are only read,
+ *     their reference counts included (see seqs).
  *   - Every engine computation runs with the GIL released. The calling thread
  *     waits on a condition with a timeout of POLL_MS and, between waits,
  *     takes the GIL to run PyErr_CheckSignals(): an exception from a signal
@@ -35,6 +36,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include <workq/kernels.h>
@@ -93,10 +95,16 @@ static module_state *state_of(PyObject *module) {
 
 /* --------------------------------------------------------- sequences -- */
 
-/* A snapshot of an iterable of str/bytes: the tuple keeps every item alive
- * and unchanged; ptr/len are their bytes. */
+/* A copy of an iterable of str/bytes: every item's bytes back to back in
+ * one block (big_alloc) after the ptr/len views of them. The engine reads
+ * only the copy, so nothing a Python thread does while the GIL is released
+ * can change or free it, and the caller's objects are only read: not even
+ * their reference counts are written (after a fork, as multiprocessing's
+ * pools do, every such write faults a copy-on-write page, about one per
+ * item, and a call on 10^6 pairs took 4x as long). */
 typedef struct seqs {
-    PyObject *tuple;
+    void *mem; /* the block: ptr[n], len[n], then the bytes */
+    size_t size;
     const char **ptr;
     size_t *len;
     size_t n;
@@ -139,17 +147,113 @@ static int seq_view(PyObject *o, const char *what, Py_ssize_t index, const char 
     return -1;
 }
 
-static void seqs_clear(seqs *s) {
-    Py_CLEAR(s->tuple);
-    PyMem_Free(s->ptr);
-    PyMem_Free(s->len);
-    s->ptr = NULL;
-    s->len = NULL;
-    s->n = 0;
+/* Buffers from this size up are mapped for themselves, aligned to and
+ * asked to be backed by transparent huge pages. A fresh 4 KiB page costs a
+ * fault when first written, and a call on 10^6 short pairs writes some
+ * 15,000 of them; heap memory is no better after a fork (as multiprocessing
+ * does), when every page the child shared faults again on its first write. */
+#define HUGE_PAGE ((size_t)2 << 20)
+
+static size_t huge_round(size_t size) {
+    return (size + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
 }
 
-/* Snapshots obj (any iterable of str/bytes, but not a single str/bytes).
- * Returns 0, or -1 with an exception set and s cleared. */
+/* size bytes (>= 1), mapped from HUGE_PAGE up and then traced by
+ * tracemalloc as PyMem's memory is (so its leak checks see them); NULL
+ * when memory runs out. Free with big_free(p, size). No GIL needed. */
+static void *big_alloc(size_t size) {
+    if (size < HUGE_PAGE)
+        return PyMem_RawMalloc(size ? size : 1);
+    size_t len = huge_round(size);
+    if (len < size || len > SIZE_MAX - HUGE_PAGE)
+        return NULL;
+    /* HUGE_PAGE more than needed, then the unaligned ends unmapped */
+    char *map =
+        mmap(NULL, len + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (map == MAP_FAILED)
+        return NULL;
+    char *p = (char *)(((uintptr_t)map + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
+    if (p > map)
+        munmap(map, (size_t)(p - map));
+    if (p + len < map + len + HUGE_PAGE)
+        munmap(p + len, (size_t)(map + len + HUGE_PAGE - (p + len)));
+#ifdef MADV_HUGEPAGE
+    (void)madvise(p, len, MADV_HUGEPAGE); /* a hint: 4 KiB pages if refused */
+#endif
+    PyTraceMalloc_Track(0, (uintptr_t)p, size);
+    return p;
+}
+
+static void big_free(void *p, size_t size) {
+    if (size < HUGE_PAGE) {
+        PyMem_RawFree(p);
+    } else if (p != NULL) {
+        PyTraceMalloc_Untrack(0, (uintptr_t)p);
+        munmap(p, huge_round(size));
+    }
+}
+
+static void seqs_clear(seqs *s) {
+    big_free(s->mem, s->size);
+    memset(s, 0, sizeof *s);
+}
+
+/* Copies l bytes; the short items of the common case without a call. */
+static inline void copy_item(char *dst, const char *p, size_t l) {
+    if (l >= 8 && l <= 16) { /* two overlapping words */
+        uint64_t head, tail;
+        memcpy(&head, p, 8);
+        memcpy(&tail, p + l - 8, 8);
+        memcpy(dst, &head, 8);
+        memcpy(dst + l - 8, &tail, 8);
+    } else {
+        memcpy(dst, p, l);
+    }
+}
+
+/* Copies the n items of fast (a list or tuple, which cannot change
+ * meanwhile: no Python code runs) into s. The first pass checks them and
+ * sums their lengths, so that one block of the exact size holds all. 0 or
+ * -1 with an exception. */
+static int seqs_copy(seqs *s, PyObject *fast, size_t n, const char *what) {
+    PyObject **items = PySequence_Fast_ITEMS(fast);
+    size_t bytes = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *p;
+        size_t l;
+        if (seq_view(items[i], what, (Py_ssize_t)i, &p, &l) < 0)
+            return -1;
+        bytes += l; /* cannot overflow: the items are all in memory */
+    }
+    size_t views = n * (sizeof(char *) + sizeof(size_t));
+    if (n > SIZE_MAX / (sizeof(char *) + sizeof(size_t)) || bytes > SIZE_MAX - views) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    s->size = views + bytes;
+    s->mem = big_alloc(s->size);
+    if (s->mem == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    s->n = n;
+    s->ptr = s->mem;
+    s->len = (size_t *)(s->ptr + n);
+    char *data = (char *)(s->len + n);
+    for (size_t i = 0; i < n; i++) {
+        const char *p;
+        size_t l;
+        (void)seq_view(items[i], what, (Py_ssize_t)i, &p, &l); /* passed above */
+        copy_item(data, p, l);
+        s->ptr[i] = data;
+        s->len[i] = l;
+        data += l;
+    }
+    return 0;
+}
+
+/* Copies obj (any iterable of str/bytes, but not a single str/bytes) into
+ * s. Returns 0, or -1 with an exception set and s cleared. */
 static int seqs_from(PyObject *obj, const char *what, seqs *s) {
     memset(s, 0, sizeof *s);
     if (PyUnicode_Check(obj) || PyBytes_Check(obj) || PyByteArray_Check(obj)) {
@@ -158,8 +262,10 @@ static int seqs_from(PyObject *obj, const char *what, seqs *s) {
                      Py_TYPE(obj)->tp_name);
         return -1;
     }
-    s->tuple = PySequence_Tuple(obj);
-    if (s->tuple == NULL) {
+    /* A list or tuple as it is (a new reference, no copy); other iterables
+     * become a list. */
+    PyObject *fast = PySequence_Fast(obj, "");
+    if (fast == NULL) {
         if (PyErr_ExceptionMatches(PyExc_TypeError)) {
             PyErr_Clear();
             PyErr_Format(PyExc_TypeError, "%s: expected an iterable of str or bytes, not %.100s",
@@ -167,22 +273,11 @@ static int seqs_from(PyObject *obj, const char *what, seqs *s) {
         }
         return -1;
     }
-    Py_ssize_t n = PyTuple_GET_SIZE(s->tuple);
-    s->n = (size_t)n;
-    s->ptr = PyMem_New(const char *, n ? (size_t)n : 1);
-    s->len = PyMem_New(size_t, n ? (size_t)n : 1);
-    if (s->ptr == NULL || s->len == NULL) {
+    int rc = seqs_copy(s, fast, (size_t)PySequence_Fast_GET_SIZE(fast), what);
+    Py_DECREF(fast);
+    if (rc < 0)
         seqs_clear(s);
-        PyErr_NoMemory();
-        return -1;
-    }
-    for (Py_ssize_t i = 0; i < n; i++) {
-        if (seq_view(PyTuple_GET_ITEM(s->tuple, i), what, i, &s->ptr[i], &s->len[i]) < 0) {
-            seqs_clear(s);
-            return -1;
-        }
-    }
-    return 0;
+    return rc;
 }
 
 /* seqs_from for two arguments. Returns 0, or -1 with an exception set and

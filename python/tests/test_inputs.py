@@ -1,0 +1,138 @@
+"""How inputs reach the engine: every item's bytes are copied before the GIL is
+released, into one block per argument (mapped for itself, on huge pages, from
+2 MiB up). The caller's objects are only read: another thread may replace or
+free them during the call, their reference counts never change, and the block
+is traced by tracemalloc while it lives."""
+import sys
+import threading
+import time
+import tracemalloc
+
+import Levenshtein
+import pytest
+
+import workq
+from conftest import rand_seq
+
+
+@pytest.fixture
+def no_switching():
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(100.0)
+    yield
+    sys.setswitchinterval(old)
+
+
+def during(call, action):
+    """Runs call() (a lambda whose body is one workq call) on this thread and
+    action() on another once this one is inside the call: with a huge switch
+    interval the other thread runs only when this one gives up the GIL,
+    which it does only inside the engine. Returns call()'s result and
+    whether action() ran."""
+    main, over, ran = threading.get_ident(), threading.Event(), []
+
+    def watch():
+        while not over.is_set():
+            if sys._current_frames()[main].f_code is call.__code__:
+                action()
+                ran.append(True)
+                return
+            time.sleep(0.0005)
+
+    t = threading.Thread(target=watch)
+    t.start()
+    try:
+        result = call()
+    finally:
+        over.set()
+        t.join()
+    return result, ran == [True]
+
+
+def test_big_block_vs_levenshtein(rng):
+    # 120,000 pairs: 16 bytes of views a pair plus the bytes, over 2 MiB a side
+    a = [rand_seq(rng, rng.randint(0, 20)) for _ in range(120_000)]
+    b = [rand_seq(rng, rng.randint(0, 20)).encode() for _ in range(120_000)]
+    d = workq.distances(a, b, workers=2)
+    assert list(d) == [Levenshtein.distance(x, y.decode()) for x, y in zip(a, b)]
+
+
+def test_item_kinds_and_lengths(rng):
+    class S(str):
+        pass
+    a = ["", "a" * 8, "acgt" * 4, "t" * 17, S("gattaca"), b"ac" * 300, bytes(7), S("c" * 9)]
+    b = ["acgt", "", "acgt" * 4 + "a", b"t" * 16, "gatta", "ca" * 299, b"\0" * 6, "c" * 15]
+    want = [Levenshtein.distance(x if isinstance(x, str) else x.decode("latin-1"),
+                                 y if isinstance(y, str) else y.decode("latin-1"))
+            for x, y in zip(a, b)]
+    assert list(workq.distances(a, b)) == want
+    assert list(workq.distances(tuple(a), iter(b), workers=1)) == want
+
+
+def test_items_replaced_during_the_call(rng, no_switching):
+    # long pairs, so that the call outlives the other thread's replacements
+    a = [rand_seq(rng, 2000) for _ in range(400)]
+    b = [rand_seq(rng, 2000) for _ in range(400)]
+    want = [Levenshtein.distance(x, y) for x, y in zip(a, b)]
+
+    def replace_all():
+        for k in range(len(a)):
+            a[k] = "x"  # the original str is freed here
+            b[k] = b"y" * 3
+
+    d, ran = during(lambda: workq.distances(a, b, workers=2), replace_all)
+    assert ran
+    assert list(d) == want
+    assert list(workq.distances(a, b)) == [3] * len(a)
+
+
+def test_reference_counts_untouched_during_the_call(rng, no_switching):
+    a = [rand_seq(rng, 2000) for _ in range(400)]
+    b = [rand_seq(rng, 2000) for _ in range(400)]
+    before = [sys.getrefcount(x) for x in a[:50]] + [sys.getrefcount(x) for x in b[:50]]
+    seen = []
+
+    def look():
+        seen.extend([sys.getrefcount(x) for x in a[:50]] + [sys.getrefcount(x) for x in b[:50]])
+
+    _, ran = during(lambda: workq.distances(a, b, workers=2), look)
+    assert ran
+    assert seen == before
+    assert [sys.getrefcount(x) for x in a[:50]] + [sys.getrefcount(x) for x in b[:50]] == before
+
+
+def test_block_traced_while_it_lives(rng, no_switching):
+    # 1000 items of 2500 bytes a side: the mapped path, and a long call
+    a = [rand_seq(rng, 2500)] * 1000
+    b = [rand_seq(rng, 2500)] * 1000
+    seen = []
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        d, ran = during(lambda: workq.distances(a, b),
+                        lambda: seen.append(tracemalloc.get_traced_memory()[0] - before))
+        after = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert ran
+    assert list(d) == [Levenshtein.distance(a[0], b[0])] * 1000
+    assert seen[0] >= 2 * 2500 * 1000
+    assert after < 64 * 1024
+
+
+def test_bad_last_item_of_a_big_list_frees_everything(rng):
+    a = [rand_seq(rng, 20) for _ in range(150_000)]
+    b = list(a)
+    b[-1] = 7
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        with pytest.raises(TypeError, match=r"seqs_b\[149999\]: expected str or bytes, not int"):
+            workq.distances(a, b)
+        b[-1] = "é"
+        with pytest.raises(ValueError, match=r"targets\[149999\]: str is not ASCII"):
+            workq.cdist(a[:3], b)
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert grown < 64 * 1024
