@@ -96,15 +96,16 @@ static module_state *state_of(PyObject *module) {
 /* --------------------------------------------------------- sequences -- */
 
 /* A copy of an iterable of str/bytes: every item's bytes back to back in
- * one block (big_alloc) after the ptr/len views of them. The engine reads
- * only the copy, so nothing a Python thread does while the GIL is released
- * can change or free it, and the caller's objects are only read: not even
- * their reference counts are written (after a fork, as multiprocessing's
- * pools do, every such write faults a copy-on-write page, about one per
- * item, and a call on 10^6 pairs took 4x as long). */
+ * data, with ptr/len views of them in views (both big_alloc). The engine
+ * reads only the copy, so nothing a Python thread does while the GIL is
+ * released can change or free it, and the caller's objects are only read:
+ * not even their reference counts are written (after a fork, as
+ * multiprocessing's pools do, every such write faults a copy-on-write page,
+ * about one per item, and a call on 10^6 pairs took 4x as long). */
 typedef struct seqs {
-    void *mem; /* the block: ptr[n], len[n], then the bytes */
-    size_t size;
+    void *views; /* ptr[n], then len[n] */
+    char *data;
+    size_t views_size, data_size;
     const char **ptr;
     size_t *len;
     size_t n;
@@ -194,7 +195,8 @@ static void big_free(void *p, size_t size) {
 }
 
 static void seqs_clear(seqs *s) {
-    big_free(s->mem, s->size);
+    big_free(s->views, s->views_size);
+    big_free(s->data, s->data_size);
     memset(s, 0, sizeof *s);
 }
 
@@ -211,43 +213,86 @@ static inline void copy_item(char *dst, const char *p, size_t l) {
     }
 }
 
+/* Makes room for need more bytes after used in s->data, first sized for n
+ * items like the first one (at most DATA_FIRST_MAX: a long first item must
+ * not ask for more than the rest may need), then doubled. 0, or -1 when
+ * memory runs out. */
+#define DATA_FIRST_MAX ((size_t)1 << 26)
+static int data_room(seqs *s, size_t used, size_t need, size_t n) {
+    if (s->data != NULL && need <= s->data_size - used)
+        return 0;
+    size_t size = s->data == NULL ? (need < DATA_FIRST_MAX / n ? need * n + n : DATA_FIRST_MAX)
+                  : s->data_size > SIZE_MAX / 2 ? SIZE_MAX
+                                                : 2 * s->data_size;
+    if (size - used < need)
+        size = used + need;
+    char *grown = big_alloc(size);
+    if (grown == NULL)
+        return -1;
+    if (used)
+        memcpy(grown, s->data, used);
+    big_free(s->data, s->data_size);
+    s->data = grown;
+    s->data_size = size;
+    return 0;
+}
+
+/* Items ahead of the copy whose headers are prefetched: the loop is bound
+ * by a cache miss per object, and the list's item array tells where the
+ * next ones are long before the loop gets there. */
+#define PREFETCH_AHEAD 16
+
 /* Copies the n items of fast (a list or tuple, which cannot change
- * meanwhile: no Python code runs) into s. The first pass checks them and
- * sums their lengths, so that one block of the exact size holds all. 0 or
- * -1 with an exception. */
+ * meanwhile: no Python code runs) into s, in one pass. 0 or -1 with an
+ * exception. */
 static int seqs_copy(seqs *s, PyObject *fast, size_t n, const char *what) {
     PyObject **items = PySequence_Fast_ITEMS(fast);
-    size_t bytes = 0;
-    for (size_t i = 0; i < n; i++) {
-        const char *p;
-        size_t l;
-        if (seq_view(items[i], what, (Py_ssize_t)i, &p, &l) < 0)
-            return -1;
-        bytes += l; /* cannot overflow: the items are all in memory */
-    }
-    size_t views = n * (sizeof(char *) + sizeof(size_t));
-    if (n > SIZE_MAX / (sizeof(char *) + sizeof(size_t)) || bytes > SIZE_MAX - views) {
+    if (n > SIZE_MAX / (sizeof(char *) + sizeof(size_t))) {
         PyErr_NoMemory();
         return -1;
     }
-    s->size = views + bytes;
-    s->mem = big_alloc(s->size);
-    if (s->mem == NULL) {
+    s->views_size = n * (sizeof(char *) + sizeof(size_t));
+    s->views = big_alloc(s->views_size);
+    if (s->views == NULL) {
         PyErr_NoMemory();
         return -1;
     }
     s->n = n;
-    s->ptr = s->mem;
+    s->ptr = s->views;
     s->len = (size_t *)(s->ptr + n);
-    char *data = (char *)(s->len + n);
+    size_t used = 0;
     for (size_t i = 0; i < n; i++) {
+        if (i + PREFETCH_AHEAD < n) {
+            const char *ahead = (const char *)items[i + PREFETCH_AHEAD];
+            __builtin_prefetch(ahead);
+            __builtin_prefetch(ahead + 48); /* a compact str's bytes, past one line */
+        }
+        PyObject *o = items[i];
         const char *p;
         size_t l;
-        (void)seq_view(items[i], what, (Py_ssize_t)i, &p, &l); /* passed above */
-        copy_item(data, p, l);
-        s->ptr[i] = data;
+        if (PyUnicode_CheckExact(o) && PyUnicode_IS_ASCII(o)) { /* seq_view's first case */
+            p = (const char *)PyUnicode_DATA(o);
+            l = (size_t)PyUnicode_GET_LENGTH(o);
+        } else if (seq_view(o, what, (Py_ssize_t)i, &p, &l) < 0) {
+            return -1;
+        }
+        if (data_room(s, used, l, n) < 0) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        copy_item(s->data + used, p, l);
         s->len[i] = l;
-        data += l;
+        used += l;
+    }
+    if (s->data == NULL && data_room(s, 0, 0, 1) < 0) { /* n == 0: ptr may not be NULL + 0 */
+        PyErr_NoMemory();
+        return -1;
+    }
+    /* data may have moved while it grew: the pointers come last */
+    const char *p = s->data;
+    for (size_t i = 0; i < n; i++) {
+        s->ptr[i] = p;
+        p += s->len[i];
     }
     return 0;
 }
