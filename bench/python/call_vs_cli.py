@@ -1,0 +1,58 @@
+#!/usr/bin/python3
+"""The same work as a Python user and as a shell user has it, in alternating
+rounds (median, min, max):
+
+    call_vs_cli.py FILE GENOMICS [ROUNDS] [WORKERS]
+
+  call   workq.distances(a, b, workers=WORKERS) on the pairs of FILE, held
+         in memory as two lists of str (as a Python program has them once
+         read); the time of the call alone
+  cli    GENOMICS -w WORKERS -q FILE, the whole process (it reads FILE,
+         computes, and prints the lesson's lines to /dev/null), timed from
+         spawn to exit
+
+WORKERS defaults to 2. The call's distances are checked against the
+numbers the CLI prints, once. Prints one TSV line per contender: name,
+median seconds, min, max.
+"""
+import statistics
+import subprocess
+import sys
+import time
+
+import workq
+
+
+def load(path):
+    with open(path, "rb") as f:
+        lines = f.read().decode("ascii").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    pairs = [line.split(",", 1) for line in lines]
+    return [p[0] for p in pairs], [p[1] for p in pairs]
+
+
+def main():
+    path, gen = sys.argv[1], sys.argv[2]
+    rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 5
+    workers = int(sys.argv[4]) if len(sys.argv) > 4 else 2
+    a, b = load(path)
+    cli = [gen, "-w", str(workers), "-q", path]
+    printed = subprocess.run(cli, stdout=subprocess.PIPE, check=True).stdout.decode()
+    want = [int(line.rsplit(" = ", 1)[1]) for line in printed.splitlines()]
+    if list(workq.distances(a, b, workers=workers)) != want:
+        sys.exit("call_vs_cli: workq.distances disagrees with the CLI")
+    times = {"call": [], "cli": []}
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        subprocess.run(cli, stdout=subprocess.DEVNULL, check=True)
+        times["cli"].append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        workq.distances(a, b, workers=workers)
+        times["call"].append(time.perf_counter() - t0)
+    for name, ts in times.items():
+        print(f"{name}\t{statistics.median(ts):.6f}\t{min(ts):.6f}\t{max(ts):.6f}")
+
+
+if __name__ == "__main__":
+    main()
