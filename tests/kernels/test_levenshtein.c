@@ -16,8 +16,10 @@
 
 /* ------------------------------------------------------------ helpers -- */
 
-static const size_t boundary_lens[] = {0,   1,   2,   63,  64,  65,  127, 128,
-                                       129, 191, 192, 193, 255, 256, 257, 700};
+/* Word boundaries of one to eight 64-bit words (the register-resident
+ * columns go up to 8 words, 512 rows), and a longer length. */
+static const size_t boundary_lens[] = {0,   1,   2,   63,  64,  65,  127, 128, 129, 191, 192,
+                                       193, 255, 256, 257, 383, 384, 511, 512, 513, 700};
 #define N_LENS (sizeof boundary_lens / sizeof *boundary_lens)
 
 /* Every entry point against the reference on one pair, with a limit. */
@@ -134,12 +136,12 @@ Test(levenshtein, identical_empty_and_one_sided, .timeout = 60) {
 
 Test(levenshtein, symmetry_and_triangle_inequality, .timeout = 60) {
     uint64_t st = 11;
-    unsigned char s[3][300];
+    unsigned char s[3][701];
     unsigned long trials = 200 * kstress();
     for (unsigned long t = 0; t < trials; t++) {
         size_t len[3];
         for (int i = 0; i < 3; i++) {
-            len[i] = t % 2 ? kbelow(&st, 300) : boundary_lens[kbelow(&st, N_LENS - 1)];
+            len[i] = t % 2 ? kbelow(&st, 300) : boundary_lens[kbelow(&st, N_LENS)];
             kseq_fill(&st, s[i], len[i], t % 3 ? 4 : 2);
         }
         size_t d01 = wq_levenshtein(s[0], len[0], s[1], len[1], WQ_LEV_NO_LIMIT);
