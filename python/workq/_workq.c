@@ -2420,8 +2420,14 @@ static int imap_ready(imap_obj *it) {
 }
 
 /* Waits, the GIL released, until a report can be taken, checking for
- * signals every POLL_MS. Returns that batch, or NULL with the signal's
- * exception. */
+ * signals every POLL_MS and after each wait. Returns that batch, or NULL
+ * with the signal's exception.
+ *
+ * The check after a wait that found a report matters: a consumer in C
+ * (list(), sum()) runs no bytecode between items, so when the workers keep
+ * ahead no wait ever times out, and a Ctrl-C would wait for the end of the
+ * input (200k pairs of 5000 bytes: 176 ms median, 548 ms at worst before;
+ * the check costs one atomic load when no signal came). */
 static imap_batch *imap_wait(imap_obj *it) {
     for (;;) {
         imap_batch *b;
@@ -2435,10 +2441,10 @@ static imap_batch *imap_wait(imap_obj *it) {
         b = imap_pick(it);
         pthread_mutex_unlock(&it->mu);
         Py_END_ALLOW_THREADS
-        if (ok)
-            return b;
         if (PyErr_CheckSignals() < 0)
             return NULL;
+        if (ok)
+            return b;
     }
 }
 
