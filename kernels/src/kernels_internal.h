@@ -28,10 +28,9 @@ size_t wq__lev_wavefront(const unsigned char *x, size_t n, const unsigned char *
                          size_t cap, double budget, size_t *lower);
 
 /* wq__lev_wavefront with its slides at dispatch level `level` (WQ__LANES_*,
- * at most wq__wf_best()), for the tests; and the best level of this CPU. */
+ * at most wq__lanes_best(), the best level of this CPU), for the tests. */
 size_t wq__lev_wavefront_at(int level, const unsigned char *x, size_t n, const unsigned char *y,
                             size_t m, size_t cap, double budget, size_t *lower);
-int wq__wf_best(void);
 
 /* The seeds' lower bounds of a pair, n <= m (lev_seeds.c): for every path
  * of cost at most *ucap, its cost below row i is at least

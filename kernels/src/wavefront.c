@@ -452,16 +452,6 @@ static size_t wf_run(int level, const unsigned char *x, size_t n, const unsigned
     return result;
 }
 
-int wq__wf_best(void) {
-#if WQ__LANES_SIMD
-    if (__builtin_cpu_supports("avx512bw"))
-        return WQ__LANES_AVX512;
-    if (__builtin_cpu_supports("avx2"))
-        return WQ__LANES_AVX2;
-#endif
-    return WQ__LANES_SCALAR;
-}
-
 /* Pairs shorter than this skip the seeds (the plain search is cheap). */
 #define WF_SEED_MIN 4096
 
@@ -522,5 +512,5 @@ size_t wq__lev_wavefront_at(int level, const unsigned char *x, size_t n, const u
 
 size_t wq__lev_wavefront(const unsigned char *x, size_t n, const unsigned char *y, size_t m,
                          size_t cap, double budget, size_t *lower) {
-    return wq__lev_wavefront_at(wq__wf_best(), x, n, y, m, cap, budget, lower);
+    return wq__lev_wavefront_at(wq__lanes_best(), x, n, y, m, cap, budget, lower);
 }

@@ -1,6 +1,9 @@
-"""Shared fixtures: deterministic random sequences."""
+"""Shared fixtures: deterministic random sequences, and a thread switch
+interval long enough that another thread runs only when a call releases
+the GIL."""
 import os
 import random
+import sys
 
 import pytest
 
@@ -12,6 +15,14 @@ def rand_seq(rng, n, alphabet="acgt"):
 @pytest.fixture
 def rng():
     return random.Random(20261129)
+
+
+@pytest.fixture
+def no_switching():
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(100.0)
+    yield
+    sys.setswitchinterval(old)
 
 
 def pytest_configure(config):

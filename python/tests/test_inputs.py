@@ -15,14 +15,6 @@ import workq
 from conftest import rand_seq
 
 
-@pytest.fixture
-def no_switching():
-    old = sys.getswitchinterval()
-    sys.setswitchinterval(100.0)
-    yield
-    sys.setswitchinterval(old)
-
-
 def during(call, action):
     """Runs call() (a lambda whose body is one workq call) on this thread and
     action() on another once this one is inside the call: with a huge switch

@@ -21,14 +21,6 @@ def long_inputs(rng, n=2000, length=3000):
     return [a] * n, [b] * n
 
 
-@pytest.fixture
-def no_switching():
-    old = sys.getswitchinterval()
-    sys.setswitchinterval(100.0)
-    yield
-    sys.setswitchinterval(old)
-
-
 def test_gil_released_during_distances(rng, no_switching):
     a, b = long_inputs(rng, n=1000)
     main = threading.get_ident()

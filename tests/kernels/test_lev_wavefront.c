@@ -235,7 +235,7 @@ ParameterizedTest(int *level, lev_wavefront, slides_at_each_level, .timeout = 60
     static const size_t lens[] = {0, 1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 255, 256, 257, 600, 1100};
     static const unsigned rates[] = {0, 1, 10, 50, 200, 1000};
     static const unsigned sigmas[] = {2, 4, 256};
-    int best = wq__wf_best(), lv = *level < best ? *level : best;
+    int best = wq__lanes_best(), lv = *level < best ? *level : best;
     uint64_t st = 96 + (uint64_t)*level;
     unsigned char *a = malloc(1100), *b = malloc(2201);
     cr_assert(a && b);
@@ -329,7 +329,7 @@ Test(lev_wavefront, pruned_search_is_exact, .timeout = 120) {
         check_public(a, n, b, m, ref);
         const unsigned char *x = n <= m ? a : b, *y = n <= m ? b : a;
         size_t xn = n <= m ? n : m, ym = n <= m ? m : n;
-        for (int lv = WQ__LANES_SCALAR; lv <= wq__wf_best(); lv++) {
+        for (int lv = WQ__LANES_SCALAR; lv <= wq__lanes_best(); lv++) {
             size_t lower = 0;
             cr_assert_eq(wq__lev_wavefront_at(lv, x, xn, y, ym, WQ_LEV_NO_LIMIT, 1e30, &lower), ref,
                          "level %d n=%zu m=%zu", lv, xn, ym);
