@@ -133,6 +133,20 @@ test-mpi: deps-mpi
 	cmake --build --preset mpi-release -j $(JOBS)
 	sh tests/apps/mpi/release_check.sh build/mpi-release
 
+# Rank 0's share under mpirun (issue 17): genomics with -np 2 -w 2 against
+# one process, on the Release MPI build, in alternating rounds; the inputs
+# come from the Release bench build's seqgen (cached in build/mpi-release/
+# bench-mpi). Table in bench/results/mpi_rank0.md.
+.PHONY: bench-mpi
+bench-mpi: deps-bench deps-mpi
+	cmake --preset release -DWORKQ_BUILD_TESTS=OFF -DWORKQ_BUILD_BENCH=ON >/dev/null
+	cmake --build --preset release -j $(JOBS) --target seqgen
+	cmake --preset mpi-release >/dev/null
+	cmake --build --preset mpi-release -j $(JOBS)
+	WORKQ_SEQGEN=build/release/bench/common/seqgen ./bench/genomics/mpi_rank0.sh build/mpi-release \
+		>bench/results/mpi_rank0.md
+	cat bench/results/mpi_rank0.md
+
 # The Debian package (CPack, preset package: Release under /usr, with the man
 # pages): build/package/workq_VERSION_ARCH.deb. check_deb.sh then checks its
 # control fields and file list, installs it into a scratch root (never /),
