@@ -10,9 +10,13 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 void wq__die(const char *what, int err, const char *file, int line) {
     fprintf(stderr, "workq: %s:%d: %s failed: %s\n", file, line, what, strerror(err));
@@ -99,3 +103,38 @@ void *wq__realloc(void *p, size_t size) {
 void *wq__calloc(size_t n, size_t size) {
     return wq__fault("calloc") ? NULL : calloc(n, size);
 }
+
+#if defined(__linux__) && defined(MAP_ANONYMOUS) && defined(MADV_HUGEPAGE)
+/* A mapping of size bytes (a multiple of WQ__HUGE_PAGE) starting on a
+ * WQ__HUGE_PAGE boundary: map one huge page more, then unmap the unaligned
+ * head and tail. The advice asks for transparent huge pages; where the
+ * kernel gives none it is a no-op, and the pages are the usual ones. */
+void *wq__map_huge(size_t size) {
+    if (wq__fault("mmap") || size > SIZE_MAX - WQ__HUGE_PAGE)
+        return NULL;
+    char *raw = mmap(NULL, size + WQ__HUGE_PAGE, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED)
+        return NULL;
+    size_t lead = (WQ__HUGE_PAGE - (uintptr_t)raw % WQ__HUGE_PAGE) % WQ__HUGE_PAGE;
+    if (lead)
+        munmap(raw, lead);
+    munmap(raw + lead + size, WQ__HUGE_PAGE - lead);
+    madvise(raw + lead, size, MADV_HUGEPAGE); /* advice only: failure is harmless */
+    return raw + lead;
+}
+
+void wq__unmap_huge(void *p, size_t size) {
+    if (p)
+        munmap(p, size);
+}
+#else
+void *wq__map_huge(size_t size) {
+    return wq__malloc(size);
+}
+
+void wq__unmap_huge(void *p, size_t size) {
+    (void)size;
+    free(p);
+}
+#endif

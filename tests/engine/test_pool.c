@@ -93,6 +93,54 @@ Test(pool, one_worker_runs_in_fifo_order, .timeout = 60) {
     wq_pool_destroy(p);
 }
 
+/* One worker, one position in a sequence: records its id when it runs. */
+struct seq_task {
+    size_t *next; /* only one worker: no lock needed */
+    size_t *seen;
+    size_t id;
+};
+
+static void seq_record(void *arg) {
+    struct seq_task *t = arg;
+    t->seen[(*t->next)++] = t->id;
+}
+
+/* Queues n tasks behind a closed gate (so the ring must hold them all),
+ * opens it and checks that they ran in submission order. */
+static void backlog_in_order(wq_pool *p, struct seq_task *tasks, size_t *seen, size_t n) {
+    size_t next = 0;
+    gate *g = gate_new();
+    cr_assert_eq(wq_submit(p, (void (*)(void *))gate_wait, g), 0);
+    for (size_t i = 0; i < n; i++) {
+        tasks[i] = (struct seq_task){&next, seen, i};
+        cr_assert_eq(wq_submit(p, seq_record, &tasks[i]), 0);
+    }
+    gate_open(g);
+    cr_assert_eq(wq_wait(p), 0);
+    cr_assert_eq(next, n);
+    for (size_t i = 0; i < n; i++)
+        cr_assert_eq(seen[i], i, "position %zu ran task %zu", i, seen[i]);
+    gate_free(g);
+}
+
+/* The ring leaves the heap past 64 KiB (4096 tasks) for a mapping of 2 MiB
+ * pages (131072 tasks), which doubles in turn: FIFO order holds across each
+ * move, also when the queued tasks wrap around the ring's end. */
+Test(pool, fifo_order_across_ring_moves, .timeout = 60) {
+    enum { SMALL = 100, FIRST = 200000, SECOND = 300000 };
+    struct seq_task *tasks = malloc(SECOND * sizeof *tasks);
+    size_t *seen = malloc(SECOND * sizeof *seen);
+    cr_assert(tasks && seen);
+    wq_pool *p = wq_pool_create(1);
+    /* SMALL moves the head off 0, so the heap ring wraps as it grows. */
+    backlog_in_order(p, tasks, seen, SMALL);
+    backlog_in_order(p, tasks, seen, FIRST);  /* heap -> 128Ki -> 256Ki slots */
+    backlog_in_order(p, tasks, seen, SECOND); /* wraps, then 256Ki -> 512Ki */
+    wq_pool_destroy(p);
+    free(tasks);
+    free(seen);
+}
+
 /* A task that submits two children until depth runs out: a binary tree. */
 struct tree {
     wq_pool *pool;
