@@ -15,7 +15,12 @@
  * untimed round run under `strace -f -c -e trace=futex` (n/a without
  * strace; tracing slows each futex call, so the count is an indication).
  * The speed-up lines compare each round with the same round of the peer:
- * their median and their worst.
+ * their median and their worst (the worst ratio of one round, not workq's
+ * worst round against the peer's best). A table shows workq's and OpenMP's
+ * rounds side by side, with the share of OpenMP's tasks that its producer
+ * ran itself (libgomp runs a task in the creating thread while more than
+ * 64 per thread wait; wq_submit never runs a task in the caller). Every
+ * contender's task body is the same thread-local increment.
  * Usage: bench_engine [TASKS [THREADS [ROUNDS [ITEMS]]]]
  *        bench_engine --one CONTENDER THREADS TASKS   (one round: prints seconds)
  */
@@ -34,8 +39,14 @@
 
 #include "bench_util.h"
 
+/* Tasks run by the current thread: the one thing every contender's task
+ * does (a thread-local increment), so that bench_tasks can tell how many of
+ * libgomp's tasks its producer ran itself. */
+static _Thread_local size_t tl_ran;
+
 static void empty_task(void *arg) {
     (void)arg;
+    tl_ran++;
 }
 
 static wq_pool *pool_or_die(unsigned threads) {
@@ -75,6 +86,7 @@ static double run_workq_many(unsigned threads, size_t n) {
 static void glib_task(gpointer data, gpointer user) {
     (void)data;
     (void)user;
+    tl_ran++;
 }
 
 static double run_glib(unsigned threads, size_t n) {
@@ -86,18 +98,31 @@ static double run_glib(unsigned threads, size_t n) {
     return bench_now() - t0;
 }
 
+/* Share of the last OpenMP round's tasks that its producer ran itself:
+ * libgomp runs a task at once, in the thread creating it, while more than
+ * 64 per thread wait (GOMP_task's task_count > 64 * nthreads), and the
+ * producer also runs queued ones in taskwait. */
+static double omp_producer_share;
+
 static double run_omp(unsigned threads, size_t n) {
+    size_t by_producer = 0;
     double t0 = bench_now();
 #pragma omp parallel num_threads(threads)
-#pragma omp single
     {
-        for (size_t i = 0; i < n; i++) {
+        tl_ran = 0;
+#pragma omp single
+        {
+            for (size_t i = 0; i < n; i++) {
 #pragma omp task
-            empty_task(NULL);
-        }
+                empty_task(NULL);
+            }
 #pragma omp taskwait
+            by_producer = tl_ran;
+        }
     }
-    return bench_now() - t0;
+    double t = bench_now() - t0;
+    omp_producer_share = (double)by_producer / (double)n;
+    return t;
 }
 
 /* A trivial item: out = in * 3 + 1. */
@@ -241,6 +266,9 @@ static void ratios(const double *tw, const double *tp, int rounds, double *med, 
 
 static void bench_tasks(const char *self, unsigned threads, size_t n, int rounds) {
     double *t[NC], *cs[NC], *pf[NC], *cpu[NC];
+    double *share = malloc(rounds * sizeof *share); /* OpenMP producer's */
+    if (!share)
+        exit(1);
     for (int c = 0; c < NC; c++) {
         t[c] = malloc(rounds * sizeof *t[c]);
         cs[c] = malloc(rounds * sizeof *cs[c]);
@@ -264,6 +292,8 @@ static void bench_tasks(const char *self, unsigned threads, size_t n, int rounds
             cs[c][r] = after.csw - before.csw;
             pf[c][r] = after.faults - before.faults;
             cpu[c][r] = after.cpu - before.cpu;
+            if (c == OMP)
+                share[r] = omp_producer_share;
         }
     printf("\n| %zu empty tasks, %u threads | min s | median s | max s | tasks/s (median) "
            "| CPU s per round | context switches per round | page faults per round "
@@ -287,6 +317,13 @@ static void bench_tasks(const char *self, unsigned threads, size_t n, int rounds
     double gm, gw, om, ow;
     ratios(t[WQ], t[GLIB], rounds, &gm, &gw);
     ratios(t[WQ], t[OMP], rounds, &om, &ow);
+    /* Round by round: the worst ratio is that of one round, not the worst
+     * workq round against the best OpenMP one. */
+    printf("\n| round | workq s | OpenMP s | tasks OpenMP's producer ran itself | speed-up |\n");
+    printf("|---|---|---|---|---|\n");
+    for (int r = 0; r < rounds; r++)
+        printf("| %d | %.4f | %.4f | %.1f%% | %.2fx |\n", r + 1, t[WQ][r], t[OMP][r],
+               100.0 * share[r], t[OMP][r] / t[WQ][r]);
     printf("\nworkq wq_submit speed-up, per round (%d alternating rounds): "
            "vs GLib median %.2fx, worst %.2fx; vs OpenMP median %.2fx, worst %.2fx\n",
            rounds, gm, gw, om, ow);
@@ -294,6 +331,7 @@ static void bench_tasks(const char *self, unsigned threads, size_t n, int rounds
      * GLib, OpenMP, then the speed-ups (median, worst) vs GLib and OpenMP. */
     printf("#tsv engine\t%u\t%.0f\t%.0f\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\n", threads, n / med[WQ],
            n / med[GLIB], n / med[OMP], gm, gw, om, ow);
+    free(share);
     for (int c = 0; c < NC; c++) {
         free(t[c]);
         free(cs[c]);
