@@ -10,8 +10,15 @@
  * Open MPI until the peer makes progress, so a rank 0 busy computing (or
  * waiting inside MPI) would leave worker ranks spinning for their sends,
  * and a rank 0 spinning would take a core from its own pool. Its waits
- * sleep on a condition variable (the bell), polling MPI between naps of
- * 20 us doubling to 1 ms while a worker rank holds blocks.
+ * sleep on the bell (a self-pipe) and on the signal pipe (stop.h), polling
+ * MPI between naps of 20 us doubling to 1 ms while a worker rank holds
+ * blocks.
+ *
+ * No lost wake-up: the loop waits only once nothing it could do is left
+ * undone. Printing frees blocks, so blocks are handed out again after
+ * every print; then each block is free, filling (its input will ring), or
+ * in flight (its result will arrive or ring), and the first signal ends
+ * the wait even when none of them ever does.
  *
  * Local blocks go to the computing thread, which runs them one after the
  * other on the pool (gx_compute_block: the pool's workers compute, the
@@ -19,8 +26,8 @@
  *
  * The bell: rung by the computing thread when a block is done, and by the
  * reading thread (feed.h) when input arrives after a WQ_GEN_AGAIN. Its
- * mutex protects `rung` and the computing thread's queue, and is never
- * held while calling MPI, the engine or the feed.
+ * mutex protects the computing thread's queue, and is never held while
+ * calling MPI, the engine or the feed.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -37,6 +44,7 @@
 #include "set.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -44,7 +52,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/select.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <mpi.h>
 
@@ -71,10 +81,9 @@ typedef struct block {
 } block;
 
 typedef struct bell {
+    int fd[2]; /* a pipe, readable once rung since the last wait; both ends non-blocking */
     pthread_mutex_t mu;
-    pthread_cond_t cv;            /* signalled when rung is set */
     pthread_cond_t work;          /* signalled when a local block is queued, or stop */
-    bool rung;                    /* an event since the last wait (mu) */
     block *queue[LOCAL_INFLIGHT]; /* local blocks not yet started (mu) */
     size_t head, queued;          /* (mu) */
     bool stop;                    /* the computing thread ends (mu) */
@@ -114,59 +123,72 @@ static void check(int rc, const char *what) {
 
 static void bell_ring(void *ctx) {
     bell *b = ctx;
-    check(pthread_mutex_lock(&b->mu), "pthread_mutex_lock");
-    b->rung = true;
-    check(pthread_cond_signal(&b->cv), "pthread_cond_signal");
-    check(pthread_mutex_unlock(&b->mu), "pthread_mutex_unlock");
+    if (write(b->fd[1], "!", 1) < 0 && errno != EAGAIN)
+        check(errno, "write (bell)"); /* EAGAIN: full, so readable already */
 }
 
-/* Waits until the bell rings, or at most ns nanoseconds when ns > 0.
+/* Waits until the bell rings, intr becomes readable (-1: not watched), a
+ * signal interrupts the wait, or at most ns nanoseconds when ns > 0.
  * Returns whether it rang (and silences it). */
-static bool bell_wait(bell *b, long ns) {
-    struct timespec t;
-    if (ns > 0) {
-        check(clock_gettime(CLOCK_MONOTONIC, &t) != 0 ? errno : 0, "clock_gettime");
-        t.tv_nsec += ns;
-        t.tv_sec += t.tv_nsec / 1000000000;
-        t.tv_nsec %= 1000000000;
+static bool bell_wait(bell *b, long ns, int intr) {
+    fd_set in;
+    FD_ZERO(&in);
+    FD_SET(b->fd[0], &in);
+    if (intr >= FD_SETSIZE)
+        intr = -1; /* out of select's range: a signal ends the wait at the next event */
+    if (intr >= 0)
+        FD_SET(intr, &in);
+    struct timespec t = {ns / 1000000000, ns % 1000000000};
+    int n =
+        pselect((intr > b->fd[0] ? intr : b->fd[0]) + 1, &in, NULL, NULL, ns > 0 ? &t : NULL, NULL);
+    if (n < 0 && errno != EINTR)
+        check(errno, "pselect");
+    if (n <= 0 || !FD_ISSET(b->fd[0], &in))
+        return false;
+    char buf[64];
+    while (read(b->fd[0], buf, sizeof buf) > 0)
+        ; /* non-blocking: empties the pipe */
+    return true;
+}
+
+/* The bell's pipe: non-blocking, close-on-exec, and within select's range
+ * (as the signal pipe is: both are made at start-up). Returns 0 or an errno
+ * value. */
+static int bell_pipe(int fd[2]) {
+    if (pipe(fd) != 0)
+        return errno;
+    int rc = fd[0] < FD_SETSIZE && fd[1] < FD_SETSIZE ? 0 : EMFILE;
+    for (int i = 0; i < 2 && rc == 0; i++)
+        if (fcntl(fd[i], F_SETFL, O_NONBLOCK) != 0 || fcntl(fd[i], F_SETFD, FD_CLOEXEC) != 0)
+            rc = errno;
+    if (rc != 0) {
+        close(fd[0]);
+        close(fd[1]);
     }
-    check(pthread_mutex_lock(&b->mu), "pthread_mutex_lock");
-    int rc = 0;
-    while (!b->rung && rc == 0)
-        rc =
-            ns > 0 ? pthread_cond_timedwait(&b->cv, &b->mu, &t) : pthread_cond_wait(&b->cv, &b->mu);
-    if (rc != ETIMEDOUT)
-        check(rc, "pthread_cond_wait");
-    bool rung = b->rung;
-    b->rung = false;
-    check(pthread_mutex_unlock(&b->mu), "pthread_mutex_unlock");
-    return rung;
+    return rc;
 }
 
 static int bell_init(bell *b) {
-    pthread_condattr_t a;
-    int rc = pthread_condattr_init(&a);
+    int rc = bell_pipe(b->fd);
     if (rc != 0)
         return rc;
-    rc = pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-    if (rc == 0)
-        rc = pthread_cond_init(&b->cv, &a);
-    check(pthread_condattr_destroy(&a), "pthread_condattr_destroy");
-    if (rc == 0 && (rc = pthread_cond_init(&b->work, NULL)) != 0)
-        check(pthread_cond_destroy(&b->cv), "pthread_cond_destroy");
-    if (rc == 0 && (rc = pthread_mutex_init(&b->mu, NULL)) != 0) {
-        check(pthread_cond_destroy(&b->cv), "pthread_cond_destroy");
+    if ((rc = pthread_cond_init(&b->work, NULL)) == 0 &&
+        (rc = pthread_mutex_init(&b->mu, NULL)) != 0)
         check(pthread_cond_destroy(&b->work), "pthread_cond_destroy");
+    if (rc != 0) {
+        close(b->fd[0]);
+        close(b->fd[1]);
     }
-    b->rung = b->stop = false;
+    b->stop = false;
     b->head = b->queued = 0;
     return rc;
 }
 
 static void bell_destroy(bell *b) {
     check(pthread_cond_destroy(&b->work), "pthread_cond_destroy");
-    check(pthread_cond_destroy(&b->cv), "pthread_cond_destroy");
     check(pthread_mutex_destroy(&b->mu), "pthread_mutex_destroy");
+    close(b->fd[0]);
+    close(b->fd[1]);
 }
 
 /* ------------------------------------------------------------ reading -- */
@@ -260,9 +282,8 @@ static void *computer_main(void *arg) {
         check(pthread_mutex_unlock(&q->mu), "pthread_mutex_unlock");
         b->status = gx_compute_block(c->pool, &c->ko, b->items, b->n, b->dist);
         atomic_store_explicit(&b->done, 1, memory_order_release);
+        bell_ring(q);
         check(pthread_mutex_lock(&q->mu), "pthread_mutex_lock");
-        q->rung = true;
-        check(pthread_cond_signal(&q->cv), "pthread_cond_signal");
     }
     check(pthread_mutex_unlock(&q->mu), "pthread_mutex_unlock");
     return NULL;
@@ -404,36 +425,39 @@ static void print_block(coord *c, block *b) {
 }
 
 /* Prints every block that may be printed: in input order, or any finished
- * one with --async. */
-static void flush(coord *c) {
-    for (int again = 1; again;) {
-        again = 0;
+ * one with --async. Returns whether it printed one (and so freed it). */
+static bool flush(coord *c) {
+    bool printed = false;
+    for (bool again = true; again;) {
+        again = false;
         for (size_t k = 0; k < c->nblocks; k++) {
             block *b = &c->blocks[k];
             if (b->state == B_DONE && (c->o->async || b->seq == c->next_print)) {
                 print_block(c, b);
                 c->next_print++;
-                again = 1;
+                again = printed = true;
             }
         }
     }
+    return printed;
 }
 
 /* ------------------------------------------------------------- loop -- */
 
 /* Waits for the next event: a result from a worker rank, a local block
- * done, or input after a stall. While the input stalls, everything printed
- * so far goes out first. */
+ * done, input after a stall, or the first signal. While the input stalls,
+ * everything printed so far goes out first. */
 static void wait_event(coord *c) {
     if (c->starved)
         (void)gx_emit_flush(&c->emit); /* a failure stops the run */
     int remote = outstanding(c) > 0;
+    int intr = should_stop(c) ? -1 : c->o->intr_fd; /* stays readable: watched once */
     for (long ns = 20000;; ns = ns < 1000000 ? 2 * ns : ns) {
         MPI_Status st;
         int flag = 0;
         if (remote)
             APP_MPI_CHECK(MPI_Iprobe(MPI_ANY_SOURCE, GX_TAG_RESULT, MPI_COMM_WORLD, &flag, &st));
-        if (flag || bell_wait(&c->bell, remote ? ns : 0))
+        if (flag || bell_wait(&c->bell, remote ? ns : 0, intr) || (intr >= 0 && should_stop(c)))
             return;
     }
 }
@@ -456,8 +480,9 @@ static void run_loop(coord *c) {
         while (take_result(c))
             ;
         take_local(c);
-        hand_out(c);
-        flush(c);
+        do
+            hand_out(c);
+        while (flush(c));
         if (should_stop(c))
             close_input(c);
         if (c->eof && c->open == NULL && c->inflight[0] == 0 && outstanding(c) == 0)
