@@ -41,6 +41,20 @@ size_t wq__lev_wavefront_at(int level, const unsigned char *x, size_t n, const u
 int wq__seed_bounds(const unsigned char *x, size_t n, const unsigned char *y, size_t m,
                     size_t max_left, int32_t *fwd, int32_t *bwd, size_t *ucap);
 
+/* How wq__seed_bounds_at finds the seeds' copies in the band: by its own
+ * cost model, by one hash probe per window of y, or by scanning each
+ * seed's stretch of the band (vector compares at `level`). The bounds are
+ * the same whichever way. */
+enum { WQ__SEEDS_AUTO = 0, WQ__SEEDS_HASH = 1, WQ__SEEDS_SCAN = 2 };
+
+/* wq__seed_bounds with the band search at dispatch level `level`
+ * (WQ__LANES_*, at most wq__lanes_best()) and method `how` (WQ__SEEDS_*),
+ * and scratch room for n / 8 + 1 entries from the caller (or NULL: it
+ * allocates its own), for the wavefront and the tests. */
+int wq__seed_bounds_at(int level, int how, const unsigned char *x, size_t n, const unsigned char *y,
+                       size_t m, size_t max_left, int32_t *fwd, int32_t *bwd, int32_t *scratch,
+                       size_t *ucap);
+
 /* ------------------------------------------------- the plain reference -- */
 
 /*

@@ -21,6 +21,14 @@
  * only weakens the bound, so the quick pass below may accept a seed on
  * any diagonal; only the seeds it cannot place are searched for over the
  * whole band.
+ *
+ * Finding the copies. The quick pass follows the diagonal from seed to
+ * seed and lists the keys of the band search: the seeds it cannot place,
+ * and the pairs of placed seeds that change diagonal. Each key's copies
+ * are then looked for either by hashing every 8-byte window of y once, or
+ * by scanning only the key's own stretch of the band, 32 or 64 positions
+ * a vector compare, whichever the cost model finds cheaper; the two give
+ * the same bounds (the tests compare them at every level).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -44,156 +52,327 @@ static inline size_t slot_of(uint64_t w, int bits) {
 
 /*
  * The quick pass: seed t is placed if it sits on the diagonal of the last
- * placed seed or within two of it (an indel since). Sets bad[t] to 1 for
- * the seeds it cannot place, diag[t] to the diagonal of the others, and
- * returns the count of the former; stops early with ns + 1 (more than any
- * max_left) once past max_left, or past its share of the seeds seen so far
- * by 16.
+ * placed seed or within two of it (an indel since). Writes the keys of
+ * the band search (see band) in order of t to key[], their count to *nk,
+ * and returns the count of seeds it cannot place; stops early with ns + 1
+ * (more than any max_left) once past max_left, or past its share of the
+ * seeds seen so far by 16.
  */
 static size_t quick_pass(const unsigned char *x, size_t ns, const unsigned char *y, size_t m,
-                         size_t max_left, int32_t *bad, int32_t *diag) {
+                         size_t max_left, int32_t *key, size_t *nk) {
     int64_t k = 0, last = (int64_t)m - 8;
-    size_t left = 0, run = 0;
+    size_t left = 0, run = 0, nkeys = 0;
+    int prev_placed = 0;
     for (size_t t = 0; t < ns; t++) {
         uint64_t w = load8(x + 8 * t);
+        int64_t b0 = (int64_t)(8 * t) + k;
+        /* Most seeds sit on the last one's diagonal: one compare, and no
+         * key (a pair of placed seeds counts only across a diagonal
+         * change). */
+        if (b0 >= 0 && b0 <= last && load8(y + b0) == w) {
+            prev_placed = 1, run = 0;
+            continue;
+        }
         /* Within 2 of the last diagonal, or within QUICK_WIDE after a run
          * of misses, so that a burst of indels does not lose the track. */
-        int64_t reach = run >= 2 ? QUICK_WIDE : 2;
-        bad[t] = 1;
-        for (int64_t u = 0; u <= 2 * reach; u++) {
-            int64_t dk = u & 1 ? (u + 1) / 2 : -(u / 2), b = (int64_t)(8 * t) + k + dk;
+        int64_t reach = run >= 2 ? QUICK_WIDE : 2, u = 1;
+        for (; u <= 2 * reach; u++) {
+            int64_t dk = u & 1 ? (u + 1) / 2 : -(u / 2), b = b0 + dk;
             if (b >= 0 && b <= last && load8(y + b) == w) {
                 k += dk;
-                bad[t] = 0;
-                diag[t] = (int32_t)k;
                 break;
             }
         }
-        run = bad[t] ? run + 1 : 0;
-        left += (size_t)bad[t];
+        if (u <= 2 * reach) { /* placed, on another diagonal */
+            if (prev_placed)
+                key[nkeys++] = (int32_t)(2 * t - 1); /* the pair of t - 1 and t */
+            prev_placed = 1, run = 0;
+            continue;
+        }
+        key[nkeys++] = (int32_t)(2 * t);
+        prev_placed = 0, run++, left++;
+        /* Checked on misses only: left grows only there, and its share
+         * only grows with t. */
         if (left > max_left || left > 16 + max_left * (t + 1) / ns)
             return ns + 1; /* too many so far: the pair is too divergent */
     }
+    *nk = nkeys;
     return left;
 }
 
-/* A key of the band pass: seed t alone (bad[t] set), or the 16 bytes of
- * seeds t and t + 1 (pair[t] set), both looked up by seed t's word. */
-typedef struct seed_key {
+/*
+ * The keys the band search looks for, in order of t: key[j] = 2t for seed
+ * t alone (it failed the quick pass), or 2t + 1 for the 16 bytes of seeds
+ * t and t + 1 (both placed, on different diagonals), both looked up by
+ * seed t's word; -1 once a copy is found on a diagonal in [kmin, kmax].
+ * A band holds them with the strings and the diagonals searched.
+ */
+typedef struct band {
+    const unsigned char *x, *y;
+    size_t m;
+    int64_t kmin, kmax;
+    int32_t *key;
+    size_t nkeys;
+} band;
+
+/* A slot of the hash table: the first word of key j. */
+typedef struct seed_slot {
     uint64_t word;
-    int32_t t, pair;
-} seed_key;
+    int32_t j;
+} seed_slot;
 
 /*
- * The full search over the band for the seeds left and for the pairs of
- * placed seeds on different diagonals: a hash table of their first words
+ * The full search over the band: a hash table of the keys' first words
  * (open addressing, at most a quarter full), then every 8-byte window of y
- * looked up in it; a copy on a diagonal in [kmin, kmax] clears the seed's
- * bad[t] or the pair's pair[t]. Returns ENOMEM or 0.
+ * looked up in it; a copy on a diagonal in [kmin, kmax] clears the key.
+ * Returns ENOMEM or 0.
  */
-static int band_pass(const unsigned char *x, size_t ns, const unsigned char *y, size_t m,
-                     int64_t kmin, int64_t kmax, int32_t *bad, int32_t *pair, size_t keys) {
+static int band_pass(const band *bd) {
+    const unsigned char *x = bd->x, *y = bd->y;
     int bits = 4;
-    while (((size_t)1 << bits) < 4 * keys)
+    while (((size_t)1 << bits) < 4 * bd->nkeys)
         bits++;
     size_t size = (size_t)1 << bits, mask = size - 1;
     /* A filter of 8 bits a slot (one in 32 set or fewer) turns most
      * windows of y away after one bit test, in L1. */
     int fbits = bits + 3;
-    seed_key *tab = malloc(size * sizeof *tab + ((size_t)1 << fbits) / 8);
+    seed_slot *tab = malloc(size * sizeof *tab + ((size_t)1 << fbits) / 8);
     if (!tab)
         return ENOMEM;
     uint64_t *filt = (uint64_t *)(tab + size);
     memset(filt, 0, ((size_t)1 << fbits) / 8);
     for (size_t s = 0; s < size; s++)
-        tab[s].t = -1;
-    for (size_t t = 0; t < ns; t++)
-        for (int32_t p = 0; p < 2; p++)
-            if (p ? pair[t] : bad[t]) {
-                size_t s = slot_of(load8(x + 8 * t), bits), f = slot_of(load8(x + 8 * t), fbits);
-                filt[f >> 6] |= (uint64_t)1 << (f & 63);
-                while (tab[s].t >= 0)
-                    s = (s + 1) & mask;
-                tab[s] = (seed_key){load8(x + 8 * t), (int32_t)t, p};
-            }
-    for (size_t b = 0; b + 8 <= m; b++) {
+        tab[s].j = -1;
+    for (size_t j = 0; j < bd->nkeys; j++) {
+        uint64_t w = load8(x + 8 * (size_t)(bd->key[j] >> 1));
+        size_t s = slot_of(w, bits), f = slot_of(w, fbits);
+        filt[f >> 6] |= (uint64_t)1 << (f & 63);
+        while (tab[s].j >= 0)
+            s = (s + 1) & mask;
+        tab[s] = (seed_slot){w, (int32_t)j};
+    }
+    for (size_t b = 0; b + 8 <= bd->m; b++) {
         uint64_t w = load8(y + b);
         size_t f = slot_of(w, fbits);
         if (!(filt[f >> 6] >> (f & 63) & 1))
             continue;
-        for (size_t s = slot_of(w, bits); tab[s].t >= 0; s = (s + 1) & mask) {
-            int64_t t = tab[s].t, k = (int64_t)b - 8 * t;
-            if (tab[s].word != w || k < kmin || k > kmax)
+        for (size_t s = slot_of(w, bits); tab[s].j >= 0; s = (s + 1) & mask) {
+            int32_t j = tab[s].j, kj = bd->key[j];
+            if (kj < 0 || tab[s].word != w)
                 continue;
-            if (!tab[s].pair)
-                bad[t] = 0;
-            else if (b + 16 <= m && load8(y + b + 8) == load8(x + 8 * t + 8))
-                pair[t] = 0;
+            int64_t t = kj >> 1, k = (int64_t)b - 8 * t;
+            if (k < bd->kmin || k > bd->kmax)
+                continue;
+            if (!(kj & 1) || (b + 16 <= bd->m && load8(y + b + 8) == load8(x + 8 * (size_t)t + 8)))
+                bd->key[j] = -1;
         }
     }
     free(tab);
     return 0;
 }
 
+/* ---------------------------------------------- the band by scanning -- */
+
+/* One key of the scan: the seed word w, looked for at every b in
+ * [lo, hi] (hi <= m - 8), and for a pair the next word w2 at b + 8 too
+ * (when b + 16 <= m). */
+typedef struct scan_key {
+    uint64_t w, w2;
+    size_t lo, hi;
+    int pair;
+} scan_key;
+
+static inline int scan_hit(const unsigned char *y, size_t m, const scan_key *k, size_t b) {
+    if (load8(y + b) != k->w)
+        return 0;
+    return !k->pair || (b + 16 <= m && load8(y + b + 8) == k->w2);
+}
+
+/* Plain: every b of the stretch, from `from` on. */
+static int scan_plain(const unsigned char *y, size_t m, const scan_key *k, size_t from) {
+    for (size_t b = from; b <= k->hi; b++)
+        if (scan_hit(y, m, k, b))
+            return 1;
+    return 0;
+}
+
+#if WQ__LANES_SIMD
+#include <immintrin.h>
+
 /*
- * Cuts the seeds into units, left to right: a bad seed, costing one; two
- * placed seeds whose 16 bytes have no copy in the band (pair[t]), costing
- * one, since a path matching both seeds exactly must change diagonal
- * between them; or a seed that costs nothing. A unit's cost goes to its
- * first seed in cf (the bound below a row counts units starting at or
- * after it) and to its last in cb (the bound above a row counts units
- * ending before it).
+ * The vector scans: the first four bytes of the seed compared at 32
+ * (AVX2) or 64 (AVX-512) positions of y a step, by four byte compares of
+ * y + b, y + b + 1, y + b + 2 and y + b + 3; only the positions where all
+ * four agree (about one in 256 on random DNA) are checked in full. A step
+ * reads y[b, b + 35) or y[b, b + 67), so the vector steps stop before the
+ * end of y and the scalar loop finishes the stretch: nothing past y[m) is
+ * read. Positions past hi are masked off before the check.
  */
-static void units(size_t ns, const int32_t *bad, const int32_t *pair, int32_t *cf, int32_t *cb) {
-    for (size_t t = 0; t < ns; t++)
-        cf[t] = cb[t] = 0;
-    for (size_t t = 0; t < ns; t++)
-        if (bad[t])
-            cf[t] = cb[t] = 1;
-        else if (t + 1 < ns && pair[t] && !bad[t + 1])
-            cf[t] = cb[t + 1] = 1, t++;
+__attribute__((target("avx2"))) static int scan_avx2(const unsigned char *y, size_t m,
+                                                     const scan_key *k) {
+    __m256i c[4];
+    for (int i = 0; i < 4; i++)
+        c[i] = _mm256_set1_epi8((char)(k->w >> 8 * i));
+    size_t b = k->lo;
+    for (; b <= k->hi && b + 35 <= m; b += 32) {
+        uint32_t hit = 0xFFFFFFFFu;
+        for (int i = 0; i < 4; i++) {
+            __m256i v = _mm256_loadu_si256((const __m256i *)(y + b + i));
+            hit &= (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, c[i]));
+        }
+        if (k->hi - b < 31)
+            hit &= (1u << (k->hi - b + 1)) - 1;
+        for (; hit; hit &= hit - 1)
+            if (scan_hit(y, m, k, b + (size_t)__builtin_ctz(hit)))
+                return 1;
+    }
+    return scan_plain(y, m, k, b);
+}
+
+__attribute__((target("avx512bw"))) static int scan_avx512(const unsigned char *y, size_t m,
+                                                           const scan_key *k) {
+    __m512i c[4];
+    for (int i = 0; i < 4; i++)
+        c[i] = _mm512_set1_epi8((char)(k->w >> 8 * i));
+    size_t b = k->lo;
+    for (; b <= k->hi && b + 67 <= m; b += 64) {
+        uint64_t hit = ~0ull;
+        for (int i = 0; i < 4; i++)
+            hit &= _mm512_cmpeq_epi8_mask(_mm512_loadu_si512(y + b + i), c[i]);
+        if (k->hi - b < 63)
+            hit &= (2ull << (k->hi - b)) - 1;
+        for (; hit; hit &= hit - 1)
+            if (scan_hit(y, m, k, b + (size_t)__builtin_ctzll(hit)))
+                return 1;
+    }
+    return scan_plain(y, m, k, b);
+}
+#endif
+
+static int scan_at(int level, const unsigned char *y, size_t m, const scan_key *k) {
+#if WQ__LANES_SIMD
+    if (level >= WQ__LANES_AVX512)
+        return scan_avx512(y, m, k);
+    if (level >= WQ__LANES_AVX2)
+        return scan_avx2(y, m, k);
+#else
+    (void)level;
+#endif
+    return scan_plain(y, m, k, k->lo);
+}
+
+/*
+ * The same search as band_pass, key by key: seed t's copies can only start
+ * at b = 8t + k for k in [kmin, kmax], so each key scans that stretch of
+ * y (clipped to [0, m - 8]) and stops at its first copy. Cheaper than
+ * hashing every window of y when the keys are few or the band is narrow.
+ */
+static void scan_pass(int level, const band *bd) {
+    for (size_t j = 0; j < bd->nkeys; j++) {
+        int32_t kj = bd->key[j];
+        int64_t t = kj >> 1, lo = 8 * t + bd->kmin, hi = 8 * t + bd->kmax;
+        lo = lo < 0 ? 0 : lo;
+        hi = hi > (int64_t)bd->m - 8 ? (int64_t)bd->m - 8 : hi;
+        if (lo > hi)
+            continue;
+        const unsigned char *s = bd->x + 8 * t;
+        scan_key k = {load8(s), kj & 1 ? load8(s + 8) : 0, (size_t)lo, (size_t)hi, kj & 1};
+        if (scan_at(level, bd->y, bd->m, &k))
+            bd->key[j] = -1;
+    }
+}
+
+/* Instructions a position, about (callgrind, 100 kb at 1%): a hashed
+ * window of y, and a scanned position of one key at each level. */
+static const double cost_hash = 17.5, cost_scan[] = {5, 0.9, 0.45};
+
+/*
+ * Cuts the seeds into units, left to right: a seed alone that has no copy
+ * in the band, costing one; two placed seeds whose 16 bytes have no copy
+ * in the band, costing one, since a path matching both seeds exactly must
+ * change diagonal between them; or a seed that costs nothing. The keys
+ * left after the search are those units' first seeds, in order; a pair
+ * takes its second seed out of the units after it (which is never alone:
+ * it was placed). Keeps the keys of the units, in order, at the front of
+ * key[] (a unit's first seed is key >> 1, its last that plus key & 1), and
+ * returns their count.
+ */
+static size_t units(int32_t *key, size_t nk) {
+    int64_t taken = -1; /* the last seed a unit holds */
+    size_t nu = 0;
+    for (size_t j = 0; j < nk; j++) {
+        int64_t t = key[j] >> 1;
+        if (key[j] < 0 || t <= taken)
+            continue;
+        taken = t + (key[j] & 1);
+        key[nu++] = key[j]; /* nu <= j: read before written */
+    }
+    return nu;
+}
+
+/*
+ * The bounds from the units (first and last seeds increasing): fwd[t],
+ * the units from seed t on (wholly below row 8t), is nu - j for t in
+ * [first(j - 1) + 1, first(j)]; bwd[ns - r], the units ending before seed
+ * r (wholly above row 8r), is j for r in [last(j - 1) + 1, last(j)]. Each
+ * is filled a stretch of equal values at a time.
+ */
+static void fill_bounds(size_t ns, const int32_t *unit, size_t nu, int32_t *fwd, int32_t *bwd) {
+    size_t t = 0, r = 0;
+    for (size_t j = 0; j <= nu; j++) {
+        size_t f = j < nu ? (size_t)(unit[j] >> 1) : ns,
+               l = j < nu ? f + (size_t)(unit[j] & 1) : ns;
+        for (; t <= f && t < ns; t++)
+            fwd[t] = (int32_t)(nu - j);
+        for (; r <= l; r++)
+            bwd[ns - r] = (int32_t)j;
+    }
+    fwd[ns + 1] = fwd[ns] = 0;
 }
 
 int wq__seed_bounds(const unsigned char *x, size_t n, const unsigned char *y, size_t m,
                     size_t max_left, int32_t *fwd, int32_t *bwd, size_t *ucap) {
+    return wq__seed_bounds_at(wq__lanes_best(), WQ__SEEDS_AUTO, x, n, y, m, max_left, fwd, bwd,
+                              NULL, ucap);
+}
+
+int wq__seed_bounds_at(int level, int how, const unsigned char *x, size_t n, const unsigned char *y,
+                       size_t m, size_t max_left, int32_t *fwd, int32_t *bwd, int32_t *scratch,
+                       size_t *ucap) {
+    int best = wq__lanes_best();
+    level = level < best ? level : best;
     size_t ns = n / 8;
-    int32_t *bad = malloc(3 * (ns + 1) * sizeof *bad);
-    if (!bad)
+    /* The keys: at most one a seed (a seed left, or the second of a pair). */
+    int32_t *key = scratch ? scratch : malloc((ns + 1) * sizeof *key);
+    if (!key)
         return ENOMEM;
-    int32_t *pair = bad + ns + 1, *diag = pair + ns + 1;
-    size_t left = quick_pass(x, ns, y, m, max_left, bad, diag), keys = left;
+    size_t keys = 0, left = quick_pass(x, ns, y, m, max_left, key, &keys);
     *ucap = 0;
     if (left > max_left) {
-        free(bad);
+        if (!scratch)
+            free(key);
         return 0;
-    }
-    for (size_t t = 0; t < ns; t++) {
-        pair[t] = t + 1 < ns && !bad[t] && !bad[t + 1] && diag[t] != diag[t + 1];
-        keys += (size_t)pair[t];
     }
     /* The bound the band is drawn for: the seeds left and the pairs hold
      * most edits, each in its own unit; past a half more, the plain search
      * is cheaper than the pruned one. */
     *ucap = keys + keys / 2 + 64;
     int64_t target = (int64_t)m - (int64_t)n, slack = ((int64_t)*ucap - target) / 2 + 1;
-    if (keys && band_pass(x, ns, y, m, -slack, target + slack, bad, pair, keys)) {
-        free(bad);
+    band bd = {x, y, m, -slack, target + slack, key, keys};
+    if (how == WQ__SEEDS_AUTO) {
+        double width = (double)(target + 2 * slack + 1);
+        how = (double)keys * width * cost_scan[level] < cost_hash * (double)m ? WQ__SEEDS_SCAN
+                                                                              : WQ__SEEDS_HASH;
+    }
+    if (keys && how == WQ__SEEDS_SCAN)
+        scan_pass(level, &bd);
+    else if (keys && band_pass(&bd)) {
+        if (!scratch)
+            free(key);
         return ENOMEM;
     }
-    int32_t *cf = diag, *cb = fwd; /* diag is no longer needed */
-    units(ns, bad, pair, cf, cb);
-    /* bwd[u]: the units ending by seed ns - u (wholly above row
-     * 8 (ns - u)); fwd[u]: the units from seed u on (wholly below row 8u). */
-    int32_t before = 0;
-    for (size_t t = 0; t < ns; t++)
-        before += cb[t];
-    bwd[0] = before;
-    for (size_t u = 1; u <= ns; u++)
-        bwd[u] = before -= cb[ns - u];
-    int32_t after = 0;
-    fwd[ns + 1] = fwd[ns] = 0;
-    for (size_t t = ns; t-- > 0;)
-        fwd[t] = after += cf[t];
-    free(bad);
+    fill_bounds(ns, key, units(key, keys), fwd, bwd);
+    if (!scratch)
+        free(key);
     return 0;
 }

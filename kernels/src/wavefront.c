@@ -385,6 +385,7 @@ static void reverse(unsigned char *dst, const unsigned char *src, size_t n) {
 typedef struct wf_seeds {
     const int32_t *fwd, *bwd;
     int64_t bound;
+    unsigned char *rev; /* room for the reversed strings, n + m bytes */
 } wf_seeds;
 
 static size_t wf_run(int level, const unsigned char *x, size_t n, const unsigned char *y, size_t m,
@@ -398,10 +399,11 @@ static size_t wf_run(int level, const unsigned char *x, size_t n, const unsigned
     int both = n >= WF_BI_MIN;
     size_t half = both ? smax / 2 + 1 : smax, width = 2 * half + 5;
     int32_t *mem = malloc((both ? 4 : 2) * width * sizeof *mem);
-    unsigned char *rev = both ? malloc(n + m) : NULL;
+    unsigned char *own = both && !(sd && sd->rev) ? malloc(n + m) : NULL;
+    unsigned char *rev = both ? (own ? own : sd ? sd->rev : NULL) : NULL;
     if (!mem || (both && !rev)) {
         free(mem);
-        free(rev);
+        free(own);
         errno = ENOMEM;
         return WQ_LEV_NO_LIMIT;
     }
@@ -447,7 +449,7 @@ static size_t wf_run(int level, const unsigned char *x, size_t n, const unsigned
             dir_step(&f, in, im);
     }
     free(mem);
-    free(rev);
+    free(own);
     *lower = f.s + b.s;
     return result;
 }
@@ -472,10 +474,16 @@ static size_t wf_run(int level, const unsigned char *x, size_t n, const unsigned
 static size_t wf_seeded(int level, const unsigned char *x, size_t n, const unsigned char *y,
                         size_t m, size_t cap) {
     size_t ns = n / 8, ucap = 0, result = WQ__WF_GAVE_UP;
-    int32_t *h = malloc((2 * ns + 3) * sizeof *h);
+    /* One block for the bounds both ways, the seeds' scratch room and the
+     * reversed strings of every try: fewer and steadier allocations (a
+     * large block freed at the top of the heap and taken again for each
+     * try made glibc trim and grow the heap, and fault its pages in, every
+     * pair). */
+    int32_t *h = malloc((3 * ns + 4) * sizeof *h + n + m);
     if (!h)
         return WQ__WF_GAVE_UP; /* the plain search reports it if it recurs */
-    if (wq__seed_bounds(x, n, y, m, ns / WF_SEED_MAX_LEFT, h, h + ns + 2, &ucap)) {
+    if (wq__seed_bounds_at(level, WQ__SEEDS_AUTO, x, n, y, m, ns / WF_SEED_MAX_LEFT, h, h + ns + 2,
+                           h + 2 * ns + 3, &ucap)) {
         free(h);
         errno = ENOMEM;
         return WQ_LEV_NO_LIMIT;
@@ -483,7 +491,7 @@ static size_t wf_seeded(int level, const unsigned char *x, size_t n, const unsig
     size_t h0 = ucap ? (size_t)h[0] : 0;
     for (size_t slack = h0 / 20 + 16; ucap && h0 + slack / 2 < ucap; slack += slack / 3) {
         size_t u = h0 + slack < cap ? h0 + slack : cap, lower;
-        wf_seeds sd = {h, h + ns + 2, (int64_t)u};
+        wf_seeds sd = {h, h + ns + 2, (int64_t)u, (unsigned char *)(h + 3 * ns + 4)};
         size_t d = wf_run(level, x, n, y, m, u, INFINITY, &lower, &sd);
         if (d <= u || d == WQ_LEV_NO_LIMIT || u == cap) {
             result = d;

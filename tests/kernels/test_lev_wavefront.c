@@ -297,6 +297,104 @@ Test(lev_wavefront, seed_bounds_are_lower_bounds, .timeout = 60) {
     free(a), free(b), free(h);
 }
 
+/* The seeds' bounds of x against y at `lv` by method `how`, into h (fwd
+ * then bwd); returns ucap. */
+static size_t bounds_by(int lv, int how, const unsigned char *x, size_t n, const unsigned char *y,
+                        size_t m, int32_t *h, int32_t *scratch) {
+    size_t ucap = 0;
+    cr_assert_eq(wq__seed_bounds_at(lv, how, x, n, y, m, n, h, h + n / 8 + 2, scratch, &ucap), 0);
+    return ucap;
+}
+
+ParameterizedTestParameters(lev_wavefront, seed_searches_agree_at_each_level) {
+    static int levels[] = {WQ__LANES_SCALAR, WQ__LANES_AVX2, WQ__LANES_AVX512};
+    return cr_make_param_array(int, levels, sizeof levels / sizeof *levels);
+}
+
+/* The two ways of finding the seeds' copies in the band (a hash probe per
+ * window of y, or a scan of each key's stretch, by vector compares at the
+ * level) give the same bounds, with both strings ending at an unreadable
+ * page: lengths around the 8-byte seeds and the 32- and 64-byte steps,
+ * related pairs at several rates, unrelated ones, binary and byte
+ * alphabets. */
+ParameterizedTest(int *level, lev_wavefront, seed_searches_agree_at_each_level, .timeout = 60) {
+    static const size_t lens[] = {0, 7, 8, 9, 40, 67, 68, 100, 257, 1000, 2051};
+    static const unsigned rates[] = {0, 5, 20, 60, 1000};
+    static const unsigned sigmas[] = {2, 4, 256};
+    int best = wq__lanes_best(), lv = *level < best ? *level : best;
+    uint64_t st = 99 + (uint64_t)*level;
+    unsigned char *a = malloc(2051), *b = malloc(4103);
+    int32_t *h1 = malloc((2051 / 4 + 8) * sizeof *h1), *h2 = malloc((2051 / 4 + 8) * sizeof *h2);
+    int32_t *scratch = malloc((2051 / 8 + 1) * sizeof *scratch);
+    cr_assert(a && b && h1 && h2 && scratch);
+    for (size_t i = 0; i < sizeof lens / sizeof *lens; i++)
+        for (size_t r = 0; r < sizeof rates / sizeof *rates; r++)
+            for (size_t s = 0; s < sizeof sigmas / sizeof *sigmas; s++) {
+                size_t n = lens[i], m = n;
+                kseq_fill(&st, a, n, sigmas[s]);
+                if (rates[r] == 0)
+                    memcpy(b, a, n);
+                else if (rates[r] == 1000)
+                    kseq_fill(&st, b, m = n + kbelow(&st, 9), sigmas[s]);
+                else
+                    m = derive(&st, a, n, b, rates[r], sigmas[s]);
+                const unsigned char *p = n <= m ? a : b, *q = n <= m ? b : a;
+                size_t pn = n <= m ? n : m, qm = n <= m ? m : n, words = 2 * (pn / 8) + 3;
+                guarded x = guard_copy(p, pn), y = guard_copy(q, qm);
+                size_t u1 = bounds_by(lv, WQ__SEEDS_HASH, x.at, pn, y.at, qm, h1, NULL);
+                size_t u2 = bounds_by(lv, WQ__SEEDS_SCAN, x.at, pn, y.at, qm, h2, scratch);
+                cr_assert_eq(u1, u2);
+                cr_assert_eq(memcmp(h1, h2, words * sizeof *h1), 0,
+                             "level %d: n=%zu m=%zu sigma=%u pm=%u", lv, pn, qm, sigmas[s],
+                             rates[r]);
+                cr_assert_eq(bounds_by(lv, WQ__SEEDS_AUTO, x.at, pn, y.at, qm, h2, NULL), u1);
+                cr_assert_eq(memcmp(h1, h2, words * sizeof *h1), 0);
+                munmap(x.map, x.len), munmap(y.map, y.len);
+            }
+    free(a), free(b), free(h1), free(h2), free(scratch);
+}
+
+ParameterizedTestParameters(lev_wavefront, seed_copies_at_the_ends_of_y) {
+    static int levels[] = {WQ__LANES_SCALAR, WQ__LANES_AVX2, WQ__LANES_AVX512};
+    return cr_make_param_array(int, levels, sizeof levels / sizeof *levels);
+}
+
+/* A seed changed in y whose only copy in the band is y's first or last 8
+ * bytes (y against an unreadable page) costs nothing: the bound is one
+ * below that of the same pair with other bytes there, by either method
+ * and at each level, for lengths that end the seeds and the vector steps
+ * in every way. */
+ParameterizedTest(int *level, lev_wavefront, seed_copies_at_the_ends_of_y, .timeout = 60) {
+    static const size_t lens[] = {64, 67, 100, 130, 131, 600, 1001};
+    int best = wq__lanes_best(), lv = *level < best ? *level : best;
+    uint64_t st = 100 + (uint64_t)*level;
+    unsigned char *a = malloc(1001), *b = malloc(1001);
+    int32_t *h = malloc((1001 / 4 + 8) * sizeof *h);
+    cr_assert(a && b && h);
+    for (size_t i = 0; i < sizeof lens / sizeof *lens; i++)
+        for (int end = 0; end < 2; end++)
+            for (int how = WQ__SEEDS_HASH; how <= WQ__SEEDS_SCAN; how++) {
+                size_t n = lens[i], ns = n / 8, t = end ? ns - 3 : 2, at = end ? n - 8 : 0;
+                int32_t got[2];
+                kseq_fill(&st, a, n, 4);
+                for (int copy = 0; copy < 2; copy++) {
+                    memcpy(b, a, n);
+                    b[8 * t + 3] = 'x'; /* seed t differs in y, */
+                    if (copy)           /* and has one copy, at y's end */
+                        memcpy(b + at, a + 8 * t, 8);
+                    else
+                        memset(b + at, 'y', 8);
+                    guarded x = guard_copy(a, n), y = guard_copy(b, n);
+                    cr_assert_gt(bounds_by(lv, how, x.at, n, y.at, n, h, NULL), 0);
+                    got[copy] = h[0];
+                    munmap(x.map, x.len), munmap(y.map, y.len);
+                }
+                cr_assert_eq(got[1], got[0] - 1, "level %d how %d n=%zu end %d: %d, %d", lv, how, n,
+                             end, got[1], got[0]);
+            }
+    free(a), free(b), free(h);
+}
+
 /* The long related pairs that take the pruned search (at least 4096 bytes,
  * few edits): exact against the DP under every limit, with the bound tight
  * or loose (several tries), lengths around the 8-byte seeds (n % 8 = 0, 1,
