@@ -1,8 +1,10 @@
 """How inputs reach the engine: every item's bytes are copied before the GIL is
-released, into one block per argument (mapped for itself, on huge pages, from
-2 MiB up). The caller's objects are only read: another thread may replace or
-free them during the call, their reference counts never change, and the block
-is traced by tracemalloc while it lives."""
+released, into one block per argument (from 16 KiB up a mapping the module
+keeps for the next call, up to 32 MiB in all, wiped in a forked child; on
+huge pages from 2 MiB up). The caller's objects are only read: another
+thread may replace or free them during the call, their reference counts
+never change, and the block is traced by tracemalloc while it lives."""
+import os
 import sys
 import threading
 import time
@@ -128,3 +130,76 @@ def test_bad_last_item_of_a_big_list_frees_everything(rng):
     finally:
         tracemalloc.stop()
     assert grown < 64 * 1024
+
+
+def pairs_of(rng, n, length):
+    """n pairs of lengths length/2 to length: slices of one random text (fast
+    to make), a as str and b as bytes, with their distances."""
+    text = rand_seq(rng, 4 * length + 64)
+
+    def piece():
+        k = rng.randint(length // 2, length)
+        at = rng.randint(0, len(text) - k)
+        return text[at:at + k]
+    a = [piece() for _ in range(n)]
+    b = [piece().encode() for _ in range(n)]
+    return a, b, [Levenshtein.distance(x, y.decode()) for x, y in zip(a, b)]
+
+
+def test_kept_blocks_across_sizes(rng):
+    # blocks from 16 KiB to about 3 MiB, growing and shrinking, so that
+    # calls take kept mappings larger than they need, map new ones and
+    # give back more than the module keeps slots for
+    for n, length in [(40, 500), (400, 500), (4000, 50), (3000, 100), (40, 500),
+                      (20000, 70), (30, 1000), (3, 20), (40000, 60)]:
+        a, b, want = pairs_of(rng, n, length)
+        assert list(workq.distances(a, b, workers=2)) == want
+        assert list(workq.distances(b, a, workers=1)) == want
+
+
+def test_kept_blocks_from_threads_at_once(rng):
+    sets = [pairs_of(rng, n, length)
+            for n, length in [(300, 400), (60, 900), (1000, 60), (200, 200)]]
+    got = [[] for _ in range(8)]
+
+    def run(k):
+        a, b, _ = sets[k % 4]
+        for _ in range(4):
+            got[k].append(list(workq.distances(a, b, workers=2)))
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for k in range(8):
+        assert got[k] == [sets[k % 4][2]] * 4
+
+
+def test_block_too_big_to_keep(rng):
+    big = b"ac" * (20 << 20)  # 40 MiB: over what the module keeps, so unmapped
+    small_a, small_b, want = pairs_of(rng, 300, 400)
+    assert list(workq.distances([big, b"ca"], [b"ca", big[:5]], workers=2)) == [len(big) - 2, 3]
+    assert list(workq.distances(small_a, small_b)) == want
+
+
+def test_forked_child_reads_its_own_copies(rng):
+    # the kept mappings are wiped in a child: its calls copy afresh (one
+    # block of pairs, computed on the calling thread: no pool in the child)
+    a, b, want = pairs_of(rng, 100, 500)
+    assert list(workq.distances(a, b, workers=1)) == want
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover (the child)
+        ok = b"0"
+        try:
+            ok = b"1" if list(workq.distances(b, a, workers=1)) == want else b"2"
+        finally:
+            os.write(w, ok)
+            os._exit(0)
+    os.close(w)
+    with os.fdopen(r, "rb") as f:
+        said = f.read()
+    assert os.waitpid(pid, 0)[1] == 0
+    assert said == b"1"
+    assert list(workq.distances(a, b, workers=1)) == want

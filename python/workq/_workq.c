@@ -72,6 +72,15 @@
 typedef struct job_obj job_obj;
 typedef struct imap_obj imap_obj;
 
+/* Mappings kept between calls for the input copies (see big_alloc), at
+ * most SCRATCH_SLOTS of them and SCRATCH_KEEP bytes in all. (GIL) */
+#define SCRATCH_SLOTS 8
+#define SCRATCH_KEEP ((size_t)32 << 20)
+typedef struct scratch {
+    void *map[SCRATCH_SLOTS]; /* NULL: a free slot */
+    size_t len[SCRATCH_SLOTS];
+} scratch;
+
 typedef struct module_state {
     PyTypeObject *pool_type;
     PyTypeObject *alignment_type; /* a struct sequence */
@@ -87,6 +96,7 @@ typedef struct module_state {
     int deliverer_started;   /* the delivery thread runs (GIL) */
     unsigned long deliverer; /* its thread id (GIL) */
     int sync_ok;             /* mu and cv were initialised */
+    scratch scratch;         /* (GIL) */
 } module_state;
 
 static module_state *state_of(PyObject *module) {
@@ -103,9 +113,10 @@ static module_state *state_of(PyObject *module) {
  * multiprocessing's pools do, every such write faults a copy-on-write page,
  * about one per item, and a call on 10^6 pairs took 4x as long). */
 typedef struct seqs {
-    void *views; /* ptr[n], then len[n] */
+    scratch *cache; /* where views and data come from and go back to */
+    void *views;    /* ptr[n], then len[n] */
     char *data;
-    size_t views_size, data_size;
+    size_t views_size, data_size; /* what the blocks hold */
     const char **ptr;
     size_t *len;
     size_t n;
@@ -148,55 +159,134 @@ static int seq_view(PyObject *o, const char *what, Py_ssize_t index, const char 
     return -1;
 }
 
-/* Buffers from this size up are mapped for themselves, aligned to and
- * asked to be backed by transparent huge pages. A fresh 4 KiB page costs a
- * fault when first written, and a call on 10^6 short pairs writes some
- * 15,000 of them; heap memory is no better after a fork (as multiprocessing
- * does), when every page the child shared faults again on its first write. */
+/* Buffers from SCRATCH_MIN up are mappings of the module's own, kept for
+ * the next call when they are freed (up to SCRATCH_KEEP bytes), and marked
+ * MADV_WIPEONFORK. This VM pays about 30 us for each first write to a page
+ * (a minor fault, and the host's own fault behind it): 4 MB of fresh pages,
+ * the copies of 4000 pairs of 500 bytes, cost 28 to 40 ms, against about
+ * 20 ms for their distances on 2 threads. Heap memory gives no help: glibc's
+ * malloc maps and unmaps blocks this size, or trims them, and after a fork
+ * (multiprocessing's pools fork the interpreter) every heap page the child
+ * shared faults again on its first write. A kept mapping is written
+ * without faults, and wipe-on-fork keeps a child from sharing it (a child
+ * sees it zeroed, which is harmless: it holds only a finished call's
+ * copies, or an unfinished call's whose threads the child does not have).
+ * From HUGE_PAGE up a mapping is aligned to and asked to be backed by
+ * transparent huge pages. */
+#define SCRATCH_MIN ((size_t)16 << 10)
 #define HUGE_PAGE ((size_t)2 << 20)
 
-static size_t huge_round(size_t size) {
-    return (size + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+static size_t map_round(size_t size) {
+    size_t unit = size < HUGE_PAGE ? (size_t)4096 : HUGE_PAGE;
+    return (size + unit - 1) & ~(unit - 1);
 }
 
-/* size bytes (>= 1), mapped from HUGE_PAGE up and then traced by
- * tracemalloc as PyMem's memory is (so its leak checks see them); NULL
- * when memory runs out. Free with big_free(p, size). No GIL needed. */
-static void *big_alloc(size_t size) {
-    if (size < HUGE_PAGE)
-        return PyMem_RawMalloc(size ? size : 1);
-    size_t len = huge_round(size);
-    if (len < size || len > SIZE_MAX - HUGE_PAGE)
+/* A new mapping of len bytes (map_round'ed), or NULL. */
+static void *map_new(size_t len) {
+    size_t align = len < HUGE_PAGE ? 0 : HUGE_PAGE;
+    if (len > SIZE_MAX - align)
         return NULL;
-    /* HUGE_PAGE more than needed, then the unaligned ends unmapped */
-    char *map =
-        mmap(NULL, len + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    /* align bytes more than needed, then the unaligned ends unmapped */
+    char *map = mmap(NULL, len + align, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (map == MAP_FAILED)
         return NULL;
-    char *p = (char *)(((uintptr_t)map + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
-    if (p > map)
-        munmap(map, (size_t)(p - map));
-    if (p + len < map + len + HUGE_PAGE)
-        munmap(p + len, (size_t)(map + len + HUGE_PAGE - (p + len)));
+    char *p = map;
+    if (align) {
+        p = (char *)(((uintptr_t)map + align - 1) & ~(uintptr_t)(align - 1));
+        if (p > map)
+            munmap(map, (size_t)(p - map));
+        if (p + len < map + len + align)
+            munmap(p + len, (size_t)(map + len + align - (p + len)));
 #ifdef MADV_HUGEPAGE
-    (void)madvise(p, len, MADV_HUGEPAGE); /* a hint: 4 KiB pages if refused */
+        (void)madvise(p, len, MADV_HUGEPAGE); /* a hint: 4 KiB pages if refused */
 #endif
-    PyTraceMalloc_Track(0, (uintptr_t)p, size);
+    }
+#ifdef MADV_WIPEONFORK
+    (void)madvise(p, len, MADV_WIPEONFORK); /* without it, a fork costs faults */
+#endif
     return p;
 }
 
-static void big_free(void *p, size_t size) {
-    if (size < HUGE_PAGE) {
+/* At least *size bytes (>= 1; *size becomes what the block holds), from
+ * the module's kept mappings or a new one from SCRATCH_MIN up, then traced
+ * by tracemalloc as PyMem's memory is (so its leak checks see it); NULL
+ * when memory runs out. Free with big_free(sc, p, *size). The GIL held. */
+static void *big_alloc(scratch *sc, size_t *size) {
+    if (*size < SCRATCH_MIN) {
+        if (*size == 0)
+            *size = 1;
+        return PyMem_RawMalloc(*size);
+    }
+    size_t len = map_round(*size);
+    if (len < *size)
+        return NULL;
+    int best = -1; /* the smallest kept mapping that holds len */
+    for (int k = 0; k < SCRATCH_SLOTS; k++)
+        if (sc->map[k] != NULL && sc->len[k] >= len && (best < 0 || sc->len[k] < sc->len[best]))
+            best = k;
+    void *p;
+    if (best >= 0) {
+        p = sc->map[best];
+        len = sc->len[best];
+        sc->map[best] = NULL;
+    } else if ((p = map_new(len)) == NULL) {
+        return NULL;
+    }
+    *size = len;
+    PyTraceMalloc_Track(0, (uintptr_t)p, len);
+    return p;
+}
+
+/* Frees what big_alloc(sc, &size) returned: a mapping is kept for the next
+ * call while SCRATCH_KEEP allows (in place of smaller kept ones if need
+ * be), else unmapped. The GIL held. */
+static void big_free(scratch *sc, void *p, size_t size) {
+    if (p == NULL)
+        return;
+    if (size < SCRATCH_MIN) {
         PyMem_RawFree(p);
-    } else if (p != NULL) {
-        PyTraceMalloc_Untrack(0, (uintptr_t)p);
-        munmap(p, huge_round(size));
+        return;
+    }
+    PyTraceMalloc_Untrack(0, (uintptr_t)p);
+    for (;;) {
+        size_t kept = 0;
+        int free_slot = -1, smallest = -1;
+        for (int k = 0; k < SCRATCH_SLOTS; k++) {
+            if (sc->map[k] == NULL) {
+                free_slot = k;
+                continue;
+            }
+            kept += sc->len[k];
+            if (smallest < 0 || sc->len[k] < sc->len[smallest])
+                smallest = k;
+        }
+        if (free_slot >= 0 && size <= SCRATCH_KEEP - kept) {
+            sc->map[free_slot] = p;
+            sc->len[free_slot] = size;
+            return;
+        }
+        if (size > SCRATCH_KEEP || smallest < 0 || sc->len[smallest] >= size)
+            break;
+        munmap(sc->map[smallest], sc->len[smallest]); /* make room for the larger one */
+        sc->map[smallest] = NULL;
+    }
+    munmap(p, size);
+}
+
+/* Unmaps every kept mapping. */
+static void scratch_drop(scratch *sc) {
+    for (int k = 0; k < SCRATCH_SLOTS; k++) {
+        if (sc->map[k] != NULL)
+            munmap(sc->map[k], sc->len[k]);
+        sc->map[k] = NULL;
     }
 }
 
 static void seqs_clear(seqs *s) {
-    big_free(s->views, s->views_size);
-    big_free(s->data, s->data_size);
+    if (s->cache != NULL) {
+        big_free(s->cache, s->views, s->views_size);
+        big_free(s->cache, s->data, s->data_size);
+    }
     memset(s, 0, sizeof *s);
 }
 
@@ -226,12 +316,12 @@ static int data_room(seqs *s, size_t used, size_t need, size_t n) {
                                                 : 2 * s->data_size;
     if (size - used < need)
         size = used + need;
-    char *grown = big_alloc(size);
+    char *grown = big_alloc(s->cache, &size);
     if (grown == NULL)
         return -1;
     if (used)
         memcpy(grown, s->data, used);
-    big_free(s->data, s->data_size);
+    big_free(s->cache, s->data, s->data_size);
     s->data = grown;
     s->data_size = size;
     return 0;
@@ -252,7 +342,7 @@ static int seqs_copy(seqs *s, PyObject *fast, size_t n, const char *what) {
         return -1;
     }
     s->views_size = n * (sizeof(char *) + sizeof(size_t));
-    s->views = big_alloc(s->views_size);
+    s->views = big_alloc(s->cache, &s->views_size);
     if (s->views == NULL) {
         PyErr_NoMemory();
         return -1;
@@ -299,8 +389,9 @@ static int seqs_copy(seqs *s, PyObject *fast, size_t n, const char *what) {
 
 /* Copies obj (any iterable of str/bytes, but not a single str/bytes) into
  * s. Returns 0, or -1 with an exception set and s cleared. */
-static int seqs_from(PyObject *obj, const char *what, seqs *s) {
+static int seqs_from(module_state *st, PyObject *obj, const char *what, seqs *s) {
     memset(s, 0, sizeof *s);
+    s->cache = &st->scratch;
     if (PyUnicode_Check(obj) || PyBytes_Check(obj) || PyByteArray_Check(obj)) {
         PyErr_Format(PyExc_TypeError,
                      "%s: expected an iterable of str or bytes, not a single %.100s", what,
@@ -327,11 +418,11 @@ static int seqs_from(PyObject *obj, const char *what, seqs *s) {
 
 /* seqs_from for two arguments. Returns 0, or -1 with an exception set and
  * neither snapshot held. */
-static int seqs_pair_from(PyObject *a_obj, const char *a_what, seqs *sa, PyObject *b_obj,
-                          const char *b_what, seqs *sb) {
-    if (seqs_from(a_obj, a_what, sa) < 0)
+static int seqs_pair_from(module_state *st, PyObject *a_obj, const char *a_what, seqs *sa,
+                          PyObject *b_obj, const char *b_what, seqs *sb) {
+    if (seqs_from(st, a_obj, a_what, sa) < 0)
         return -1;
-    if (seqs_from(b_obj, b_what, sb) < 0) {
+    if (seqs_from(st, b_obj, b_what, sb) < 0) {
         seqs_clear(sa);
         return -1;
     }
@@ -880,7 +971,7 @@ static PyObject *workq_distance(PyObject *module, PyObject *args, PyObject *kw) 
 static PyObject *do_distances(module_state *st, wq_pool *pool, unsigned workers, PyObject *a_obj,
                               PyObject *b_obj, size_t max, wq_align_mode mode) {
     seqs sa, sb;
-    if (seqs_pair_from(a_obj, "seqs_a", &sa, b_obj, "seqs_b", &sb) < 0)
+    if (seqs_pair_from(st, a_obj, "seqs_a", &sa, b_obj, "seqs_b", &sb) < 0)
         return NULL;
     PyObject *arr = NULL;
     if (sa.n != sb.n) {
@@ -947,7 +1038,7 @@ static PyObject *do_cdist(module_state *st, wq_pool *pool, unsigned workers, PyO
     if (max_obj != Py_None)
         return do_search(st, pool, workers, SEARCH_QUERY, q_obj, t_obj, max);
     seqs sq, stg;
-    if (seqs_pair_from(q_obj, "queries", &sq, t_obj, "targets", &stg) < 0)
+    if (seqs_pair_from(st, q_obj, "queries", &sq, t_obj, "targets", &stg) < 0)
         return NULL;
     PyObject *result = NULL;
     if (stg.n != 0 && sq.n > SIZE_MAX / stg.n) {
@@ -1349,9 +1440,9 @@ static PyObject *do_search(module_state *st, wq_pool *pool, unsigned workers, se
     search_run r = {.kind = kind, .max = max};
     PyObject *result = NULL;
     wq_pool *owned = NULL;
-    if (seqs_from(a_obj, kind == SEARCH_QUERY ? "queries" : "seqs", &sa) < 0)
+    if (seqs_from(st, a_obj, kind == SEARCH_QUERY ? "queries" : "seqs", &sa) < 0)
         return NULL;
-    if (kind == SEARCH_QUERY && seqs_from(b_obj, "targets", &sb) < 0)
+    if (kind == SEARCH_QUERY && seqs_from(st, b_obj, "targets", &sb) < 0)
         goto done;
     r.a = seq_array(&sa);
     r.na = sa.n;
@@ -1902,7 +1993,8 @@ static PyObject *pool_map_async(pool_obj *self, PyObject *args, PyObject *kw) {
     j->callback = cb == Py_None ? NULL : Py_NewRef(cb);
     j->error_callback = ecb == Py_None ? NULL : Py_NewRef(ecb);
     PyObject_GC_Track(j);
-    if (seqs_from(as, "pairs[:][0]", &j->sa) < 0 || seqs_from(bs, "pairs[:][1]", &j->sb) < 0)
+    if (seqs_from(st, as, "pairs[:][0]", &j->sa) < 0 ||
+        seqs_from(st, bs, "pairs[:][1]", &j->sb) < 0)
         goto fail;
     j->array = result_array(st, j->sa.n, &j->view);
     if (j->array == NULL)
@@ -2826,6 +2918,7 @@ static void module_free(void *module) {
     module_clear(module);
     wq_pool_destroy(st->default_pool);
     st->default_pool = NULL;
+    scratch_drop(&st->scratch);
     if (st->sync_ok) {
         pthread_cond_destroy(&st->cv);
         pthread_mutex_destroy(&st->mu);
