@@ -38,6 +38,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <workq/kernels.h>
 #include <workq/search.h>
@@ -50,6 +51,14 @@
  * nanosecond a unit, see pair_cost) and at most BLOCK_PAIRS pairs. */
 #define BLOCK_BUDGET ((size_t)1 << 21)
 #define BLOCK_PAIRS ((size_t)8192)
+/* An element-wise run is cut into BLOCKS_MIN blocks or more (blocks of no
+ * less than BLOCK_MIN_BUDGET), so that the workers finish close together:
+ * 4000 pairs of 500 bytes made 8 blocks of about 5 ms, and while the last
+ * one ran the other worker had nothing left to take. A run of less than
+ * INLINE_BUDGET is one block, on the calling thread. */
+#define BLOCKS_MIN 32
+#define BLOCK_MIN_BUDGET ((size_t)1 << 16)
+#define INLINE_BUDGET ((size_t)1 << 18)
 /* Pairs handed to the batch kernel at once (a stack buffer per block). */
 #define SLICE 512
 /* pi's geometry, as apps/pi (args.h, compute.h) defines it. */
@@ -89,6 +98,10 @@ typedef struct module_state {
     PyObject *array_type;    /* array.array */
     PyObject *thread_type;   /* threading.Thread */
     wq_pool *default_pool;   /* workers=None; created on first use (GIL) */
+    wq_pool *kept_pool;      /* the last pool of workers=N, for the next call with N;
+                                NULL while a call uses it (GIL) */
+    unsigned kept_workers;   /* its N (GIL) */
+    pid_t pools_pid;         /* the process whose threads the two pools have (GIL) */
     pthread_mutex_t mu;      /* see the file comment */
     pthread_cond_t cv;       /* a job was queued or finished (mu) */
     job_obj *queue_head;     /* finished jobs to deliver, FIFO (mu) */
@@ -582,11 +595,10 @@ static size_t pair_cost(size_t n, size_t m) {
     return 16 + (s / 64 + 1) * (l + 1);
 }
 
-/* Cuts the pairs into blocks of about BLOCK_BUDGET work and at most
- * max_pairs pairs each. Returns the block array (PyMem_RawMalloc, as it is
- * built without the GIL) with its length in *n, or NULL when memory runs
- * out. */
-static block *cut_blocks(const lev_work *w, size_t max_pairs, size_t *n) {
+/* Cuts the pairs into blocks of about budget work and at most max_pairs
+ * pairs each. Returns the block array (PyMem_RawMalloc, as it is built
+ * without the GIL) with its length in *n, or NULL when memory runs out. */
+static block *cut_blocks(const lev_work *w, size_t max_pairs, size_t budget, size_t *n) {
     size_t cap = 16, nb = 0;
     block *bs = PyMem_RawMalloc(cap * sizeof *bs);
     size_t i = 0, j = 0, k = 0;
@@ -595,7 +607,7 @@ static block *cut_blocks(const lev_work *w, size_t max_pairs, size_t *n) {
         size_t cost = 0;
         if (!w->cross) { /* element-wise: i == j == k, no row to wrap */
             size_t end = w->npairs - k < max_pairs ? w->npairs : k + max_pairs;
-            while (k < end && cost < BLOCK_BUDGET) {
+            while (k < end && cost < budget) {
                 cost += pair_cost(w->alen[k], w->blen[k]);
                 k++;
             }
@@ -606,7 +618,7 @@ static block *cut_blocks(const lev_work *w, size_t max_pairs, size_t *n) {
                 b.count++;
                 k++;
                 pair_next(w, &i, &j);
-            } while (k < w->npairs && b.count < max_pairs && cost < BLOCK_BUDGET);
+            } while (k < w->npairs && b.count < max_pairs && cost < budget);
         }
         if (nb == cap) {
             block *grown = PyMem_RawRealloc(bs, 2 * cap * sizeof *bs);
@@ -823,12 +835,34 @@ static int run_items(wq_pool *pool, const wq_kernel *k, void *ctx, const void *i
     return run_job(pool, &spec, &wt);
 }
 
-/* The pool for workers (0: the module's, created on first use), or a new
- * one in *owned that the caller destroys. NULL with an exception on error. */
+/* In a child forked since the module's pools were made (multiprocessing
+ * forks the interpreter), forgets them: their threads stayed in the parent.
+ * Their memory is left as it is; destroying them would wait for threads
+ * the child does not have. */
+static void forget_forked_pools(module_state *st) {
+    pid_t me = getpid();
+    if (st->pools_pid != me) {
+        st->default_pool = NULL;
+        st->kept_pool = NULL;
+        st->pools_pid = me;
+    }
+}
+
+/* The pool for workers: 0, the module's (created on first use); N, the
+ * kept pool of N threads, or a new one, in *owned, which the caller hands
+ * to drop_pool. Creating threads costs each call about 0.1 ms, and after
+ * a fork every stack and malloc arena page they write faults again; kept
+ * threads only do the latter. NULL with an exception on error. */
 static wq_pool *get_pool(module_state *st, unsigned workers, wq_pool **owned) {
     *owned = NULL;
+    forget_forked_pools(st);
     if (workers == 0 && st->default_pool != NULL)
         return st->default_pool;
+    if (workers != 0 && st->kept_pool != NULL && st->kept_workers == workers) {
+        *owned = st->kept_pool; /* taken: a call at once on another thread makes its own */
+        st->kept_pool = NULL;
+        return *owned;
+    }
     wq_pool *p;
     if (workers == 0) {
         /* The GIL stays held, so two threads cannot both create it. */
@@ -849,10 +883,17 @@ static wq_pool *get_pool(module_state *st, unsigned workers, wq_pool **owned) {
     return p;
 }
 
-static void drop_pool(wq_pool *owned) {
-    if (owned != NULL) {
+/* Ends a call's use of get_pool's *owned pool of workers threads: kept for
+ * the next call in place of the one kept before, which is destroyed. */
+static void drop_pool(module_state *st, wq_pool *owned, unsigned workers) {
+    if (owned == NULL)
+        return;
+    wq_pool *old = st->kept_pool;
+    st->kept_pool = owned;
+    st->kept_workers = workers;
+    if (old != NULL) {
         Py_BEGIN_ALLOW_THREADS
-        wq_pool_destroy(owned);
+        wq_pool_destroy(old);
         Py_END_ALLOW_THREADS
     }
 }
@@ -860,11 +901,24 @@ static void drop_pool(wq_pool *owned) {
 /* Runs w into its out buffer: one block inline on the calling thread (the
  * GIL released), more as a job on pool (or on a pool for workers when pool
  * is NULL). Returns 0, or -1 with an exception set. */
+/* The block budget of w (see BLOCKS_MIN). */
+static size_t lev_budget(const lev_work *w) {
+    if (w->cross)
+        return BLOCK_BUDGET;
+    size_t total = 0;
+    for (size_t k = 0; k < w->npairs; k++)
+        total += pair_cost(w->alen[k], w->blen[k]);
+    size_t budget = total / BLOCKS_MIN;
+    return total < INLINE_BUDGET || budget > BLOCK_BUDGET ? BLOCK_BUDGET
+           : budget < BLOCK_MIN_BUDGET                    ? BLOCK_MIN_BUDGET
+                                                          : budget;
+}
+
 static int run_lev(module_state *st, wq_pool *pool, unsigned workers, lev_work *w) {
     size_t nblocks = 0;
     block *blocks = NULL;
     Py_BEGIN_ALLOW_THREADS
-    blocks = cut_blocks(w, BLOCK_PAIRS, &nblocks);
+    blocks = cut_blocks(w, BLOCK_PAIRS, lev_budget(w), &nblocks);
     Py_END_ALLOW_THREADS
     if (blocks == NULL) {
         PyErr_NoMemory();
@@ -884,7 +938,7 @@ static int run_lev(module_state *st, wq_pool *pool, unsigned workers, lev_work *
         wq_pool *owned = NULL;
         wq_pool *p = pool != NULL ? pool : get_pool(st, workers, &owned);
         rc = p == NULL ? -1 : run_items(p, &lev_block_kernel, w, blocks, nblocks);
-        drop_pool(owned);
+        drop_pool(st, owned, workers);
     }
     PyMem_RawFree(blocks);
     return rc;
@@ -1000,7 +1054,8 @@ PyDoc_STRVAR(distances_doc,
              "The edit distances of the pairs (seqs_a[k], seqs_b[k]), element-wise, in an\n"
              "array.array of unsigned ints. seqs_a and seqs_b are iterables of str (ASCII)\n"
              "or bytes of the same length. workers=None uses the module's pool (one thread\n"
-             "per CPU); an int runs on a pool of that many threads for this call. The GIL\n"
+             "per CPU); an int N runs on a pool of N threads, which the module keeps for\n"
+             "the next call with N (in place of the one it kept before). The GIL\n"
              "is released while the engine computes; Ctrl-C cancels the job.");
 
 static PyObject *workq_distances(PyObject *module, PyObject *args, PyObject *kw) {
@@ -1203,7 +1258,7 @@ static PyObject *do_pi(module_state *st, wq_pool *pool, unsigned workers, PyObje
     wq_pool *owned = NULL;
     wq_pool *p = pool != NULL ? pool : get_pool(st, workers, &owned);
     int rc = p == NULL ? -1 : run_job(p, &spec, &run.wt);
-    drop_pool(owned);
+    drop_pool(st, owned, workers);
     if (rc < 0)
         return NULL;
     double pi;
@@ -1466,7 +1521,7 @@ static PyObject *do_search(module_state *st, wq_pool *pool, unsigned workers, se
         goto done;
     result = kind == SEARCH_CLUSTERS ? cluster_lists(&r) : hit_columns(st, &r);
 done:
-    drop_pool(owned);
+    drop_pool(st, owned, workers);
     for (int c = 0; c < 3; c++)
         PyMem_RawFree(r.col[c]);
     PyMem_RawFree(r.label);
@@ -1576,6 +1631,7 @@ typedef struct pool_obj {
     unsigned active; /* calls running on the pool now (GIL) */
     size_t pending;  /* map_async jobs not yet delivered (st->mu) */
     imap_obj *live;  /* unfinished imap_distances iterators (GIL) */
+    pid_t pid;       /* the process that has pool's threads */
 } pool_obj;
 
 static void imap_pool_closing(pool_obj *pool);
@@ -1606,6 +1662,11 @@ static int pool_usable(pool_obj *self) {
         PyErr_SetString(PyExc_ValueError, "Pool is closed");
         return -1;
     }
+    if (self->pid != getpid()) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "Pool was made in another process (before a fork): its threads are there");
+        return -1;
+    }
     return 0;
 }
 
@@ -1630,13 +1691,14 @@ static PyObject *pool_new(PyTypeObject *type, PyObject *args, PyObject *kw) {
         return NULL;
     }
     self->pool = p;
+    self->pid = getpid();
     return (PyObject *)self;
 }
 
 static void pool_release(pool_obj *self) {
     wq_pool *p = self->pool;
     self->pool = NULL;
-    if (p != NULL) {
+    if (p != NULL && self->pid == getpid()) { /* forked: see forget_forked_pools */
         Py_BEGIN_ALLOW_THREADS
         wq_pool_destroy(p);
         Py_END_ALLOW_THREADS
@@ -1774,6 +1836,8 @@ PyDoc_STRVAR(pool_close_doc,
 
 static PyObject *pool_close(pool_obj *self, PyObject *unused) {
     (void)unused;
+    if (self->pool != NULL && self->pid != getpid())
+        self->pool = NULL; /* forked: see forget_forked_pools */
     if (self->pool == NULL)
         Py_RETURN_NONE;
     if (self->active > 0) {
@@ -2010,7 +2074,7 @@ static PyObject *pool_map_async(pool_obj *self, PyObject *args, PyObject *kw) {
                          .mode = md,
                          .out = j->view.buf};
     Py_BEGIN_ALLOW_THREADS
-    j->blocks = cut_blocks(&j->work, BLOCK_PAIRS, &j->nblocks);
+    j->blocks = cut_blocks(&j->work, BLOCK_PAIRS, BLOCK_BUDGET, &j->nblocks);
     Py_END_ALLOW_THREADS
     if (j->blocks == NULL) {
         PyErr_NoMemory();
@@ -2457,7 +2521,7 @@ static int imap_fill(imap_obj *it) {
                              .max_distance = it->max,
                              .mode = it->mode,
                              .out = PyMem_New(size_t, n)};
-        b->blocks = cut_blocks(&b->work, IMAP_BLOCK_PAIRS, &b->nblocks);
+        b->blocks = cut_blocks(&b->work, IMAP_BLOCK_PAIRS, BLOCK_BUDGET, &b->nblocks);
         b->order = b->blocks ? PyMem_New(size_t, b->nblocks) : NULL;
         b->status = b->blocks ? PyMem_New(int, b->nblocks) : NULL;
         if (b->work.out == NULL || b->order == NULL || b->status == NULL)
@@ -2916,8 +2980,12 @@ static int module_clear(PyObject *module) {
 static void module_free(void *module) {
     module_state *st = state_of(module);
     module_clear(module);
-    wq_pool_destroy(st->default_pool);
+    if (st->pools_pid == getpid()) { /* else forked: see forget_forked_pools */
+        wq_pool_destroy(st->default_pool);
+        wq_pool_destroy(st->kept_pool);
+    }
     st->default_pool = NULL;
+    st->kept_pool = NULL;
     scratch_drop(&st->scratch);
     if (st->sync_ok) {
         pthread_cond_destroy(&st->cv);
