@@ -535,7 +535,7 @@ static size_t cap_k(size_t k, size_t maxlen) {
 static int begin(wq_pool *pool, search *S, wq__uniq *q, wq__sidx *x, const wq_seq *seqs, size_t n,
                  size_t maxlen, size_t max_distance) {
     set_phase(S->st, WQ__PH_UNIQ);
-    int rc = wq__uniq_build(q, seqs, n, S->st);
+    int rc = wq__uniq_build(pool, q, seqs, n, S->st);
     if (rc != 0)
         return rc;
     if (q->maxlen > maxlen)

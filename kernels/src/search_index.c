@@ -171,42 +171,203 @@ void wq__uniq_free(wq__uniq *q) {
     memset(q, 0, sizeof *q);
 }
 
+/*
+ * The duplicate table, radix-partitioned so that it runs on the pool and
+ * each table it probes stays in cache (one table over all inputs misses
+ * the cache, and with 4 KiB pages the TLB, at every insert):
+ *   HASH     per chunk of inputs: each one's hash, and how many fall in
+ *            each part (the hash's top bits);
+ *   SCATTER  per chunk: (tag, input) entries into their parts, chunks in
+ *            order, so each part lists its inputs ascending;
+ *   FIND     per part: a small open-addressing table in input order turns
+ *            each entry's input into its first occurrence (its bytes are
+ *            compared only when the tags agree);
+ * then one pass in input order (assign_ids) numbers the first occurrences,
+ * so ids are in first-occurrence order as before, whatever the parts.
+ */
+enum { UNIQ_CHUNKS = 32, UNIQ_PART = 1 << 14 }; /* a part's table: 256 KiB */
+enum { STRIDE = 1024 };                         /* loops of cheap steps tick every STRIDE steps */
+
+typedef struct uentry {
+    uint32_t tag; /* the hash's low half */
+    uint32_t i;   /* the input; after FIND, its first occurrence */
+} uentry;
+
+typedef enum upass { U_HASH, U_SCATTER, U_FIND } upass;
+
+typedef struct uniq_ctx {
+    const wq__uniq *q;
+    wq__stop *st;
+    upass pass;
+    unsigned shift; /* part of hash h: h >> shift (0 parts bits: shift 64) */
+    size_t nparts;
+    uint64_t *h;    /* h[i]: input i's hash */
+    size_t *cnt;    /* cnt[c * nparts + p]: chunk c's entries in part p,
+                       then (after the prefix sums) its first slot there */
+    size_t *pstart; /* part p: ent[pstart[p] .. pstart[p + 1]) */
+    uentry *ent;
+    size_t maxlen[UNIQ_CHUNKS];
+} uniq_ctx;
+
+static inline size_t upart(const uniq_ctx *u, uint64_t h) {
+    return u->shift >= 64 ? 0 : (size_t)(h >> u->shift);
+}
+
+static int uniq_hash(uniq_ctx *u, size_t c, size_t a, size_t b) {
+    size_t *cnt = u->cnt + c * u->nparts, maxlen = 0;
+    int rc = 0;
+    for (size_t i = a; rc == 0 && i < b; i++) {
+        const wq_seq *s = &u->q->seqs[i];
+        u->h[i] = hash_bytes((const unsigned char *)s->ptr, s->len, 0);
+        cnt[upart(u, u->h[i])]++;
+        maxlen = s->len > maxlen ? s->len : maxlen;
+        rc = wq__tick(u->st, s->len + 16);
+    }
+    u->maxlen[c] = maxlen;
+    return rc;
+}
+
+static int uniq_scatter(uniq_ctx *u, size_t c, size_t a, size_t b) {
+    size_t *at = u->cnt + c * u->nparts;
+    int rc = 0;
+    for (size_t i = a; rc == 0 && i < b; i++) {
+        uint64_t h = u->h[i];
+        u->ent[at[upart(u, h)]++] = (uentry){(uint32_t)h, (uint32_t)i};
+        if (i % STRIDE == 0)
+            rc = wq__tick(u->st, STRIDE * 8);
+    }
+    return rc;
+}
+
 static int seq_eq(const wq_seq *a, const wq_seq *b) {
     return a->len == b->len && (a->len == 0 || memcmp(a->ptr, b->ptr, a->len) == 0);
 }
 
-/* of[] and first[] by hashing whole sequences into an open-addressing table
- * of unique ids (UINT32_MAX = empty). 0, ENOMEM or the stop value. */
-static int uniq_assign(wq__uniq *q, wq__stop *st) {
-    size_t cap = 16;
-    while (cap < 2 * q->n)
+/* Part p's entries, in input order, through a table of entries that holds
+ * each distinct sequence's first; each entry's i becomes that first. */
+static int uniq_find(uniq_ctx *u, size_t p) {
+    uentry *e = u->ent + u->pstart[p];
+    size_t n = u->pstart[p + 1] - u->pstart[p], cap = 16;
+    while (cap < 2 * n)
         cap *= 2;
-    uint32_t *slot = wq__table_alloc(cap, sizeof *slot);
-    if (slot == NULL)
+    uentry *t = malloc(cap * sizeof *t);
+    if (t == NULL)
         return ENOMEM;
-    memset(slot, 0xff, cap * sizeof *slot);
+    memset(t, 0xff, cap * sizeof *t); /* i == UINT32_MAX: empty */
     size_t mask = cap - 1;
-    q->nu = 0;
     int rc = 0;
-    for (size_t i = 0; rc == 0 && i < q->n; i++) {
-        const wq_seq *s = &q->seqs[i];
-        rc = wq__tick(st, s->len + 16);
-        size_t h = (size_t)hash_bytes((const unsigned char *)s->ptr, s->len, 0) & mask;
-        while (slot[h] != UINT32_MAX && !seq_eq(wq__uniq_seq(q, slot[h]), s))
+    for (size_t x = 0; rc == 0 && x < n; x++) {
+        const wq_seq *s = &u->q->seqs[e[x].i];
+        size_t h = (size_t)(u->h[e[x].i] >> 32) & mask; /* the tag is below */
+        while (t[h].i != UINT32_MAX && (t[h].tag != e[x].tag || !seq_eq(&u->q->seqs[t[h].i], s)))
             h = (h + 1) & mask;
-        if (slot[h] == UINT32_MAX) {
-            slot[h] = q->nu;
-            q->first[q->nu++] = (uint32_t)i;
-        }
-        q->of[i] = slot[h];
-        if (s->len > q->maxlen)
-            q->maxlen = s->len;
+        if (t[h].i == UINT32_MAX)
+            t[h] = e[x];
+        e[x].i = t[h].i;
+        if (x % STRIDE == 0)
+            rc = wq__tick(u->st, STRIDE * 16);
     }
-    free(slot);
+    free(t);
     return rc;
 }
 
-int wq__uniq_build(wq__uniq *q, const wq_seq *seqs, size_t n, wq__stop *st) {
+/* An engine item: chunk c of the inputs (HASH, SCATTER) or part c (FIND). */
+static int uniq_item(const void *in, void *out, void *ctx) {
+    uniq_ctx *u = ctx;
+    size_t c = *(const size_t *)in, n = u->q->n;
+    (void)out;
+    if (u->pass == U_FIND)
+        return uniq_find(u, c);
+    size_t a = n * c / UNIQ_CHUNKS, b = n * (c + 1) / UNIQ_CHUNKS;
+    return u->pass == U_HASH ? uniq_hash(u, c, a, b) : uniq_scatter(u, c, a, b);
+}
+
+static const wq_kernel uniq_kernel = {"wq-search-uniq", uniq_item, NULL, sizeof(size_t), 1, NULL};
+
+/* cnt[] to each chunk's first slot in each part (chunks in order within a
+ * part), and pstart[]. */
+static void uniq_offsets(uniq_ctx *u) {
+    size_t at = 0;
+    for (size_t p = 0; p < u->nparts; p++) {
+        u->pstart[p] = at;
+        for (size_t c = 0; c < UNIQ_CHUNKS; c++) {
+            size_t k = u->cnt[c * u->nparts + p];
+            u->cnt[c * u->nparts + p] = at;
+            at += k;
+        }
+    }
+    u->pstart[u->nparts] = at;
+}
+
+/* of[] and first[] from the entries: input i's entry is the next of its
+ * part in chunk order, as SCATTER laid them (cnt[] is rebuilt for it). */
+static int assign_ids(wq__uniq *q, uniq_ctx *u) {
+    memset(u->cnt, 0, UNIQ_CHUNKS * u->nparts * sizeof *u->cnt);
+    for (size_t c = 0; c < UNIQ_CHUNKS; c++) { /* counts again, cheaply */
+        size_t a = q->n * c / UNIQ_CHUNKS, b = q->n * (c + 1) / UNIQ_CHUNKS;
+        for (size_t i = a; i < b; i++)
+            u->cnt[c * u->nparts + upart(u, u->h[i])]++;
+    }
+    uniq_offsets(u);
+    q->nu = 0;
+    int rc = 0;
+    for (size_t c = 0; rc == 0 && c < UNIQ_CHUNKS; c++) {
+        size_t a = q->n * c / UNIQ_CHUNKS, b = q->n * (c + 1) / UNIQ_CHUNKS;
+        size_t *at = u->cnt + c * u->nparts;
+        for (size_t i = a; i < b; i++) {
+            uint32_t f = u->ent[at[upart(u, u->h[i])]++].i;
+            if (f == i)
+                q->first[q->nu++] = (uint32_t)i;
+            q->of[i] = f == i ? q->nu - 1 : q->of[f]; /* f < i: numbered */
+        }
+        rc = wq__tick(u->st, (b - a) * 8);
+    }
+    for (size_t c = 0; c < UNIQ_CHUNKS; c++)
+        q->maxlen = u->maxlen[c] > q->maxlen ? u->maxlen[c] : q->maxlen;
+    return rc;
+}
+
+/* of[], first[] and maxlen on pool. 0, ENOMEM or the stop value. */
+static int uniq_assign(wq_pool *pool, wq__uniq *q, wq__stop *st) {
+    uniq_ctx u = {.q = q, .st = st, .nparts = 1, .shift = 64};
+    while (u.nparts < 1024 && u.nparts * UNIQ_PART < q->n)
+        u.nparts *= 2, u.shift--;
+    size_t m = q->n ? q->n : 1, idx[UNIQ_CHUNKS], *items = NULL;
+    u.h = malloc(m * sizeof *u.h);
+    u.ent = malloc(m * sizeof *u.ent);
+    u.cnt = calloc(UNIQ_CHUNKS * u.nparts, sizeof *u.cnt);
+    u.pstart = malloc((u.nparts + 1) * sizeof *u.pstart);
+    items = malloc(u.nparts * sizeof *items);
+    char *out = malloc(u.nparts > UNIQ_CHUNKS ? u.nparts : UNIQ_CHUNKS);
+    int rc = u.h && u.ent && u.cnt && u.pstart && items && out ? 0 : ENOMEM;
+    for (size_t c = 0; c < UNIQ_CHUNKS; c++)
+        idx[c] = c;
+    for (size_t p = 0; rc == 0 && p < u.nparts; p++)
+        items[p] = p;
+    wq_map_opts one = {.chunk_size = 1};
+    if (rc == 0)
+        rc = wq_map(pool, &uniq_kernel, &u, idx, out, UNIQ_CHUNKS, &one);
+    if (rc == 0) {
+        uniq_offsets(&u);
+        u.pass = U_SCATTER;
+        rc = wq_map(pool, &uniq_kernel, &u, idx, out, UNIQ_CHUNKS, &one);
+    }
+    if (rc == 0) {
+        u.pass = U_FIND;
+        rc = wq_map(pool, &uniq_kernel, &u, items, out, u.nparts, &one);
+    }
+    if (rc == 0)
+        rc = assign_ids(q, &u);
+    free(u.h);
+    free(u.ent);
+    free(u.cnt);
+    free(u.pstart);
+    free(items);
+    free(out);
+    return rc;
+}
+
+int wq__uniq_build(wq_pool *pool, wq__uniq *q, const wq_seq *seqs, size_t n, wq__stop *st) {
     memset(q, 0, sizeof *q);
     if (n >= UINT32_MAX - 1)
         return EOVERFLOW;
@@ -218,7 +379,8 @@ int wq__uniq_build(wq__uniq *q, const wq_seq *seqs, size_t n, wq__stop *st) {
     q->last = malloc(m * sizeof *q->last);
     q->mstart = calloc(m + 1, sizeof *q->mstart);
     q->members = malloc(m * sizeof *q->members);
-    int rc = q->of && q->first && q->last && q->mstart && q->members ? uniq_assign(q, st) : ENOMEM;
+    int rc =
+        q->of && q->first && q->last && q->mstart && q->members ? uniq_assign(pool, q, st) : ENOMEM;
     if (rc != 0) {
         wq__uniq_free(q);
         return rc;
@@ -277,8 +439,8 @@ static int cmp_len_id(const void *a, const void *b) {
     return (x->id > y->id) - (x->id < y->id);
 }
 
-/* Ticks the stop every STRIDE iterations of a loop of cheap steps. */
-enum { STRIDE = 1024 };
+/* Ticks the stop every STRIDE iterations of a loop of cheap steps (see
+ * STRIDE above). */
 
 static inline int tick_every(const wq__sidx *x, size_t i, size_t unit) {
     return i % STRIDE == 0 ? wq__tick(x->st, STRIDE * unit) : 0;
@@ -631,7 +793,8 @@ static int class_probe(const wq__sidx *x, const wq__class *c, const uint64_t *ke
                 out->n = from;
                 return take_class(x, c, kp, out);
             }
-            if (keeps(kp, t[s].id) && fp_near(fp, t[s].fp, x->k) &&
+            /* the fingerprint before keep: keep may read key[] at random */
+            if (fp_near(fp, t[s].fp, x->k) && keeps(kp, t[s].id) &&
                 wq__u32v_push(out, t[s].id) != 0)
                 return ENOMEM;
         }

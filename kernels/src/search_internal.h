@@ -23,7 +23,7 @@
 
 /* The phases of a search, in the order they run (wq__poll_phase). */
 typedef enum wq__phase {
-    WQ__PH_UNIQ = 1, /* the duplicate table (calling thread) */
+    WQ__PH_UNIQ = 1, /* the duplicate table (pool) */
     WQ__PH_BUILD,    /* the index: length classes, then the tables (pool) */
     WQ__PH_DUPS,     /* the neighbour lists of duplicated sequences (pool) */
     WQ__PH_PROBE,    /* probing and verifying, brute-force classes included */
@@ -106,9 +106,9 @@ typedef struct wq__uniq {
     size_t maxlen; /* longest sequence */
 } wq__uniq;
 
-/* Collapses seqs[0..n), ticking st. Returns 0, EOVERFLOW (n > 2^32 - 2),
- * ENOMEM or the stop value. */
-int wq__uniq_build(wq__uniq *q, const wq_seq *seqs, size_t n, wq__stop *st);
+/* Collapses seqs[0..n) on pool's workers, ticking st. Returns 0, EOVERFLOW
+ * (n > 2^32 - 2), ENOMEM or the stop value. */
+int wq__uniq_build(wq_pool *pool, wq__uniq *q, const wq_seq *seqs, size_t n, wq__stop *st);
 void wq__uniq_free(wq__uniq *q);
 
 static inline const wq_seq *wq__uniq_seq(const wq__uniq *q, uint32_t u) {
