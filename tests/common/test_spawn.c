@@ -27,6 +27,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifndef WQT_GUARD_SCALE
+#error "WQT_GUARD_SCALE must be defined (tests/CMakeLists.txt)"
+#endif
+
 extern char **environ;
 
 /* An unlinked temporary file, open for reading and writing. */
@@ -374,11 +378,15 @@ struct wqt_child {
     struct timespec end; /* the current call's deadline */
 };
 
+/* The deadline of one interactive call: timeout_ms times WQT_GUARD_SCALE,
+ * the factor of the tests' own guards (test_guard.c), since these guard
+ * against a hang too and would trip first on a loaded machine. */
 static void set_deadline(wqt_child *c, int timeout_ms) {
     cr_assert(timeout_ms > 0, "a timeout must be positive");
     cr_assert(clock_gettime(CLOCK_MONOTONIC, &c->end) == 0);
-    c->end.tv_sec += timeout_ms / 1000;
-    c->end.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    long long ms = (long long)timeout_ms * WQT_GUARD_SCALE;
+    c->end.tv_sec += (time_t)(ms / 1000);
+    c->end.tv_nsec += (long)(ms % 1000) * 1000000L;
     if (c->end.tv_nsec >= 1000000000L)
         c->end.tv_sec++, c->end.tv_nsec -= 1000000000L;
 }
