@@ -13,11 +13,15 @@ workers on the same pairs, in alternating rounds (median, min, max):
              pairs per second), its time scaled to the whole file
 
 Each timing includes starting the pool, as the lesson's timer does (workq
-starts its 2 threads inside the call). Every contender's distances are
-checked against workq's. Prints one TSV line per contender: name, median
-seconds, min, max, pairs/s (from the median), pairs timed.
+keeps the pool of its first call for the next with the same workers).
+Every contender's distances are checked against workq's. Prints one TSV
+line per contender: name, median seconds, min, max, pairs/s (from the
+median), pairs timed, and the median of this process's minor page faults
+during a round (resource.getrusage: for workq, the call's own; a peer's
+workers are other processes).
 """
 import os
+import resource
 import statistics
 import sys
 import time
@@ -68,11 +72,14 @@ def main():
         "lesson": (lambda: pool_map(lesson_pair, lesson_pairs), len(lesson_pairs)),
     }
     times = {name: [] for name in runs}
+    faults = {name: [] for name in runs}
     for _ in range(rounds):
         for name, (fn, n) in runs.items():
+            f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
             t0 = time.perf_counter()
             got = fn()
             times[name].append(time.perf_counter() - t0)
+            faults[name].append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0)
             if list(got) != want[:n]:
                 sys.exit(f"bench_python: {name} disagrees with workq")
     for name, (_, n) in runs.items():
@@ -81,7 +88,7 @@ def main():
         # the lesson's time, scaled from its n pairs to the whole file
         scale = len(pairs) / n
         print(f"{name}\t{med * scale:.6f}\t{min(ts) * scale:.6f}\t{max(ts) * scale:.6f}"
-              f"\t{n / med:.4g}\t{n}")
+              f"\t{n / med:.4g}\t{n}\t{statistics.median(faults[name]):.0f}")
 
 
 if __name__ == "__main__":

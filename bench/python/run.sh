@@ -41,8 +41,8 @@ md=$out/python.md
 {
 echo "| pairs | workq.distances (s) | Pool.map Levenshtein (s) | Pool.map edlib (s) |" \
      "lesson's Pool.map (s, scaled) | workq vs fastest peer | slowest workq round vs" \
-     "fastest peer round | workq pairs/s per thread |"
-echo "|---|---|---|---|---|---|---|---|"
+     "fastest peer round | workq pairs/s per thread | workq page faults per call |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for spec in "$p14 2000" "$p500 8"; do
     set -- $spec
     r=$($py "$here/bench_python.py" "$1" "$rounds" "$2")
@@ -56,7 +56,8 @@ for spec in "$p14 2000" "$p500 8"; do
     range() { echo "$r" | awk -F'\t' -v n="$1" '$1 == n { printf "%.3g (%.3g-%.3g)", $2, $3, $4 }'; }
     echo "| $n of $(basename "$1" .txt | tr -dc 0-9) | $(range workq) | $(range lev) |" \
          "$(range edlib) | $(range lesson) | $(ratio "$best" "$w")x | $(ratio "$bmin" "$wmax")x |" \
-         "$(awk -v n="$n" -v t="$w" 'BEGIN { printf "%.3g", n / t / 2 }') |"
+         "$(awk -v n="$n" -v t="$w" 'BEGIN { printf "%.3g", n / t / 2 }') |" \
+         "$(echo "$r" | field workq 7) |"
 done
 echo
 echo "The 1.2x goal: the workq.distances call (pairs in memory, 2 workers) against"
