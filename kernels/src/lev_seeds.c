@@ -27,7 +27,7 @@
  * and the pairs of placed seeds that change diagonal. Each key's copies
  * are then looked for either by hashing every 8-byte window of y once, or
  * by scanning only the key's own stretch of the band, 32 or 64 positions
- * a vector compare, whichever the cost model finds cheaper; the two give
+ * a step, whichever the cost model finds cheaper; the two give
  * the same bounds (the tests compare them at every level).
  */
 #include <errno.h>
@@ -200,23 +200,30 @@ static int scan_plain(const unsigned char *y, size_t m, const scan_key *k, size_
 #include <immintrin.h>
 
 /*
- * The vector scans: the first four bytes of the seed compared at 32
- * (AVX2) or 64 (AVX-512) positions of y a step, by four byte compares of
- * y + b, y + b + 1, y + b + 2 and y + b + 3; only the positions where all
- * four agree (about one in 256 on random DNA) are checked in full. A step
- * reads y[b, b + 35) or y[b, b + 67), so the vector steps stop before the
- * end of y and the scalar loop finishes the stretch: nothing past y[m) is
- * read. Positions past hi are masked off before the check.
+ * The vector scans: the first SCAN_BYTES bytes of the seed compared at 32
+ * (AVX2) or 64 (AVX-512) positions of y a step, by byte compares of
+ * y + b, y + b + 1, ..., y + b + SCAN_BYTES - 1; only the positions where
+ * all agree (about one in 4096 on random DNA) are checked in full. Six
+ * bytes rather than four: more compares, but few candidates, so the
+ * candidate branch is rarely taken and rarely mispredicted (100 kb at 1%:
+ * about 15% less time, 19% more instructions). A step reads y[b, b + 37)
+ * or y[b, b + 69), so the vector steps stop before the end of y and the
+ * scalar loop finishes the stretch: nothing past y[m) is read. Positions
+ * past hi are masked off before the check.
  */
+#ifndef SCAN_BYTES
+#define SCAN_BYTES 6
+#endif
+
 __attribute__((target("avx2"))) static int scan_avx2(const unsigned char *y, size_t m,
                                                      const scan_key *k) {
-    __m256i c[4];
-    for (int i = 0; i < 4; i++)
+    __m256i c[SCAN_BYTES];
+    for (int i = 0; i < SCAN_BYTES; i++)
         c[i] = _mm256_set1_epi8((char)(k->w >> 8 * i));
     size_t b = k->lo;
-    for (; b <= k->hi && b + 35 <= m; b += 32) {
+    for (; b <= k->hi && b + 32 + SCAN_BYTES - 1 <= m; b += 32) {
         uint32_t hit = 0xFFFFFFFFu;
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < SCAN_BYTES; i++) {
             __m256i v = _mm256_loadu_si256((const __m256i *)(y + b + i));
             hit &= (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, c[i]));
         }
@@ -231,13 +238,13 @@ __attribute__((target("avx2"))) static int scan_avx2(const unsigned char *y, siz
 
 __attribute__((target("avx512bw"))) static int scan_avx512(const unsigned char *y, size_t m,
                                                            const scan_key *k) {
-    __m512i c[4];
-    for (int i = 0; i < 4; i++)
+    __m512i c[SCAN_BYTES];
+    for (int i = 0; i < SCAN_BYTES; i++)
         c[i] = _mm512_set1_epi8((char)(k->w >> 8 * i));
     size_t b = k->lo;
-    for (; b <= k->hi && b + 67 <= m; b += 64) {
+    for (; b <= k->hi && b + 64 + SCAN_BYTES - 1 <= m; b += 64) {
         uint64_t hit = ~0ull;
-        for (int i = 0; i < 4; i++)
+        for (int i = 0; i < SCAN_BYTES; i++)
             hit &= _mm512_cmpeq_epi8_mask(_mm512_loadu_si512(y + b + i), c[i]);
         if (k->hi - b < 63)
             hit &= (2ull << (k->hi - b)) - 1;
@@ -284,7 +291,7 @@ static void scan_pass(int level, const band *bd) {
 
 /* Instructions a position, about (callgrind, 100 kb at 1%): a hashed
  * window of y, and a scanned position of one key at each level. */
-static const double cost_hash = 17.5, cost_scan[] = {5, 0.9, 0.45};
+static const double cost_hash = 17.5, cost_scan[] = {5, 1.05, 0.55};
 
 /*
  * Cuts the seeds into units, left to right: a seed alone that has no copy
