@@ -110,11 +110,13 @@ struct wq_pool {
 
     pthread_mutex_t mu;
     pthread_cond_t cv[2]; /* cv[WORK]: a worker is needed, or stopping;
-                             cv[DONE]: broadcast when pending reached 0 */
+                             cv[DONE]: broadcast when pending reached 0, and
+                             when the last worker started */
     task *ring;           /* FIFO ring of cap slots, a power of 2 (mu) */
     size_t cap, head, count;
     size_t pending;    /* queued, claimed and running tasks (mu) */
     unsigned spinners; /* idle workers polling the hints (mu) */
+    unsigned started;  /* workers that entered worker_main (mu) */
     unsigned sleepers; /* workers waiting on cv[WORK] (mu) */
     unsigned wakeups;  /* cv[WORK] signals not yet absorbed (mu) */
     unsigned batched;  /* workers whose batch may have stealable tasks:
@@ -454,6 +456,8 @@ static void *worker_main(void *arg) {
 
     tl_worker_of = p;
     wq__check(pthread_mutex_lock(&p->mu));
+    if (++p->started == p->nthreads)
+        wq__check(pthread_cond_broadcast(&p->cv[DONE])); /* wq_pool_create returns */
     /* Stopping ends a worker only once nothing is pending: a running task
      * may still submit work, or wait for a task another worker holds. */
     while (!(p->stopping && p->pending == 0)) {
@@ -500,6 +504,16 @@ static void shutdown_and_free(wq_pool *p, unsigned n) {
     free(p);
 }
 
+/* Waits until every worker runs its own code: a thread still starting may
+ * hold locks of the C library or of a sanitizer's runtime, which a fork
+ * right after wq_pool_create would leave held in the child for ever. */
+static void wait_started(wq_pool *p) {
+    wq__check(pthread_mutex_lock(&p->mu));
+    while (p->started < p->nthreads)
+        wq__check(pthread_cond_wait(&p->cv[DONE], &p->mu));
+    wq__check(pthread_mutex_unlock(&p->mu));
+}
+
 wq_pool *wq_pool_create(unsigned nthreads) {
     int err = ENOMEM;
     wq_pool *p = wq__calloc(1, sizeof *p);
@@ -524,6 +538,7 @@ wq_pool *wq_pool_create(unsigned nthreads) {
             goto fail;
         }
     }
+    wait_started(p);
     return p;
 fail:
     errno = err;

@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -316,4 +317,51 @@ Test(pool, two_pools_are_independent, .timeout = 60) {
     wq_pool_destroy(p1);
     cr_assert_eq(atomic_load(&a), 1);
     gate_free(g);
+}
+
+#if defined(__SANITIZE_THREAD__)
+#define UNDER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define UNDER_TSAN 1
+#endif
+#endif
+
+/* The child of a fork made right after wq_pool_create: a pool of its own
+ * runs 100 tasks. Exits 0 when all ran. */
+static _Noreturn void child_uses_a_new_pool(void) {
+    alarm(30); /* a hang kills the child, and the parent's check fails */
+#ifdef UNDER_TSAN
+    _exit(0); /* TSan does not support threads in the child of a threaded process */
+#else
+    atomic_uint n = 0;
+    wq_pool *q = wq_pool_create(2);
+    for (int i = 0; q && i < 100; i++)
+        if (wq_submit(q, bump, &n) != 0)
+            _exit(2);
+    if (q == NULL || wq_wait(q) != 0)
+        _exit(3);
+    wq_pool_destroy(q);
+    _exit(atomic_load(&n) == 100 ? 0 : 1);
+#endif
+}
+
+/* wq_pool_create returns once every worker runs its own code, so a fork
+ * right after it leaves no lock held by a thread still starting (GCC 12's
+ * ASan allocates under its allocator's lock while a thread starts: the
+ * child's first allocation then waited for ever). */
+Test(pool, fork_right_after_create, .timeout = 60) {
+    for (int round = 0; round < 20; round++) {
+        wq_pool *p = wq_pool_create(4);
+        cr_assert_not_null(p);
+        pid_t pid = fork();
+        cr_assert_neq(pid, -1);
+        if (pid == 0)
+            child_uses_a_new_pool();
+        int status;
+        cr_assert_eq(waitpid(pid, &status, 0), pid);
+        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "round %d: child status %#x",
+                  round, (unsigned)status);
+        wq_pool_destroy(p);
+    }
 }

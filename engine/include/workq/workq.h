@@ -36,7 +36,8 @@ extern "C" {
 /* A pool of worker threads. Opaque. */
 typedef struct wq_pool wq_pool;
 
-/* Creates a pool of nthreads workers (0 = one per online CPU).
+/* Creates a pool of nthreads workers (0 = one per online CPU), and returns
+ * once every worker has started, so the process may fork right after.
  * Returns NULL with errno set (ENOMEM, EAGAIN from pthread_create, ...) on
  * failure; nothing is leaked and no thread is left running. */
 WQ_EXPORT wq_pool *wq_pool_create(unsigned nthreads);
