@@ -226,6 +226,34 @@ static guarded guard_copy(const unsigned char *p, size_t n) {
     return g;
 }
 
+/* A pair for the sweeps below: a, n random bytes over sigma letters, and b,
+ * its copy (rate 0), a copy with rate edits per mille, or unrelated (rate
+ * 1000); x is the shorter, each against a guard page. */
+typedef struct sweep_pair {
+    guarded x, y;
+    size_t n, m; /* x's and y's lengths */
+} sweep_pair;
+
+static sweep_pair sweep_pair_make(uint64_t *st, unsigned char *a, unsigned char *b, size_t n,
+                                  unsigned rate, unsigned sigma) {
+    size_t m = n;
+    kseq_fill(st, a, n, sigma);
+    if (rate == 0)
+        memcpy(b, a, n);
+    else if (rate == 1000)
+        kseq_fill(st, b, m = n + kbelow(st, 9), sigma);
+    else
+        m = derive(st, a, n, b, rate, sigma);
+    const unsigned char *p = n <= m ? a : b, *q = n <= m ? b : a;
+    size_t pn = n <= m ? n : m, qm = n <= m ? m : n;
+    return (sweep_pair){guard_copy(p, pn), guard_copy(q, qm), pn, qm};
+}
+
+static void sweep_pair_free(sweep_pair *sp) {
+    munmap(sp->x.map, sp->x.len);
+    munmap(sp->y.map, sp->y.len);
+}
+
 ParameterizedTestParameters(lev_wavefront, slides_at_each_level) {
     static int levels[] = {WQ__LANES_SCALAR, WQ__LANES_AVX2, WQ__LANES_AVX512};
     return cr_make_param_array(int, levels, sizeof levels / sizeof *levels);
@@ -242,24 +270,14 @@ ParameterizedTest(int *level, lev_wavefront, slides_at_each_level, .timeout = 60
     for (size_t i = 0; i < sizeof lens / sizeof *lens; i++)
         for (size_t r = 0; r < sizeof rates / sizeof *rates; r++)
             for (size_t s = 0; s < sizeof sigmas / sizeof *sigmas; s++) {
-                size_t n = lens[i];
-                kseq_fill(&st, a, n, sigmas[s]);
-                size_t m = n;
-                if (rates[r] == 0)
-                    memcpy(b, a, n);
-                else if (rates[r] == 1000)
-                    kseq_fill(&st, b, m = n + kbelow(&st, 9), sigmas[s]);
-                else
-                    m = derive(&st, a, n, b, rates[r], sigmas[s]);
-                const unsigned char *p = n <= m ? a : b, *q = n <= m ? b : a;
-                size_t pn = n <= m ? n : m, qm = n <= m ? m : n;
-                guarded x = guard_copy(p, pn), y = guard_copy(q, qm);
-                size_t ref = wq_levenshtein_ref(p, pn, q, qm), lower = 0;
-                size_t d =
-                    wq__lev_wavefront_at(lv, x.at, pn, y.at, qm, WQ_LEV_NO_LIMIT, 1e30, &lower);
+                sweep_pair sp = sweep_pair_make(&st, a, b, lens[i], rates[r], sigmas[s]);
+                size_t pn = sp.n, qm = sp.m;
+                size_t ref = wq_levenshtein_ref(sp.x.at, pn, sp.y.at, qm), lower = 0;
+                size_t d = wq__lev_wavefront_at(lv, sp.x.at, pn, sp.y.at, qm, WQ_LEV_NO_LIMIT, 1e30,
+                                                &lower);
                 cr_assert_eq(d, ref, "level %d: n=%zu m=%zu sigma=%u pm=%u", lv, pn, qm, sigmas[s],
                              rates[r]);
-                munmap(x.map, x.len), munmap(y.map, y.len);
+                sweep_pair_free(&sp);
             }
     free(a);
     free(b);
@@ -330,17 +348,9 @@ ParameterizedTest(int *level, lev_wavefront, seed_searches_agree_at_each_level, 
     for (size_t i = 0; i < sizeof lens / sizeof *lens; i++)
         for (size_t r = 0; r < sizeof rates / sizeof *rates; r++)
             for (size_t s = 0; s < sizeof sigmas / sizeof *sigmas; s++) {
-                size_t n = lens[i], m = n;
-                kseq_fill(&st, a, n, sigmas[s]);
-                if (rates[r] == 0)
-                    memcpy(b, a, n);
-                else if (rates[r] == 1000)
-                    kseq_fill(&st, b, m = n + kbelow(&st, 9), sigmas[s]);
-                else
-                    m = derive(&st, a, n, b, rates[r], sigmas[s]);
-                const unsigned char *p = n <= m ? a : b, *q = n <= m ? b : a;
-                size_t pn = n <= m ? n : m, qm = n <= m ? m : n, words = 2 * (pn / 8) + 3;
-                guarded x = guard_copy(p, pn), y = guard_copy(q, qm);
+                sweep_pair sp = sweep_pair_make(&st, a, b, lens[i], rates[r], sigmas[s]);
+                guarded x = sp.x, y = sp.y;
+                size_t pn = sp.n, qm = sp.m, words = 2 * (pn / 8) + 3;
                 size_t u1 = bounds_by(lv, WQ__SEEDS_HASH, x.at, pn, y.at, qm, h1, NULL);
                 size_t u2 = bounds_by(lv, WQ__SEEDS_SCAN, x.at, pn, y.at, qm, h2, scratch);
                 cr_assert_eq(u1, u2);
@@ -349,7 +359,7 @@ ParameterizedTest(int *level, lev_wavefront, seed_searches_agree_at_each_level, 
                              rates[r]);
                 cr_assert_eq(bounds_by(lv, WQ__SEEDS_AUTO, x.at, pn, y.at, qm, h2, NULL), u1);
                 cr_assert_eq(memcmp(h1, h2, words * sizeof *h1), 0);
-                munmap(x.map, x.len), munmap(y.map, y.len);
+                sweep_pair_free(&sp);
             }
     free(a), free(b), free(h1), free(h2), free(scratch);
 }

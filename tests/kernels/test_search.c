@@ -15,18 +15,10 @@
 
 #include <workq/search.h>
 
+#include "test_pool_suite.h"
 #include "test_seq.h"
 
-static wq_pool *pool;
-
-static void setup(void) {
-    pool = wq_pool_create(2);
-    cr_assert_not_null(pool);
-}
-
-static void teardown(void) {
-    wq_pool_destroy(pool);
-}
+WQT_POOL_SUITE(search, 2);
 
 /* ---------------------------------------------------------- the sets -- */
 
@@ -146,8 +138,6 @@ static void check_pairs(const set *s, size_t k, const char *what) {
 }
 
 /* --------------------------------------------------------------- pairs -- */
-
-TestSuite(search, .init = setup, .fini = teardown);
 
 Test(search, pairs_short_reads, .timeout = 60) {
     for (size_t k = 0; k <= 4; k++) {

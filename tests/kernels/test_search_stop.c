@@ -17,20 +17,10 @@
 #include <workq/search.h>
 
 #include "search_internal.h"
+#include "test_pool_suite.h"
 #include "test_seq.h"
 
-static wq_pool *pool;
-
-static void setup(void) {
-    pool = wq_pool_create(2);
-    cr_assert_not_null(pool);
-}
-
-static void teardown(void) {
-    wq_pool_destroy(pool);
-}
-
-TestSuite(search_stop, .init = setup, .fini = teardown);
+WQT_POOL_SUITE(search_stop, 2);
 
 /* n sequences of len bytes back to back in buf (test_seq.h): a tenth exact
  * copies of an earlier one, a tenth with one substitution (hits at

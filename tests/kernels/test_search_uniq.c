@@ -13,20 +13,10 @@
 #include <string.h>
 
 #include "search_internal.h"
+#include "test_pool_suite.h"
 #include "test_seq.h"
 
-static wq_pool *pool;
-
-static void setup(void) {
-    pool = wq_pool_create(2);
-    cr_assert_not_null(pool);
-}
-
-static void teardown(void) {
-    wq_pool_destroy(pool);
-}
-
-TestSuite(search_uniq, .init = setup, .fini = teardown);
+WQT_POOL_SUITE(search_uniq, 2);
 
 static const wq_seq *ref_seqs;
 
