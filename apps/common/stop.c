@@ -5,8 +5,9 @@
 
 #include "stop.h"
 
+#include "pipe.h"
+
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
@@ -27,24 +28,8 @@ static void on_signal(int sig) {
     errno = saved;
 }
 
-/* The pipe, with both ends above 2 (a closed stdin stays closed) and
- * close-on-exec; the write end non-blocking. */
-static int make_pipe(void) {
-    int fds[2];
-    if (pipe(fds) != 0)
-        return errno;
-    for (int i = 0; i < 2; i++) {
-        g_pipe[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
-        int err = errno;
-        close(fds[i]);
-        if (g_pipe[i] < 0)
-            return err;
-    }
-    return fcntl(g_pipe[1], F_SETFL, O_NONBLOCK) != 0 ? errno : 0;
-}
-
 int app_stop_install(void) {
-    int rc = make_pipe();
+    int rc = app_pipe_open(g_pipe);
     if (rc != 0)
         return rc;
     /* SA_RESTART keeps stdio writes from failing with EINTR; poll() is

@@ -33,6 +33,7 @@
 
 #include "mpi_coord.h"
 
+#include "common/pipe.h"
 #include "common/stop.h"
 #include "emit.h"
 #include "feed.h"
@@ -44,7 +45,6 @@
 #include "set.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -151,19 +151,14 @@ static bool bell_wait(bell *b, long ns, int intr) {
     return true;
 }
 
-/* The bell's pipe: non-blocking, close-on-exec, and within select's range
- * (as the signal pipe is: both are made at start-up). Returns 0 or an errno
- * value. */
+/* The bell's pipe (common/pipe.h), within select's range as the signal pipe
+ * is: both are made at start-up. Returns 0 or an errno value. */
 static int bell_pipe(int fd[2]) {
-    if (pipe(fd) != 0)
-        return errno;
-    int rc = fd[0] < FD_SETSIZE && fd[1] < FD_SETSIZE ? 0 : EMFILE;
-    for (int i = 0; i < 2 && rc == 0; i++)
-        if (fcntl(fd[i], F_SETFL, O_NONBLOCK) != 0 || fcntl(fd[i], F_SETFD, FD_CLOEXEC) != 0)
-            rc = errno;
-    if (rc != 0) {
+    int rc = app_pipe_open(fd);
+    if (rc == 0 && (fd[0] >= FD_SETSIZE || fd[1] >= FD_SETSIZE)) {
         close(fd[0]);
         close(fd[1]);
+        rc = EMFILE;
     }
     return rc;
 }
