@@ -30,8 +30,13 @@
  * leaves; the server loops until a pass finds nothing new, so no completion
  * is ever left undelivered.
  *
+ * A bounded pool's policy applies only to the job's first task
+ * (wq_async_map's wq_submit): the other submits go through wq__submit_try,
+ * and a chunk that finds the queue full runs on the serving thread, as one
+ * the pool cannot take for lack of memory does.
+ *
  * Locking: job->mu protects every field marked (mu). Lock order: job->mu
- * may be held while calling wq_submit (which takes the pool's mutex); the
+ * may be held while calling wq__submit_try (which takes the pool's mutex); the
  * pool never calls into a job while holding its own mutex. User callbacks
  * and the kernel run with no lock held.
  */
@@ -285,8 +290,8 @@ static void launch(wq_job *j, slot *s) {
     s->state = SLOT_QUEUED;
     j->inflight++;
     j->tasks++;
-    if (wq_submit(j->pool, chunk_task, s) == 0)
-        return;
+    if (wq__submit_try(j->pool, chunk_task, s) == 0)
+        return; /* never the pool's policy: mu is held */
     j->tasks--;
     wq__check(pthread_mutex_unlock(&j->mu));
     run_slot(j, s);
@@ -435,7 +440,7 @@ void wq_async_resume(wq_job *job) {
     }
     wq__check(pthread_mutex_unlock(&job->mu));
     /* When the pool cannot take the task, serve here, as launch() does. */
-    if (serve && wq_submit(job->pool, service_task, job) != 0)
+    if (serve && wq__submit_try(job->pool, service_task, job) != 0)
         service_task(job);
 }
 

@@ -67,6 +67,16 @@ int wq__sync_init(pthread_mutex_t *mu, pthread_cond_t *cv, size_t ncv);
 /* Destroys what wq__sync_init initialized. */
 void wq__sync_destroy(pthread_mutex_t *mu, pthread_cond_t *cv, size_t ncv);
 
+/* Submits for the engine's own callers (map, async), which have a way to
+ * do the work themselves and may hold locks a task takes: they never apply
+ * a bounded pool's policy (never run the task, never wait for room).
+ * wq__submit_try queues fn(arg) or returns EAGAIN (a bounded pool's queue is
+ * full), ENOMEM or EINVAL, as wq_submit. wq__submit_some queues the first k
+ * of the n tasks that fit, in order, and returns k: n or 0 on an unbounded
+ * pool (0 when the ring cannot grow), up to the free room on a bounded one. */
+int wq__submit_try(wq_pool *pool, void (*fn)(void *arg), void *arg);
+size_t wq__submit_some(wq_pool *pool, void (*fn)(void *arg), void *const *args, size_t n);
+
 /* Non-zero when the calling thread is one of pool's workers. */
 int wq__on_worker_of(const wq_pool *pool);
 

@@ -224,20 +224,27 @@ static map_job *job_alloc(const wq_kernel *k, const wq_reducer *r, size_t n, siz
 }
 
 /* Submits up to want runner tasks under one lock; if the pool cannot take
- * them, one at a time as far as it can. Returns how many were queued. */
+ * them all, one at a time as far as it can. Returns how many were queued.
+ * A bounded pool's policy never applies: a runner that does not fit is not
+ * queued (the caller does its share), so a map never waits for room and
+ * never runs a runner inside this call. */
 static unsigned spawn_runners(wq_pool *pool, map_job *j, unsigned want) {
     void *args[64];
+    unsigned got = 0;
     if (want <= sizeof args / sizeof *args) {
         for (unsigned i = 0; i < want; i++)
             args[i] = j;
+        /* The caller's reference keeps refs above 0 while the ones of
+         * runners that were not queued are given back. */
         atomic_fetch_add(&j->refs, want);
-        if (wq_submit_many(pool, runner_task, args, want) == 0)
-            return want;
-        atomic_fetch_sub(&j->refs, want);
+        got = (unsigned)wq__submit_some(pool, runner_task, args, want);
+        atomic_fetch_sub(&j->refs, want - got);
+        if (got > 0)
+            return got; /* all, or all a bounded pool's ring had room for */
     }
     for (unsigned i = 0; i < want; i++) {
         atomic_fetch_add(&j->refs, 1);
-        if (wq_submit(pool, runner_task, j) != 0) {
+        if (wq__submit_try(pool, runner_task, j) != 0) {
             atomic_fetch_sub(&j->refs, 1);
             return i;
         }

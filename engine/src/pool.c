@@ -20,6 +20,14 @@
  *     queued or stealable tasks outnumber the workers already awake and
  *     looking for work (see wake_if_needed), once per submit call or batch
  *     claim, never once per task of a batch.
+ *   - A bounded pool (max_queued > 0) allocates its ring once, at creation,
+ *     and never holds more than max_queued queued tasks. When the ring is
+ *     full a submit applies the pool's policy: it waits on cv[ROOM] (woken
+ *     by the claim that takes tasks off the ring) or runs the task on the
+ *     calling thread, with no lock held. A caller-runs submit first reads
+ *     queued_hint without the lock, so a saturated pool costs its producer
+ *     no lock per task. A worker of the pool never waits for room: it runs
+ *     the task itself (it could be the only one able to make room).
  *   - All state lives in struct wq_pool; two pools share nothing.
  *   - wq_pool_destroy lets everything queued run (including work submitted
  *     by that work), then joins every thread.
@@ -52,7 +60,7 @@ typedef struct task {
     void *arg;
 } task;
 
-enum { WORK, DONE };
+enum { WORK, DONE, ROOM };
 
 /* Most tasks one worker claims per lock acquisition. When the queue is
  * long (the submitter outruns the workers), every claim moves the lock's
@@ -107,17 +115,23 @@ struct wq_pool {
     unsigned max_spinners; /* online CPUs: more spinners than cores would only
                               take the cores from the submitter (immutable) */
     worker *workers;
+    size_t max_queued;        /* bound on count; 0 = unbounded (immutable) */
+    size_t full_at;           /* max_queued, or SIZE_MAX when unbounded (immutable) */
+    wq_full_policy when_full; /* (immutable) */
 
     pthread_mutex_t mu;
-    pthread_cond_t cv[2]; /* cv[WORK]: a worker is needed, or stopping;
+    pthread_cond_t cv[3]; /* cv[WORK]: a worker is needed, or stopping;
                              cv[DONE]: broadcast when pending reached 0, and
-                             when the last worker started */
+                             when the last worker started;
+                             cv[ROOM]: broadcast when a claim makes room in a
+                             full bounded ring and submitters wait */
     task *ring;           /* FIFO ring of cap slots, a power of 2 (mu) */
     size_t cap, head, count;
     size_t pending;    /* queued, claimed and running tasks (mu) */
     unsigned spinners; /* idle workers polling the hints (mu) */
     unsigned started;  /* workers that entered worker_main (mu) */
     unsigned sleepers; /* workers waiting on cv[WORK] (mu) */
+    unsigned room_waiters; /* submitters waiting on cv[ROOM] (mu) */
     unsigned wakeups;  /* cv[WORK] signals not yet absorbed (mu) */
     unsigned batched;  /* workers whose batch may have stealable tasks:
                           their multi is set (mu) */
@@ -125,8 +139,10 @@ struct wq_pool {
     /* The hints sit on their own cache line: spinners poll them, and must
      * not pull the line of mu and the ring away from the submitter. */
     _Alignas(64) atomic_size_t queued_hint; /* count, refreshed when it
-                                               leaves 0 and every HINT_STEP
-                                               submits (hint) */
+                                               leaves 0, every HINT_STEP
+                                               submits, when it reaches
+                                               full_at, and at every claim
+                                               (hint) */
     atomic_size_t stop_hint;                /* stopping (hint) */
     atomic_size_t batched_hint;             /* batched (hint) */
     char pad[64];
@@ -257,6 +273,8 @@ static size_t ring_take(wq_pool *p, task *out, size_t max) {
     }
     p->count -= n;
     hint_set(&p->queued_hint, p->count);
+    if (n && p->room_waiters)
+        wq__check(pthread_cond_broadcast(&p->cv[ROOM]));
     return n;
 }
 
@@ -498,7 +516,7 @@ static void shutdown_and_free(wq_pool *p, unsigned n) {
     wq__check(pthread_mutex_unlock(&p->mu));
     for (unsigned i = 0; i < n; i++)
         wq__check(pthread_join(p->workers[i].thread, NULL));
-    wq__sync_destroy(&p->mu, p->cv, 2);
+    wq__sync_destroy(&p->mu, p->cv, 3);
     ring_free(p);
     free(p->workers);
     free(p);
@@ -514,15 +532,28 @@ static void wait_started(wq_pool *p) {
     wq__check(pthread_mutex_unlock(&p->mu));
 }
 
-wq_pool *wq_pool_create(unsigned nthreads) {
-    int err = ENOMEM;
+/* Allocates a bounded pool's whole ring (no lock needed: no worker yet). */
+static int ring_bound(wq_pool *p, const wq_pool_opts *opts) {
+    p->max_queued = opts ? opts->max_queued : 0;
+    p->full_at = p->max_queued ? p->max_queued : SIZE_MAX;
+    p->when_full = opts ? opts->when_full : WQ_FULL_BLOCK;
+    return p->max_queued ? ring_reserve(p, p->max_queued) : 0;
+}
+
+wq_pool *wq_pool_create_ex(unsigned nthreads, const wq_pool_opts *opts) {
+    int err = EINVAL;
+    if (opts && opts->when_full != WQ_FULL_BLOCK && opts->when_full != WQ_FULL_CALLER_RUNS)
+        goto fail;
+    err = ENOMEM;
     wq_pool *p = wq__calloc(1, sizeof *p);
     if (!p)
         goto fail;
     p->max_spinners = online_cpus();
     p->nthreads = nthreads ? nthreads : p->max_spinners;
     p->workers = wq__calloc(p->nthreads, sizeof *p->workers);
-    if (!p->workers || (err = wq__sync_init(&p->mu, p->cv, 2)) != 0) {
+    if (!p->workers || (err = ring_bound(p, opts)) != 0 ||
+        (err = wq__sync_init(&p->mu, p->cv, 3)) != 0) {
+        ring_free(p);
         free(p->workers);
         free(p);
         goto fail;
@@ -545,6 +576,10 @@ fail:
     return NULL;
 }
 
+wq_pool *wq_pool_create(unsigned nthreads) {
+    return wq_pool_create_ex(nthreads, NULL);
+}
+
 void wq_pool_destroy(wq_pool *pool) {
     if (pool)
         shutdown_and_free(pool, pool->nthreads);
@@ -560,7 +595,7 @@ static inline void published(wq_pool *p, size_t n) {
     size_t before = p->count;
     p->count += n;
     p->pending += n;
-    if (before == 0 || before / HINT_STEP != p->count / HINT_STEP)
+    if (before == 0 || before / HINT_STEP != p->count / HINT_STEP || p->count >= p->full_at)
         hint_set(&p->queued_hint, p->count);
     if (p->sleepers > p->wakeups)
         wake_if_needed(p, NULL, p->count);
@@ -576,9 +611,13 @@ static inline void published(wq_pool *p, size_t n) {
  * about half of wq_submit's time with workers that keep up. Prefetching the
  * line three lines ahead for writing overlaps that wait with the next
  * submits (1M empty tasks, 2 threads: 66 -> 33 ms, medians of 18 rounds). */
+static int submit_bounded(wq_pool *p, void (*fn)(void *arg), void *arg);
+
 int wq_submit(wq_pool *pool, void (*fn)(void *arg), void *arg) {
     if (!pool || !fn)
         return EINVAL;
+    if (pool->max_queued)
+        return submit_bounded(pool, fn, arg);
     wq__check(pthread_mutex_lock(&pool->mu));
     int err = pool->count == pool->cap ? ring_reserve(pool, 1) : 0;
     if (!err) {
@@ -591,21 +630,107 @@ int wq_submit(wq_pool *pool, void (*fn)(void *arg), void *arg) {
     return err;
 }
 
+/* Writes n tasks after the queued ones and counts them. Called with mu
+ * held, with room for n in the ring. */
+static void put_many(wq_pool *p, void (*fn)(void *arg), void *const *args, size_t n) {
+    size_t tail = p->head + p->count;
+    for (size_t i = 0; i < n; i++)
+        p->ring[(tail + i) & (p->cap - 1)] = (task){fn, args[i]};
+    published(p, n);
+}
+
+/* Queues all n tasks on an unbounded pool, or none (ENOMEM). */
+static int submit_all(wq_pool *p, void (*fn)(void *arg), void *const *args, size_t n) {
+    wq__check(pthread_mutex_lock(&p->mu));
+    int err = p->cap - p->count < n ? ring_reserve(p, n) : 0;
+    if (!err)
+        put_many(p, fn, args, n);
+    wq__check(pthread_mutex_unlock(&p->mu));
+    return err;
+}
+
+/* Queues as many of the n tasks as a bounded ring has room for, in order,
+ * and returns how many. When the ring is full and wait is set, first waits
+ * for room (on cv[ROOM]); then at least one is queued. */
+static size_t put_fitting(wq_pool *p, void (*fn)(void *arg), void *const *args, size_t n,
+                          bool wait) {
+    wq__check(pthread_mutex_lock(&p->mu));
+    while (wait && p->count >= p->max_queued) {
+        p->room_waiters++;
+        wq__check(pthread_cond_wait(&p->cv[ROOM], &p->mu));
+        p->room_waiters--;
+    }
+    size_t room = p->count < p->max_queued ? p->max_queued - p->count : 0;
+    size_t k = n < room ? n : room;
+    if (k)
+        put_many(p, fn, args, k);
+    wq__check(pthread_mutex_unlock(&p->mu));
+    return k;
+}
+
+/* Whether a submit to a full bounded pool runs the task on the calling
+ * thread rather than waiting for room: always with caller-runs, and for
+ * the pool's own workers, which might be the only ones able to make room. */
+static bool runs_when_full(const wq_pool *p) {
+    return p->when_full == WQ_FULL_CALLER_RUNS || wq__on_worker_of(p);
+}
+
+/* A caller-runs pool's producer that outruns the workers finds the ring
+ * full at almost every submit: the relaxed read of queued_hint tells it so
+ * without the lock, so it runs the task at the cost of a call. The hint may
+ * lag behind a claim by a moment; the lock's check below is the exact one. */
+static bool full_by_hint(const wq_pool *p) {
+    return p->when_full == WQ_FULL_CALLER_RUNS && hint_get(&p->queued_hint) >= p->max_queued;
+}
+
+/* wq_submit on a bounded pool: queue, or apply the policy. */
+static int submit_bounded(wq_pool *p, void (*fn)(void *arg), void *arg) {
+    bool inline_when_full = runs_when_full(p);
+    if ((inline_when_full && full_by_hint(p)) ||
+        put_fitting(p, fn, &arg, 1, !inline_when_full) == 0)
+        fn(arg);
+    return 0;
+}
+
+/* wq_submit_many on a bounded pool: runs of tasks that fit are queued under
+ * one lock each; a task that finds the ring full gets the policy. */
+static int submit_many_bounded(wq_pool *p, void (*fn)(void *arg), void *const *args, size_t n) {
+    bool inline_when_full = runs_when_full(p);
+    for (size_t i = 0; i < n;) {
+        size_t k = 0;
+        if (!(inline_when_full && full_by_hint(p)))
+            k = put_fitting(p, fn, args + i, n - i, !inline_when_full);
+        if (k == 0)
+            fn(args[i++]); /* full: caller runs */
+        i += k;
+    }
+    return 0;
+}
+
 int wq_submit_many(wq_pool *pool, void (*fn)(void *arg), void *const *args, size_t n) {
     if (!pool || !fn || (n && !args))
         return EINVAL;
     if (n == 0)
         return 0;
-    wq__check(pthread_mutex_lock(&pool->mu));
-    int err = pool->cap - pool->count < n ? ring_reserve(pool, n) : 0;
-    if (!err) {
-        size_t tail = pool->head + pool->count;
-        for (size_t i = 0; i < n; i++)
-            pool->ring[(tail + i) & (pool->cap - 1)] = (task){fn, args[i]};
-        published(pool, n);
-    }
-    wq__check(pthread_mutex_unlock(&pool->mu));
-    return err;
+    if (pool->max_queued)
+        return submit_many_bounded(pool, fn, args, n);
+    return submit_all(pool, fn, args, n);
+}
+
+int wq__submit_try(wq_pool *pool, void (*fn)(void *arg), void *arg) {
+    if (!pool || !fn)
+        return EINVAL;
+    if (!pool->max_queued)
+        return wq_submit(pool, fn, arg);
+    return put_fitting(pool, fn, &arg, 1, false) ? 0 : EAGAIN;
+}
+
+size_t wq__submit_some(wq_pool *pool, void (*fn)(void *arg), void *const *args, size_t n) {
+    if (!pool || !fn || !args || n == 0)
+        return 0;
+    if (!pool->max_queued)
+        return submit_all(pool, fn, args, n) == 0 ? n : 0;
+    return put_fitting(pool, fn, args, n, false);
 }
 
 int wq_wait(wq_pool *pool) {

@@ -171,3 +171,42 @@ Test(blocking, chain_of_waiters_uses_every_worker, .timeout = 60) {
         wq_pool_destroy(p);
     }
 }
+
+/* The same on bounded pools that block a full queue's submitter: the main
+ * thread waits for room while A holds one worker, and the other worker
+ * drains the fillers until B fits. (A worker held elsewhere, as in
+ * BEHIND_A_BUSY_WORKER, would leave no worker to make room: the deadlock
+ * workq.h documents for WQ_FULL_BLOCK.) */
+struct bounded_case {
+    unsigned fillers;
+    enum how how;
+    size_t max_queued;
+};
+
+ParameterizedTestParameters(blocking, a_waits_for_b_on_a_bounded_block_pool) {
+    static struct bounded_case cases[] = {
+        {0, ONE_BY_ONE, 1},     {16, ONE_BY_ONE, 1},     {1000, ONE_BY_ONE, 1},
+        {0, ALL_AT_ONCE, 1},    {16, ALL_AT_ONCE, 1},    {1000, ALL_AT_ONCE, 1},
+        {16, ONE_BY_ONE, 8},    {1000, ONE_BY_ONE, 8},   {1000, ALL_AT_ONCE, 8},
+        {1000, ONE_BY_ONE, 64}, {1000, ALL_AT_ONCE, 64},
+    };
+    return cr_make_param_array(struct bounded_case, cases, sizeof cases / sizeof *cases);
+}
+
+ParameterizedTest(struct bounded_case *bc, blocking, a_waits_for_b_on_a_bounded_block_pool,
+                  .timeout = 60) {
+    for (int round = 0; round < 50; round++) {
+        wq_pool_opts o = {.max_queued = bc->max_queued, .when_full = WQ_FULL_BLOCK};
+        wq_pool *p = wq_pool_create_ex(2, &o);
+        cr_assert_not_null(p);
+        struct meet m;
+        meet_init(&m);
+        struct case_ c = {bc->fillers, bc->how};
+        queue_case(p, &m, &c);
+        cr_assert_eq(wq_wait(p), 0);
+        cr_assert(m.b_ran);
+        cr_assert_eq(atomic_load(&m.fillers), c.fillers + 32);
+        wq_pool_destroy(p);
+        meet_destroy(&m);
+    }
+}

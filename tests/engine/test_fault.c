@@ -39,6 +39,36 @@ Test(fault, pool_create, .timeout = 60) {
     cr_log_info("pool_create: %lu faults injected", k - 1);
 }
 
+/* A bounded pool allocates its whole ring at creation: on the heap for a
+ * small bound, in a mapping for a large one. */
+Test(fault, pool_create_bounded, .timeout = 60) {
+    static const size_t maxes[] = {100, 200000};
+    for (size_t m = 0; m < 2; m++) {
+        wq_pool_opts o = {.max_queued = maxes[m], .when_full = WQ_FULL_CALLER_RUNS};
+        unsigned long k;
+        for (k = 1;; k++) {
+            wq__fault_arm(k);
+            wq_pool *p = wq_pool_create_ex(3, &o);
+            unsigned long reached = wq__fault_count();
+            wq__fault_arm(0);
+            if (reached < k) {
+                cr_assert_not_null(p);
+                atomic_uint hits = 0;
+                for (int i = 0; i < 1000; i++) /* no allocation left to fail */
+                    cr_assert_eq(wq_submit(p, bump, &hits), 0);
+                cr_assert_eq(wq_wait(p), 0);
+                cr_assert_eq(atomic_load(&hits), 1000);
+                wq_pool_destroy(p);
+                break;
+            }
+            cr_assert_null(p, "k=%lu", k);
+            cr_assert(errno == ENOMEM || errno == EAGAIN, "k=%lu errno=%d", k, errno);
+        }
+        cr_assert_geq(k, 7); /* three allocations, three threads */
+        cr_log_info("pool_create_ex (max_queued %zu): %lu faults injected", maxes[m], k - 1);
+    }
+}
+
 Test(fault, submit_ring_growth, .timeout = 60) {
     wq_pool *p = wq_pool_create(1);
     gate *g = gate_new();

@@ -396,3 +396,90 @@ Test(stress, waiting_pairs_never_strand, .timeout = 600) {
         wq_pool_destroy(p);
     }
 }
+
+/* Many submitters on bounded pools of 1, 2 and 4 threads, with room for 1,
+ * 8 or 64 tasks, under both policies: half of the tasks submit a child
+ * (which on a full queue runs inside its parent, or on the submitter), and
+ * half of the submitters use wq_submit_many. Every task and child runs
+ * exactly once (count and checksum of ids). */
+struct bstress {
+    wq_pool *pool;
+    atomic_ulong runs, sum, children;
+    unsigned long per_producer;
+};
+
+struct bs_task {
+    struct bstress *s;
+    unsigned long id;
+};
+
+static void bs_child(void *arg) {
+    atomic_fetch_add(&((struct bstress *)arg)->children, 1);
+}
+
+static void bs_run(void *arg) {
+    struct bs_task *t = arg;
+    atomic_fetch_add(&t->s->runs, 1);
+    atomic_fetch_add(&t->s->sum, t->id);
+    if (t->id % 2)
+        cr_assert_eq(wq_submit(t->s->pool, bs_child, t->s), 0);
+}
+
+struct bs_producer {
+    struct bstress *s;
+    struct bs_task *tasks; /* per_producer of them */
+    bool many;
+};
+
+static void *bs_produce(void *arg) {
+    struct bs_producer *pr = arg;
+    unsigned long n = pr->s->per_producer;
+    if (!pr->many) {
+        for (unsigned long i = 0; i < n; i++)
+            cr_assert_eq(wq_submit(pr->s->pool, bs_run, &pr->tasks[i]), 0);
+        return NULL;
+    }
+    void *args[37]; /* runs not a multiple of any bound */
+    for (unsigned long i = 0; i < n;) {
+        unsigned long k = n - i < 37 ? n - i : 37;
+        for (unsigned long j = 0; j < k; j++)
+            args[j] = &pr->tasks[i + j];
+        cr_assert_eq(wq_submit_many(pr->s->pool, bs_run, args, k), 0);
+        i += k;
+    }
+    return NULL;
+}
+
+Test(stress, many_submitters_on_bounded_pools, .timeout = 600) {
+    enum { P = 4 };
+    static const unsigned threads[] = {1, 2, 4};
+    static const size_t maxes[] = {1, 8, 64};
+    unsigned long per = 3000 * kstress();
+    struct bs_task *tasks = malloc(P * per * sizeof *tasks);
+    cr_assert_not_null(tasks);
+    for (int policy = 0; policy <= 1; policy++)
+        for (size_t t = 0; t < 3; t++)
+            for (size_t m = 0; m < 3; m++) {
+                wq_pool_opts o = {.max_queued = maxes[m],
+                                  .when_full = policy ? WQ_FULL_CALLER_RUNS : WQ_FULL_BLOCK};
+                struct bstress s = {.pool = wq_pool_create_ex(threads[t], &o), .per_producer = per};
+                cr_assert_not_null(s.pool);
+                struct bs_producer pr[P];
+                pthread_t th[P];
+                for (unsigned long i = 0; i < P * per; i++)
+                    tasks[i] = (struct bs_task){&s, i};
+                for (int i = 0; i < P; i++) {
+                    pr[i] = (struct bs_producer){&s, tasks + i * per, i % 2 == 1};
+                    cr_assert_eq(pthread_create(&th[i], NULL, bs_produce, &pr[i]), 0);
+                }
+                for (int i = 0; i < P; i++)
+                    cr_assert_eq(pthread_join(th[i], NULL), 0);
+                cr_assert_eq(wq_wait(s.pool), 0);
+                unsigned long n = P * per;
+                cr_assert_eq(atomic_load(&s.runs), n);
+                cr_assert_eq(atomic_load(&s.sum), n * (n - 1) / 2);
+                cr_assert_eq(atomic_load(&s.children), n / 2);
+                wq_pool_destroy(s.pool);
+            }
+    free(tasks);
+}

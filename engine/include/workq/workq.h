@@ -42,6 +42,76 @@ typedef struct wq_pool wq_pool;
  * failure; nothing is leaked and no thread is left running. */
 WQ_EXPORT wq_pool *wq_pool_create(unsigned nthreads);
 
+/* What a bounded pool (wq_pool_opts.max_queued > 0) does with a task
+ * submitted while max_queued tasks already wait in its queue. */
+typedef enum wq_full_policy {
+    /* The submitter waits until a worker takes a task off the queue, then
+     * queues its task: every task still runs on a worker, and the queue
+     * throttles a producer that outruns the workers. One exception: a
+     * thread that is one of this pool's own workers does not wait (it could
+     * wait for itself, e.g. on a pool of 1) but runs the task itself, at
+     * once, as WQ_FULL_CALLER_RUNS does. The default. */
+    WQ_FULL_BLOCK = 0,
+    /* The submitter runs the task itself, at once, inside wq_submit, with no
+     * lock held (Java's CallerRunsPolicy; libgomp does this for OpenMP tasks
+     * once 64 per thread wait). When the queue is full a submit costs a
+     * read of one shared word and the call: no lock, no wake-up. */
+    WQ_FULL_CALLER_RUNS = 1
+} wq_full_policy;
+
+/* Options for wq_pool_create_ex. A NULL pointer means all defaults; so does
+ * a zeroed struct. */
+typedef struct wq_pool_opts {
+    /* The most tasks that wait in the queue at once (queued and not yet
+     * claimed by a worker). 0 = unbounded: the queue grows by doubling, as
+     * for wq_pool_create. A bounded pool allocates its whole queue at
+     * creation (max_queued slots rounded up to a power of two, 16 bytes
+     * each) and never grows it, so its submits never allocate and never
+     * fail with ENOMEM. Besides the queue, each worker holds up to 256
+     * tasks it claimed in one go (started, or stealable by idle workers). */
+    size_t max_queued;
+    /* What a submit does when the queue is full; ignored when max_queued is
+     * 0, but must be one of the wq_full_policy values. */
+    wq_full_policy when_full;
+} wq_pool_opts;
+
+/* wq_pool_create with options (NULL or a zeroed struct: exactly
+ * wq_pool_create(nthreads)). Returns NULL with errno set: EINVAL (when_full
+ * is not a wq_full_policy value), ENOMEM (also when max_queued slots cannot
+ * be allocated), EAGAIN, ... on failure; nothing is leaked and no thread is
+ * left running.
+ *
+ * A bounded pool keeps memory constant whatever the producer does, and
+ * decides who pays when the workers fall behind. The trade-offs:
+ *   - A task may run on the thread that submits it (always with
+ *     WQ_FULL_CALLER_RUNS, and with WQ_FULL_BLOCK from the pool's own
+ *     workers). So a task must not wait for a task that its own submitter
+ *     will submit later (the submitter is busy running the first one and
+ *     never gets there), and a thread must not submit while it holds a
+ *     lock that the task takes (the task would wait for its own thread).
+ *     Tasks that submit tasks may nest this way as deep as the submissions
+ *     go, on the submitter's stack.
+ *   - With WQ_FULL_BLOCK a thread that is not one of the pool's workers
+ *     waits for room. If every worker runs a task that waits for a task not
+ *     yet queued, and the queue is full, that wait never ends: a task may
+ *     wait for a later one only while some worker stays free to drain the
+ *     queue (as on an unbounded pool). Two bounded pools whose workers
+ *     submit to each other with WQ_FULL_BLOCK can deadlock likewise.
+ *   - FIFO order holds among queued tasks; a task run by its submitter
+ *     overtakes every task waiting in the queue.
+ *   - wq_wait waits for queued and running tasks; a task run by its
+ *     submitter is over when its wq_submit returns.
+ * Everything built on the pool keeps its guarantees on a bounded pool:
+ * wq_for and the maps queue only the helper tasks that fit, never wait for
+ * room, and the calling thread does the rest of the work (also with
+ * caller_waits, when no helper fits); an async map runs a chunk on the
+ * thread that serves the job when the queue is full, and wq_async_map
+ * submits its first task under the pool's policy (so with
+ * WQ_FULL_CALLER_RUNS, or from a worker, the job's first round of input
+ * and results may run on the calling thread before wq_async_map returns).
+ * wq_pool_destroy still runs everything queued. */
+WQ_EXPORT wq_pool *wq_pool_create_ex(unsigned nthreads, const wq_pool_opts *opts);
+
 /* Runs every task already queued (and any task those tasks submit), then
  * joins the workers and frees the pool. NULL is a no-op. Must not be called
  * from one of the pool's own tasks, nor while another thread still uses the
@@ -57,13 +127,22 @@ WQ_EXPORT unsigned wq_pool_threads(const wq_pool *pool);
  * could not grow; nothing was queued).
  * A task may block waiting for another task, even one queued after it, as
  * long as some other worker is free to run that one: a worker never keeps
- * queued tasks from idle workers. */
+ * queued tasks from idle workers.
+ * On a bounded pool whose queue is full, the pool's wq_full_policy applies:
+ * the call waits for room, or runs fn(arg) on the calling thread before it
+ * returns (see wq_pool_create_ex); it never returns ENOMEM. */
 WQ_EXPORT int wq_submit(wq_pool *pool, void (*fn)(void *arg), void *arg);
 
 /* Queues n tasks fn(args[0]) .. fn(args[n-1]) under one lock and with at
  * most one wake-up, in that FIFO order. All or nothing: returns 0, EINVAL
  * (NULL pool or fn, or NULL args with n > 0) or ENOMEM (none queued). The
- * args array is copied; the caller keeps it. n == 0 queues nothing. */
+ * args array is copied; the caller keeps it. n == 0 queues nothing.
+ * On a bounded pool it is not all or nothing, and it always returns 0 for
+ * valid arguments: it queues, in order, as many of the tasks as fit, and
+ * when the queue is full it applies the pool's policy to the next task
+ * alone (waits for room, or runs it on the calling thread), then goes on
+ * queueing from there. Every task runs exactly once, as if submitted one
+ * by one with wq_submit, with one lock per run of tasks that fit. */
 WQ_EXPORT int wq_submit_many(wq_pool *pool, void (*fn)(void *arg), void *const *args, size_t n);
 
 /* Blocks until every task submitted so far, including tasks submitted by
