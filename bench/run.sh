@@ -22,12 +22,14 @@ section() { printf '\n## %s\n\n' "$1"; }
 
 engine() {
     : >"$out/engine.tsv"
+    : >"$out/engine_bounded.tsv"
     for t in 1 2 4; do
         "$build/bench/engine/bench_engine" 1000000 "$t" 7 10000000 >"$out/engine_$t.txt"
         grep '^#tsv engine' "$out/engine_$t.txt" | cut -f2- >>"$out/engine.tsv"
+        grep '^#tsv bounded' "$out/engine_$t.txt" | cut -f2- >>"$out/engine_bounded.tsv"
     done
     for t in 1 2 4; do
-        sed -n '/empty tasks/,/speed-up, per round/p' "$out/engine_$t.txt"
+        sed -n '/empty tasks/,/bounded caller-runs speed-up/p' "$out/engine_$t.txt"
         echo
     done
     grep -v '^#tsv' "$out/engine_2.txt" | grep -vi '^cpu:' | sed -n '/trivial items/,$p'
@@ -36,6 +38,11 @@ engine() {
     echo "|---|---|---|---|---|---|"
     awk -F'\t' '{ printf "| %d | %.3g | %.3g | %.3g | %.2fx (%.2fx) | %.2fx (%.2fx) |\n", $1, $2, $3, $4, $5, $6, $7, $8 }' \
         "$out/engine.tsv"
+    echo
+    echo "| threads | workq bounded caller-runs tasks/s | bounded / GLib, median (worst round) | bounded / OpenMP, median (worst round) |"
+    echo "|---|---|---|---|"
+    awk -F'\t' '{ printf "| %d | %.3g | %.2fx (%.2fx) | %.2fx (%.2fx) |\n", $1, $2, $3, $4, $5, $6 }' \
+        "$out/engine_bounded.tsv"
 }
 
 kernels() {

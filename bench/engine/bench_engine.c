@@ -3,8 +3,11 @@
  *
  *   1. N empty tasks on T threads: wq_submit + wq_wait, GLib's GThreadPool
  *      (push, then free with wait), OpenMP tasks (one producer, taskwait),
- *      and, for reference, wq_submit_many (1024 tasks per call). Each round
- *      times pool creation, submission, completion and teardown.
+ *      and, for reference, wq_submit_many (1024 tasks per call), and a
+ *      bounded pool with caller-runs (wq_pool_create_ex, max_queued = 64 x
+ *      threads, libgomp's threshold): when the queue is full the producer
+ *      runs the task itself, as libgomp's does. Each round times pool
+ *      creation, submission, completion and teardown.
  *   2. M trivial items: wq_map against submitting each item as its own task.
  *
  * After one untimed warm-up round each, rounds alternate between the
@@ -19,8 +22,9 @@
  * worst round against the peer's best). A table shows workq's and OpenMP's
  * rounds side by side, with the share of OpenMP's tasks that its producer
  * ran itself (libgomp runs a task in the creating thread while more than
- * 64 per thread wait; wq_submit never runs a task in the caller). Every
- * contender's task body is the same thread-local increment.
+ * 64 per thread wait; wq_submit on the default pool never runs a task in
+ * the caller), and the bounded pool's rounds with the share its producer
+ * ran. Every contender's task body is the same thread-local increment.
  * Usage: bench_engine [TASKS [THREADS [ROUNDS [ITEMS]]]]
  *        bench_engine --one CONTENDER THREADS TASKS   (one round: prints seconds)
  */
@@ -56,6 +60,29 @@ static wq_pool *pool_or_die(unsigned threads) {
         exit(1);
     }
     return p;
+}
+
+/* Share of the last bounded round's tasks that the producer ran itself. */
+static double bounded_producer_share;
+
+static double run_workq_bounded(unsigned threads, size_t n) {
+    double t0 = bench_now();
+    wq_pool_opts o = {.max_queued = 64 * (size_t)threads, .when_full = WQ_FULL_CALLER_RUNS};
+    wq_pool *p = wq_pool_create_ex(threads, &o);
+    if (!p) {
+        perror("wq_pool_create_ex");
+        exit(1);
+    }
+    tl_ran = 0;
+    for (size_t i = 0; i < n; i++)
+        if (wq_submit(p, empty_task, NULL) != 0)
+            exit(1);
+    size_t by_producer = tl_ran;
+    wq_wait(p);
+    wq_pool_destroy(p);
+    double t = bench_now() - t0;
+    bounded_producer_share = (double)by_producer / (double)n;
+    return t;
 }
 
 static double run_workq(unsigned threads, size_t n) {
@@ -204,9 +231,11 @@ static const contender contenders[] = {
     {"workq", "workq wq_submit + wq_wait", run_workq},
     {"glib", "GLib GThreadPool", run_glib},
     {"omp", "OpenMP tasks (libgomp)", run_omp},
+    {"workq_bounded", "workq bounded, caller-runs (64 x threads queued) wq_submit + wq_wait",
+     run_workq_bounded},
     {"workq_many", "workq wq_submit_many (1024 per call)", run_workq_many},
 };
-enum { NC = sizeof contenders / sizeof *contenders, WQ = 0, GLIB = 1, OMP = 2 };
+enum { NC = sizeof contenders / sizeof *contenders, WQ = 0, GLIB = 1, OMP = 2, BQ = 3 };
 
 /* What getrusage counts for the whole process. */
 typedef struct usage {
@@ -266,8 +295,9 @@ static void ratios(const double *tw, const double *tp, int rounds, double *med, 
 
 static void bench_tasks(const char *self, unsigned threads, size_t n, int rounds) {
     double *t[NC], *cs[NC], *pf[NC], *cpu[NC];
-    double *share = malloc(rounds * sizeof *share); /* OpenMP producer's */
-    if (!share)
+    double *share = malloc(rounds * sizeof *share);   /* OpenMP producer's */
+    double *bshare = malloc(rounds * sizeof *bshare); /* bounded producer's */
+    if (!share || !bshare)
         exit(1);
     for (int c = 0; c < NC; c++) {
         t[c] = malloc(rounds * sizeof *t[c]);
@@ -294,6 +324,8 @@ static void bench_tasks(const char *self, unsigned threads, size_t n, int rounds
             cpu[c][r] = after.cpu - before.cpu;
             if (c == OMP)
                 share[r] = omp_producer_share;
+            if (c == BQ)
+                bshare[r] = bounded_producer_share;
         }
     printf("\n| %zu empty tasks, %u threads | min s | median s | max s | tasks/s (median) "
            "| CPU s per round | context switches per round | page faults per round "
@@ -314,24 +346,37 @@ static void bench_tasks(const char *self, unsigned threads, size_t n, int rounds
                bench_spread_of(cs[c], (size_t)rounds).median,
                bench_spread_of(pf[c], (size_t)rounds).median, fxs);
     }
-    double gm, gw, om, ow;
+    double gm, gw, om, ow, bgm, bgw, bom, bow;
     ratios(t[WQ], t[GLIB], rounds, &gm, &gw);
     ratios(t[WQ], t[OMP], rounds, &om, &ow);
+    ratios(t[BQ], t[GLIB], rounds, &bgm, &bgw);
+    ratios(t[BQ], t[OMP], rounds, &bom, &bow);
     /* Round by round: the worst ratio is that of one round, not the worst
      * workq round against the best OpenMP one. */
-    printf("\n| round | workq s | OpenMP s | tasks OpenMP's producer ran itself | speed-up |\n");
-    printf("|---|---|---|---|---|\n");
+    printf("\n| round | workq s | OpenMP s | tasks OpenMP's producer ran itself | speed-up "
+           "| workq bounded s | tasks its producer ran itself | bounded vs OpenMP "
+           "| bounded vs GLib |\n");
+    printf("|---|---|---|---|---|---|---|---|---|\n");
     for (int r = 0; r < rounds; r++)
-        printf("| %d | %.4f | %.4f | %.1f%% | %.2fx |\n", r + 1, t[WQ][r], t[OMP][r],
-               100.0 * share[r], t[OMP][r] / t[WQ][r]);
+        printf("| %d | %.4f | %.4f | %.1f%% | %.2fx | %.4f | %.1f%% | %.2fx | %.2fx |\n", r + 1,
+               t[WQ][r], t[OMP][r], 100.0 * share[r], t[OMP][r] / t[WQ][r], t[BQ][r],
+               100.0 * bshare[r], t[OMP][r] / t[BQ][r], t[GLIB][r] / t[BQ][r]);
     printf("\nworkq wq_submit speed-up, per round (%d alternating rounds): "
            "vs GLib median %.2fx, worst %.2fx; vs OpenMP median %.2fx, worst %.2fx\n",
            rounds, gm, gw, om, ow);
+    printf("workq bounded caller-runs speed-up, per round: "
+           "vs GLib median %.2fx, worst %.2fx; vs OpenMP median %.2fx, worst %.2fx\n",
+           bgm, bgw, bom, bow);
     /* Machine-readable for bench/run.sh: threads, median tasks/s of workq,
      * GLib, OpenMP, then the speed-ups (median, worst) vs GLib and OpenMP. */
     printf("#tsv engine\t%u\t%.0f\t%.0f\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\n", threads, n / med[WQ],
            n / med[GLIB], n / med[OMP], gm, gw, om, ow);
+    /* The bounded pool: threads, median tasks/s, speed-ups vs GLib and
+     * OpenMP (median, worst). */
+    printf("#tsv bounded\t%u\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\n", threads, n / med[BQ], bgm, bgw, bom,
+           bow);
     free(share);
+    free(bshare);
     for (int c = 0; c < NC; c++) {
         free(t[c]);
         free(cs[c]);
