@@ -35,9 +35,11 @@ size_t wq__lev_wavefront_at(int level, const unsigned char *x, size_t n, const u
 /* The seeds' lower bounds of a pair, n <= m (lev_seeds.c): for every path
  * of cost at most *ucap, its cost below row i is at least
  * fwd[(i + 7) >> 3] and above row i at least bwd[(n - i + 7 - n % 8) >> 3];
- * fwd holds n / 8 + 2 entries, bwd n / 8 + 1. When more than max_left of
- * the n / 8 seeds fail the quick placement, stops with *ucap = 0 (too
- * divergent for the bound to pay). Returns 0, or ENOMEM. */
+ * fwd holds n / 8 + 2 entries, bwd n / 8 + 1. *ucap is the cost of the
+ * seeds' chain (an alignment), at least 64: D <= *ucap. When more than
+ * max_left of the n / 8 seeds fail the quick placement, or the chain costs
+ * more than twice the band search's keys plus 64, stops with *ucap = 0
+ * (too divergent for the bound to pay). Returns 0, or ENOMEM. */
 int wq__seed_bounds(const unsigned char *x, size_t n, const unsigned char *y, size_t m,
                     size_t max_left, int32_t *fwd, int32_t *bwd, size_t *ucap);
 

@@ -1,26 +1,33 @@
 /*
  * lev_seeds.c: a lower bound on the edit distance left from any row of a
  * related pair, from its seeds (A*PA's seed heuristic, Groot Koerkamp &
- * Ivanov 2024, with exact 8-byte seeds and no chaining), for the pruned
- * wavefront of wavefront.c.
+ * Ivanov 2024, with exact 8-byte seeds and no chaining), and an upper
+ * bound from the same seeds' chain, for the pruned wavefront of
+ * wavefront.c.
  *
  * Guarantees:
  *   - Admissible: for every path of cost at most *ucap from (0, 0) to
  *     (n, m), its cost from row i on is at least fwd[(i + 7) >> 3], and its
  *     cost up to row i at least bwd[(n - i + 7 - n % 8) >> 3] (row n - i
  *     of the reversed strings).
+ *   - An upper bound: D <= *ucap (the cost of an alignment, the chain's).
  *   - Reads x[0..n) and y[0..m) only; O(n / 8) memory; pure.
  *
- * Why it holds. Cut x into ns = n / 8 disjoint seeds x[8t, 8t + 8). A
- * path that pays nothing inside seed t runs down one diagonal k there, so
- * y[8t + k, 8t + k + 8) equals the seed; and a path of cost at most bound
- * never leaves the diagonals [kmin, kmax] (reaching diagonal k and then
- * the last one, m - n, takes |k| + |k - (m - n)| indels). A seed with no
- * copy in y on those diagonals therefore costs such a path at least one
- * edit, and disjoint seeds add up. Counting a seed as matched when unsure
- * only weakens the bound, so the quick pass below may accept a seed on
- * any diagonal; only the seeds it cannot place are searched for over the
- * whole band.
+ * Why the lower bound holds. Cut x into ns = n / 8 disjoint seeds x[8t,
+ * 8t + 8). A path that pays nothing inside seed t runs down one diagonal k
+ * there, so y[8t + k, 8t + k + 8) equals the seed; and a path of cost at
+ * most bound never leaves the diagonals [kmin, kmax] (reaching diagonal k
+ * and then the last one, m - n, takes |k| + |k - (m - n)| indels). A seed
+ * with no copy in y on those diagonals therefore costs such a path at
+ * least one edit, and disjoint seeds add up. Counting a seed as matched
+ * when unsure only weakens the bound, so the quick pass below may accept a
+ * seed on any diagonal; only the seeds it cannot place are searched for
+ * over the whole band.
+ *
+ * Why the upper bound holds: see chain below. It is drawn as the band's
+ * bound, so the band is as narrow as the pair allows: a wrong (low) chain
+ * cost would make the bounds inadmissible for the optimal path, which the
+ * tests would see as a wrong distance.
  *
  * Finding the copies. The quick pass follows the diagonal from seed to
  * seed and lists the keys of the band search: the seeds it cannot place,
@@ -51,25 +58,90 @@ static inline size_t slot_of(uint64_t w, int bits) {
 #define QUICK_WIDE 32
 
 /*
+ * The chain of placed seeds as an alignment: the seeds the quick pass
+ * places, in order, each matched exactly on its diagonal, with the gaps
+ * between them (and before the first and after the last) aligned on their
+ * own. Its cost is an upper bound on D (any alignment's cost is), so the
+ * pruned search can run once with that bound instead of guessing it. A
+ * placed seed whose copy would start before the end of the last one kept
+ * (a deletion just before it) is left out of the chain; the gaps stay in
+ * order, so the alignment is a valid one.
+ */
+typedef struct chain {
+    int64_t ax, ay;    /* where the last seed kept ends in x and in y */
+    size_t cost;       /* the cost of the alignment up to (ax, ay) */
+    wq__word peq[256]; /* all zero between gaps */
+} chain;
+
+/* The edit distance of a gap, exact when its shorter side has at most 64
+ * bytes (Myers' bit-vector, the shorter side as the pattern), else the
+ * cost of substituting the shorter side and inserting the rest. Either is
+ * the cost of an alignment of the gap. */
+static size_t gap_cost(chain *c, const unsigned char *p, size_t lp, const unsigned char *q,
+                       size_t lq) {
+    if (lp > lq) {
+        const unsigned char *t = p;
+        p = q, q = t;
+        size_t l = lp;
+        lp = lq, lq = l;
+    }
+    if (lp == 0 || lp > 64)
+        return lq;
+    if (lp == lq && lp <= 8) { /* the common gap: one seed, substitutions */
+        size_t diff = 0;
+        for (size_t i = 0; i < lp; i++)
+            diff += p[i] != q[i];
+        if (diff <= 1)
+            return diff; /* equal lengths, at most one mismatch: exact */
+    }
+    for (size_t i = 0; i < lp; i++)
+        c->peq[p[i]] |= (wq__word)1 << i;
+    size_t d = wq__myers_word(c->peq, lp, q, lq);
+    for (size_t i = 0; i < lp; i++)
+        c->peq[p[i]] = 0;
+    return d;
+}
+
+/* Adds seed t, matched at y + b, to the chain (or leaves it out, above). */
+static void chain_add(chain *c, const unsigned char *x, const unsigned char *y, int64_t t,
+                      int64_t b) {
+    int64_t xs = 8 * t;
+    if (b < c->ay)
+        return;
+    if (xs != c->ax || b != c->ay)
+        c->cost += gap_cost(c, x + c->ax, (size_t)(xs - c->ax), y + c->ay, (size_t)(b - c->ay));
+    c->ax = xs + 8, c->ay = b + 8;
+}
+
+/*
  * The quick pass: seed t is placed if it sits on the diagonal of the last
  * placed seed or within two of it (an indel since). Writes the keys of
  * the band search (see band) in order of t to key[], their count to *nk,
- * and returns the count of seeds it cannot place; stops early with ns + 1
+ * the cost of the chain's alignment (an upper bound on D) to *ub, and
+ * returns the count of seeds it cannot place; stops early with ns + 1
  * (more than any max_left) once past max_left, or past its share of the
  * seeds seen so far by 16.
  */
-static size_t quick_pass(const unsigned char *x, size_t ns, const unsigned char *y, size_t m,
-                         size_t max_left, int32_t *key, size_t *nk) {
+static size_t quick_pass(const unsigned char *x, size_t n, const unsigned char *y, size_t m,
+                         size_t max_left, int32_t *key, size_t *nk, size_t *ub) {
+    size_t ns = n / 8;
     int64_t k = 0, last = (int64_t)m - 8;
     size_t left = 0, run = 0, nkeys = 0;
     int prev_placed = 0;
+    chain c;
+    c.ax = c.ay = 0, c.cost = 0;
+    memset(c.peq, 0, sizeof c.peq);
     for (size_t t = 0; t < ns; t++) {
         uint64_t w = load8(x + 8 * t);
         int64_t b0 = (int64_t)(8 * t) + k;
         /* Most seeds sit on the last one's diagonal: one compare, and no
          * key (a pair of placed seeds counts only across a diagonal
-         * change). */
+         * change); the chain simply grows when the last seed was kept. */
         if (b0 >= 0 && b0 <= last && load8(y + b0) == w) {
+            if (c.ax == (int64_t)(8 * t) && c.ay == b0)
+                c.ax += 8, c.ay += 8;
+            else
+                chain_add(&c, x, y, (int64_t)t, b0);
             prev_placed = 1, run = 0;
             continue;
         }
@@ -84,6 +156,7 @@ static size_t quick_pass(const unsigned char *x, size_t ns, const unsigned char 
             }
         }
         if (u <= 2 * reach) { /* placed, on another diagonal */
+            chain_add(&c, x, y, (int64_t)t, (int64_t)(8 * t) + k);
             if (prev_placed)
                 key[nkeys++] = (int32_t)(2 * t - 1); /* the pair of t - 1 and t */
             prev_placed = 1, run = 0;
@@ -97,6 +170,7 @@ static size_t quick_pass(const unsigned char *x, size_t ns, const unsigned char 
             return ns + 1; /* too many so far: the pair is too divergent */
     }
     *nk = nkeys;
+    *ub = c.cost + gap_cost(&c, x + c.ax, n - (size_t)c.ax, y + c.ay, m - (size_t)c.ay);
     return left;
 }
 
@@ -353,17 +427,23 @@ int wq__seed_bounds_at(int level, int how, const unsigned char *x, size_t n, con
     int32_t *key = scratch ? scratch : malloc((ns + 1) * sizeof *key);
     if (!key)
         return ENOMEM;
-    size_t keys = 0, left = quick_pass(x, ns, y, m, max_left, key, &keys);
+    size_t keys = 0, ub = 0, left = quick_pass(x, n, y, m, max_left, key, &keys, &ub);
     *ucap = 0;
     if (left > max_left) {
         if (!scratch)
             free(key);
         return 0;
     }
-    /* The bound the band is drawn for: the seeds left and the pairs hold
-     * most edits, each in its own unit; past a half more, the plain search
-     * is cheaper than the pruned one. */
-    *ucap = keys + keys / 2 + 64;
+    /* The band is drawn for the chain's cost ub >= D (at least 64, so that
+     * short pairs still look a little way off the diagonal); past twice
+     * the keys (the seeds left and the pairs hold most edits, each in its
+     * own unit) the bound is too weak to pay. */
+    if (ub > 2 * keys + 64) {
+        if (!scratch)
+            free(key);
+        return 0;
+    }
+    *ucap = ub > 64 ? ub : 64;
     int64_t target = (int64_t)m - (int64_t)n, slack = ((int64_t)*ucap - target) / 2 + 1;
     band bd = {x, y, m, -slack, target + slack, key, keys};
     if (how == WQ__SEEDS_AUTO) {

@@ -466,27 +466,27 @@ static size_t wf_run(int level, const unsigned char *x, size_t n, const unsigned
 #define WF_SEED_MIN 4096
 
 /* The seeds apply when at most 1 / WF_SEED_MAX_LEFT of them fail the quick
- * placement (about 1.6% edits and fewer for 8-byte seeds). */
-#define WF_SEED_MAX_LEFT 5
+ * placement (about 8% edits and fewer for 8-byte seeds). */
+#define WF_SEED_MAX_LEFT 2
 
 /*
- * The search pruned by the seeds, for long related pairs: with h0 the
- * seeds' bound on the whole pair, it tries the bound U = h0 + slack,
- * doubling the slack, up to the seeds' own limit *ucap. Each try is exact
- * (dir_trim): it finds D when D <= U, and proves D > U when its
- * wavefronts run empty. The width kept is about twice the slack, against
- * the 2s + 1 of the plain search at score s. Returns the distance, cap + 1
- * when D > cap is proven, WQ__WF_GAVE_UP when the seeds do not apply or
- * run out of bound, or WQ_LEV_NO_LIMIT with errno ENOMEM.
+ * The search pruned by the seeds, for long related pairs: one run with the
+ * bound U = the cost of the seeds' chain (an alignment, so D <= U; see
+ * lev_seeds.c), or cap when that is lower. The run is exact (dir_trim): it
+ * finds D when D <= U, and proves D > U when its wavefronts run empty. It
+ * is tried only when U is within a third of the seeds' bound h0 on the
+ * whole pair: the width it keeps is about twice U - h0, against the 2s + 1
+ * of the plain search at score s. Returns the distance, cap + 1 when
+ * D > cap is proven, WQ__WF_GAVE_UP when the seeds do not apply, or
+ * WQ_LEV_NO_LIMIT with errno ENOMEM.
  */
 static size_t wf_seeded(int level, const unsigned char *x, size_t n, const unsigned char *y,
                         size_t m, size_t cap) {
     size_t ns = n / 8, ucap = 0, result = WQ__WF_GAVE_UP;
     /* One block for the bounds both ways, the seeds' scratch room and the
-     * reversed strings of every try: fewer and steadier allocations (a
-     * large block freed at the top of the heap and taken again for each
-     * try made glibc trim and grow the heap, and fault its pages in, every
-     * pair). */
+     * reversed strings: fewer and steadier allocations (a large block
+     * freed at the top of the heap and taken again made glibc trim and
+     * grow the heap, and fault its pages in, every pair). */
     int32_t *h = malloc((3 * ns + 4) * sizeof *h + n + m);
     if (!h)
         return WQ__WF_GAVE_UP; /* the plain search reports it if it recurs */
@@ -497,14 +497,14 @@ static size_t wf_seeded(int level, const unsigned char *x, size_t n, const unsig
         return WQ_LEV_NO_LIMIT;
     }
     size_t h0 = ucap ? (size_t)h[0] : 0;
-    for (size_t slack = h0 / 20 + 16; ucap && h0 + slack / 2 < ucap; slack += slack / 3) {
-        size_t u = h0 + slack < cap ? h0 + slack : cap, lower;
+    if (ucap && 3 * (ucap - h0) <= ucap) {
+        size_t u = ucap < cap ? ucap : cap, lower;
         wf_seeds sd = {h, h + ns + 2, (int64_t)u, (unsigned char *)(h + 3 * ns + 4)};
         size_t d = wf_run(level, x, n, y, m, u, INFINITY, &lower, &sd);
-        if (d <= u || d == WQ_LEV_NO_LIMIT || u == cap) {
+        /* d > u < cap cannot happen (D <= U); the plain search would
+         * still answer exactly if it did. */
+        if (d <= u || d == WQ_LEV_NO_LIMIT || u == cap)
             result = d;
-            break;
-        }
     }
     free(h);
     return result;
