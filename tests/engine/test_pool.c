@@ -330,7 +330,9 @@ Test(pool, two_pools_are_independent, .timeout = 60) {
 /* The child of a fork made right after wq_pool_create: a pool of its own
  * runs 100 tasks. Exits 0 when all ran. */
 static _Noreturn void child_uses_a_new_pool(void) {
-    alarm(30); /* a hang kills the child, and the parent's check fails */
+    /* A hang kills the child, and the parent's check fails; the guard
+     * scales like the test's own .timeout (tests/common/test_guard.c). */
+    alarm(30 * WQT_GUARD_SCALE);
 #ifdef UNDER_TSAN
     _exit(0); /* TSan does not support threads in the child of a threaded process */
 #else

@@ -6,8 +6,10 @@
 # srand with a fixed seed), in a scratch directory.
 #
 # Environment (set by CMake): PI, GENOMICS (executables), MPIEXEC,
-# MPIEXEC_NUMPROC_FLAG, MPIEXEC_PREFLAGS. --allow-run-as-root is added only
-# when running as root; --oversubscribe lets -np exceed the cores.
+# MPIEXEC_NUMPROC_FLAG, MPIEXEC_PREFLAGS, WQT_GUARD_SCALE (the factor of
+# every hang guard, tests/common/test_guard.c). --allow-run-as-root is
+# added only when running as root; --oversubscribe lets -np exceed the
+# cores.
 set -eu
 
 case_name=$1
@@ -138,7 +140,8 @@ pi_interrupt)
     setsid "$MPIEXEC" $root_flag --oversubscribe $MPIEXEC_NUMPROC_FLAG 2 ${MPIEXEC_PREFLAGS:-} \
         "$PI" -w 1 1e13 >got.out 2>got.err </dev/null &
     i_pid=$!
-    # Wait until both ranks catch SIGINT and SIGTERM (SigCgt bits 1 and 14).
+    # Wait until both ranks catch SIGINT and SIGTERM (SigCgt bits 1 and 14);
+    # the limit guards against a hang only (30 s or more, times the scale).
     i_tries=0
     while :; do
         i_caught=0
@@ -148,7 +151,7 @@ pi_interrupt)
         done
         [ "$i_caught" = 2 ] && break
         i_tries=$((i_tries + 1))
-        [ "$i_tries" -lt 3000 ] || fail "the ranks never caught SIGINT: $(cat got.err)"
+        [ "$i_tries" -lt $((3000 * ${WQT_GUARD_SCALE:-1})) ] || fail "the ranks never caught SIGINT: $(cat got.err)"
         sleep 0.01
     done
     kill -INT "$i_pid"
