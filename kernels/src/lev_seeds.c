@@ -73,10 +73,27 @@ typedef struct chain {
     wq__word peq[256]; /* all zero between gaps */
 } chain;
 
-/* The edit distance of a gap, exact when its shorter side has at most 64
- * bytes (Myers' bit-vector, the shorter side as the pattern), else the
- * cost of substituting the shorter side and inserting the rest. Either is
- * the cost of an alignment of the gap. */
+/* Whether p[0..lp) and q[0..lp + 1) are one insertion apart: their common
+ * prefix and suffix cover p. */
+static int one_indel(const unsigned char *p, size_t lp, const unsigned char *q) {
+    size_t a = 0, z = 0;
+    while (a < lp && p[a] == q[a])
+        a++;
+    while (z < lp - a && p[lp - 1 - z] == q[lp - z])
+        z++;
+    return a + z >= lp;
+}
+
+/*
+ * The edit distance of a gap, exact when its shorter side has at most 64
+ * bytes, else the cost of substituting the shorter side and inserting the
+ * rest; either is the cost of an alignment of the gap. Most gaps are a
+ * seed or two with an edit or two, settled without the bit-vector: equal
+ * lengths and at most two mismatches (an edit script of equal lengths and
+ * cost 1 is a substitution, so the Hamming distance is exact up to 2), or
+ * lengths one apart and one insertion. Otherwise Myers' bit-vector, with
+ * the shorter side as the pattern.
+ */
 static size_t gap_cost(chain *c, const unsigned char *p, size_t lp, const unsigned char *q,
                        size_t lq) {
     if (lp > lq) {
@@ -87,12 +104,14 @@ static size_t gap_cost(chain *c, const unsigned char *p, size_t lp, const unsign
     }
     if (lp == 0 || lp > 64)
         return lq;
-    if (lp == lq && lp <= 8) { /* the common gap: one seed, substitutions */
+    if (lp == lq) {
         size_t diff = 0;
-        for (size_t i = 0; i < lp; i++)
+        for (size_t i = 0; i < lp && diff <= 2; i++)
             diff += p[i] != q[i];
-        if (diff <= 1)
-            return diff; /* equal lengths, at most one mismatch: exact */
+        if (diff <= 2)
+            return diff;
+    } else if (lq == lp + 1 && one_indel(p, lp, q)) {
+        return 1;
     }
     for (size_t i = 0; i < lp; i++)
         c->peq[p[i]] |= (wq__word)1 << i;

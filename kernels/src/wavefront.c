@@ -390,6 +390,7 @@ static void reverse(unsigned char *dst, const unsigned char *src, size_t n) {
 typedef struct wf_seeds {
     const int32_t *fwd, *bwd;
     int64_t bound;
+    size_t floor;       /* the seeds' bound on the whole pair: D >= floor */
     unsigned char *rev; /* room for the reversed strings, n + m bytes */
 } wf_seeds;
 
@@ -440,7 +441,10 @@ static size_t wf_run(int level, const unsigned char *x, size_t n, const unsigned
             result = cap + 1;
             break;
         }
-        if (both ? dirs_meet(&f, &b, in, target) : target <= f.hi && f.cur[target] >= in) {
+        /* No overlap comes below D >= floor: the check waits for it. */
+        int may_meet = !sd || total >= sd->floor;
+        if (may_meet &&
+            (both ? dirs_meet(&f, &b, in, target) : target <= f.hi && f.cur[target] >= in)) {
             result = total;
             break;
         }
@@ -499,7 +503,7 @@ static size_t wf_seeded(int level, const unsigned char *x, size_t n, const unsig
     size_t h0 = ucap ? (size_t)h[0] : 0;
     if (ucap && 3 * (ucap - h0) <= ucap) {
         size_t u = ucap < cap ? ucap : cap, lower;
-        wf_seeds sd = {h, h + ns + 2, (int64_t)u, (unsigned char *)(h + 3 * ns + 4)};
+        wf_seeds sd = {h, h + ns + 2, (int64_t)u, h0, (unsigned char *)(h + 3 * ns + 4)};
         size_t d = wf_run(level, x, n, y, m, u, INFINITY, &lower, &sd);
         /* d > u < cap cannot happen (D <= U); the plain search would
          * still answer exactly if it did. */
