@@ -104,6 +104,8 @@ typedef struct search {
     const wq_seq *probes; /* M_QUERY: the queries */
     size_t nprobes;
     nbl *nb;               /* M_PAIRS: per unique, for duplicated ones; NULL if none */
+    const wq__win *win;    /* the probe window's lookups by region, or NULL */
+    const size_t *pmap;    /* the window's probes: probe pmap[pi] is its pi-th */
     wq_search_share share; /* the probes' chunks searched (nshares 1: all) */
     wq__stop *st;          /* the caller's callback and the stop */
     /* Touched only by the serialized result callback. */
@@ -147,10 +149,13 @@ static int hit_push(scratch *s, size_t i, size_t j, size_t d) {
     return 0;
 }
 
-/* Appends r's candidates to s->cand, and their pairs with r. */
-static int gather(const search *S, const wq_seq *r, const wq__keep *kp, scratch *s) {
+/* Appends r's candidates to s->cand, and their pairs with r; pi is r's
+ * place in S's window (when S has one). */
+static int gather(const search *S, const wq_seq *r, const wq__keep *kp, size_t pi, scratch *s) {
     size_t from = s->cand.n;
-    int rc = wq__sidx_probe(S->x, (const unsigned char *)r->ptr, r->len, kp, &s->cand);
+    const unsigned char *b = (const unsigned char *)r->ptr;
+    int rc = S->win != NULL ? wq__win_probe(S->x, S->win, pi, b, r->len, kp, &s->cand)
+                            : wq__sidx_probe(S->x, b, r->len, kp, &s->cand);
     if (rc == 0) /* a probe hashes about (k + 1)^2 substrings */
         rc = wq__tick(S->st, (s->cand.n - from) * 4 + (S->k + 1) * (S->k + 1) * (r->len + 64));
     if (rc != 0)
@@ -238,29 +243,50 @@ static int is_dup(const search *S, uint32_t u) {
     return S->nb != NULL && S->q->mstart[u + 1] - S->q->mstart[u] > 1;
 }
 
-/* Stage 1 for probe p: its candidates. All pairs: input p, keeping the v
- * with a member after p (v > u always; v < u only if duplicated), except
- * for duplicated uniques, whose lists phase A made. Query: query p, every
- * target. Clusters: unique p, the v > p (each edge once). */
-static int probe_gather(const search *S, scratch *s, size_t p) {
+/* What probe p looks for: sets *r and *kp; 0 when it does not probe. All
+ * pairs: input p, keeping the v with a member after p (v > u always; v < u
+ * only if duplicated), except for duplicated uniques, whose lists phase A
+ * made. Query: query p, every target. Clusters: unique p, the v > p (each
+ * edge once). Links: first occurrences, the v > u. */
+static int probe_what(const search *S, size_t p, const wq_seq **r, wq__keep *kp) {
     if (S->mode == M_QUERY) {
-        wq__keep kp = {UINT32_MAX, 0, NULL, 0};
-        return gather(S, &S->probes[p], &kp, s);
+        *kp = (wq__keep){UINT32_MAX, 0, NULL, 0};
+        *r = &S->probes[p];
+        return 1;
     }
     if (S->mode == M_CLUSTER) {
-        wq__keep kp = {(uint32_t)p, (uint32_t)p + 1, NULL, 0};
-        return gather(S, wq__uniq_seq(S->q, (uint32_t)p), &kp, s);
-    }
-    if (S->mode == M_LINKS) { /* input p: first occurrences probe */
-        uint32_t u = S->q->of[p];
-        wq__keep kp = {u, u + 1, NULL, 0};
-        return S->q->first[u] == p ? gather(S, wq__uniq_seq(S->q, u), &kp, s) : 0;
+        *kp = (wq__keep){(uint32_t)p, (uint32_t)p + 1, NULL, 0};
+        *r = wq__uniq_seq(S->q, (uint32_t)p);
+        return 1;
     }
     uint32_t u = S->q->of[p];
-    if (is_dup(S, u))
+    if (S->mode == M_LINKS) {
+        *kp = (wq__keep){u, u + 1, NULL, 0};
+        *r = wq__uniq_seq(S->q, u);
+        return S->q->first[u] == p;
+    }
+    *kp = (wq__keep){u, u + 1, S->nb != NULL ? S->q->last : NULL, (uint32_t)p};
+    *r = &S->q->seqs[p];
+    return !is_dup(S, u);
+}
+
+/* Stage 1 for probe p, the pi-th of S's window: its candidates. */
+static int probe_gather(const search *S, scratch *s, size_t p, size_t pi) {
+    const wq_seq *r;
+    wq__keep kp;
+    return probe_what(S, p, &r, &kp) ? gather(S, r, &kp, pi, s) : 0;
+}
+
+/* The window's probe pi for wq__win_build. */
+static int window_probe(const void *ctx, size_t pi, const unsigned char **r, size_t *m,
+                        wq__keep *kp) {
+    const search *S = ctx;
+    const wq_seq *q;
+    if (!probe_what(S, S->pmap[pi], &q, kp))
         return 0;
-    wq__keep kp = {u, u + 1, S->nb != NULL ? S->q->last : NULL, (uint32_t)p};
-    return gather(S, &S->q->seqs[p], &kp, s);
+    *r = (const unsigned char *)q->ptr;
+    *m = q->len;
+    return 1;
 }
 
 /* Stage 3 for probe p: its hits, from the verified candidates c0..c1. */
@@ -298,13 +324,13 @@ static int probe_hits(const search *S, scratch *s, size_t p, size_t c0, size_t c
  * block whose classes are compared whole holds one probe's at a time). */
 enum { CAND_CAP = 1 << 16 };
 
-static int run_block(const search *S, scratch *s, size_t a, size_t b) {
+static int run_block(const search *S, scratch *s, size_t a, size_t b, size_t pi0) {
     int rc = wq__stopped(S->st); /* items after a stop end here */
     for (size_t p0 = a, p1; rc == 0 && p0 < b; p0 = p1) {
         s->cand.n = 0;
         for (p1 = p0; rc == 0 && p1 < b && s->cand.n < CAND_CAP; p1++) {
             s->cstart[p1 - a] = s->cand.n;
-            rc = probe_gather(S, s, p1);
+            rc = probe_gather(S, s, p1, pi0 + (p1 - a));
         }
         s->cstart[p1 - a] = s->cand.n;
         if (rc == 0)
@@ -319,6 +345,7 @@ static int run_block(const search *S, scratch *s, size_t a, size_t b) {
 
 typedef struct block {
     size_t a, b;
+    size_t pi0; /* the place of probe a in its window */
 } block;
 
 typedef struct block_out {
@@ -332,7 +359,7 @@ static int block_fn(const void *in, void *out, void *ctx) {
     block_out *o = out;
     scratch s;
     memset(&s, 0, sizeof s);
-    int rc = run_block(S, &s, bl->a, bl->b);
+    int rc = run_block(S, &s, bl->a, bl->b, bl->pi0);
     o->hits = s.hits;
     o->n = s.nhits;
     s.hits = NULL;
@@ -396,7 +423,7 @@ static block *share_blocks(const search *S, size_t n, size_t *nb) {
             size_t c1 = n - c0 > cs ? c0 + cs : n;
             for (size_t a = c0; a < c1; a += BLOCK, count++)
                 if (blocks != NULL)
-                    blocks[count] = (block){a, c1 - a > BLOCK ? a + BLOCK : c1};
+                    blocks[count] = (block){a, c1 - a > BLOCK ? a + BLOCK : c1, 0};
         }
         if (pass == 0 && (blocks = malloc((count ? count : 1) * sizeof *blocks)) == NULL)
             return NULL;
@@ -405,17 +432,8 @@ static block *share_blocks(const search *S, size_t n, size_t *nb) {
     return blocks;
 }
 
-/* Runs the probes [0, n) of S's share in blocks on pool, results in
- * order. */
-static int run_blocks(wq_pool *pool, search *S, size_t n) {
-    size_t nb;
-    block *blocks = share_blocks(S, n, &nb);
-    if (blocks == NULL)
-        return ENOMEM;
-    if (nb == 0) {
-        free(blocks);
-        return 0;
-    }
+/* Runs blocks[0..nb) on pool, results in order. */
+static int run_job(wq_pool *pool, search *S, const block *blocks, size_t nb) {
     wq_async_spec spec = {.kernel = &block_kernel,
                           .kernel_ctx = S,
                           .in = blocks,
@@ -429,11 +447,73 @@ static int run_blocks(wq_pool *pool, search *S, size_t n) {
         rc = wq_job_wait(S->job);
         wq_job_free(S->job);
     }
-    free(blocks);
     if (wq__stopped(S->st) != 0)
         return wq__stopped(S->st);
     if (S->err != 0)
         return S->err;
+    return rc;
+}
+
+/* Probes per window: wq__search_tune's, else a quarter of the probes, at
+ * least 65,536 (a window's keys should outnumber its tables' cache
+ * lines, so each line fetched serves several keys). */
+static size_t window_size(size_t n) {
+    size_t w = wq__search_tune.window;
+    if (w == 0)
+        w = n / 4 > 65536 ? n / 4 : 65536;
+    return w;
+}
+
+/* The blocks [b0, b1) as one window: their probes' lookups by region
+ * (wq__win_build), then the blocks themselves. */
+static int run_window(wq_pool *pool, search *S, wq__win *win, block *blocks, size_t b0, size_t b1) {
+    size_t np = 0;
+    for (size_t b = b0; b < b1; b++) {
+        blocks[b].pi0 = np;
+        np += blocks[b].b - blocks[b].a;
+    }
+    size_t *pmap = malloc((np ? np : 1) * sizeof *pmap);
+    if (pmap == NULL)
+        return ENOMEM;
+    for (size_t b = b0; b < b1; b++)
+        for (size_t p = blocks[b].a; p < blocks[b].b; p++)
+            pmap[blocks[b].pi0 + p - blocks[b].a] = p;
+    S->pmap = pmap;
+    int rc = wq__win_build(pool, S->x, win, np, window_probe, S);
+    free(pmap);
+    S->pmap = NULL;
+    if (rc == 0) {
+        S->win = win;
+        rc = run_job(pool, S, blocks + b0, b1 - b0);
+        S->win = NULL;
+    }
+    return rc;
+}
+
+/* Runs the probes [0, n) of S's share in blocks on pool, results in
+ * order: in windows of probes when the index has tables too large for the
+ * cache, else in one job. */
+static int run_blocks(wq_pool *pool, search *S, size_t n) {
+    size_t nb;
+    block *blocks = share_blocks(S, n, &nb);
+    if (blocks == NULL)
+        return ENOMEM;
+    int rc = 0;
+    if (!wq__sidx_regional(S->x)) {
+        rc = nb > 0 ? run_job(pool, S, blocks, nb) : 0;
+        free(blocks);
+        return rc;
+    }
+    wq__win win;
+    memset(&win, 0, sizeof win); /* its memory serves every window */
+    for (size_t b0 = 0, b1; rc == 0 && b0 < nb; b0 = b1) {
+        size_t np = 0, w = window_size(n);
+        for (b1 = b0; b1 < nb && (b1 == b0 || np + blocks[b1].b - blocks[b1].a <= w); b1++)
+            np += blocks[b1].b - blocks[b1].a;
+        rc = run_window(pool, S, &win, blocks, b0, b1);
+    }
+    wq__win_free(&win);
+    free(blocks);
     return rc;
 }
 
@@ -448,7 +528,7 @@ static int dup_fn(const void *in, void *out, void *ctx) {
     wq__keep kp = {u, u + 1, S->q->last, S->q->first[u]};
     int rc = wq__stopped(S->st); /* items after a stop end here */
     if (rc == 0)
-        rc = gather(S, wq__uniq_seq(S->q, u), &kp, &s);
+        rc = gather(S, wq__uniq_seq(S->q, u), &kp, 0, &s);
     if (rc == 0)
         rc = verify(S, &s, 0);
     wq__u32v v = {0}, d = {0};

@@ -24,6 +24,10 @@
  * values), and the table would grow as k. Other classes are compared whole. */
 enum { MIN_SEG = 4 };
 
+/* Tables of 1 MiB and more are probed by region (wq__win_build), regions
+ * of 512 KiB (32,768 slots), which sit in this machine's L2 (1 MiB). */
+wq__tune wq__search_tune = {0, 1u << 16, 1u << 15};
+
 /* A zeroed array for a large table that is read at random: on 2 MiB pages
  * where the system offers them (Linux's transparent huge pages on madvise),
  * because with 4 KiB pages nearly every probe of a 100 MB table also misses
@@ -671,6 +675,8 @@ int wq__sidx_build(wq_pool *pool, wq__sidx *x, const wq__uniq *q, size_t k, wq__
     x->q = q;
     x->k = k;
     x->st = st;
+    x->part_min = wq__search_tune.part_min;
+    x->region = wq__search_tune.region;
     int rc = build_classes(x);
     if (rc == 0)
         rc = build_tables(pool, x);
@@ -736,6 +742,22 @@ static int cmp_u32(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
+/* out->v[from ..] sorted, each id once. */
+static void sort_unique(wq__u32v *out, size_t from) {
+    size_t n = out->n - from;
+    if (n > 1) {
+        if (n <= 32)
+            sort_u32(out->v + from, n);
+        else
+            qsort(out->v + from, n, sizeof *out->v, cmp_u32);
+        size_t w = from + 1;
+        for (size_t e = from + 1; e < out->n; e++)
+            if (out->v[e] != out->v[w - 1])
+                out->v[w++] = out->v[e];
+        out->n = w;
+    }
+}
+
 static inline int keeps(const wq__keep *kp, uint32_t v) {
     return v != kp->self && (v >= kp->from || (kp->key != NULL && kp->key[v] > kp->thr));
 }
@@ -748,8 +770,9 @@ static int take_class(const wq__sidx *x, const wq__class *c, const wq__keep *kp,
     return 0;
 }
 
-/* The keys of r's substrings for class c. Returns
- * their number, or MAX_PROBES + 1 when there would be more. */
+/* The keys of r's substrings for class c (only counted when keys is
+ * NULL). Returns their number, or MAX_PROBES + 1 when there would be
+ * more. */
 static size_t class_keys(const wq__sidx *x, const wq__class *c, const unsigned char *r, size_t m,
                          uint64_t *keys) {
     size_t k = x->k, nk = 0;
@@ -768,10 +791,9 @@ static size_t class_keys(const wq__sidx *x, const wq__class *c, const unsigned c
             hi = (long)m - (long)len;
         if (hi >= lo && (size_t)(hi - lo + 1) > MAX_PROBES - nk)
             return MAX_PROBES + 1;
-        for (long at = lo; at <= hi; at++) {
-            keys[nk] = hash_bytes(r + at, len, seg_seed(c->len, i));
-            nk++;
-        }
+        for (long at = lo; keys != NULL && at <= hi; at++)
+            keys[nk + (size_t)(at - lo)] = hash_bytes(r + at, len, seg_seed(c->len, i));
+        nk += hi >= lo ? (size_t)(hi - lo + 1) : 0;
     }
     return nk;
 }
@@ -799,26 +821,13 @@ static int class_probe(const wq__sidx *x, const wq__class *c, const uint64_t *ke
                 return ENOMEM;
         }
     }
-    size_t n = out->n - from;
-    if (n > 1) {
-        if (n <= 32)
-            sort_u32(out->v + from, n);
-        else
-            qsort(out->v + from, n, sizeof *out->v, cmp_u32);
-        size_t w = from + 1;
-        for (size_t e = from + 1; e < out->n; e++)
-            if (out->v[e] != out->v[w - 1])
-                out->v[w++] = out->v[e];
-        out->n = w;
-    }
+    sort_unique(out, from);
     return 0;
 }
 
-int wq__sidx_probe(const wq__sidx *x, const unsigned char *r, size_t m, const wq__keep *kp,
-                   wq__u32v *c) {
-    size_t k = x->k, lo = m > k ? m - k : 0, hi = m + k;
-    uint64_t keys[MAX_PROBES], fp = fingerprint(r, m);
-    size_t a = 0, b = x->nclass; /* the first class of length >= lo */
+/* The first class of length >= m - k. */
+static size_t first_class(const wq__sidx *x, size_t m) {
+    size_t lo = m > x->k ? m - x->k : 0, a = 0, b = x->nclass;
     while (a < b) {
         size_t mid = a + (b - a) / 2;
         if (x->cls[mid].len < lo)
@@ -826,11 +835,460 @@ int wq__sidx_probe(const wq__sidx *x, const unsigned char *r, size_t m, const wq
         else
             b = mid;
     }
-    for (size_t ci = a; ci < x->nclass && x->cls[ci].len <= hi; ci++) {
+    return a;
+}
+
+int wq__sidx_probe(const wq__sidx *x, const unsigned char *r, size_t m, const wq__keep *kp,
+                   wq__u32v *c) {
+    size_t hi = m + x->k;
+    uint64_t keys[MAX_PROBES], fp = fingerprint(r, m);
+    for (size_t ci = first_class(x, m); ci < x->nclass && x->cls[ci].len <= hi; ci++) {
         const wq__class *cl = &x->cls[ci];
         size_t nk = cl->indexed ? class_keys(x, cl, r, m, keys) : MAX_PROBES + 1;
         int rc =
             nk > MAX_PROBES ? take_class(x, cl, kp, c) : class_probe(x, cl, keys, nk, fp, kp, c);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* ----------------------------------------- the probe by table region -- */
+
+/*
+ * wq__win_build, for the classes whose table has at least x->part_min
+ * slots (the large ones; smaller tables stay in cache and are probed
+ * directly). A part is one region of x->region slots of one large class's
+ * table, chosen by a key's home slot. The passes, on the pool's workers:
+ *   COUNT   per chunk of WCHUNK probes: how many keys its probes have in
+ *           large classes (no hashing), so each chunk knows where its
+ *           records go;
+ *   KEYS    per chunk: each probe's keep, and for each large class it
+ *           reaches, the keys of its substrings (class_keys, as
+ *           wq__sidx_probe computes them) as records (key, fingerprint,
+ *           slot), slot = probe * span + the class's rank among the large
+ *           ones the probe reaches; then the chunk's records sorted by part
+ *           in place (a counting sort by cycles, in the chunk's own cache);
+ *   LOOKUP  per group of parts, each part's records of every chunk against
+ *           that region's slots only, so those stay in cache while its
+ *           records are read. A record counts the entries with its key's
+ *           tag; those whose fingerprint is near the probe's and that keep
+ *           passes become candidates (slot, id);
+ *   SUM     per chunk: reads[slot], the sum of its records' counts;
+ *   GROUP   the candidates by slot (a counting sort, on the caller).
+ * wq__win_probe then takes a probe's class whole when reads[slot] reaches
+ * the class's members, which is wq__sidx_probe's rule over the same
+ * entries, else the slot's candidates sorted, each once: the list
+ * wq__sidx_probe makes.
+ * A key's run of slots may go on past its region's end: the lookup follows
+ * it there (one more miss, never a wrong answer).
+ * Memory: 24 bytes per key (a record), 12 per slot, 24 per probe, and 8 per
+ * candidate while grouping (4 after); kept from window to window. The
+ * work is bounded like wq__sidx_probe's: past WIN_READS tag-matching
+ * entries or WIN_CAND candidates per probe on average (crowded buckets),
+ * the window gives up and its probes are probed directly, whose reads
+ * stop at a class's size.
+ */
+enum { WCHUNK = 1024, WGROUPS = 64, WIN_CAND = 16, WIN_READS = 1024 };
+enum { WIN_MAX = 1 << 25, WIN_SPAN = 64 }; /* slots stay below 2^31 */
+
+typedef struct wq__wrec {
+    uint64_t key;
+    uint64_t fp;   /* the probe's fingerprint */
+    uint32_t slot; /* probe * span + rank */
+    uint32_t cnt;  /* KEYS: the part; LOOKUP: entries with the tag read */
+} wrec;
+
+typedef enum wpass { W_COUNT, W_KEYS, W_LOOKUP, W_SUM } wpass;
+
+typedef struct win_ctx {
+    const wq__sidx *x;
+    wq__win *w;
+    wq__probe_fn fn;
+    const void *ctx;
+    wpass pass;
+    uint32_t *rank;   /* rank[ci]: class ci's number among the large ones, or UINT32_MAX */
+    size_t *pbase;    /* large class j's regions are the parts pbase[j] .. pbase[j + 1) */
+    uint32_t *pclass; /* pclass[g]: part g's class */
+    unsigned rshift;  /* log2(x->region) */
+    size_t nparts, nchunks;
+    size_t *rbase;      /* rbase[ch]: chunk ch's first record (ch <= nchunks) */
+    uint32_t *off;      /* off[g * nchunks + ch]: chunk ch's first record of part g
+                           (g <= nparts), from rbase[ch] */
+    wq__u32v *out;      /* per group: candidates as (slot, id) pairs */
+    atomic_size_t work; /* candidates and tag-matching entries so far */
+    atomic_int over;    /* work passed budget */
+    size_t budget;
+} win_ctx;
+
+static inline int class_large(const wq__sidx *x, const wq__class *c) {
+    return c->indexed && (c->mask + 1) * NPART >= x->part_min;
+}
+
+int wq__sidx_regional(const wq__sidx *x) {
+    for (size_t ci = 0; ci < x->nclass; ci++)
+        if (class_large(x, &x->cls[ci]))
+            return 1;
+    return 0;
+}
+
+/* The regions of one sub-table of class c. */
+static inline size_t regions_per_table(const win_ctx *u, const wq__class *c) {
+    size_t r = (c->mask + 1) >> u->rshift;
+    return r ? r : 1;
+}
+
+/* The part of key in large class ci. */
+static inline uint32_t part_at(const win_ctx *u, size_t ci, uint64_t key) {
+    const wq__class *c = &u->x->cls[ci];
+    return (uint32_t)(u->pbase[u->rank[ci]] + part_of(key) * regions_per_table(u, c) +
+                      (((size_t)key & c->mask) >> u->rshift));
+}
+
+/* The probes of chunk ch. */
+static inline void chunk_range(const win_ctx *u, size_t ch, size_t *a, size_t *b) {
+    *a = ch * WCHUNK;
+    *b = u->w->n - *a > WCHUNK ? *a + WCHUNK : u->w->n;
+}
+
+/* COUNT: the records of chunk ch into rbase[ch + 1]. */
+static int win_count(win_ctx *u, size_t ch) {
+    const wq__sidx *x = u->x;
+    size_t a, b, nt = 0;
+    chunk_range(u, ch, &a, &b);
+    for (size_t pi = a; pi < b; pi++) {
+        const unsigned char *r;
+        size_t m;
+        wq__keep kp;
+        if (!u->fn(u->ctx, pi, &r, &m, &kp))
+            continue;
+        for (size_t ci = first_class(x, m); ci < x->nclass && x->cls[ci].len <= m + x->k; ci++) {
+            size_t nk = u->rank[ci] != UINT32_MAX ? class_keys(x, &x->cls[ci], r, m, NULL) : 0;
+            nt += nk <= MAX_PROBES ? nk : 0;
+        }
+    }
+    u->rbase[ch + 1] = nt;
+    return wq__tick(x->st, (b - a) * 64);
+}
+
+/* Chunk ch's records rec[0..nt) (each one's part in cnt) sorted by part in
+ * place: counts, then each record moved along its cycle to its part's next
+ * free place. Sets off[.. * nchunks + ch]. */
+static int win_sort_chunk(win_ctx *u, size_t ch, wrec *rec, size_t nt) {
+    uint32_t *next = calloc(2 * (u->nparts + 1), sizeof *next), *end = next + u->nparts + 1;
+    if (next == NULL)
+        return ENOMEM;
+    for (size_t e = 0; e < nt; e++)
+        next[rec[e].cnt + 1]++;
+    for (size_t g = 0; g < u->nparts; g++)
+        next[g + 1] += next[g];
+    for (size_t g = 0; g <= u->nparts; g++) {
+        u->off[g * u->nchunks + ch] = next[g];
+        end[g] = g < u->nparts ? next[g + 1] : next[g];
+    }
+    for (size_t g = 0; g < u->nparts; g++)
+        while (next[g] < end[g]) {
+            wrec v = rec[next[g]];
+            while (v.cnt != g) { /* v's place is in part v.cnt: swap it there */
+                wrec t = rec[next[v.cnt]];
+                rec[next[v.cnt]++] = v;
+                v = t;
+            }
+            rec[next[g]++] = v;
+        }
+    free(next);
+    return 0;
+}
+
+/* KEYS for the probes of chunk ch. */
+static int win_keys(win_ctx *u, size_t ch) {
+    const wq__sidx *x = u->x;
+    wq__win *w = u->w;
+    size_t a, b;
+    chunk_range(u, ch, &a, &b);
+    wrec *rec = w->rec + u->rbase[ch], *t = rec;
+    uint64_t keys[MAX_PROBES];
+    int rc = 0;
+    for (size_t pi = a; rc == 0 && pi < b; pi++) {
+        const unsigned char *r;
+        size_t m;
+        if (!u->fn(u->ctx, pi, &r, &m, &w->kp[pi]))
+            continue;
+        uint64_t fp = fingerprint(r, m);
+        uint32_t cs = 0;
+        for (size_t ci = first_class(x, m); ci < x->nclass && x->cls[ci].len <= m + x->k; ci++) {
+            if (u->rank[ci] == UINT32_MAX)
+                continue;
+            size_t slot = pi * w->span + cs++, nk = class_keys(x, &x->cls[ci], r, m, keys);
+            if (nk > MAX_PROBES) /* the whole class, as wq__sidx_probe */
+                w->reads[slot] = UINT64_MAX;
+            for (size_t e = 0; nk <= MAX_PROBES && e < nk; e++)
+                *t++ = (wrec){keys[e], fp, (uint32_t)slot, part_at(u, ci, keys[e])};
+        }
+        rc = wq__tick(x->st, (x->k + 1) * (x->k + 1) * (m + 64));
+    }
+    if (rc == 0)
+        rc = win_sort_chunk(u, ch, rec, (size_t)(t - rec));
+    return rc;
+}
+
+/* Adds work to the window's; 1 once it passed the budget. */
+static int win_over(win_ctx *u, size_t work) {
+    if (work != 0 && atomic_fetch_add(&u->work, work) + work > u->budget)
+        atomic_store(&u->over, 1);
+    return atomic_load_explicit(&u->over, memory_order_relaxed);
+}
+
+/* One record's key in its class c: counts the entries with its tag into
+ * e->cnt and appends the candidates to out. Returns 0 or ENOMEM. */
+static int win_key(const win_ctx *u, const wq__class *c, wrec *e, wq__u32v *out, size_t *work) {
+    const wq__slot *t = table_of(c, e->key);
+    uint32_t tag = tag_of(e->key), reads = 0;
+    for (size_t s = (size_t)e->key & c->mask; t[s].tag != 0; s = (s + 1) & c->mask) {
+        if (t[s].tag != tag)
+            continue;
+        reads += reads < UINT32_MAX;
+        if (fp_near(e->fp, t[s].fp, u->x->k) && keeps(&u->w->kp[e->slot / u->w->span], t[s].id)) {
+            if (wq__u32v_push(out, e->slot) != 0 || wq__u32v_push(out, t[s].id) != 0)
+                return ENOMEM;
+            ++*work;
+        }
+    }
+    e->cnt = reads;
+    *work += reads;
+    return 0;
+}
+
+/* LOOKUP for the parts of group gi. */
+static int win_lookup(win_ctx *u, size_t gi) {
+    size_t g0 = u->nparts * gi / WGROUPS, g1 = u->nparts * (gi + 1) / WGROUPS, work = 0, done = 0;
+    int rc = 0;
+    for (size_t g = g0; rc == 0 && g < g1; g++) {
+        const wq__class *c = &u->x->cls[u->pclass[g]];
+        for (size_t ch = 0; rc == 0 && ch < u->nchunks; ch++) {
+            wrec *rec = u->w->rec + u->rbase[ch];
+            size_t lo = u->off[g * u->nchunks + ch], hi = u->off[(g + 1) * u->nchunks + ch];
+            for (size_t e = lo; rc == 0 && e < hi; e++) {
+                rc = win_key(u, c, &rec[e], &u->out[gi], &work);
+                if (rc == 0 && ++done % STRIDE == 0) {
+                    if (win_over(u, work))
+                        return 0;
+                    work = 0;
+                    rc = wq__tick(u->x->st, STRIDE * 32);
+                }
+            }
+        }
+    }
+    if (rc == 0)
+        (void)win_over(u, work);
+    return rc;
+}
+
+/* SUM for chunk ch: its records' counts into reads[] (its own slots). */
+static int win_sum(win_ctx *u, size_t ch) {
+    const wrec *rec = u->w->rec + u->rbase[ch];
+    uint64_t *reads = u->w->reads;
+    for (size_t e = 0; e < u->rbase[ch + 1] - u->rbase[ch]; e++)
+        if (reads[rec[e].slot] != UINT64_MAX)
+            reads[rec[e].slot] += rec[e].cnt;
+    return wq__tick(u->x->st, (u->rbase[ch + 1] - u->rbase[ch]) * 4);
+}
+
+static int win_item(const void *in, void *out, void *ctx) {
+    win_ctx *u = ctx;
+    size_t i = *(const size_t *)in;
+    (void)out;
+    switch (u->pass) {
+    case W_COUNT:
+        return win_count(u, i);
+    case W_KEYS:
+        return win_keys(u, i);
+    case W_LOOKUP:
+        return win_lookup(u, i);
+    default:
+        return win_sum(u, i);
+    }
+}
+
+static const wq_kernel win_kernel = {"wq-search-window", win_item, NULL, sizeof(size_t), 1, NULL};
+
+/* The large classes' ranks and parts, and w->span. 0 or ENOMEM. */
+static int win_parts(win_ctx *u) {
+    const wq__sidx *x = u->x;
+    size_t nl = 0;
+    while (((size_t)2 << u->rshift) <= x->region)
+        u->rshift++;
+    u->rank = malloc((x->nclass ? x->nclass : 1) * sizeof *u->rank);
+    u->pbase = malloc((x->nclass + 1) * sizeof *u->pbase);
+    if (u->rank == NULL || u->pbase == NULL)
+        return ENOMEM;
+    for (size_t ci = 0; ci < x->nclass; ci++) {
+        u->rank[ci] = UINT32_MAX;
+        if (!class_large(x, &x->cls[ci]))
+            continue;
+        u->rank[ci] = (uint32_t)nl;
+        u->pbase[nl++] = u->nparts;
+        u->nparts += NPART * regions_per_table(u, &x->cls[ci]);
+        size_t reach = 0; /* the large classes of lengths len - 2k .. len */
+        for (size_t cj = ci + 1; cj-- > 0 && x->cls[cj].len + 2 * x->k >= x->cls[ci].len;)
+            reach += class_large(x, &x->cls[cj]);
+        u->w->span = reach > u->w->span ? reach : u->w->span;
+    }
+    u->pbase[nl] = u->nparts;
+    u->pclass = malloc((u->nparts ? u->nparts : 1) * sizeof *u->pclass);
+    if (u->pclass == NULL)
+        return ENOMEM;
+    for (size_t ci = 0; ci < x->nclass; ci++)
+        for (size_t g = u->pbase[u->rank[ci] == UINT32_MAX ? 0 : u->rank[ci]];
+             u->rank[ci] != UINT32_MAX && g < u->pbase[u->rank[ci] + 1]; g++)
+            u->pclass[g] = (uint32_t)ci;
+    return 0;
+}
+
+/* *p with room for n items of size bytes (kept when it has); 0 or ENOMEM. */
+static int reserve(void **p, size_t *cap, size_t n, size_t size) {
+    if (n <= *cap && *p != NULL)
+        return 0;
+    free(*p);
+    *p = wq__table_alloc(n ? n : 1, size);
+    *cap = *p != NULL ? n : 0;
+    return *p != NULL ? 0 : ENOMEM;
+}
+
+/* GROUP: the candidates of u->out by slot into w->cstart, w->cand. */
+static int win_group(win_ctx *u) {
+    wq__win *w = u->w;
+    size_t nslots = w->n * w->span, total = 0;
+    for (size_t gi = 0; gi < WGROUPS; gi++)
+        total += u->out[gi].n / 2;
+    if (reserve((void **)&w->cand, &w->cand_cap, total, sizeof *w->cand) != 0)
+        return ENOMEM;
+    memset(w->cstart, 0, (nslots + 1) * sizeof *w->cstart);
+    for (size_t gi = 0; gi < WGROUPS; gi++)
+        for (size_t e = 0; e < u->out[gi].n; e += 2)
+            w->cstart[u->out[gi].v[e]]++;
+    for (size_t s = 0; s < nslots; s++) /* each slot's end: filled backwards */
+        w->cstart[s + 1] += w->cstart[s];
+    for (size_t gi = 0; gi < WGROUPS; gi++)
+        for (size_t e = 0; e < u->out[gi].n; e += 2)
+            w->cand[--w->cstart[u->out[gi].v[e]]] = u->out[gi].v[e + 1];
+    return wq__tick(u->x->st, total * 16 + nslots * 4);
+}
+
+static void win_ctx_free(win_ctx *u) {
+    for (size_t gi = 0; u->out != NULL && gi < WGROUPS; gi++)
+        free(u->out[gi].v);
+    free(u->out);
+    free(u->off);
+    free(u->rbase);
+    free(u->rank);
+    free(u->pbase);
+    free(u->pclass);
+}
+
+void wq__win_free(wq__win *w) {
+    free(w->reads);
+    free(w->cstart);
+    free(w->cand);
+    free(w->kp);
+    free(w->rec);
+    memset(w, 0, sizeof *w);
+}
+
+/* One pass over n items. */
+static int win_pass(wq_pool *pool, win_ctx *u, wpass which, const size_t *items, char *out,
+                    size_t n) {
+    wq_map_opts one = {.chunk_size = 1};
+    u->pass = which;
+    return wq_map(pool, &win_kernel, u, items, out, n, &one);
+}
+
+/* The passes over u's window, once its parts are set. */
+static int win_run(wq_pool *pool, win_ctx *u) {
+    wq__win *w = u->w;
+    size_t nslots = w->n * w->span, nch = u->nchunks, m = nch > WGROUPS ? nch : WGROUPS;
+    u->rbase = calloc(nch + 1, sizeof *u->rbase);
+    u->off = malloc(((u->nparts + 1) * nch + 1) * sizeof *u->off);
+    u->out = calloc(WGROUPS, sizeof *u->out);
+    size_t *items = malloc(m * sizeof *items);
+    char *out = malloc(m);
+    int rc = u->rbase && u->off && u->out && items && out ? 0 : ENOMEM;
+    if (rc == 0)
+        rc = reserve((void **)&w->reads, &w->slots_cap, nslots + 1, sizeof *w->reads);
+    if (rc == 0)
+        rc = reserve((void **)&w->cstart, &w->cstart_cap, nslots + 1, sizeof *w->cstart);
+    if (rc == 0)
+        rc = reserve((void **)&w->kp, &w->kp_cap, w->n, sizeof *w->kp);
+    for (size_t i = 0; rc == 0 && i < m; i++)
+        items[i] = i;
+    if (rc == 0)
+        rc = win_pass(pool, u, W_COUNT, items, out, nch);
+    for (size_t ch = 0; rc == 0 && ch < nch; ch++)
+        u->rbase[ch + 1] += u->rbase[ch];
+    if (rc == 0)
+        rc = reserve((void **)&w->rec, &w->rec_cap, u->rbase[nch], sizeof *w->rec);
+    if (rc == 0) {
+        memset(w->reads, 0, nslots * sizeof *w->reads);
+        rc = win_pass(pool, u, W_KEYS, items, out, nch);
+    }
+    if (rc == 0)
+        rc = win_pass(pool, u, W_LOOKUP, items, out, WGROUPS);
+    if (rc == 0 && atomic_load(&u->over))
+        w->direct = 1; /* crowded buckets: each probe reads its own */
+    if (rc == 0 && !w->direct)
+        rc = win_pass(pool, u, W_SUM, items, out, nch);
+    if (rc == 0 && !w->direct)
+        rc = win_group(u);
+    free(items);
+    free(out);
+    return rc;
+}
+
+int wq__win_build(wq_pool *pool, const wq__sidx *x, wq__win *w, size_t n, wq__probe_fn fn,
+                  const void *ctx) {
+    w->n = n;
+    w->span = 0;
+    w->direct = 0;
+    win_ctx u = {.x = x, .w = w, .fn = fn, .ctx = ctx};
+    atomic_init(&u.work, 0);
+    atomic_init(&u.over, 0);
+    int rc = win_parts(&u);
+    if (rc == 0 && (n > WIN_MAX || w->span == 0 || w->span > WIN_SPAN))
+        w->direct = 1; /* nothing large here, or too many slots for 32 bits */
+    else if (rc == 0) {
+        u.nchunks = (n + WCHUNK - 1) / WCHUNK;
+        u.budget = (WIN_CAND + WIN_READS) * n + 65536;
+        rc = win_run(pool, &u);
+    }
+    win_ctx_free(&u);
+    if (rc != 0)
+        wq__win_free(w);
+    return rc;
+}
+
+int wq__win_probe(const wq__sidx *x, const wq__win *w, size_t pi, const unsigned char *r, size_t m,
+                  const wq__keep *kp, wq__u32v *c) {
+    if (w->direct)
+        return wq__sidx_probe(x, r, m, kp, c);
+    uint64_t keys[MAX_PROBES], fp = fingerprint(r, m);
+    size_t cs = 0;
+    for (size_t ci = first_class(x, m); ci < x->nclass && x->cls[ci].len <= m + x->k; ci++) {
+        const wq__class *cl = &x->cls[ci];
+        int rc = 0;
+        if (class_large(x, cl)) {
+            size_t slot = pi * w->span + cs++, from = c->n;
+            if (w->reads[slot] >= (uint64_t)(cl->cend - cl->cstart))
+                rc = take_class(x, cl, kp, c);
+            else {
+                for (uint32_t e = w->cstart[slot]; rc == 0 && e < w->cstart[slot + 1]; e++)
+                    rc = wq__u32v_push(c, w->cand[e]);
+                sort_unique(c, from);
+            }
+        } else {
+            size_t nk = cl->indexed ? class_keys(x, cl, r, m, keys) : MAX_PROBES + 1;
+            rc = nk > MAX_PROBES ? take_class(x, cl, kp, c)
+                                 : class_probe(x, cl, keys, nk, fp, kp, c);
+        }
         if (rc != 0)
             return rc;
     }

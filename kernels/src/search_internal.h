@@ -138,6 +138,17 @@ typedef struct wq__class {
     int indexed;
 } wq__class;
 
+/* Sizes of the probe by table region (search_index.c), read once per
+ * search: the defaults, which tests may lower (before a search starts, on
+ * the thread that starts it) to cross every boundary with small inputs. */
+typedef struct wq__tune {
+    size_t window;   /* probes per window; 0: the default (a quarter of the probes, >= 65,536) */
+    size_t part_min; /* a class's table is looked up by region from this many slots */
+    size_t region;   /* slots per region, a power of two */
+} wq__tune;
+
+extern wq__tune wq__search_tune;
+
 typedef struct wq__sidx {
     const wq__uniq *q;
     size_t k;        /* the distance bound, already capped at the longest length */
@@ -145,7 +156,9 @@ typedef struct wq__sidx {
     uint32_t *bylen; /* the uniques by length, then id */
     size_t nclass;   /* length classes, ascending */
     wq__class *cls;
-    wq__stop *st; /* ticked while building */
+    wq__stop *st;    /* ticked while building */
+    size_t part_min; /* wq__search_tune's, at build */
+    size_t region;
 } wq__sidx;
 
 /* Builds the index over q's uniques for distance k (<= q->maxlen), the
@@ -169,5 +182,54 @@ typedef struct wq__keep {
  * Returns 0 or ENOMEM. Thread-safe (reads x only). */
 int wq__sidx_probe(const wq__sidx *x, const unsigned char *r, size_t m, const wq__keep *keep,
                    wq__u32v *c);
+
+/*
+ * The probe by table region, for many probes at once. One key per probe and
+ * segment shift lands at random in a class's table: when the table is far
+ * larger than the cache, that is one cache miss per key. A window of probes
+ * therefore computes all its keys into the large tables first, sorts them
+ * by table region (the key's bits that choose its slot), and looks up one
+ * region at a time, so the slots read stay in cache; the candidates found
+ * are then handed to each probe. wq__win_probe returns exactly what
+ * wq__sidx_probe returns for the same probe (same ids, same order).
+ */
+
+/* Probe pi of a window: sets its bytes r[0..m) and keep; returns 0 when
+ * the probe is skipped (never asked for by wq__win_probe). */
+typedef int (*wq__probe_fn)(const void *ctx, size_t pi, const unsigned char **r, size_t *m,
+                            wq__keep *kp);
+
+struct wq__wrec;
+
+/* One window's lookups. Its arrays are kept from window to window (grown
+ * when a window needs more), so a search's windows reuse their memory. */
+typedef struct wq__win {
+    size_t n;         /* probes */
+    size_t span;      /* slots per probe: the large classes it reaches, at most */
+    int direct;       /* no lookups here: wq__win_probe probes directly */
+    uint64_t *reads;  /* per slot (probe * span + rank): tag-matching entries read,
+                         UINT64_MAX: the whole class */
+    uint32_t *cstart; /* per slot: its candidates are cand[cstart[s] .. cstart[s + 1]) */
+    uint32_t *cand;
+    wq__keep *kp;         /* per probe, while building */
+    struct wq__wrec *rec; /* the keys, while building */
+    size_t slots_cap, cstart_cap, cand_cap, kp_cap, rec_cap;
+} wq__win;
+
+/* Whether x has a table large enough to be probed by region. */
+int wq__sidx_regional(const wq__sidx *x);
+
+/* Looks up the keys of probes [0, n) (described by fn) in x's large tables,
+ * region by region on pool's workers, into w (zeroed before its first
+ * window, then reused). Returns 0, ENOMEM or the stop value (x->st's); w
+ * is freed by wq__win_free, on failure too. */
+int wq__win_build(wq_pool *pool, const wq__sidx *x, wq__win *w, size_t n, wq__probe_fn fn,
+                  const void *ctx);
+void wq__win_free(wq__win *w);
+
+/* wq__sidx_probe for probe pi of w (same r, m and keep as fn gave).
+ * Thread-safe (reads x and w only). */
+int wq__win_probe(const wq__sidx *x, const wq__win *w, size_t pi, const unsigned char *r, size_t m,
+                  const wq__keep *kp, wq__u32v *c);
 
 #endif /* WORKQ_SEARCH_INTERNAL_H */
