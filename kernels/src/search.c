@@ -454,13 +454,15 @@ static int run_job(wq_pool *pool, search *S, const block *blocks, size_t nb) {
     return rc;
 }
 
-/* Probes per window: wq__search_tune's, else a quarter of the probes, at
- * least 65,536 (a window's keys should outnumber its tables' cache
- * lines, so each line fetched serves several keys). */
+/* Probes per window: wq__search_tune's, else an eighth of the probes, at
+ * least 65,536: a window's keys (about 19 per 30-mer at K=2) then come to
+ * more than one per cache line of its tables, whatever N, while its
+ * records (24 bytes a key) stay an eighth of the whole. A quarter held
+ * 130 MB more at 2M, with CPU times within one loaded run's noise. */
 static size_t window_size(size_t n) {
     size_t w = wq__search_tune.window;
     if (w == 0)
-        w = n / 4 > 65536 ? n / 4 : 65536;
+        w = n / 8 > 65536 ? n / 8 : 65536;
     return w;
 }
 

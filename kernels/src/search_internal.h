@@ -142,7 +142,7 @@ typedef struct wq__class {
  * search: the defaults, which tests may lower (before a search starts, on
  * the thread that starts it) to cross every boundary with small inputs. */
 typedef struct wq__tune {
-    size_t window;   /* probes per window; 0: the default (a quarter of the probes, >= 65,536) */
+    size_t window;   /* probes per window; 0: the default (an eighth of the probes, >= 65,536) */
     size_t part_min; /* a class's table is looked up by region from this many slots */
     size_t region;   /* slots per region, a power of two */
 } wq__tune;
