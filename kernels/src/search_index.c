@@ -24,9 +24,13 @@
  * values), and the table would grow as k. Other classes are compared whole. */
 enum { MIN_SEG = 4 };
 
-/* Tables of 1 MiB and more are probed by region (wq__win_build), regions
- * of 512 KiB (32,768 slots), which sit in this machine's L2 (1 MiB). */
-wq__tune wq__search_tune = {0, 1u << 16, 1u << 15};
+/* Tables of 256 MiB and more (16M slots: 30-mers at K=2 from about 2M
+ * sequences) are probed by region (wq__win_build), regions of 512 KiB
+ * (32,768 slots), which sit in this machine's L2 (1 MiB). Below that the
+ * windows' passes cost about what they save (loaded: 1M 30-mers at K=2
+ * even, --cluster -k 1 on 1M distinct 30-mers, a 64 MiB table, 15 to 25%
+ * slower); at 2M they save a fifth of the probe's CPU, at 4M two fifths. */
+wq__tune wq__search_tune = {0, 1u << 24, 1u << 15};
 
 /* A zeroed array for a large table that is read at random: on 2 MiB pages
  * where the system offers them (Linux's transparent huge pages on madvise),
