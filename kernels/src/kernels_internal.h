@@ -15,6 +15,12 @@
 int wq__levenshtein_batch(const wq_pair *pairs, size_t *dist, size_t n, size_t max_distance,
                           size_t *fail);
 
+/* wq__levenshtein_batch with its lanes (lev_lanes.c, lev_multi.c) at
+ * dispatch level `level` (WQ__LANES_*; a level the CPU lacks runs the best
+ * one below it), for the tests. */
+int wq__levenshtein_batch_at(int level, const wq_pair *pairs, size_t *dist, size_t n,
+                             size_t max_distance, size_t *fail);
+
 /* wq__lev_wavefront's answer when it stops to leave the pair to the
  * bit-parallel pass. */
 #define WQ__WF_GAVE_UP ((size_t)-2)
@@ -199,6 +205,56 @@ size_t wq__lanes_take(wq__lanes *ls, const wq_pair *pairs, size_t p, size_t n);
 
 /* Writes the distances of every pair still queued. */
 void wq__lanes_flush(wq__lanes *ls);
+
+/* ------------------------------------- 65..512-byte patterns (lanes) -- */
+
+/* lev_multi.c: patterns of 2..8 words, one pair per 64-bit lane. */
+#define WQ__MULTI_MINW 2u
+#define WQ__MULTI_MAXW 8u
+#define WQ__MULTI_CLASSES (WQ__MULTI_MAXW - WQ__MULTI_MINW + 1)
+#define WQ__MULTI_LANES 8u
+/* Longest text queued: a group steps its longest text, so one long text
+ * would keep the other lanes idle; longer ones stay with the caller. */
+#define WQ__MULTI_COLS 2048u
+/* Words of the shared match table (one row of nw words per distinct byte of
+ * each lane's pattern, plus the zero row): room for one lane's 256 rows of
+ * 8 words at least. */
+#define WQ__MULTI_TABLE 4096u
+/* Columns whose gather offsets are laid out at a time. */
+#define WQ__MULTI_BLOCK 64u
+
+typedef struct wq__multi_pair {
+    const unsigned char *x, *y; /* the pattern (65..512 bytes) and the text */
+    size_t n, m, at;
+} wq__multi_pair;
+
+/* The queued long pairs of one batch call, on the caller's stack. */
+typedef struct wq__multi {
+    _Alignas(64) wq__word table[WQ__MULTI_TABLE]; /* the running group's rows */
+    uint16_t sym[WQ__MULTI_LANES][256];           /* byte -> row offset per lane; 0: absent */
+    _Alignas(32) uint32_t idx[WQ__MULTI_BLOCK * WQ__MULTI_LANES]; /* [column][lane] offsets */
+    wq__multi_pair pend[WQ__MULTI_CLASSES][WQ__MULTI_LANES];      /* queued, by word count */
+    size_t count[WQ__MULTI_CLASSES];
+    int level;       /* the level in use */
+    size_t lanes;    /* pairs per vector at that level; 0: queue nothing */
+    int ready;       /* sym cleared (done on first use) */
+    size_t *dist, k; /* where the distances go; the limit */
+} wq__multi;
+
+/* Starts mu for distances into dist[] with limit k, at `level` or the
+ * CPU's best if that is lower. O(1). */
+void wq__multi_init(wq__multi *mu, int level, size_t *dist, size_t k);
+
+/* Queues the pair (pattern x of 65 <= n <= 512 bytes, text y of m <= 
+ * WQ__MULTI_COLS bytes) for dist[at] and returns 1, or returns 0 (nothing
+ * queued) for other lengths or at the scalar level. A distance may be
+ * written at once or only by the flush; the bytes must stay unchanged
+ * until then. */
+int wq__multi_add(wq__multi *mu, const unsigned char *x, size_t n, const unsigned char *y, size_t m,
+                  size_t at);
+
+/* Writes the distances of every pair still queued. */
+void wq__multi_flush(wq__multi *mu);
 
 /*
  * One 64-row block of a column (the score kernel's blocks and wq_align's

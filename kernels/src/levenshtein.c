@@ -450,14 +450,23 @@ static size_t lev_small(pat_cache *c, const unsigned char *x, size_t n, const un
 
 /* ---------------------------------------------------------------- entry -- */
 
+/* lev_front's answer when the pair goes to the register columns (lev_small
+ * or, in a batch, lev_multi.c's lanes) with the pattern and text in *job. */
+#define WQ__TO_SMALL ((size_t)-3)
+
+typedef struct small_job {
+    const unsigned char *x, *y; /* the pattern (64 < n <= 512) and the text */
+    size_t n, m;
+} small_job;
+
 /*
- * One pair, any lengths. With a cache (the batch), a pattern x of
- * 64 < n <= 512 bytes that the wavefront hands over runs through lev_small
- * as given, unstripped, so that the cache's key stays the caller's pointer;
- * stripping only shortens the other paths.
+ * One pair, any lengths, up to the choice of the register columns. A
+ * pattern x of 64 < n <= 512 bytes that the wavefront hands over goes to
+ * them as given, unstripped, so that lev_small's cache key stays the
+ * caller's pointer; stripping only shortens the other paths.
  */
-static size_t lev_pair(pat_cache *c, const unsigned char *x0, size_t n0, const unsigned char *y0,
-                       size_t m0, size_t k) {
+static size_t lev_front(const unsigned char *x0, size_t n0, const unsigned char *y0, size_t m0,
+                        size_t k, small_job *job) {
     const unsigned char *x = x0, *y = y0;
     size_t n = n0, m = m0;
     /* A common prefix or suffix never changes the distance. */
@@ -487,10 +496,14 @@ static size_t lev_pair(pat_cache *c, const unsigned char *x0, size_t n0, const u
     size_t lower, d = wq__lev_wavefront(x, n, y, m, k < m ? k : m, wavefront_budget(n, m), &lower);
     if (d != WQ__WF_GAVE_UP)
         return d == WQ_LEV_NO_LIMIT || d <= k ? d : k + 1;
-    if (n0 > WQ__W && n0 <= WQ__SMALL_MAX)
-        return lev_small(c, x0, n0, y0, m0, k);
-    if (m0 > WQ__W && m0 <= WQ__SMALL_MAX)
-        return lev_small(c, y0, m0, x0, n0, k);
+    if (n0 > WQ__W && n0 <= WQ__SMALL_MAX) {
+        *job = (small_job){x0, y0, n0, m0};
+        return WQ__TO_SMALL;
+    }
+    if (m0 > WQ__W && m0 <= WQ__SMALL_MAX) {
+        *job = (small_job){y0, x0, m0, n0};
+        return WQ__TO_SMALL;
+    }
     size_t ub = upper_bound(x, n, y, m);
     lev_blocks lb;
     if (blocks_init(&lb, x, n)) {
@@ -500,6 +513,14 @@ static size_t lev_pair(pat_cache *c, const unsigned char *x0, size_t n0, const u
     d = banded(&lb, n, y, m, k, ub);
     blocks_free(&lb);
     return d;
+}
+
+/* One pair, any lengths, with a pattern cache for lev_small. */
+static size_t lev_pair(pat_cache *c, const unsigned char *x, size_t n, const unsigned char *y,
+                       size_t m, size_t k) {
+    small_job job;
+    size_t d = lev_front(x, n, y, m, k, &job);
+    return d == WQ__TO_SMALL ? lev_small(c, job.x, job.n, job.y, job.m, k) : d;
 }
 
 size_t wq_levenshtein(const void *a, size_t n, const void *b, size_t m, size_t max_distance) {
@@ -512,23 +533,35 @@ size_t wq_levenshtein(const void *a, size_t n, const void *b, size_t m, size_t m
 
 /*
  * The batch: short pairs through the lanes (lev_lanes.c); longer ones one at
- * a time through lev_pair with one pattern cache for the whole call. A pair
- * that fails (ENOMEM) is reported only after every pair before it has its
- * distance (the engine trusts dist[0..fail)): the lanes, which cannot fail,
- * are flushed first.
+ * a time through lev_front. Those it sends to the register columns go many
+ * per vector (lev_multi.c) when the two-ended bound of lev_small would not
+ * be tried (k >= its reach), else through lev_small with one pattern cache
+ * for the whole call. A pair that fails (ENOMEM) is reported only after
+ * every pair before it has its distance (the engine trusts dist[0..fail)):
+ * the lanes, which cannot fail, are flushed first.
  */
-int wq__levenshtein_batch(const wq_pair *pairs, size_t *dist, size_t n, size_t max_distance,
-                          size_t *fail) {
+int wq__levenshtein_batch_at(int level, const wq_pair *pairs, size_t *dist, size_t n,
+                             size_t max_distance, size_t *fail) {
     wq__lanes lanes;
-    wq__lanes_init(&lanes, WQ__LANES_AVX512, dist, max_distance);
+    wq__lanes_init(&lanes, level, dist, max_distance);
+    wq__multi multi;
+    wq__multi_init(&multi, level, dist, max_distance);
     pat_cache cache;
     cache.zeroed = 0;
     for (size_t p = wq__lanes_take(&lanes, pairs, 0, n); p < n;
          p = wq__lanes_take(&lanes, pairs, p + 1, n)) {
-        size_t d = lev_pair(&cache, (const unsigned char *)pairs[p].a, pairs[p].alen,
-                            (const unsigned char *)pairs[p].b, pairs[p].blen, max_distance);
+        small_job job;
+        size_t d = lev_front((const unsigned char *)pairs[p].a, pairs[p].alen,
+                             (const unsigned char *)pairs[p].b, pairs[p].blen, max_distance, &job);
+        if (d == WQ__TO_SMALL) {
+            if (max_distance >= sample_rows(job.n) &&
+                wq__multi_add(&multi, job.x, job.n, job.y, job.m, p))
+                continue;
+            d = lev_small(&cache, job.x, job.n, job.y, job.m, max_distance);
+        }
         if (d == WQ_LEV_NO_LIMIT) {
             wq__lanes_flush(&lanes);
+            wq__multi_flush(&multi);
             if (fail)
                 *fail = p;
             return ENOMEM;
@@ -536,7 +569,13 @@ int wq__levenshtein_batch(const wq_pair *pairs, size_t *dist, size_t n, size_t m
         dist[p] = d <= max_distance ? d : max_distance + 1;
     }
     wq__lanes_flush(&lanes);
+    wq__multi_flush(&multi);
     return 0;
+}
+
+int wq__levenshtein_batch(const wq_pair *pairs, size_t *dist, size_t n, size_t max_distance,
+                          size_t *fail) {
+    return wq__levenshtein_batch_at(WQ__LANES_AVX512, pairs, dist, n, max_distance, fail);
 }
 
 int wq_levenshtein_batch(const wq_pair *pairs, size_t *dist, size_t n, const wq_lev_opts *opts) {

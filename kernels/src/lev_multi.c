@@ -1,0 +1,304 @@
+/*
+ * lev_multi.c: the batch's pairs with a pattern of 65..512 bytes that go
+ * to full bit-parallel columns, 8 (AVX-512) or 4 (AVX2) pairs per vector.
+ *
+ * Guarantees:
+ *   - Exact: every pair queued gets D(x, y) (or k + 1 above the limit k) in
+ *     dist[at] by the end of wq__multi_flush, the same at every level and
+ *     the same as levenshtein.c's one-pair register columns.
+ *   - No allocation: all state lives in the caller's wq__multi. Reads only
+ *     x[0..n) and y[0..m) of each queued pair, which must stay unchanged
+ *     until the flush. Pure otherwise: safe from any number of threads, one
+ *     wq__multi per thread.
+ *   - The level is the CPU's best (AVX-512, AVX2) unless a lower one is
+ *     asked for (the tests force each); at the scalar level nothing is
+ *     queued and the caller keeps its one-pair path.
+ *
+ * Method: Myers' column step in Hyyro's blocks (levenshtein.c explains it),
+ * with pair l in lane l of every vector: vector w holds word w (rows
+ * 64w..64w+63) of every lane's column. The pairs of one group have the
+ * same number of words nw, so each word step is one vector operation over
+ * all lanes, and the delta carried from word w into word w + 1 is a
+ * per-lane shift. Lanes may differ in pattern length (the last word's rows
+ * beyond a lane's pattern are masked off in its score) and in text length
+ * (the group steps its longest text; a lane whose text has ended keeps its
+ * state, so its score is its last column's).
+ */
+#include <string.h>
+
+#include "kernels_internal.h"
+
+#if WQ__LANES_SIMD
+#include <immintrin.h>
+
+/*
+ * Builds lane l's match table in the group's shared table: each distinct
+ * byte of x gets a row of nw words (row 0, all zero, stands for every byte
+ * absent from the pattern), and sym[l][c] is the offset of byte c's row in
+ * words, the index the gathers use. Returns 0, or -1 (nothing of lane l
+ * kept) when the table has no room left for its rows.
+ */
+static int table_add(wq__multi *mu, size_t l, const unsigned char *x, size_t n, size_t nw,
+                     size_t *next) {
+    uint16_t *sym = mu->sym[l];
+    for (size_t i = 0; i < n; i++) {
+        if (!sym[x[i]]) {
+            if (*next + nw > WQ__MULTI_TABLE) {
+                for (size_t r = 0; r < i; r++)
+                    sym[x[r]] = 0;
+                return -1;
+            }
+            sym[x[i]] = (uint16_t)*next;
+            memset(mu->table + *next, 0, nw * sizeof *mu->table);
+            *next += nw;
+        }
+        mu->table[sym[x[i]] + i / 64] |= (wq__word)1 << (i % 64);
+    }
+    return 0;
+}
+
+/* Clears lane l's symbol map (every entry is 0 between groups). */
+static void table_clear(wq__multi *mu, size_t l, const unsigned char *x, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        mu->sym[l][x[i]] = 0;
+}
+
+/* Gather offsets of columns [j0, j0 + WQ__MULTI_BLOCK) for `lanes` lanes,
+ * column by column: a lane whose text has ended (or an unused lane) reads
+ * row 0. */
+static void index_block(wq__multi *mu, const wq__multi_pair *ps, size_t count, size_t lanes,
+                        size_t j0) {
+    for (size_t l = 0; l < lanes; l++) {
+        uint32_t *o = mu->idx + l;
+        size_t end = l < count && ps[l].m > j0 ? ps[l].m - j0 : 0;
+        end = end < WQ__MULTI_BLOCK ? end : WQ__MULTI_BLOCK;
+        const unsigned char *y = end ? ps[l].y + j0 : NULL;
+        const uint16_t *sym = mu->sym[l];
+        size_t j = 0;
+        for (; j < end; j++)
+            o[j * lanes] = sym[y[j]];
+        for (; j < WQ__MULTI_BLOCK; j++)
+            o[j * lanes] = 0;
+    }
+}
+
+/*
+ * The column steps of one group. Per column, each word w of every lane:
+ *
+ *     eq = the lane's match mask for its text byte (a gather: each lane
+ *          reads its own table row, at its own offset, word w)
+ *     the word step of levenshtein.c's myers_regs, lane-wise, with the
+ *     horizontal delta entering from word w - 1 (pc: +1, mc: -1; the top
+ *     word gets +1, D[0][j] = j) and the one leaving at its top bit.
+ *
+ * Why this is exact for lanes of other lengths: a word's add and shifts
+ * move information only to higher bits (lower rows of the DP), so rows past
+ * a lane's pattern never reach its own rows, whatever their match bits; and
+ * where a lane's text has ended (j >= m_l) its new state is dropped, lane
+ * by lane (act), so it keeps the column m_l state. Columns before the
+ * shortest text's end need no such blend.
+ *
+ * Why it is fast: one lane's column is a serial chain through its nw words,
+ * about 15 dependent operations each, which leaves a core mostly idle when
+ * one pair runs alone (levenshtein.c's myers_regs overlaps only successive
+ * columns). Here every operation serves 8 (or 4) independent pairs, and the
+ * gathers of the next word issue while the current word computes.
+ */
+#define MULTI_STEPS(V, LANES, GATHER, LOADIDX)                                                     \
+    V pv[WQ__MULTI_MAXW], mv[WQ__MULTI_MAXW], mlen;                                                \
+    for (size_t w = 0; w < nw; w++) {                                                              \
+        pv[w] = ~(V){0};                                                                           \
+        mv[w] = (V){0};                                                                            \
+    }                                                                                              \
+    size_t mmin = (size_t)-1, mmax = 0;                                                            \
+    for (size_t l = 0; l < LANES; l++) { /* unused lanes: never frozen, results dropped */     \
+        size_t m = l < count ? ps[l].m : (size_t)-1;                                               \
+        mlen[l] = m;                                                                               \
+        mmin = m < mmin ? m : mmin;                                                                \
+        mmax = l < count && m > mmax ? m : mmax;                                                   \
+    }                                                                                              \
+    for (size_t j0 = 0; j0 < mmax; j0 += WQ__MULTI_BLOCK) {                                        \
+        index_block(mu, ps, count, LANES, j0);                                                     \
+        size_t jend = mmax - j0 < WQ__MULTI_BLOCK ? mmax - j0 : WQ__MULTI_BLOCK;                   \
+        for (size_t jj = 0; jj < jend; jj++) {                                                     \
+            size_t j = j0 + jj;                                                                    \
+            LOADIDX(ix, mu->idx + jj * LANES);                                                     \
+            V act = (V)(mlen > (V){0} + j);                                                        \
+            int blend = j >= mmin;                                                                 \
+            V pc = (V){0} + 1, mc = (V){0};                                                        \
+            for (size_t w = 0; w < nw; w++) {                                                      \
+                V eq = (V)GATHER(ix, mu->table + w);                                               \
+                V p = pv[w], q = mv[w];                                                            \
+                V xv = eq | q;                                                                     \
+                eq |= mc;                                                                          \
+                V xh = (((eq & p) + p) ^ p) | eq;                                                  \
+                V ph = q | ~(xh | p);                                                              \
+                V mh = p & xh;                                                                     \
+                V po = ph >> 63, mo = mh >> 63;                                                    \
+                ph = (ph << 1) | pc;                                                               \
+                mh = (mh << 1) | mc;                                                               \
+                V np = mh | ~(xv | ph), nq = ph & xv;                                              \
+                if (blend) {                                                                       \
+                    np = (np & act) | (p & ~act);                                                  \
+                    nq = (nq & act) | (q & ~act);                                                  \
+                }                                                                                  \
+                pv[w] = np;                                                                        \
+                mv[w] = nq;                                                                        \
+                pc = po;                                                                           \
+                mc = mo;                                                                           \
+            }                                                                                      \
+        }                                                                                          \
+    }                                                                                              \
+    for (size_t l = 0; l < count; l++) {                                                           \
+        size_t d = ps[l].m, lw = (ps[l].n + 63) / 64;                                              \
+        for (size_t w = 0; w + 1 < lw; w++)                                                        \
+            d += (size_t)__builtin_popcountll(pv[w][l]) - (size_t)__builtin_popcountll(mv[w][l]);  \
+        wq__word last = wq__low_mask(ps[l].n - (lw - 1) * 64);                                     \
+        d += (size_t)__builtin_popcountll(pv[lw - 1][l] & last) -                                  \
+             (size_t)__builtin_popcountll(mv[lw - 1][l] & last);                                   \
+        out[l] = d;                                                                                \
+    }
+
+typedef uint64_t v8u64 __attribute__((vector_size(64)));
+typedef uint64_t v4u64 __attribute__((vector_size(32)));
+
+#define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,popcnt")))
+#define AVX2 __attribute__((target("avx2,popcnt")))
+
+#define LOAD_IDX512(ix, p) __m256i ix = _mm256_loadu_si256((const __m256i *)(const void *)(p))
+#define GATHER512(ix, base) _mm512_i32gather_epi64(ix, (const void *)(base), 8)
+#define LOAD_IDX2(ix, p) __m128i ix = _mm_loadu_si128((const __m128i *)(const void *)(p))
+#define GATHER2(ix, base) _mm256_i32gather_epi64((const long long *)(const void *)(base), ix, 8)
+
+AVX512 static inline __attribute__((always_inline)) void
+steps512(wq__multi *mu, const wq__multi_pair *ps, size_t count, size_t nw, size_t *out) {
+    MULTI_STEPS(v8u64, 8, GATHER512, LOAD_IDX512)
+}
+
+AVX2 static inline __attribute__((always_inline)) void
+steps2(wq__multi *mu, const wq__multi_pair *ps, size_t count, size_t nw, size_t *out) {
+    MULTI_STEPS(v4u64, 4, GATHER2, LOAD_IDX2)
+}
+
+/* One function per level with a constant nw in each case, so that each
+ * width compiles to its own unrolled word loop with the column in
+ * registers. */
+#define MULTI_WIDTHS(fn)                                                                           \
+    switch (nw) {                                                                                  \
+    case 2:                                                                                        \
+        fn(mu, ps, count, 2, out);                                                                 \
+        break;                                                                                     \
+    case 3:                                                                                        \
+        fn(mu, ps, count, 3, out);                                                                 \
+        break;                                                                                     \
+    case 4:                                                                                        \
+        fn(mu, ps, count, 4, out);                                                                 \
+        break;                                                                                     \
+    case 5:                                                                                        \
+        fn(mu, ps, count, 5, out);                                                                 \
+        break;                                                                                     \
+    case 6:                                                                                        \
+        fn(mu, ps, count, 6, out);                                                                 \
+        break;                                                                                     \
+    case 7:                                                                                        \
+        fn(mu, ps, count, 7, out);                                                                 \
+        break;                                                                                     \
+    default:                                                                                       \
+        fn(mu, ps, count, 8, out);                                                                 \
+        break;                                                                                     \
+    }
+
+AVX512 static void run512(wq__multi *mu, const wq__multi_pair *ps, size_t count, size_t nw,
+                          size_t *out) {
+    MULTI_WIDTHS(steps512)
+}
+
+AVX2 static void run2(wq__multi *mu, const wq__multi_pair *ps, size_t count, size_t nw,
+                      size_t *out) {
+    MULTI_WIDTHS(steps2)
+}
+
+/*
+ * Runs ps[0..total), each of at most nw words, in groups of the level's
+ * lane count. Their tables go into the shared table lane by lane; a lane
+ * that does not fit (large alphabets: each distinct byte takes a row) waits
+ * for the next group, with the lanes after it. A lone lane always fits: at
+ * most 256 rows of at most 8 words.
+ */
+static void groups_run(wq__multi *mu, const wq__multi_pair *ps, size_t total, size_t nw) {
+    for (size_t done = 0; done < total;) {
+        size_t next = nw, count = 0; /* row 0 is the zero row */
+        memset(mu->table, 0, nw * sizeof *mu->table);
+        while (done + count < total && count < mu->lanes &&
+               table_add(mu, count, ps[done + count].x, ps[done + count].n, nw, &next) == 0)
+            count++;
+        size_t d[WQ__MULTI_LANES];
+        if (mu->level >= WQ__LANES_AVX512)
+            run512(mu, ps + done, count, nw, d);
+        else
+            run2(mu, ps + done, count, nw, d);
+        for (size_t l = 0; l < count; l++) {
+            table_clear(mu, l, ps[done + l].x, ps[done + l].n);
+            mu->dist[ps[done + l].at] = d[l] <= mu->k ? d[l] : mu->k + 1;
+        }
+        done += count;
+    }
+}
+
+#endif /* WQ__LANES_SIMD */
+
+/* ---------------------------------------------------------- interface -- */
+
+void wq__multi_init(wq__multi *mu, int level, size_t *dist, size_t k) {
+    int best = wq__lanes_best();
+    mu->level = level < best ? level : best;
+    mu->dist = dist;
+    mu->k = k;
+    mu->lanes = mu->level >= WQ__LANES_AVX512 ? 8 : mu->level >= WQ__LANES_AVX2 ? 4 : 0;
+    mu->ready = 0;
+    for (size_t c = 0; c < WQ__MULTI_CLASSES; c++)
+        mu->count[c] = 0;
+}
+
+int wq__multi_add(wq__multi *mu, const unsigned char *x, size_t n, const unsigned char *y, size_t m,
+                  size_t at) {
+    if (!mu->lanes || n <= 64 || n > 64 * WQ__MULTI_MAXW || m > WQ__MULTI_COLS)
+        return 0;
+#if WQ__LANES_SIMD
+    if (!mu->ready) { /* every symbol map entry is 0 between groups */
+        memset(mu->sym, 0, sizeof mu->sym);
+        mu->ready = 1;
+    }
+    size_t nw = (n + 63) / 64, c = nw - WQ__MULTI_MINW;
+    mu->pend[c][mu->count[c]++] = (wq__multi_pair){x, y, n, m, at};
+    if (mu->count[c] == mu->lanes) {
+        groups_run(mu, mu->pend[c], mu->count[c], nw);
+        mu->count[c] = 0;
+    }
+    return 1;
+#else
+    (void)y, (void)at;
+    return 0;
+#endif
+}
+
+/* The unfinished groups share lanes: a lane of fewer words than its group
+ * is exact too (its score reads only its own words), so the pending pairs,
+ * widest first, fill as few groups as they can. */
+void wq__multi_flush(wq__multi *mu) {
+#if WQ__LANES_SIMD
+    wq__multi_pair all[WQ__MULTI_CLASSES * WQ__MULTI_LANES];
+    size_t total = 0, nw = 0;
+    for (size_t c = WQ__MULTI_CLASSES; c-- > 0;) {
+        if (mu->count[c] && !nw)
+            nw = c + WQ__MULTI_MINW;
+        for (size_t i = 0; i < mu->count[c]; i++)
+            all[total++] = mu->pend[c][i];
+        mu->count[c] = 0;
+    }
+    if (total)
+        groups_run(mu, all, total, nw);
+#else
+    (void)mu;
+#endif
+}
