@@ -104,6 +104,32 @@ static void index_block(wq__multi *mu, const wq__multi_pair *ps, size_t count, s
  * columns). Here every operation serves 8 (or 4) independent pairs, and the
  * gathers of the next word issue while the current word computes.
  */
+#define MULTI_COLUMN(V, GATHER, ix, BLEND)                                                         \
+    do {                                                                                           \
+        V act = (V)(mlen > (V){0} + j), pc = (V){0} + 1, mc = (V){0};                              \
+        for (size_t w = 0; w < nw; w++) {                                                          \
+            V eq = (V)GATHER(ix, mu->table + w);                                                   \
+            V p = pv[w], q = mv[w];                                                                \
+            V xv = eq | q;                                                                         \
+            eq |= mc;                                                                              \
+            V xh = (((eq & p) + p) ^ p) | eq;                                                      \
+            V ph = q | ~(xh | p);                                                                  \
+            V mh = p & xh;                                                                         \
+            V po = ph >> 63, mo = mh >> 63;                                                        \
+            ph = (ph << 1) | pc;                                                                   \
+            mh = (mh << 1) | mc;                                                                   \
+            V np = mh | ~(xv | ph), nq = ph & xv;                                                  \
+            if (BLEND) {                                                                           \
+                np = (np & act) | (p & ~act);                                                      \
+                nq = (nq & act) | (q & ~act);                                                      \
+            }                                                                                      \
+            pv[w] = np;                                                                            \
+            mv[w] = nq;                                                                            \
+            pc = po;                                                                               \
+            mc = mo;                                                                               \
+        }                                                                                          \
+    } while (0)
+
 #define MULTI_STEPS(V, LANES, GATHER, LOADIDX)                                                     \
     V pv[WQ__MULTI_MAXW], mv[WQ__MULTI_MAXW], mlen;                                                \
     for (size_t w = 0; w < nw; w++) {                                                              \
@@ -120,42 +146,32 @@ static void index_block(wq__multi *mu, const wq__multi_pair *ps, size_t count, s
     for (size_t j0 = 0; j0 < mmax; j0 += WQ__MULTI_BLOCK) {                                        \
         index_block(mu, ps, count, LANES, j0);                                                     \
         size_t jend = mmax - j0 < WQ__MULTI_BLOCK ? mmax - j0 : WQ__MULTI_BLOCK;                   \
-        for (size_t jj = 0; jj < jend; jj++) {                                                     \
+        size_t jfree = mmin > j0 ? mmin - j0 : 0; /* columns every lane steps */                   \
+        jfree = jfree < jend ? jfree : jend;                                                       \
+        size_t jj = 0;                                                                             \
+        for (; jj < jfree; jj++) {                                                                 \
             size_t j = j0 + jj;                                                                    \
             LOADIDX(ix, mu->idx + jj * LANES);                                                     \
-            V act = (V)(mlen > (V){0} + j);                                                        \
-            int blend = j >= mmin;                                                                 \
-            V pc = (V){0} + 1, mc = (V){0};                                                        \
-            for (size_t w = 0; w < nw; w++) {                                                      \
-                V eq = (V)GATHER(ix, mu->table + w);                                               \
-                V p = pv[w], q = mv[w];                                                            \
-                V xv = eq | q;                                                                     \
-                eq |= mc;                                                                          \
-                V xh = (((eq & p) + p) ^ p) | eq;                                                  \
-                V ph = q | ~(xh | p);                                                              \
-                V mh = p & xh;                                                                     \
-                V po = ph >> 63, mo = mh >> 63;                                                    \
-                ph = (ph << 1) | pc;                                                               \
-                mh = (mh << 1) | mc;                                                               \
-                V np = mh | ~(xv | ph), nq = ph & xv;                                              \
-                if (blend) {                                                                       \
-                    np = (np & act) | (p & ~act);                                                  \
-                    nq = (nq & act) | (q & ~act);                                                  \
-                }                                                                                  \
-                pv[w] = np;                                                                        \
-                mv[w] = nq;                                                                        \
-                pc = po;                                                                           \
-                mc = mo;                                                                           \
-            }                                                                                      \
+            MULTI_COLUMN(V, GATHER, ix, 0);                                                        \
         }                                                                                          \
+        for (; jj < jend; jj++) {                                                                  \
+            size_t j = j0 + jj;                                                                    \
+            LOADIDX(ix, mu->idx + jj * LANES);                                                     \
+            MULTI_COLUMN(V, GATHER, ix, 1);                                                        \
+        }                                                                                          \
+    }                                                                                              \
+    wq__word pw[WQ__MULTI_MAXW][LANES], mw[WQ__MULTI_MAXW][LANES];                                 \
+    for (size_t w = 0; w < nw; w++) {                                                              \
+        memcpy(pw[w], &pv[w], sizeof pv[w]);                                                       \
+        memcpy(mw[w], &mv[w], sizeof mv[w]);                                                       \
     }                                                                                              \
     for (size_t l = 0; l < count; l++) {                                                           \
         size_t d = ps[l].m, lw = (ps[l].n + 63) / 64;                                              \
         for (size_t w = 0; w + 1 < lw; w++)                                                        \
-            d += (size_t)__builtin_popcountll(pv[w][l]) - (size_t)__builtin_popcountll(mv[w][l]);  \
+            d += (size_t)__builtin_popcountll(pw[w][l]) - (size_t)__builtin_popcountll(mw[w][l]);  \
         wq__word last = wq__low_mask(ps[l].n - (lw - 1) * 64);                                     \
-        d += (size_t)__builtin_popcountll(pv[lw - 1][l] & last) -                                  \
-             (size_t)__builtin_popcountll(mv[lw - 1][l] & last);                                   \
+        d += (size_t)__builtin_popcountll(pw[lw - 1][l] & last) -                                  \
+             (size_t)__builtin_popcountll(mw[lw - 1][l] & last);                                   \
         out[l] = d;                                                                                \
     }
 
