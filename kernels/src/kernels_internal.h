@@ -230,7 +230,8 @@ typedef struct wq__multi_pair {
 
 /* The queued long pairs of one batch call, on the caller's stack. */
 typedef struct wq__multi {
-    _Alignas(64) wq__word table[WQ__MULTI_TABLE]; /* the running group's rows */
+    _Alignas(64) wq__word table[WQ__MULTI_TABLE + 8]; /* the running group's rows; 8 words
+                                                         of slack for whole-row loads */
     uint16_t sym[WQ__MULTI_LANES][256];           /* byte -> row offset per lane; 0: absent */
     _Alignas(32) uint32_t idx[WQ__MULTI_BLOCK * WQ__MULTI_LANES]; /* [column][lane] offsets */
     wq__multi_pair pend[WQ__MULTI_CLASSES][WQ__MULTI_LANES];      /* queued, by word count */
