@@ -232,7 +232,7 @@ typedef struct wq__multi_pair {
 typedef struct wq__multi {
     _Alignas(64) wq__word table[WQ__MULTI_TABLE + 8]; /* the running group's rows; 8 words
                                                          of slack for whole-row loads */
-    uint16_t sym[WQ__MULTI_LANES][256];           /* byte -> row offset per lane; 0: absent */
+    uint16_t sym[WQ__MULTI_LANES][256];               /* byte -> row offset per lane; 0: absent */
     _Alignas(32) uint32_t idx[WQ__MULTI_BLOCK * WQ__MULTI_LANES]; /* [column][lane] offsets */
     wq__multi_pair pend[WQ__MULTI_CLASSES][WQ__MULTI_LANES];      /* queued, by word count */
     size_t count[WQ__MULTI_CLASSES];
@@ -246,7 +246,7 @@ typedef struct wq__multi {
  * CPU's best if that is lower. O(1). */
 void wq__multi_init(wq__multi *mu, int level, size_t *dist, size_t k);
 
-/* Queues the pair (pattern x of 65 <= n <= 512 bytes, text y of m <= 
+/* Queues the pair (pattern x of 65 <= n <= 512 bytes, text y of m <=
  * WQ__MULTI_COLS bytes) for dist[at] and returns 1, or returns 0 (nothing
  * queued) for other lengths or at the scalar level. A distance may be
  * written at once or only by the flush; the bytes must stay unchanged

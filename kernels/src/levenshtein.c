@@ -504,8 +504,8 @@ static size_t lev_front(const unsigned char *x0, size_t n0, const unsigned char 
     /* D <= m, so m caps the wavefront's memory when there is no limit; the
      * Hamming bound costs a pass over the pair and only the bit-parallel
      * passes need it. */
-    size_t lower, d = wq__lev_wavefront(x, n, y, m, k < m ? k : m, wavefront_budget(cells_per_block, n, m),
-                                        &lower);
+    size_t lower, d = wq__lev_wavefront(x, n, y, m, k < m ? k : m,
+                                        wavefront_budget(cells_per_block, n, m), &lower);
     if (d != WQ__WF_GAVE_UP)
         return d == WQ_LEV_NO_LIMIT || d <= k ? d : k + 1;
     if (n0 > WQ__W && n0 <= WQ__SMALL_MAX) {
@@ -566,9 +566,9 @@ int wq__levenshtein_batch_at(int level, const wq_pair *pairs, size_t *dist, size
     for (size_t p = wq__lanes_take(&lanes, pairs, 0, n); p < n;
          p = wq__lanes_take(&lanes, pairs, p + 1, n)) {
         small_job job;
-        size_t d = lev_front((const unsigned char *)pairs[p].a, pairs[p].alen,
-                             (const unsigned char *)pairs[p].b, pairs[p].blen, max_distance,
-                             budget, &job);
+        size_t d =
+            lev_front((const unsigned char *)pairs[p].a, pairs[p].alen,
+                      (const unsigned char *)pairs[p].b, pairs[p].blen, max_distance, budget, &job);
         if (d == WQ__TO_SMALL) {
             if (max_distance >= sample_rows(job.n) &&
                 wq__multi_add(&multi, job.x, job.n, job.y, job.m, p))

@@ -25,10 +25,10 @@
 #include "test_seq.h"
 
 /* Lengths at and around the word boundaries. */
-static const size_t pat_lens[] = {65, 66, 100, 127, 128, 129, 191, 192, 193,
+static const size_t pat_lens[] = {65,  66,  100, 127, 128, 129, 191, 192, 193,
                                   255, 256, 257, 320, 383, 448, 511, 512};
-static const size_t txt_lens[] = {0,   1,   63,  64,  65,  127, 128, 129, 255, 256,
-                                  257, 300, 511, 512, 513, 600, 1000};
+static const size_t txt_lens[] = {0,   1,   63,  64,  65,  127, 128, 129, 255,
+                                  256, 257, 300, 511, 512, 513, 600, 1000};
 static const size_t any_lens[] = {0,   1,   63,  64,  65,  127, 128, 129, 255,
                                   256, 257, 511, 512, 513, 400, 500, 300};
 #define NPAT (sizeof pat_lens / sizeof *pat_lens)
@@ -101,8 +101,8 @@ static void check_batch(pairs_buf *pb, int level, size_t k) {
     cr_assert_eq(fail, (size_t)-5);
     for (size_t i = 0; i < pb->n; i++) {
         size_t ref = pb->ref[i];
-        cr_assert_eq(pb->d[i], ref <= k ? ref : k + 1, "level %d pair %zu: %zu x %zu, k=%zu",
-                     level, i, pb->pairs[i].alen, pb->pairs[i].blen, k);
+        cr_assert_eq(pb->d[i], ref <= k ? ref : k + 1, "level %d pair %zu: %zu x %zu, k=%zu", level,
+                     i, pb->pairs[i].alen, pb->pairs[i].blen, k);
     }
 }
 
