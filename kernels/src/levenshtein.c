@@ -235,13 +235,13 @@ static size_t banded(lev_blocks *lb, size_t n, const unsigned char *y, size_t m,
 #define WQ__WF_CELLS_PER_BLOCK 2.5
 /* In a batch, the pairs the wavefront hands over run many per vector
  * (lev_multi.c), where a block step costs less: 4000 unrelated pairs of 500
- * bytes took 0.0376 s of CPU one by one, 0.0261 s 4 per vector (AVX2) and
+ * bytes took 0.0376 s of CPU one by one, 0.0172 s 4 per vector (AVX2) and
  * 0.0117 s 8 per vector (AVX-512), so the budgets shrink by those ratios.
  * Pairs at 20% substitutions then went from 0.031 to 0.015 s (AVX-512);
  * at 2% and 5%, and unrelated ones (where the wavefront's estimate gives up
  * long before the budget), nothing changed. */
 #define WQ__WF_CELLS_PER_BLOCK_X8 0.8
-#define WQ__WF_CELLS_PER_BLOCK_X4 1.7
+#define WQ__WF_CELLS_PER_BLOCK_X4 1.1
 
 static double wavefront_budget(double cells_per_block, size_t n, size_t m) {
     return cells_per_block * (double)((n + WQ__W - 1) / WQ__W) * (double)m;
