@@ -543,6 +543,18 @@ size_t wq_levenshtein(const void *a, size_t n, const void *b, size_t m, size_t m
 
 /* ------------------------------------------------------------- batch -- */
 
+/* The wavefront's budget in cells per block for a pair of lengths a and b
+ * in a batch: cut to the cost of lev_multi's columns when the pair would
+ * go there if handed over (the pattern chosen as lev_front chooses it). */
+static double batch_budget(const wq__multi *mu, size_t a, size_t b, size_t k) {
+    int a_fits = a > WQ__W && a <= WQ__SMALL_MAX;
+    size_t pat = a_fits ? a : b, txt = a_fits ? b : a;
+    if (!mu->lanes || pat <= WQ__W || pat > WQ__SMALL_MAX || txt > WQ__MULTI_COLS ||
+        k < sample_rows(pat))
+        return WQ__WF_CELLS_PER_BLOCK;
+    return mu->lanes >= 8 ? WQ__WF_CELLS_PER_BLOCK_X8 : WQ__WF_CELLS_PER_BLOCK_X4;
+}
+
 /*
  * The batch: short pairs through the lanes (lev_lanes.c); longer ones one at
  * a time through lev_front. Those it sends to the register columns go many
@@ -560,12 +572,10 @@ int wq__levenshtein_batch_at(int level, const wq_pair *pairs, size_t *dist, size
     wq__multi_init(&multi, level, dist, max_distance);
     pat_cache cache;
     cache.zeroed = 0;
-    double budget = multi.lanes >= 8   ? WQ__WF_CELLS_PER_BLOCK_X8
-                    : multi.lanes >= 4 ? WQ__WF_CELLS_PER_BLOCK_X4
-                                       : WQ__WF_CELLS_PER_BLOCK;
     for (size_t p = wq__lanes_take(&lanes, pairs, 0, n); p < n;
          p = wq__lanes_take(&lanes, pairs, p + 1, n)) {
         small_job job;
+        double budget = batch_budget(&multi, pairs[p].alen, pairs[p].blen, max_distance);
         size_t d =
             lev_front((const unsigned char *)pairs[p].a, pairs[p].alen,
                       (const unsigned char *)pairs[p].b, pairs[p].blen, max_distance, budget, &job);
