@@ -220,7 +220,7 @@ void wq__lanes_flush(wq__lanes *ls);
  * each lane's pattern, plus the zero row): room for one lane's 256 rows of
  * 8 words at least. */
 #define WQ__MULTI_TABLE 4096u
-/* Columns whose gather offsets are laid out at a time. */
+/* Columns whose row offsets are laid out at a time. */
 #define WQ__MULTI_BLOCK 64u
 
 typedef struct wq__multi_pair {
