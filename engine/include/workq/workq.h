@@ -65,10 +65,12 @@ typedef struct wq_pool_opts {
     /* The most tasks that wait in the queue at once (queued and not yet
      * claimed by a worker). 0 = unbounded: the queue grows by doubling, as
      * for wq_pool_create. A bounded pool allocates its whole queue at
-     * creation (max_queued slots rounded up to a power of two, 16 bytes
-     * each) and never grows it, so its submits never allocate and never
-     * fail with ENOMEM. Besides the queue, each worker holds up to 256
-     * tasks it claimed in one go (started, or stealable by idle workers). */
+     * creation (max_queued slots rounded up to a power of two, at least 64,
+     * 16 bytes each; a queue over 64 KiB is mapped in whole 2 MiB pages, so
+     * a max_queued from 4097 to 131072 takes 2 MiB) and never grows it, so
+     * its submits never allocate and never fail with ENOMEM. Besides the
+     * queue, each worker holds up to 256 tasks it claimed in one go
+     * (started, or stealable by idle workers). */
     size_t max_queued;
     /* What a submit does when the queue is full; ignored when max_queued is
      * 0, but must be one of the wq_full_policy values. */
@@ -107,9 +109,11 @@ typedef struct wq_pool_opts {
  * caller_waits, when no helper fits); an async map runs a chunk on the
  * thread that serves the job when the queue is full, and wq_async_map
  * submits its first task under the pool's policy (so with
- * WQ_FULL_CALLER_RUNS, or from a worker, the job's first round of input
- * and results may run on the calling thread before wq_async_map returns).
- * wq_pool_destroy still runs everything queued. */
+ * WQ_FULL_CALLER_RUNS, or from a worker, the calling thread may serve the
+ * job before wq_async_map returns: the generator and the callbacks, and
+ * while the queue stays full the chunks too, up to the whole job);
+ * wq_async_resume serves the job on its calling thread when the queue is
+ * full. wq_pool_destroy still runs everything queued. */
 WQ_EXPORT wq_pool *wq_pool_create_ex(unsigned nthreads, const wq_pool_opts *opts);
 
 /* Runs every task already queued (and any task those tasks submit), then
@@ -329,7 +333,8 @@ typedef struct wq_async_spec {
 /* Starts an asynchronous map and returns at once with *job set.
  *
  * Guarantees: on_result and gen never run concurrently with each other or
- * with themselves (one job at a time calls them, from worker threads), so a
+ * with themselves (one job at a time calls them, from worker threads; on a
+ * bounded pool also from the threads wq_pool_create_ex names), so a
  * callback may write to stdout without locks. At most `window` items are in
  * flight, so memory is constant whatever the input length. Every item taken
  * from the input is reported exactly once: done, failed or cancelled.
