@@ -121,6 +121,14 @@ static void limits_of(const pairs_buf *pb, size_t lim[5]) {
     lim[4] = hi + 1;
 }
 
+/* check(pb, level, k) at each of limits_of's limits. */
+static void check_at_limits(pairs_buf *pb, int level, void (*check)(pairs_buf *, int, size_t)) {
+    size_t lim[5];
+    limits_of(pb, lim);
+    for (size_t l = 0; l < 5; l++)
+        check(pb, level, lim[l]);
+}
+
 static int levels[] = {WQ__LANES_SCALAR, WQ__LANES_AVX2, WQ__LANES_AVX512};
 #define NLEVELS (sizeof levels / sizeof *levels)
 
@@ -139,10 +147,7 @@ ParameterizedTest(int *level, lev_multi, lanes_mixed_lengths, .timeout = 60) {
             for (size_t i = 0; i < n; i++)
                 pair_make(&pb, &st, i, pat_lens[kbelow(&st, NPAT)], txt_lens[kbelow(&st, NTXT)],
                           kbelow(&st, 2) ? 100 : 10, sigmas[s]);
-            size_t lim[5];
-            limits_of(&pb, lim);
-            for (size_t l = 0; l < 5; l++)
-                check_multi(&pb, *level, lim[l]);
+            check_at_limits(&pb, *level, check_multi);
             pairs_free(&pb);
         }
 }
@@ -163,10 +168,7 @@ ParameterizedTest(int *level, lev_multi, lanes_one_width, .timeout = 60) {
             size_t lb = 64 * (nw - 1) + 1 + kbelow(&st, 64);
             pair_make(&pb, &st, i, la, lb, 100, i % 2 ? 4 : 2);
         }
-        size_t lim[5];
-        limits_of(&pb, lim);
-        for (size_t l = 0; l < 5; l++)
-            check_multi(&pb, *level, lim[l]);
+        check_at_limits(&pb, *level, check_multi);
         pairs_free(&pb);
     }
 }
@@ -189,10 +191,7 @@ ParameterizedTest(int *level, lev_multi, batch_mixed, .timeout = 60) {
             for (size_t i = 0; i < np; i++)
                 pair_make(&pb, &st, i, any_lens[kbelow(&st, NANY)], any_lens[kbelow(&st, NANY)],
                           pcts[kbelow(&st, 5)], sigmas[s]);
-            size_t lim[5];
-            limits_of(&pb, lim);
-            for (size_t l = 0; l < 5; l++)
-                check_batch(&pb, *level, lim[l]);
+            check_at_limits(&pb, *level, check_batch);
             check_batch(&pb, *level, 64); /* lev_small's sample bound reaches below */
             pairs_free(&pb);
         }
