@@ -41,4 +41,5 @@ set xtics 1
 set yrange [*:*]
 plot dir."/engine.tsv" using 1:2 with linespoints lw 2 pt 7 title "workq wq_submit", \
      dir."/engine.tsv" using 1:3 with linespoints lw 2 pt 5 title "GLib GThreadPool", \
-     dir."/engine.tsv" using 1:4 with linespoints lw 2 pt 9 title "OpenMP tasks"
+     dir."/engine.tsv" using 1:4 with linespoints lw 2 pt 9 title "OpenMP tasks", \
+     dir."/engine_bounded.tsv" using 1:2 with linespoints lw 2 pt 11 title "workq bounded caller-runs"
