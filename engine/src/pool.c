@@ -127,15 +127,15 @@ struct wq_pool {
                              full bounded ring and submitters wait */
     task *ring;           /* FIFO ring of cap slots, a power of 2 (mu) */
     size_t cap, head, count;
-    size_t pending;    /* queued, claimed and running tasks (mu) */
-    unsigned spinners; /* idle workers polling the hints (mu) */
-    unsigned started;  /* workers that entered worker_main (mu) */
-    unsigned sleepers; /* workers waiting on cv[WORK] (mu) */
+    size_t pending;        /* queued, claimed and running tasks (mu) */
+    unsigned spinners;     /* idle workers polling the hints (mu) */
+    unsigned started;      /* workers that entered worker_main (mu) */
+    unsigned sleepers;     /* workers waiting on cv[WORK] (mu) */
     unsigned room_waiters; /* submitters waiting on cv[ROOM] (mu) */
-    unsigned wakeups;  /* cv[WORK] signals not yet absorbed (mu) */
-    unsigned batched;  /* workers whose batch may have stealable tasks:
-                          their multi is set (mu) */
-    bool stopping;     /* set once by wq_pool_destroy (mu) */
+    unsigned wakeups;      /* cv[WORK] signals not yet absorbed (mu) */
+    unsigned batched;      /* workers whose batch may have stealable tasks:
+                              their multi is set (mu) */
+    bool stopping;         /* set once by wq_pool_destroy (mu) */
     /* The hints sit on their own cache line: spinners poll them, and must
      * not pull the line of mu and the ring away from the submitter. */
     _Alignas(64) atomic_size_t queued_hint; /* count, refreshed when it
