@@ -611,13 +611,13 @@ static inline void published(wq_pool *p, size_t n) {
  * about half of wq_submit's time with workers that keep up. Prefetching the
  * line three lines ahead for writing overlaps that wait with the next
  * submits (1M empty tasks, 2 threads: 66 -> 33 ms, medians of 18 rounds). */
-static int submit_bounded(wq_pool *p, void (*fn)(void *arg), void *arg);
+static int submit_many_bounded(wq_pool *p, void (*fn)(void *arg), void *const *args, size_t n);
 
 int wq_submit(wq_pool *pool, void (*fn)(void *arg), void *arg) {
     if (!pool || !fn)
         return EINVAL;
     if (pool->max_queued)
-        return submit_bounded(pool, fn, arg);
+        return submit_many_bounded(pool, fn, &arg, 1);
     wq__check(pthread_mutex_lock(&pool->mu));
     int err = pool->count == pool->cap ? ring_reserve(pool, 1) : 0;
     if (!err) {
@@ -683,17 +683,9 @@ static bool full_by_hint(const wq_pool *p) {
     return p->when_full == WQ_FULL_CALLER_RUNS && hint_get(&p->queued_hint) >= p->max_queued;
 }
 
-/* wq_submit on a bounded pool: queue, or apply the policy. */
-static int submit_bounded(wq_pool *p, void (*fn)(void *arg), void *arg) {
-    bool inline_when_full = runs_when_full(p);
-    if ((inline_when_full && full_by_hint(p)) ||
-        put_fitting(p, fn, &arg, 1, !inline_when_full) == 0)
-        fn(arg);
-    return 0;
-}
-
-/* wq_submit_many on a bounded pool: runs of tasks that fit are queued under
- * one lock each; a task that finds the ring full gets the policy. */
+/* wq_submit and wq_submit_many on a bounded pool: runs of tasks that fit
+ * are queued under one lock each; a task that finds the ring full gets the
+ * policy. */
 static int submit_many_bounded(wq_pool *p, void (*fn)(void *arg), void *const *args, size_t n) {
     bool inline_when_full = runs_when_full(p);
     for (size_t i = 0; i < n;) {
