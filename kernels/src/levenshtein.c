@@ -543,14 +543,21 @@ size_t wq_levenshtein(const void *a, size_t n, const void *b, size_t m, size_t m
 
 /* ------------------------------------------------------------- batch -- */
 
+/* Whether a pair that lev_front sends to the register columns, with
+ * pattern and text of pat and txt bytes, runs in lev_multi.c's lanes: they
+ * exist at this level, take the lengths, and lev_small's two-ended bound
+ * would not be tried (k at or above its reach). */
+static int multi_takes(const wq__multi *mu, size_t pat, size_t txt, size_t k) {
+    return mu->lanes && pat > WQ__W && pat <= WQ__SMALL_MAX && txt <= WQ__MULTI_COLS &&
+           k >= sample_rows(pat);
+}
+
 /* The wavefront's budget in cells per block for a pair of lengths a and b
  * in a batch: cut to the cost of lev_multi's columns when the pair would
  * go there if handed over (the pattern chosen as lev_front chooses it). */
 static double batch_budget(const wq__multi *mu, size_t a, size_t b, size_t k) {
     int a_fits = a > WQ__W && a <= WQ__SMALL_MAX;
-    size_t pat = a_fits ? a : b, txt = a_fits ? b : a;
-    if (!mu->lanes || pat <= WQ__W || pat > WQ__SMALL_MAX || txt > WQ__MULTI_COLS ||
-        k < sample_rows(pat))
+    if (!multi_takes(mu, a_fits ? a : b, a_fits ? b : a, k))
         return WQ__WF_CELLS_PER_BLOCK;
     return mu->lanes >= 8 ? WQ__WF_CELLS_PER_BLOCK_X8 : WQ__WF_CELLS_PER_BLOCK_X4;
 }
@@ -580,7 +587,7 @@ int wq__levenshtein_batch_at(int level, const wq_pair *pairs, size_t *dist, size
             lev_front((const unsigned char *)pairs[p].a, pairs[p].alen,
                       (const unsigned char *)pairs[p].b, pairs[p].blen, max_distance, budget, &job);
         if (d == WQ__TO_SMALL) {
-            if (max_distance >= sample_rows(job.n) &&
+            if (multi_takes(&multi, job.n, job.m, max_distance) &&
                 wq__multi_add(&multi, job.x, job.n, job.y, job.m, p))
                 continue;
             d = lev_small(&cache, job.x, job.n, job.y, job.m, max_distance);
