@@ -1,9 +1,10 @@
 """How inputs reach the engine: every item's bytes are copied before the GIL is
 released, into one block per argument (from 16 KiB up a mapping the module
-keeps for the next call, up to 32 MiB in all, wiped in a forked child; on
-huge pages from 2 MiB up). The caller's objects are only read: another
-thread may replace or free them during the call, their reference counts
-never change, and the block is traced by tracemalloc while it lives."""
+keeps for the next call, up to 128 MiB in all and 32 MiB each, wiped in a
+forked child; on huge pages from 2 MiB up). The caller's objects are only
+read: another thread may replace or free them during the call, their
+reference counts never change, and the block is traced by tracemalloc while
+it lives."""
 import os
 import sys
 import threading
@@ -181,7 +182,29 @@ def test_block_too_big_to_keep(rng):
     small_a, small_b, want = pairs_of(rng, 300, 400)
     # max_distance: the lengths alone settle the long pair, so only the copy costs
     assert list(workq.distances([big, b"ca"], [b"ca", big[:5]], max_distance=3)) == [4, 3]
+    assert all(size <= 32 << 20 for _, size in workq._workq._kept())
     assert list(workq.distances(small_a, small_b)) == want
+
+
+def test_kept_blocks_serve_the_next_call_whole(rng):
+    # 600,000 pairs of 24 bytes: four blocks of 10 and 16 MiB, over the
+    # 32 MiB the module once kept in all (so every such call mapped two
+    # afresh). Now the next call takes all four: it maps and unmaps nothing,
+    # and its results are the same.
+    text = rand_seq(rng, 1 << 16).encode()
+    n, k = 600_000, 24
+    at = [rng.randrange(len(text) - k) for _ in range(2 * n)]
+    a = [text[i:i + k] for i in at[:n]]
+    b = [text[i:i + k].decode() for i in at[n:]]
+    want = [Levenshtein.distance(x.decode(), y) for x, y in zip(a, b)]
+    assert list(workq.distances(a, b, workers=2)) == want
+    kept = workq._workq._kept()
+    assert sum(size for _, size in kept) > 32 << 20
+    for _ in range(3):
+        assert list(workq.distances(a, b, workers=2)) == want
+        assert workq._workq._kept() == kept
+    assert list(workq.distances(b, a, max_distance=3, workers=1)) == [min(d, 4) for d in want]
+    assert workq._workq._kept() == kept
 
 
 def test_forked_child_reads_its_own_copies(rng):

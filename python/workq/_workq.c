@@ -82,9 +82,17 @@ typedef struct job_obj job_obj;
 typedef struct imap_obj imap_obj;
 
 /* Mappings kept between calls for the input copies (see big_alloc), at
- * most SCRATCH_SLOTS of them and SCRATCH_KEEP bytes in all. (GIL) */
+ * most SCRATCH_SLOTS of them, SCRATCH_KEEP bytes in all and none larger
+ * than SCRATCH_BLOCK_MAX. A call on two sequences uses four blocks (two
+ * per side: the views and the bytes); 1M pairs of 14 bytes take 16 MiB
+ * each, so the kept 64 MiB serve the next such call whole. (It was 32 MiB
+ * in all: every such call mapped two blocks afresh and unmapped two, 15
+ * huge-page faults a call, and this VM's fresh pages cost 0.1 to 2 ms a
+ * MiB, depending on whether the host still backs the guest's free pages:
+ * see big_alloc.) (GIL) */
 #define SCRATCH_SLOTS 8
-#define SCRATCH_KEEP ((size_t)32 << 20)
+#define SCRATCH_KEEP ((size_t)128 << 20)
+#define SCRATCH_BLOCK_MAX ((size_t)32 << 20)
 typedef struct scratch {
     void *map[SCRATCH_SLOTS]; /* NULL: a free slot */
     size_t len[SCRATCH_SLOTS];
@@ -177,7 +185,10 @@ static int seq_view(PyObject *o, const char *what, Py_ssize_t index, const char 
  * MADV_WIPEONFORK. This VM pays about 30 us for each first write to a page
  * (a minor fault, and the host's own fault behind it): 4 MB of fresh pages,
  * the copies of 4000 pairs of 500 bytes, cost 28 to 40 ms, against about
- * 20 ms for their distances on 2 threads. Heap memory gives no help: glibc's
+ * 20 ms for their distances on 2 threads; and the cost varies from call to
+ * call, as the guest hands the host back free memory (free page reporting,
+ * in 8 MiB blocks): writing 64 MiB of fresh huge pages once took 5.6 ms in
+ * one process and 127 to 148 ms in another. Heap memory gives no help: glibc's
  * malloc maps and unmaps blocks this size, or trims them, and after a fork
  * (multiprocessing's pools fork the interpreter) every heap page the child
  * shared faults again on its first write. A kept mapping is written
@@ -250,9 +261,10 @@ static void *big_alloc(scratch *sc, size_t *size) {
     return p;
 }
 
-/* Frees what big_alloc(sc, &size) returned: a mapping is kept for the next
- * call while SCRATCH_KEEP allows (in place of smaller kept ones if need
- * be), else unmapped. The GIL held. */
+/* Frees what big_alloc(sc, &size) returned: a mapping of up to
+ * SCRATCH_BLOCK_MAX is kept for the next call while SCRATCH_KEEP allows
+ * (in place of smaller kept ones if need be), else unmapped. The GIL
+ * held. */
 static void big_free(scratch *sc, void *p, size_t size) {
     if (p == NULL)
         return;
@@ -273,17 +285,39 @@ static void big_free(scratch *sc, void *p, size_t size) {
             if (smallest < 0 || sc->len[k] < sc->len[smallest])
                 smallest = k;
         }
-        if (free_slot >= 0 && size <= SCRATCH_KEEP - kept) {
+        if (free_slot >= 0 && size <= SCRATCH_BLOCK_MAX && size <= SCRATCH_KEEP - kept) {
             sc->map[free_slot] = p;
             sc->len[free_slot] = size;
             return;
         }
-        if (size > SCRATCH_KEEP || smallest < 0 || sc->len[smallest] >= size)
+        if (size > SCRATCH_BLOCK_MAX || smallest < 0 || sc->len[smallest] >= size)
             break;
         munmap(sc->map[smallest], sc->len[smallest]); /* make room for the larger one */
         sc->map[smallest] = NULL;
     }
     munmap(p, size);
+}
+
+PyDoc_STRVAR(kept_doc, "_kept() -> list of (address, size)\n\n"
+                       "The mappings the module keeps for the next call's input copies,\n"
+                       "sorted (for tests: a call that reuses them leaves the list as it was).");
+
+static PyObject *workq_kept(PyObject *module, PyObject *unused) {
+    scratch *sc = &state_of(module)->scratch;
+    (void)unused;
+    PyObject *list = PyList_New(0);
+    for (int k = 0; list != NULL && k < SCRATCH_SLOTS; k++) {
+        if (sc->map[k] == NULL)
+            continue;
+        PyObject *item = Py_BuildValue("(nn)", (Py_ssize_t)(uintptr_t)sc->map[k],
+                                       (Py_ssize_t)sc->len[k]);
+        if (item == NULL || PyList_Append(list, item) < 0)
+            Py_CLEAR(list);
+        Py_XDECREF(item);
+    }
+    if (list != NULL && PyList_Sort(list) < 0)
+        Py_CLEAR(list);
+    return list;
 }
 
 /* Unmaps every kept mapping. */
@@ -2915,6 +2949,7 @@ static PyMethodDef module_methods[] = {
      clusters_doc},
     {"align", (PyCFunction)(void (*)(void))workq_align, METH_VARARGS | METH_KEYWORDS, align_doc},
     {"_deliver", (PyCFunction)workq_deliver, METH_NOARGS, deliver_doc},
+    {"_kept", (PyCFunction)workq_kept, METH_NOARGS, kept_doc},
     {NULL, NULL, 0, NULL}};
 
 static PyObject *import_attr(const char *module, const char *name) {
