@@ -1,9 +1,9 @@
 /*
  * lev_seeds.c: a lower bound on the edit distance left from any row of a
  * related pair, from its seeds (A*PA's seed heuristic, Groot Koerkamp &
- * Ivanov 2024, with exact 8-byte seeds and no chaining), and an upper
- * bound from the same seeds' chain, for the pruned wavefront of
- * wavefront.c.
+ * Ivanov 2024, with 8-byte seeds, exact or within one edit, and no
+ * chaining), and an upper bound from the same seeds' chain, for the
+ * pruned wavefront of wavefront.c.
  *
  * Guarantees:
  *   - Admissible: for every path of cost at most *ucap from (0, 0) to
@@ -23,6 +23,12 @@
  * when unsure only weakens the bound, so the quick pass below may accept a
  * seed on any diagonal; only the seeds it cannot place are searched for
  * over the whole band.
+ *
+ * Seeds that cost two. A seed alone whose rows the chain crossed at a cost
+ * of two or more, and that has no copy within one edit where a path within
+ * the bound could cross it, costs such a path at least two edits: see
+ * cost_twos. At 5% edits about a sixth of D was in seeds with two edits or
+ * more.
  *
  * Why the upper bound holds: see chain below. It is drawn as the band's
  * bound, so the band is as narrow as the pair allows: a wrong (low) chain
@@ -56,6 +62,15 @@ static inline size_t slot_of(uint64_t w, int bits) {
 }
 
 #define QUICK_WIDE 32
+
+/* Flags above a key's value (2t or 2t + 1, below 1 << 28 since rows are
+ * int32): KEY_TRY2, the seed lies in a gap of the chain that costs more
+ * than the seeds it missed there (two edits in one seed, likely), so it
+ * is worth checking for a copy within one edit; KEY_COST2, no such copy
+ * lies where a path within the bound could use it, so the seed costs 2. */
+#define KEY_TRY2 (1 << 29)
+#define KEY_COST2 (1 << 30)
+#define KEY_VALUE(k) ((k) & (KEY_TRY2 - 1))
 
 /*
  * The chain of placed seeds as an alignment: the seeds the quick pass
@@ -121,15 +136,29 @@ static size_t gap_cost(chain *c, const unsigned char *p, size_t lp, const unsign
     return d;
 }
 
-/* Adds seed t, matched at y + b, to the chain (or leaves it out, above). */
-static void chain_add(chain *c, const unsigned char *x, const unsigned char *y, int64_t t,
-                      int64_t b) {
-    int64_t xs = 8 * t;
+/* Adds seed t, matched at y + b, to the chain (or leaves it out, above);
+ * returns the cost of the gap closed, or -1 when the seed is left out. */
+static int64_t chain_add(chain *c, const unsigned char *x, const unsigned char *y, int64_t t,
+                         int64_t b) {
+    int64_t xs = 8 * t, g = 0;
     if (b < c->ay)
-        return;
+        return -1;
     if (xs != c->ax || b != c->ay)
-        c->cost += gap_cost(c, x + c->ax, (size_t)(xs - c->ax), y + c->ay, (size_t)(b - c->ay));
+        g = (int64_t)gap_cost(c, x + c->ax, (size_t)(xs - c->ax), y + c->ay, (size_t)(b - c->ay));
+    c->cost += (size_t)g;
     c->ax = xs + 8, c->ay = b + 8;
+    return g;
+}
+
+/* After a gap of cost g closed with `miss` seeds missed in it (the last
+ * seeds alone among key[0..nk)): when g > miss, some missed seed holds two
+ * edits or more, so each is marked to be tried as costing 2. */
+static void mark_gap(int32_t *key, size_t nk, int64_t g, size_t miss) {
+    if (g <= (int64_t)miss)
+        return;
+    for (size_t j = nk; j-- > 0 && miss;)
+        if (!(key[j] & 1))
+            key[j] |= KEY_TRY2, miss--;
 }
 
 /*
@@ -145,7 +174,7 @@ static size_t quick_pass(const unsigned char *x, size_t n, const unsigned char *
                          size_t max_left, int32_t *key, size_t *nk, size_t *ub) {
     size_t ns = n / 8;
     int64_t k = 0, last = (int64_t)m - 8;
-    size_t left = 0, run = 0, nkeys = 0;
+    size_t left = 0, run = 0, nkeys = 0, miss = 0; /* miss: in the open gap */
     int prev_placed = 0;
     chain c;
     c.ax = c.ay = 0, c.cost = 0;
@@ -157,10 +186,13 @@ static size_t quick_pass(const unsigned char *x, size_t n, const unsigned char *
          * key (a pair of placed seeds counts only across a diagonal
          * change); the chain simply grows when the last seed was kept. */
         if (b0 >= 0 && b0 <= last && load8(y + b0) == w) {
-            if (c.ax == (int64_t)(8 * t) && c.ay == b0)
+            if (c.ax == (int64_t)(8 * t) && c.ay == b0) {
                 c.ax += 8, c.ay += 8;
-            else
-                chain_add(&c, x, y, (int64_t)t, b0);
+            } else {
+                int64_t g = chain_add(&c, x, y, (int64_t)t, b0);
+                if (g >= 0)
+                    mark_gap(key, nkeys, g, miss), miss = 0;
+            }
             prev_placed = 1, run = 0;
             continue;
         }
@@ -175,21 +207,25 @@ static size_t quick_pass(const unsigned char *x, size_t n, const unsigned char *
             }
         }
         if (u <= 2 * reach) { /* placed, on another diagonal */
-            chain_add(&c, x, y, (int64_t)t, (int64_t)(8 * t) + k);
+            int64_t g = chain_add(&c, x, y, (int64_t)t, (int64_t)(8 * t) + k);
+            if (g >= 0)
+                mark_gap(key, nkeys, g, miss), miss = 0;
             if (prev_placed)
                 key[nkeys++] = (int32_t)(2 * t - 1); /* the pair of t - 1 and t */
             prev_placed = 1, run = 0;
             continue;
         }
         key[nkeys++] = (int32_t)(2 * t);
-        prev_placed = 0, run++, left++;
+        prev_placed = 0, run++, left++, miss++;
         /* Checked on misses only: left grows only there, and its share
          * only grows with t. */
         if (left > max_left || left > 16 + max_left * (t + 1) / ns)
             return ns + 1; /* too many so far: the pair is too divergent */
     }
     *nk = nkeys;
-    *ub = c.cost + gap_cost(&c, x + c.ax, n - (size_t)c.ax, y + c.ay, m - (size_t)c.ay);
+    size_t g = gap_cost(&c, x + c.ax, n - (size_t)c.ax, y + c.ay, m - (size_t)c.ay);
+    mark_gap(key, nkeys, (int64_t)g, miss);
+    *ub = c.cost + g;
     return left;
 }
 
@@ -237,7 +273,7 @@ static int band_pass(const band *bd) {
     for (size_t s = 0; s < size; s++)
         tab[s].j = -1;
     for (size_t j = 0; j < bd->nkeys; j++) {
-        uint64_t w = load8(x + 8 * (size_t)(bd->key[j] >> 1));
+        uint64_t w = load8(x + 8 * (size_t)(KEY_VALUE(bd->key[j]) >> 1));
         size_t s = slot_of(w, bits), f = slot_of(w, fbits);
         filt[f >> 6] |= (uint64_t)1 << (f & 63);
         while (tab[s].j >= 0)
@@ -253,7 +289,7 @@ static int band_pass(const band *bd) {
             int32_t j = tab[s].j, kj = bd->key[j];
             if (kj < 0 || tab[s].word != w)
                 continue;
-            int64_t t = kj >> 1, k = (int64_t)b - 8 * t;
+            int64_t t = KEY_VALUE(kj) >> 1, k = (int64_t)b - 8 * t;
             if (k < bd->kmin || k > bd->kmax)
                 continue;
             if (!(kj & 1) || (b + 16 <= bd->m && load8(y + b + 8) == load8(x + 8 * (size_t)t + 8)))
@@ -370,7 +406,7 @@ static int scan_at(int level, const unsigned char *y, size_t m, const scan_key *
 static void scan_pass(int level, const band *bd) {
     for (size_t j = 0; j < bd->nkeys; j++) {
         int32_t kj = bd->key[j];
-        int64_t t = kj >> 1, lo = 8 * t + bd->kmin, hi = 8 * t + bd->kmax;
+        int64_t t = KEY_VALUE(kj) >> 1, lo = 8 * t + bd->kmin, hi = 8 * t + bd->kmax;
         lo = lo < 0 ? 0 : lo;
         hi = hi > (int64_t)bd->m - 8 ? (int64_t)bd->m - 8 : hi;
         if (lo > hi)
@@ -401,7 +437,7 @@ static size_t units(int32_t *key, size_t nk) {
     int64_t taken = -1; /* the last seed a unit holds */
     size_t nu = 0;
     for (size_t j = 0; j < nk; j++) {
-        int64_t t = key[j] >> 1;
+        int64_t t = KEY_VALUE(key[j]) >> 1;
         if (key[j] < 0 || t <= taken)
             continue;
         taken = t + (key[j] & 1);
@@ -410,24 +446,168 @@ static size_t units(int32_t *key, size_t nk) {
     return nu;
 }
 
+/* A unit's cost: 2 for a seed alone with no copy within one edit, else 1. */
+static inline int32_t unit_cost(int32_t key) {
+    return key & KEY_COST2 ? 2 : 1;
+}
+
 /*
  * The bounds from the units (first and last seeds increasing): fwd[t],
- * the units from seed t on (wholly below row 8t), is nu - j for t in
- * [first(j - 1) + 1, first(j)]; bwd[ns - r], the units ending before seed
- * r (wholly above row 8r), is j for r in [last(j - 1) + 1, last(j)]. Each
- * is filled a stretch of equal values at a time.
+ * the cost of the units from seed t on (wholly below row 8t), is the
+ * units j.. for t in [first(j - 1) + 1, first(j)]; bwd[ns - r], the cost
+ * of the units ending before seed r (wholly above row 8r), is the units
+ * ..j - 1 for r in [last(j - 1) + 1, last(j)]. Each is filled a stretch of
+ * equal values at a time.
  */
 static void fill_bounds(size_t ns, const int32_t *unit, size_t nu, int32_t *fwd, int32_t *bwd) {
+    int32_t total = 0, before = 0; /* before: the units ..j - 1 */
+    for (size_t j = 0; j < nu; j++)
+        total += unit_cost(unit[j]);
     size_t t = 0, r = 0;
     for (size_t j = 0; j <= nu; j++) {
-        size_t f = j < nu ? (size_t)(unit[j] >> 1) : ns,
+        size_t f = j < nu ? (size_t)(KEY_VALUE(unit[j]) >> 1) : ns,
                l = j < nu ? f + (size_t)(unit[j] & 1) : ns;
         for (; t <= f && t < ns; t++)
-            fwd[t] = (int32_t)(nu - j);
+            fwd[t] = total - before;
         for (; r <= l; r++)
-            bwd[ns - r] = (int32_t)j;
+            bwd[ns - r] = before;
+        if (j < nu)
+            before += unit_cost(unit[j]);
     }
     fwd[ns + 1] = fwd[ns] = 0;
+}
+
+/* ------------------------------------------- seeds that cost two edits -- */
+
+/* Whether the 8 bytes s and y[b, b + L) are at most one edit apart for
+ * some L in {7, 8, 9} inside y[0, m): a copy of the seed, starting at b,
+ * that a path could cross at a cost of one. */
+static int near_copy_at(const unsigned char *s, const unsigned char *y, size_t m, int64_t b) {
+    if (b < 0)
+        return 0;
+    size_t u = (size_t)b;
+    if (u + 8 <= m) {
+        uint64_t z = load8(s) ^ load8(y + u);
+        /* Hamming distance at most 1: z without its lowest differing
+         * byte is zero. */
+        if (!z || !(z & ~((uint64_t)0xFF << (__builtin_ctzll(z) & ~7))))
+            return 1;
+    }
+    if (u + 7 <= m && one_indel(y + u, 7, s))
+        return 1;
+    return u + 9 <= m && one_indel(s, 8, y + u);
+}
+
+/* Whether a copy of s within one edit starts somewhere in y[lo, hi],
+ * from the position p where one half of it (4 bytes) sits unchanged: the
+ * front half at p = b, or the back half at p = b + 3, b + 4 or b + 5
+ * (copies of 7, 8 or 9 bytes); one edit leaves one half whole. Plain:
+ * a 4-byte compare at each p. */
+static int near_try(const unsigned char *s, const unsigned char *y, size_t m, size_t p, int front,
+                    int back) {
+    return (front && near_copy_at(s, y, m, (int64_t)p)) ||
+           (back &&
+            (near_copy_at(s, y, m, (int64_t)p - 3) || near_copy_at(s, y, m, (int64_t)p - 4) ||
+             near_copy_at(s, y, m, (int64_t)p - 5)));
+}
+
+static int near_plain(const unsigned char *s, const unsigned char *y, size_t m, size_t p,
+                      size_t hi) {
+    uint32_t front, back;
+    memcpy(&front, s, 4);
+    memcpy(&back, s + 4, 4);
+    for (; p <= hi && p + 4 <= m; p++) {
+        uint32_t w;
+        memcpy(&w, y + p, 4);
+        if ((w == front || w == back) && near_try(s, y, m, p, w == front, w == back))
+            return 1;
+    }
+    return 0;
+}
+
+#if WQ__LANES_SIMD
+/* The same, 32 positions p a step: each half's 4 bytes compared at
+ * y + p .. y + p + 3; a step reads y[p, p + 35), so the vector steps stop
+ * before the end of y and the plain loop finishes. */
+__attribute__((target("avx2"))) static int near_avx2(const unsigned char *s, const unsigned char *y,
+                                                     size_t m, size_t p, size_t hi) {
+    __m256i f[4], b[4];
+    for (int i = 0; i < 4; i++)
+        f[i] = _mm256_set1_epi8((char)s[i]), b[i] = _mm256_set1_epi8((char)s[4 + i]);
+    for (; p <= hi && p + 35 <= m; p += 32) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)(y + p));
+        __m256i hf = _mm256_cmpeq_epi8(v, f[0]), hb = _mm256_cmpeq_epi8(v, b[0]);
+        for (int i = 1; i < 4; i++) {
+            v = _mm256_loadu_si256((const __m256i *)(y + p + i));
+            hf = _mm256_and_si256(hf, _mm256_cmpeq_epi8(v, f[i]));
+            hb = _mm256_and_si256(hb, _mm256_cmpeq_epi8(v, b[i]));
+        }
+        uint32_t mf = (uint32_t)_mm256_movemask_epi8(hf), mb = (uint32_t)_mm256_movemask_epi8(hb);
+        uint32_t hit = mf | mb;
+        if (hi - p < 31)
+            hit &= (1u << (hi - p + 1)) - 1;
+        for (; hit; hit &= hit - 1) {
+            int l = __builtin_ctz(hit);
+            if (near_try(s, y, m, p + (size_t)l, mf >> l & 1, mb >> l & 1))
+                return 1;
+        }
+    }
+    return near_plain(s, y, m, p, hi);
+}
+#endif
+
+/* Whether seed s has a copy within one edit starting in y[lo, hi]. */
+static int near_copy(int level, const unsigned char *s, const unsigned char *y, size_t m,
+                     int64_t lo, int64_t hi) {
+    lo = lo < 0 ? 0 : lo;
+    hi = hi > (int64_t)m - 7 ? (int64_t)m - 7 : hi;
+    if (lo > hi)
+        return 0;
+    /* The back half of a copy starting at hi sits up to hi + 5. */
+    size_t p = (size_t)lo, ph = (size_t)hi + 5;
+#if WQ__LANES_SIMD
+    if (level >= WQ__LANES_AVX2)
+        return near_avx2(s, y, m, p, ph);
+#else
+    (void)level;
+#endif
+    return near_plain(s, y, m, p, ph);
+}
+
+/*
+ * Seeds that cost 2 (A*PA's inexact matches), for the seeds alone marked
+ * KEY_TRY2 (all the seeds that would pass: in the bench sets, trying every
+ * seed alone changes no bound). A path within the bound U crossing seed
+ * t's rows at a cost of at most one aligns the seed to a copy within one
+ * edit, entering row 8t on some diagonal k and leaving row 8t + 8 on k'
+ * in [k - 1, k + 1]. Its cost is at least max(|k|, bwd) above the seed
+ * and max(|k' - target|, fwd) below, where bwd and fwd are the costs of
+ * the units before and after it, so |k| <= U - fwd and |k - target| <= U
+ * - bwd + 1: only copies starting there are looked for, and with none the
+ * seed costs 2. Each unit's proof uses the final costs of the units
+ * before it (proven first) and cost 1 for those after it (proven by the
+ * band alone), never its own, so the order of proofs is well founded. The
+ * window is narrow near either end of the pair, where few spurious copies
+ * fall in it.
+ */
+static void cost_twos(int level, const band *bd, int64_t ucap, size_t ns, int32_t *unit, size_t nu,
+                      int32_t *fwd, int32_t *bwd) {
+    int64_t target = bd->kmin + bd->kmax;    /* the band is symmetric around it */
+    int64_t total = (int64_t)nu, before = 0; /* before: the units ..j - 1 */
+    for (size_t j = 0; j < nu; before += unit_cost(unit[j]), j++) {
+        if ((unit[j] & 1) || !(unit[j] & KEY_TRY2))
+            continue;
+        /* fwd[t + 1] and bwd[ns - t]: the units after j and before it. */
+        int64_t t = KEY_VALUE(unit[j]) >> 1, af = ucap - (total - before - 1),
+                ab = ucap - before + 1;
+        int64_t lo = -af > target - ab ? -af : target - ab,
+                hi = af < target + ab ? af : target + ab;
+        lo = lo > bd->kmin - 1 ? lo : bd->kmin - 1;
+        hi = hi < bd->kmax + 1 ? hi : bd->kmax + 1;
+        if (!near_copy(level, bd->x + 8 * t, bd->y, bd->m, 8 * t + lo, 8 * t + hi))
+            unit[j] |= KEY_COST2, total++;
+    }
+    fill_bounds(ns, unit, nu, fwd, bwd);
 }
 
 int wq__seed_bounds(const unsigned char *x, size_t n, const unsigned char *y, size_t m,
@@ -477,7 +657,7 @@ int wq__seed_bounds_at(int level, int how, const unsigned char *x, size_t n, con
             free(key);
         return ENOMEM;
     }
-    fill_bounds(ns, key, units(key, keys), fwd, bwd);
+    cost_twos(level, &bd, (int64_t)*ucap, ns, key, units(key, keys), fwd, bwd);
     if (!scratch)
         free(key);
     return 0;

@@ -501,7 +501,12 @@ static size_t wf_seeded(int level, const unsigned char *x, size_t n, const unsig
         return WQ_LEV_NO_LIMIT;
     }
     size_t h0 = ucap ? (size_t)h[0] : 0;
-    if (ucap && 3 * (ucap - h0) <= ucap) {
+    if (ucap && h0 >= ucap) {
+        /* h0 <= D <= ucap: the chain is optimal, no search needed. */
+        result = ucap <= cap ? ucap : cap + 1;
+    } else if (ucap && h0 > cap) {
+        result = cap + 1; /* D >= h0 > cap */
+    } else if (ucap && 3 * (ucap - h0) <= ucap) {
         size_t u = ucap < cap ? ucap : cap, lower;
         wf_seeds sd = {h, h + ns + 2, (int64_t)u, h0, (unsigned char *)(h + 3 * ns + 4)};
         size_t d = wf_run(level, x, n, y, m, u, INFINITY, &lower, &sd);

@@ -381,7 +381,7 @@ ParameterizedTestParameters(lev_wavefront, seed_copies_at_the_ends_of_y) {
 
 /* A seed changed in y whose only copy in the band is y's first or last 8
  * bytes (y against an unreadable page) costs nothing: the bound is one
- * below that of the same pair with other bytes there, by either method
+ * below that of the same pair with one byte other there, by either method
  * and at each level, for lengths that end the seeds and the vector steps
  * in every way. */
 ParameterizedTest(int *level, lev_wavefront, seed_copies_at_the_ends_of_y, .timeout = 60) {
@@ -400,10 +400,12 @@ ParameterizedTest(int *level, lev_wavefront, seed_copies_at_the_ends_of_y, .time
                 for (int copy = 0; copy < 2; copy++) {
                     memcpy(b, a, n);
                     b[8 * t + 3] = 'x'; /* seed t differs in y, */
-                    if (copy)           /* and has one copy, at y's end */
-                        memcpy(b + at, a + 8 * t, 8);
-                    else
-                        memset(b + at, 'y', 8);
+                    /* and has one copy, at y's end, or there the same
+                     * bytes but one (a copy within one edit in both, so
+                     * that the seeds costing 2 are the same in both) */
+                    memcpy(b + at, a + 8 * t, 8);
+                    if (!copy)
+                        b[at + 5] = 'y';
                     guarded x = guard_copy(a, n), y = guard_copy(b, n);
                     cr_assert_gt(bounds_by(lv, how, x.at, n, y.at, n, h, NULL), 0);
                     got[copy] = h[0];
@@ -528,4 +530,137 @@ ParameterizedTest(int *level, lev_wavefront, chain_bounded_search_is_exact, .tim
     }
     cr_assert_geq(seeded, 6, "the seeds took too few pairs to test the pruned search");
     free(a), free(b), free(h);
+}
+
+/* ------------------------------------ the seeds' bounds, cell by cell -- */
+
+/* P[i][j] = D(x[0, i), y[0, j)) and S[i][j] = D(x[i, n), y[j, m)), both
+ * (n + 1) x (m + 1), row-major. */
+static void prefix_suffix(const unsigned char *x, size_t n, const unsigned char *y, size_t m,
+                          int32_t *P, int32_t *S) {
+    size_t w = m + 1;
+    for (size_t i = 0; i <= n; i++)
+        for (size_t j = 0; j <= m; j++) {
+            int32_t v = i == 0 ? (int32_t)j : j == 0 ? (int32_t)i : 0;
+            if (i && j) {
+                int32_t d = P[(i - 1) * w + j - 1] + (x[i - 1] != y[j - 1]);
+                int32_t u = P[(i - 1) * w + j] + 1, l = P[i * w + j - 1] + 1;
+                v = d < u ? d : u;
+                v = v < l ? v : l;
+            }
+            P[i * w + j] = v;
+        }
+    for (size_t i = n + 1; i-- > 0;)
+        for (size_t j = m + 1; j-- > 0;) {
+            int32_t v = i == n ? (int32_t)(m - j) : j == m ? (int32_t)(n - i) : 0;
+            if (i < n && j < m) {
+                int32_t d = S[(i + 1) * w + j + 1] + (x[i] != y[j]);
+                int32_t u = S[(i + 1) * w + j] + 1, l = S[i * w + j + 1] + 1;
+                v = d < u ? d : u;
+                v = v < l ? v : l;
+            }
+            S[i * w + j] = v;
+        }
+}
+
+/* A pair for the cell-by-cell test: b = a with edits of `kind`: 0, random
+ * edits at rate per mille; 1, indels only (rate per mille, half each);
+ * 2, two substitutions in each of `rate` seeds spread along a, every
+ * 8-byte seed that holds them costing two edits; 3, as 2 and an
+ * insertion in each of those seeds too. Letters of sigma. Returns m. */
+static size_t cell_pair(uint64_t *st, const unsigned char *a, size_t n, unsigned char *b,
+                        unsigned rate, int kind, unsigned sigma) {
+    if (kind == 0)
+        return kseq_mutate_pm(st, a, n, b, rate, sigma);
+    size_t m = 0;
+    if (kind == 1) {
+        for (size_t i = 0; i < n; i++) {
+            unsigned r = (unsigned)kbelow(st, 2000);
+            if (r < rate)
+                continue; /* deleted */
+            if (r < 2 * rate)
+                b[m++] = kseq_letter(st, sigma); /* inserted before a[i] */
+            b[m++] = a[i];
+        }
+        return m;
+    }
+    size_t gap = n / 8 / (rate + 1);
+    for (size_t i = 0; i < n; i++) {
+        size_t t = i / 8, o = i % 8;
+        int hit = gap && t % gap == gap / 2 && t / gap < rate;
+        if (hit && kind == 3 && o == 4)
+            b[m++] = kseq_letter(st, sigma);
+        b[m++] = hit && (o == 1 || o == 6) ? kseq_other(st, a[i], sigma) : a[i];
+    }
+    return m;
+}
+
+ParameterizedTestParameters(lev_wavefront, seed_bounds_hold_at_every_cell) {
+    static int levels[] = {WQ__LANES_SCALAR, WQ__LANES_AVX2, WQ__LANES_AVX512};
+    return cr_make_param_array(int, levels, sizeof levels / sizeof *levels);
+}
+
+/*
+ * The seeds' bounds (seeds alone and pairs costing one, seeds alone with
+ * no copy within one edit costing two) are admissible at every cell a
+ * path within the chain's bound can cross: where P + S <= ucap, the cost
+ * from the cell on, S, is at least fwd of its row and the cost up to it,
+ * P, at least bwd. Pairs at 1 to 8% edits, indels only, and seeds with two
+ * or three edits each, at every level of the band's scan and of the
+ * search for copies within one edit, each string against an unreadable
+ * page; the seeds with two substitutions
+ * (kind 2, over 16 letters, so that no spurious copy within one edit
+ * falls in their window) make the bound exact, which seeds costing one
+ * could not.
+ */
+ParameterizedTest(int *level, lev_wavefront, seed_bounds_hold_at_every_cell, .timeout = 120) {
+    static const struct {
+        unsigned rate;
+        int kind;
+    } cases[] = {{10, 0}, {30, 0}, {50, 0}, {80, 0}, {20, 1}, {60, 1}, {6, 2}, {12, 2}, {6, 3}};
+    int best = wq__lanes_best(), lv = *level < best ? *level : best;
+    uint64_t st = 211 + (uint64_t)*level;
+    size_t cap = 1400;
+    unsigned char *a = malloc(cap), *b = malloc(2 * cap + 64);
+    int32_t *h = malloc((cap / 4 + 8) * sizeof *h);
+    int32_t *P = malloc((cap + 1) * (2 * cap + 65) * sizeof *P);
+    int32_t *S = malloc((cap + 1) * (2 * cap + 65) * sizeof *S);
+    cr_assert(a && b && h && P && S);
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++)
+        for (int how = WQ__SEEDS_HASH; how <= WQ__SEEDS_SCAN; how++) {
+            size_t n = 1000 + kbelow(&st, 400);
+            unsigned sigma = cases[c].kind >= 2 ? 16 : 4;
+            kseq_fill(&st, a, n, sigma);
+            size_t m = cell_pair(&st, a, n, b, cases[c].rate, cases[c].kind, sigma);
+            size_t xn = n <= m ? n : m, ym = n <= m ? m : n, ucap = 0, ns = xn / 8;
+            /* Each against an unreadable page: a read past either faults. */
+            guarded gx = guard_copy(n <= m ? a : b, xn), gy = guard_copy(n <= m ? b : a, ym);
+            const unsigned char *x = gx.at, *y = gy.at;
+            int32_t *fwd = h, *bwd = h + ns + 2;
+            cr_assert_eq(wq__seed_bounds_at(lv, how, x, xn, y, ym, xn, fwd, bwd, NULL, &ucap), 0);
+            cr_assert_gt(ucap, 0, "case %zu refused", c);
+            prefix_suffix(x, xn, y, ym, P, S);
+            int32_t ref = P[xn * (ym + 1) + ym];
+            cr_assert_geq((int64_t)ucap, ref, "case %zu: the chain below D", c);
+            for (size_t i = 0; i <= xn; i++) {
+                int32_t f = fwd[(i + 7) >> 3], bk = bwd[(xn - i + 7 - xn % 8) >> 3];
+                for (size_t j = 0; j <= ym; j++) {
+                    int32_t p = P[i * (ym + 1) + j], s = S[i * (ym + 1) + j];
+                    if ((size_t)(p + s) > ucap)
+                        continue;
+                    cr_assert_geq(s, f, "level %d how %d case %zu: cell %zu,%zu fwd", lv, how, c, i,
+                                  j);
+                    cr_assert_geq(p, bk, "level %d how %d case %zu: cell %zu,%zu bwd", lv, how, c,
+                                  i, j);
+                }
+            }
+            if (cases[c].kind == 2)
+                cr_assert_eq(fwd[0], ref, "level %d how %d case %zu: two-edit seeds (%d, D %d)", lv,
+                             how, c, fwd[0], ref);
+            size_t lower = 0;
+            cr_assert_eq(wq__lev_wavefront_at(lv, x, xn, y, ym, WQ_LEV_NO_LIMIT, 1e30, &lower),
+                         (size_t)ref);
+            munmap(gx.map, gx.len), munmap(gy.map, gy.len);
+        }
+    free(a), free(b), free(h), free(P), free(S);
 }
