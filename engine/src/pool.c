@@ -32,7 +32,8 @@
  *   - wq_pool_destroy lets everything queued run (including work submitted
  *     by that work), then joins every thread.
  *
- * Locking: one mutex per pool, pool->mu, protects every field tagged (mu).
+ * Locking: one mutex per pool, pool->mu (a wq__lock, lock.h), protects
+ * every field tagged (mu).
  * A worker's batch array is written only by its owner and only under mu; the
  * owner reads it without the lock, thieves read it under mu, so a batch is
  * never refilled while a thief copies from it. Which batch entry runs where
@@ -44,6 +45,7 @@
  */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include "internal.h"
+#include "lock.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -119,12 +121,13 @@ struct wq_pool {
     size_t full_at;           /* max_queued, or SIZE_MAX when unbounded (immutable) */
     wq_full_policy when_full; /* (immutable) */
 
-    pthread_mutex_t mu;
-    pthread_cond_t cv[3]; /* cv[WORK]: a worker is needed, or stopping;
-                             cv[DONE]: broadcast when pending reached 0, and
-                             when the last worker started;
-                             cv[ROOM]: broadcast when a claim makes room in a
-                             full bounded ring and submitters wait */
+    wq__lock mu;    /* lock.h: one atomic instruction per uncontended lock +
+                       unlock, against glibc's two */
+    wq__cond cv[3]; /* cv[WORK]: a worker is needed, or stopping;
+                       cv[DONE]: broadcast when pending reached 0, and
+                       when the last worker started;
+                       cv[ROOM]: broadcast when a claim makes room in a
+                       full bounded ring and submitters wait */
     task *ring;           /* FIFO ring of cap slots, a power of 2 (mu) */
     size_t cap, head, count;
     size_t pending;        /* queued, claimed and running tasks (mu) */
@@ -274,7 +277,7 @@ static size_t ring_take(wq_pool *p, task *out, size_t max) {
     p->count -= n;
     hint_set(&p->queued_hint, p->count);
     if (n && p->room_waiters)
-        wq__check(pthread_cond_broadcast(&p->cv[ROOM]));
+        wq__cond_broadcast(&p->cv[ROOM], &p->mu);
     return n;
 }
 
@@ -349,7 +352,7 @@ static void wake_if_needed(wq_pool *p, const worker *self, size_t base) {
     if (base + stealable(p, self) <= awake)
         return;
     p->wakeups++;
-    wq__check(pthread_cond_signal(&p->cv[WORK]));
+    wq__cond_signal(&p->cv[WORK], &p->mu);
 }
 
 /* Fills self's batch: first from a peer's claimed but unstarted tasks (they
@@ -431,9 +434,9 @@ static void batch_done(wq_pool *p, worker *self, size_t ran) {
         return;
     p->pending -= ran;
     if (p->pending == 0) {
-        wq__check(pthread_cond_broadcast(&p->cv[DONE]));
+        wq__cond_broadcast(&p->cv[DONE], &p->mu);
         if (p->stopping) /* let sleepers see the end */
-            wq__check(pthread_cond_broadcast(&p->cv[WORK]));
+            wq__cond_broadcast(&p->cv[WORK], &p->mu);
     }
 }
 
@@ -444,15 +447,15 @@ static void idle(wq_pool *p, worker *self, bool *spun) {
     if (!*spun && p->spinners < p->max_spinners) {
         *spun = true;
         p->spinners++;
-        wq__check(pthread_mutex_unlock(&p->mu));
+        wq__lock_unlock(&p->mu);
         spin_for_work(p, self);
-        wq__check(pthread_mutex_lock(&p->mu));
+        wq__lock_lock(&p->mu);
         p->spinners--;
         return;
     }
     *spun = false;
     p->sleepers++;
-    wq__check(pthread_cond_wait(&p->cv[WORK], &p->mu));
+    wq__cond_wait(&p->cv[WORK], &p->mu);
     p->sleepers--;
     if (p->wakeups > 0)
         p->wakeups--;
@@ -473,9 +476,9 @@ static void *worker_main(void *arg) {
     bool spun = false, quick = false; /* last batch took under QUICK_NS */
 
     tl_worker_of = p;
-    wq__check(pthread_mutex_lock(&p->mu));
+    wq__lock_lock(&p->mu);
     if (++p->started == p->nthreads)
-        wq__check(pthread_cond_broadcast(&p->cv[DONE])); /* wq_pool_create returns */
+        wq__cond_broadcast(&p->cv[DONE], &p->mu); /* wq_pool_create returns */
     /* Stopping ends a worker only once nothing is pending: a running task
      * may still submit work, or wait for a task another worker holds. */
     while (!(p->stopping && p->pending == 0)) {
@@ -488,15 +491,15 @@ static void *worker_main(void *arg) {
             continue;
         }
         spun = false;
-        wq__check(pthread_mutex_unlock(&p->mu));
+        wq__lock_unlock(&p->mu);
         uint64_t t0 = now_ns();
         size_t ran = run_batch(p, self);
         uint64_t t1 = now_ns();
         quick = t0 && t1 && t1 - t0 < QUICK_NS;
-        wq__check(pthread_mutex_lock(&p->mu));
+        wq__lock_lock(&p->mu);
         batch_done(p, self, ran);
     }
-    wq__check(pthread_mutex_unlock(&p->mu));
+    wq__lock_unlock(&p->mu);
     return NULL;
 }
 
@@ -509,14 +512,14 @@ static unsigned online_cpus(void) {
 
 /* Stops and joins the first n workers, then frees the pool. */
 static void shutdown_and_free(wq_pool *p, unsigned n) {
-    wq__check(pthread_mutex_lock(&p->mu));
+    wq__lock_lock(&p->mu);
     p->stopping = true;
     hint_set(&p->stop_hint, 1);
-    wq__check(pthread_cond_broadcast(&p->cv[WORK]));
-    wq__check(pthread_mutex_unlock(&p->mu));
+    wq__cond_broadcast(&p->cv[WORK], &p->mu);
+    wq__lock_unlock(&p->mu);
     for (unsigned i = 0; i < n; i++)
         wq__check(pthread_join(p->workers[i].thread, NULL));
-    wq__sync_destroy(&p->mu, p->cv, 3);
+    wq__lock_destroy(&p->mu, p->cv, 3);
     ring_free(p);
     free(p->workers);
     free(p);
@@ -526,10 +529,10 @@ static void shutdown_and_free(wq_pool *p, unsigned n) {
  * hold locks of the C library or of a sanitizer's runtime, which a fork
  * right after wq_pool_create would leave held in the child for ever. */
 static void wait_started(wq_pool *p) {
-    wq__check(pthread_mutex_lock(&p->mu));
+    wq__lock_lock(&p->mu);
     while (p->started < p->nthreads)
-        wq__check(pthread_cond_wait(&p->cv[DONE], &p->mu));
-    wq__check(pthread_mutex_unlock(&p->mu));
+        wq__cond_wait(&p->cv[DONE], &p->mu);
+    wq__lock_unlock(&p->mu);
 }
 
 /* Allocates a bounded pool's whole ring (no lock needed: no worker yet). */
@@ -552,7 +555,7 @@ wq_pool *wq_pool_create_ex(unsigned nthreads, const wq_pool_opts *opts) {
     p->nthreads = nthreads ? nthreads : p->max_spinners;
     p->workers = wq__calloc(p->nthreads, sizeof *p->workers);
     if (!p->workers || (err = ring_bound(p, opts)) != 0 ||
-        (err = wq__sync_init(&p->mu, p->cv, 3)) != 0) {
+        (err = wq__lock_init(&p->mu, p->cv, 3)) != 0) {
         ring_free(p);
         free(p->workers);
         free(p);
@@ -618,7 +621,7 @@ int wq_submit(wq_pool *pool, void (*fn)(void *arg), void *arg) {
         return EINVAL;
     if (pool->max_queued)
         return submit_many_bounded(pool, fn, &arg, 1);
-    wq__check(pthread_mutex_lock(&pool->mu));
+    wq__lock_lock(&pool->mu);
     int err = pool->count == pool->cap ? ring_reserve(pool, 1) : 0;
     if (!err) {
         size_t tail = pool->head + pool->count;
@@ -626,7 +629,7 @@ int wq_submit(wq_pool *pool, void (*fn)(void *arg), void *arg) {
         prefetch_for_write(&pool->ring[(tail + PREFETCH_AHEAD) & (pool->cap - 1)]);
         published(pool, 1);
     }
-    wq__check(pthread_mutex_unlock(&pool->mu));
+    wq__lock_unlock(&pool->mu);
     return err;
 }
 
@@ -641,11 +644,11 @@ static void put_many(wq_pool *p, void (*fn)(void *arg), void *const *args, size_
 
 /* Queues all n tasks on an unbounded pool, or none (ENOMEM). */
 static int submit_all(wq_pool *p, void (*fn)(void *arg), void *const *args, size_t n) {
-    wq__check(pthread_mutex_lock(&p->mu));
+    wq__lock_lock(&p->mu);
     int err = p->cap - p->count < n ? ring_reserve(p, n) : 0;
     if (!err)
         put_many(p, fn, args, n);
-    wq__check(pthread_mutex_unlock(&p->mu));
+    wq__lock_unlock(&p->mu);
     return err;
 }
 
@@ -654,17 +657,17 @@ static int submit_all(wq_pool *p, void (*fn)(void *arg), void *const *args, size
  * for room (on cv[ROOM]); then at least one is queued. */
 static size_t put_fitting(wq_pool *p, void (*fn)(void *arg), void *const *args, size_t n,
                           bool wait) {
-    wq__check(pthread_mutex_lock(&p->mu));
+    wq__lock_lock(&p->mu);
     while (wait && p->count >= p->max_queued) {
         p->room_waiters++;
-        wq__check(pthread_cond_wait(&p->cv[ROOM], &p->mu));
+        wq__cond_wait(&p->cv[ROOM], &p->mu);
         p->room_waiters--;
     }
     size_t room = p->count < p->max_queued ? p->max_queued - p->count : 0;
     size_t k = n < room ? n : room;
     if (k)
         put_many(p, fn, args, k);
-    wq__check(pthread_mutex_unlock(&p->mu));
+    wq__lock_unlock(&p->mu);
     return k;
 }
 
@@ -730,9 +733,9 @@ int wq_wait(wq_pool *pool) {
         return EINVAL;
     if (wq__on_worker_of(pool))
         return EDEADLK;
-    wq__check(pthread_mutex_lock(&pool->mu));
+    wq__lock_lock(&pool->mu);
     while (pool->pending > 0)
-        wq__check(pthread_cond_wait(&pool->cv[DONE], &pool->mu));
-    wq__check(pthread_mutex_unlock(&pool->mu));
+        wq__cond_wait(&pool->cv[DONE], &pool->mu);
+    wq__lock_unlock(&pool->mu);
     return 0;
 }
