@@ -639,6 +639,7 @@ static void put_many(wq_pool *p, void (*fn)(void *arg), void *const *args, size_
     size_t tail = p->head + p->count;
     for (size_t i = 0; i < n; i++)
         p->ring[(tail + i) & (p->cap - 1)] = (task){fn, args[i]};
+    prefetch_for_write(&p->ring[(tail + n + PREFETCH_AHEAD) & (p->cap - 1)]);
     published(p, n);
 }
 
