@@ -475,9 +475,11 @@ static size_t wf_run(int level, const unsigned char *x, size_t n, const unsigned
 
 /*
  * The search pruned by the seeds, for long related pairs: one run with the
- * bound U = the cost of the seeds' chain (an alignment, so D <= U; see
+ * bound U - 1, U the cost of the seeds' chain (an alignment, so D <= U; see
  * lev_seeds.c), or cap when that is lower. The run is exact (dir_trim): it
- * finds D when D <= U, and proves D > U when its wavefronts run empty. It
+ * finds D when D <= its bound, and proves D > the bound when its
+ * wavefronts run empty (so D = U, or D > cap). None is needed when the
+ * seeds' bound h0 reaches U. It
  * is tried only when U is within a third of the seeds' bound h0 on the
  * whole pair: the width it keeps is about twice U - h0, against the 2s + 1
  * of the plain search at score s. Returns the distance, cap + 1 when
@@ -507,12 +509,16 @@ static size_t wf_seeded(int level, const unsigned char *x, size_t n, const unsig
     } else if (ucap && h0 > cap) {
         result = cap + 1; /* D >= h0 > cap */
     } else if (ucap && 3 * (ucap - h0) <= ucap) {
-        size_t u = ucap < cap ? ucap : cap, lower;
+        /* D <= U, and the chain is most often optimal: the run only has
+         * to prove that no path costs U - 1, a bound one lower at every
+         * cell, so narrower; finding none, it answers (U - 1) + 1 = U = D.
+         * Below the caller's cap, the cap is the bound. */
+        size_t u = ucap <= cap ? ucap - 1 : cap, lower;
         wf_seeds sd = {h, h + ns + 2, (int64_t)u, h0, (unsigned char *)(h + 3 * ns + 4)};
         size_t d = wf_run(level, x, n, y, m, u, INFINITY, &lower, &sd);
-        /* d > u < cap cannot happen (D <= U); the plain search would
+        /* A give-up cannot happen (no budget); the plain search would
          * still answer exactly if it did. */
-        if (d <= u || d == WQ_LEV_NO_LIMIT || u == cap)
+        if (d <= u + 1 || d == WQ_LEV_NO_LIMIT)
             result = d;
     }
     free(h);
