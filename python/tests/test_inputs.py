@@ -207,6 +207,72 @@ def test_kept_blocks_serve_the_next_call_whole(rng):
     assert workq._workq._kept() == kept
 
 
+class Str(str):
+    pass
+
+
+class Bytes(bytes):
+    pass
+
+
+def at_once_inputs(rng, n, subclasses=True):
+    """Two arguments long enough to be copied at once (one on the calling
+    thread, one on a worker): a's first item is the longest, so a's first
+    block holds it all; b's is empty, so b's fills at once and the rest of b
+    is copied with every check. Both mix str, bytes and (with subclasses)
+    their subclasses, which only the checked copy takes, and lengths 0 to
+    40."""
+    text = rand_seq(rng, 4096)
+    kinds = [str, str, str, lambda x: x.encode()]
+    if subclasses:
+        kinds += [Str, lambda x: Bytes(x.encode())]
+
+    def item(k):
+        at = rng.randrange(len(text) - k)
+        return rng.choice(kinds)(text[at:at + k])
+    a = [text[:40]] + [item(rng.randint(0, 40)) for _ in range(n - 1)]
+    b = [b""] + [item(rng.randint(0, 40)) for _ in range(n - 1)]
+    plain = [x.decode() if isinstance(x, bytes) else str(x) for x in a + b]
+    want = [Levenshtein.distance(x, y) for x, y in zip(plain[:n], plain[n:])]
+    return a, b, want
+
+
+def test_copy_at_once_vs_levenshtein(rng):
+    a, b, want = at_once_inputs(rng, 40_000)
+    assert list(workq.distances(a, b)) == want
+    assert list(workq.distances(tuple(b), a, workers=2)) == want
+    assert list(workq.distances(a, tuple(b), workers=1)) == want  # one after the other
+    assert list(workq.distances(iter(a), b, workers=2)) == want  # not a list: the same
+    for workers in (1, 2):
+        with workq.Pool(workers) as pool:
+            assert list(pool.distances(a, b)) == want
+            assert list(pool.distances(b, a, max_distance=5)) == [min(d, 6) for d in want]
+    # str and bytes only: a is copied whole by the fast copy (on either thread)
+    a, b, want = at_once_inputs(rng, 40_000, subclasses=False)
+    assert list(workq.distances(a, b, workers=2)) == want
+    assert list(workq.distances(a, a, workers=2)) == [0] * len(a)
+
+
+def test_copy_at_once_errors_as_one_after_the_other(rng):
+    a, b, _ = at_once_inputs(rng, 40_000)
+    bad_a, bad_b, bad_b2, longer_b = list(a), list(b), list(b), b + ["a"]
+    bad_a[35_000], bad_b[100] = 3.5, None  # a's error comes first, as a is copied first
+    bad_b2[39_999] = "ü"
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        with pytest.raises(TypeError, match=r"seqs_a\[35000\]: expected str or bytes, not float"):
+            workq.distances(bad_a, bad_b, workers=2)
+        with pytest.raises(ValueError, match=r"seqs_b\[39999\]: str is not ASCII"):
+            workq.distances(a, bad_b2, workers=2)
+        with pytest.raises(ValueError, match=r"differ in length \(40000 and 40001\)"):
+            workq.distances(a, longer_b, workers=2)
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert grown < 64 * 1024
+
+
 def test_forked_child_reads_its_own_copies(rng):
     # the kept mappings are wiped in a child: its calls copy afresh (20 KB
     # a side, mapped, but one block of pairs, computed on the calling
