@@ -13,8 +13,11 @@ rounds (median, min, max):
 
 WORKERS defaults to 2. The call's distances are checked against the
 numbers the CLI prints, once. Prints one TSV line per contender: name,
-median seconds, min, max.
+median seconds, min, max, then the median CPU seconds (all threads; the
+CLI's from RUSAGE_CHILDREN) and the median page faults of one round, which
+a loaded machine changes far less than the wall time.
 """
+import resource
 import statistics
 import subprocess
 import sys
@@ -43,15 +46,29 @@ def main():
     if list(workq.distances(a, b, workers=workers)) != want:
         sys.exit("call_vs_cli: workq.distances disagrees with the CLI")
     times = {"call": [], "cli": []}
+    cpu = {"call": [], "cli": []}
+    faults = {"call": [], "cli": []}
+
+    def usage(who):
+        r = resource.getrusage(who)
+        return r.ru_utime + r.ru_stime, r.ru_minflt + r.ru_majflt
+
+    def timed(name, who, run):
+        c0, f0 = usage(who)
+        t0 = time.perf_counter()
+        run()
+        times[name].append(time.perf_counter() - t0)
+        c1, f1 = usage(who)
+        cpu[name].append(c1 - c0)
+        faults[name].append(f1 - f0)
+
     for _ in range(rounds):
-        t0 = time.perf_counter()
-        subprocess.run(cli, stdout=subprocess.DEVNULL, check=True)
-        times["cli"].append(time.perf_counter() - t0)
-        t0 = time.perf_counter()
-        workq.distances(a, b, workers=workers)
-        times["call"].append(time.perf_counter() - t0)
+        timed("cli", resource.RUSAGE_CHILDREN,
+              lambda: subprocess.run(cli, stdout=subprocess.DEVNULL, check=True))
+        timed("call", resource.RUSAGE_SELF, lambda: workq.distances(a, b, workers=workers))
     for name, ts in times.items():
-        print(f"{name}\t{statistics.median(ts):.6f}\t{min(ts):.6f}\t{max(ts):.6f}")
+        print(f"{name}\t{statistics.median(ts):.6f}\t{min(ts):.6f}\t{max(ts):.6f}"
+              f"\t{statistics.median(cpu[name]):.6f}\t{statistics.median(faults[name]):.0f}")
 
 
 if __name__ == "__main__":

@@ -62,10 +62,13 @@ done
 echo
 echo "The 1.2x goal: the workq.distances call (pairs in memory, 2 workers) against"
 echo "genomics -w 2 on the same pairs file (whole process), alternating rounds,"
-echo "median (min-max) s; the slowest call against the fastest CLI round beside it:"
+echo "median (min-max) s; the slowest call against the fastest CLI round beside it;"
+echo "then the median CPU time (all threads) and page faults of a round, which"
+echo "load on the machine changes far less than the wall time:"
 echo
-echo "| pairs | genomics -w 2 (process) | workq.distances (call) | call / CLI | slowest / fastest |"
-echo "|---|---|---|---|---|"
+echo "| pairs | genomics -w 2 (process) | workq.distances (call) | call / CLI |" \
+     "slowest / fastest | CPU s, CLI / call | faults, CLI / call |"
+echo "|---|---|---|---|---|---|---|"
 for f in "$p14" "$p500"; do
     r=$($py "$here/call_vs_cli.py" "$f" "$gen" "$((rounds > 5 ? rounds : 5))" 2)
     c=$(echo "$r" | field cli 2) p=$(echo "$r" | field call 2)
@@ -73,7 +76,9 @@ for f in "$p14" "$p500"; do
     cr=$(echo "$r" | awk -F'\t' '$1 == "cli" { printf "%.3g (%.3g-%.3g)", $2, $3, $4 }')
     pr=$(echo "$r" | awk -F'\t' '$1 == "call" { printf "%.3g (%.3g-%.3g)", $2, $3, $4 }')
     echo "| $(wc -l <"$f") of $(basename "$f" .txt | tr -dc 0-9) | $cr | $pr |" \
-         "$(ratio "$p" "$c")x | $(ratio "$pmax" "$cmin")x |"
+         "$(ratio "$p" "$c")x | $(ratio "$pmax" "$cmin")x |" \
+         "$(echo "$r" | field cli 5 | xargs printf %.3g) / $(echo "$r" | field call 5 | xargs printf %.3g) |" \
+         "$(echo "$r" | field cli 6) / $(echo "$r" | field call 6) |"
 done
 echo
 echo "Whole script, not the goal's figure: pairs_file.py reads the file and prints"
