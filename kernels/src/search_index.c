@@ -29,8 +29,13 @@ enum { MIN_SEG = 4 };
  * (32,768 slots), which sit in this machine's L2 (1 MiB). Below that the
  * windows' passes cost about what they save (loaded: 1M 30-mers at K=2
  * even, --cluster -k 1 on 1M distinct 30-mers, a 64 MiB table, 15 to 25%
- * slower); at 2M they save a fifth of the probe's CPU, at 4M two fifths. */
-wq__tune wq__search_tune = {0, 1u << 24, 1u << 15};
+ * slower); at 2M they save a fifth of the probe's CPU, at 4M two fifths.
+ * Once a search probes by region, every table of 4 MiB or more (2^18
+ * slots) joins its windows: the neighbouring lengths' tables (the planted
+ * indels' 29- and 31-mers, 16 MiB each at 4M 30-mers) outgrow the cache
+ * as N grows, and probed directly they cost a miss per key (loaded, 4M at
+ * K=2: the blocks' CPU 11.3 -> 2.3 s, the windows' 6.2 -> 8.9 s). */
+wq__tune wq__search_tune = {0, 1u << 24, 1u << 15, 1u << 18};
 
 /* A zeroed array for a large table that is read at random: on 2 MiB pages
  * where the system offers them (Linux's transparent huge pages on madvise),
@@ -681,6 +686,7 @@ int wq__sidx_build(wq_pool *pool, wq__sidx *x, const wq__uniq *q, size_t k, wq__
     x->st = st;
     x->part_min = wq__search_tune.part_min;
     x->region = wq__search_tune.region;
+    x->part_also = wq__search_tune.part_also;
     int rc = build_classes(x);
     if (rc == 0)
         rc = build_tables(pool, x);
@@ -860,10 +866,11 @@ int wq__sidx_probe(const wq__sidx *x, const unsigned char *r, size_t m, const wq
 /* ----------------------------------------- the probe by table region -- */
 
 /*
- * wq__win_build, for the classes whose table has at least x->part_min
- * slots (the large ones; smaller tables stay in cache and are probed
- * directly). A part is one region of x->region slots of one large class's
- * table, chosen by a key's home slot. The passes, on the pool's workers:
+ * wq__win_build, once a class's table has at least x->part_min slots, for
+ * the classes whose table has at least that many or x->part_also (the
+ * large ones; smaller tables stay in cache and are probed directly). A
+ * part is one region of x->region slots of one large class's table, chosen
+ * by a key's home slot. The passes, on the pool's workers:
  *   COUNT   per chunk of WCHUNK probes: how many keys its probes have in
  *           large classes (no hashing), so each chunk knows where its
  *           records go;
@@ -875,7 +882,8 @@ int wq__sidx_probe(const wq__sidx *x, const unsigned char *r, size_t m, const wq
  *           in place (a counting sort by cycles, in the chunk's own cache);
  *   LOOKUP  per group of parts, each part's records of every chunk against
  *           that region's slots only, so those stay in cache while its
- *           records are read. A record counts the entries with its key's
+ *           records are read (streamed in first when it has many:
+ *           stream_region). A record counts the entries with its key's
  *           tag; those whose fingerprint is near the probe's and that keep
  *           passes become candidates (slot, id);
  *   SUM     per chunk: reads[slot], the sum of its records' counts;
@@ -920,18 +928,25 @@ typedef struct win_ctx {
     uint32_t *off;      /* off[g * nchunks + ch]: chunk ch's first record of part g
                            (g <= nparts), from rbase[ch] */
     wq__u32v *out;      /* per group: candidates as (slot, id) pairs */
+    uint32_t seen[WGROUPS]; /* per group: what stream_region read */
     atomic_size_t work; /* candidates and tag-matching entries so far */
     atomic_int over;    /* work passed budget */
     size_t budget;
 } win_ctx;
 
-static inline int class_large(const wq__sidx *x, const wq__class *c) {
+/* Whether class c's table makes the search probe by region. */
+static inline int class_regional(const wq__sidx *x, const wq__class *c) {
     return c->indexed && (c->mask + 1) * NPART >= x->part_min;
+}
+
+/* Whether class c is looked up in the windows (once there are windows). */
+static inline int class_large(const wq__sidx *x, const wq__class *c) {
+    return class_regional(x, c) || (c->indexed && (c->mask + 1) * NPART >= x->part_also);
 }
 
 int wq__sidx_regional(const wq__sidx *x) {
     for (size_t ci = 0; ci < x->nclass; ci++)
-        if (class_large(x, &x->cls[ci]))
+        if (class_regional(x, &x->cls[ci]))
             return 1;
     return 0;
 }
@@ -1063,12 +1078,49 @@ static int win_key(const win_ctx *u, const wq__class *c, wrec *e, wq__u32v *out,
     return 0;
 }
 
+/* Part g's records, in every chunk. */
+static size_t part_records(const win_ctx *u, size_t g) {
+    size_t n = 0;
+    for (size_t ch = 0; ch < u->nchunks; ch++)
+        n += u->off[(g + 1) * u->nchunks + ch] - u->off[g * u->nchunks + ch];
+    return n;
+}
+
+/* Part g's region of its class's table read in address order, one load
+ * per cache line, so that its lookups then find their slots in cache. The
+ * loads are independent and ascend, so the lines come in at the memory's
+ * bandwidth (the hardware prefetcher follows them), where the lookups'
+ * own reads, in key order, each wait for a miss. Worth it once the part
+ * has a record per STREAM_LINES lines: a record reads 2 to 3 lines (its
+ * key's run of slots), so the lookups would fetch about a third of the
+ * region's lines anyway (30-mers at K=2: 1,200 records per region at 2M,
+ * 2,400 at 4M, against 8,192 lines). Returns a value of what it read,
+ * which the caller keeps, so the loads are not dropped. */
+enum { STREAM_LINES = 8 };
+
+static uint32_t stream_region(const win_ctx *u, size_t g) {
+    size_t ci = u->pclass[g], local = g - u->pbase[u->rank[ci]];
+    const wq__class *c = &u->x->cls[ci];
+    size_t rpt = regions_per_table(u, c), len = (size_t)1 << u->rshift;
+    if (len > c->mask + 1)
+        len = c->mask + 1;
+    const wq__slot *t = c->slots + (local / rpt) * (c->mask + 1) + ((local % rpt) << u->rshift);
+    uint32_t v = 0;
+    for (size_t s = 0; s < len; s += 64 / sizeof *t)
+        v ^= t[s].tag;
+    return v;
+}
+
 /* LOOKUP for the parts of group gi. */
 static int win_lookup(win_ctx *u, size_t gi) {
     size_t g0 = u->nparts * gi / WGROUPS, g1 = u->nparts * (gi + 1) / WGROUPS, work = 0, done = 0;
+    size_t lines = ((size_t)1 << u->rshift) * sizeof(wq__slot) / 64;
+    uint32_t seen = 0;
     int rc = 0;
     for (size_t g = g0; rc == 0 && g < g1; g++) {
         const wq__class *c = &u->x->cls[u->pclass[g]];
+        if (part_records(u, g) * STREAM_LINES >= lines)
+            seen ^= stream_region(u, g);
         for (size_t ch = 0; rc == 0 && ch < u->nchunks; ch++) {
             wrec *rec = u->w->rec + u->rbase[ch];
             size_t lo = u->off[g * u->nchunks + ch], hi = u->off[(g + 1) * u->nchunks + ch];
@@ -1085,6 +1137,7 @@ static int win_lookup(win_ctx *u, size_t gi) {
     }
     if (rc == 0)
         (void)win_over(u, work);
+    u->seen[gi] = seen;
     return rc;
 }
 

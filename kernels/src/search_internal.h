@@ -142,9 +142,10 @@ typedef struct wq__class {
  * search: the defaults, which tests may lower (before a search starts, on
  * the thread that starts it) to cross every boundary with small inputs. */
 typedef struct wq__tune {
-    size_t window;   /* probes per window; 0: the default (an eighth of the probes, >= 65,536) */
-    size_t part_min; /* a class's table is looked up by region from this many slots */
-    size_t region;   /* slots per region, a power of two */
+    size_t window;    /* probes per window; 0: the default (an eighth of the probes, >= 65,536) */
+    size_t part_min;  /* a search probes by region once a class's table has this many slots */
+    size_t region;    /* slots per region, a power of two */
+    size_t part_also; /* ... and then every class's table of this many slots or more */
 } wq__tune;
 
 extern wq__tune wq__search_tune;
@@ -159,6 +160,7 @@ typedef struct wq__sidx {
     wq__stop *st;    /* ticked while building */
     size_t part_min; /* wq__search_tune's, at build */
     size_t region;
+    size_t part_also;
 } wq__sidx;
 
 /* Builds the index over q's uniques for distance k (<= q->maxlen), the

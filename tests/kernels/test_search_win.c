@@ -68,6 +68,8 @@ static int probe_of(const void *ctx, size_t pi, const unsigned char **r, size_t 
     return u % 7 != 3; /* some probes skipped */
 }
 
+static size_t last_span; /* the span of check_window's last window */
+
 /* Probes [from, from + n) of x as one window: each one's candidates equal
  * the direct probe's. Returns whether the window gave up; *whole counts
  * the probes' classes taken whole. */
@@ -93,6 +95,7 @@ static int check_window(const wq__sidx *x, uint32_t from, size_t n, size_t *whol
                          got.v[e], want.v[e]);
     }
     int direct = w.direct;
+    last_span = w.span;
     for (size_t s = 0; !direct && s < n * w.span; s++)
         *whole += w.reads[s] >= x->q->nu; /* one class, or a bound above all */
     free(got.v);
@@ -121,7 +124,7 @@ ParameterizedTest(wcase *c, search_win, probe_equals_direct, .timeout = 60) {
     kseq_set g;
     wq_seq *seqs = make_seqs(c, &g);
     wq__tune saved = wq__search_tune;
-    wq__search_tune = (wq__tune){0, 0, c->region};
+    wq__search_tune = (wq__tune){0, 0, c->region, 0};
     wq__stop st;
     cr_assert_eq(wq__stop_init(&st, NULL, NULL), 0);
     wq__uniq q;
@@ -141,6 +144,68 @@ ParameterizedTest(wcase *c, search_win, probe_equals_direct, .timeout = 60) {
     wq__sidx_free(&x);
     wq__uniq_free(&q);
     wq__stop_destroy(&st);
+    free(seqs);
+    kseq_set_free(&g);
+}
+
+/* The slots of one sub-table of the largest class of seqs' index at k
+ * (under the default tune); *nidx (if set): its indexed classes. */
+static size_t largest_table(const wq_seq *seqs, size_t n, size_t k, size_t *nidx) {
+    wq__stop st;
+    cr_assert_eq(wq__stop_init(&st, NULL, NULL), 0);
+    wq__uniq q;
+    wq__sidx x;
+    cr_assert_eq(wq__uniq_build(pool, &q, seqs, n, &st), 0);
+    cr_assert_eq(wq__sidx_build(pool, &x, &q, k, &st), 0);
+    size_t slots = 0, indexed = 0;
+    for (size_t c = 0; c < x.nclass; c++) {
+        indexed += x.cls[c].indexed != 0;
+        if (x.cls[c].indexed && x.cls[c].mask + 1 > slots)
+            slots = x.cls[c].mask + 1;
+    }
+    if (nidx != NULL)
+        *nidx = indexed;
+    wq__sidx_free(&x);
+    wq__uniq_free(&q);
+    wq__stop_destroy(&st);
+    return slots;
+}
+
+/* Windows that look up only some classes by region (the largest from
+ * part_min, more from part_also) and probe the others directly give each
+ * probe the direct probe's candidates. */
+Test(search_win, some_classes_by_region, .timeout = 60) {
+    static const wcase c = {6000, 30, 30, 2, 4, 100, 100, 64, 0, 0}; /* lengths 28 to 32 */
+    kseq_set g;
+    wq_seq *seqs = make_seqs(&c, &g);
+    size_t nidx, main_slots = largest_table(seqs, c.n, c.k, &nidx);
+    cr_assert_geq(nidx, 5, "%zu indexed classes", nidx);
+    /* part_min: one sub-table of the largest (its whole table is 4 of them):
+     * the largest alone; then with 29 and 31 (tables 2^-5 of 30's); all */
+    const size_t also[] = {(size_t)-1, main_slots / 4, 0};
+    size_t span[3];
+    for (size_t t = 0; t < sizeof also / sizeof also[0]; t++) {
+        wq__tune saved = wq__search_tune;
+        wq__search_tune = (wq__tune){0, main_slots, c.region, also[t]};
+        wq__stop st;
+        cr_assert_eq(wq__stop_init(&st, NULL, NULL), 0);
+        wq__uniq q;
+        wq__sidx x;
+        cr_assert_eq(wq__uniq_build(pool, &q, seqs, c.n, &st), 0);
+        cr_assert_eq(wq__sidx_build(pool, &x, &q, c.k, &st), 0);
+        wq__search_tune = saved;
+        cr_assert(wq__sidx_regional(&x));
+        size_t whole = 0;
+        cr_assert_eq(check_window(&x, 0, q.nu, &whole), 0);
+        span[t] = last_span;
+        for (uint32_t a = 0, step = 700; a < q.nu; a += step, step += 333)
+            cr_assert_eq(check_window(&x, a, q.nu - a < step ? q.nu - a : step, &whole), 0);
+        wq__sidx_free(&x);
+        wq__uniq_free(&q);
+        wq__stop_destroy(&st);
+    }
+    cr_assert(span[0] == 1 && span[1] > span[0] && span[2] > span[1], "spans %zu, %zu, %zu",
+              span[0], span[1], span[2]);
     free(seqs);
     kseq_set_free(&g);
 }
@@ -210,19 +275,26 @@ Test(search_win, searches_equal_direct, .timeout = 120) {
         {3000, 26, 34, 2, 4, 300, 300, 0, 0, 0}, /* mixed lengths, many repeats */
     };
     static const size_t windows[] = {1, 257, 2000, 0};
-    const wq__tune direct = {0, (size_t)-1, 1u << 15};
+    const wq__tune direct = {0, (size_t)-1, 1u << 15, (size_t)-1};
     for (size_t si = 0; si < sizeof sets / sizeof sets[0]; si++) {
         kseq_set g;
         wq_seq *seqs = make_seqs(&sets[si], &g);
+        size_t main_slots = largest_table(seqs, sets[si].n, sets[si].k, NULL);
         for (int what = S_PAIRS; what <= S_CLUSTER; what++) {
             hits want = {0};
             search_with(direct, what, seqs, sets[si].n, sets[si].k, &want);
             cr_assert_gt(want.n, 100, "set %zu, search %d: %zu hits", si, what, want.n);
             for (size_t wi = 0; wi < sizeof windows / sizeof windows[0]; wi++) {
                 hits got = {0};
-                search_with((wq__tune){windows[wi], 0, 16 << wi}, what, seqs, sets[si].n,
+                search_with((wq__tune){windows[wi], 0, 16 << wi, 0}, what, seqs, sets[si].n,
                             sets[si].k, &got);
                 assert_same_hits(&got, &want, "by region");
+                free(got.h);
+                /* the largest class by region, the others probed directly */
+                got = (hits){0};
+                search_with((wq__tune){windows[wi], main_slots, 16 << wi, (size_t)-1}, what, seqs,
+                            sets[si].n, sets[si].k, &got);
+                assert_same_hits(&got, &want, "the largest class by region");
                 free(got.h);
             }
             free(want.h);
