@@ -22,6 +22,9 @@ a = ["acgt" * 125] * 4000                  # 8 blocks: the engine, not inline
 b = ["tgca" * 100 + "acgt" * 25] * 4000
 want = list(workq.distances(a, b))          # the module's pool, made here
 assert list(workq.distances(a, b, workers=2)) == want  # a kept pool of 2
+c = ["acgtacgtac"[k % 7:] for k in range(40000)]  # long lists: copied at once,
+d = [b"tgcatgca"[k % 5:] for k in range(40000)]   # on the calling thread and a worker
+want_cd = list(workq.distances(c, d, workers=2))
 pi = workq.pi(10**6)
 p = workq.Pool(2)
 pid = os.fork()
@@ -31,6 +34,8 @@ if pid == 0:
         code = 1 if list(workq.distances(a, b)) != want else code
         code = 2 if list(workq.distances(a, b, workers=2)) != want else code
         code = 3 if workq.pi(10**6) != pi else code
+        code = 6 if list(workq.distances(c, d, workers=2)) != want_cd else code
+        code = 7 if list(workq.distances(d, c)) != want_cd else code
         try:
             p.distances(a, b)
             code = 4
@@ -40,7 +45,7 @@ if pid == 0:
     finally:
         os._exit(code)
 _, status = os.waitpid(pid, 0)
-print(os.waitstatus_to_exitcode(status), want[0])
+print(os.waitstatus_to_exitcode(status), want[0], sum(want_cd))
 assert list(p.distances(a, b)) == want and list(workq.distances(a, b, workers=2)) == want
 p.close()
 """
@@ -52,7 +57,10 @@ def test_forked_child_makes_its_own_pools():
         env["TSAN_OPTIONS"] += ":die_after_fork=0"
     out = subprocess.run([sys.executable, "-c", CHILD_SCRIPT], env=env, timeout=120,
                          check=True, capture_output=True, text=True).stdout
-    assert out == f"0 {Levenshtein.distance('acgt' * 125, 'tgca' * 100 + 'acgt' * 25)}\n"
+    c = ["acgtacgtac"[k % 7:] for k in range(40000)]
+    d = ["tgcatgca"[k % 5:] for k in range(40000)]
+    total = sum(Levenshtein.distance(x, y) for x, y in zip(c, d))
+    assert out == f"0 {Levenshtein.distance('acgt' * 125, 'tgca' * 100 + 'acgt' * 25)} {total}\n"
 
 
 def tasks():
