@@ -8,7 +8,9 @@
  * boundary: every class is large (part_min 0), regions of 16 slots up to a
  * whole sub-table (keys in 4, 8 or thousands of parts), windows of one
  * block up to all probes, chunks of probes uneven (n not a multiple of
- * 1024). Sets: empty, one and five sequences, many exact repeats, mixed
+ * 1024), and windows that look up only some classes by region (the
+ * largest from part_min, the next from part_also) and probe the others
+ * directly. Sets: empty, one and five sequences, many exact repeats, mixed
  * lengths with empty ones and classes too short to index, crowded buckets
  * over two letters (classes taken whole; and a window that gives up).
  */
