@@ -61,14 +61,6 @@ int wq__lock_is_futex(const wq__lock *l) {
 }
 #endif
 
-static inline void cpu_relax(void) {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ __volatile__("yield");
-#endif
-}
-
 #if HAVE_FUTEX_MODE
 /* futex(2) on a 32-bit word of this process. Errors (EAGAIN: the word
  * changed, EINTR) are returns to the caller's loop. */
@@ -122,7 +114,7 @@ void wq__lock_slow(wq__lock *l) {
             atomic_store_explicit(&l->want, 1, memory_order_relaxed);
         }
         if (i < LOCK_SPINS)
-            cpu_relax();
+            wq__cpu_relax();
         else
             sched_yield();
     }
@@ -158,7 +150,7 @@ void wq__lock_contended(wq__lock *l) {
     for (unsigned i = 0; i < HANDOFF_PAUSES; i++) {
         if (atomic_load_explicit(&l->word, memory_order_relaxed))
             break;
-        cpu_relax();
+        wq__cpu_relax();
     }
     atomic_store_explicit(&l->want, 0, memory_order_relaxed);
 }

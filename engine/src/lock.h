@@ -70,6 +70,16 @@ typedef struct wq__cond {
     pthread_cond_t pc; /* pthread mode */
 } wq__cond;
 
+/* One pause of a spinning thread: tells the CPU that this is a poll loop,
+ * so that it yields the core's resources to a sibling hyperthread. */
+static inline void wq__cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
 /* Initializes a lock and ncv condition variables for it, or none: returns
  * 0 or an errno value (pthread mode only can fail; fault site
  * "sync_init"). */

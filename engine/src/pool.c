@@ -158,14 +158,6 @@ int wq__on_worker_of(const wq_pool *pool) {
     return tl_worker_of == pool;
 }
 
-static inline void cpu_relax(void) {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ __volatile__("yield");
-#endif
-}
-
 /* Asks for the cache line at p in a writable state, ahead of a store. */
 static inline void prefetch_for_write(const void *p) {
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
@@ -416,7 +408,7 @@ static bool spin_for_work(const wq_pool *p, const worker *self) {
                 if (&p->workers[k] != self && batch_left(&p->workers[k]) > 0)
                     return true;
         for (unsigned k = 0; k < SPIN_PAUSES; k++)
-            cpu_relax();
+            wq__cpu_relax();
         if (i % SPIN_YIELD == SPIN_YIELD - 1)
             sched_yield();
     }
