@@ -128,7 +128,7 @@ struct wq_pool {
                        when the last worker started;
                        cv[ROOM]: broadcast when a claim makes room in a
                        full bounded ring and submitters wait */
-    task *ring;           /* FIFO ring of cap slots, a power of 2 (mu) */
+    task *ring;     /* FIFO ring of cap slots, a power of 2 (mu) */
     size_t cap, head, count;
     size_t pending;        /* queued, claimed and running tasks (mu) */
     unsigned spinners;     /* idle workers polling the hints (mu) */

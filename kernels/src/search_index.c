@@ -924,13 +924,13 @@ typedef struct win_ctx {
     uint32_t *pclass; /* pclass[g]: part g's class */
     unsigned rshift;  /* log2(x->region) */
     size_t nparts, nchunks;
-    size_t *rbase;      /* rbase[ch]: chunk ch's first record (ch <= nchunks) */
-    uint32_t *off;      /* off[g * nchunks + ch]: chunk ch's first record of part g
-                           (g <= nparts), from rbase[ch] */
-    wq__u32v *out;      /* per group: candidates as (slot, id) pairs */
+    size_t *rbase;          /* rbase[ch]: chunk ch's first record (ch <= nchunks) */
+    uint32_t *off;          /* off[g * nchunks + ch]: chunk ch's first record of part g
+                               (g <= nparts), from rbase[ch] */
+    wq__u32v *out;          /* per group: candidates as (slot, id) pairs */
     uint32_t seen[WGROUPS]; /* per group: what stream_region read */
-    atomic_size_t work; /* candidates and tag-matching entries so far */
-    atomic_int over;    /* work passed budget */
+    atomic_size_t work;     /* candidates and tag-matching entries so far */
+    atomic_int over;        /* work passed budget */
     size_t budget;
 } win_ctx;
 

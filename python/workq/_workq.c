@@ -311,8 +311,8 @@ static PyObject *workq_kept(PyObject *module, PyObject *unused) {
     for (int k = 0; list != NULL && k < SCRATCH_SLOTS; k++) {
         if (sc->map[k] == NULL)
             continue;
-        PyObject *item = Py_BuildValue("(nn)", (Py_ssize_t)(uintptr_t)sc->map[k],
-                                       (Py_ssize_t)sc->len[k]);
+        PyObject *item =
+            Py_BuildValue("(nn)", (Py_ssize_t)(uintptr_t)sc->map[k], (Py_ssize_t)sc->len[k]);
         if (item == NULL || PyList_Append(list, item) < 0)
             Py_CLEAR(list);
         Py_XDECREF(item);
@@ -553,9 +553,9 @@ static int seqs_from(module_state *st, PyObject *obj, const char *what, seqs *s)
 typedef struct copy_side {
     seqs *s;
     PyObject *const *items;
-    size_t stop;  /* where seqs_copy_fast stopped */
-    size_t used;  /* the bytes it wrote */
-    int pointed;  /* it copied every item and ran seqs_point */
+    size_t stop; /* where seqs_copy_fast stopped */
+    size_t used; /* the bytes it wrote */
+    int pointed; /* it copied every item and ran seqs_point */
 } copy_side;
 
 static int copy_side_fn(void *ctx, size_t k) {
@@ -577,9 +577,8 @@ static int copy_at_once(PyObject *a_obj, PyObject *b_obj) {
 }
 
 /* seqs_pair_from's copy at once, of two lists or tuples. */
-static int seqs_pair_at_once(module_state *st, wq_pool *helper, PyObject *a_obj,
-                             const char *a_what, seqs *sa, PyObject *b_obj, const char *b_what,
-                             seqs *sb) {
+static int seqs_pair_at_once(module_state *st, wq_pool *helper, PyObject *a_obj, const char *a_what,
+                             seqs *sa, PyObject *b_obj, const char *b_what, seqs *sb) {
     memset(sa, 0, sizeof *sa);
     memset(sb, 0, sizeof *sb);
     sa->cache = sb->cache = &st->scratch;
@@ -1210,8 +1209,8 @@ static PyObject *do_distances(module_state *st, wq_pool *pool, unsigned workers,
     if (pool == NULL && workers != 1 && copy_at_once(a_obj, b_obj) &&
         (pool = get_pool(st, workers, &owned)) == NULL)
         return NULL;
-    if (seqs_pair_from(st, workers == 1 ? NULL : pool, a_obj, "seqs_a", &sa, b_obj, "seqs_b",
-                       &sb) < 0) {
+    if (seqs_pair_from(st, workers == 1 ? NULL : pool, a_obj, "seqs_a", &sa, b_obj, "seqs_b", &sb) <
+        0) {
         drop_pool(st, owned, workers);
         return NULL;
     }
