@@ -381,6 +381,16 @@ static int data_room(seqs *s, size_t used, size_t need, size_t n) {
  * next ones are long before the loop gets there. */
 #define PREFETCH_AHEAD 16
 
+/* Asks for the header of item i + PREFETCH_AHEAD of n, and a compact str's
+ * bytes past its first line. */
+static inline void prefetch_ahead(PyObject *const *items, size_t i, size_t n) {
+    if (i + PREFETCH_AHEAD < n) {
+        const char *ahead = (const char *)items[i + PREFETCH_AHEAD];
+        __builtin_prefetch(ahead);
+        __builtin_prefetch(ahead + 48);
+    }
+}
+
 /* The copy goes in steps, so that two arguments can be copied at once (see
  * seqs_pair_from): seqs_begin maps the views and a first data block,
  * seqs_copy_fast copies while the items are exact ASCII str or exact bytes
@@ -437,11 +447,7 @@ static int seqs_begin(seqs *s, PyObject *const *items, size_t n) {
 static size_t seqs_copy_fast(seqs *s, PyObject *const *items, size_t from, size_t *used) {
     size_t n = s->n, u = *used, i;
     for (i = from; i < n; i++) {
-        if (i + PREFETCH_AHEAD < n) {
-            const char *ahead = (const char *)items[i + PREFETCH_AHEAD];
-            __builtin_prefetch(ahead);
-            __builtin_prefetch(ahead + 48); /* a compact str's bytes, past one line */
-        }
+        prefetch_ahead(items, i, n);
         const char *p;
         size_t l;
         if (!fast_view(items[i], &p, &l) || s->data == NULL || l > s->data_size - u)
@@ -461,11 +467,7 @@ static int seqs_copy_rest(seqs *s, PyObject *const *items, size_t from, size_t u
                           const char *what) {
     size_t n = s->n;
     for (size_t i = from; i < n; i++) {
-        if (i + PREFETCH_AHEAD < n) {
-            const char *ahead = (const char *)items[i + PREFETCH_AHEAD];
-            __builtin_prefetch(ahead);
-            __builtin_prefetch(ahead + 48);
-        }
+        prefetch_ahead(items, i, n);
         const char *p;
         size_t l;
         if (!fast_view(items[i], &p, &l) && seq_view(items[i], what, (Py_ssize_t)i, &p, &l) < 0)

@@ -1,4 +1,4 @@
-/* Shared helpers for the engine tests: kernels and a gate. */
+/* Shared helpers for the engine tests: kernels, a fault loop and a gate. */
 #include "helpers.h"
 
 #include <errno.h>
@@ -8,6 +8,27 @@
 #include <string.h>
 
 #include <criterion/criterion.h>
+
+void wq__fault_arm(unsigned long k);
+unsigned long wq__fault_count(void);
+
+unsigned long pool_create_each_fault(unsigned nthreads) {
+    unsigned long k;
+    for (k = 1;; k++) {
+        wq__fault_arm(k);
+        wq_pool *p = wq_pool_create(nthreads);
+        unsigned long reached = wq__fault_count();
+        wq__fault_arm(0);
+        if (reached < k) {
+            cr_assert_not_null(p);
+            cr_assert_eq(wq_wait(p), 0);
+            wq_pool_destroy(p);
+            return k;
+        }
+        cr_assert_null(p, "k=%lu", k);
+        cr_assert(errno == ENOMEM || errno == EAGAIN, "k=%lu errno=%d", k, errno);
+    }
+}
 
 static int affine(const void *in, void *out, void *ctx) {
     uint64_t x;

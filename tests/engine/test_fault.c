@@ -21,20 +21,7 @@ static void bump(void *arg) {
 }
 
 Test(fault, pool_create, .timeout = 60) {
-    unsigned long k;
-    for (k = 1;; k++) {
-        wq__fault_arm(k);
-        wq_pool *p = wq_pool_create(4);
-        unsigned long reached = wq__fault_count();
-        wq__fault_arm(0);
-        if (reached < k) {
-            cr_assert_not_null(p);
-            wq_pool_destroy(p);
-            break;
-        }
-        cr_assert_null(p, "k=%lu", k);
-        cr_assert(errno == ENOMEM || errno == EAGAIN, "k=%lu errno=%d", k, errno);
-    }
+    unsigned long k = pool_create_each_fault(4);
     cr_assert_geq(k, 6); /* two allocations, four threads */
     cr_log_info("pool_create: %lu faults injected", k - 1);
 }

@@ -24,9 +24,6 @@
 #include "helpers.h"
 #include "lock.h"
 
-void wq__fault_arm(unsigned long k);
-unsigned long wq__fault_count(void);
-
 enum { FUTEX_OR_BEST = 0, PTHREAD = 1 };
 
 /* ------------------------------------------------- mutual exclusion -- */
@@ -233,20 +230,5 @@ ParameterizedTestParameters(lock, pool_create_faults) {
 
 ParameterizedTest(int *mode, lock, pool_create_faults, .timeout = 60) {
     wq__lock_force_pthread(*mode == PTHREAD);
-    unsigned long k;
-    for (k = 1;; k++) {
-        wq__fault_arm(k);
-        wq_pool *p = wq_pool_create(2);
-        unsigned long reached = wq__fault_count();
-        wq__fault_arm(0);
-        if (reached < k) {
-            cr_assert_not_null(p);
-            cr_assert_eq(wq_wait(p), 0);
-            wq_pool_destroy(p);
-            break;
-        }
-        cr_assert_null(p, "k=%lu", k);
-        cr_assert(errno == ENOMEM || errno == EAGAIN, "k=%lu errno=%d", k, errno);
-    }
-    cr_assert_geq(k, 5); /* two allocations, the lock, two threads */
+    cr_assert_geq(pool_create_each_fault(2), 5); /* two allocations, the lock, two threads */
 }
