@@ -88,9 +88,18 @@ static inline size_t slot_of(uint64_t w, int bits) {
  * (a deletion just before it) is left out of the chain; the gaps stay in
  * order, so the alignment is a valid one.
  */
+/* A gap of the chain whose cost g is exact and at least 1: between seed
+ * a (-1: the start of the pair), matched on diagonal ka, and seed b (ns:
+ * the end of the pair), matched on diagonal kb; see blocks. */
+typedef struct chain_gap {
+    int32_t a, b, ka, kb, g;
+} chain_gap;
+
 typedef struct chain {
     int64_t ax, ay;    /* where the last seed kept ends in x and in y */
     size_t cost;       /* the cost of the alignment up to (ax, ay) */
+    chain_gap *gap;    /* the gaps that may cost more than their units */
+    size_t ngap, gcap; /* gcap 0 after a failed allocation: none kept */
     wq__word peq[256]; /* all zero between gaps */
 } chain;
 
@@ -142,6 +151,26 @@ static size_t gap_cost(chain *c, const unsigned char *p, size_t lp, const unsign
     return d;
 }
 
+/* Keeps the gap from the chain's end (c->ax, c->ay) to seed b at xb, yb
+ * (b = ns: the end of the pair) when its cost g was exact (gap_cost: the
+ * shorter side at most 64 bytes) and at least 1. A failed allocation
+ * keeps no more gaps: fewer blocks, weaker but valid bounds. */
+static void chain_keep(chain *c, int64_t b, int64_t xb, int64_t yb, int64_t g) {
+    int64_t lx = xb - c->ax, ly = yb - c->ay;
+    if (g < 1 || (lx < ly ? lx : ly) > 64 || !c->gcap)
+        return;
+    if (c->ngap == c->gcap) {
+        chain_gap *v = realloc(c->gap, 2 * c->gcap * sizeof *v);
+        if (!v) {
+            c->gcap = 0;
+            return;
+        }
+        c->gap = v, c->gcap *= 2;
+    }
+    c->gap[c->ngap++] = (chain_gap){(int32_t)(c->ax / 8 - 1), (int32_t)b, (int32_t)(c->ay - c->ax),
+                                    (int32_t)(yb - xb), (int32_t)g};
+}
+
 /* Adds seed t, matched at y + b, to the chain (or leaves it out, above);
  * returns the cost of the gap closed, or -1 when the seed is left out. */
 static int64_t chain_add(chain *c, const unsigned char *x, const unsigned char *y, int64_t t,
@@ -149,8 +178,10 @@ static int64_t chain_add(chain *c, const unsigned char *x, const unsigned char *
     int64_t xs = 8 * t, g = 0;
     if (b < c->ay)
         return -1;
-    if (xs != c->ax || b != c->ay)
+    if (xs != c->ax || b != c->ay) {
         g = (int64_t)gap_cost(c, x + c->ax, (size_t)(xs - c->ax), y + c->ay, (size_t)(b - c->ay));
+        chain_keep(c, t, xs, b, g);
+    }
     c->cost += (size_t)g;
     c->ax = xs + 8, c->ay = b + 8;
     return g;
@@ -177,15 +208,13 @@ static void mark_gap(int32_t *key, size_t nk, int64_t g, size_t miss) {
  * seeds seen so far by 16.
  */
 static size_t quick_pass(const unsigned char *x, size_t n, const unsigned char *y, size_t m,
-                         size_t max_left, int32_t *key, size_t *nk, size_t *ub) {
+                         size_t max_left, int32_t *key, size_t *nk, size_t *ub, chain *cp) {
     size_t ns = n / 8;
     int64_t k = 0, last = (int64_t)m - 8;
     size_t left = 0, run = 0, nkeys = 0, miss = 0; /* miss: in the open gap */
     size_t jump = 0;                               /* the next seed to try four at once from */
     int prev_placed = 0;
-    chain c;
-    c.ax = c.ay = 0, c.cost = 0;
-    memset(c.peq, 0, sizeof c.peq);
+    chain c = *cp; /* a local copy (the compiler keeps ax, ay in registers); written back */
     for (size_t t = 0; t < ns; t++) {
         uint64_t w = load8(x + 8 * t);
         int64_t b0 = (int64_t)(8 * t) + k;
@@ -239,13 +268,20 @@ static size_t quick_pass(const unsigned char *x, size_t n, const unsigned char *
         prev_placed = 0, run++, left++, miss++;
         /* Checked on misses only: left grows only there, and its share
          * only grows with t. */
-        if (left > max_left || left > 16 + max_left * (t + 1) / ns)
+        if (left > max_left || left > 16 + max_left * (t + 1) / ns) {
+            *cp = c;
             return ns + 1; /* too many so far: the pair is too divergent */
+        }
     }
     *nk = nkeys;
     size_t g = gap_cost(&c, x + c.ax, n - (size_t)c.ax, y + c.ay, m - (size_t)c.ay);
     mark_gap(key, nkeys, (int64_t)g, miss);
+    /* The last gap as a block only when it ends on a seed's end: a block
+     * covers whole seeds (see blocks). */
+    if (n % 8 == 0 && c.ax > 0)
+        chain_keep(&c, (int64_t)ns, (int64_t)n, (int64_t)m, (int64_t)g);
     *ub = c.cost + g;
+    *cp = c;
     return left;
 }
 
@@ -471,28 +507,33 @@ static inline int32_t unit_cost(int32_t key) {
     return key & KEY_COST2 ? 2 : 1;
 }
 
+/* A unit after the band search: seeds first..last, whose rows cost every
+ * path within the bound at least `cost`. */
+typedef struct seed_unit {
+    int32_t first, last, cost;
+} seed_unit;
+
 /*
- * The bounds from the units (first and last seeds increasing): fwd[t],
- * the cost of the units from seed t on (wholly below row 8t), is the
- * units j.. for t in [first(j - 1) + 1, first(j)]; bwd[ns - r], the cost
- * of the units ending before seed r (wholly above row 8r), is the units
- * ..j - 1 for r in [last(j - 1) + 1, last(j)]. Each is filled a stretch of
- * equal values at a time.
+ * The bounds from the units (disjoint, in order): fwd[t], the cost of the
+ * units from seed t on (wholly below row 8t), is the units j.. for t in
+ * [last(j - 1) + 1, first(j)]... more exactly for t in (first(j - 1),
+ * first(j)]; bwd[ns - r], the cost of the units ending before seed r
+ * (wholly above row 8r), is the units ..j - 1 for r in [last(j - 1) + 1,
+ * last(j)]. Each is filled a stretch of equal values at a time.
  */
-static void fill_bounds(size_t ns, const int32_t *unit, size_t nu, int32_t *fwd, int32_t *bwd) {
+static void fill_bounds(size_t ns, const seed_unit *unit, size_t nu, int32_t *fwd, int32_t *bwd) {
     int32_t total = 0, before = 0; /* before: the units ..j - 1 */
     for (size_t j = 0; j < nu; j++)
-        total += unit_cost(unit[j]);
+        total += unit[j].cost;
     size_t t = 0, r = 0;
     for (size_t j = 0; j <= nu; j++) {
-        size_t f = j < nu ? (size_t)(KEY_VALUE(unit[j]) >> 1) : ns,
-               l = j < nu ? f + (size_t)(unit[j] & 1) : ns;
+        size_t f = j < nu ? (size_t)unit[j].first : ns, l = j < nu ? (size_t)unit[j].last : ns;
         for (; t <= f && t < ns; t++)
             fwd[t] = total - before;
         for (; r <= l; r++)
             bwd[ns - r] = before;
         if (j < nu)
-            before += unit_cost(unit[j]);
+            before += unit[j].cost;
     }
     fwd[ns + 1] = fwd[ns] = 0;
 }
@@ -610,8 +651,7 @@ static int near_copy(int level, const unsigned char *s, const unsigned char *y, 
  * window is narrow near either end of the pair, where few spurious copies
  * fall in it.
  */
-static void cost_twos(int level, const band *bd, int64_t ucap, size_t ns, int32_t *unit, size_t nu,
-                      int32_t *fwd, int32_t *bwd) {
+static void cost_twos(int level, const band *bd, int64_t ucap, int32_t *unit, size_t nu) {
     int64_t target = bd->kmin + bd->kmax;    /* the band is symmetric around it */
     int64_t total = (int64_t)nu, before = 0; /* before: the units ..j - 1 */
     for (size_t j = 0; j < nu; before += unit_cost(unit[j]), j++) {
@@ -627,7 +667,72 @@ static void cost_twos(int level, const band *bd, int64_t ucap, size_t ns, int32_
         if (!near_copy(level, bd->x + 8 * t, bd->y, bd->m, 8 * t + lo, 8 * t + hi))
             unit[j] |= KEY_COST2, total++;
     }
-    fill_bounds(ns, unit, nu, fwd, bwd);
+}
+
+/* ------------------------------------------ gaps of the chain as blocks -- */
+
+/* Whether the only copy of seed a in the band, if any, is the one on
+ * diagonal ka (a < 0 or a >= ns: the pair's start or end, a fixed point). */
+static int copy_alone(int level, const band *bd, size_t ns, int64_t a, int64_t ka) {
+    if (a < 0 || a >= (int64_t)ns)
+        return 1;
+    int64_t lo = 8 * a + bd->kmin, hi = 8 * a + bd->kmax, at = 8 * a + ka;
+    lo = lo < 0 ? 0 : lo;
+    hi = hi > (int64_t)bd->m - 8 ? (int64_t)bd->m - 8 : hi;
+    scan_key k = {load8(bd->x + 8 * a), 0, 0, 0, 0};
+    int64_t h1 = at - 1 < hi ? at - 1 : hi, l2 = at + 1 > lo ? at + 1 : lo;
+    if (lo <= h1 && (k.lo = (size_t)lo, k.hi = (size_t)h1, scan_at(level, bd->y, bd->m, &k)))
+        return 0;
+    return !(l2 <= hi && (k.lo = (size_t)l2, k.hi = (size_t)hi, scan_at(level, bd->y, bd->m, &k)));
+}
+
+/*
+ * Gaps of the chain as blocks (A*PA's idea of charging a path for the
+ * diagonal it must reach, in its simplest form). Take a gap between seeds
+ * a and b of the chain, matched on diagonals ka and kb, whose exact cost
+ * is g, where a and b have no other copy in the band and belong to no
+ * unit, and the units wholly between them cost `inside`. A path within
+ * the bound that crosses both a and b at no cost crosses them on ka and kb
+ * (the band holds every such path), so it pays the gap's edit distance g
+ * between them; otherwise it pays at least 1 in a or b and `inside` in the
+ * units between. So seeds a..b cost at least min(g, inside + 1), one more
+ * than their units when g > inside: a seed with two edits costs two even
+ * when a chance copy of it within one edit lies in the band, which
+ * cost_twos must accept. The pair's start and end are fixed points and
+ * take the place of a or b. The units' costs are valid before the blocks
+ * (cost_twos' proofs used no block), so each block's proof stands. Blocks
+ * share no seed: a gap starting where the last block ended is passed
+ * over. Writes the units and blocks in order to out[] (room for nu + ngap)
+ * and returns their count.
+ */
+static size_t blocks(int level, const band *bd, size_t ns, const seed_unit *unit, size_t nu,
+                     const chain_gap *gap, size_t ngap, seed_unit *out) {
+    size_t i = 0, no = 0;
+    int64_t end = -2; /* the last seed of the last block */
+    for (size_t q = 0; q < ngap; q++) {
+        int64_t a = gap[q].a, b = gap[q].b;
+        if (a <= end)
+            continue;
+        while (i < nu && unit[i].last < a)
+            out[no++] = unit[i++];
+        if (i < nu && unit[i].first <= a)
+            continue; /* a belongs to a unit */
+        int64_t inside = 0;
+        size_t e = i;
+        for (; e < nu && unit[e].last < b; e++)
+            inside += unit[e].cost;
+        if ((e < nu && unit[e].first <= b) || gap[q].g <= inside || (a < 0 && b >= (int64_t)ns))
+            continue;
+        if (!copy_alone(level, bd, ns, a, gap[q].ka) || !copy_alone(level, bd, ns, b, gap[q].kb))
+            continue;
+        out[no++] =
+            (seed_unit){a < 0 ? 0 : (int32_t)a, b >= (int64_t)ns ? (int32_t)ns - 1 : (int32_t)b,
+                        (int32_t)inside + 1};
+        i = e, end = b;
+    }
+    while (i < nu)
+        out[no++] = unit[i++];
+    return no;
 }
 
 int wq__seed_bounds(const unsigned char *x, size_t n, const unsigned char *y, size_t m,
@@ -646,20 +751,21 @@ int wq__seed_bounds_at(int level, int how, const unsigned char *x, size_t n, con
     int32_t *key = scratch ? scratch : malloc((ns + 1) * sizeof *key);
     if (!key)
         return ENOMEM;
-    size_t keys = 0, ub = 0, left = quick_pass(x, n, y, m, max_left, key, &keys, &ub);
+    chain c;
+    c.ax = c.ay = 0, c.cost = 0, c.ngap = 0;
+    c.gap = malloc(16 * sizeof *c.gap);
+    c.gcap = c.gap ? 16 : 0;
+    memset(c.peq, 0, sizeof c.peq);
+    size_t keys = 0, ub = 0, left = quick_pass(x, n, y, m, max_left, key, &keys, &ub, &c);
     *ucap = 0;
-    if (left > max_left) {
-        if (!scratch)
-            free(key);
-        return 0;
-    }
     /* The band is drawn for the chain's cost ub >= D (at least 64, so that
      * short pairs still look a little way off the diagonal); past twice
      * the keys (the seeds left and the pairs hold most edits, each in its
      * own unit) the bound is too weak to pay. */
-    if (ub > 2 * keys + 64) {
+    if (left > max_left || ub > 2 * keys + 64) {
         if (!scratch)
             free(key);
+        free(c.gap);
         return 0;
     }
     *ucap = ub > 64 ? ub : 64;
@@ -672,13 +778,27 @@ int wq__seed_bounds_at(int level, int how, const unsigned char *x, size_t n, con
     }
     if (keys && how == WQ__SEEDS_SCAN)
         scan_pass(level, &bd);
-    else if (keys && band_pass(&bd)) {
-        if (!scratch)
-            free(key);
-        return ENOMEM;
+    else if (keys && band_pass(&bd))
+        goto nomem;
+    size_t nu = units(key, keys);
+    cost_twos(level, &bd, (int64_t)*ucap, key, nu);
+    seed_unit *u = malloc((2 * nu + c.ngap + 1) * sizeof *u);
+    if (!u)
+        goto nomem;
+    for (size_t j = 0; j < nu; j++) {
+        int32_t f = KEY_VALUE(key[j]) >> 1;
+        u[j] = (seed_unit){f, f + (key[j] & 1), unit_cost(key[j])};
     }
-    cost_twos(level, &bd, (int64_t)*ucap, ns, key, units(key, keys), fwd, bwd);
+    fill_bounds(ns, u + nu, blocks(level, &bd, ns, u, nu, c.gap, c.ngap, u + nu), fwd, bwd);
+    free(u);
     if (!scratch)
         free(key);
+    free(c.gap);
     return 0;
+nomem:
+    if (!scratch)
+        free(key);
+    free(c.gap);
+    *ucap = 0;
+    return ENOMEM;
 }
