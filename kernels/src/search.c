@@ -259,22 +259,23 @@ static int is_dup(const search *S, uint32_t u) {
  * edge once). Links: first occurrences, the v > u. */
 static int probe_what(const search *S, size_t p, const wq_seq **r, wq__keep *kp) {
     if (S->mode == M_QUERY) {
-        *kp = (wq__keep){UINT32_MAX, 0, NULL, 0};
+        *kp = (wq__keep){UINT32_MAX, 0, NULL, 0, NULL};
         *r = &S->probes[p];
         return 1;
     }
     if (S->mode == M_CLUSTER) {
-        *kp = (wq__keep){(uint32_t)p, (uint32_t)p + 1, NULL, 0};
+        *kp = (wq__keep){(uint32_t)p, (uint32_t)p + 1, NULL, 0, NULL};
         *r = wq__uniq_seq(S->q, (uint32_t)p);
         return 1;
     }
     uint32_t u = S->q->of[p];
     if (S->mode == M_LINKS) {
-        *kp = (wq__keep){u, u + 1, NULL, 0};
+        *kp = (wq__keep){u, u + 1, NULL, 0, NULL};
         *r = wq__uniq_seq(S->q, u);
         return S->q->first[u] == p;
     }
-    *kp = (wq__keep){u, u + 1, S->nb != NULL ? S->q->last : NULL, (uint32_t)p};
+    /* v < u has a member after p only if it has two (its first is < p) */
+    *kp = (wq__keep){u, u + 1, S->nb != NULL ? S->q->last : NULL, (uint32_t)p, S->q->multi};
     *r = &S->q->seqs[p];
     return !is_dup(S, u);
 }
@@ -536,7 +537,7 @@ static int dup_fn(const void *in, void *out, void *ctx) {
     nbl *o = out;
     scratch s;
     memset(&s, 0, sizeof s);
-    wq__keep kp = {u, u + 1, S->q->last, S->q->first[u]};
+    wq__keep kp = {u, u + 1, S->q->last, S->q->first[u], S->q->multi};
     int rc = wq__stopped(S->st); /* items after a stop end here */
     if (rc == 0)
         rc = gather(S, wq__uniq_seq(S->q, u), &kp, 0, &s);

@@ -181,6 +181,7 @@ void wq__uniq_free(wq__uniq *q) {
     free(q->last);
     free(q->mstart);
     free(q->members);
+    free(q->multi);
     memset(q, 0, sizeof *q);
 }
 
@@ -392,8 +393,10 @@ int wq__uniq_build(wq_pool *pool, wq__uniq *q, const wq_seq *seqs, size_t n, wq_
     q->last = malloc(m * sizeof *q->last);
     q->mstart = calloc(m + 1, sizeof *q->mstart);
     q->members = malloc(m * sizeof *q->members);
-    int rc =
-        q->of && q->first && q->last && q->mstart && q->members ? uniq_assign(pool, q, st) : ENOMEM;
+    q->multi = calloc(m / 64 + 1, sizeof *q->multi);
+    int rc = q->of && q->first && q->last && q->mstart && q->members && q->multi
+                 ? uniq_assign(pool, q, st)
+                 : ENOMEM;
     if (rc != 0) {
         wq__uniq_free(q);
         return rc;
@@ -410,8 +413,11 @@ int wq__uniq_build(wq_pool *pool, wq__uniq *q, const wq_seq *seqs, size_t n, wq_
         end[u] = q->mstart[u + 1];
     for (size_t i = n; i-- > 0;)
         q->members[--end[q->of[i]]] = (uint32_t)i;
-    for (uint32_t u = 0; u < q->nu; u++)
+    for (uint32_t u = 0; u < q->nu; u++) {
         q->last[u] = q->members[q->mstart[u + 1] - 1];
+        if (q->mstart[u + 1] - q->mstart[u] > 1)
+            q->multi[u / 64] |= UINT64_C(1) << (u % 64);
+    }
     return 0;
 }
 
@@ -769,7 +775,10 @@ static void sort_unique(wq__u32v *out, size_t from) {
 }
 
 static inline int keeps(const wq__keep *kp, uint32_t v) {
-    return v != kp->self && (v >= kp->from || (kp->key != NULL && kp->key[v] > kp->thr));
+    return v != kp->self &&
+           (v >= kp->from ||
+            (kp->key != NULL && (kp->only == NULL || (kp->only[v / 64] >> (v % 64) & 1)) &&
+             kp->key[v] > kp->thr));
 }
 
 /* Every member of class c that keep passes. */
@@ -884,22 +893,22 @@ int wq__sidx_probe(const wq__sidx *x, const unsigned char *r, size_t m, const wq
  *           that region's slots only, so those stay in cache while its
  *           records are read (streamed in first when it has many:
  *           stream_region). A record counts the entries with its key's
- *           tag; those whose fingerprint is near the probe's and that keep
- *           passes become candidates (slot, id);
+ *           tag; those whose fingerprint is near the probe's become
+ *           candidates (slot, id);
  *   SUM     per chunk: reads[slot], the sum of its records' counts;
  *   GROUP   the candidates by slot (a counting sort, on the caller).
  * wq__win_probe then takes a probe's class whole when reads[slot] reaches
  * the class's members, which is wq__sidx_probe's rule over the same
- * entries, else the slot's candidates sorted, each once: the list
- * wq__sidx_probe makes.
+ * entries, else the slot's candidates that keep passes, sorted, each once:
+ * the list wq__sidx_probe makes (it tests the fingerprint, then keep).
  * A key's run of slots may go on past its region's end: the lookup follows
  * it there (one more miss, never a wrong answer).
- * Memory: 24 bytes per key (a record), 12 per slot, 24 per probe, and 8 per
- * candidate while grouping (4 after); kept from window to window. The
- * work is bounded like wq__sidx_probe's: past WIN_READS tag-matching
- * entries or WIN_CAND candidates per probe on average (crowded buckets),
- * the window gives up and its probes are probed directly, whose reads
- * stop at a class's size.
+ * Memory: 24 bytes per key (a record), 12 per slot, and 8 per candidate
+ * while grouping (4 after); kept from window to window. The work is
+ * bounded like wq__sidx_probe's: past WIN_CAND + WIN_READS tag-matching
+ * entries per probe on average (crowded buckets; each candidate is one of
+ * them), the window gives up and its probes are probed directly, whose
+ * reads stop at a class's size.
  */
 enum { WCHUNK = 1024, WGROUPS = 64, WIN_CAND = 16, WIN_READS = 1024 };
 enum { WIN_MAX = 1 << 25, WIN_SPAN = 64 }; /* slots stay below 2^31 */
@@ -929,7 +938,7 @@ typedef struct win_ctx {
                                (g <= nparts), from rbase[ch] */
     wq__u32v *out;          /* per group: candidates as (slot, id) pairs */
     uint32_t seen[WGROUPS]; /* per group: what stream_region read */
-    atomic_size_t work;     /* candidates and tag-matching entries so far */
+    atomic_size_t work;     /* tag-matching entries so far */
     atomic_int over;        /* work passed budget */
     size_t budget;
 } win_ctx;
@@ -1031,7 +1040,8 @@ static int win_keys(win_ctx *u, size_t ch) {
     for (size_t pi = a; rc == 0 && pi < b; pi++) {
         const unsigned char *r;
         size_t m;
-        if (!u->fn(u->ctx, pi, &r, &m, &w->kp[pi]))
+        wq__keep kp; /* applied by wq__win_probe */
+        if (!u->fn(u->ctx, pi, &r, &m, &kp))
             continue;
         uint64_t fp = fingerprint(r, m);
         uint32_t cs = 0;
@@ -1059,7 +1069,12 @@ static int win_over(win_ctx *u, size_t work) {
 }
 
 /* One record's key in its class c: counts the entries with its tag into
- * e->cnt and appends the candidates to out. Returns 0 or ENOMEM. */
+ * e->cnt and appends those whose fingerprint is near the probe's to out
+ * as (slot, id). The probe's keep is not tested here but by wq__win_probe:
+ * here it would read the probe's keep and key[id] at random (records come
+ * by region, not by probe), two cache misses per candidate once a window's
+ * probes and the key array outgrow the cache (4M 30-mers at K=2: most of
+ * LOOKUP's time, and why it grew 3.6x from 2M to 4M). Returns 0 or ENOMEM. */
 static int win_key(const win_ctx *u, const wq__class *c, wrec *e, wq__u32v *out, size_t *work) {
     const wq__slot *t = table_of(c, e->key);
     uint32_t tag = tag_of(e->key), reads = 0;
@@ -1067,10 +1082,9 @@ static int win_key(const win_ctx *u, const wq__class *c, wrec *e, wq__u32v *out,
         if (t[s].tag != tag)
             continue;
         reads += reads < UINT32_MAX;
-        if (fp_near(e->fp, t[s].fp, u->x->k) && keeps(&u->w->kp[e->slot / u->w->span], t[s].id)) {
+        if (fp_near(e->fp, t[s].fp, u->x->k)) {
             if (wq__u32v_push(out, e->slot) != 0 || wq__u32v_push(out, t[s].id) != 0)
                 return ENOMEM;
-            ++*work;
         }
     }
     e->cnt = reads;
@@ -1247,7 +1261,6 @@ void wq__win_free(wq__win *w) {
     free(w->reads);
     free(w->cstart);
     free(w->cand);
-    free(w->kp);
     free(w->rec);
     memset(w, 0, sizeof *w);
 }
@@ -1274,8 +1287,6 @@ static int win_run(wq_pool *pool, win_ctx *u) {
         rc = reserve((void **)&w->reads, &w->slots_cap, nslots + 1, sizeof *w->reads);
     if (rc == 0)
         rc = reserve((void **)&w->cstart, &w->cstart_cap, nslots + 1, sizeof *w->cstart);
-    if (rc == 0)
-        rc = reserve((void **)&w->kp, &w->kp_cap, w->n, sizeof *w->kp);
     for (size_t i = 0; rc == 0 && i < m; i++)
         items[i] = i;
     if (rc == 0)
@@ -1338,7 +1349,8 @@ int wq__win_probe(const wq__sidx *x, const wq__win *w, size_t pi, const unsigned
                 rc = take_class(x, cl, kp, c);
             else {
                 for (uint32_t e = w->cstart[slot]; rc == 0 && e < w->cstart[slot + 1]; e++)
-                    rc = wq__u32v_push(c, w->cand[e]);
+                    if (keeps(kp, w->cand[e]))
+                        rc = wq__u32v_push(c, w->cand[e]);
                 sort_unique(c, from);
             }
         } else {

@@ -103,7 +103,8 @@ typedef struct wq__uniq {
     uint32_t *last;   /* last[u]: its last input index */
     uint32_t *mstart; /* members of u: members[mstart[u] .. mstart[u + 1]) */
     uint32_t *members;
-    size_t maxlen; /* longest sequence */
+    uint64_t *multi; /* bit u (multi[u / 64] >> u % 64): u has more than one member */
+    size_t maxlen;   /* longest sequence */
 } wq__uniq;
 
 /* Collapses seqs[0..n) on pool's workers, ticking st. Returns 0, EOVERFLOW
@@ -170,12 +171,16 @@ int wq__sidx_build(wq_pool *pool, wq__sidx *x, const wq__uniq *q, size_t k, wq__
 void wq__sidx_free(wq__sidx *x);
 
 /* Which candidates a probe keeps: v != self, and v >= from or (key set
- * and key[v] > thr). The id test comes first: it costs no memory access. */
+ * and key[v] > thr). The id test comes first: it costs no memory access.
+ * only, when set, is a bitmap (as wq__uniq's multi) holding every v < from
+ * with key[v] > thr: key[v] is read only for those (a bitmap of N bits
+ * stays in cache where key[] does not). */
 typedef struct wq__keep {
     uint32_t self; /* UINT32_MAX: none */
     uint32_t from;
     const uint32_t *key; /* NULL: the id test alone */
     uint32_t thr;
+    const uint64_t *only; /* NULL: key[v] is read for every v < from */
 } wq__keep;
 
 /* Appends to c every unique v of x's set that passes keep and that the
@@ -213,9 +218,8 @@ typedef struct wq__win {
                          UINT64_MAX: the whole class */
     uint32_t *cstart; /* per slot: its candidates are cand[cstart[s] .. cstart[s + 1]) */
     uint32_t *cand;
-    wq__keep *kp;         /* per probe, while building */
     struct wq__wrec *rec; /* the keys, while building */
-    size_t slots_cap, cstart_cap, cand_cap, kp_cap, rec_cap;
+    size_t slots_cap, cstart_cap, cand_cap, rec_cap;
 } wq__win;
 
 /* Whether x has a table large enough to be probed by region. */

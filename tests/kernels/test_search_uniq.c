@@ -74,6 +74,9 @@ static void check_uniq(const wq__uniq *q, const wq_seq *seqs, size_t n) {
         cr_assert_lt(q->mstart[u], q->mstart[u + 1]);
         cr_assert_eq(q->members[q->mstart[u]], q->first[u]);
         cr_assert_eq(q->last[u], q->members[q->mstart[u + 1] - 1]);
+        /* the bitmap of uniques with two members or more */
+        cr_assert_eq(q->multi[u / 64] >> (u % 64) & 1, q->mstart[u + 1] - q->mstart[u] > 1,
+                     "unique %u", u);
         for (uint32_t m = q->mstart[u]; m < q->mstart[u + 1]; m++) {
             cr_assert_eq(q->of[q->members[m]], u);
             if (m > q->mstart[u])
