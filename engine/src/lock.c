@@ -93,6 +93,11 @@ static void count_waiter(wq__lock *l) {
         wq__die("membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)", errno, __FILE__, __LINE__);
 }
 
+void wq__lock_fence_all(const wq__lock *l) {
+    if (l->futex && syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0)
+        wq__die("membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)", errno, __FILE__, __LINE__);
+}
+
 static bool try_take(wq__lock *l) {
     unsigned free_ = 0;
     return atomic_compare_exchange_strong_explicit(&l->word, &free_, 1, memory_order_acquire,
@@ -179,6 +184,10 @@ void wq__cond_wake(wq__cond *c, wq__lock *l, int n) {
 #else
 static bool futex_mode_ok(void) {
     return false;
+}
+
+void wq__lock_fence_all(const wq__lock *l) {
+    (void)l;
 }
 
 /* Never called: l->futex is always false here. */

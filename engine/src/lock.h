@@ -87,6 +87,12 @@ int wq__lock_init(wq__lock *l, wq__cond *cv, size_t ncv);
 /* Destroys what wq__lock_init initialized; nobody may hold or wait. */
 void wq__lock_destroy(wq__lock *l, wq__cond *cv, size_t ncv);
 
+/* Makes every running thread of the process execute a full memory fence
+ * (membarrier) before it returns: the heavy side of an asymmetric Dekker
+ * pattern whose light side is a plain store then a plain load. Futex mode
+ * only; a no-op in pthread mode (whose callers do not rely on it). */
+void wq__lock_fence_all(const wq__lock *l);
+
 /* The slow paths, out of line. */
 void wq__lock_slow(wq__lock *l);
 void wq__lock_contended(wq__lock *l);

@@ -106,11 +106,37 @@ typedef struct worker {
     wq_pool *pool;
     pthread_t thread;
     task batch[BATCH_MAX]; /* claimed tasks: written by the owner under mu */
-    atomic_size_t n;       /* entries in batch (written under mu; hint) */
-    atomic_size_t next;    /* next entry to start: claimed by fetch_add */
+    atomic_size_t limit;   /* entries [0, limit) are the owner's to run:
+                              set by the owner's claim, lowered by thieves
+                              (mu; read by the owner without it) */
+    atomic_size_t next;    /* entries the owner has claimed: written by the
+                              owner only (see run_batch) */
     bool multi;            /* batch had more than one task (mu) */
     char pad[64];          /* keeps next off the neighbour's cache line */
 } worker;
+
+/* The owner's ring: a single-producer FIFO for the first thread that submits
+ * to an unbounded pool in futex mode (not one of its workers). That
+ * thread's wq_submit publishes a task with a slot store and a release store
+ * of tail: no lock and no locked instruction (a locked submit costs about
+ * 13 ns here, the lock's compare-and-swap 6 ns of it; bench_submit). The
+ * consumers take from it under mu, in order, after the locked ring (see
+ * owner_drain for why that keeps FIFO order across threads). */
+typedef struct owner_ring {
+    /* The owner's line: written by the owner only. */
+    _Alignas(64) atomic_uintptr_t id; /* the owner (thread_id()), 0 = none
+                                         yet: set once, under mu */
+    atomic_size_t tail;               /* tasks ever published (release) */
+    size_t head_seen;                 /* the owner's last read of head */
+    task *slots;                      /* cap slots, a power of 2, task i in
+                                         slots[i & (cap - 1)]: changed by the
+                                         owner under mu, read by consumers
+                                         under mu */
+    size_t cap;
+    /* The consumers' line. */
+    _Alignas(64) atomic_size_t head; /* tasks ever taken (mu; release) */
+    char pad[64];
+} owner_ring;
 
 struct wq_pool {
     unsigned nthreads;
@@ -148,7 +174,9 @@ struct wq_pool {
                                                (hint) */
     atomic_size_t stop_hint;                /* stopping (hint) */
     atomic_size_t batched_hint;             /* batched (hint) */
-    char pad[64];
+    atomic_uint sleepy_hint;                /* sleepers > wakeups (hint) */
+    atomic_uint awake_hint;                 /* spinners + wakeups (hint) */
+    owner_ring owner;
 };
 
 /* The pool whose worker is the current thread, or NULL. */
@@ -188,9 +216,15 @@ static NOINLINE size_t hint_get(const atomic_size_t *a) {
     return atomic_load_explicit((atomic_size_t *)a, memory_order_relaxed);
 }
 
-/* Claims k entries from a batch cursor; returns the first one's index. */
-static NOINLINE size_t hint_claim(atomic_size_t *a, size_t k) {
-    return atomic_fetch_add_explicit(a, k, memory_order_relaxed);
+/* A store, then a full fence (pthread mode's claim of a batch entry). */
+static NOINLINE void hint_set_fenced(atomic_size_t *a, size_t v) {
+    atomic_store_explicit(a, v, memory_order_relaxed);
+    atomic_thread_fence(memory_order_seq_cst);
+}
+
+/* A full fence (pthread mode's thief, before it reads a claim). */
+static NOINLINE void hint_fence(void) {
+    atomic_thread_fence(memory_order_seq_cst);
 }
 
 /* ---------------------------------------------------------------- ring -- */
@@ -203,12 +237,17 @@ static NOINLINE size_t hint_claim(atomic_size_t *a, size_t k) {
  * 560 faults and 50 ms instead of 20. */
 #define RING_HEAP_MAX ((size_t)64 << 10)
 
-/* Frees the ring, wherever it lives. */
-static void ring_free(wq_pool *p) {
-    if (p->cap * sizeof(task) > RING_HEAP_MAX)
-        wq__unmap_huge(p->ring, p->cap * sizeof(task));
+/* Frees a ring of cap slots, wherever it lives. */
+static void slots_free(task *r, size_t cap) {
+    if (cap * sizeof(task) > RING_HEAP_MAX)
+        wq__unmap_huge(r, cap * sizeof(task));
     else
-        free(p->ring);
+        free(r);
+}
+
+/* Frees the ring. */
+static void ring_free(wq_pool *p) {
+    slots_free(p->ring, p->cap);
 }
 
 /* Moves the FIFO to a new mapped ring of ncap slots, at its start.
@@ -259,7 +298,51 @@ static int ring_reserve(wq_pool *p, size_t more) {
     return 0;
 }
 
-/* Takes up to max tasks off the ring into out. Called with mu held. */
+/* ---------------------------------------------------------- owner ring -- */
+
+/* The calling thread's identity for owner_ring.id: the address of one of
+ * its thread-local variables (never 0). */
+static inline uintptr_t thread_id(void) {
+    return (uintptr_t)&tl_worker_of;
+}
+
+/* Tasks in the owner's ring. Exact with mu held (head changes only under
+ * mu; tail only grows): a consumer's view, acquiring the published slots. */
+static size_t owner_len(const wq_pool *p) {
+    owner_ring *o = (owner_ring *)&p->owner;
+    size_t h = atomic_load_explicit(&o->head, memory_order_relaxed);
+    return atomic_load_explicit(&o->tail, memory_order_acquire) - h;
+}
+
+/* Tasks in the owner's ring, without mu (a hint): head is read first, so the
+ * difference never underflows. */
+static size_t owner_len_hint(const wq_pool *p) {
+    owner_ring *o = (owner_ring *)&p->owner;
+    size_t h = atomic_load_explicit(&o->head, memory_order_relaxed);
+    return atomic_load_explicit(&o->tail, memory_order_relaxed) - h;
+}
+
+/* Copies up to max of the owner's tasks, oldest first, to out[0..) (with
+ * wrap: out[i & mask]), frees their slots for the owner, and returns how
+ * many. Called with mu held. */
+static size_t owner_take(wq_pool *p, task *out, size_t at, size_t mask, size_t max) {
+    owner_ring *o = &p->owner;
+    size_t len = owner_len(p);
+    size_t n = len < max ? len : max;
+    size_t h = atomic_load_explicit(&o->head, memory_order_relaxed);
+    for (size_t i = 0; i < n; i++)
+        out[(at + i) & mask] = o->slots[(h + i) & (o->cap - 1)];
+    atomic_store_explicit(&o->head, h + n, memory_order_release);
+    return n;
+}
+
+/* Queued tasks: the locked ring's and the owner's. Called with mu held. */
+static size_t queued(const wq_pool *p) {
+    return p->count + owner_len(p);
+}
+
+/* Takes up to max tasks into out: first off the locked ring, then off the
+ * owner's ring. Called with mu held. */
 static size_t ring_take(wq_pool *p, task *out, size_t max) {
     size_t n = p->count < max ? p->count : max;
     for (size_t i = 0; i < n; i++) {
@@ -270,6 +353,11 @@ static size_t ring_take(wq_pool *p, task *out, size_t max) {
     hint_set(&p->queued_hint, p->count);
     if (n && p->room_waiters)
         wq__cond_broadcast(&p->cv[ROOM], &p->mu);
+    if (n < max) {
+        size_t k = owner_take(p, out + n, 0, SIZE_MAX, max - n);
+        p->pending += k; /* counted from here on, as a locked submit does */
+        n += k;
+    }
     return n;
 }
 
@@ -280,40 +368,73 @@ static size_t ring_take(wq_pool *p, task *out, size_t max) {
  * unstarted tasks anyway, and smaller claims only take the lock more often
  * (1M empty tasks on 2 threads: 45,000 claims of 22 tasks on average
  * against 15,000 of 65). */
-static size_t batch_size(const wq_pool *p) {
-    return p->count < BATCH_MAX ? p->count : BATCH_MAX;
+static size_t batch_size(size_t queued) {
+    return queued < BATCH_MAX ? queued : BATCH_MAX;
 }
 
 /* Publishes w's new batch of n entries. Called with mu held. */
 static void batch_set(worker *w, size_t n) {
-    hint_set(&w->n, n);
+    hint_set(&w->limit, n);
     hint_set(&w->next, 0);
 }
 
 /* Entries of w's batch not yet claimed (a hint without mu). */
 static size_t batch_left(const worker *w) {
-    size_t n = hint_get(&w->n), next = hint_get(&w->next);
+    size_t n = hint_get(&w->limit), next = hint_get(&w->next);
     return next < n ? n - next : 0;
 }
 
+/* Who runs which entry of a batch, with no locked instruction per task on
+ * the owner's side (Dekker's pattern with an asymmetric fence, as in
+ * lock.h). The owner claims entry i by storing next = i + 1, then reads
+ * limit: it runs i if i < limit; else it takes mu and reads limit again,
+ * now final. A thief, under mu, lowers limit to mid (taking the last half),
+ * makes every running thread execute a full fence (membarrier), reads
+ * next, and sets the final limit to start = max(mid, next), clamped to the
+ * old limit; it takes the entries [start, old limit).
+ *   - An owner's claim of i whose read of limit came before the fence had
+ *     its store of next before it too: the thief sees next > i, so
+ *     start > i, and i is the owner's, as the owner saw.
+ *   - A read after the fence sees mid or the final value: if that says
+ *     i >= limit, the owner asks again under mu, where the final limit
+ *     decides (i < start: the thief saw the claim and left i to the owner).
+ * In pthread mode (no membarrier) both sides use full fences: a seq_cst
+ * store of next, a seq_cst fence before the thief's read. */
+static inline void claim_entry(worker *self, size_t next, bool asym) {
+    if (asym) {
+        atomic_store_explicit(&self->next, next, memory_order_relaxed);
+        /* Keeps the compiler from reading limit before the store. */
+        atomic_signal_fence(memory_order_seq_cst);
+    } else {
+        hint_set_fenced(&self->next, next);
+    }
+}
+
 /* Claims about half of the unstarted tasks of another worker's batch into
- * self's batch. Returns how many. Called with mu held. */
+ * self's batch: the last half, so that the owner keeps running its batch
+ * in order. Returns how many. Called with mu held. */
 static size_t steal(wq_pool *p, worker *self) {
     unsigned me = (unsigned)(self - p->workers);
     if (p->batched == 0)
         return 0;
     for (unsigned k = 1; k < p->nthreads; k++) {
         worker *v = &p->workers[(me + k) % p->nthreads];
-        size_t left = batch_left(v);
-        if (!left)
+        size_t lim = hint_get(&v->limit), next = hint_get(&v->next);
+        if (next >= lim)
             continue;
-        size_t want = (left + 1) / 2;
-        size_t n = hint_get(&v->n);
-        size_t i = hint_claim(&v->next, want);
-        if (i >= n)
+        size_t mid = lim - (lim - next + 1) / 2;
+        hint_set(&v->limit, mid);
+        if (p->mu.futex)
+            wq__lock_fence_all(&p->mu);
+        else
+            hint_fence();
+        next = hint_get(&v->next);
+        size_t start = next > mid ? (next < lim ? next : lim) : mid;
+        hint_set(&v->limit, start);
+        size_t got = lim - start;
+        if (!got)
             continue; /* the owner started them meanwhile */
-        size_t got = n - i < want ? n - i : want;
-        memcpy(self->batch, &v->batch[i], got * sizeof(task));
+        memcpy(self->batch, &v->batch[start], got * sizeof(task));
         batch_set(self, got);
         return got;
     }
@@ -332,6 +453,14 @@ static size_t stealable(const wq_pool *p, const worker *self) {
     return s;
 }
 
+/* Refreshes the hints the owner reads after each publish to decide whether
+ * to wake a worker (owner_published). Called with mu held after every
+ * change of spinners, sleepers or wakeups. */
+static void idle_hints(wq_pool *p) {
+    atomic_store_explicit(&p->sleepy_hint, p->sleepers > p->wakeups, memory_order_relaxed);
+    atomic_store_explicit(&p->awake_hint, p->spinners + p->wakeups, memory_order_relaxed);
+}
+
 /* Wakes one sleeping worker when the waiting tasks (queued: base, plus the
  * stealable ones of every worker but self) outnumber the workers already
  * awake and idle (spinning, or signalled but not yet running). Busy workers
@@ -344,6 +473,7 @@ static void wake_if_needed(wq_pool *p, const worker *self, size_t base) {
     if (base + stealable(p, self) <= awake)
         return;
     p->wakeups++;
+    idle_hints(p);
     wq__cond_signal(&p->cv[WORK], &p->mu);
 }
 
@@ -353,8 +483,9 @@ static void wake_if_needed(wq_pool *p, const worker *self, size_t base) {
  * of tasks claimed. Called with mu held; self's previous batch is over. */
 static size_t claim(wq_pool *p, worker *self, bool eager) {
     size_t got = steal(p, self);
-    if (!got && p->count > 0 && (eager || p->count >= CLAIM_MIN)) {
-        got = ring_take(p, self->batch, batch_size(p));
+    size_t q = got ? 0 : queued(p);
+    if (q > 0 && (eager || q >= CLAIM_MIN)) {
+        got = ring_take(p, self->batch, batch_size(q));
         batch_set(self, got);
     }
     if (got > 1) {
@@ -362,26 +493,36 @@ static size_t claim(wq_pool *p, worker *self, bool eager) {
         hint_set(&p->batched_hint, ++p->batched);
     }
     if (got)
-        wake_if_needed(p, self, p->count + (got - 1));
+        wake_if_needed(p, self, queued(p) + (got - 1));
     return got;
 }
 
-/* Runs the entries of self's batch that no thief took. No lock held.
- * A lone worker has no thieves, so it runs its batch without claiming each
- * entry by an atomic read-modify-write (a locked instruction per task, the
- * largest cost of the worker's loop with short tasks). */
-static size_t run_batch(const wq_pool *p, worker *self) {
-    size_t n = hint_get(&self->n), ran = 0;
+/* Runs the entries of self's batch that no thief took, claiming each as
+ * claim_entry says: in futex mode a store and a load per task, no locked
+ * instruction (with a fetch_add per task, the claims were the largest cost
+ * of the workers' loop: 1M queued empty tasks drained by 2 workers took
+ * longer than by 1). A lone worker has no thieves and does not claim.
+ * Called with no lock held; returns with mu held. */
+static size_t run_batch(wq_pool *p, worker *self) {
+    size_t n = hint_get(&self->limit), ran = 0;
     if (p->nthreads == 1) {
         for (; ran < n; ran++)
             self->batch[ran].fn(self->batch[ran].arg);
         hint_set(&self->next, n);
+        wq__lock_lock(&p->mu);
         return ran;
     }
-    for (;;) {
-        size_t i = hint_claim(&self->next, 1);
-        if (i >= n)
-            return ran;
+    bool asym = p->mu.futex;
+    for (size_t i = 0;; i++) {
+        claim_entry(self, i + 1, asym);
+        size_t lim = asym ? atomic_load_explicit(&self->limit, memory_order_relaxed)
+                          : hint_get(&self->limit);
+        if (i >= lim) {
+            wq__lock_lock(&p->mu);
+            if (i >= hint_get(&self->limit))
+                return ran; /* the rest is a thief's, or the batch is over */
+            wq__lock_unlock(&p->mu);
+        }
         self->batch[i].fn(self->batch[i].arg);
         ran++;
     }
@@ -395,7 +536,7 @@ static bool spin_for_work(const wq_pool *p, const worker *self) {
     unsigned seen = 0;
     size_t last = 0;
     for (unsigned i = 0; i < SPIN_POLLS; i++) {
-        size_t q = hint_get(&p->queued_hint);
+        size_t q = hint_get(&p->queued_hint) + owner_len_hint(p);
         if (q >= BATCH_MAX || hint_get(&p->stop_hint))
             return true;
         /* Tasks wait: claim them once the submitter has stopped adding
@@ -425,11 +566,27 @@ static void batch_done(wq_pool *p, worker *self, size_t ran) {
     if (!ran)
         return;
     p->pending -= ran;
-    if (p->pending == 0) {
+    if (p->pending == 0 && owner_len(p) == 0) {
         wq__cond_broadcast(&p->cv[DONE], &p->mu);
         if (p->stopping) /* let sleepers see the end */
             wq__cond_broadcast(&p->cv[WORK], &p->mu);
     }
+}
+
+/* Whether the owner may have published a task this worker would not see
+ * before sleeping: the owner publishes with a plain store and then reads
+ * sleepy_hint with no fence between (x86 may reorder the two). So a worker
+ * about to sleep, after it set sleepy_hint, makes every running thread
+ * execute a full fence (membarrier, wq__lock_fence_all), then looks at the
+ * owner's ring: either the owner's store of tail is visible now, or the
+ * owner's read of the hints comes after the fence and sees this worker
+ * counted as a sleeper (the lock's own argument, lock.h). Called with mu
+ * held. */
+static bool owner_may_publish_unseen(wq_pool *p) {
+    if (atomic_load_explicit(&p->owner.id, memory_order_relaxed) == 0)
+        return false; /* set under mu: no owner can publish before it is */
+    wq__lock_fence_all(&p->mu);
+    return owner_len(p) > 0;
 }
 
 /* Idles without work: spins first (unless it just did, or as many workers
@@ -439,18 +596,23 @@ static void idle(wq_pool *p, worker *self, bool *spun) {
     if (!*spun && p->spinners < p->max_spinners) {
         *spun = true;
         p->spinners++;
+        idle_hints(p);
         wq__lock_unlock(&p->mu);
         spin_for_work(p, self);
         wq__lock_lock(&p->mu);
         p->spinners--;
+        idle_hints(p);
         return;
     }
     *spun = false;
     p->sleepers++;
-    wq__cond_wait(&p->cv[WORK], &p->mu);
+    idle_hints(p);
+    if (!owner_may_publish_unseen(p))
+        wq__cond_wait(&p->cv[WORK], &p->mu);
     p->sleepers--;
     if (p->wakeups > 0)
         p->wakeups--;
+    idle_hints(p);
 }
 
 /* Monotonic nanoseconds, or 0 if the clock fails (then batches count as
@@ -473,7 +635,7 @@ static void *worker_main(void *arg) {
         wq__cond_broadcast(&p->cv[DONE], &p->mu); /* wq_pool_create returns */
     /* Stopping ends a worker only once nothing is pending: a running task
      * may still submit work, or wait for a task another worker holds. */
-    while (!(p->stopping && p->pending == 0)) {
+    while (!(p->stopping && p->pending == 0 && owner_len(p) == 0)) {
         /* Patient only if it can spin: a worker never sleeps while tasks
          * it declined wait in the queue. */
         bool eager = spun || !quick || p->spinners >= p->max_spinners;
@@ -485,10 +647,9 @@ static void *worker_main(void *arg) {
         spun = false;
         wq__lock_unlock(&p->mu);
         uint64_t t0 = now_ns();
-        size_t ran = run_batch(p, self);
+        size_t ran = run_batch(p, self); /* returns with mu held */
         uint64_t t1 = now_ns();
         quick = t0 && t1 && t1 - t0 < QUICK_NS;
-        wq__lock_lock(&p->mu);
         batch_done(p, self, ran);
     }
     wq__lock_unlock(&p->mu);
@@ -513,6 +674,7 @@ static void shutdown_and_free(wq_pool *p, unsigned n) {
         wq__check(pthread_join(p->workers[i].thread, NULL));
     wq__lock_destroy(&p->mu, p->cv, 3);
     ring_free(p);
+    slots_free(p->owner.slots, p->owner.cap);
     free(p->workers);
     free(p);
 }
@@ -584,6 +746,105 @@ unsigned wq_pool_threads(const wq_pool *pool) {
     return pool ? pool->nthreads : 0;
 }
 
+/* ------------------------------------------------------------- submits -- */
+
+/* Gives the owner's ring more slots: at least n free after tail t, keeping
+ * the queued tasks at their indices. Called by the owner with mu held (the
+ * consumers read slots and cap only under mu). */
+static int owner_grow(wq_pool *p, size_t t, size_t n) {
+    owner_ring *o = &p->owner;
+    size_t h = atomic_load_explicit(&o->head, memory_order_relaxed), live = t - h;
+    o->head_seen = h;
+    if (o->cap - live >= n)
+        return 0;
+    if (n > SIZE_MAX / 4 - live)
+        return ENOMEM;
+    size_t ncap = o->cap ? o->cap : 64;
+    while (ncap - live < n)
+        ncap *= 2;
+    if (ncap > SIZE_MAX / sizeof(task) / 2)
+        return ENOMEM;
+    bool huge = ncap * sizeof(task) > RING_HEAP_MAX;
+    if (huge && ncap * sizeof(task) < WQ__HUGE_PAGE)
+        ncap = WQ__HUGE_PAGE / sizeof(task);
+    task *r = huge ? wq__map_huge(ncap * sizeof *r) : wq__malloc(ncap * sizeof *r);
+    if (!r)
+        return ENOMEM; /* the old ring is intact */
+    for (size_t i = h; i != t; i++)
+        r[i & (ncap - 1)] = o->slots[i & (o->cap - 1)];
+    slots_free(o->slots, o->cap);
+    o->slots = r;
+    o->cap = ncap;
+    return 0;
+}
+
+/* Makes room for n more tasks after tail t in the owner's ring: first by
+ * reading how far the consumers got, then by growing it. Owner only. */
+static NOINLINE int owner_room(wq_pool *p, size_t t, size_t n) {
+    owner_ring *o = &p->owner;
+    o->head_seen = atomic_load_explicit(&o->head, memory_order_acquire);
+    if (o->cap - (t - o->head_seen) >= n)
+        return 0;
+    wq__lock_lock(&p->mu);
+    int err = owner_grow(p, t, n);
+    wq__lock_unlock(&p->mu);
+    return err;
+}
+
+/* After a publish that found a sleeper counted: wakes one when the owner's
+ * tasks and the locked ring's outnumber the workers awake and idle (the
+ * hints first, then wake_if_needed's exact count under mu). Owner only. */
+static NOINLINE void owner_wake(wq_pool *p, size_t t) {
+    size_t h = atomic_load_explicit(&p->owner.head, memory_order_relaxed);
+    size_t waiting = t - h + hint_get(&p->queued_hint);
+    if (waiting <= atomic_load_explicit(&p->awake_hint, memory_order_relaxed))
+        return;
+    wq__lock_lock(&p->mu);
+    if (p->sleepers > p->wakeups)
+        wake_if_needed(p, NULL, queued(p));
+    wq__lock_unlock(&p->mu);
+}
+
+/* The owner's submit: writes n slots, publishes them with one release
+ * store of tail (no lock, no locked instruction), then reads sleepy_hint
+ * (owner_may_publish_unseen gives the argument that no wake-up is lost).
+ * The slots ahead were last read by a consumer: prefetching the line three
+ * lines ahead for writing overlaps that transfer with the next submits. */
+static inline int owner_submit(wq_pool *p, void (*fn)(void *arg), void *const *args, size_t n) {
+    owner_ring *o = &p->owner;
+    size_t t = atomic_load_explicit(&o->tail, memory_order_relaxed);
+    if (o->cap - (t - o->head_seen) < n) {
+        int err = owner_room(p, t, n);
+        if (err)
+            return err;
+    }
+    size_t mask = o->cap - 1;
+    for (size_t i = 0; i < n; i++)
+        o->slots[(t + i) & mask] = (task){fn, args[i]};
+    prefetch_for_write(&o->slots[(t + n + PREFETCH_AHEAD) & mask]);
+    atomic_store_explicit(&o->tail, t + n, memory_order_release);
+    /* Keeps the compiler from reading the hint before the store. */
+    atomic_signal_fence(memory_order_seq_cst);
+    if (atomic_load_explicit(&p->sleepy_hint, memory_order_relaxed))
+        owner_wake(p, t + n);
+    return 0;
+}
+
+/* Whether the calling thread owns p's owner ring. */
+static inline bool is_owner(const wq_pool *p) {
+    return atomic_load_explicit(&p->owner.id, memory_order_relaxed) == thread_id();
+}
+
+/* Makes the calling thread the owner of p's ring if it has none yet: an
+ * unbounded pool in futex mode (the sleeper's fence is membarrier), and not
+ * one of its own workers (their submits are rare and from tasks). Called
+ * with mu held, after a locked submit. */
+static void owner_claim(wq_pool *p) {
+    if (atomic_load_explicit(&p->owner.id, memory_order_relaxed) == 0 && p->mu.futex &&
+        !p->max_queued && !wq__on_worker_of(p))
+        atomic_store_explicit(&p->owner.id, thread_id(), memory_order_relaxed);
+}
+
 /* Counts n tasks just written after the queued ones, and lets the idle
  * workers know. Called with mu held. */
 static inline void published(wq_pool *p, size_t n) {
@@ -593,12 +854,32 @@ static inline void published(wq_pool *p, size_t n) {
     if (before == 0 || before / HINT_STEP != p->count / HINT_STEP || p->count >= p->full_at)
         hint_set(&p->queued_hint, p->count);
     if (p->sleepers > p->wakeups)
-        wake_if_needed(p, NULL, p->count);
+        wake_if_needed(p, NULL, queued(p));
 }
 
-/* With short tasks the submitter is the pool's bottleneck, so wq_submit
- * does the least under mu: one slot written, two counters, a hint now and
- * then, and a wake-up check that reads two fields.
+/* Makes room for n tasks at the end of the locked ring, after moving the
+ * owner's queued tasks there. Called with mu held by a thread that is not
+ * the owner.
+ *
+ * Why FIFO order holds across threads: the consumers take the locked ring
+ * before the owner's, and every locked submit first moves all the owner's
+ * published tasks ahead of its own. A task the owner published before this
+ * submit (visible here: tail is read with acquire under mu) runs before
+ * this one; a task it publishes after runs after it; only truly concurrent
+ * submits fall either way, as with one lock. */
+static int locked_room(wq_pool *p, size_t n) {
+    size_t own = owner_len(p);
+    int err = p->cap - p->count < own + n ? ring_reserve(p, own + n) : 0;
+    if (err || !own)
+        return err;
+    published(p, owner_take(p, p->ring, p->head + p->count, p->cap - 1, own));
+    return 0;
+}
+
+/* With short tasks the submitter is the pool's bottleneck: the owner's
+ * submit takes no lock; the others do the least under mu: one slot
+ * written, two counters, a hint now and then, and a wake-up check that
+ * reads two fields.
  *
  * The slots ahead were last read by a worker, so each store to a new cache
  * line of the ring waits for that line to come back, and the lock's atomic
@@ -612,6 +893,8 @@ static bool full_by_hint(const wq_pool *p);
 int wq_submit(wq_pool *pool, void (*fn)(void *arg), void *arg) {
     if (!pool || !fn)
         return EINVAL;
+    if (is_owner(pool))
+        return owner_submit(pool, fn, &arg, 1);
     if (pool->max_queued) {
         if (full_by_hint(pool)) {
             fn(arg); /* caller runs, at the cost of a call (see full_by_hint) */
@@ -620,12 +903,13 @@ int wq_submit(wq_pool *pool, void (*fn)(void *arg), void *arg) {
         return submit_many_bounded(pool, fn, &arg, 1);
     }
     wq__lock_lock(&pool->mu);
-    int err = pool->count == pool->cap ? ring_reserve(pool, 1) : 0;
+    int err = locked_room(pool, 1);
     if (!err) {
         size_t tail = pool->head + pool->count;
         pool->ring[tail & (pool->cap - 1)] = (task){fn, arg};
         prefetch_for_write(&pool->ring[(tail + PREFETCH_AHEAD) & (pool->cap - 1)]);
         published(pool, 1);
+        owner_claim(pool);
     }
     wq__lock_unlock(&pool->mu);
     return err;
@@ -643,10 +927,14 @@ static void put_many(wq_pool *p, void (*fn)(void *arg), void *const *args, size_
 
 /* Queues all n tasks on an unbounded pool, or none (ENOMEM). */
 static int submit_all(wq_pool *p, void (*fn)(void *arg), void *const *args, size_t n) {
+    if (is_owner(p))
+        return owner_submit(p, fn, args, n);
     wq__lock_lock(&p->mu);
-    int err = p->cap - p->count < n ? ring_reserve(p, n) : 0;
-    if (!err)
+    int err = locked_room(p, n);
+    if (!err) {
         put_many(p, fn, args, n);
+        owner_claim(p);
+    }
     wq__lock_unlock(&p->mu);
     return err;
 }
@@ -733,7 +1021,7 @@ int wq_wait(wq_pool *pool) {
     if (wq__on_worker_of(pool))
         return EDEADLK;
     wq__lock_lock(&pool->mu);
-    while (pool->pending > 0)
+    while (pool->pending > 0 || owner_len(pool) > 0)
         wq__cond_wait(&pool->cv[DONE], &pool->mu);
     wq__lock_unlock(&pool->mu);
     return 0;
