@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -140,6 +142,140 @@ Test(pool, fifo_order_across_ring_moves, .timeout = 60) {
     wq_pool_destroy(p);
     free(tasks);
     free(seen);
+}
+
+/* A thread that runs backlog_in_order on a pool whose owner ring belongs to
+ * another thread: its submits take the locked ring. */
+struct backlog_job {
+    wq_pool *p;
+    struct seq_task *tasks;
+    size_t *seen, n;
+};
+
+static void *backlog_thread(void *arg) {
+    struct backlog_job *j = arg;
+    backlog_in_order(j->p, j->tasks, j->seen, j->n);
+    return NULL;
+}
+
+/* The same moves of the locked ring: the main thread submits first (so
+ * that it owns the pool's lock-free ring), then another thread fills the
+ * locked ring through the same sizes. */
+Test(pool, fifo_order_across_locked_ring_moves, .timeout = 60) {
+    enum { SMALL = 100, FIRST = 200000, SECOND = 300000 };
+    struct seq_task *tasks = malloc(SECOND * sizeof *tasks);
+    size_t *seen = malloc(SECOND * sizeof *seen);
+    cr_assert(tasks && seen);
+    wq_pool *p = wq_pool_create(1);
+    backlog_in_order(p, tasks, seen, SMALL);
+    static const size_t sizes[] = {SMALL, FIRST, SECOND};
+    for (int i = 0; i < 3; i++) {
+        pthread_t th;
+        struct backlog_job j = {p, tasks, seen, sizes[i]};
+        cr_assert_eq(pthread_create(&th, NULL, backlog_thread, &j), 0);
+        cr_assert_eq(pthread_join(th, NULL), 0);
+    }
+    wq_pool_destroy(p);
+    free(tasks);
+    free(seen);
+}
+
+/* Runs of submits by a second thread, each started after the main thread's
+ * previous run returned and joined before its next one. */
+struct run_job {
+    wq_pool *p;
+    struct seq_task *tasks;
+    size_t from, to;
+};
+
+static void *submit_run(void *arg) {
+    struct run_job *j = arg;
+    for (size_t i = j->from; i < j->to; i++)
+        cr_assert_eq(wq_submit(j->p, seq_record, &j->tasks[i]), 0);
+    return NULL;
+}
+
+/* FIFO order holds across threads: the main thread's submits go through
+ * its own lock-free ring, a second thread's through the locked one, and a
+ * task submitted after another returned (a happens-before edge: the thread
+ * join, or program order) starts after it. One worker, held by a gate until
+ * all are queued, so the order of start is the order of dequeue. Run
+ * lengths are random, up to 300, so that both rings grow and wrap. */
+Test(pool, fifo_order_across_threads, .timeout = 60) {
+    enum { N = 20000 };
+    struct seq_task *tasks = malloc(N * sizeof *tasks);
+    size_t *seen = malloc(N * sizeof *seen), next = 0;
+    cr_assert(tasks && seen);
+    for (size_t i = 0; i < N; i++)
+        tasks[i] = (struct seq_task){&next, seen, i};
+    wq_pool *p = wq_pool_create(1);
+    uint64_t rng = 16;
+    for (int round = 0; round < 3; round++) {
+        gate *g = gate_new();
+        next = 0;
+        cr_assert_eq(wq_submit(p, (void (*)(void *))gate_wait, g), 0);
+        bool mine = true;
+        for (size_t i = 0; i < N; mine = !mine) {
+            size_t to = i + 1 + kbelow(&rng, 300);
+            to = to < N ? to : N;
+            struct run_job j = {p, tasks, i, to};
+            if (mine) {
+                submit_run(&j);
+            } else {
+                pthread_t th;
+                cr_assert_eq(pthread_create(&th, NULL, submit_run, &j), 0);
+                cr_assert_eq(pthread_join(th, NULL), 0);
+            }
+            i = to;
+        }
+        gate_open(g);
+        cr_assert_eq(wq_wait(p), 0);
+        cr_assert_eq(next, N);
+        for (size_t i = 0; i < N; i++)
+            cr_assert_eq(seen[i], i, "round %d, position %zu ran task %zu", round, i, seen[i]);
+        gate_free(g);
+    }
+    wq_pool_destroy(p);
+    free(tasks);
+    free(seen);
+}
+
+/* A task that counts its runs, then spins for a while (0 to 2000 loops),
+ * so that workers finish batches at different times and steal the last
+ * halves of each other's. */
+struct counted {
+    atomic_uint runs;
+    unsigned spin;
+};
+
+static void counted_run(void *arg) {
+    struct counted *c = arg;
+    atomic_fetch_add(&c->runs, 1);
+    for (volatile unsigned k = 0; k < c->spin; k++)
+        ;
+}
+
+/* Every task runs exactly once while thieves take the unstarted ends of
+ * batches: 4 workers (more than the cores here, so owners are preempted in
+ * the middle of a batch), rounds of 3000 tasks of random lengths. */
+Test(pool, batch_entries_run_once_under_steals, .timeout = 60) {
+    enum { N = 3000 };
+    struct counted *c = calloc(N, sizeof *c);
+    cr_assert_not_null(c);
+    wq_pool *p = wq_pool_create(4);
+    uint64_t rng = 32;
+    for (unsigned long round = 0; round < 20 * kstress(); round++) {
+        for (size_t i = 0; i < N; i++) {
+            atomic_store(&c[i].runs, 0);
+            c[i].spin = kbelow(&rng, 8) ? (unsigned)kbelow(&rng, 50) : (unsigned)kbelow(&rng, 2000);
+            cr_assert_eq(wq_submit(p, counted_run, &c[i]), 0);
+        }
+        cr_assert_eq(wq_wait(p), 0);
+        for (size_t i = 0; i < N; i++)
+            cr_assert_eq(atomic_load(&c[i].runs), 1, "round %lu, task %zu", round, i);
+    }
+    wq_pool_destroy(p);
+    free(c);
 }
 
 /* A task that submits two children until depth runs out: a binary tree. */
