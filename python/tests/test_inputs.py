@@ -6,6 +6,7 @@ read: another thread may replace or free them during the call, their
 reference counts never change, and the block is traced by tracemalloc while
 it lives."""
 import os
+import subprocess
 import sys
 import threading
 import time
@@ -251,6 +252,56 @@ def test_copy_at_once_vs_levenshtein(rng):
     a, b, want = at_once_inputs(rng, 40_000, subclasses=False)
     assert list(workq.distances(a, b, workers=2)) == want
     assert list(workq.distances(a, a, workers=2)) == [0] * len(a)
+
+
+# Run in a fresh interpreter, which keeps no mappings yet, so that the data
+# blocks are sized as the first items ask (a kept block would be larger).
+SPILL_SCRIPT = r"""
+import random
+import Levenshtein
+import workq
+class Str(str): pass
+class Bytes(bytes): pass
+rng = random.Random(15)
+text = "".join(rng.choice("acgt") for _ in range(4096))
+def piece(k):
+    at = rng.randrange(len(text) - k)
+    return text[at:at + k]
+n = 8 * 4096 + 1000  # over COPY_AT_ONCE_MIN (32768)
+a = [piece(20)] + [piece(rng.randint(0, 48)) for _ in range(n - 1)]
+b = [""] + [piece(24) for _ in range(n - 1)]
+for i in (4095, 4096, 2 * 4096 - 1, n - 1):
+    a[i], b[i] = Str(a[i]), Bytes(b[i].encode())
+want = [Levenshtein.distance(str(x), y.decode() if isinstance(y, bytes) else y)
+        for x, y in zip(a, b)]
+assert workq._workq._kept() == []
+assert list(workq.distances(a, b, workers=2)) == want
+kept = len(workq._workq._kept())  # views and data of each side, and the spill blocks
+for _ in range(3):
+    assert list(workq.distances(a, b, workers=2)) == want
+    assert list(workq.distances(tuple(b), a, workers=2)) == want
+with workq.Pool(2) as pool:
+    assert list(pool.distances(a, b)) == want
+assert list(workq.distances(a, b, workers=1)) == want  # one after the other
+print(kept)
+"""
+
+
+def test_copy_at_once_chunks_that_fit_and_chunks_that_spill():
+    # Copied at once, each side is cut in chunks of 4096 items, and every
+    # chunk claims room for its bytes in a block sized for n items like the
+    # first. a's first item is 20 bytes and the rest 0 to 48 (24 on
+    # average): the block runs out part way, and the chunks that find no
+    # room are copied after, into what is left of it and then into spill
+    # blocks; b's first item is empty and the rest 24 bytes, so that b's
+    # whole chunks find no room and go to spill blocks of growing size.
+    # Items the fast copy does not take (str and bytes subclasses) sit at
+    # the edges of chunks: the first and last items of a chunk, and the last
+    # item of all. Which chunks fit depends on the order the threads claim
+    # room in; the distances never do.
+    out = subprocess.run([sys.executable, "-c", SPILL_SCRIPT], timeout=120, check=True,
+                         capture_output=True, text=True).stdout
+    assert int(out) > 4  # spill blocks were used, and given back
 
 
 def test_copy_at_once_errors_as_one_after_the_other(rng):

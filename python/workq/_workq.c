@@ -7,8 +7,8 @@
  *     back, before the GIL is released: no other Python thread can free or
  *     change what the engine reads, and the caller's objects are only read,
  *     their reference counts included (see seqs). Two long lists are copied
- *     at once, one by an engine thread while the GIL's holder copies the
- *     other and waits for it (see COPY_AT_ONCE_MIN).
+ *     at once, in chunks, by the engine's threads and the GIL's holder,
+ *     which waits for them (see COPY_AT_ONCE_MIN).
  *   - Every engine computation runs with the GIL released. The calling thread
  *     waits on a condition with a timeout of POLL_MS and, between waits,
  *     takes the GIL to run PyErr_CheckSignals(): an exception from a signal
@@ -128,13 +128,16 @@ static module_state *state_of(PyObject *module) {
 
 /* --------------------------------------------------------- sequences -- */
 
-/* A copy of an iterable of str/bytes: every item's bytes back to back in
- * data, with ptr/len views of them in views (both big_alloc). The engine
+/* A copy of an iterable of str/bytes: every item's bytes in data, back to
+ * back (a copy at once puts them there chunk by chunk, and what does not
+ * fit in spill blocks), with ptr/len views of them in views (all
+ * big_alloc). The engine
  * reads only the copy, so nothing a Python thread does while the GIL is
  * released can change or free it, and the caller's objects are only read:
  * not even their reference counts are written (after a fork, as
  * multiprocessing's pools do, every such write faults a copy-on-write page,
  * about one per item, and a call on 10^6 pairs took 4x as long). */
+#define SPILL_MAX 40
 typedef struct seqs {
     scratch *cache; /* where views and data come from and go back to */
     void *views;    /* ptr[n], then len[n] */
@@ -143,6 +146,11 @@ typedef struct seqs {
     const char **ptr;
     size_t *len;
     size_t n;
+    /* A copy at once (seqs_pair_at_once) puts the items its chunks left in
+     * spill blocks when data is full, each twice the last (big_alloc). */
+    char *spill[SPILL_MAX];
+    size_t spill_size[SPILL_MAX], spill_used; /* spill_used: in the last one */
+    unsigned nspill;
 } seqs;
 
 /* The bytes of one str (ASCII) or bytes object; what/index name it in
@@ -335,6 +343,8 @@ static void seqs_clear(seqs *s) {
     if (s->cache != NULL) {
         big_free(s->cache, s->views, s->views_size);
         big_free(s->cache, s->data, s->data_size);
+        for (unsigned k = 0; k < s->nspill; k++)
+            big_free(s->cache, s->spill[k], s->spill_size[k]);
     }
     memset(s, 0, sizeof *s);
 }
@@ -391,11 +401,11 @@ static inline void prefetch_ahead(PyObject *const *items, size_t i, size_t n) {
     }
 }
 
-/* The copy goes in steps, so that two arguments can be copied at once (see
- * seqs_pair_from): seqs_begin maps the views and a first data block,
+/* The copy goes in steps: seqs_begin maps the views and a first data block,
  * seqs_copy_fast copies while the items are exact ASCII str or exact bytes
  * and fit, seqs_copy_rest copies the rest with every check, and seqs_point
- * writes the pointers. */
+ * writes the pointers. (A copy at once, seqs_pair_at_once, has steps of its
+ * own after seqs_begin.) */
 
 /* The bytes of o when it is an exact ASCII str or exact bytes: 1, else 0.
  * Reads o and nothing else: no reference count, no exception. */
@@ -441,9 +451,7 @@ static int seqs_begin(seqs *s, PyObject *const *items, size_t n) {
 
 /* Copies items[from..s->n) into s after the *used bytes already there, up
  * to the first item that is not a fast_view or does not fit in s->data.
- * Returns that item's index (s->n if none), *used updated. It calls no
- * Python API, allocates nothing and raises nothing: an engine thread may
- * run it while the thread that holds the GIL waits for it. */
+ * Returns that item's index (s->n if none), *used updated. */
 static size_t seqs_copy_fast(seqs *s, PyObject *const *items, size_t from, size_t *used) {
     size_t n = s->n, u = *used, i;
     for (i = from; i < n; i++) {
@@ -541,31 +549,147 @@ static int seqs_from(module_state *st, PyObject *obj, const char *what, seqs *s)
 }
 
 /* Two arguments of at least COPY_AT_ONCE_MIN items each, lists or tuples,
- * are copied at once on two threads when a pool of two or more is at hand:
- * the calling thread, which keeps the GIL (so no Python code runs and the
- * items cannot change or go), takes one argument and a worker the other
- * (wq_for; the caller takes both when no worker is free, and waits at most
- * for the one a worker has begun). The fast steps run there, and the rest
- * after, on the calling thread, a's before b's, so that errors are raised
- * as a serial copy raises them. The copies of 1M pairs of 14 bytes took
- * 23 ms of a 36 ms call, one argument after the other. */
+ * are copied at once when a pool of two or more is at hand: cut into
+ * chunks of COPY_CHUNK items, a's then b's, which the calling thread (it
+ * keeps the GIL, so no Python code runs and the items cannot change or go)
+ * and every worker claim one at a time (wq_for). A chunk copies what fast
+ * copies can (see copy_chunk_fn); the rest is copied after, on the calling
+ * thread, a's before b's, so that errors are raised as a serial copy
+ * raises them.
+ *
+ * Why chunks: the copy of 1M pairs of 14 bytes is most of such a call
+ * (it reads 128 MB of objects), and it was cut in two, a on the calling
+ * thread and b on a worker. With a busy loop beside it (3 threads on 2
+ * cores) or a worker slow to wake, one half finished milliseconds after
+ * the other, and the call waited; now a thread that is descheduled holds
+ * one chunk, and the calling thread starts before any worker is awake. */
 #define COPY_AT_ONCE_MIN ((size_t)1 << 15)
+/* 4096 str objects of a few dozen bytes (about 256 KiB) are still in the
+ * core's cache for the chunk's second pass. */
+#define COPY_CHUNK ((size_t)4096)
 
-/* One argument's share of a copy at once. */
-typedef struct copy_side {
-    seqs *s;
-    PyObject *const *items;
-    size_t stop; /* where seqs_copy_fast stopped */
-    size_t used; /* the bytes it wrote */
-    int pointed; /* it copied every item and ran seqs_point */
-} copy_side;
+/* A copy at once of two arguments. */
+typedef struct copy_job {
+    seqs *s[2];
+    PyObject *const *items[2];
+    size_t chunks[2];      /* the chunks of each side: a's are 0.., b's after */
+    atomic_size_t used[2]; /* bytes of s[k]->data claimed by chunks */
+    size_t *stop;          /* per chunk: the first item its fast copy left */
+} copy_job;
 
-static int copy_side_fn(void *ctx, size_t k) {
-    copy_side *c = (copy_side *)ctx + k;
-    c->stop = seqs_copy_fast(c->s, c->items, 0, &c->used);
-    if (c->stop == c->s->n && c->s->data != NULL) {
-        seqs_point(c->s);
-        c->pointed = 1;
+/* The side (0: a, 1: b) and item range [*lo, *hi) of chunk t. */
+static int chunk_range(const copy_job *j, size_t t, size_t *lo, size_t *hi) {
+    int k = t >= j->chunks[0];
+    size_t n = j->s[k]->n;
+    *lo = (k ? t - j->chunks[0] : t) * COPY_CHUNK;
+    *hi = n - *lo < COPY_CHUNK ? n : *lo + COPY_CHUNK;
+    return k;
+}
+
+/* bytes of room in side k's data block, claimed for one chunk; NULL when
+ * there is not that much left. Lock-free: chunks claim concurrently. */
+static char *claim_room(copy_job *j, int k, size_t bytes) {
+    seqs *s = j->s[k];
+    if (s->data == NULL)
+        return NULL;
+    size_t at = atomic_load_explicit(&j->used[k], memory_order_relaxed);
+    do {
+        if (bytes > s->data_size - at)
+            return NULL;
+    } while (!atomic_compare_exchange_weak_explicit(&j->used[k], &at, at + bytes,
+                                                    memory_order_relaxed, memory_order_relaxed));
+    return s->data + at;
+}
+
+/* Copies chunk t in two passes: the lengths of its items up to the first
+ * that is not a fast_view (the address of each one's bytes kept in ptr
+ * meanwhile), then, in room claimed for all of them, their bytes, and ptr
+ * set to the copies. Without room it copies nothing. Records in stop[t]
+ * where it stopped. It calls no Python API, allocates nothing and raises
+ * nothing: engine threads run it while the calling
+ * thread holds the GIL. */
+static int copy_chunk_fn(void *ctx, size_t t) {
+    copy_job *j = ctx;
+    size_t lo, hi, end, bytes = 0;
+    int k = chunk_range(j, t, &lo, &hi);
+    seqs *s = j->s[k];
+    PyObject *const *items = j->items[k];
+    for (end = lo; end < hi; end++) {
+        prefetch_ahead(items, end, hi);
+        const char *p;
+        size_t l;
+        if (!fast_view(items[end], &p, &l))
+            break;
+        s->ptr[end] = p;
+        s->len[end] = l;
+        bytes += l;
+    }
+    char *dst = claim_room(j, k, bytes);
+    if (dst == NULL) {
+        j->stop[t] = lo;
+        return 0;
+    }
+    for (size_t i = lo; i < end; i++) {
+        copy_item(dst, s->ptr[i], s->len[i]);
+        s->ptr[i] = dst;
+        dst += s->len[i];
+    }
+    j->stop[t] = end;
+    return 0;
+}
+
+/* Room for l bytes of side s after the used bytes of its data block, or
+ * else in its spill blocks (each twice the last, none ever moved, so the
+ * pointers already written stay valid). NULL when memory runs out. The
+ * GIL held. */
+static char *spill_room(seqs *s, size_t *used, size_t l) {
+    if (s->data != NULL && l <= s->data_size - *used) {
+        *used += l;
+        return s->data + *used - l;
+    }
+    unsigned k = s->nspill;
+    if (k == 0 || l > s->spill_size[k - 1] - s->spill_used) {
+        if (k == SPILL_MAX)
+            return NULL;
+        size_t size = k ? s->spill_size[k - 1] : SCRATCH_MIN;
+        size = size > SIZE_MAX / 2 ? SIZE_MAX : 2 * size;
+        if (size < l)
+            size = l;
+        if ((s->spill[k] = big_alloc(s->cache, &size)) == NULL)
+            return NULL;
+        s->spill_size[k] = size;
+        s->spill_used = 0;
+        s->nspill = ++k;
+    }
+    s->spill_used += l;
+    return s->spill[k - 1] + s->spill_used - l;
+}
+
+/* Copies, with every check, the items of side k that its chunks left, in
+ * order (what names the side in errors). 0, or -1 with an exception. The
+ * GIL held; no chunk runs. */
+static int copy_finish(copy_job *j, int k, const char *what) {
+    seqs *s = j->s[k];
+    size_t used = atomic_load_explicit(&j->used[k], memory_order_relaxed);
+    size_t first = k ? j->chunks[0] : 0;
+    for (size_t t = first; t < first + j->chunks[k]; t++) {
+        size_t lo, hi;
+        chunk_range(j, t, &lo, &hi);
+        for (size_t i = j->stop[t]; i < hi; i++) {
+            const char *p;
+            size_t l;
+            PyObject *o = j->items[k][i];
+            if (!fast_view(o, &p, &l) && seq_view(o, what, (Py_ssize_t)i, &p, &l) < 0)
+                return -1;
+            char *dst = spill_room(s, &used, l);
+            if (dst == NULL) {
+                PyErr_NoMemory();
+                return -1;
+            }
+            copy_item(dst, p, l);
+            s->ptr[i] = dst;
+            s->len[i] = l;
+        }
     }
     return 0;
 }
@@ -584,22 +708,35 @@ static int seqs_pair_at_once(module_state *st, wq_pool *helper, PyObject *a_obj,
     memset(sa, 0, sizeof *sa);
     memset(sb, 0, sizeof *sb);
     sa->cache = sb->cache = &st->scratch;
-    copy_side c[2] = {{sa, PySequence_Fast_ITEMS(a_obj), 0, 0, 0},
-                      {sb, PySequence_Fast_ITEMS(b_obj), 0, 0, 0}};
+    copy_job j = {.s = {sa, sb},
+                  .items = {PySequence_Fast_ITEMS(a_obj), PySequence_Fast_ITEMS(b_obj)}};
     const char *what[2] = {a_what, b_what};
-    if (seqs_begin(sa, c[0].items, (size_t)PySequence_Fast_GET_SIZE(a_obj)) < 0 ||
-        seqs_begin(sb, c[1].items, (size_t)PySequence_Fast_GET_SIZE(b_obj)) < 0)
+    if (seqs_begin(sa, j.items[0], (size_t)PySequence_Fast_GET_SIZE(a_obj)) < 0 ||
+        seqs_begin(sb, j.items[1], (size_t)PySequence_Fast_GET_SIZE(b_obj)) < 0)
         goto fail;
-    wq_map_opts one_each = {.chunk_size = 1};
-    if (wq_for_ex(helper, 2, copy_side_fn, c, &one_each) != 0) /* ENOMEM: nothing ran */
-        c[0].stop = c[0].used = c[1].stop = c[1].used = 0, c[0].pointed = c[1].pointed = 0;
     for (int k = 0; k < 2; k++) {
-        if (c[k].pointed)
-            continue;
-        if (seqs_copy_rest(c[k].s, c[k].items, c[k].stop, c[k].used, what[k]) < 0)
-            goto fail;
-        seqs_point(c[k].s);
+        j.chunks[k] = (j.s[k]->n + COPY_CHUNK - 1) / COPY_CHUNK;
+        atomic_init(&j.used[k], 0);
     }
+    size_t total = j.chunks[0] + j.chunks[1];
+    j.stop = PyMem_Malloc(total * sizeof *j.stop);
+    if (j.stop == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    for (size_t t = 0; t < total; t++) { /* nothing copied yet */
+        size_t hi;
+        chunk_range(&j, t, &j.stop[t], &hi);
+    }
+    wq_map_opts one_each = {.chunk_size = 1};
+    (void)wq_for_ex(helper, total, copy_chunk_fn, &j, &one_each); /* ENOMEM: nothing ran */
+    for (int k = 0; k < 2; k++) {
+        if (copy_finish(&j, k, what[k]) < 0) {
+            PyMem_Free(j.stop);
+            goto fail;
+        }
+    }
+    PyMem_Free(j.stop);
     return 0;
 fail:
     seqs_clear(sa);
