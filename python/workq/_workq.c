@@ -1023,6 +1023,10 @@ typedef struct waiter {
     size_t reported;   /* (mu) */
     size_t total;
     int err; /* the first failure reported (mu) */
+    /* Optional: work the calling thread does between its waits (see
+     * lev_help): returns whether any is left, its failure in *err. */
+    int (*help)(void *ctx, int *err);
+    void *help_ctx;
 } waiter;
 
 /* A deadline ms milliseconds from now, on CLOCK_MONOTONIC. */
@@ -1093,8 +1097,10 @@ static void set_engine_error(int err) {
 
 /* Runs the job spec on pool, interruptibly (see the file comment), until
  * wt->total reports have come; spec->on_result must count them through
- * on_block(wt, ...). wt is zeroed but for total. Called with the GIL held;
- * returns 0, or -1 with an exception set. */
+ * on_block(wt, ...). wt is zeroed but for total and help: with help, the
+ * calling thread works (for about POLL_MS at a time) until none is left,
+ * and only then waits. Called with the GIL held; returns 0, or -1 with an
+ * exception set. */
 static int run_job(wq_pool *pool, wq_async_spec *spec, waiter *wt) {
     if (wt->total == 0)
         return 0;
@@ -1107,11 +1113,11 @@ static int run_job(wq_pool *pool, wq_async_spec *spec, waiter *wt) {
     Py_BEGIN_ALLOW_THREADS
     rc = wq_async_map(pool, spec, &job);
     Py_END_ALLOW_THREADS
-    int interrupted = 0;
+    int interrupted = 0, helped = 0;
     while (rc == 0) {
         int all;
         Py_BEGIN_ALLOW_THREADS
-        all = waiter_wait(wt);
+        all = !(wt->help != NULL && wt->help(wt->help_ctx, &helped)) && waiter_wait(wt);
         Py_END_ALLOW_THREADS
         if (all)
             break;
@@ -1131,26 +1137,12 @@ static int run_job(wq_pool *pool, wq_async_spec *spec, waiter *wt) {
     if (interrupted)
         return -1;
     if (rc == 0)
-        rc = wt->err;
+        rc = wt->err != 0 ? wt->err : helped;
     if (rc != 0) {
         set_engine_error(rc);
         return -1;
     }
     return 0;
-}
-
-/* Runs k over the array items[0..n), one item per task. */
-static int run_items(wq_pool *pool, const wq_kernel *k, void *ctx, const void *items, size_t n) {
-    waiter wt = {.total = n};
-    wq_async_spec spec = {.kernel = k,
-                          .kernel_ctx = ctx,
-                          .in = items,
-                          .n = n,
-                          .on_result = on_block,
-                          .cb_ctx = &wt,
-                          .order = WQ_ORDER_COMPLETION,
-                          .chunk_size = 1};
-    return run_job(pool, &spec, &wt);
 }
 
 /* In a child forked since the module's pools were made (multiprocessing
@@ -1216,6 +1208,76 @@ static void drop_pool(module_state *st, wq_pool *owned, unsigned workers) {
     }
 }
 
+/* The blocks of a synchronous run (distances, cdist's matrix), which the
+ * pool's workers and the calling thread claim one at a time: each of the
+ * job's nblocks tasks runs the next block not yet claimed (or none), and
+ * the calling thread, rather than sleep until the last report, runs blocks
+ * too (lev_help). With a busy loop beside it, the call's threads then
+ * have three of the four runnable threads (not two of three), and the
+ * calling thread is awake when the last block ends, instead of being woken
+ * (a futex wake-up, expensive on this VM). */
+typedef struct lev_run {
+    lev_work *w;
+    const block *blocks;
+    size_t nblocks;
+    atomic_size_t next; /* the next block to claim */
+} lev_run;
+
+/* The engine item function of a lev_run: the next unclaimed block. */
+static int lev_claim_fn(const void *in, void *out, void *ctx) {
+    lev_run *r = ctx;
+    (void)in;
+    *(unsigned char *)out = 0;
+    size_t k = atomic_fetch_add_explicit(&r->next, 1, memory_order_relaxed);
+    return k < r->nblocks ? lev_block_fn(&r->blocks[k], out, r->w) : 0;
+}
+
+static const wq_kernel lev_claim_kernel = {"python-levenshtein-claim",
+                                           lev_claim_fn,
+                                           NULL,
+                                           sizeof(block),
+                                           1,
+                                           "distances of the next block (workq Python module)"};
+
+/* The calling thread's share of a lev_run (a waiter's help): claims and
+ * runs blocks until none is left or POLL_MS has passed (a block is a few
+ * milliseconds at most, BLOCK_BUDGET). Returns whether any may be left;
+ * the first failure goes to *err. No GIL. */
+static int lev_help(void *ctx, int *err) {
+    lev_run *r = ctx;
+    struct timespec until = deadline_in(POLL_MS), now;
+    for (;;) {
+        size_t k = atomic_fetch_add_explicit(&r->next, 1, memory_order_relaxed);
+        if (k >= r->nblocks)
+            return 0;
+        unsigned char unused;
+        int rc = lev_block_fn(&r->blocks[k], &unused, r->w);
+        if (rc != 0 && *err == 0)
+            *err = rc;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec > until.tv_sec ||
+            (now.tv_sec == until.tv_sec && now.tv_nsec >= until.tv_nsec))
+            return 1;
+    }
+}
+
+/* Runs the nblocks blocks of w on pool, with the calling thread's help.
+ * Returns 0, or -1 with an exception set. */
+static int run_lev_blocks(wq_pool *pool, lev_work *w, const block *blocks, size_t nblocks) {
+    lev_run r = {.w = w, .blocks = blocks, .nblocks = nblocks};
+    atomic_init(&r.next, 0);
+    waiter wt = {.total = nblocks, .help = lev_help, .help_ctx = &r};
+    wq_async_spec spec = {.kernel = &lev_claim_kernel,
+                          .kernel_ctx = &r,
+                          .in = blocks,
+                          .n = nblocks,
+                          .on_result = on_block,
+                          .cb_ctx = &wt,
+                          .order = WQ_ORDER_COMPLETION,
+                          .chunk_size = 1};
+    return run_job(pool, &spec, &wt);
+}
+
 /* Runs w into its out buffer: one block inline on the calling thread (the
  * GIL released), more as a job on pool (or on a pool for workers when pool
  * is NULL). Returns 0, or -1 with an exception set. */
@@ -1255,7 +1317,7 @@ static int run_lev(module_state *st, wq_pool *pool, unsigned workers, lev_work *
     } else if (nblocks > 1) {
         wq_pool *owned = NULL;
         wq_pool *p = pool != NULL ? pool : get_pool(st, workers, &owned);
-        rc = p == NULL ? -1 : run_items(p, &lev_block_kernel, w, blocks, nblocks);
+        rc = p == NULL ? -1 : run_lev_blocks(p, w, blocks, nblocks);
         drop_pool(st, owned, workers);
     }
     PyMem_RawFree(blocks);
