@@ -267,10 +267,10 @@ text = "".join(rng.choice("acgt") for _ in range(4096))
 def piece(k):
     at = rng.randrange(len(text) - k)
     return text[at:at + k]
-n = 8 * 4096 + 1000  # over COPY_AT_ONCE_MIN (32768)
+n = 16 * 2048 + 1000  # over COPY_AT_ONCE_MIN (32768)
 a = [piece(20)] + [piece(rng.randint(0, 48)) for _ in range(n - 1)]
 b = [""] + [piece(24) for _ in range(n - 1)]
-for i in (4095, 4096, 2 * 4096 - 1, n - 1):
+for i in (2047, 2048, 2 * 2048 - 1, n - 1):
     a[i], b[i] = Str(a[i]), Bytes(b[i].encode())
 want = [Levenshtein.distance(str(x), y.decode() if isinstance(y, bytes) else y)
         for x, y in zip(a, b)]
@@ -283,12 +283,19 @@ for _ in range(3):
 with workq.Pool(2) as pool:
     assert list(pool.distances(a, b)) == want
 assert list(workq.distances(a, b, workers=1)) == want  # one after the other
+for x, y in ((a, b + b[:5000]), (a + a[:5000], b)):  # more chunks on one side
+    try:
+        workq.distances(x, y, workers=2)
+    except ValueError as e:
+        assert "differ in length" in str(e)
+    else:
+        raise AssertionError("no ValueError")
 print(kept)
 """
 
 
 def test_copy_at_once_chunks_that_fit_and_chunks_that_spill():
-    # Copied at once, each side is cut in chunks of 4096 items, and every
+    # Copied at once, each side is cut in chunks of 2048 items, and every
     # chunk claims room for its bytes in a block sized for n items like the
     # first. a's first item is 20 bytes and the rest 0 to 48 (24 on
     # average): the block runs out part way, and the chunks that find no

@@ -550,10 +550,11 @@ static int seqs_from(module_state *st, PyObject *obj, const char *what, seqs *s)
 
 /* Two arguments of at least COPY_AT_ONCE_MIN items each, lists or tuples,
  * are copied at once when a pool of two or more is at hand: cut into
- * chunks of COPY_CHUNK items, a's then b's, which the calling thread (it
- * keeps the GIL, so no Python code runs and the items cannot change or go)
- * and every worker claim one at a time (wq_for). A chunk copies what fast
- * copies can (see copy_chunk_fn); the rest is copied after, on the calling
+ * chunks of COPY_CHUNK items, which the calling thread (it keeps the GIL,
+ * so no Python code runs and the items cannot change or go) and every
+ * worker claim one at a time (wq_for), a's chunk c with b's chunk c (see
+ * copy_pair_fn). A chunk copies what fast copies can (see copy_chunk); the
+ * rest is copied after, on the calling
  * thread, a's before b's, so that errors are raised as a serial copy
  * raises them.
  *
@@ -564,9 +565,11 @@ static int seqs_from(module_state *st, PyObject *obj, const char *what, seqs *s)
  * the other, and the call waited; now a thread that is descheduled holds
  * one chunk, and the calling thread starts before any worker is awake. */
 #define COPY_AT_ONCE_MIN ((size_t)1 << 15)
-/* 4096 str objects of a few dozen bytes (about 256 KiB) are still in the
- * core's cache for the chunk's second pass. */
-#define COPY_CHUNK ((size_t)4096)
+/* A task's objects, 2048 of a and 2048 of b (about 256 KiB when they are
+ * str objects of a few dozen bytes), are still in the core's cache for the
+ * chunks' second passes. (4096 copied alike in one A/B run and was slower
+ * in another.) */
+#define COPY_CHUNK ((size_t)2048)
 
 /* A copy at once of two arguments. */
 typedef struct copy_job {
@@ -606,10 +609,8 @@ static char *claim_room(copy_job *j, int k, size_t bytes) {
  * meanwhile), then, in room claimed for all of them, their bytes, and ptr
  * set to the copies. Without room it copies nothing. Records in stop[t]
  * where it stopped. It calls no Python API, allocates nothing and raises
- * nothing: engine threads run it while the calling
- * thread holds the GIL. */
-static int copy_chunk_fn(void *ctx, size_t t) {
-    copy_job *j = ctx;
+ * nothing: engine threads run it while the calling thread holds the GIL. */
+static void copy_chunk(copy_job *j, size_t t) {
     size_t lo, hi, end, bytes = 0;
     int k = chunk_range(j, t, &lo, &hi);
     seqs *s = j->s[k];
@@ -627,7 +628,7 @@ static int copy_chunk_fn(void *ctx, size_t t) {
     char *dst = claim_room(j, k, bytes);
     if (dst == NULL) {
         j->stop[t] = lo;
-        return 0;
+        return;
     }
     for (size_t i = lo; i < end; i++) {
         copy_item(dst, s->ptr[i], s->len[i]);
@@ -635,6 +636,20 @@ static int copy_chunk_fn(void *ctx, size_t t) {
         dst += s->len[i];
     }
     j->stop[t] = end;
+}
+
+/* The wq_for function of a copy at once: chunk c of a, then chunk c of b.
+ * Pairs are often made together (a pairs file read line by line makes
+ * a[0], b[0], a[1], ...), so that their objects interleave in memory:
+ * the cache lines a's chunk reads hold b's chunk too. Copied by two
+ * threads side by side, each side read all of them from memory: 1M pairs
+ * read 256 MB instead of 128. */
+static int copy_pair_fn(void *ctx, size_t c) {
+    copy_job *j = ctx;
+    if (c < j->chunks[0])
+        copy_chunk(j, c);
+    if (c < j->chunks[1])
+        copy_chunk(j, j->chunks[0] + c);
     return 0;
 }
 
@@ -729,7 +744,8 @@ static int seqs_pair_at_once(module_state *st, wq_pool *helper, PyObject *a_obj,
         chunk_range(&j, t, &j.stop[t], &hi);
     }
     wq_map_opts one_each = {.chunk_size = 1};
-    (void)wq_for_ex(helper, total, copy_chunk_fn, &j, &one_each); /* ENOMEM: nothing ran */
+    size_t pairs = j.chunks[0] > j.chunks[1] ? j.chunks[0] : j.chunks[1];
+    (void)wq_for_ex(helper, pairs, copy_pair_fn, &j, &one_each); /* ENOMEM: nothing ran */
     for (int k = 0; k < 2; k++) {
         if (copy_finish(&j, k, what[k]) < 0) {
             PyMem_Free(j.stop);
