@@ -3,13 +3,17 @@
  *
  * Guarantees:
  *   - Every task accepted by wq_submit or wq_submit_many runs exactly once,
- *     in FIFO order of dequeue.
+ *     in FIFO order of dequeue, across threads too: the pool's first
+ *     submitting thread (its owner) publishes into its own single-producer
+ *     ring with no lock; other threads queue in the locked ring, after
+ *     moving the owner's published tasks there (locked_room), and claims
+ *     take the locked ring first.
  *   - No task is stranded: a worker claims a few consecutive tasks per lock
  *     (its batch), but the tasks of a batch that have not started stay
  *     available to other workers, who steal them before going idle. So a
  *     task may block waiting for a task queued after it, as long as some
  *     worker is free to run that one.
- *   - No allocation per task: the queue is a ring of (fn, arg) pairs owned by
+ *   - No allocation per task: each queue is a ring of (fn, arg) pairs owned by
  *     the pool that doubles when full and never shrinks (on the heap up to
  *     64 KiB, then in 2 MiB pages: see RING_HEAP_MAX).
  *   - Futex calls only where needed: a worker with nothing to do spins for a
@@ -37,9 +41,14 @@
  * A worker's batch array is written only by its owner and only under mu; the
  * owner reads it without the lock, thieves read it under mu, so a batch is
  * never refilled while a thief copies from it. Which batch entry runs where
- * is decided by one atomic cursor per worker (next): the owner and thieves
- * both claim entries with fetch_add on it, so each entry is claimed once.
- * The (hint) atomics are relaxed copies read by spinning workers to decide
+ * is decided by two atomics per worker: the owner's claims (next, a plain
+ * store per task) and the owner's limit (lowered by thieves under mu, after
+ * a membarrier): see claim_entry for why each entry runs once.
+ * The owner ring's slots are written by its owner alone and published by a
+ * release store of its tail; consumers take them under mu. The owner reads
+ * sleepy_hint after each publish with no fence, and a worker about to
+ * sleep fences every thread (owner_may_publish_unseen), so no wake-up is
+ * lost. The (hint) atomics are relaxed copies read by spinning workers to decide
  * when to take the lock; they never decide anything on their own. Tasks run
  * with no lock held.
  */
@@ -838,7 +847,9 @@ static inline bool is_owner(const wq_pool *p) {
 /* Makes the calling thread the owner of p's ring if it has none yet: an
  * unbounded pool in futex mode (the sleeper's fence is membarrier), and not
  * one of its own workers (their submits are rare and from tasks). Called
- * with mu held, after a locked submit. */
+ * with mu held, after a locked submit. Ownership is for the pool's life: if
+ * the owner exits, a later thread given the same thread-local address
+ * becomes the owner, which is safe (one producer at a time). */
 static void owner_claim(wq_pool *p) {
     if (atomic_load_explicit(&p->owner.id, memory_order_relaxed) == 0 && p->mu.futex &&
         !p->max_queued && !wq__on_worker_of(p))
