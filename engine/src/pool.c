@@ -88,6 +88,13 @@ enum { WORK, DONE, ROOM };
  * wait on a worker's patience. */
 #define CLAIM_MIN 64
 #define QUICK_NS 20000
+/* Tasks shorter than this on average (the last batch's time per task) have
+ * their batch entries claimed by a store and a load instead of a fetch_add
+ * (claim_entry): the fetch_add's 6 to 9 ns matter only for such tasks, and
+ * a steal from such a batch costs the thief a membarrier (an interrupt to
+ * every running thread of the process). With longer tasks (genomics'
+ * chunks) steals are frequent and the fetch_add is negligible. */
+#define CHEAP_CLAIM_NS 200
 /* Polls of the hints an idle worker makes before it sleeps: a millisecond
  * or two, long enough to bridge the gaps of a submitter that is descheduled
  * now and then, short enough that an idle pool soon sleeps. */
@@ -118,8 +125,10 @@ typedef struct worker {
     atomic_size_t limit;   /* entries [0, limit) are the owner's to run:
                               set by the owner's claim, lowered by thieves
                               (mu; read by the owner without it) */
-    atomic_size_t next;    /* entries the owner has claimed: written by the
-                              owner only (see run_batch) */
+    atomic_size_t next;    /* entries the owner has claimed (see
+                              claim_entry) */
+    bool asym;             /* the batch's entries are claimed by a store
+                              and a load, not by fetch_add (mu) */
     bool multi;            /* batch had more than one task (mu) */
     char pad[64];          /* keeps next off the neighbour's cache line */
 } worker;
@@ -225,15 +234,9 @@ static NOINLINE size_t hint_get(const atomic_size_t *a) {
     return atomic_load_explicit((atomic_size_t *)a, memory_order_relaxed);
 }
 
-/* A store, then a full fence (pthread mode's claim of a batch entry). */
-static NOINLINE void hint_set_fenced(atomic_size_t *a, size_t v) {
-    atomic_store_explicit(a, v, memory_order_relaxed);
-    atomic_thread_fence(memory_order_seq_cst);
-}
-
-/* A full fence (pthread mode's thief, before it reads a claim). */
-static NOINLINE void hint_fence(void) {
-    atomic_thread_fence(memory_order_seq_cst);
+/* Claims k entries from a batch cursor; returns the first one's index. */
+static NOINLINE size_t hint_claim(atomic_size_t *a, size_t k) {
+    return atomic_fetch_add_explicit(a, k, memory_order_relaxed);
 }
 
 /* ---------------------------------------------------------------- ring -- */
@@ -381,10 +384,12 @@ static size_t batch_size(size_t queued) {
     return queued < BATCH_MAX ? queued : BATCH_MAX;
 }
 
-/* Publishes w's new batch of n entries. Called with mu held. */
-static void batch_set(worker *w, size_t n) {
+/* Publishes w's new batch of n entries, claimed as asym says. Called with
+ * mu held. */
+static void batch_set(worker *w, size_t n, bool asym) {
     hint_set(&w->limit, n);
     hint_set(&w->next, 0);
+    w->asym = asym;
 }
 
 /* Entries of w's batch not yet claimed (a hint without mu). */
@@ -393,59 +398,81 @@ static size_t batch_left(const worker *w) {
     return next < n ? n - next : 0;
 }
 
-/* Who runs which entry of a batch, with no locked instruction per task on
- * the owner's side (Dekker's pattern with an asymmetric fence, as in
- * lock.h). The owner claims entry i by storing next = i + 1, then reads
- * limit: it runs i if i < limit; else it takes mu and reads limit again,
- * now final. A thief, under mu, lowers limit to mid (taking the last half),
- * makes every running thread execute a full fence (membarrier), reads
- * next, and sets the final limit to start = max(mid, next), clamped to the
- * old limit; it takes the entries [start, old limit).
+/* Who runs which entry of a batch. Two protocols, chosen per batch by its
+ * owner (asym, under mu) and followed by thieves:
+ *
+ * fetch_add (long tasks, and always in pthread mode): the owner and the
+ * thieves claim entries with fetch_add on next, from the front; limit does
+ * not change.
+ *
+ * asym (short tasks, futex mode): no locked instruction per task on the
+ * owner's side (Dekker's pattern with an asymmetric fence, as in lock.h).
+ * The owner claims entry i by storing next = i + 1, then reads limit: it
+ * runs i if i < limit; else it takes mu and reads limit again, now final.
+ * A thief, under mu, lowers limit to mid (taking the last half), makes
+ * every running thread execute a full fence (membarrier), reads next, and
+ * sets the final limit to start = max(mid, next), clamped to the old
+ * limit; it takes the entries [start, old limit).
  *   - An owner's claim of i whose read of limit came before the fence had
  *     its store of next before it too: the thief sees next > i, so
  *     start > i, and i is the owner's, as the owner saw.
  *   - A read after the fence sees mid or the final value: if that says
  *     i >= limit, the owner asks again under mu, where the final limit
  *     decides (i < start: the thief saw the claim and left i to the owner).
- * In pthread mode (no membarrier) both sides use full fences: a seq_cst
- * store of next, a seq_cst fence before the thief's read. */
-static inline void claim_entry(worker *self, size_t next, bool asym) {
-    if (asym) {
-        atomic_store_explicit(&self->next, next, memory_order_relaxed);
-        /* Keeps the compiler from reading limit before the store. */
-        atomic_signal_fence(memory_order_seq_cst);
-    } else {
-        hint_set_fenced(&self->next, next);
-    }
+ */
+static inline void claim_entry(worker *self, size_t next) {
+    atomic_store_explicit(&self->next, next, memory_order_relaxed);
+    /* Keeps the compiler from reading limit before the store. */
+    atomic_signal_fence(memory_order_seq_cst);
+}
+
+/* Takes the entries [start, old limit) of v's asym batch into out, by the
+ * protocol above; returns how many (0 when the owner started them). Called
+ * with mu held. */
+static size_t steal_asym(wq_pool *p, worker *v, task *out) {
+    size_t lim = hint_get(&v->limit), next = hint_get(&v->next);
+    if (next >= lim)
+        return 0;
+    size_t mid = lim - (lim - next + 1) / 2;
+    hint_set(&v->limit, mid);
+    wq__lock_fence_all(&p->mu);
+    next = hint_get(&v->next);
+    size_t start = next > mid ? (next < lim ? next : lim) : mid;
+    hint_set(&v->limit, start);
+    memcpy(out, &v->batch[start], (lim - start) * sizeof(task));
+    return lim - start;
+}
+
+/* Claims the first half of the unstarted entries of v's fetch_add batch
+ * into out; returns how many. Called with mu held. */
+static size_t steal_front(worker *v, task *out) {
+    size_t left = batch_left(v);
+    if (!left)
+        return 0;
+    size_t want = (left + 1) / 2;
+    size_t n = hint_get(&v->limit);
+    size_t i = hint_claim(&v->next, want);
+    if (i >= n)
+        return 0; /* the owner started them meanwhile */
+    size_t got = n - i < want ? n - i : want;
+    memcpy(out, &v->batch[i], got * sizeof(task));
+    return got;
 }
 
 /* Claims about half of the unstarted tasks of another worker's batch into
- * self's batch: the last half, so that the owner keeps running its batch
- * in order. Returns how many. Called with mu held. */
-static size_t steal(wq_pool *p, worker *self) {
+ * self's batch, claimed as asym says. Returns how many. Called with mu
+ * held. */
+static size_t steal(wq_pool *p, worker *self, bool asym) {
     unsigned me = (unsigned)(self - p->workers);
     if (p->batched == 0)
         return 0;
     for (unsigned k = 1; k < p->nthreads; k++) {
         worker *v = &p->workers[(me + k) % p->nthreads];
-        size_t lim = hint_get(&v->limit), next = hint_get(&v->next);
-        if (next >= lim)
-            continue;
-        size_t mid = lim - (lim - next + 1) / 2;
-        hint_set(&v->limit, mid);
-        if (p->mu.futex)
-            wq__lock_fence_all(&p->mu);
-        else
-            hint_fence();
-        next = hint_get(&v->next);
-        size_t start = next > mid ? (next < lim ? next : lim) : mid;
-        hint_set(&v->limit, start);
-        size_t got = lim - start;
-        if (!got)
-            continue; /* the owner started them meanwhile */
-        memcpy(self->batch, &v->batch[start], got * sizeof(task));
-        batch_set(self, got);
-        return got;
+        size_t got = v->asym ? steal_asym(p, v, self->batch) : steal_front(v, self->batch);
+        if (got) {
+            batch_set(self, got, asym);
+            return got;
+        }
     }
     return 0;
 }
@@ -488,14 +515,15 @@ static void wake_if_needed(wq_pool *p, const worker *self, size_t base) {
 
 /* Fills self's batch: first from a peer's claimed but unstarted tasks (they
  * are older than anything queued), then from the ring, unless fewer than
- * CLAIM_MIN are queued and the claim need not be eager. Returns the number
- * of tasks claimed. Called with mu held; self's previous batch is over. */
-static size_t claim(wq_pool *p, worker *self, bool eager) {
-    size_t got = steal(p, self);
+ * CLAIM_MIN are queued and the claim need not be eager. The new batch's
+ * entries are claimed as asym says. Returns the number of tasks claimed.
+ * Called with mu held; self's previous batch is over. */
+static size_t claim(wq_pool *p, worker *self, bool eager, bool asym) {
+    size_t got = steal(p, self, asym);
     size_t q = got ? 0 : queued(p);
     if (q > 0 && (eager || q >= CLAIM_MIN)) {
         got = ring_take(p, self->batch, batch_size(q));
-        batch_set(self, got);
+        batch_set(self, got, asym);
     }
     if (got > 1) {
         self->multi = true;
@@ -506,27 +534,16 @@ static size_t claim(wq_pool *p, worker *self, bool eager) {
     return got;
 }
 
-/* Runs the entries of self's batch that no thief took, claiming each as
- * claim_entry says: in futex mode a store and a load per task, no locked
- * instruction (with a fetch_add per task, the claims were the largest cost
- * of the workers' loop: 1M queued empty tasks drained by 2 workers took
- * longer than by 1). A lone worker has no thieves and does not claim.
- * Called with no lock held; returns with mu held. */
-static size_t run_batch(wq_pool *p, worker *self) {
-    size_t n = hint_get(&self->limit), ran = 0;
-    if (p->nthreads == 1) {
-        for (; ran < n; ran++)
-            self->batch[ran].fn(self->batch[ran].arg);
-        hint_set(&self->next, n);
-        wq__lock_lock(&p->mu);
-        return ran;
-    }
-    bool asym = p->mu.futex;
+/* Runs the entries of an asym batch that no thief took (claim_entry): a
+ * store and a load per task, no locked instruction. With a fetch_add per
+ * task, the claims were the largest cost of the workers' loop with empty
+ * tasks: 1M queued ones drained by 2 workers took longer than by 1.
+ * Returns with mu held. */
+static size_t run_asym(wq_pool *p, worker *self) {
+    size_t ran = 0;
     for (size_t i = 0;; i++) {
-        claim_entry(self, i + 1, asym);
-        size_t lim = asym ? atomic_load_explicit(&self->limit, memory_order_relaxed)
-                          : hint_get(&self->limit);
-        if (i >= lim) {
+        claim_entry(self, i + 1);
+        if (i >= atomic_load_explicit(&self->limit, memory_order_relaxed)) {
             wq__lock_lock(&p->mu);
             if (i >= hint_get(&self->limit))
                 return ran; /* the rest is a thief's, or the batch is over */
@@ -535,6 +552,25 @@ static size_t run_batch(wq_pool *p, worker *self) {
         self->batch[i].fn(self->batch[i].arg);
         ran++;
     }
+}
+
+/* Runs the entries of self's batch that no thief took. A lone worker has
+ * no thieves and does not claim. Called with no lock held; returns with mu
+ * held. */
+static size_t run_batch(wq_pool *p, worker *self) {
+    size_t n = hint_get(&self->limit), ran = 0;
+    if (p->nthreads == 1) {
+        for (; ran < n; ran++)
+            self->batch[ran].fn(self->batch[ran].arg);
+        hint_set(&self->next, n);
+    } else if (self->asym) {
+        return run_asym(p, self);
+    } else {
+        for (size_t i; (i = hint_claim(&self->next, 1)) < n; ran++)
+            self->batch[i].fn(self->batch[i].arg);
+    }
+    wq__lock_lock(&p->mu);
+    return ran;
 }
 
 /* ------------------------------------------------------------- workers -- */
@@ -637,6 +673,7 @@ static void *worker_main(void *arg) {
     worker *self = arg;
     wq_pool *p = self->pool;
     bool spun = false, quick = false; /* last batch took under QUICK_NS */
+    bool cheap = false; /* its tasks took under CHEAP_CLAIM_NS on average */
 
     tl_worker_of = p;
     wq__lock_lock(&p->mu);
@@ -648,7 +685,7 @@ static void *worker_main(void *arg) {
         /* Patient only if it can spin: a worker never sleeps while tasks
          * it declined wait in the queue. */
         bool eager = spun || !quick || p->spinners >= p->max_spinners;
-        if (claim(p, self, eager) == 0) {
+        if (claim(p, self, eager, cheap && p->mu.futex) == 0) {
             idle(p, self, &spun);
             quick = quick && spun; /* woken from sleep: eager */
             continue;
@@ -659,6 +696,7 @@ static void *worker_main(void *arg) {
         size_t ran = run_batch(p, self); /* returns with mu held */
         uint64_t t1 = now_ns();
         quick = t0 && t1 && t1 - t0 < QUICK_NS;
+        cheap = t0 && t1 && ran && t1 - t0 < ran * (uint64_t)CHEAP_CLAIM_NS;
         batch_done(p, self, ran);
     }
     wq__lock_unlock(&p->mu);

@@ -240,9 +240,9 @@ Test(pool, fifo_order_across_threads, .timeout = 60) {
     free(seen);
 }
 
-/* A task that counts its runs, then spins for a while (0 to 2000 loops),
- * so that workers finish batches at different times and steal the last
- * halves of each other's. */
+/* A task that counts its runs, then spins for a while, so that workers
+ * finish batches at different times and steal each other's unstarted
+ * entries. */
 struct counted {
     atomic_uint runs;
     unsigned spin;
@@ -255,10 +255,11 @@ static void counted_run(void *arg) {
         ;
 }
 
-/* Every task runs exactly once while thieves take the unstarted ends of
- * batches: 4 workers (more than the cores here, so owners are preempted in
- * the middle of a batch), rounds of 3000 tasks of random lengths. */
-Test(pool, batch_entries_run_once_under_steals, .timeout = 60) {
+/* Rounds of 3000 tasks on 4 workers (more than the cores here, so owners
+ * are preempted in the middle of a batch): each task runs exactly once. A
+ * task spins short (below short_max loops) except one in rare, which spins
+ * up to long_max. */
+static void run_once_under_steals(unsigned short_max, unsigned rare, unsigned long_max) {
     enum { N = 3000 };
     struct counted *c = calloc(N, sizeof *c);
     cr_assert_not_null(c);
@@ -267,7 +268,8 @@ Test(pool, batch_entries_run_once_under_steals, .timeout = 60) {
     for (unsigned long round = 0; round < 20 * kstress(); round++) {
         for (size_t i = 0; i < N; i++) {
             atomic_store(&c[i].runs, 0);
-            c[i].spin = kbelow(&rng, 8) ? (unsigned)kbelow(&rng, 50) : (unsigned)kbelow(&rng, 2000);
+            c[i].spin = kbelow(&rng, rare) ? (unsigned)kbelow(&rng, short_max)
+                                           : (unsigned)kbelow(&rng, long_max);
             cr_assert_eq(wq_submit(p, counted_run, &c[i]), 0);
         }
         cr_assert_eq(wq_wait(p), 0);
@@ -276,6 +278,18 @@ Test(pool, batch_entries_run_once_under_steals, .timeout = 60) {
     }
     wq_pool_destroy(p);
     free(c);
+}
+
+/* Short tasks: their batches are claimed by a store and a load per entry,
+ * and thieves take the last half after a membarrier. */
+Test(pool, short_batch_entries_run_once_under_steals, .timeout = 60) {
+    run_once_under_steals(20, 64, 5000);
+}
+
+/* Long tasks (a microsecond or more): batches claimed by fetch_add, and
+ * thieves take the first half. */
+Test(pool, long_batch_entries_run_once_under_steals, .timeout = 60) {
+    run_once_under_steals(3000, 4, 6000);
 }
 
 /* A task that submits two children until depth runs out: a binary tree. */
