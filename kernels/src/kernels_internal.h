@@ -51,9 +51,11 @@ int wq__seed_bounds(const unsigned char *x, size_t n, const unsigned char *y, si
 
 /* How wq__seed_bounds_at finds the seeds' copies in the band: by its own
  * cost model, by one hash probe per window of y, or by scanning each
- * seed's stretch of the band (vector compares at `level`). The bounds are
- * the same whichever way. */
-enum { WQ__SEEDS_AUTO = 0, WQ__SEEDS_HASH = 1, WQ__SEEDS_SCAN = 2 };
+ * seed's stretch of the band (vector compares at `level`), a stretch
+ * narrowed by the bounds proven before it (SCAN) or the whole band
+ * (SCAN_BAND, for the tests). HASH and SCAN_BAND give the same bounds;
+ * SCAN's are as high or higher. */
+enum { WQ__SEEDS_AUTO = 0, WQ__SEEDS_HASH = 1, WQ__SEEDS_SCAN = 2, WQ__SEEDS_SCAN_BAND = 3 };
 
 /* wq__seed_bounds with the band search at dispatch level `level`
  * (WQ__LANES_*, at most wq__lanes_best()) and method `how` (WQ__SEEDS_*),

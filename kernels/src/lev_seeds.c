@@ -458,19 +458,38 @@ static int scan_at(int level, const unsigned char *y, size_t m, const scan_key *
  * at b = 8t + k for k in [kmin, kmax], so each key scans that stretch of
  * y (clipped to [0, m - 8]) and stops at its first copy. Cheaper than
  * hashing every window of y when the keys are few or the band is narrow.
+ *
+ * With a bound (> 0, the band's), the stretch narrows as the units proven
+ * before a key add up: a path within the bound that crosses the key's
+ * rows at no cost on diagonal k has paid at least `before`, the cost of
+ * the units wholly above them (each proven for every such path), and
+ * still owes |k - target| to reach the end, so only |k - target| <= bound
+ * - before can hold its copy. Each key's proof uses only the keys before
+ * it, so the order is well founded. Without a bound, the whole band, as
+ * band_pass searches it (the tests compare the two).
  */
-static void scan_pass(int level, const band *bd) {
+static void scan_pass(int level, const band *bd, int64_t bound) {
+    int64_t target = bd->kmin + bd->kmax; /* the band is symmetric around it */
+    int64_t proven = 0, last = -1;        /* the units so far; the last one's last seed */
     for (size_t j = 0; j < bd->nkeys; j++) {
         int32_t kj = bd->key[j];
-        int64_t t = KEY_VALUE(kj) >> 1, lo = 8 * t + bd->kmin, hi = 8 * t + bd->kmax;
+        int64_t t = KEY_VALUE(kj) >> 1, klo = bd->kmin, khi = bd->kmax;
+        if (bound > 0) {
+            /* Units before the last end before it starts: only the last
+             * may reach row 8t. */
+            int64_t room = bound - (proven - (last >= t));
+            klo = klo > target - room ? klo : target - room;
+            khi = khi < target + room ? khi : target + room;
+        }
+        int64_t lo = 8 * t + klo, hi = 8 * t + khi;
         lo = lo < 0 ? 0 : lo;
         hi = hi > (int64_t)bd->m - 8 ? (int64_t)bd->m - 8 : hi;
-        if (lo > hi)
-            continue;
         const unsigned char *s = bd->x + 8 * t;
         scan_key k = {load8(s), kj & 1 ? load8(s + 8) : 0, (size_t)lo, (size_t)hi, kj & 1};
-        if (scan_at(level, bd->y, bd->m, &k))
+        if (lo <= hi && scan_at(level, bd->y, bd->m, &k))
             bd->key[j] = -1;
+        else if (t > last) /* a unit, as units() will count it */
+            proven++, last = t + (kj & 1);
     }
 }
 
@@ -776,8 +795,8 @@ int wq__seed_bounds_at(int level, int how, const unsigned char *x, size_t n, con
         how = (double)keys * width * cost_scan[level] < cost_hash * (double)m ? WQ__SEEDS_SCAN
                                                                               : WQ__SEEDS_HASH;
     }
-    if (keys && how == WQ__SEEDS_SCAN)
-        scan_pass(level, &bd);
+    if (keys && (how == WQ__SEEDS_SCAN || how == WQ__SEEDS_SCAN_BAND))
+        scan_pass(level, &bd, how == WQ__SEEDS_SCAN ? (int64_t)*ucap : 0);
     else if (keys && band_pass(&bd))
         goto nomem;
     size_t nu = units(key, keys);

@@ -340,11 +340,13 @@ ParameterizedTestParameters(lev_wavefront, seed_searches_agree_at_each_level) {
 }
 
 /* The two ways of finding the seeds' copies in the band (a hash probe per
- * window of y, or a scan of each key's stretch, by vector compares at the
- * level) give the same bounds, with both strings ending at an unreadable
+ * window of y, or a scan of each key's stretch of the whole band, by
+ * vector compares at the level) give the same bounds, and the scan of the
+ * stretches narrowed by the bounds proven before gives bounds as high or
+ * higher with the same chain, with both strings ending at an unreadable
  * page: lengths around the 8-byte seeds and the 32- and 64-byte steps,
  * related pairs at several rates, unrelated ones, binary and byte
- * alphabets. */
+ * alphabets. The cost model picks one of the two. */
 ParameterizedTest(int *level, lev_wavefront, seed_searches_agree_at_each_level, .timeout = 60) {
     static const size_t lens[] = {0, 7, 8, 9, 40, 67, 68, 100, 257, 1000, 2051};
     static const unsigned rates[] = {0, 5, 20, 60, 1000};
@@ -353,8 +355,9 @@ ParameterizedTest(int *level, lev_wavefront, seed_searches_agree_at_each_level, 
     uint64_t st = 99 + (uint64_t)*level;
     unsigned char *a = malloc(2051), *b = malloc(4103);
     int32_t *h1 = malloc((2051 / 4 + 8) * sizeof *h1), *h2 = malloc((2051 / 4 + 8) * sizeof *h2);
+    int32_t *h3 = malloc((2051 / 4 + 8) * sizeof *h3);
     int32_t *scratch = malloc((2051 / 8 + 1) * sizeof *scratch);
-    cr_assert(a && b && h1 && h2 && scratch);
+    cr_assert(a && b && h1 && h2 && h3 && scratch);
     for (size_t i = 0; i < sizeof lens / sizeof *lens; i++)
         for (size_t r = 0; r < sizeof rates / sizeof *rates; r++)
             for (size_t s = 0; s < sizeof sigmas / sizeof *sigmas; s++) {
@@ -362,16 +365,74 @@ ParameterizedTest(int *level, lev_wavefront, seed_searches_agree_at_each_level, 
                 guarded x = sp.x, y = sp.y;
                 size_t pn = sp.n, qm = sp.m, words = 2 * (pn / 8) + 3;
                 size_t u1 = bounds_by(lv, WQ__SEEDS_HASH, x.at, pn, y.at, qm, h1, NULL);
-                size_t u2 = bounds_by(lv, WQ__SEEDS_SCAN, x.at, pn, y.at, qm, h2, scratch);
+                size_t u2 = bounds_by(lv, WQ__SEEDS_SCAN_BAND, x.at, pn, y.at, qm, h2, scratch);
                 cr_assert_eq(u1, u2);
                 cr_assert_eq(memcmp(h1, h2, words * sizeof *h1), 0,
                              "level %d: n=%zu m=%zu sigma=%u pm=%u", lv, pn, qm, sigmas[s],
                              rates[r]);
+                cr_assert_eq(bounds_by(lv, WQ__SEEDS_SCAN, x.at, pn, y.at, qm, h3, NULL), u1);
+                for (size_t w = 0; u1 && w < words; w++)
+                    cr_assert_geq(h3[w], h1[w], "level %d: n=%zu m=%zu sigma=%u pm=%u at %zu", lv,
+                                  pn, qm, sigmas[s], rates[r], w);
                 cr_assert_eq(bounds_by(lv, WQ__SEEDS_AUTO, x.at, pn, y.at, qm, h2, NULL), u1);
-                cr_assert_eq(memcmp(h1, h2, words * sizeof *h1), 0);
+                cr_assert(!memcmp(h1, h2, words * sizeof *h1) ||
+                          !memcmp(h3, h2, words * sizeof *h1));
                 sweep_pair_free(&sp);
             }
-    free(a), free(b), free(h1), free(h2), free(scratch);
+    free(a), free(b), free(h1), free(h2), free(h3), free(scratch);
+}
+
+/* The narrowed scan at work: 40 seeds with one substitution each, then
+ * seeds 236, 237 and 238 on diagonals 0, 1 and 2 (two pairs that change
+ * diagonal, of which the units count one: they share seed 237), so that
+ * a path reaching seed 240 has paid 41; seed 240 has one substitution and
+ * a copy `off` diagonals from the last one, 2, inside the band (the chain
+ * costs under 64, so the band is drawn for 64: 32 diagonals either side)
+ * but, past off = 64 - 41 = 23, out of reach of a path within 64. The
+ * whole band's search (hash or scan) counts seed 240 as matched; the
+ * narrowed scan does too at off = 23 (the same bounds), and from 24 on
+ * counts it as a unit: the bound from its row on is one higher, the one
+ * above it and the chain the same. At each level; the distance exact. */
+Test(lev_wavefront, narrowed_scan_reaches_exactly_as_far_as_a_path_can, .timeout = 30) {
+    static const int offs[] = {23, 24, 30};
+    size_t n = 2000, t = 240, ns = n / 8, m = 0;
+    uint64_t st = 4242;
+    unsigned char *a = malloc(n), *b = malloc(n + 2);
+    int32_t *h1 = malloc((n / 4 + 8) * sizeof *h1), *h2 = malloc((n / 4 + 8) * sizeof *h2);
+    cr_assert(a && b && h1 && h2);
+    for (size_t o = 0; o < sizeof offs / sizeof *offs; o++) {
+        kseq_fill(&st, a, n, 4);
+        m = 0;
+        for (size_t i = 0; i < n; i++) {
+            size_t s = i / 8;
+            if (i == 8 * 237 || i == 8 * 238)
+                b[m++] = kseq_letter(&st, 4); /* inserted before seeds 237 and 238 */
+            int sub = i % 8 == 3 && ((s % 5 == 0 && s >= 5 && s <= 200) || s == t);
+            b[m++] = sub ? kseq_other(&st, a[i], 4) : a[i];
+        }
+        memcpy(b + 8 * t + 2 + (size_t)offs[o], a + 8 * t, 8);
+        int levels[] = {WQ__LANES_SCALAR, WQ__LANES_AVX2, WQ__LANES_AVX512};
+        for (int l = 0; l < 3; l++) {
+            int lv = levels[l] < wq__lanes_best() ? levels[l] : wq__lanes_best();
+            size_t u1 = bounds_by(lv, WQ__SEEDS_HASH, a, n, b, m, h1, NULL);
+            cr_assert_eq(u1, 64, "the chain costs under 64: the band is drawn for 64");
+            cr_assert_eq(bounds_by(lv, WQ__SEEDS_SCAN_BAND, a, n, b, m, h2, NULL), u1);
+            cr_assert_eq(memcmp(h1, h2, (2 * ns + 3) * sizeof *h1), 0);
+            cr_assert_eq(bounds_by(lv, WQ__SEEDS_SCAN, a, n, b, m, h2, NULL), u1);
+            if (offs[o] <= 23) {
+                cr_assert_eq(memcmp(h1, h2, (2 * ns + 3) * sizeof *h1), 0, "level %d off %d", lv,
+                             offs[o]);
+                continue;
+            }
+            cr_assert_eq(h2[t], h1[t] + 1, "level %d off %d: fwd[%zu] %d against %d", lv, offs[o],
+                         t, h2[t], h1[t]);
+            cr_assert_eq(h2[ns + 2 + ns - t], h1[ns + 2 + ns - t]);
+        }
+        size_t lower = 0;
+        cr_assert_eq(wq__lev_wavefront(a, n, b, m, WQ_LEV_NO_LIMIT, 1e30, &lower),
+                     wq_levenshtein_ref(a, n, b, m));
+    }
+    free(a), free(b), free(h1), free(h2);
 }
 
 ParameterizedTestParameters(lev_wavefront, seed_copies_at_the_ends_of_y) {
