@@ -1125,7 +1125,13 @@ static uint32_t stream_region(const win_ctx *u, size_t g) {
     return v;
 }
 
-/* LOOKUP for the parts of group gi. */
+/* LOOKUP for the parts of group gi. A part's records lie in runs of a few
+ * per chunk (about 5 at 30-mers, K=2), one run per chunk, so each run's
+ * first line was a miss: the run AHEAD chunks on is asked for before this
+ * one is read (loaded, 2M 30-mers at K=2, alternating: LOOKUP's CPU
+ * 1.58 -> 1.28 s, medians of 3). */
+enum { AHEAD = 4 };
+
 static int win_lookup(win_ctx *u, size_t gi) {
     size_t g0 = u->nparts * gi / WGROUPS, g1 = u->nparts * (gi + 1) / WGROUPS, work = 0, done = 0;
     size_t lines = ((size_t)1 << u->rshift) * sizeof(wq__slot) / 64;
@@ -1138,6 +1144,12 @@ static int win_lookup(win_ctx *u, size_t gi) {
         for (size_t ch = 0; rc == 0 && ch < u->nchunks; ch++) {
             wrec *rec = u->w->rec + u->rbase[ch];
             size_t lo = u->off[g * u->nchunks + ch], hi = u->off[(g + 1) * u->nchunks + ch];
+            if (ch + AHEAD < u->nchunks) { /* a later chunk's run: a miss each, else */
+                const char *r = (const char *)(u->w->rec + u->rbase[ch + AHEAD] +
+                                               u->off[g * u->nchunks + ch + AHEAD]);
+                __builtin_prefetch(r, 1);
+                __builtin_prefetch(r + 64, 1);
+            }
             for (size_t e = lo; rc == 0 && e < hi; e++) {
                 rc = win_key(u, c, &rec[e], &u->out[gi], &work);
                 if (rc == 0 && ++done % STRIDE == 0) {
