@@ -193,7 +193,6 @@ struct wq_pool {
     atomic_size_t stop_hint;                /* stopping (hint) */
     atomic_size_t batched_hint;             /* batched (hint) */
     atomic_uint sleepy_hint;                /* sleepers > wakeups (hint) */
-    atomic_uint awake_hint;                 /* spinners + wakeups (hint) */
     owner_ring owner;
 };
 
@@ -490,11 +489,10 @@ static size_t stealable(const wq_pool *p, const worker *self) {
 }
 
 /* Refreshes the hints the owner reads after each publish to decide whether
- * to wake a worker (owner_published). Called with mu held after every
- * change of spinners, sleepers or wakeups. */
+ * to wake a worker (owner_submit). Called with mu held after every
+ * change of sleepers or wakeups. */
 static void idle_hints(wq_pool *p) {
     atomic_store_explicit(&p->sleepy_hint, p->sleepers > p->wakeups, memory_order_relaxed);
-    atomic_store_explicit(&p->awake_hint, p->spinners + p->wakeups, memory_order_relaxed);
 }
 
 /* Wakes one sleeping worker when the waiting tasks (queued: base, plus the
@@ -839,13 +837,16 @@ static NOINLINE int owner_room(wq_pool *p, size_t t, size_t n) {
 }
 
 /* After a publish that found a sleeper counted: wakes one when the owner's
- * tasks and the locked ring's outnumber the workers awake and idle (the
- * hints first, then wake_if_needed's exact count under mu). Owner only. */
-static NOINLINE void owner_wake(wq_pool *p, size_t t) {
-    size_t h = atomic_load_explicit(&p->owner.head, memory_order_relaxed);
-    size_t waiting = t - h + hint_get(&p->queued_hint);
-    if (waiting <= atomic_load_explicit(&p->awake_hint, memory_order_relaxed))
-        return;
+ * tasks and the locked ring's outnumber the workers awake and idle
+ * (wake_if_needed's exact count under mu). Owner only.
+ * No unlocked shortcut through the awake count: a spinner counted as awake
+ * may already have read tail before this publish and be claiming another
+ * task under mu; trusting the hint would then leave this task to a worker
+ * that never takes it, and if that other task waits for this one while a
+ * free worker sleeps, both are stranded. Under mu the count is exact: a
+ * claim made before it has uncounted its spinner, and one made after it
+ * reads tail after this publish. */
+static NOINLINE void owner_wake(wq_pool *p) {
     wq__lock_lock(&p->mu);
     if (p->sleepers > p->wakeups)
         wake_if_needed(p, NULL, queued(p));
@@ -873,7 +874,7 @@ static inline int owner_submit(wq_pool *p, void (*fn)(void *arg), void *const *a
     /* Keeps the compiler from reading the hint before the store. */
     atomic_signal_fence(memory_order_seq_cst);
     if (atomic_load_explicit(&p->sleepy_hint, memory_order_relaxed))
-        owner_wake(p, t + n);
+        owner_wake(p);
     return 0;
 }
 
