@@ -26,6 +26,7 @@
 #include <omp.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,35 +168,31 @@ static void omp_empty(void) {
     tl_ran++;
 }
 
-static double run_omp_inline(size_t n) {
+/* n empty OpenMP tasks from one producer of a team of 2, timed to the end
+ * of a taskwait: deferred, or undeferred (task if(0), the path libgomp's
+ * throttle takes, where the producer runs each task itself). */
+static double run_omp(size_t n, bool deferred) {
     double t = 0;
 #pragma omp parallel num_threads(2)
 #pragma omp single
     {
         double t0 = bench_now();
         for (size_t i = 0; i < n; i++) {
-#pragma omp task if (0)
-            omp_empty();
-        }
-        t = bench_now() - t0;
-    }
-    return t;
-}
-
-static double run_omp_deferred(size_t n) {
-    double t = 0;
-#pragma omp parallel num_threads(2)
-#pragma omp single
-    {
-        double t0 = bench_now();
-        for (size_t i = 0; i < n; i++) {
-#pragma omp task
+#pragma omp task if (deferred)
             omp_empty();
         }
 #pragma omp taskwait
         t = bench_now() - t0;
     }
     return t;
+}
+
+static double run_omp_inline(size_t n) {
+    return run_omp(n, false);
+}
+
+static double run_omp_deferred(size_t n) {
+    return run_omp(n, true);
 }
 
 typedef struct contender {

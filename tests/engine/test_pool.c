@@ -126,24 +126,6 @@ static void backlog_in_order(wq_pool *p, struct seq_task *tasks, size_t *seen, s
     gate_free(g);
 }
 
-/* The ring leaves the heap past 64 KiB (4096 tasks) for a mapping of 2 MiB
- * pages (131072 tasks), which doubles in turn: FIFO order holds across each
- * move, also when the queued tasks wrap around the ring's end. */
-Test(pool, fifo_order_across_ring_moves, .timeout = 60) {
-    enum { SMALL = 100, FIRST = 200000, SECOND = 300000 };
-    struct seq_task *tasks = malloc(SECOND * sizeof *tasks);
-    size_t *seen = malloc(SECOND * sizeof *seen);
-    cr_assert(tasks && seen);
-    wq_pool *p = wq_pool_create(1);
-    /* SMALL moves the head off 0, so the heap ring wraps as it grows. */
-    backlog_in_order(p, tasks, seen, SMALL);
-    backlog_in_order(p, tasks, seen, FIRST);  /* heap -> 128Ki -> 256Ki slots */
-    backlog_in_order(p, tasks, seen, SECOND); /* wraps, then 256Ki -> 512Ki */
-    wq_pool_destroy(p);
-    free(tasks);
-    free(seen);
-}
-
 /* A thread that runs backlog_in_order on a pool whose owner ring belongs to
  * another thread: its submits take the locked ring. */
 struct backlog_job {
@@ -158,26 +140,47 @@ static void *backlog_thread(void *arg) {
     return NULL;
 }
 
-/* The same moves of the locked ring: the main thread submits first (so
- * that it owns the pool's lock-free ring), then another thread fills the
- * locked ring through the same sizes. */
-Test(pool, fifo_order_across_locked_ring_moves, .timeout = 60) {
+/* Backlogs of growing sizes on a pool of 1: the first, on the calling
+ * thread, moves the head off 0 (so the heap ring wraps as it grows) and
+ * makes the calling thread the owner of the lock-free ring. The next ones
+ * run on the calling thread (its own ring) or, with by_other, on another
+ * thread each (the locked ring). */
+static void backlogs_in_order(bool by_other) {
     enum { SMALL = 100, FIRST = 200000, SECOND = 300000 };
+    static const size_t sizes[] = {SMALL, FIRST, SECOND};
     struct seq_task *tasks = malloc(SECOND * sizeof *tasks);
     size_t *seen = malloc(SECOND * sizeof *seen);
     cr_assert(tasks && seen);
     wq_pool *p = wq_pool_create(1);
     backlog_in_order(p, tasks, seen, SMALL);
-    static const size_t sizes[] = {SMALL, FIRST, SECOND};
-    for (int i = 0; i < 3; i++) {
-        pthread_t th;
+    for (int i = by_other ? 0 : 1; i < 3; i++) {
         struct backlog_job j = {p, tasks, seen, sizes[i]};
+        pthread_t th;
+        if (!by_other) {
+            backlog_thread(&j);
+            continue;
+        }
         cr_assert_eq(pthread_create(&th, NULL, backlog_thread, &j), 0);
         cr_assert_eq(pthread_join(th, NULL), 0);
     }
     wq_pool_destroy(p);
     free(tasks);
     free(seen);
+}
+
+/* The ring leaves the heap past 64 KiB (4096 tasks) for a mapping of 2 MiB
+ * pages (131072 tasks), which doubles in turn: FIFO order holds across each
+ * move, also when the queued tasks wrap around the ring's end
+ * (heap -> 128Ki -> 256Ki slots, then a wrap and 256Ki -> 512Ki). */
+Test(pool, fifo_order_across_ring_moves, .timeout = 60) {
+    backlogs_in_order(false);
+}
+
+/* The same moves of the locked ring: the main thread submits first (so
+ * that it owns the pool's lock-free ring), then another thread fills the
+ * locked ring through the same sizes. */
+Test(pool, fifo_order_across_locked_ring_moves, .timeout = 60) {
+    backlogs_in_order(true);
 }
 
 /* Runs of submits by a second thread, each started after the main thread's
