@@ -839,13 +839,14 @@ static NOINLINE int owner_room(wq_pool *p, size_t t, size_t n) {
 /* After a publish that found a sleeper counted: wakes one when the owner's
  * tasks and the locked ring's outnumber the workers awake and idle
  * (wake_if_needed's exact count under mu). Owner only.
- * No unlocked shortcut through the awake count: a spinner counted as awake
- * may already have read tail before this publish and be claiming another
- * task under mu; trusting the hint would then leave this task to a worker
- * that never takes it, and if that other task waits for this one while a
- * free worker sleeps, both are stranded. Under mu the count is exact: a
- * claim made before it has uncounted its spinner, and one made after it
- * reads tail after this publish. */
+ * No unlocked shortcut through a count of awake workers: a spinner uncounts
+ * itself and then reads tail with no fence between, as this thread
+ * publishes and then reads the count (store buffering, which x86 allows),
+ * so each may miss the other's store. The spinner would then claim another
+ * task and this one be left to a worker that never takes it; if that task
+ * waits for this one while a free worker sleeps, both are stranded. Under
+ * mu the count is exact: a claim made before has uncounted its spinner,
+ * and one made after reads tail after this publish. */
 static NOINLINE void owner_wake(wq_pool *p) {
     wq__lock_lock(&p->mu);
     if (p->sleepers > p->wakeups)
