@@ -84,18 +84,17 @@ static bool futex_mode_ok(void) {
     return syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
 }
 
+void wq__lock_fence_all(const wq__lock *l) {
+    if (l->futex && syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0)
+        wq__die("membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)", errno, __FILE__, __LINE__);
+}
+
 /* Counts the calling thread among those that may sleep on l's word, then
  * makes every unlock from here on see the count, or makes the calling
  * thread see that unlock's store (lock.h). */
 static void count_waiter(wq__lock *l) {
     atomic_fetch_add_explicit(&l->waiters, 1, memory_order_seq_cst);
-    if (syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0)
-        wq__die("membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)", errno, __FILE__, __LINE__);
-}
-
-void wq__lock_fence_all(const wq__lock *l) {
-    if (l->futex && syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0)
-        wq__die("membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)", errno, __FILE__, __LINE__);
+    wq__lock_fence_all(l);
 }
 
 static bool try_take(wq__lock *l) {

@@ -139,7 +139,7 @@ typedef struct worker {
  * of tail: no lock and no locked instruction (a locked submit costs about
  * 13 ns here, the lock's compare-and-swap 6 ns of it; bench_submit). The
  * consumers take from it under mu, in order, after the locked ring (see
- * owner_drain for why that keeps FIFO order across threads). */
+ * locked_room for why that keeps FIFO order across threads). */
 typedef struct owner_ring {
     /* The owner's line: written by the owner only. */
     _Alignas(64) atomic_uintptr_t id; /* the owner (thread_id()), 0 = none
@@ -261,12 +261,36 @@ static void ring_free(wq_pool *p) {
     slots_free(p->ring, p->cap);
 }
 
-/* Moves the FIFO to a new mapped ring of ncap slots, at its start.
- * Called with mu held. */
+/* Slots for a ring of *ncap tasks: on the heap up to RING_HEAP_MAX, else
+ * mapped in 2 MiB pages (*ncap then rounded up to at least one page).
+ * NULL if there is no memory. */
+static task *slots_alloc(size_t *ncap) {
+    if (*ncap * sizeof(task) <= RING_HEAP_MAX)
+        return wq__malloc(*ncap * sizeof(task));
+    if (*ncap * sizeof(task) < WQ__HUGE_PAGE)
+        *ncap = WQ__HUGE_PAGE / sizeof(task);
+    return wq__map_huge(*ncap * sizeof(task));
+}
+
+/* The capacity a ring of cap slots holding live tasks needs for more:
+ * cap doubled (from 64 when 0) until they fit, in *ncap; ENOMEM past what
+ * a size_t can count. */
+static int grown_cap(size_t cap, size_t live, size_t more, size_t *ncap) {
+    if (more > SIZE_MAX / 4 - live)
+        return ENOMEM;
+    size_t c = cap ? cap : 64;
+    while (c - live < more)
+        c *= 2;
+    if (c > SIZE_MAX / sizeof(task) / 2)
+        return ENOMEM;
+    *ncap = c;
+    return 0;
+}
+
+/* Moves the FIFO to a new mapped ring of ncap slots (more than
+ * RING_HEAP_MAX's worth), at its start. Called with mu held. */
 static int ring_move(wq_pool *p, size_t ncap) {
-    if (ncap * sizeof(task) < WQ__HUGE_PAGE)
-        ncap = WQ__HUGE_PAGE / sizeof(task);
-    task *r = wq__map_huge(ncap * sizeof *r);
+    task *r = slots_alloc(&ncap);
     if (!r)
         return ENOMEM; /* the old ring is intact */
     if (p->count) {
@@ -284,15 +308,10 @@ static int ring_move(wq_pool *p, size_t ncap) {
 /* Doubles the ring until it has room for more tasks, keeping FIFO order.
  * Called with mu held. */
 static int ring_reserve(wq_pool *p, size_t more) {
-    if (more > SIZE_MAX / 4 - p->count)
-        return ENOMEM;
-    size_t ncap = p->cap ? p->cap : 64;
-    while (ncap - p->count < more)
-        ncap *= 2;
-    if (ncap == p->cap)
-        return 0;
-    if (ncap > SIZE_MAX / sizeof(task) / 2)
-        return ENOMEM;
+    size_t ncap;
+    int err = grown_cap(p->cap, p->count, more, &ncap);
+    if (err || ncap == p->cap)
+        return err;
     if (ncap * sizeof(task) > RING_HEAP_MAX)
         return ring_move(p, ncap);
     /* On the heap: realloc, then only the wrapped part,
@@ -639,12 +658,10 @@ static void idle(wq_pool *p, worker *self, bool *spun) {
     if (!*spun && p->spinners < p->max_spinners) {
         *spun = true;
         p->spinners++;
-        idle_hints(p);
         wq__lock_unlock(&p->mu);
         spin_for_work(p, self);
         wq__lock_lock(&p->mu);
         p->spinners--;
-        idle_hints(p);
         return;
     }
     *spun = false;
@@ -671,7 +688,7 @@ static void *worker_main(void *arg) {
     worker *self = arg;
     wq_pool *p = self->pool;
     bool spun = false, quick = false; /* last batch took under QUICK_NS */
-    bool cheap = false; /* its tasks took under CHEAP_CLAIM_NS on average */
+    bool cheap = false;               /* its tasks took under CHEAP_CLAIM_NS on average */
 
     tl_worker_of = p;
     wq__lock_lock(&p->mu);
@@ -800,19 +817,13 @@ static int owner_grow(wq_pool *p, size_t t, size_t n) {
     owner_ring *o = &p->owner;
     size_t h = atomic_load_explicit(&o->head, memory_order_relaxed), live = t - h;
     o->head_seen = h;
+    size_t ncap;
     if (o->cap - live >= n)
         return 0;
-    if (n > SIZE_MAX / 4 - live)
-        return ENOMEM;
-    size_t ncap = o->cap ? o->cap : 64;
-    while (ncap - live < n)
-        ncap *= 2;
-    if (ncap > SIZE_MAX / sizeof(task) / 2)
-        return ENOMEM;
-    bool huge = ncap * sizeof(task) > RING_HEAP_MAX;
-    if (huge && ncap * sizeof(task) < WQ__HUGE_PAGE)
-        ncap = WQ__HUGE_PAGE / sizeof(task);
-    task *r = huge ? wq__map_huge(ncap * sizeof *r) : wq__malloc(ncap * sizeof *r);
+    int err = grown_cap(o->cap, live, n, &ncap);
+    if (err)
+        return err;
+    task *r = slots_alloc(&ncap);
     if (!r)
         return ENOMEM; /* the old ring is intact */
     for (size_t i = h; i != t; i++)

@@ -535,10 +535,10 @@ typedef struct seed_unit {
 /*
  * The bounds from the units (disjoint, in order): fwd[t], the cost of the
  * units from seed t on (wholly below row 8t), is the units j.. for t in
- * [last(j - 1) + 1, first(j)]... more exactly for t in (first(j - 1),
- * first(j)]; bwd[ns - r], the cost of the units ending before seed r
- * (wholly above row 8r), is the units ..j - 1 for r in [last(j - 1) + 1,
- * last(j)]. Each is filled a stretch of equal values at a time.
+ * [first(j - 1) + 1, first(j)]; bwd[ns - r], the cost of the units ending
+ * before seed r (wholly above row 8r), is the units ..j - 1 for r in
+ * [last(j - 1) + 1, last(j)]. Each is filled a stretch of equal values at a
+ * time.
  */
 static void fill_bounds(size_t ns, const seed_unit *unit, size_t nu, int32_t *fwd, int32_t *bwd) {
     int32_t total = 0, before = 0; /* before: the units ..j - 1 */
