@@ -2,7 +2,8 @@
 # make bench: every comparison of bench/, side by side with its peers, in
 # one run, on the same inputs; writes bench/results/results.md (the tables)
 # and the PNG plots beside it (gnuplot).
-#   engine    workq's pool against GLib's GThreadPool and OpenMP tasks
+#   engine    workq's pool against GLib's GThreadPool and OpenMP tasks, and
+#             one submit's cost against libgomp's inline task
 #   kernels   Leibniz ns/term; Levenshtein against edlib and WFA2-lib
 #   align     alignments with a path against edlib and exact WFA2-lib
 #   pi        against the lesson's loop in OpenMP and the lesson's Python
@@ -33,6 +34,10 @@ engine() {
         echo
     done
     grep -v '^#tsv' "$out/engine_2.txt" | grep -vi '^cpu:' | sed -n '/trivial items/,$p'
+    echo
+    echo "One submit's floor, against libgomp's inline task (bench_submit):"
+    echo
+    "$build/bench/engine/bench_submit" | grep -vi '^cpu:'
     echo
     echo "| threads | workq tasks/s | GLib tasks/s | OpenMP tasks/s | workq / GLib, median (worst round) | workq / OpenMP, median (worst round) |"
     echo "|---|---|---|---|---|---|"
