@@ -9,9 +9,9 @@
  *     own cost model says the bit-parallel pass will be cheaper.
  *   - Reads x[0..n) and y[0..m) only (bounded compares, no padding), and
  *     O(s) memory for a run to score s (two wavefronts per direction, no
- *     traceback), plus a reversed copy of both strings for pairs of
- *     WF_BI_MIN bytes or more, which search from both ends; runs that need
- *     at most WF_STACK (8 KB) of it keep it on the stack.
+ *     traceback, no copy of the strings: pairs of WF_BI_MIN bytes or
+ *     more also search from the end, reading both strings backward); runs
+ *     that need at most WF_STACK (8 KB) of it keep it on the stack.
  *   - Pure: safe from any number of threads.
  *
  * Method. Diagonal d = j - i holds, for the score s, the furthest row i
@@ -59,54 +59,80 @@
 /* How often (in scores) the run re-estimates its total cost. */
 #define WF_CHECK 8
 
-/* The index of the first differing byte of two 8-byte words that differ:
- * lowest address = least significant byte on little-endian. */
-static inline int32_t first_diff(uint64_t z) {
+/* The number of equal bytes at the start of two 8-byte words that differ,
+ * as a direction reads them: forward from the lowest address (the least
+ * significant byte on little-endian), backward from the highest. */
+static inline int32_t first_diff(uint64_t z, int back) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    return (int32_t)(__builtin_clzll(z) / 8);
-#else
-    return (int32_t)(__builtin_ctzll(z) / 8);
+    back = !back;
 #endif
+    return (int32_t)((back ? __builtin_clzll(z) : __builtin_ctzll(z)) / 8);
+}
+
+/*
+ * The two directions read the same strings: the forward one x[i], x[i + 1],
+ * ... from row i, the backward one x[n - 1 - i], x[n - 2 - i], ... (row i
+ * of the reversed strings, without copying them). Both compare eight bytes
+ * at a time, at x + i or at x + n - i - 8 (the same bytes, read in the
+ * other order), and the first byte that differs in the direction's order
+ * ends the slide.
+ */
+static inline const unsigned char *at8(const unsigned char *x, int32_t n, int32_t i, int back) {
+    return back ? x + n - i - 8 : x + i;
+}
+
+static inline unsigned char byte_at(const unsigned char *x, int32_t n, int32_t i, int back) {
+    return back ? x[n - 1 - i] : x[i];
 }
 
 /* The bounded slide: eight bytes at a time while both strings have eight
  * left, then byte by byte up to the end of the shorter rest. */
-static int32_t slide_tail(const unsigned char *x, int32_t n, const unsigned char *y, int32_t m,
-                          int32_t i, int32_t d) {
+static inline int32_t slide_tail(const unsigned char *x, int32_t n, const unsigned char *y,
+                                 int32_t m, int32_t i, int32_t d, int back) {
     int32_t j = i + d;
-    size_t len = (size_t)(n - i < m - j ? n - i : m - j), k = 0;
-    const unsigned char *p = x + i, *q = y + j;
+    int32_t len = n - i < m - j ? n - i : m - j, k = 0;
     for (; k + 8 <= len; k += 8) {
         uint64_t a, b;
-        memcpy(&a, p + k, 8);
-        memcpy(&b, q + k, 8);
+        memcpy(&a, at8(x, n, i + k, back), 8);
+        memcpy(&b, at8(y, m, j + k, back), 8);
         if (a ^ b)
-            return i + (int32_t)k + first_diff(a ^ b);
+            return i + k + first_diff(a ^ b, back);
     }
-    while (k < len && p[k] == q[k])
+    while (k < len && byte_at(x, n, i + k, back) == byte_at(y, m, j + k, back))
         k++;
-    return i + (int32_t)k;
+    return i + k;
+}
+
+static int32_t slide_tail_fwd(const unsigned char *x, int32_t n, const unsigned char *y, int32_t m,
+                              int32_t i, int32_t d) {
+    return slide_tail(x, n, y, m, i, d, 0);
+}
+
+static int32_t slide_tail_back(const unsigned char *x, int32_t n, const unsigned char *y, int32_t m,
+                               int32_t i, int32_t d) {
+    return slide_tail(x, n, y, m, i, d, 1);
 }
 
 /*
- * Slides row i down diagonal d while x[i] == y[i + d]. The common case is
- * a point off the optimal path, where a random byte matches with odds
+ * Slides row i down diagonal d while the next bytes match. The common case
+ * is a point off the optimal path, where a random byte matches with odds
  * 1 / sigma: one 8-byte XOR away from both ends settles it (the first
- * differing byte from the count of trailing zero bits), with branches the
- * predictor learns. Runs of eight matches and the last eight bytes of
- * either string take the bounded loop, so nothing past x[n) or y[m) is
- * read.
+ * differing byte from the count of trailing, or leading, zero bits), with
+ * branches the predictor learns. Runs of eight matches and the last eight
+ * bytes of either string take the bounded loop, so nothing outside x[0, n)
+ * or y[0, m) is read.
  */
 static inline int32_t slide(const unsigned char *x, int32_t n8, const unsigned char *y, int32_t m8,
-                            int32_t i, int32_t d) {
+                            int32_t i, int32_t d, int back) {
     if (i <= n8 && i + d <= m8) {
         uint64_t a, b;
-        memcpy(&a, x + i, 8);
-        memcpy(&b, y + i + d, 8);
+        memcpy(&a, at8(x, n8 + 8, i, back), 8);
+        memcpy(&b, at8(y, m8 + 8, i + d, back), 8);
         if (a ^ b)
-            return i + first_diff(a ^ b);
+            return i + first_diff(a ^ b, back);
     }
-    return slide_tail(x, n8 + 8, y, m8 + 8, i, d);
+    return back ? slide_tail_back(x, n8 + 8, y, m8 + 8, i, d)
+                : slide_tail_fwd(x, n8 + 8, y, m8 + 8, i, d);
 }
 
 /* ------------------------------------------------- the vector slides -- */
@@ -119,35 +145,33 @@ static inline int32_t slide(const unsigned char *x, int32_t n8, const unsigned c
 
 /*
  * The slides of a whole wavefront w[lo..hi], 4 (AVX2) or 8 (AVX-512)
- * diagonals a step: the eight bytes at x + i and y + i + d of each lane
- * come in by one gather each, and the number of leading equal bytes k
- * (0..8) of each lane is counted without leaving the vector. Why the count
- * is exact: with z the bytes' "differ" mask (0xFF where they differ),
+ * diagonals a step: the eight bytes at8() of x and y for each lane come
+ * in by one gather each (the backward direction gathers from x + n - 8
+ * with the rows negated, so its bytes arrive in reverse reading order and
+ * are turned round within each lane by one byte shuffle of the compare
+ * mask), and the number of leading equal bytes k (0..8) of each lane is
+ * counted without leaving the vector. Why the count is exact: with z the
+ * bytes' "differ" mask (0xFF where they differ, in reading order),
  * z & -z keeps the lowest set bit, which is bit 0 of byte k; subtracting 1
  * sets exactly the bits of bytes 0..k-1 (all of them, so 64 bits when
  * z = 0, no byte differs, k = 8); those bytes are 0xFF, the rest 0, and
  * the sum of their low bits (one SAD against zero) is k.
  *
  * A lane whose eight bytes all match (k = 8, on or near the path) or that
- * would read past x[n) or y[m) (or sits before row 0, never in practice)
- * gathers nothing and goes on in the scalar slide_tail from its row so
- * far, so nothing outside the strings is read and every result is the
- * scalar one.
+ * would read outside x[0, n) or y[0, m) (or sits before row 0, never in
+ * practice) gathers nothing and goes on in the scalar slide_tail from its
+ * row so far, so nothing outside the strings is read and every result is
+ * the scalar one.
  */
-WF_AVX2 static inline __m256i lead_equal_avx2(__m256i a, __m256i b) {
-    const __m256i ones = _mm256_set1_epi64x(1), low8 = _mm256_set1_epi8(1);
-    __m256i z = _mm256_xor_si256(_mm256_cmpeq_epi8(a, b), _mm256_set1_epi8(-1));
-    __m256i below =
-        _mm256_sub_epi64(_mm256_and_si256(z, _mm256_sub_epi64(_mm256_setzero_si256(), z)), ones);
-    return _mm256_sad_epu8(_mm256_and_si256(below, low8), _mm256_setzero_si256());
-}
+#define WF_INLINE __attribute__((always_inline)) inline
 
 /* Finishes the lanes of mask `redo` (bit l: diagonal d + l) one by one. */
 static void slide_redo(const unsigned char *x, int32_t n, const unsigned char *y, int32_t m,
-                       int32_t *w, int32_t d, unsigned redo) {
+                       int32_t *w, int32_t d, unsigned redo, int back) {
     for (; redo; redo &= redo - 1) {
         int32_t l = __builtin_ctz(redo);
-        w[d + l] = slide_tail(x, n, y, m, w[d + l], d + l);
+        w[d + l] = back ? slide_tail_back(x, n, y, m, w[d + l], d + l)
+                        : slide_tail_fwd(x, n, y, m, w[d + l], d + l);
     }
 }
 
@@ -158,35 +182,58 @@ WF_AVX2 static inline __m128i lanes_out(__m128i iv, __m128i jv, __m128i n8, __m1
     return _mm_or_si128(out, _mm_or_si128(_mm_cmpgt_epi32(z, iv), _mm_cmpgt_epi32(z, jv)));
 }
 
-WF_AVX2 static int32_t slides_avx2(const unsigned char *x, int32_t n, const unsigned char *y,
-                                   int32_t m, int32_t *w, int32_t lo, int32_t hi) {
+WF_AVX2 static WF_INLINE int32_t slides_avx2_dir(const unsigned char *x, int32_t n,
+                                                 const unsigned char *y, int32_t m, int32_t *w,
+                                                 int32_t lo, int32_t hi, int back) {
     const __m128i n8 = _mm_set1_epi32(n - 8), m8 = _mm_set1_epi32(m - 8), eight = _mm_set1_epi32(8);
     const __m256i pick = _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6);
+    const __m256i ones = _mm256_set1_epi64x(1), low8 = _mm256_set1_epi8(1);
+    const __m256i turn = _mm256_setr_epi8(7, 6, 5, 4, 3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8, 7,
+                                          6, 5, 4, 3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8);
+    const long long *xb = (const long long *)(back ? x + n - 8 : x);
+    const long long *yb = (const long long *)(back ? y + m - 8 : y);
     int32_t d = lo;
     for (; d + 3 <= hi; d += 4) {
         __m128i iv = _mm_loadu_si128((const __m128i *)(w + d));
         __m128i jv = _mm_add_epi32(iv, _mm_setr_epi32(d, d + 1, d + 2, d + 3));
         __m128i out = lanes_out(iv, jv, n8, m8);
         __m256i in64 = _mm256_cvtepi32_epi64(_mm_xor_si128(out, _mm_set1_epi32(-1)));
-        __m256i a =
-            _mm256_mask_i32gather_epi64(_mm256_setzero_si256(), (const long long *)x, iv, in64, 1);
-        __m256i b =
-            _mm256_mask_i32gather_epi64(_mm256_setzero_si256(), (const long long *)y, jv, in64, 1);
-        __m256i k64 = _mm256_permutevar8x32_epi32(lead_equal_avx2(a, b), pick);
+        __m128i ix = back ? _mm_sub_epi32(_mm_setzero_si128(), iv) : iv;
+        __m128i jx = back ? _mm_sub_epi32(_mm_setzero_si128(), jv) : jv;
+        __m256i a = _mm256_mask_i32gather_epi64(_mm256_setzero_si256(), xb, ix, in64, 1);
+        __m256i b = _mm256_mask_i32gather_epi64(_mm256_setzero_si256(), yb, jx, in64, 1);
+        __m256i z = _mm256_xor_si256(_mm256_cmpeq_epi8(a, b), _mm256_set1_epi8(-1));
+        if (back)
+            z = _mm256_shuffle_epi8(z, turn);
+        __m256i below = _mm256_sub_epi64(
+            _mm256_and_si256(z, _mm256_sub_epi64(_mm256_setzero_si256(), z)), ones);
+        __m256i lead = _mm256_sad_epu8(_mm256_and_si256(below, low8), _mm256_setzero_si256());
+        __m256i k64 = _mm256_permutevar8x32_epi32(lead, pick);
         __m128i k = _mm_andnot_si128(out, _mm256_castsi256_si128(k64));
         _mm_storeu_si128((__m128i *)(w + d), _mm_add_epi32(iv, k));
         __m128i redo = _mm_or_si128(out, _mm_cmpeq_epi32(k, eight));
-        slide_redo(x, n, y, m, w, d, (unsigned)_mm_movemask_ps(_mm_castsi128_ps(redo)));
+        slide_redo(x, n, y, m, w, d, (unsigned)_mm_movemask_ps(_mm_castsi128_ps(redo)), back);
     }
     return d;
 }
 
-WF_AVX512 static int32_t slides_avx512(const unsigned char *x, int32_t n, const unsigned char *y,
-                                       int32_t m, int32_t *w, int32_t lo, int32_t hi) {
+WF_AVX2 static int32_t slides_avx2(const unsigned char *x, int32_t n, const unsigned char *y,
+                                   int32_t m, int32_t *w, int32_t lo, int32_t hi, int back) {
+    return back ? slides_avx2_dir(x, n, y, m, w, lo, hi, 1)
+                : slides_avx2_dir(x, n, y, m, w, lo, hi, 0);
+}
+
+WF_AVX512 static WF_INLINE int32_t slides_avx512_dir(const unsigned char *x, int32_t n,
+                                                     const unsigned char *y, int32_t m, int32_t *w,
+                                                     int32_t lo, int32_t hi, int back) {
     const __m256i n8 = _mm256_set1_epi32(n - 8), m8 = _mm256_set1_epi32(m - 8),
                   eight = _mm256_set1_epi32(8), step = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     const __m512i ones = _mm512_set1_epi64(1), low8 = _mm512_set1_epi8(1),
                   zero = _mm512_setzero_si512();
+    const __m512i turn = _mm512_set_epi64(
+        0x08090a0b0c0d0e0fLL, 0x0001020304050607LL, 0x08090a0b0c0d0e0fLL, 0x0001020304050607LL,
+        0x08090a0b0c0d0e0fLL, 0x0001020304050607LL, 0x08090a0b0c0d0e0fLL, 0x0001020304050607LL);
+    const void *xb = back ? x + n - 8 : x, *yb = back ? y + m - 8 : y;
     int32_t d = lo;
     for (; d + 7 <= hi; d += 8) {
         __m256i iv = _mm256_loadu_si256((const __m256i *)(w + d));
@@ -195,35 +242,49 @@ WF_AVX512 static int32_t slides_avx512(const unsigned char *x, int32_t n, const 
         out = _mm256_or_si256(out,
                               _mm256_cmpgt_epi32(_mm256_setzero_si256(), _mm256_or_si256(iv, jv)));
         __mmask8 in = (__mmask8)~_mm256_movemask_ps(_mm256_castsi256_ps(out));
-        __m512i a = _mm512_mask_i32gather_epi64(zero, in, iv, (const void *)x, 1);
-        __m512i b = _mm512_mask_i32gather_epi64(zero, in, jv, (const void *)y, 1);
+        __m256i ix = back ? _mm256_sub_epi32(_mm256_setzero_si256(), iv) : iv;
+        __m256i jx = back ? _mm256_sub_epi32(_mm256_setzero_si256(), jv) : jv;
+        __m512i a = _mm512_mask_i32gather_epi64(zero, in, ix, xb, 1);
+        __m512i b = _mm512_mask_i32gather_epi64(zero, in, jx, yb, 1);
         __m512i z = _mm512_movm_epi8(~_mm512_cmpeq_epi8_mask(a, b));
+        if (back)
+            z = _mm512_shuffle_epi8(z, turn);
         __m512i below = _mm512_sub_epi64(_mm512_and_si512(z, _mm512_sub_epi64(zero, z)), ones);
         __m512i k64 = _mm512_sad_epu8(_mm512_and_si512(below, low8), zero);
         __m256i k = _mm256_andnot_si256(out, _mm512_cvtepi64_epi32(k64));
         _mm256_storeu_si256((__m256i *)(w + d), _mm256_add_epi32(iv, k));
         __m256i redo = _mm256_or_si256(out, _mm256_cmpeq_epi32(k, eight));
-        slide_redo(x, n, y, m, w, d, (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(redo)));
+        slide_redo(x, n, y, m, w, d, (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(redo)), back);
     }
     return d;
+}
+
+WF_AVX512 static int32_t slides_avx512(const unsigned char *x, int32_t n, const unsigned char *y,
+                                       int32_t m, int32_t *w, int32_t lo, int32_t hi, int back) {
+    return back ? slides_avx512_dir(x, n, y, m, w, lo, hi, 1)
+                : slides_avx512_dir(x, n, y, m, w, lo, hi, 0);
 }
 #endif /* WQ__LANES_SIMD */
 
 /* Slides every diagonal of w[lo..hi] at dispatch level `level`: the
  * vector lanes first, then the scalar slide for the rest. */
 static void slides(int level, const unsigned char *x, int32_t n, const unsigned char *y, int32_t m,
-                   int32_t *w, int32_t lo, int32_t hi) {
+                   int32_t *w, int32_t lo, int32_t hi, int back) {
     int32_t d = lo;
 #if WQ__LANES_SIMD
     if (level >= WQ__LANES_AVX512)
-        d = slides_avx512(x, n, y, m, w, lo, hi);
+        d = slides_avx512(x, n, y, m, w, lo, hi, back);
     else if (level >= WQ__LANES_AVX2)
-        d = slides_avx2(x, n, y, m, w, lo, hi);
+        d = slides_avx2(x, n, y, m, w, lo, hi, back);
 #else
     (void)level;
 #endif
-    for (; d <= hi; d++)
-        w[d] = slide(x, n - 8, y, m - 8, w[d], d);
+    if (back)
+        for (; d <= hi; d++)
+            w[d] = slide(x, n - 8, y, m - 8, w[d], d, 1);
+    else
+        for (; d <= hi; d++)
+            w[d] = slide(x, n - 8, y, m - 8, w[d], d, 0);
 }
 
 /*
@@ -273,13 +334,14 @@ static int over_budget(const int32_t *f, int32_t flo, int32_t fhi, const int32_t
     return est * est > budget;
 }
 
-/* One direction of the search: the strings as that direction reads them
- * (reversed for the backward one), its two wavefronts and its score. */
+/* One direction of the search: the strings, read from their ends for the
+ * backward one (at8, byte_at), its two wavefronts and its score. */
 typedef struct wf_dir {
     const unsigned char *x, *y;
     int32_t *cur, *nxt, lo, hi;
     size_t s;
     int level; /* dispatch level of the slides (WQ__LANES_*) */
+    int back;  /* reads x and y backward: row i is x[n - 1 - i] */
     /* The pruned search (wf_seeded): a lower bound h[(row + hoff) >> 3] on
      * the cost left from each row, and the bound on the total; h NULL in
      * the plain search. */
@@ -295,8 +357,9 @@ typedef struct wf_dir {
  * point of score s on diagonal d is at or above the furthest point, and
  * the bound never grows down a diagonal (fewer seeds lie ahead), so that
  * point would be dropped as well, which an optimal path within the bound
- * never is. Only the ends are trimmed, so the range stays whole; the cells
- * dropped and the two past each end read as not reached.
+ * never is. Only the ends are trimmed, so the range stays whole; the two
+ * cells past each end, all that the next step reads outside the range,
+ * read as not reached (the cells further out keep stale rows, never read).
  */
 static void dir_trim(wf_dir *w) {
     int32_t *c = w->cur, lo = w->lo, hi = w->hi;
@@ -305,10 +368,10 @@ static void dir_trim(wf_dir *w) {
         lo++;
     while (hi >= lo && w->h[(c[hi] + w->hoff) >> 3] > room)
         hi--;
-    for (int32_t d = w->lo - 2; d < lo && d <= w->hi; d++)
-        c[d] = WF_NONE;
-    for (int32_t d = hi + 1 > w->lo - 2 ? hi + 1 : w->lo - 2; d <= w->hi + 2; d++)
-        c[d] = WF_NONE;
+    if (lo <= hi) {
+        c[lo - 2] = c[lo - 1] = WF_NONE;
+        c[hi + 1] = c[hi + 2] = WF_NONE;
+    }
     w->lo = lo, w->hi = hi;
 }
 
@@ -320,7 +383,7 @@ static void dir_step(wf_dir *w, int32_t in, int32_t im) {
     w->lo = w->lo - 1 < -in ? -in : w->lo - 1;
     w->hi = w->hi + 1 > im ? im : w->hi + 1;
     advance(w->cur, w->nxt, w->lo, w->hi, in, im);
-    slides(w->level, w->x, in, w->y, im, w->nxt, w->lo, w->hi);
+    slides(w->level, w->x, in, w->y, im, w->nxt, w->lo, w->hi, w->back);
     int32_t *t = w->cur;
     w->cur = w->nxt;
     w->nxt = t;
@@ -330,7 +393,8 @@ static void dir_step(wf_dir *w, int32_t in, int32_t im) {
 
 /*
  * Whether the forward wavefront f (score s) and the backward one b (score
- * t, on the reversed strings, where forward diagonal d is target - d)
+ * t, reading the strings from their ends, so that its diagonal e is the
+ * forward diagonal target - e)
  * overlap: some diagonal d where f reaches row F and b reaches, from the
  * end, row n - B <= F. Along a diagonal the cost from the start never
  * falls and the cost to the end never rises, so the point (n - B, n - B +
@@ -350,25 +414,12 @@ WQ__WF_CLONES static int dirs_meet(const wf_dir *f, const wf_dir *b, int32_t in,
     return best >= in;
 }
 
-/* dst[0..n) = src[n-1], ..., src[0], eight bytes at a time. */
-static void reverse(unsigned char *dst, const unsigned char *src, size_t n) {
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, src + n - i - 8, 8);
-        w = __builtin_bswap64(w);
-        memcpy(dst + i, &w, 8);
-    }
-    for (; i < n; i++)
-        dst[i] = src[n - 1 - i];
-}
-
-/* Runs whose wavefronts and reversed strings fit in this many bytes keep
- * them on the stack. */
+/* Runs whose wavefronts fit in this many bytes keep them on the stack. */
 #define WF_STACK 8192
 
-/* Pairs shorter than this search in one direction only (the reversed
- * copies would cost more than the half of the work they save). */
+/* Pairs shorter than this search in one direction only (the second
+ * direction's set-up and meeting checks would cost more than the half of
+ * the work they save). */
 #define WF_BI_MIN 256
 
 /*
@@ -390,8 +441,7 @@ static void reverse(unsigned char *dst, const unsigned char *src, size_t n) {
 typedef struct wf_seeds {
     const int32_t *fwd, *bwd;
     int64_t bound;
-    size_t floor;       /* the seeds' bound on the whole pair: D >= floor */
-    unsigned char *rev; /* room for the reversed strings, n + m bytes */
+    size_t floor; /* the seeds' bound on the whole pair: D >= floor */
 } wf_seeds;
 
 static size_t wf_run(int level, const unsigned char *x, size_t n, const unsigned char *y, size_t m,
@@ -404,31 +454,26 @@ static size_t wf_run(int level, const unsigned char *x, size_t n, const unsigned
         smax = (size_t)sb;
     int both = n >= WF_BI_MIN;
     size_t half = both ? smax / 2 + 1 : smax, width = 2 * half + 5;
-    /* The wavefronts and the reversed strings in one block, on the stack
-     * for small runs (most short pairs: two mallocs and frees were about
-     * 5% of a 500-byte pair's instructions at 2% edits). */
+    /* The wavefronts in one block, on the stack for small runs (most
+     * short pairs: two mallocs and frees were about 5% of a 500-byte
+     * pair's instructions at 2% edits). */
     size_t memb = (both ? 4 : 2) * width * sizeof(int32_t);
-    size_t revb = both && !(sd && sd->rev) ? n + m : 0;
     _Alignas(64) int32_t small[WF_STACK / sizeof(int32_t)];
-    int32_t *mem = memb + revb <= sizeof small ? small : malloc(memb + revb);
+    int32_t *mem = memb <= sizeof small ? small : malloc(memb);
     if (!mem) {
         errno = ENOMEM;
         return WQ_LEV_NO_LIMIT;
     }
-    unsigned char *rev = !both ? NULL : revb ? (unsigned char *)mem + memb : sd->rev;
     for (size_t t = 0; t < (both ? 4 : 2) * width; t++)
         mem[t] = WF_NONE;
     int32_t in = (int32_t)n, im = (int32_t)m, target = im - in;
     /* Diagonal d of a wavefront at base[d], d in [-(half + 2), half + 2]. */
-    wf_dir f = {x, y, mem + half + 2, mem + half + 2 + width, 0, 0, 0, level, NULL, 0, 0}, b = f;
+    wf_dir f = {x, y, mem + half + 2, mem + half + 2 + width, 0, 0, 0, level, 0, NULL, 0, 0}, b = f;
     b.hi = -1; /* one direction only: b stays empty */
-    f.cur[0] = slide_tail(x, in, y, im, 0, 0);
+    f.cur[0] = slide_tail_fwd(x, in, y, im, 0, 0);
     if (both) {
-        reverse(rev, x, n);
-        reverse(rev + n, y, m);
-        b = (wf_dir){rev, rev + n, f.cur + 2 * width, f.nxt + 2 * width, 0, 0, 0, level, NULL,
-                     0,   0};
-        b.cur[0] = slide_tail(b.x, in, b.y, im, 0, 0);
+        b.cur += 2 * width, b.nxt += 2 * width, b.hi = 0, b.back = 1;
+        b.cur[0] = slide_tail_back(x, in, y, im, 0, 0);
     }
     if (sd) {
         f.h = sd->fwd, f.hoff = 7, f.bound = sd->bound;
@@ -452,7 +497,7 @@ static size_t wf_run(int level, const unsigned char *x, size_t n, const unsigned
             result = smax == cap ? cap + 1 : WQ__WF_GAVE_UP;
             break;
         }
-        if (total % WF_CHECK == 0 && total > 0 &&
+        if (total % WF_CHECK == 0 && total > 0 && budget < INFINITY &&
             over_budget(f.cur, f.lo, f.hi, b.cur, b.lo, b.hi, total, n, m, budget))
             break;
         if (both && b.s < f.s)
@@ -489,11 +534,11 @@ static size_t wf_run(int level, const unsigned char *x, size_t n, const unsigned
 static size_t wf_seeded(int level, const unsigned char *x, size_t n, const unsigned char *y,
                         size_t m, size_t cap) {
     size_t ns = n / 8, ucap = 0, result = WQ__WF_GAVE_UP;
-    /* One block for the bounds both ways, the seeds' scratch room and the
-     * reversed strings: fewer and steadier allocations (a large block
-     * freed at the top of the heap and taken again made glibc trim and
-     * grow the heap, and fault its pages in, every pair). */
-    int32_t *h = malloc((3 * ns + 4) * sizeof *h + n + m);
+    /* One block for the bounds both ways and the seeds' scratch room:
+     * fewer and steadier allocations (a large block freed at the top of
+     * the heap and taken again made glibc trim and grow the heap, and
+     * fault its pages in, every pair). */
+    int32_t *h = malloc((3 * ns + 4) * sizeof *h);
     if (!h)
         return WQ__WF_GAVE_UP; /* the plain search reports it if it recurs */
     if (wq__seed_bounds_at(level, WQ__SEEDS_AUTO, x, n, y, m, ns / WF_SEED_MAX_LEFT, h, h + ns + 2,
@@ -514,7 +559,7 @@ static size_t wf_seeded(int level, const unsigned char *x, size_t n, const unsig
          * cell, so narrower; finding none, it answers (U - 1) + 1 = U = D.
          * Below the caller's cap, the cap is the bound. */
         size_t u = ucap <= cap ? ucap - 1 : cap, lower;
-        wf_seeds sd = {h, h + ns + 2, (int64_t)u, h0, (unsigned char *)(h + 3 * ns + 4)};
+        wf_seeds sd = {h, h + ns + 2, (int64_t)u, h0};
         size_t d = wf_run(level, x, n, y, m, u, INFINITY, &lower, &sd);
         /* A give-up cannot happen (no budget); the plain search would
          * still answer exactly if it did. */

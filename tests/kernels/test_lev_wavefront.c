@@ -203,7 +203,9 @@ Test(lev_wavefront, both_sides_of_the_method_switch, .timeout = 60) {
 
 /* The slides at each dispatch level (scalar, AVX2, AVX-512; a level the
  * CPU lacks runs the best one below it) on copies that end at an
- * unreadable page, so that a read past either string faults: lengths around the 8-byte
+ * unreadable page, and on copies that start right after one (the backward
+ * direction reads the strings from their ends, without a copy), so that a
+ * read past either end of either string faults: lengths around the 8-byte
  * compares and the 4- and 8-lane steps, both directions of the search
  * (from 256 bytes), identical strings (every lane runs on), binary and
  * byte alphabets, and mutated, indel-heavy and unrelated pairs. */
@@ -226,16 +228,36 @@ static guarded guard_copy(const unsigned char *p, size_t n) {
     return g;
 }
 
+/* A copy of p[0..n) that starts where an unreadable page ends: a read
+ * before it faults. */
+static guarded guard_copy_from(const unsigned char *p, size_t n) {
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), data = (n + page - 1) / page * page;
+    guarded g = {
+        mmap(NULL, data + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), NULL,
+        data + page};
+    cr_assert(g.map != MAP_FAILED);
+    cr_assert_eq(mprotect(g.map, page, PROT_NONE), 0);
+    g.at = g.map + page;
+    memcpy(g.at, p, n);
+    return g;
+}
+
+/* Either copy: against a page after it (lead 0) or before it (lead 1). */
+static guarded guard_copy_side(const unsigned char *p, size_t n, int lead) {
+    return lead ? guard_copy_from(p, n) : guard_copy(p, n);
+}
+
 /* A pair for the sweeps below: a, n random bytes over sigma letters, and b,
  * its copy (rate 0), a copy with rate edits per mille, or unrelated (rate
- * 1000); x is the shorter, each against a guard page. */
+ * 1000); x is the shorter, each against a guard page after it (lead 0) or
+ * before it (lead 1). */
 typedef struct sweep_pair {
     guarded x, y;
     size_t n, m; /* x's and y's lengths */
 } sweep_pair;
 
 static sweep_pair sweep_pair_make(uint64_t *st, unsigned char *a, unsigned char *b, size_t n,
-                                  unsigned rate, unsigned sigma) {
+                                  unsigned rate, unsigned sigma, int lead) {
     size_t m = n;
     kseq_fill(st, a, n, sigma);
     if (rate == 0)
@@ -246,7 +268,7 @@ static sweep_pair sweep_pair_make(uint64_t *st, unsigned char *a, unsigned char 
         m = derive(st, a, n, b, rate, sigma);
     const unsigned char *p = n <= m ? a : b, *q = n <= m ? b : a;
     size_t pn = n <= m ? n : m, qm = n <= m ? m : n;
-    return (sweep_pair){guard_copy(p, pn), guard_copy(q, qm), pn, qm};
+    return (sweep_pair){guard_copy_side(p, pn, lead), guard_copy_side(q, qm, lead), pn, qm};
 }
 
 static void sweep_pair_free(sweep_pair *sp) {
@@ -269,18 +291,63 @@ ParameterizedTest(int *level, lev_wavefront, slides_at_each_level, .timeout = 60
     cr_assert(a && b);
     for (size_t i = 0; i < sizeof lens / sizeof *lens; i++)
         for (size_t r = 0; r < sizeof rates / sizeof *rates; r++)
-            for (size_t s = 0; s < sizeof sigmas / sizeof *sigmas; s++) {
-                sweep_pair sp = sweep_pair_make(&st, a, b, lens[i], rates[r], sigmas[s]);
+            for (size_t s = 0; s < 2 * sizeof sigmas / sizeof *sigmas; s++) {
+                int lead = s % 2;
+                unsigned sigma = sigmas[s / 2];
+                sweep_pair sp = sweep_pair_make(&st, a, b, lens[i], rates[r], sigma, lead);
                 size_t pn = sp.n, qm = sp.m;
                 size_t ref = wq_levenshtein_ref(sp.x.at, pn, sp.y.at, qm), lower = 0;
                 size_t d = wq__lev_wavefront_at(lv, sp.x.at, pn, sp.y.at, qm, WQ_LEV_NO_LIMIT, 1e30,
                                                 &lower);
-                cr_assert_eq(d, ref, "level %d: n=%zu m=%zu sigma=%u pm=%u", lv, pn, qm, sigmas[s],
-                             rates[r]);
+                cr_assert_eq(d, ref, "level %d: n=%zu m=%zu sigma=%u pm=%u lead %d", lv, pn, qm,
+                             sigma, rates[r], lead);
                 sweep_pair_free(&sp);
             }
     free(a);
     free(b);
+}
+
+/* One edit (insertion, deletion or substitution) within twelve bytes of
+ * either end of pairs long enough to search from both ends, so that the
+ * backward direction's slide reaches the strings' first bytes (and the
+ * forward one their last) in its bounded byte loop: exact at each level,
+ * on copies against an unreadable page after them and before them. */
+ParameterizedTestParameters(lev_wavefront, edits_near_the_ends_from_both_directions) {
+    static int levels[] = {WQ__LANES_SCALAR, WQ__LANES_AVX2, WQ__LANES_AVX512};
+    return cr_make_param_array(int, levels, sizeof levels / sizeof *levels);
+}
+
+ParameterizedTest(int *level, lev_wavefront, edits_near_the_ends_from_both_directions,
+                  .timeout = 60) {
+    static const size_t lens[] = {256, 257, 263, 264, 271};
+    int best = wq__lanes_best(), lv = *level < best ? *level : best;
+    uint64_t st = 104 + (uint64_t)*level;
+    unsigned char a[272], b[273];
+    for (size_t l = 0; l < sizeof lens / sizeof *lens; l++)
+        for (size_t e = 0; e < 24; e++)
+            for (int kind = 0; kind < 3; kind++) {
+                size_t n = lens[l], pos = e < 12 ? e : n - 23 + e, m = 0;
+                kseq_fill(&st, a, n, 4);
+                for (size_t i = 0; i <= n; i++) {
+                    if (i == pos && kind == 0)
+                        b[m++] = 'x'; /* insert */
+                    if (i == pos && kind == 1 && i < n)
+                        continue; /* delete */
+                    if (i < n)
+                        b[m++] = i == pos && kind == 2 ? 'x' : a[i];
+                }
+                const unsigned char *p = n <= m ? a : b, *q = n <= m ? b : a;
+                size_t pn = n <= m ? n : m, qm = n <= m ? m : n;
+                size_t ref = wq_levenshtein_ref(p, pn, q, qm), lower = 0;
+                for (int lead = 0; lead < 2; lead++) {
+                    guarded x = guard_copy_side(p, pn, lead), y = guard_copy_side(q, qm, lead);
+                    cr_assert_eq(
+                        wq__lev_wavefront_at(lv, x.at, pn, y.at, qm, WQ_LEV_NO_LIMIT, 1e30, &lower),
+                        ref, "level %d: n=%zu m=%zu pos %zu kind %d lead %d", lv, pn, qm, pos, kind,
+                        lead);
+                    munmap(x.map, x.len), munmap(y.map, y.len);
+                }
+            }
 }
 
 /* ---------------------------------------------- the pruned search -- */
@@ -361,7 +428,7 @@ ParameterizedTest(int *level, lev_wavefront, seed_searches_agree_at_each_level, 
     for (size_t i = 0; i < sizeof lens / sizeof *lens; i++)
         for (size_t r = 0; r < sizeof rates / sizeof *rates; r++)
             for (size_t s = 0; s < sizeof sigmas / sizeof *sigmas; s++) {
-                sweep_pair sp = sweep_pair_make(&st, a, b, lens[i], rates[r], sigmas[s]);
+                sweep_pair sp = sweep_pair_make(&st, a, b, lens[i], rates[r], sigmas[s], 0);
                 guarded x = sp.x, y = sp.y;
                 size_t pn = sp.n, qm = sp.m, words = 2 * (pn / 8) + 3;
                 size_t u1 = bounds_by(lv, WQ__SEEDS_HASH, x.at, pn, y.at, qm, h1, NULL);
@@ -586,12 +653,17 @@ ParameterizedTest(int *level, lev_wavefront, chain_bounded_search_is_exact, .tim
             cr_assert_geq(ucap, ref, "chain below D: level %d t=%u", lv, t);
             cr_assert_leq((size_t)h[0], ref, "seeds above D: level %d t=%u", lv, t);
         }
+        /* Each against an unreadable page after it or, on odd t, before
+         * it (the backward direction reads from the strings' ends). */
+        guarded gx = guard_copy_side(x, xn, t % 2), gy = guard_copy_side(y, ym, t % 2);
         size_t caps[] = {WQ_LEV_NO_LIMIT, ref, ref ? ref - 1 : 0, ref / 2};
         for (size_t c = 0; c < sizeof caps / sizeof *caps; c++) {
             size_t want = ref <= caps[c] ? ref : caps[c] + 1;
-            cr_assert_eq(wq__lev_wavefront_at(lv, x, xn, y, ym, caps[c], 1e30, &lower), want,
-                         "level %d t=%u n=%zu m=%zu cap=%zu ref=%zu", lv, t, xn, ym, caps[c], ref);
+            cr_assert_eq(wq__lev_wavefront_at(lv, gx.at, xn, gy.at, ym, caps[c], 1e30, &lower),
+                         want, "level %d t=%u n=%zu m=%zu cap=%zu ref=%zu", lv, t, xn, ym, caps[c],
+                         ref);
         }
+        munmap(gx.map, gx.len), munmap(gy.map, gy.len);
         if (t < 2)
             check_public(a, n, b, m, ref);
     }
