@@ -62,6 +62,13 @@ static inline int same32(const unsigned char *p, const unsigned char *q) {
              (load8(p + 16) ^ load8(q + 16)) | (load8(p + 24) ^ load8(q + 24)));
 }
 
+/* How many bytes of z are not zero: each byte folded onto its low bit,
+ * and the eight bits summed in the top byte by one multiply. */
+static inline size_t bytes_differing(uint64_t z) {
+    z |= z >> 4, z |= z >> 2, z |= z >> 1;
+    return (size_t)(((z & 0x0101010101010101ull) * 0x0101010101010101ull) >> 56);
+}
+
 /* The slot of a seed word in a table of 1 << bits slots. */
 static inline size_t slot_of(uint64_t w, int bits) {
     return (size_t)((w * 0x9E3779B97F4A7C15ull) >> (64 - bits));
@@ -135,8 +142,10 @@ static size_t gap_cost(chain *c, const unsigned char *p, size_t lp, const unsign
     if (lp == 0 || lp > 64)
         return lq;
     if (lp == lq) {
-        size_t diff = 0;
-        for (size_t i = 0; i < lp && diff <= 2; i++)
+        size_t diff = 0, i = 0;
+        for (; i + 8 <= lp && diff <= 2; i += 8)
+            diff += bytes_differing(load8(p + i) ^ load8(q + i));
+        for (; i < lp && diff <= 2; i++)
             diff += p[i] != q[i];
         if (diff <= 2)
             return diff;
@@ -198,6 +207,36 @@ static void mark_gap(int32_t *key, size_t nk, int64_t g, size_t miss) {
             key[j] |= KEY_TRY2, miss--;
 }
 
+#if WQ__LANES_SIMD
+#include <immintrin.h>
+
+/*
+ * The quick pass's wide search in one go: seed s compared at the 32
+ * positions on either side of y + b0 (b0 - 32 >= 0 and b0 + 40 <= m: the
+ * loads read y[b0 - 32, b0 + 40)), a byte compare per seed byte at 32
+ * positions a step. Returns the diagonal change dk of the nearest copy,
+ * the positive one on a tie, as the plain loop tries them (+1, -1, +2,
+ * ...), or 0 when there is none.
+ */
+__attribute__((target("avx2"))) static int64_t wide_avx2(const unsigned char *s,
+                                                         const unsigned char *y, int64_t b0) {
+    uint32_t mask[2];
+    for (int h = 0; h < 2; h++) {
+        const unsigned char *p = y + b0 + (h ? 1 : -32);
+        __m256i hit = _mm256_set1_epi8(-1);
+        for (int i = 0; i < 8; i++)
+            hit = _mm256_and_si256(hit,
+                                   _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(p + i)),
+                                                     _mm256_set1_epi8((char)s[i])));
+        mask[h] = (uint32_t)_mm256_movemask_epi8(hit);
+    }
+    /* Bit i of mask[1] is dk = i + 1; bit i of mask[0] is dk = i - 32. */
+    int64_t up = mask[1] ? __builtin_ctz(mask[1]) + 1 : 64,
+            down = mask[0] ? __builtin_clz(mask[0]) + 1 : 64;
+    return up < 64 || down < 64 ? (up <= down ? up : -down) : 0;
+}
+#endif
+
 /*
  * The quick pass: seed t is placed if it sits on the diagonal of the last
  * placed seed or within two of it (an indel since). Writes the keys of
@@ -207,8 +246,9 @@ static void mark_gap(int32_t *key, size_t nk, int64_t g, size_t miss) {
  * (more than any max_left) once past max_left, or past its share of the
  * seeds seen so far by 16.
  */
-static size_t quick_pass(const unsigned char *x, size_t n, const unsigned char *y, size_t m,
-                         size_t max_left, int32_t *key, size_t *nk, size_t *ub, chain *cp) {
+static size_t quick_pass(int level, const unsigned char *x, size_t n, const unsigned char *y,
+                         size_t m, size_t max_left, int32_t *key, size_t *nk, size_t *ub,
+                         chain *cp) {
     size_t ns = n / 8;
     int64_t k = 0, last = (int64_t)m - 8;
     size_t left = 0, run = 0, nkeys = 0, miss = 0; /* miss: in the open gap */
@@ -248,13 +288,32 @@ static size_t quick_pass(const unsigned char *x, size_t n, const unsigned char *
         /* Within 2 of the last diagonal, or within QUICK_WIDE after a run
          * of misses, so that a burst of indels does not lose the track. */
         int64_t reach = run >= 2 ? QUICK_WIDE : 2, u = 1;
-        for (; u <= 2 * reach; u++) {
-            int64_t dk = u & 1 ? (u + 1) / 2 : -(u / 2), b = b0 + dk;
-            if (b >= 0 && b <= last && load8(y + b) == w) {
-                k += dk;
-                break;
-            }
+        if (reach == 2 && b0 >= 2 && b0 + 2 <= last) {
+            /* The loop's four tries (+1, -1, +2, -2), unrolled. */
+            u = load8(y + b0 + 1) == w   ? 1
+                : load8(y + b0 - 1) == w ? 2
+                : load8(y + b0 + 2) == w ? 3
+                : load8(y + b0 - 2) == w ? 4
+                                         : 5;
+            k += u == 1 ? 1 : u == 2 ? -1 : u == 3 ? 2 : u == 4 ? -2 : 0;
         }
+#if WQ__LANES_SIMD
+        else if (reach == QUICK_WIDE && level >= WQ__LANES_AVX2 && b0 >= QUICK_WIDE &&
+                 b0 + QUICK_WIDE + 8 <= (int64_t)m) {
+            int64_t dk = wide_avx2(x + 8 * t, y, b0);
+            k += dk;
+            u = dk ? 1 : 2 * reach + 1;
+        } else
+#else
+        (void)level;
+#endif
+            for (; u <= 2 * reach; u++) {
+                int64_t dk = u & 1 ? (u + 1) / 2 : -(u / 2), b = b0 + dk;
+                if (b >= 0 && b <= last && load8(y + b) == w) {
+                    k += dk;
+                    break;
+                }
+            }
         if (u <= 2 * reach) { /* placed, on another diagonal */
             int64_t g = chain_add(&c, x, y, (int64_t)t, (int64_t)(8 * t) + k);
             if (g >= 0)
@@ -382,7 +441,6 @@ static int scan_plain(const unsigned char *y, size_t m, const scan_key *k, size_
 }
 
 #if WQ__LANES_SIMD
-#include <immintrin.h>
 
 /*
  * The vector scans: the first SCAN_BYTES bytes of the seed compared at 32
@@ -775,7 +833,7 @@ int wq__seed_bounds_at(int level, int how, const unsigned char *x, size_t n, con
     c.gap = malloc(16 * sizeof *c.gap);
     c.gcap = c.gap ? 16 : 0;
     memset(c.peq, 0, sizeof c.peq);
-    size_t keys = 0, ub = 0, left = quick_pass(x, n, y, m, max_left, key, &keys, &ub, &c);
+    size_t keys = 0, ub = 0, left = quick_pass(level, x, n, y, m, max_left, key, &keys, &ub, &c);
     *ucap = 0;
     /* The band is drawn for the chain's cost ub >= D (at least 64, so that
      * short pairs still look a little way off the diagonal); past twice

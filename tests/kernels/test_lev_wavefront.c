@@ -551,6 +551,58 @@ ParameterizedTest(int *level, lev_wavefront, seed_copies_at_the_ends_of_y, .time
     free(a), free(b), free(h);
 }
 
+ParameterizedTestParameters(lev_wavefront, quick_pass_places_alike_at_each_level) {
+    static int levels[] = {WQ__LANES_AVX2, WQ__LANES_AVX512};
+    return cr_make_param_array(int, levels, sizeof levels / sizeof *levels);
+}
+
+/* The quick pass's wide search (after two misses, the nearest copy within
+ * 32 diagonals, the positive one on a tie) by vector compares places the
+ * seeds as the plain loop does: the chain's cost and the bounds equal the
+ * scalar level's. Seeds t - 2 and t - 1 changed in y, d bytes inserted
+ * before seed t (its copy d diagonals up), and a decoy copy e diagonals
+ * down (none, nearer, as near: a tie, or further), for d and e around the
+ * 32-diagonal reach, with seed t near y's start and end (where the vector
+ * compares would read outside y, against an unreadable page) and in the
+ * middle. */
+ParameterizedTest(int *level, lev_wavefront, quick_pass_places_alike_at_each_level, .timeout = 60) {
+    static const size_t starts[] = {3, 4, 5, 60, 1, 0};
+    int best = wq__lanes_best(), lv = *level < best ? *level : best;
+    size_t n = 600, ns = n / 8;
+    uint64_t st = 300 + (uint64_t)*level;
+    unsigned char *a = malloc(n), *b = malloc(n + 40);
+    int32_t *h1 = malloc((n / 4 + 8) * sizeof *h1), *h2 = malloc((n / 4 + 8) * sizeof *h2);
+    cr_assert(a && b && h1 && h2);
+    unsigned ties = 0;
+    for (size_t i = 0; i < sizeof starts / sizeof *starts; i++)
+        for (size_t d = 1; d <= 34; d++)
+            for (int de = -2; de <= 3; de++) {
+                /* starts[i] 1 and 0: seed t the fifth last and the last
+                 * (whose vector compares fit in y only for d >= 32) */
+                size_t t = starts[i] > 1 ? starts[i]
+                           : starts[i]   ? ns - 5
+                                         : ns - 1,
+                       e = de == 3 ? 0 : d + (size_t)de, m;
+                kseq_fill(&st, a, n, 4);
+                memcpy(b, a, 8 * t);
+                b[8 * (t - 2) + 3] ^= 1, b[8 * (t - 1) + 3] ^= 1;
+                kseq_fill(&st, b + 8 * t, d, 4);
+                memcpy(b + 8 * t + d, a + 8 * t, n - 8 * t);
+                m = n + d;
+                if (e && e <= 8 * t)
+                    memcpy(b + 8 * t - e, a + 8 * t, 8), ties += e == d;
+                guarded x = guard_copy(a, n), y = guard_copy(b, m);
+                size_t u1 = bounds_by(WQ__LANES_SCALAR, WQ__SEEDS_HASH, x.at, n, y.at, m, h1, NULL);
+                size_t u2 = bounds_by(lv, WQ__SEEDS_HASH, x.at, n, y.at, m, h2, NULL);
+                cr_assert_eq(u1, u2, "level %d t=%zu d=%zu e=%zu: %zu, %zu", lv, t, d, e, u1, u2);
+                cr_assert_eq(memcmp(h1, h2, (2 * ns + 3) * sizeof *h1), 0,
+                             "level %d t=%zu d=%zu e=%zu", lv, t, d, e);
+                munmap(x.map, x.len), munmap(y.map, y.len);
+            }
+    cr_assert_gt(ties, 100);
+    free(a), free(b), free(h1), free(h2);
+}
+
 /* The long related pairs that take the pruned search (at least 4096 bytes,
  * few edits): exact against the DP under every limit, with the bound tight
  * or loose (several tries), lengths around the 8-byte seeds (n % 8 = 0, 1,
