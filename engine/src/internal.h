@@ -51,14 +51,16 @@ void *wq__malloc(size_t size);
 void *wq__calloc(size_t n, size_t size);
 void *wq__realloc(void *p, size_t size);
 
-/* A private, zero-filled mapping of size bytes (a multiple of
- * WQ__HUGE_PAGE), aligned to WQ__HUGE_PAGE and advised for transparent huge
- * pages where the system has them, or NULL. On this project's VMs each 4 KiB
- * page fault costs tens of microseconds, so a large buffer filled at once
- * (a backlog in the pool's ring) is much cheaper in 2 MiB pages. Elsewhere
- * plain malloc. Free with wq__unmap_huge(p, size). */
+/* A private mapping of at least *size bytes (a multiple of WQ__HUGE_PAGE),
+ * aligned to WQ__HUGE_PAGE and advised for transparent huge pages where the
+ * system has them, or NULL; *size is set to its size. On this project's VMs
+ * each 4 KiB page fault costs tens of microseconds, so a large buffer filled
+ * at once (a backlog in the pool's ring) is much cheaper in 2 MiB pages.
+ * Its contents are undefined: a mapping freed earlier is reused (kept
+ * process-wide, at most 64 MiB: util.c says why). Elsewhere plain malloc.
+ * Free with wq__unmap_huge(p, size), size as set here. */
 #define WQ__HUGE_PAGE ((size_t)2 << 20)
-void *wq__map_huge(size_t size);
+void *wq__map_huge(size_t *size);
 void wq__unmap_huge(void *p, size_t size);
 
 /* Initializes a mutex and ncv condition variables, or none of them:

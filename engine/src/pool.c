@@ -15,7 +15,9 @@
  *     worker is free to run that one.
  *   - No allocation per task: each queue is a ring of (fn, arg) pairs owned by
  *     the pool that doubles when full and never shrinks (on the heap up to
- *     64 KiB, then in 2 MiB pages: see RING_HEAP_MAX).
+ *     64 KiB, then in 2 MiB pages: see RING_HEAP_MAX). A freed ring's
+ *     mapping is kept for the next ring, process-wide, up to 64 MiB in all
+ *     (wq__map_huge, util.c).
  *   - Futex calls only where needed: a worker with nothing to do spins for a
  *     bounded time (SPIN_POLLS reads of lock-free hints, no lock taken,
  *     yielding its core now and then; at most one spinner per online CPU,
@@ -245,7 +247,10 @@ static NOINLINE size_t hint_claim(atomic_size_t *a, size_t k) {
  * fills it in a few huge-page faults instead of one fault per 4 KiB. On this
  * project's VMs a 4 KiB fault costs tens of microseconds, and a worker
  * descheduled for a millisecond let 1M empty tasks on 2 threads take about
- * 560 faults and 50 ms instead of 20. */
+ * 560 faults and 50 ms instead of 20. A ring that needs a mapping takes the
+ * largest one a freed ring left (it may have more slots than asked for):
+ * memory already faulted in, which the host cannot have taken back (a fresh
+ * 16 MiB ring cost up to 70 ms more in one round of six; util.c). */
 #define RING_HEAP_MAX ((size_t)64 << 10)
 
 /* Frees a ring of cap slots, wherever it lives. */
@@ -267,9 +272,11 @@ static void ring_free(wq_pool *p) {
 static task *slots_alloc(size_t *ncap) {
     if (*ncap * sizeof(task) <= RING_HEAP_MAX)
         return wq__malloc(*ncap * sizeof(task));
-    if (*ncap * sizeof(task) < WQ__HUGE_PAGE)
-        *ncap = WQ__HUGE_PAGE / sizeof(task);
-    return wq__map_huge(*ncap * sizeof(task));
+    size_t bytes = *ncap * sizeof(task) < WQ__HUGE_PAGE ? WQ__HUGE_PAGE : *ncap * sizeof(task);
+    task *r = wq__map_huge(&bytes);
+    if (r)
+        *ncap = bytes / sizeof(task);
+    return r;
 }
 
 /* The capacity a ring of cap slots holding live tasks needs for more:

@@ -10,6 +10,8 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +26,6 @@ void wq__die(const char *what, int err, const char *file, int line) {
 }
 
 #ifdef WQ_TESTING
-#include <stdatomic.h>
 
 static atomic_ulong fault_target; /* 0 = disarmed */
 static atomic_ulong fault_seen;
@@ -105,32 +106,118 @@ void *wq__calloc(size_t n, size_t size) {
 }
 
 #if defined(__linux__) && defined(MAP_ANONYMOUS) && defined(MADV_HUGEPAGE)
-/* A mapping of size bytes (a multiple of WQ__HUGE_PAGE) starting on a
- * WQ__HUGE_PAGE boundary: map one huge page more, then unmap the unaligned
- * head and tail. The advice asks for transparent huge pages; where the
- * kernel gives none it is a no-op, and the pages are the usual ones. */
-void *wq__map_huge(size_t size) {
-    if (wq__fault("mmap") || size > SIZE_MAX - WQ__HUGE_PAGE)
+/* Mappings kept for reuse, process-wide: a pool's ring that outgrew the
+ * heap is put here when it is freed, and the next ring that needs a mapping
+ * takes the largest one kept (if it is large enough) instead of faulting in
+ * fresh pages.
+ *
+ * Why: on this project's VMs the host takes back guest memory that stays
+ * free for a couple of seconds (virtio-balloon free page reporting, in 8 MiB
+ * blocks), and the next fault on such a page waits for the host to supply
+ * it: up to 5 ms per 2 MiB page, against 0.1 ms for a page still backed.
+ * A pool created per job (1M queued tasks on one worker: a 16 MiB ring)
+ * then took 20 to 100 ms instead of 10 in some rounds (issue 16). Memory
+ * kept here stays ours, so the host never takes it back.
+ *
+ * Bounded: at most MAP_CACHE_SLOTS mappings of at most MAP_CACHE_MAX bytes
+ * each (64 MiB in all); a larger mapping, or one that finds every slot
+ * holding a larger one, is unmapped. Lock-free, so a fork never inherits a
+ * held lock: each slot holds a mapping's address (a multiple of
+ * WQ__HUGE_PAGE) with log2 of its size (a power of 2) in the low bits, or
+ * 0. A thread owns a mapping from the compare-and-swap that empties its
+ * slot until one that fills a slot with it. */
+#define MAP_CACHE_SLOTS 2
+#define MAP_CACHE_MAX ((size_t)32 << 20)
+static _Atomic uintptr_t map_cache[MAP_CACHE_SLOTS];
+
+static size_t cached_size(uintptr_t v) {
+    return (size_t)1 << (v & (WQ__HUGE_PAGE - 1));
+}
+
+static unsigned log2_of(size_t size) {
+    unsigned k = 0;
+    while (((size_t)1 << k) < size)
+        k++;
+    return k;
+}
+
+/* Takes the largest kept mapping of at least size bytes: its address, and
+ * its size in *size; NULL when none is large enough. */
+static void *cache_take(size_t *size) {
+    for (;;) {
+        int best = -1;
+        uintptr_t v = 0;
+        for (int i = 0; i < MAP_CACHE_SLOTS; i++) {
+            uintptr_t c = atomic_load_explicit(&map_cache[i], memory_order_acquire);
+            if (c && cached_size(c) >= *size && (!v || cached_size(c) > cached_size(v))) {
+                best = i;
+                v = c;
+            }
+        }
+        if (best < 0)
+            return NULL;
+        if (atomic_compare_exchange_strong_explicit(&map_cache[best], &v, 0, memory_order_acquire,
+                                                    memory_order_relaxed)) {
+            *size = cached_size(v);
+            return (void *)(v & ~(uintptr_t)(WQ__HUGE_PAGE - 1));
+        }
+    }
+}
+
+/* Keeps the mapping p of size bytes for reuse, in an empty slot or in place
+ * of a smaller one (which is unmapped); returns false when it is not kept. */
+static bool cache_put(void *p, size_t size) {
+    if (size > MAP_CACHE_MAX || (size & (size - 1)))
+        return false;
+    uintptr_t v = (uintptr_t)p | log2_of(size);
+    for (int i = 0; i < MAP_CACHE_SLOTS; i++) {
+        uintptr_t empty = 0;
+        if (atomic_compare_exchange_strong_explicit(&map_cache[i], &empty, v, memory_order_release,
+                                                    memory_order_relaxed))
+            return true;
+    }
+    for (int i = 0; i < MAP_CACHE_SLOTS; i++) {
+        uintptr_t c = atomic_load_explicit(&map_cache[i], memory_order_acquire);
+        if (c && cached_size(c) < size &&
+            atomic_compare_exchange_strong_explicit(&map_cache[i], &c, v, memory_order_acq_rel,
+                                                    memory_order_relaxed)) {
+            munmap((void *)(c & ~(uintptr_t)(WQ__HUGE_PAGE - 1)), cached_size(c));
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A mapping of *size bytes (a multiple of WQ__HUGE_PAGE) starting on a
+ * WQ__HUGE_PAGE boundary: a kept one if one is large enough, else a new
+ * one (map one huge page more, then unmap the unaligned head and tail).
+ * The advice asks for transparent huge pages; where the kernel gives none
+ * it is a no-op, and the pages are the usual ones. */
+void *wq__map_huge(size_t *size) {
+    if (wq__fault("mmap") || *size > SIZE_MAX - WQ__HUGE_PAGE)
         return NULL;
-    char *raw = mmap(NULL, size + WQ__HUGE_PAGE, PROT_READ | PROT_WRITE,
+    void *kept = cache_take(size);
+    if (kept)
+        return kept;
+    char *raw = mmap(NULL, *size + WQ__HUGE_PAGE, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (raw == MAP_FAILED)
         return NULL;
     size_t lead = (WQ__HUGE_PAGE - (uintptr_t)raw % WQ__HUGE_PAGE) % WQ__HUGE_PAGE;
     if (lead)
         munmap(raw, lead);
-    munmap(raw + lead + size, WQ__HUGE_PAGE - lead);
-    madvise(raw + lead, size, MADV_HUGEPAGE); /* advice only: failure is harmless */
+    munmap(raw + lead + *size, WQ__HUGE_PAGE - lead);
+    madvise(raw + lead, *size, MADV_HUGEPAGE); /* advice only: failure is harmless */
     return raw + lead;
 }
 
 void wq__unmap_huge(void *p, size_t size) {
-    if (p)
+    if (p && !cache_put(p, size))
         munmap(p, size);
 }
 #else
-void *wq__map_huge(size_t size) {
-    return wq__malloc(size);
+void *wq__map_huge(size_t *size) {
+    return wq__malloc(*size);
 }
 
 void wq__unmap_huge(void *p, size_t size) {

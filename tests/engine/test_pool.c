@@ -183,6 +183,37 @@ Test(pool, fifo_order_across_locked_ring_moves, .timeout = 60) {
     backlogs_in_order(true);
 }
 
+/* Pools created one after another on one thread, each with a backlog
+ * behind a gate: a ring that needs a mapping reuses the one a destroyed
+ * pool's ring left (util.c keeps it), holding that pool's stale tasks, and
+ * of a different size than asked for (300000 tasks need 512Ki slots,
+ * 150000 need 256Ki). Two such threads run at once, so that they also
+ * race for the kept mappings. */
+static void *pools_in_turn(void *arg) {
+    enum { BIG = 300000, SMALLER = 150000 };
+    static const size_t sizes[] = {BIG, SMALLER, BIG, SMALLER, SMALLER, BIG};
+    (void)arg;
+    struct seq_task *tasks = malloc(BIG * sizeof *tasks);
+    size_t *seen = malloc(BIG * sizeof *seen);
+    cr_assert(tasks && seen);
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+        wq_pool *p = wq_pool_create(1);
+        cr_assert_not_null(p);
+        backlog_in_order(p, tasks, seen, sizes[i]);
+        wq_pool_destroy(p);
+    }
+    free(tasks);
+    free(seen);
+    return NULL;
+}
+
+Test(pool, fifo_order_in_reused_ring_mappings, .timeout = 60) {
+    pthread_t th;
+    cr_assert_eq(pthread_create(&th, NULL, pools_in_turn, NULL), 0);
+    pools_in_turn(NULL);
+    cr_assert_eq(pthread_join(th, NULL), 0);
+}
+
 /* Runs of submits by a second thread, each started after the main thread's
  * previous run returned and joined before its next one. */
 struct run_job {
