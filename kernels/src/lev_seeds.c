@@ -40,7 +40,8 @@
  * and the pairs of placed seeds that change diagonal. Each key's copies
  * are then looked for either by hashing every 8-byte window of y once, or
  * by scanning only the key's own stretch of the band, 32 or 64 positions
- * a step, whichever the cost model finds cheaper; the two give
+ * a step (comparing y's 2-bit letter codes, built once, at the vector
+ * levels), whichever the cost model finds cheaper; the two give
  * the same bounds (the tests compare them at every level).
  */
 #include <errno.h>
@@ -353,6 +354,7 @@ static size_t quick_pass(int level, const unsigned char *x, size_t n, const unsi
  */
 typedef struct band {
     const unsigned char *x, *y;
+    const unsigned char *code; /* y's 4-letter codes (see codes_avx2), or NULL */
     size_t m;
     int64_t kmin, kmax;
     int32_t *key;
@@ -426,6 +428,27 @@ typedef struct scan_key {
     int pair;
 } scan_key;
 
+/*
+ * Letter codes for the vector scans. Each byte maps to two bits by a table
+ * of its low nibble xor one of its high nibble (A, C, G and T, in either
+ * case, to four different codes; any alphabet spread over the four), and
+ * code[p] packs the codes of y[p, p + 4). A copy of an 8-byte seed at b
+ * has code[b] and code[b + 4] equal to the seed's two halves' codes: a
+ * scan compares those two bytes per position instead of the seed's bytes,
+ * and checks the few positions where both agree in full (scan_hit), so
+ * the codes only filter and cannot change what is found.
+ */
+static const unsigned char code_lo[16] = {1, 0, 2, 1, 3, 0, 3, 2, 0, 1, 2, 3, 0, 1, 2, 3};
+static const unsigned char code_hi[16] = {0, 1, 2, 3, 0, 0, 0, 0, 1, 2, 3, 0, 1, 2, 3, 0};
+
+/* Bytes past y's end in the code array: a scan step reads code[b, b + 68)
+ * for b <= m - 8. */
+#define CODE_PAD 64
+
+static inline unsigned letter_code(unsigned char c) {
+    return code_lo[c & 15] ^ code_hi[c >> 4];
+}
+
 static inline int scan_hit(const unsigned char *y, size_t m, const scan_key *k, size_t b) {
     if (load8(y + b) != k->w)
         return 0;
@@ -497,14 +520,103 @@ __attribute__((target("avx512bw"))) static int scan_avx512(const unsigned char *
     }
     return scan_plain(y, m, k, b);
 }
+
+/* code[0, m) of y (see letter_code), and CODE_PAD zero bytes after: each
+ * byte's code 32 at a time by two table lookups (pshufb), then in place,
+ * in ascending order, code[p] |= code[p + 1] << 2 | ... (a step reads
+ * code[p, p + 35) and writes code[p, p + 32), ahead of what it rewrote). */
+__attribute__((target("avx2"))) static void codes_avx2(const unsigned char *y, size_t m,
+                                                       unsigned char *code) {
+    __m128i lo = _mm_loadu_si128((const __m128i *)code_lo),
+            hi = _mm_loadu_si128((const __m128i *)code_hi);
+    __m256i tlo = _mm256_broadcastsi128_si256(lo), thi = _mm256_broadcastsi128_si256(hi),
+            nib = _mm256_set1_epi8(15);
+    size_t p = 0;
+    for (; p + 32 <= m; p += 32) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)(y + p));
+        __m256i c = _mm256_xor_si256(
+            _mm256_shuffle_epi8(tlo, _mm256_and_si256(v, nib)),
+            _mm256_shuffle_epi8(thi, _mm256_and_si256(_mm256_srli_epi16(v, 4), nib)));
+        _mm256_storeu_si256((__m256i *)(code + p), c);
+    }
+    for (; p < m; p++)
+        code[p] = (unsigned char)letter_code(y[p]);
+    memset(code + m, 0, CODE_PAD);
+    /* Codes are at most 3, so the 16-bit shifts move no bit across bytes. */
+    for (p = 0; p + 32 <= m; p += 32) {
+        __m256i c0 = _mm256_loadu_si256((const __m256i *)(code + p)),
+                c1 = _mm256_loadu_si256((const __m256i *)(code + p + 1)),
+                c2 = _mm256_loadu_si256((const __m256i *)(code + p + 2)),
+                c3 = _mm256_loadu_si256((const __m256i *)(code + p + 3));
+        c0 = _mm256_or_si256(_mm256_or_si256(c0, _mm256_slli_epi16(c1, 2)),
+                             _mm256_or_si256(_mm256_slli_epi16(c2, 4), _mm256_slli_epi16(c3, 6)));
+        _mm256_storeu_si256((__m256i *)(code + p), c0);
+    }
+    for (; p < m; p++)
+        code[p] = (unsigned char)(code[p] | code[p + 1] << 2 | code[p + 2] << 4 | code[p + 3] << 6);
+}
+
+/* The codes of w's two halves (the codes of w[0, 4) and w[4, 8), see letter_code), as the
+ * low and high 32 bits: its bytes' codes by the tables, then summed with
+ * weights 1, 4, 16, 64 per half by two multiply-adds. */
+__attribute__((target("avx2"))) static inline uint64_t seed_codes(uint64_t w) {
+    __m128i v = _mm_cvtsi64_si128((long long)w), nib = _mm_set1_epi8(15);
+    __m128i c = _mm_xor_si128(
+        _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)code_lo), _mm_and_si128(v, nib)),
+        _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)code_hi),
+                         _mm_and_si128(_mm_srli_epi16(v, 4), nib)));
+    c = _mm_maddubs_epi16(c, _mm_set1_epi16(0x0401));
+    c = _mm_madd_epi16(c, _mm_set1_epi32(0x00100001));
+    return (uint64_t)_mm_cvtsi128_si64(c);
+}
+
+/* The scans by codes: two byte compares per position, 32 (AVX2) or 64
+ * (AVX-512) positions a step; a step reads code[b, b + 36) or code[b, b +
+ * 68), inside the padding for b <= hi <= m - 8, so no scalar tail. */
+__attribute__((target("avx2"))) static int
+scan_codes_avx2(const unsigned char *y, size_t m, const unsigned char *code, const scan_key *k) {
+    uint64_t q = seed_codes(k->w);
+    __m256i c1 = _mm256_set1_epi8((char)q), c2 = _mm256_set1_epi8((char)(q >> 32));
+    for (size_t b = k->lo; b <= k->hi; b += 32) {
+        __m256i e1 = _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(code + b)), c1),
+                e2 = _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(code + b + 4)), c2);
+        uint32_t hit = (uint32_t)_mm256_movemask_epi8(_mm256_and_si256(e1, e2));
+        if (k->hi - b < 31)
+            hit &= (1u << (k->hi - b + 1)) - 1;
+        for (; hit; hit &= hit - 1)
+            if (scan_hit(y, m, k, b + (size_t)__builtin_ctz(hit)))
+                return 1;
+    }
+    return 0;
+}
+
+__attribute__((target("avx512bw"))) static int
+scan_codes_avx512(const unsigned char *y, size_t m, const unsigned char *code, const scan_key *k) {
+    uint64_t q = seed_codes(k->w);
+    __m512i c1 = _mm512_set1_epi8((char)q), c2 = _mm512_set1_epi8((char)(q >> 32));
+    for (size_t b = k->lo; b <= k->hi; b += 64) {
+        uint64_t hit = _mm512_cmpeq_epi8_mask(_mm512_loadu_si512(code + b), c1) &
+                       _mm512_cmpeq_epi8_mask(_mm512_loadu_si512(code + b + 4), c2);
+        if (k->hi - b < 63)
+            hit &= (2ull << (k->hi - b)) - 1;
+        for (; hit; hit &= hit - 1)
+            if (scan_hit(y, m, k, b + (size_t)__builtin_ctzll(hit)))
+                return 1;
+    }
+    return 0;
+}
 #endif
 
-static int scan_at(int level, const unsigned char *y, size_t m, const scan_key *k) {
+/* Whether key k has a copy in y[lo, hi]: by the codes when the band has
+ * them (levels AVX2 and up), else by the seed's bytes. */
+static int scan_at(int level, const band *bd, const scan_key *k) {
+    const unsigned char *y = bd->y;
+    size_t m = bd->m;
 #if WQ__LANES_SIMD
     if (level >= WQ__LANES_AVX512)
-        return scan_avx512(y, m, k);
+        return bd->code ? scan_codes_avx512(y, m, bd->code, k) : scan_avx512(y, m, k);
     if (level >= WQ__LANES_AVX2)
-        return scan_avx2(y, m, k);
+        return bd->code ? scan_codes_avx2(y, m, bd->code, k) : scan_avx2(y, m, k);
 #else
     (void)level;
 #endif
@@ -544,7 +656,7 @@ static void scan_pass(int level, const band *bd, int64_t bound) {
         hi = hi > (int64_t)bd->m - 8 ? (int64_t)bd->m - 8 : hi;
         const unsigned char *s = bd->x + 8 * t;
         scan_key k = {load8(s), kj & 1 ? load8(s + 8) : 0, (size_t)lo, (size_t)hi, kj & 1};
-        if (lo <= hi && scan_at(level, bd->y, bd->m, &k))
+        if (lo <= hi && scan_at(level, bd, &k))
             bd->key[j] = -1;
         else if (t > last) /* a unit, as units() will count it */
             proven++, last = t + (kj & 1);
@@ -552,8 +664,9 @@ static void scan_pass(int level, const band *bd, int64_t bound) {
 }
 
 /* Instructions a position, about (callgrind, 100 kb at 1%): a hashed
- * window of y, and a scanned position of one key at each level. */
-static const double cost_hash = 17.5, cost_scan[] = {5, 1.05, 0.55};
+ * window of y, a scanned position of one key at each level (by the codes
+ * at AVX2 and AVX-512), and a byte of y's codes. */
+static const double cost_hash = 17.5, cost_scan[] = {5, 0.35, 0.2}, cost_codes = 0.7;
 
 /*
  * Cuts the seeds into units, left to right: a seed alone that has no copy
@@ -758,9 +871,9 @@ static int copy_alone(int level, const band *bd, size_t ns, int64_t a, int64_t k
     hi = hi > (int64_t)bd->m - 8 ? (int64_t)bd->m - 8 : hi;
     scan_key k = {load8(bd->x + 8 * a), 0, 0, 0, 0};
     int64_t h1 = at - 1 < hi ? at - 1 : hi, l2 = at + 1 > lo ? at + 1 : lo;
-    if (lo <= h1 && (k.lo = (size_t)lo, k.hi = (size_t)h1, scan_at(level, bd->y, bd->m, &k)))
+    if (lo <= h1 && (k.lo = (size_t)lo, k.hi = (size_t)h1, scan_at(level, bd, &k)))
         return 0;
-    return !(l2 <= hi && (k.lo = (size_t)l2, k.hi = (size_t)hi, scan_at(level, bd->y, bd->m, &k)));
+    return !(l2 <= hi && (k.lo = (size_t)l2, k.hi = (size_t)hi, scan_at(level, bd, &k)));
 }
 
 /*
@@ -847,15 +960,26 @@ int wq__seed_bounds_at(int level, int how, const unsigned char *x, size_t n, con
     }
     *ucap = ub > 64 ? ub : 64;
     int64_t target = (int64_t)m - (int64_t)n, slack = ((int64_t)*ucap - target) / 2 + 1;
-    band bd = {x, y, m, -slack, target + slack, key, keys};
+    band bd = {x, y, NULL, m, -slack, target + slack, key, keys};
+    unsigned char *code = NULL;
+    int vec = level >= WQ__LANES_AVX2;
     if (how == WQ__SEEDS_AUTO) {
         double width = (double)(target + 2 * slack + 1);
-        how = (double)keys * width * cost_scan[level] < cost_hash * (double)m ? WQ__SEEDS_SCAN
-                                                                              : WQ__SEEDS_HASH;
+        double scan = (double)keys * width * cost_scan[level] + vec * cost_codes * (double)m;
+        how = scan < cost_hash * (double)m ? WQ__SEEDS_SCAN : WQ__SEEDS_HASH;
     }
-    if (keys && (how == WQ__SEEDS_SCAN || how == WQ__SEEDS_SCAN_BAND))
+    if (keys && (how == WQ__SEEDS_SCAN || how == WQ__SEEDS_SCAN_BAND)) {
+#if WQ__LANES_SIMD
+        if (vec) {
+            code = malloc(m + CODE_PAD);
+            if (!code)
+                goto nomem;
+            codes_avx2(y, m, code);
+            bd.code = code;
+        }
+#endif
         scan_pass(level, &bd, how == WQ__SEEDS_SCAN ? (int64_t)*ucap : 0);
-    else if (keys && band_pass(&bd))
+    } else if (keys && band_pass(&bd))
         goto nomem;
     size_t nu = units(key, keys);
     cost_twos(level, &bd, (int64_t)*ucap, key, nu);
@@ -868,11 +992,13 @@ int wq__seed_bounds_at(int level, int how, const unsigned char *x, size_t n, con
     }
     fill_bounds(ns, u + nu, blocks(level, &bd, ns, u, nu, c.gap, c.ngap, u + nu), fwd, bwd);
     free(u);
+    free(code);
     if (!scratch)
         free(key);
     free(c.gap);
     return 0;
 nomem:
+    free(code);
     if (!scratch)
         free(key);
     free(c.gap);

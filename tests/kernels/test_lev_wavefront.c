@@ -449,6 +449,56 @@ ParameterizedTest(int *level, lev_wavefront, seed_searches_agree_at_each_level, 
     free(a), free(b), free(h1), free(h2), free(h3), free(scratch);
 }
 
+ParameterizedTestParameters(lev_wavefront, seed_scans_by_colliding_codes) {
+    static int levels[] = {WQ__LANES_SCALAR, WQ__LANES_AVX2, WQ__LANES_AVX512};
+    return cr_make_param_array(int, levels, sizeof levels / sizeof *levels);
+}
+
+/* The vector scans compare 2-bit letter codes first; letters that share a
+ * code make every position a candidate, which the full compare must sort
+ * out. Related pairs over A, E, H and L (all of code 0) and over A, C, E
+ * and G (two codes, A and E alike), mapped from DNA pairs: the scan of
+ * the whole band gives the hash search's bounds, the narrowed scan bounds
+ * as high, and all are admissible against the DP, at each level. */
+ParameterizedTest(int *level, lev_wavefront, seed_scans_by_colliding_codes, .timeout = 60) {
+    static const char *alphabets[] = {"AEHL", "ACEG"};
+    static const unsigned rates[] = {10, 50, 200};
+    int best = wq__lanes_best(), lv = *level < best ? *level : best;
+    uint64_t st = 500 + (uint64_t)*level;
+    unsigned char *a = malloc(1200), *b = malloc(2400);
+    int32_t *h1 = malloc((1200 / 4 + 8) * sizeof *h1), *h2 = malloc((1200 / 4 + 8) * sizeof *h2);
+    cr_assert(a && b && h1 && h2);
+    for (size_t al = 0; al < 2; al++)
+        for (size_t r = 0; r < sizeof rates / sizeof *rates; r++)
+            for (int rep = 0; rep < 3; rep++) {
+                size_t n = 1000 + kbelow(&st, 200);
+                kseq_fill(&st, a, n, 4);
+                size_t m = kseq_mutate_pm(&st, a, n, b, rates[r], 4);
+                for (size_t i = 0; i < n; i++)
+                    a[i] = (unsigned char)alphabets[al][strchr("acgt", a[i]) - "acgt"];
+                for (size_t i = 0; i < m; i++)
+                    b[i] = (unsigned char)alphabets[al][strchr("acgt", b[i]) - "acgt"];
+                const unsigned char *x = n <= m ? a : b, *y = n <= m ? b : a;
+                size_t xn = n <= m ? n : m, ym = n <= m ? m : n, words = 2 * (xn / 8) + 3;
+                size_t ref = wq_levenshtein_ref(x, xn, y, ym);
+                guarded gx = guard_copy(x, xn), gy = guard_copy(y, ym);
+                size_t u1 = bounds_by(lv, WQ__SEEDS_HASH, gx.at, xn, gy.at, ym, h1, NULL);
+                cr_assert_eq(bounds_by(lv, WQ__SEEDS_SCAN_BAND, gx.at, xn, gy.at, ym, h2, NULL),
+                             u1);
+                cr_assert_eq(memcmp(h1, h2, words * sizeof *h1), 0, "level %d %s pm=%u n=%zu", lv,
+                             alphabets[al], rates[r], xn);
+                cr_assert_eq(bounds_by(lv, WQ__SEEDS_SCAN, gx.at, xn, gy.at, ym, h2, NULL), u1);
+                for (size_t w = 0; u1 && w < words; w++)
+                    cr_assert_geq(h2[w], h1[w]);
+                cr_assert(!u1 ||
+                              (u1 >= ref && (size_t)h2[0] <= ref && (size_t)h2[xn / 8 + 2] <= ref),
+                          "level %d %s pm=%u: D=%zu ucap=%zu h=%d", lv, alphabets[al], rates[r],
+                          ref, u1, h2[0]);
+                munmap(gx.map, gx.len), munmap(gy.map, gy.len);
+            }
+    free(a), free(b), free(h1), free(h2);
+}
+
 /* The narrowed scan at work: 40 seeds with one substitution each, then
  * seeds 236, 237 and 238 on diagonals 0, 1 and 2 (two pairs that change
  * diagonal, of which the units count one: they share seed 237), so that
