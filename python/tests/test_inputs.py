@@ -311,6 +311,51 @@ def test_copy_at_once_chunks_that_fit_and_chunks_that_spill():
     assert int(out) > 4  # spill blocks were used, and given back
 
 
+# Run in a fresh interpreter, as SPILL_SCRIPT is: a's first item is 10
+# bytes, so a's data block is sized for 11 bytes an item and the long items
+# fill it part way.
+STAGE_SCRIPT = r"""
+import random
+import Levenshtein
+import workq
+rng = random.Random(16)
+text = "".join(rng.choice("acgt") for _ in range(50_000))
+def piece(k):
+    at = rng.randrange(len(text) - k)
+    return text[at:at + k]
+n = 20 * 2048  # over COPY_AT_ONCE_MIN (32768)
+a = [piece(10)] + [piece(rng.randint(0, 30)) for _ in range(n - 1)]
+b = [piece(rng.randint(10, 40)) for _ in range(n)]
+# longer than a chunk's stage (32 KiB) alone, at the first, a middle and
+# the last item of chunks, and two in a row; a long item of a beside a
+# short one of b, and the other way round
+for i in (2048, 2048 + 700, 2 * 2048 - 1, 5 * 2048 + 3, 5 * 2048 + 4, n - 1):
+    a[i] = piece(40_000 + i % 7)
+for i in (1, 3 * 2048 + 1000, 3 * 2048 + 1001):
+    b[i] = piece(33_000 + i % 5)
+# chunks whose bytes fill the stage several times
+for i in range(7 * 2048, 8 * 2048):
+    a[i], b[i] = piece(200), piece(150)
+want = [Levenshtein.distance(x, y) for x, y in zip(a, b)]
+assert workq._workq._kept() == []
+for _ in range(3):  # in fresh blocks, then in the kept ones
+    assert list(workq.distances(a, b, workers=2)) == want
+    assert list(workq.distances(b, a, workers=3)) == want
+print("ok")
+"""
+
+
+def test_copy_at_once_items_longer_than_the_stage():
+    # A chunk gathers its items' bytes in a stage of 32 KiB and moves them
+    # to room claimed at once whenever the next item does not fit; an item
+    # longer than the stage alone goes straight to room claimed for it, or,
+    # when the block has no such room left, is copied after with the items
+    # that follow it in its chunk.
+    out = subprocess.run([sys.executable, "-c", STAGE_SCRIPT], timeout=120, check=True,
+                         capture_output=True, text=True).stdout
+    assert out == "ok\n"
+
+
 def test_copy_at_once_errors_as_one_after_the_other(rng):
     a, b, _ = at_once_inputs(rng, 40_000)
     bad_a, bad_b, bad_b2, longer_b = list(a), list(b), list(b), b + ["a"]

@@ -604,38 +604,71 @@ static char *claim_room(copy_job *j, int k, size_t bytes) {
     return s->data + at;
 }
 
-/* Copies chunk t in two passes: the lengths of its items up to the first
- * that is not a fast_view (the address of each one's bytes kept in ptr
- * meanwhile), then, in room claimed for all of them, their bytes, and ptr
- * set to the copies. Without room it copies nothing. Records in stop[t]
- * where it stopped. It calls no Python API, allocates nothing and raises
- * nothing: engine threads run it while the calling thread holds the GIL. */
-static void copy_chunk(copy_job *j, size_t t) {
-    size_t lo, hi, end, bytes = 0;
-    int k = chunk_range(j, t, &lo, &hi);
+/* Bytes a chunk gathers before it claims room for them (see copy_chunk). */
+#define COPY_STAGE ((size_t)32 << 10)
+
+/* Moves the staged bytes of items [from, to) of side k into room claimed
+ * for them, and points ptr at the moved copies (len is set). Returns 0, or
+ * -1 without room (nothing moved). */
+static int copy_flush(copy_job *j, int k, const char *stage, size_t bytes, size_t from, size_t to) {
     seqs *s = j->s[k];
-    PyObject *const *items = j->items[k];
-    for (end = lo; end < hi; end++) {
-        prefetch_ahead(items, end, hi);
-        const char *p;
-        size_t l;
-        if (!fast_view(items[end], &p, &l))
-            break;
-        s->ptr[end] = p;
-        s->len[end] = l;
-        bytes += l;
-    }
     char *dst = claim_room(j, k, bytes);
-    if (dst == NULL) {
-        j->stop[t] = lo;
-        return;
-    }
-    for (size_t i = lo; i < end; i++) {
-        copy_item(dst, s->ptr[i], s->len[i]);
+    if (dst == NULL)
+        return -1;
+    memcpy(dst, stage, bytes);
+    for (size_t i = from; i < to; i++) {
         s->ptr[i] = dst;
         dst += s->len[i];
     }
-    j->stop[t] = end;
+    return 0;
+}
+
+/* Copies chunk t in one pass over its objects, up to the first that is not
+ * a fast_view: each item's bytes go to stage (COPY_STAGE bytes, the
+ * calling thread's own), and a full stage moves to room claimed for it at
+ * once (copy_flush); an item larger than stage alone is copied straight
+ * into room claimed for it. Records in stop[t] where it stopped (at the
+ * first item it could not place when room ran out). It calls no Python
+ * API, allocates nothing and raises nothing: engine threads run it while
+ * the calling thread holds the GIL.
+ *
+ * Why one pass: each object is then read once. Reading the lengths first
+ * and the bytes in a second pass read every object twice (half a megabyte
+ * of objects a chunk pair), and when other processes share the cache the
+ * second pass missed again; the stage stays in the core's first caches. */
+static void copy_chunk(copy_job *j, size_t t, char *stage) {
+    size_t lo, hi, i, from, staged = 0;
+    int k = chunk_range(j, t, &lo, &hi);
+    seqs *s = j->s[k];
+    PyObject *const *items = j->items[k];
+    for (i = from = lo; i < hi; i++) {
+        prefetch_ahead(items, i, hi);
+        const char *p;
+        size_t l;
+        if (!fast_view(items[i], &p, &l))
+            break;
+        if (l > COPY_STAGE - staged) { /* flush what is staged, then place item i */
+            if (copy_flush(j, k, stage, staged, from, i) < 0)
+                break;
+            from = i, staged = 0;
+            if (l > COPY_STAGE) { /* too large for the stage: straight to its room */
+                char *dst = claim_room(j, k, l);
+                if (dst == NULL)
+                    break;
+                copy_item(dst, p, l);
+                s->ptr[i] = dst;
+                s->len[i] = l;
+                from = i + 1;
+                continue;
+            }
+        }
+        copy_item(stage + staged, p, l);
+        s->len[i] = l;
+        staged += l;
+    }
+    if (copy_flush(j, k, stage, staged, from, i) < 0)
+        i = from;
+    j->stop[t] = i;
 }
 
 /* The wq_for function of a copy at once: chunk c of a, then chunk c of b.
@@ -646,10 +679,16 @@ static void copy_chunk(copy_job *j, size_t t) {
  * read 256 MB instead of 128. */
 static int copy_pair_fn(void *ctx, size_t c) {
     copy_job *j = ctx;
+    /* malloc, not PyMem_RawMalloc: tracemalloc's hook would wait for the
+     * GIL, which the calling thread holds until this returns. */
+    char *stage = malloc(COPY_STAGE);
+    if (stage == NULL)
+        return 0; /* copy_finish copies both chunks */
     if (c < j->chunks[0])
-        copy_chunk(j, c);
+        copy_chunk(j, c, stage);
     if (c < j->chunks[1])
-        copy_chunk(j, j->chunks[0] + c);
+        copy_chunk(j, j->chunks[0] + c, stage);
+    free(stage);
     return 0;
 }
 
