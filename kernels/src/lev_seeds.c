@@ -805,11 +805,44 @@ __attribute__((target("avx2"))) static int near_avx2(const unsigned char *s, con
     }
     return near_plain(s, y, m, p, hi);
 }
+
+/* The same by y's letter codes (see codes_avx2): a position whose code is
+ * that of a half of s is a candidate, and goes on as in near_plain when
+ * its 4 bytes are that half, so the answer is near_plain's. A step reads
+ * code[p, p + 32), inside the padding for p <= hi + 5 <= m - 2. */
+__attribute__((target("avx2"))) static int near_codes_avx2(const unsigned char *s,
+                                                           const unsigned char *y, size_t m,
+                                                           const unsigned char *code, size_t p,
+                                                           size_t hi) {
+    uint32_t front, back;
+    memcpy(&front, s, 4);
+    memcpy(&back, s + 4, 4);
+    uint64_t q = seed_codes(load8(s));
+    __m256i cf = _mm256_set1_epi8((char)q), cb = _mm256_set1_epi8((char)(q >> 32));
+    for (; p <= hi; p += 32) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)(code + p));
+        uint32_t hit = (uint32_t)_mm256_movemask_epi8(
+            _mm256_or_si256(_mm256_cmpeq_epi8(v, cf), _mm256_cmpeq_epi8(v, cb)));
+        if (hi - p < 31)
+            hit &= (1u << (hi - p + 1)) - 1;
+        for (; hit; hit &= hit - 1) {
+            size_t at = p + (size_t)__builtin_ctz(hit);
+            uint32_t w;
+            if (at + 4 > m)
+                return 0; /* and so are the positions after it */
+            memcpy(&w, y + at, 4);
+            if ((w == front || w == back) && near_try(s, y, m, at, w == front, w == back))
+                return 1;
+        }
+    }
+    return 0;
+}
 #endif
 
-/* Whether seed s has a copy within one edit starting in y[lo, hi]. */
+/* Whether seed s has a copy within one edit starting in y[lo, hi]; by y's
+ * codes when there are some (code not NULL). */
 static int near_copy(int level, const unsigned char *s, const unsigned char *y, size_t m,
-                     int64_t lo, int64_t hi) {
+                     const unsigned char *code, int64_t lo, int64_t hi) {
     lo = lo < 0 ? 0 : lo;
     hi = hi > (int64_t)m - 7 ? (int64_t)m - 7 : hi;
     if (lo > hi)
@@ -818,9 +851,9 @@ static int near_copy(int level, const unsigned char *s, const unsigned char *y, 
     size_t p = (size_t)lo, ph = (size_t)hi + 5;
 #if WQ__LANES_SIMD
     if (level >= WQ__LANES_AVX2)
-        return near_avx2(s, y, m, p, ph);
+        return code ? near_codes_avx2(s, y, m, code, p, ph) : near_avx2(s, y, m, p, ph);
 #else
-    (void)level;
+    (void)level, (void)code;
 #endif
     return near_plain(s, y, m, p, ph);
 }
@@ -854,7 +887,7 @@ static void cost_twos(int level, const band *bd, int64_t ucap, int32_t *unit, si
                 hi = af < target + ab ? af : target + ab;
         lo = lo > bd->kmin - 1 ? lo : bd->kmin - 1;
         hi = hi < bd->kmax + 1 ? hi : bd->kmax + 1;
-        if (!near_copy(level, bd->x + 8 * t, bd->y, bd->m, 8 * t + lo, 8 * t + hi))
+        if (!near_copy(level, bd->x + 8 * t, bd->y, bd->m, bd->code, 8 * t + lo, 8 * t + hi))
             unit[j] |= KEY_COST2, total++;
     }
 }
