@@ -210,3 +210,79 @@ ParameterizedTest(struct bounded_case *bc, blocking, a_waits_for_b_on_a_bounded_
         meet_destroy(&m);
     }
 }
+
+/* A blocking pair split between the pool's owner (the main thread, whose
+ * submits go to its lock-free ring) and another thread (the locked ring):
+ * A, then the fillers, from one thread; B afterwards from the other, after
+ * the first returned (a join orders them). With busy, one worker is held by
+ * a gate until all are queued, so that the other claims a batch holding A.
+ * A lost wake-up or a task left in the other ring shows as the timeout. */
+struct split_case {
+    bool a_by_owner; /* A and the fillers from the owner, B from another */
+    unsigned fillers;
+    bool busy;
+};
+
+ParameterizedTestParameters(blocking, a_waits_for_b_across_owner_and_other_thread) {
+    static struct split_case cases[] = {
+        {true, 0, false},  {true, 16, false},  {true, 1000, false},  {true, 1000, true},
+        {false, 0, false}, {false, 16, false}, {false, 1000, false}, {false, 1000, true},
+    };
+    return cr_make_param_array(struct split_case, cases, sizeof cases / sizeof *cases);
+}
+
+struct split_job {
+    wq_pool *p;
+    struct meet *m;
+    const struct split_case *c;
+    bool a_part; /* queue A and the fillers (else B) */
+};
+
+/* Queues A and the fillers, or B. */
+static void *split_submit(void *arg) {
+    struct split_job *j = arg;
+    if (!j->a_part) {
+        cr_assert_eq(wq_submit(j->p, task_b, j->m), 0);
+        return NULL;
+    }
+    cr_assert_eq(wq_submit(j->p, task_a, j->m), 0);
+    for (unsigned i = 0; i < j->c->fillers; i++)
+        cr_assert_eq(wq_submit(j->p, filler, j->m), 0);
+    return NULL;
+}
+
+/* Runs job on the main thread (the owner) or on a new thread. */
+static void split_run(struct split_job *j, bool on_owner) {
+    pthread_t th;
+    if (on_owner) {
+        split_submit(j);
+        return;
+    }
+    cr_assert_eq(pthread_create(&th, NULL, split_submit, j), 0);
+    cr_assert_eq(pthread_join(th, NULL), 0);
+}
+
+ParameterizedTest(struct split_case *c, blocking, a_waits_for_b_across_owner_and_other_thread,
+                  .timeout = 60) {
+    for (int round = 0; round < 50; round++) {
+        wq_pool *p = wq_pool_create(2);
+        cr_assert_not_null(p);
+        struct meet m;
+        meet_init(&m);
+        gate *g = gate_new();
+        /* The main thread's first submit makes it the owner. */
+        cr_assert_eq(wq_submit(p, c->busy ? (void (*)(void *))gate_wait : filler,
+                               c->busy ? (void *)g : (void *)&m),
+                     0);
+        struct split_job a = {p, &m, c, true}, b = {p, &m, c, false};
+        split_run(&a, c->a_by_owner);
+        split_run(&b, !c->a_by_owner);
+        gate_open(g);
+        cr_assert_eq(wq_wait(p), 0);
+        cr_assert(m.b_ran);
+        cr_assert_eq(atomic_load(&m.fillers), c->fillers + !c->busy);
+        wq_pool_destroy(p);
+        gate_free(g);
+        meet_destroy(&m);
+    }
+}

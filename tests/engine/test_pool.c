@@ -214,6 +214,61 @@ Test(pool, fifo_order_in_reused_ring_mappings, .timeout = 60) {
     cr_assert_eq(pthread_join(th, NULL), 0);
 }
 
+/* The owner exits with its tasks still queued: a thread makes itself the
+ * owner (its first submit, a gate holding the only worker), queues OWNED
+ * tasks in its lock-free ring and exits. Then the main thread queues LATER
+ * more (the locked ring, after moving the owner's tasks there) and either
+ * waits or destroys the pool at once: every task runs once, in order. */
+enum { OWNED = 5000, LATER = 100 };
+
+struct exiting_owner {
+    wq_pool *p;
+    gate *g;
+    struct seq_task *tasks;
+};
+
+static void *owner_then_exit(void *arg) {
+    struct exiting_owner *o = arg;
+    cr_assert_eq(wq_submit(o->p, (void (*)(void *))gate_wait, o->g), 0);
+    for (size_t i = 0; i < OWNED; i++)
+        cr_assert_eq(wq_submit(o->p, seq_record, &o->tasks[i]), 0);
+    return NULL;
+}
+
+static void owner_exits_with_queued_tasks(bool destroy_at_once) {
+    struct seq_task *tasks = malloc((OWNED + LATER) * sizeof *tasks);
+    size_t *seen = malloc((OWNED + LATER) * sizeof *seen), next = 0;
+    cr_assert(tasks && seen);
+    for (size_t i = 0; i < OWNED + LATER; i++)
+        tasks[i] = (struct seq_task){&next, seen, i};
+    wq_pool *p = wq_pool_create(1);
+    cr_assert_not_null(p);
+    struct exiting_owner o = {p, gate_new(), tasks};
+    pthread_t th;
+    cr_assert_eq(pthread_create(&th, NULL, owner_then_exit, &o), 0);
+    cr_assert_eq(pthread_join(th, NULL), 0);
+    for (size_t i = OWNED; i < OWNED + LATER; i++)
+        cr_assert_eq(wq_submit(p, seq_record, &tasks[i]), 0);
+    gate_open(o.g);
+    if (!destroy_at_once)
+        cr_assert_eq(wq_wait(p), 0);
+    wq_pool_destroy(p);
+    cr_assert_eq(next, OWNED + LATER);
+    for (size_t i = 0; i < OWNED + LATER; i++)
+        cr_assert_eq(seen[i], i, "position %zu ran task %zu", i, seen[i]);
+    gate_free(o.g);
+    free(tasks);
+    free(seen);
+}
+
+Test(pool, owner_exits_with_queued_tasks_then_wait, .timeout = 60) {
+    owner_exits_with_queued_tasks(false);
+}
+
+Test(pool, owner_exits_with_queued_tasks_then_destroy, .timeout = 60) {
+    owner_exits_with_queued_tasks(true);
+}
+
 /* Runs of submits by a second thread, each started after the main thread's
  * previous run returned and joined before its next one. */
 struct run_job {
