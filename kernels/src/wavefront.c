@@ -375,6 +375,15 @@ static void dir_trim(wf_dir *w) {
     w->lo = lo, w->hi = hi;
 }
 
+/* The pruned search's wavefronts narrower than this slide one diagonal at
+ * a time. They hold about 7 (100 kb at 1%) to 20 (10 kb at 5%) diagonals,
+ * where the gathers' set-up and the scalar remainder cost more than they
+ * save: on the AMD EPYC of bench/kernels (AVX-512), the pruned search's
+ * samples against the seeds' (perf, cpu-clock) fell by 8% at 10 kb and 9%
+ * at 100 kb (callgrind, which counts a gather as one instruction, says the
+ * opposite). */
+#define WF_SCALAR_BELOW 32
+
 /* Score s + 1 of one direction: the three moves, then each diagonal slid.
  * Most slides stop within the first eight bytes: after a random step the
  * odds of a match are 1 / sigma. */
@@ -383,7 +392,8 @@ static void dir_step(wf_dir *w, int32_t in, int32_t im) {
     w->lo = w->lo - 1 < -in ? -in : w->lo - 1;
     w->hi = w->hi + 1 > im ? im : w->hi + 1;
     advance(w->cur, w->nxt, w->lo, w->hi, in, im);
-    slides(w->level, w->x, in, w->y, im, w->nxt, w->lo, w->hi, w->back);
+    int narrow = w->h && w->hi - w->lo < WF_SCALAR_BELOW;
+    slides(narrow ? WQ__LANES_SCALAR : w->level, w->x, in, w->y, im, w->nxt, w->lo, w->hi, w->back);
     int32_t *t = w->cur;
     w->cur = w->nxt;
     w->nxt = t;
