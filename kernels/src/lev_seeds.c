@@ -718,10 +718,16 @@ static void fill_bounds(size_t ns, const seed_unit *unit, size_t nu, int32_t *fw
     size_t t = 0, r = 0;
     for (size_t j = 0; j <= nu; j++) {
         size_t f = j < nu ? (size_t)unit[j].first : ns, l = j < nu ? (size_t)unit[j].last : ns;
-        for (; t <= f && t < ns; t++)
-            fwd[t] = total - before;
-        for (; r <= l; r++)
-            bwd[ns - r] = before;
+        /* Plain loops over ascending indices, which the compiler turns
+         * into vector stores. */
+        int32_t rest = total - before;
+        for (size_t te = f < ns ? f + 1 : ns; t < te; t++)
+            fwd[t] = rest;
+        if (r <= l) {
+            for (size_t i = ns - l; i <= ns - r; i++)
+                bwd[i] = before;
+            r = l + 1;
+        }
         if (j < nu)
             before += unit[j].cost;
     }
