@@ -50,6 +50,11 @@ WQ_EXPORT unsigned long wq__fault_count(void);
 void *wq__malloc(size_t size);
 void *wq__calloc(size_t n, size_t size);
 void *wq__realloc(void *p, size_t size);
+/* As wq__calloc, on a WQ__LINE boundary (a cache line): for structures
+ * whose fields ask for lines of their own (_Alignas(WQ__LINE)), which
+ * calloc's 16-byte alignment would leave straddling two. Free with free(). */
+#define WQ__LINE 64
+void *wq__calloc_lines(size_t n, size_t size);
 
 /* A private mapping of at least *size bytes (a multiple of WQ__HUGE_PAGE),
  * aligned to WQ__HUGE_PAGE and advised for transparent huge pages where the

@@ -120,8 +120,10 @@ enum { WORK, DONE, ROOM };
  * writes (three cache lines on), for writing. */
 #define PREFETCH_AHEAD 12
 
+/* Each worker starts on a cache line of its own (the pool allocates them
+ * with wq__calloc_lines), and its size is a whole number of lines. */
 typedef struct worker {
-    wq_pool *pool;
+    _Alignas(64) wq_pool *pool;
     pthread_t thread;
     task batch[BATCH_MAX]; /* claimed tasks: written by the owner under mu */
     atomic_size_t limit;   /* entries [0, limit) are the owner's to run:
@@ -771,12 +773,12 @@ wq_pool *wq_pool_create_ex(unsigned nthreads, const wq_pool_opts *opts) {
     if (opts && opts->when_full != WQ_FULL_BLOCK && opts->when_full != WQ_FULL_CALLER_RUNS)
         goto fail;
     err = ENOMEM;
-    wq_pool *p = wq__calloc(1, sizeof *p);
+    wq_pool *p = wq__calloc_lines(1, sizeof *p);
     if (!p)
         goto fail;
     p->max_spinners = online_cpus();
     p->nthreads = nthreads ? nthreads : p->max_spinners;
-    p->workers = wq__calloc(p->nthreads, sizeof *p->workers);
+    p->workers = wq__calloc_lines(p->nthreads, sizeof *p->workers);
     if (!p->workers || (err = ring_bound(p, opts)) != 0 ||
         (err = wq__lock_init(&p->mu, p->cv, 3)) != 0) {
         ring_free(p);

@@ -105,6 +105,16 @@ void *wq__calloc(size_t n, size_t size) {
     return wq__fault("calloc") ? NULL : calloc(n, size);
 }
 
+void *wq__calloc_lines(size_t n, size_t size) {
+    if (wq__fault("calloc") || (size && n > SIZE_MAX / size))
+        return NULL;
+    void *p;
+    size_t bytes = n * size;
+    if (posix_memalign(&p, WQ__LINE, bytes > 0 ? bytes : 1) != 0)
+        return NULL;
+    return memset(p, 0, bytes);
+}
+
 #if defined(__linux__) && defined(MAP_ANONYMOUS) && defined(MADV_HUGEPAGE)
 /* Mappings kept for reuse, process-wide: a pool's ring that outgrew the
  * heap is put here when it is freed, and the next ring that needs a mapping

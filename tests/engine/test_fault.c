@@ -15,6 +15,7 @@
 
 void wq__fault_arm(unsigned long k);
 unsigned long wq__fault_count(void);
+void *wq__calloc_lines(size_t n, size_t size); /* engine/src/internal.h */
 
 static void bump(void *arg) {
     atomic_fetch_add((atomic_uint *)arg, 1);
@@ -220,4 +221,23 @@ Test(fault, submit_many_all_or_nothing, .timeout = 30) {
     wq_pool_destroy(p);
     gate_free(g);
     free(args);
+}
+
+/* The pool's and its workers' allocation: zeroed, on a 64-byte line (their
+ * fields ask for lines of their own), failing on an injected fault and on
+ * a size that overflows. */
+Test(fault, calloc_lines, .timeout = 30) {
+    for (size_t n = 1; n <= 9; n += 4) {
+        unsigned char *p = wq__calloc_lines(n, 1000);
+        cr_assert_not_null(p);
+        cr_assert_eq((uintptr_t)p % 64, 0);
+        for (size_t i = 0; i < n * 1000; i++)
+            cr_assert_eq(p[i], 0);
+        free(p);
+    }
+    wq__fault_arm(1);
+    cr_assert_null(wq__calloc_lines(1, 64));
+    cr_assert_eq(wq__fault_count(), 1);
+    wq__fault_arm(0);
+    cr_assert_null(wq__calloc_lines(SIZE_MAX / 2, 4));
 }
