@@ -455,7 +455,13 @@ static inline void claim_entry(worker *self, size_t next) {
 
 /* Takes the entries [start, old limit) of v's asym batch into out, by the
  * protocol above; returns how many (0 when the owner started them). Called
- * with mu held. */
+ * with mu held.
+ * The fence (membarrier) stays under mu: the owner that finds i >= limit
+ * takes mu and trusts the limit it reads there as final. Were mu released
+ * between lowering limit to mid and setting start, the owner could read mid,
+ * give up entries [mid, next) that the thief then leaves to it (start =
+ * next), and those tasks would never run; a second thief could also lower
+ * the limit again from the same unsettled state. */
 static size_t steal_asym(wq_pool *p, worker *v, task *out) {
     size_t lim = hint_get(&v->limit), next = hint_get(&v->next);
     if (next >= lim)
