@@ -209,42 +209,31 @@ Test(lev_wavefront, both_sides_of_the_method_switch, .timeout = 60) {
  * compares and the 4- and 8-lane steps, both directions of the search
  * (from 256 bytes), identical strings (every lane runs on), binary and
  * byte alphabets, and mutated, indel-heavy and unrelated pairs. */
-/* A copy of p[0..n) that ends where an unreadable page begins: a read past
- * it faults, gathers included (which ASan does not check). */
+/* A copy of some bytes in a mapping of its own (map, len), at `at`. */
 typedef struct guarded {
     unsigned char *map, *at;
     size_t len;
 } guarded;
 
-static guarded guard_copy(const unsigned char *p, size_t n) {
-    size_t page = (size_t)sysconf(_SC_PAGESIZE), data = (n + page - 1) / page * page;
-    guarded g = {
-        mmap(NULL, data + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), NULL,
-        data + page};
-    cr_assert(g.map != MAP_FAILED);
-    cr_assert_eq(mprotect(g.map + data, page, PROT_NONE), 0);
-    g.at = g.map + data - n;
-    memcpy(g.at, p, n);
-    return g;
-}
-
-/* A copy of p[0..n) that starts where an unreadable page ends: a read
+/* A copy of p[0..n) beside an unreadable page: ending where the page
+ * begins (lead 0), so that a read past it faults, gathers included (which
+ * ASan does not check), or starting where it ends (lead 1), so that a read
  * before it faults. */
-static guarded guard_copy_from(const unsigned char *p, size_t n) {
+static guarded guard_copy_side(const unsigned char *p, size_t n, int lead) {
     size_t page = (size_t)sysconf(_SC_PAGESIZE), data = (n + page - 1) / page * page;
     guarded g = {
         mmap(NULL, data + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), NULL,
         data + page};
     cr_assert(g.map != MAP_FAILED);
-    cr_assert_eq(mprotect(g.map, page, PROT_NONE), 0);
-    g.at = g.map + page;
+    cr_assert_eq(mprotect(lead ? g.map : g.map + data, page, PROT_NONE), 0);
+    g.at = lead ? g.map + page : g.map + data - n;
     memcpy(g.at, p, n);
     return g;
 }
 
-/* Either copy: against a page after it (lead 0) or before it (lead 1). */
-static guarded guard_copy_side(const unsigned char *p, size_t n, int lead) {
-    return lead ? guard_copy_from(p, n) : guard_copy(p, n);
+/* A copy of p[0..n) that ends where an unreadable page begins. */
+static guarded guard_copy(const unsigned char *p, size_t n) {
+    return guard_copy_side(p, n, 0);
 }
 
 /* A pair for the sweeps below: a, n random bytes over sigma letters, and b,
