@@ -627,8 +627,10 @@ static int copy_flush(copy_job *j, int k, const char *stage, size_t bytes, size_
  * a fast_view: each item's bytes go to stage (COPY_STAGE bytes, the
  * calling thread's own), and a full stage moves to room claimed for it at
  * once (copy_flush); an item larger than stage alone is copied straight
- * into room claimed for it. Records in stop[t] where it stopped (at the
- * first item it could not place when room ran out). It calls no Python
+ * into room claimed for it. Records in stop[t] where it stopped: when
+ * room ran out, the first item of the stage it could not move (every item
+ * before it is in place; the stage's may have been read but are copied
+ * again by copy_finish). It calls no Python
  * API, allocates nothing and raises nothing: engine threads run it while
  * the calling thread holds the GIL.
  *
