@@ -175,7 +175,8 @@ static void *cache_take(size_t *size) {
 }
 
 /* Keeps the mapping p of size bytes for reuse, in an empty slot or in place
- * of a smaller one (which is unmapped); returns false when it is not kept. */
+ * of the smallest kept one smaller than it (which is unmapped); returns
+ * false when it is not kept. */
 static bool cache_put(void *p, size_t size) {
     if (size > MAP_CACHE_MAX || (size & (size - 1)))
         return false;
@@ -186,16 +187,24 @@ static bool cache_put(void *p, size_t size) {
                                                     memory_order_relaxed))
             return true;
     }
-    for (int i = 0; i < MAP_CACHE_SLOTS; i++) {
-        uintptr_t c = atomic_load_explicit(&map_cache[i], memory_order_acquire);
-        if (c && cached_size(c) < size &&
-            atomic_compare_exchange_strong_explicit(&map_cache[i], &c, v, memory_order_acq_rel,
+    for (;;) { /* a failed exchange means another thread changed a slot */
+        int small = -1;
+        uintptr_t c = 0;
+        for (int i = 0; i < MAP_CACHE_SLOTS; i++) {
+            uintptr_t k = atomic_load_explicit(&map_cache[i], memory_order_acquire);
+            if (k && cached_size(k) < size && (!c || cached_size(k) < cached_size(c))) {
+                small = i;
+                c = k;
+            }
+        }
+        if (small < 0)
+            return false;
+        if (atomic_compare_exchange_strong_explicit(&map_cache[small], &c, v, memory_order_acq_rel,
                                                     memory_order_relaxed)) {
             munmap((void *)(c & ~(uintptr_t)(WQ__HUGE_PAGE - 1)), cached_size(c));
             return true;
         }
     }
-    return false;
 }
 
 /* A mapping of *size bytes (a multiple of WQ__HUGE_PAGE) starting on a
