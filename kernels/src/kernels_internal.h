@@ -49,6 +49,14 @@ size_t wq__lev_wavefront_at(int level, const unsigned char *x, size_t n, const u
 int wq__seed_bounds(const unsigned char *x, size_t n, const unsigned char *y, size_t m,
                     size_t max_left, int32_t *fwd, int32_t *bwd, size_t *ucap);
 
+/* The cost of a gap of the seeds' chain at dispatch level `level`
+ * (lev_seeds.c, for the tests): the edit distance of p[0..lp) and
+ * q[0..lq) when the shorter has at most 64 bytes, else the longer one's
+ * length. Reads nothing at or past pend and qend (the ends of the
+ * readable bytes after p and q). Pure. */
+size_t wq__gap_edits_at(int level, const unsigned char *p, size_t lp, const unsigned char *pend,
+                        const unsigned char *q, size_t lq, const unsigned char *qend);
+
 /* How wq__seed_bounds_at finds the seeds' copies in the band: by its own
  * cost model, by one hash probe per window of y, or by scanning each
  * seed's stretch of the band (vector compares at `level`), a stretch

@@ -104,6 +104,8 @@ typedef struct chain_gap {
 } chain_gap;
 
 typedef struct chain {
+    const unsigned char *xend, *yend; /* x + n, y + m */
+    int vec;                          /* the bit-vector's match masks by AVX2 compares */
     int64_t ax, ay;    /* where the last seed kept ends in x and in y */
     size_t cost;       /* the cost of the alignment up to (ax, ay) */
     chain_gap *gap;    /* the gaps that may cost more than their units */
@@ -122,24 +124,69 @@ static int one_indel(const unsigned char *p, size_t lp, const unsigned char *q) 
     return a + z >= lp;
 }
 
+#if WQ__LANES_SIMD
+#include <immintrin.h>
+
 /*
- * The edit distance of a gap, exact when its shorter side has at most 64
- * bytes, else the cost of substituting the shorter side and inserting the
- * rest; either is the cost of an alignment of the gap. Most gaps are a
- * seed or two with an edit or two, settled without the bit-vector: equal
- * lengths and at most two mismatches (an edit script of equal lengths and
- * cost 1 is a substitution, so the Hamming distance is exact up to 2), or
- * lengths one apart and one insertion. Otherwise Myers' bit-vector, with
- * the shorter side as the pattern.
+ * Myers' bit-vector for a pattern p of 1 <= lp <= 64 bytes, its match
+ * masks made by compares instead of a table: column j's mask is the
+ * compare of p's 32 or 64 bytes with q[j], broadcast. No table to fill
+ * and clear, about a third of a gap's instructions. Reads p[0, 32) or
+ * p[0, 64) when pend leaves room, else a zero-padded copy; mask bits
+ * above lp never flow down into the rows below (see wq__word_score).
  */
-static size_t gap_cost(chain *c, const unsigned char *p, size_t lp, const unsigned char *q,
-                       size_t lq) {
-    if (lp > lq) {
-        const unsigned char *t = p;
-        p = q, q = t;
+__attribute__((target("avx2,popcnt"))) static size_t myers_avx2(const unsigned char *p, size_t lp,
+                                                                const unsigned char *pend,
+                                                                const unsigned char *q, size_t lq) {
+    size_t span = lp <= 32 ? 32 : 64;
+    unsigned char pad[64];
+    if ((size_t)(pend - p) < span) {
+        memset(pad, 0, sizeof pad);
+        memcpy(pad, p, lp);
+        p = pad;
+    }
+    wq__word pv = ~(wq__word)0, mv = 0;
+    __m256i lo = _mm256_loadu_si256((const __m256i *)p);
+    if (span == 32) {
+        for (size_t j = 0; j < lq; j++) {
+            __m256i c = _mm256_set1_epi8((char)q[j]);
+            wq__word_step(&pv, &mv, (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, c)));
+        }
+    } else {
+        __m256i hi = _mm256_loadu_si256((const __m256i *)(p + 32));
+        for (size_t j = 0; j < lq; j++) {
+            __m256i c = _mm256_set1_epi8((char)q[j]);
+            wq__word eq = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, c)) |
+                          (wq__word)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, c)) << 32;
+            wq__word_step(&pv, &mv, eq);
+        }
+    }
+    return wq__word_score(pv, mv, lp, lq);
+}
+#endif
+
+/*
+ * The edit distance of a gap p[0..lp), q[0..lq), exact when its shorter
+ * side has at most 64 bytes, else the cost of substituting the shorter
+ * side and inserting the rest; either is the cost of an alignment of the
+ * gap. Most gaps are a seed or two with an edit or two, settled without
+ * the bit-vector: equal lengths and at most two mismatches (an edit
+ * script of equal lengths and cost 1 is a substitution, so the Hamming
+ * distance is exact up to 2), or lengths one apart and one insertion.
+ * Otherwise Myers' bit-vector, with the shorter side as the pattern, its
+ * masks by compares (vec) or from the table peq (all zero on entry and
+ * on return). pend and qend end the bytes readable from p and q.
+ */
+static size_t gap_edits(int vec, wq__word *peq, const unsigned char *p, size_t lp,
+                        const unsigned char *pend, const unsigned char *q, size_t lq,
+                        const unsigned char *qend) {
+    if (lp > lq) { /* the shorter side is the pattern */
+        const unsigned char *t = p, *te = pend;
+        p = q, pend = qend, q = t, qend = te;
         size_t l = lp;
         lp = lq, lq = l;
     }
+    (void)qend;
     if (lp == 0 || lp > 64)
         return lq;
     if (lp == lq) {
@@ -153,12 +200,31 @@ static size_t gap_cost(chain *c, const unsigned char *p, size_t lp, const unsign
     } else if (lq == lp + 1 && one_indel(p, lp, q)) {
         return 1;
     }
+#if WQ__LANES_SIMD
+    if (vec)
+        return myers_avx2(p, lp, pend, q, lq);
+#else
+    (void)vec, (void)pend;
+#endif
     for (size_t i = 0; i < lp; i++)
-        c->peq[p[i]] |= (wq__word)1 << i;
-    size_t d = wq__myers_word(c->peq, lp, q, lq);
+        peq[p[i]] |= (wq__word)1 << i;
+    size_t d = wq__myers_word(peq, lp, q, lq);
     for (size_t i = 0; i < lp; i++)
-        c->peq[p[i]] = 0;
+        peq[p[i]] = 0;
     return d;
+}
+
+static size_t gap_cost(chain *c, const unsigned char *p, size_t lp, const unsigned char *q,
+                       size_t lq) {
+    return gap_edits(c->vec, c->peq, p, lp, c->xend, q, lq, c->yend); /* p is in x, q in y */
+}
+
+size_t wq__gap_edits_at(int level, const unsigned char *p, size_t lp, const unsigned char *pend,
+                        const unsigned char *q, size_t lq, const unsigned char *qend) {
+    wq__word peq[256] = {0};
+    int best = wq__lanes_best();
+    return gap_edits((level < best ? level : best) >= WQ__LANES_AVX2, peq, p, lp, pend, q, lq,
+                     qend);
 }
 
 /* Keeps the gap from the chain's end (c->ax, c->ay) to seed b at xb, yb
@@ -209,8 +275,6 @@ static void mark_gap(int32_t *key, size_t nk, int64_t g, size_t miss) {
 }
 
 #if WQ__LANES_SIMD
-#include <immintrin.h>
-
 /*
  * The quick pass's wide search in one go: seed s compared at the 32
  * positions on either side of y + b0 (b0 - 32 >= 0 and b0 + 40 <= m: the
@@ -981,6 +1045,7 @@ int wq__seed_bounds_at(int level, int how, const unsigned char *x, size_t n, con
     if (!key)
         return ENOMEM;
     chain c;
+    c.xend = x + n, c.yend = y + m, c.vec = level >= WQ__LANES_AVX2;
     c.ax = c.ay = 0, c.cost = 0, c.ngap = 0;
     c.gap = malloc(16 * sizeof *c.gap);
     c.gcap = c.gap ? 16 : 0;

@@ -897,3 +897,48 @@ ParameterizedTest(int *level, lev_wavefront, seed_bounds_hold_at_every_cell, .ti
         }
     free(a), free(b), free(h), free(P), free(S);
 }
+
+/* The chain's gap costs at each level (the vector level takes its match
+ * masks from compares of 32 or 64 bytes of the shorter side, read in
+ * place when there is room and from a padded copy when not) against the
+ * DP: shorter sides of 0 to 70 bytes (both sides of 32 and 64), the
+ * longer one up to 12 bytes longer, 0 to 7 edits or unrelated, DNA and
+ * byte alphabets (byte 0, the padding's value, included), either side the
+ * shorter one, each string ending at an unreadable page (nothing readable
+ * after it) or with a page of room. */
+ParameterizedTestParameters(lev_wavefront, gap_costs_at_each_level) {
+    static int levels[] = {WQ__LANES_SCALAR, WQ__LANES_AVX2, WQ__LANES_AVX512};
+    return cr_make_param_array(int, levels, sizeof levels / sizeof *levels);
+}
+
+ParameterizedTest(int *level, lev_wavefront, gap_costs_at_each_level, .timeout = 60) {
+    static const unsigned sigmas[] = {4, 256};
+    uint64_t st = 4242 + (uint64_t)*level;
+    unsigned char a[96], b[96];
+    for (size_t lp = 0; lp <= 70; lp++)
+        for (unsigned s = 0; s < 2; s++)
+            for (unsigned e = 0; e <= 8; e++) {
+                kseq_fill(&st, a, lp, sigmas[s]);
+                size_t lq = lp;
+                memcpy(b, a, lp);
+                if (e == 8) /* unrelated, up to 12 bytes longer */
+                    kseq_fill(&st, b, lq = lp + kbelow(&st, 13), sigmas[s]);
+                for (unsigned i = 0; i < e && e < 8; i++)
+                    kseq_edit_at(&st, b, &lq, kbelow(&st, lq + 1), 0, sigmas[s]);
+                if (lq < lp) /* insertions only then, to keep b the longer */
+                    continue;
+                size_t ref = wq_levenshtein_ref(a, lp, b, lq), want = lp <= 64 ? ref : lq;
+                guarded ga = guard_copy(a, lp), gb = guard_copy(b, lq);
+                const unsigned char *ae = ga.at + lp, *be = gb.at + lq;
+                int lv = *level;
+                cr_assert_eq(wq__gap_edits_at(lv, ga.at, lp, ae, gb.at, lq, be), want,
+                             "level %d lp=%zu lq=%zu sigma %u edits %u", lv, lp, lq, sigmas[s], e);
+                cr_assert_eq(wq__gap_edits_at(lv, gb.at, lq, be, ga.at, lp, ae), want,
+                             "swapped: level %d lp=%zu lq=%zu", lv, lp, lq);
+                /* With room: the same bytes read in place. */
+                cr_assert_eq(wq__gap_edits_at(lv, a, lp, a + sizeof a, b, lq, b + sizeof b), want,
+                             "room: level %d lp=%zu lq=%zu", lv, lp, lq);
+                munmap(ga.map, ga.len);
+                munmap(gb.map, gb.len);
+            }
+}
