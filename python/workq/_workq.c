@@ -35,6 +35,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
@@ -120,6 +121,7 @@ typedef struct module_state {
     unsigned long deliverer; /* its thread id (GIL) */
     int sync_ok;             /* mu and cv were initialised */
     scratch scratch;         /* (GIL) */
+    size_t trip_item;        /* the test hook's item, SIZE_MAX: none (see copy_trip) (GIL) */
 } module_state;
 
 static module_state *state_of(PyObject *module) {
@@ -129,8 +131,8 @@ static module_state *state_of(PyObject *module) {
 /* --------------------------------------------------------- sequences -- */
 
 /* A copy of an iterable of str/bytes: every item's bytes in data, back to
- * back (a copy at once puts them there chunk by chunk, and what does not
- * fit in spill blocks), with ptr/len views of them in views (all
+ * back (a copy at once puts them there chunk by chunk), and what does not
+ * fit in spill blocks, with ptr/len views of them in views (all
  * big_alloc). The engine
  * reads only the copy, so nothing a Python thread does while the GIL is
  * released can change or free it, and the caller's objects are only read:
@@ -146,8 +148,8 @@ typedef struct seqs {
     const char **ptr;
     size_t *len;
     size_t n;
-    /* A copy at once (seqs_pair_at_once) puts the items its chunks left in
-     * spill blocks when data is full, each twice the last (big_alloc). */
+    /* What data cannot hold goes to spill blocks, each twice the last
+     * (big_alloc), never moved (see spill_room). */
     char *spill[SPILL_MAX];
     size_t spill_size[SPILL_MAX], spill_used; /* spill_used: in the last one */
     unsigned nspill;
@@ -401,11 +403,97 @@ static inline void prefetch_ahead(PyObject *const *items, size_t i, size_t n) {
     }
 }
 
+/* Ctrl-C during a copy. A copy runs with the GIL held, so run_job's
+ * PyErr_CheckSignals cannot see a signal until the copy ends (2 x 200k
+ * items of 5000 bytes took 0.45 to 20 s). So the calling thread checks for
+ * SIGINT as it copies (copy_poll: every COPY_POLL_ITEMS items or
+ * COPY_POLL_BYTES bytes; an at-once copy's chunks, see copy_stopping, at
+ * each stage they move), with PyOS_InterruptOccurred, which takes SIGINT's
+ * flag and runs no Python code: a handler must not run while the copy
+ * reads the items (it could change or free them), nor while engine threads
+ * do. On SIGINT the copy stops (an at-once copy's threads finish the stage
+ * they hold and take no more chunks), frees what it made, then re-arms the
+ * signal (PyErr_SetInterruptEx) and runs the handlers (PyErr_CheckSignals,
+ * copy_signalled): the default handler raises KeyboardInterrupt, once; a
+ * handler of the program's own that raises nothing lets the copy start
+ * over, since it may have changed the inputs. Other signals wait for the
+ * copy's end, as before; so does SIGINT for a call on another thread than
+ * the main one (Python runs handlers on the main thread alone, and
+ * PyOS_InterruptOccurred answers 0 elsewhere). */
+#define COPY_POLL_ITEMS ((size_t)2048)
+#define COPY_POLL_BYTES ((size_t)1 << 18)
+/* A copy that stopped for SIGINT and ran the handlers, which raised
+ * nothing: the copy starts over. */
+#define COPY_AGAIN 1
+
+/* Where a copy on the calling thread alone checks for SIGINT next. */
+typedef struct copy_poll {
+    size_t item;  /* at this item */
+    size_t bytes; /* or once this many bytes are copied */
+    size_t trip;  /* the test hook's item, SIZE_MAX: none (see copy_trip) */
+} copy_poll;
+
+/* The test hook's item for the copy that starts now (SIZE_MAX: none): the
+ * next copy only. The GIL held. */
+static size_t copy_trip(module_state *st) {
+    size_t trip = st->trip_item;
+    st->trip_item = SIZE_MAX;
+    return trip;
+}
+
+PyDoc_STRVAR(trip_doc,
+             "_trip_sigint_in_copy(item) -> None\n\n"
+             "Test hook, not an API: the next call that copies its arguments' items acts\n"
+             "as if SIGINT arrived as it reaches item `item` of its first argument\n"
+             "(PyErr_SetInterruptEx(SIGINT), what Python's C signal handler does; on\n"
+             "an engine thread when the items are copied at once, there before the\n"
+             "chunk of 2048 items that holds it). For the tests of Ctrl-C in a copy,\n"
+             "which no Python thread can time: the copy holds the GIL.");
+
+static PyObject *workq_trip(PyObject *module, PyObject *item) {
+    Py_ssize_t k = PyLong_AsSsize_t(item);
+    if (k == -1 && PyErr_Occurred())
+        return NULL;
+    if (k < 0) {
+        PyErr_SetString(PyExc_ValueError, "_trip_sigint_in_copy: item must be >= 0");
+        return NULL;
+    }
+    state_of(module)->trip_item = (size_t)k;
+    Py_RETURN_NONE;
+}
+
+/* Whether a copy on the calling thread, at item i with used bytes copied,
+ * is due to check for SIGINT (copy_poll_now). */
+static inline int copy_poll_due(const copy_poll *cp, size_t i, size_t used) {
+    return i >= cp->item || used >= cp->bytes;
+}
+
+/* Checks for SIGINT at item i (used bytes copied; the test hook's trip
+ * first), and sets the next check. Returns 1 on SIGINT (its flag taken:
+ * see copy_signalled), else 0. The GIL held. */
+static int copy_poll_now(copy_poll *cp, size_t i, size_t used) {
+    if (i == cp->trip)
+        (void)PyErr_SetInterruptEx(SIGINT);
+    cp->item = i + COPY_POLL_ITEMS;
+    if (cp->trip > i && cp->trip < cp->item)
+        cp->item = cp->trip;
+    cp->bytes = used + COPY_POLL_BYTES;
+    return PyOS_InterruptOccurred();
+}
+
+/* After a copy stopped for SIGINT and freed what it made: re-arms the
+ * signal and runs the handlers. Returns -1 with their exception (the
+ * default handler's KeyboardInterrupt), or COPY_AGAIN. The GIL held. */
+static int copy_signalled(void) {
+    (void)PyErr_SetInterruptEx(SIGINT);
+    return PyErr_CheckSignals() < 0 ? -1 : COPY_AGAIN;
+}
+
 /* The copy goes in steps: seqs_begin maps the views and a first data block,
  * seqs_copy_fast copies while the items are exact ASCII str or exact bytes
- * and fit, seqs_copy_rest copies the rest with every check, and seqs_point
- * writes the pointers. (A copy at once, seqs_pair_at_once, has steps of its
- * own after seqs_begin.) */
+ * and fit, seqs_point writes their pointers, and seqs_copy_rest copies the
+ * rest with every check. (A copy at once, seqs_pair_at_once, has steps of
+ * its own after seqs_begin.) */
 
 /* The bytes of o when it is an exact ASCII str or exact bytes: 1, else 0.
  * Reads o and nothing else: no reference count, no exception. */
@@ -450,14 +538,18 @@ static int seqs_begin(seqs *s, PyObject *const *items, size_t n) {
 }
 
 /* Copies items[from..s->n) into s after the *used bytes already there, up
- * to the first item that is not a fast_view or does not fit in s->data.
- * Returns that item's index (s->n if none), *used updated. */
-static size_t seqs_copy_fast(seqs *s, PyObject *const *items, size_t from, size_t *used) {
+ * to the first item that is not a fast_view or does not fit in s->data,
+ * or where SIGINT is seen (cp; *sig set). Returns that item's index (s->n
+ * if none), *used updated. The GIL held. */
+static size_t seqs_copy_fast(seqs *s, PyObject *const *items, size_t from, size_t *used,
+                             copy_poll *cp, int *sig) {
     size_t n = s->n, u = *used, i;
     for (i = from; i < n; i++) {
         prefetch_ahead(items, i, n);
         const char *p;
         size_t l;
+        if (copy_poll_due(cp, i, u) && (*sig = copy_poll_now(cp, i, u)) != 0)
+            break;
         if (!fast_view(items[i], &p, &l) || s->data == NULL || l > s->data_size - u)
             break;
         copy_item(s->data + u, p, l);
@@ -468,25 +560,59 @@ static size_t seqs_copy_fast(seqs *s, PyObject *const *items, size_t from, size_
     return i;
 }
 
+/* Room for l bytes of s after the used bytes of its data block, or else
+ * in its spill blocks (each twice the last, none ever moved, so the
+ * pointers already written stay valid). NULL when memory runs out. The
+ * GIL held. */
+static char *spill_room(seqs *s, size_t *used, size_t l) {
+    if (s->data != NULL && l <= s->data_size - *used) {
+        *used += l;
+        return s->data + *used - l;
+    }
+    unsigned k = s->nspill;
+    if (k == 0 || l > s->spill_size[k - 1] - s->spill_used) {
+        if (k == SPILL_MAX)
+            return NULL;
+        size_t size = k ? s->spill_size[k - 1] : SCRATCH_MIN;
+        size = size > SIZE_MAX / 2 ? SIZE_MAX : 2 * size;
+        if (size < l)
+            size = l;
+        if ((s->spill[k] = big_alloc(s->cache, &size)) == NULL)
+            return NULL;
+        s->spill_size[k] = size;
+        s->spill_used = 0;
+        s->nspill = ++k;
+    }
+    s->spill_used += l;
+    return s->spill[k - 1] + s->spill_used - l;
+}
+
 /* Copies items[from..s->n) after the used bytes already in s, with every
- * check (what names the argument in errors), growing s->data as needed.
- * 0, or -1 with an exception. The GIL held. */
+ * check (what names the argument in errors), and points ptr at them; what
+ * s->data cannot hold goes to spill blocks (spill_room), so that nothing
+ * is moved: moving a grown block copied up to half a gigabyte between two
+ * checks for SIGINT (2 x 200k items of 5000 bytes: Ctrl-C took up to
+ * 2.4 s). 0, 1 on SIGINT (cp), or -1 with an exception. The GIL held. */
 static int seqs_copy_rest(seqs *s, PyObject *const *items, size_t from, size_t used,
-                          const char *what) {
-    size_t n = s->n;
+                          const char *what, copy_poll *cp) {
+    size_t n = s->n, copied = used; /* used counts s->data's bytes alone */
     for (size_t i = from; i < n; i++) {
         prefetch_ahead(items, i, n);
         const char *p;
         size_t l;
+        if (copy_poll_due(cp, i, copied) && copy_poll_now(cp, i, copied))
+            return 1;
         if (!fast_view(items[i], &p, &l) && seq_view(items[i], what, (Py_ssize_t)i, &p, &l) < 0)
             return -1;
-        if (data_room(s, used, l, n) < 0) {
+        char *dst = spill_room(s, &used, l);
+        if (dst == NULL) {
             PyErr_NoMemory();
             return -1;
         }
-        copy_item(s->data + used, p, l);
+        copy_item(dst, p, l);
+        s->ptr[i] = dst;
         s->len[i] = l;
-        used += l;
+        copied += l;
     }
     if (s->data == NULL && data_room(s, 0, 0, 1) < 0) { /* n == 0: ptr may not be NULL + 0 */
         PyErr_NoMemory();
@@ -495,27 +621,41 @@ static int seqs_copy_rest(seqs *s, PyObject *const *items, size_t from, size_t u
     return 0;
 }
 
-/* Points s->ptr at each item's bytes. (data may move while it grows, so
- * the pointers come last.) */
-static void seqs_point(seqs *s) {
+/* Points s->ptr at the bytes of items [0, n), which are back to back at
+ * the start of s->data. */
+static void seqs_point(seqs *s, size_t n) {
     const char *p = s->data;
-    for (size_t i = 0; i < s->n; i++) {
+    for (size_t i = 0; i < n; i++) {
         s->ptr[i] = p;
         p += s->len[i];
     }
 }
 
-/* Copies the n items of fast (a list or tuple, which cannot change
- * meanwhile: no Python code runs) into s. 0 or -1 with an exception. */
-static int seqs_copy(seqs *s, PyObject *fast, size_t n, const char *what) {
+/* Copies the items of fast (a list or tuple, which cannot change
+ * meanwhile: no Python code runs) into s, checking for SIGINT (trip: the
+ * test hook's item). 0, COPY_AGAIN (SIGINT, and its handlers raised
+ * nothing; s cleared), or -1 with an exception. */
+static int seqs_copy(seqs *s, PyObject *fast, const char *what, size_t trip) {
     PyObject *const *items = PySequence_Fast_ITEMS(fast);
+    size_t n = (size_t)PySequence_Fast_GET_SIZE(fast);
     if (seqs_begin(s, items, n) < 0)
         return -1;
     size_t used = 0;
-    size_t from = seqs_copy_fast(s, items, 0, &used);
-    if (seqs_copy_rest(s, items, from, used, what) < 0)
+    copy_poll cp = {.item = 0, .bytes = 0, .trip = trip};
+    int sig = 0;
+    size_t from = seqs_copy_fast(s, items, 0, &used, &cp, &sig);
+    seqs_point(s, from);
+    int rc = sig ? 1 : seqs_copy_rest(s, items, from, used, what, &cp);
+    if (rc == 0 && PyOS_InterruptOccurred()) /* a SIGINT after the last check */
+        rc = 1;
+    if (rc < 0)
         return -1;
-    seqs_point(s);
+    if (rc > 0) {
+        scratch *cache = s->cache;
+        seqs_clear(s);
+        s->cache = cache;
+        return copy_signalled();
+    }
     return 0;
 }
 
@@ -541,7 +681,10 @@ static int seqs_from(module_state *st, PyObject *obj, const char *what, seqs *s)
         }
         return -1;
     }
-    int rc = seqs_copy(s, fast, (size_t)PySequence_Fast_GET_SIZE(fast), what);
+    size_t trip = copy_trip(st);
+    int rc;
+    while ((rc = seqs_copy(s, fast, what, trip)) == COPY_AGAIN)
+        trip = SIZE_MAX;
     Py_DECREF(fast);
     if (rc < 0)
         seqs_clear(s);
@@ -578,7 +721,18 @@ typedef struct copy_job {
     size_t chunks[2];      /* the chunks of each side: a's are 0.., b's after */
     atomic_size_t used[2]; /* bytes of s[k]->data claimed by chunks */
     size_t *stop;          /* per chunk: the first item its fast copy left */
+    pthread_t caller;      /* the GIL's holder: the one thread that checks for SIGINT */
+    atomic_int stopping;   /* SIGINT came: every chunk stops at its next stage */
+    size_t trip_pair;      /* the test hook's chunk pair, SIZE_MAX: none */
 } copy_job;
+
+/* Whether a chunk should stop: SIGINT came (checked on the calling thread
+ * alone, see copy_poll). Lock-free. */
+static int copy_stopping(copy_job *j, int caller) {
+    if (caller && PyOS_InterruptOccurred())
+        atomic_store_explicit(&j->stopping, 1, memory_order_relaxed);
+    return atomic_load_explicit(&j->stopping, memory_order_relaxed);
+}
 
 /* The side (0: a, 1: b) and item range [*lo, *hi) of chunk t. */
 static int chunk_range(const copy_job *j, size_t t, size_t *lo, size_t *hi) {
@@ -627,18 +781,20 @@ static int copy_flush(copy_job *j, int k, const char *stage, size_t bytes, size_
  * a fast_view: each item's bytes go to stage (COPY_STAGE bytes, the
  * calling thread's own), and a full stage moves to room claimed for it at
  * once (copy_flush); an item larger than stage alone is copied straight
- * into room claimed for it. Records in stop[t] where it stopped: when
- * room ran out, the first item of the stage it could not move (every item
- * before it is in place; the stage's may have been read but are copied
- * again by copy_finish). It calls no Python
- * API, allocates nothing and raises nothing: engine threads run it while
- * the calling thread holds the GIL.
+ * into room claimed for it. Before it moves a stage it stops if SIGINT
+ * came (copy_stopping; caller: on the calling thread). Records in stop[t]
+ * where it stopped: when room ran out, the first item of the stage it
+ * could not move (every item before it is in place; the stage's may have
+ * been read but are copied again by copy_finish). It calls no Python
+ * API but PyOS_InterruptOccurred on the calling thread, allocates nothing
+ * and raises nothing: engine threads run it while the calling thread
+ * holds the GIL.
  *
  * Why one pass: each object is then read once. Reading the lengths first
  * and the bytes in a second pass read every object twice (half a megabyte
  * of objects a chunk pair), and when other processes share the cache the
  * second pass missed again; the stage stays in the core's first caches. */
-static void copy_chunk(copy_job *j, size_t t, char *stage) {
+static void copy_chunk(copy_job *j, size_t t, char *stage, int caller) {
     size_t lo, hi, i, from, staged = 0;
     int k = chunk_range(j, t, &lo, &hi);
     seqs *s = j->s[k];
@@ -650,7 +806,7 @@ static void copy_chunk(copy_job *j, size_t t, char *stage) {
         if (!fast_view(items[i], &p, &l))
             break;
         if (l > COPY_STAGE - staged) { /* flush what is staged, then place item i */
-            if (copy_flush(j, k, stage, staged, from, i) < 0)
+            if (copy_stopping(j, caller) || copy_flush(j, k, stage, staged, from, i) < 0)
                 break;
             from = i, staged = 0;
             if (l > COPY_STAGE) { /* too large for the stage: straight to its room */
@@ -681,59 +837,42 @@ static void copy_chunk(copy_job *j, size_t t, char *stage) {
  * read 256 MB instead of 128. */
 static int copy_pair_fn(void *ctx, size_t c) {
     copy_job *j = ctx;
+    int caller = pthread_equal(pthread_self(), j->caller);
+    if (c == j->trip_pair)
+        (void)PyErr_SetInterruptEx(SIGINT); /* the test hook; safe on any thread */
+    /* A failure: wq_for hands out no further chunk. */
+    if (copy_stopping(j, caller))
+        return EINTR;
     /* malloc, not PyMem_RawMalloc: tracemalloc's hook would wait for the
      * GIL, which the calling thread holds until this returns. */
     char *stage = malloc(COPY_STAGE);
     if (stage == NULL)
         return 0; /* copy_finish copies both chunks */
     if (c < j->chunks[0])
-        copy_chunk(j, c, stage);
+        copy_chunk(j, c, stage, caller);
     if (c < j->chunks[1])
-        copy_chunk(j, j->chunks[0] + c, stage);
+        copy_chunk(j, j->chunks[0] + c, stage, caller);
     free(stage);
-    return 0;
-}
-
-/* Room for l bytes of side s after the used bytes of its data block, or
- * else in its spill blocks (each twice the last, none ever moved, so the
- * pointers already written stay valid). NULL when memory runs out. The
- * GIL held. */
-static char *spill_room(seqs *s, size_t *used, size_t l) {
-    if (s->data != NULL && l <= s->data_size - *used) {
-        *used += l;
-        return s->data + *used - l;
-    }
-    unsigned k = s->nspill;
-    if (k == 0 || l > s->spill_size[k - 1] - s->spill_used) {
-        if (k == SPILL_MAX)
-            return NULL;
-        size_t size = k ? s->spill_size[k - 1] : SCRATCH_MIN;
-        size = size > SIZE_MAX / 2 ? SIZE_MAX : 2 * size;
-        if (size < l)
-            size = l;
-        if ((s->spill[k] = big_alloc(s->cache, &size)) == NULL)
-            return NULL;
-        s->spill_size[k] = size;
-        s->spill_used = 0;
-        s->nspill = ++k;
-    }
-    s->spill_used += l;
-    return s->spill[k - 1] + s->spill_used - l;
+    return copy_stopping(j, caller) ? EINTR : 0;
 }
 
 /* Copies, with every check, the items of side k that its chunks left, in
- * order (what names the side in errors). 0, or -1 with an exception. The
- * GIL held; no chunk runs. */
+ * order (what names the side in errors), checking for SIGINT. 0, 1 on
+ * SIGINT, or -1 with an exception. The GIL held; no chunk runs. */
 static int copy_finish(copy_job *j, int k, const char *what) {
     seqs *s = j->s[k];
+    copy_poll cp = {.item = 0, .bytes = 0, .trip = SIZE_MAX};
     size_t used = atomic_load_explicit(&j->used[k], memory_order_relaxed);
-    size_t first = k ? j->chunks[0] : 0;
+    /* used counts s->data's bytes alone: bytes counts every copied one */
+    size_t first = k ? j->chunks[0] : 0, items = 0, bytes = 0;
     for (size_t t = first; t < first + j->chunks[k]; t++) {
         size_t lo, hi;
         chunk_range(j, t, &lo, &hi);
-        for (size_t i = j->stop[t]; i < hi; i++) {
+        for (size_t i = j->stop[t]; i < hi; i++, items++) {
             const char *p;
             size_t l;
+            if (copy_poll_due(&cp, items, bytes) && copy_poll_now(&cp, items, bytes))
+                return 1;
             PyObject *o = j->items[k][i];
             if (!fast_view(o, &p, &l) && seq_view(o, what, (Py_ssize_t)i, &p, &l) < 0)
                 return -1;
@@ -745,6 +884,7 @@ static int copy_finish(copy_job *j, int k, const char *what) {
             copy_item(dst, p, l);
             s->ptr[i] = dst;
             s->len[i] = l;
+            bytes += l;
         }
     }
     return 0;
@@ -758,15 +898,21 @@ static int copy_at_once(PyObject *a_obj, PyObject *b_obj) {
            (size_t)PySequence_Fast_GET_SIZE(b_obj) >= COPY_AT_ONCE_MIN;
 }
 
-/* seqs_pair_from's copy at once, of two lists or tuples. */
+/* seqs_pair_from's copy at once, of two lists or tuples (trip: the test
+ * hook's item). Returns 0, COPY_AGAIN (SIGINT, and its handlers raised
+ * nothing), or -1 with an exception; neither snapshot held but on 0. */
 static int seqs_pair_at_once(module_state *st, wq_pool *helper, PyObject *a_obj, const char *a_what,
-                             seqs *sa, PyObject *b_obj, const char *b_what, seqs *sb) {
+                             seqs *sa, PyObject *b_obj, const char *b_what, seqs *sb, size_t trip) {
     memset(sa, 0, sizeof *sa);
     memset(sb, 0, sizeof *sb);
     sa->cache = sb->cache = &st->scratch;
     copy_job j = {.s = {sa, sb},
-                  .items = {PySequence_Fast_ITEMS(a_obj), PySequence_Fast_ITEMS(b_obj)}};
+                  .items = {PySequence_Fast_ITEMS(a_obj), PySequence_Fast_ITEMS(b_obj)},
+                  .caller = pthread_self(),
+                  .trip_pair = trip == SIZE_MAX ? SIZE_MAX : trip / COPY_CHUNK};
+    atomic_init(&j.stopping, 0);
     const char *what[2] = {a_what, b_what};
+    int rc = -1;
     if (seqs_begin(sa, j.items[0], (size_t)PySequence_Fast_GET_SIZE(a_obj)) < 0 ||
         seqs_begin(sb, j.items[1], (size_t)PySequence_Fast_GET_SIZE(b_obj)) < 0)
         goto fail;
@@ -786,19 +932,18 @@ static int seqs_pair_at_once(module_state *st, wq_pool *helper, PyObject *a_obj,
     }
     wq_map_opts one_each = {.chunk_size = 1};
     size_t pairs = j.chunks[0] > j.chunks[1] ? j.chunks[0] : j.chunks[1];
-    (void)wq_for_ex(helper, pairs, copy_pair_fn, &j, &one_each); /* ENOMEM: nothing ran */
-    for (int k = 0; k < 2; k++) {
-        if (copy_finish(&j, k, what[k]) < 0) {
-            PyMem_Free(j.stop);
-            goto fail;
-        }
-    }
+    /* ENOMEM: nothing ran; EINTR: SIGINT, some chunks did not run */
+    (void)wq_for_ex(helper, pairs, copy_pair_fn, &j, &one_each);
+    rc = atomic_load_explicit(&j.stopping, memory_order_relaxed) || PyOS_InterruptOccurred();
+    for (int k = 0; k < 2 && rc == 0; k++)
+        rc = copy_finish(&j, k, what[k]);
     PyMem_Free(j.stop);
-    return 0;
+    if (rc == 0)
+        return 0;
 fail:
     seqs_clear(sa);
     seqs_clear(sb);
-    return -1;
+    return rc > 0 ? copy_signalled() : -1;
 }
 
 /* seqs_from for two arguments, at once on helper when it pays (NULL:
@@ -806,8 +951,18 @@ fail:
  * snapshot held. */
 static int seqs_pair_from(module_state *st, wq_pool *helper, PyObject *a_obj, const char *a_what,
                           seqs *sa, PyObject *b_obj, const char *b_what, seqs *sb) {
-    if (helper != NULL && wq_pool_threads(helper) >= 2 && copy_at_once(a_obj, b_obj))
-        return seqs_pair_at_once(st, helper, a_obj, a_what, sa, b_obj, b_what, sb);
+    size_t trip = copy_trip(st);
+    int rc = COPY_AGAIN;
+    /* A SIGINT handler that raised nothing may have changed a and b, so
+     * whether they are copied at once is asked again. */
+    while (rc == COPY_AGAIN && helper != NULL && wq_pool_threads(helper) >= 2 &&
+           copy_at_once(a_obj, b_obj)) {
+        rc = seqs_pair_at_once(st, helper, a_obj, a_what, sa, b_obj, b_what, sb, trip);
+        trip = SIZE_MAX;
+    }
+    if (rc != COPY_AGAIN)
+        return rc;
+    st->trip_item = trip; /* unless the copy at once took it: seqs_from takes it */
     if (seqs_from(st, a_obj, a_what, sa) < 0)
         return -1;
     if (seqs_from(st, b_obj, b_what, sb) < 0) {
@@ -2507,8 +2662,10 @@ static PyObject *pool_map_async(pool_obj *self, PyObject *args, PyObject *kw) {
     j->callback = cb == Py_None ? NULL : Py_NewRef(cb);
     j->error_callback = ecb == Py_None ? NULL : Py_NewRef(ecb);
     PyObject_GC_Track(j);
+    /* (A SIGINT handler may run during the copies, see copy_poll: hence
+     * the pool's second check.) */
     if (seqs_from(st, as, "pairs[:][0]", &j->sa) < 0 ||
-        seqs_from(st, bs, "pairs[:][1]", &j->sb) < 0)
+        seqs_from(st, bs, "pairs[:][1]", &j->sb) < 0 || pool_usable(self) < 0)
         goto fail;
     j->array = result_array(st, j->sa.n, &j->view);
     if (j->array == NULL)
@@ -3366,6 +3523,7 @@ static PyMethodDef module_methods[] = {
     {"align", (PyCFunction)(void (*)(void))workq_align, METH_VARARGS | METH_KEYWORDS, align_doc},
     {"_deliver", (PyCFunction)workq_deliver, METH_NOARGS, deliver_doc},
     {"_kept", (PyCFunction)workq_kept, METH_NOARGS, kept_doc},
+    {"_trip_sigint_in_copy", (PyCFunction)workq_trip, METH_O, trip_doc},
     {NULL, NULL, 0, NULL}};
 
 static PyObject *import_attr(const char *module, const char *name) {
@@ -3383,6 +3541,7 @@ static int module_exec(PyObject *module) {
     st->thread_type = import_attr("threading", "Thread");
     if (st->array_type == NULL || st->thread_type == NULL)
         return -1;
+    st->trip_item = SIZE_MAX;
     int rc = sync_init(&st->mu, &st->cv);
     if (rc != 0) {
         set_engine_error(rc);
