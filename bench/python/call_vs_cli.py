@@ -11,12 +11,14 @@ rounds (median, min, max):
          computes, and prints the lesson's lines to /dev/null), timed from
          spawn to exit
 
-WORKERS defaults to 2. The call's distances are checked against the
+WORKERS defaults to 2. With WORKQ_ROUNDS_OUT set, a last line `rounds`
+gives every round's seconds, the call's then the CLI's (ab_busy.sh). The call's distances are checked against the
 numbers the CLI prints, once. Prints one TSV line per contender: name,
 median seconds, min, max, then the median CPU seconds (all threads; the
 CLI's from RUSAGE_CHILDREN) and the median page faults of one round, which
 a loaded machine changes far less than the wall time.
 """
+import os
 import resource
 import statistics
 import subprocess
@@ -69,6 +71,8 @@ def main():
     for name, ts in times.items():
         print(f"{name}\t{statistics.median(ts):.6f}\t{min(ts):.6f}\t{max(ts):.6f}"
               f"\t{statistics.median(cpu[name]):.6f}\t{statistics.median(faults[name]):.0f}")
+    if os.environ.get("WORKQ_ROUNDS_OUT"):  # every round: the call's, then the CLI's
+        print("rounds\t" + "\t".join(f"{t:.6f}" for t in times["call"] + times["cli"]))
 
 
 if __name__ == "__main__":
