@@ -57,6 +57,11 @@ int wq__seed_bounds(const unsigned char *x, size_t n, const unsigned char *y, si
 size_t wq__gap_edits_at(int level, const unsigned char *p, size_t lp, const unsigned char *pend,
                         const unsigned char *q, size_t lq, const unsigned char *qend);
 
+/* Whether the 8 bytes s and y[b, b + L) are at most one edit apart for
+ * some L in {7, 8, 9} with b + L <= m (lev_seeds.c: a seed's copy within
+ * one edit; 0 for b < 0), for the tests. Reads only s[0, 8) and y[b, m). */
+int wq__near_copy_at(const unsigned char *s, const unsigned char *y, size_t m, int64_t b);
+
 /* How wq__seed_bounds_at finds the seeds' copies in the band: by its own
  * cost model, by one hash probe per window of y, or by scanning each
  * seed's stretch of the band (vector compares at `level`), a stretch

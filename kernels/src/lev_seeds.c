@@ -807,21 +807,35 @@ static void fill_bounds(size_t ns, const seed_unit *unit, size_t nu, int32_t *fw
 
 /* Whether the 8 bytes s and y[b, b + L) are at most one edit apart for
  * some L in {7, 8, 9} inside y[0, m): a copy of the seed, starting at b,
- * that a path could cross at a cost of one. */
+ * that a path could cross at a cost of one. By words when y[b, b + 8) is
+ * readable: with a the count of equal leading bytes of s and y[b, b + 8)
+ * (z = their xor), the copy of 7 bytes is s without one byte iff s[i +
+ * 1] = y[b + i] for a <= i < 7 (delete s[a]; deleting an earlier byte
+ * needs these too), and the copy of 9 bytes is s with one byte inserted
+ * iff s[i] = y[b + 1 + i] for a <= i < 8 (insert before s[a]). */
 static int near_copy_at(const unsigned char *s, const unsigned char *y, size_t m, int64_t b) {
     if (b < 0)
         return 0;
     size_t u = (size_t)b;
-    if (u + 8 <= m) {
-        uint64_t z = load8(s) ^ load8(y + u);
-        /* Hamming distance at most 1: z without its lowest differing
-         * byte is zero. */
-        if (!z || !(z & ~((uint64_t)0xFF << (__builtin_ctzll(z) & ~7))))
-            return 1;
-    }
-    if (u + 7 <= m && one_indel(y + u, 7, s))
+    if (u + 8 > m) /* a copy of 7 bytes at most, at y's very end */
+        return u + 7 <= m && one_indel(y + u, 7, s);
+    uint64_t w = load8(s), z = w ^ load8(y + u);
+    if (!z)
         return 1;
-    return u + 9 <= m && one_indel(s, 8, y + u);
+    unsigned a = (unsigned)__builtin_ctzll(z) & ~7u; /* bits: 8 per equal leading byte */
+    /* Hamming distance at most 1: z without its lowest differing byte is
+     * zero. */
+    if (!(z & ~((uint64_t)0xFF << a)))
+        return 1;
+    /* Bytes a..6 of (s >> 8) ^ y[b, b + 8): the 7-byte copy (a <= 48
+     * here: a difference in the last byte alone was a substitution). */
+    if (!((((w >> 8) ^ load8(y + u)) >> a) << (a + 8)))
+        return 1;
+    return u + 9 <= m && !((w ^ load8(y + u + 1)) >> a);
+}
+
+int wq__near_copy_at(const unsigned char *s, const unsigned char *y, size_t m, int64_t b) {
+    return near_copy_at(s, y, m, b);
 }
 
 /* Whether a copy of s within one edit starts somewhere in y[lo, hi],

@@ -942,3 +942,39 @@ ParameterizedTest(int *level, lev_wavefront, gap_costs_at_each_level, .timeout =
                 munmap(gb.map, gb.len);
             }
 }
+
+/* A seed's copy within one edit (7, 8 or 9 bytes at b) against the DP on
+ * each length: y is the seed with 0 to 2 random edits, or random, over
+ * two, four and 256 letters, placed at b = 0..2 in a string that ends 0
+ * to 3 bytes after the copy at an unreadable page (so that a copy of 9 or
+ * 8 bytes may not fit), and b = -1. */
+Test(lev_wavefront, near_copies_of_a_seed, .timeout = 60) {
+    static const unsigned sigmas[] = {2, 4, 256};
+    uint64_t st = 777;
+    unsigned char s[8], y[32];
+    for (int rep = 0; rep < 3000; rep++) {
+        unsigned sigma = sigmas[rep % 3];
+        kseq_fill(&st, s, 8, sigma);
+        size_t b = kbelow(&st, 3), len = 8, edits = kbelow(&st, 4);
+        kseq_fill(&st, y, b, sigma);
+        memcpy(y + b, s, 8);
+        if (edits == 3)
+            kseq_fill(&st, y + b, len, sigma);
+        else
+            for (size_t e = 0; e < edits; e++)
+                kseq_edit_at(&st, y + b, &len, kbelow(&st, len + 1), 0, sigma);
+        size_t m = b + len + kbelow(&st, 4);
+        if (m > b + len)
+            kseq_fill(&st, y + b + len, m - b - len, sigma);
+        if (m < b + 7)
+            continue;
+        int want = 0;
+        for (size_t l = 7; l <= 9; l++)
+            want |= b + l <= m && wq_levenshtein_ref(s, 8, y + b, l) <= 1;
+        guarded g = guard_copy(y, m);
+        cr_assert_eq(wq__near_copy_at(s, g.at, m, (int64_t)b), want,
+                     "sigma %u b=%zu m=%zu edits %zu", sigma, b, m, edits);
+        cr_assert_eq(wq__near_copy_at(s, g.at, m, -1), 0);
+        munmap(g.map, g.len);
+    }
+}
