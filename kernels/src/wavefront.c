@@ -52,6 +52,8 @@
 #define WQ__WF_CLONES
 #endif
 
+#define WF_INLINE __attribute__((always_inline)) inline
+
 /* "Not reached": low enough that adding 1 never overflows, and never the
  * maximum of a diagonal that has a reached neighbour. */
 #define WF_NONE (INT32_MIN / 2)
@@ -163,8 +165,6 @@ static inline int32_t slide(const unsigned char *x, int32_t n8, const unsigned c
  * row so far, so nothing outside the strings is read and every result is
  * the scalar one.
  */
-#define WF_INLINE __attribute__((always_inline)) inline
-
 /* Finishes the lanes of mask `redo` (bit l: diagonal d + l) one by one. */
 static void slide_redo(const unsigned char *x, int32_t n, const unsigned char *y, int32_t m,
                        int32_t *w, int32_t d, unsigned redo, int back) {
@@ -348,6 +348,9 @@ typedef struct wf_dir {
     const int32_t *h;
     int32_t hoff;
     int64_t bound;
+    /* The pruned search: no row of cur[lo..hi] exceeds `top` (n when not
+     * known), so the next step's moves give rows of at most top + 1. */
+    int32_t top;
 } wf_dir;
 
 /*
@@ -384,16 +387,102 @@ static void dir_trim(wf_dir *w) {
  * opposite). */
 #define WF_SCALAR_BELOW 32
 
+#if WQ__LANES_SIMD
+/* The slide of a run, 32 bytes a step while both strings have 32 left
+ * (the run along the path: about 1 / rate bytes), then slide_tail. The
+ * first differing byte in reading order is the lowest clear bit of the
+ * equality mask forward, the highest backward (the 32 bytes end at
+ * x + n - i, read from their end). */
+WF_AVX2 static int32_t run_avx2(const unsigned char *x, int32_t n, const unsigned char *y,
+                                int32_t m, int32_t i, int32_t d, int back) {
+    for (int32_t j = i + d; n - i >= 32 && m - j >= 32; i += 32, j += 32) {
+        __m256i a = _mm256_loadu_si256((const __m256i *)(back ? x + n - i - 32 : x + i));
+        __m256i b = _mm256_loadu_si256((const __m256i *)(back ? y + m - j - 32 : y + j));
+        uint32_t ne = ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, b));
+        if (ne)
+            return i + (back ? __builtin_clz(ne) : __builtin_ctz(ne));
+    }
+    return back ? slide_tail_back(x, n, y, m, i, d) : slide_tail_fwd(x, n, y, m, i, d);
+}
+#endif
+
+/* A run of eight matches at row i in narrow_pass: out of line, so that the
+ * pass keeps its registers. */
+static __attribute__((noinline)) int32_t narrow_run(int level, const unsigned char *x, int32_t n,
+                                                    const unsigned char *y, int32_t m, int32_t i,
+                                                    int32_t d, int back) {
+#if WQ__LANES_SIMD
+    if (level >= WQ__LANES_AVX2)
+        return run_avx2(x, n, y, m, i + 8, d, back);
+#else
+    (void)level;
+#endif
+    return back ? slide_tail_back(x, n, y, m, i + 8, d) : slide_tail_fwd(x, n, y, m, i + 8, d);
+}
+
+/*
+ * The narrow step of the pruned search, far from the ends: score s + 1 on
+ * w->nxt[lo..hi] in one pass, each diagonal's move and its slide together,
+ * with no clamp and no bounds test. Why none is needed: the caller checked
+ * that every row the moves can give (at most top + 1, top bounding the rows
+ * of cur) is at most n - 8 and every column (at most top + 1 + hi) at most
+ * m - 8, so the clamps to row n and column m change nothing and the first
+ * eight bytes of both strings exist on every diagonal (rows and columns are
+ * never negative: every diagonal of the range has a reached neighbour, and
+ * a move never lowers a column). A run of eight matches goes on in
+ * narrow_run, bounded. Returns a bound on the new rows.
+ */
+static WF_INLINE int32_t narrow_pass(int level, const unsigned char *x, int32_t n,
+                                     const unsigned char *y, int32_t m, const int32_t *restrict cur,
+                                     int32_t *restrict nxt, int32_t lo, int32_t hi, int back) {
+    const unsigned char *xb = back ? x + n - 8 : x, *yb = back ? y + m - 8 : y;
+    int32_t top = 0;
+    for (ptrdiff_t d = lo; d <= hi; d++) {
+        int32_t ins = cur[d - 1], sub = cur[d] + 1, del = cur[d + 1] + 1;
+        int32_t v = sub > del ? sub : del;
+        v = v > ins ? v : ins;
+        ptrdiff_t i = v, j = v + d;
+        uint64_t a, b;
+        memcpy(&a, back ? xb - i : xb + i, 8);
+        memcpy(&b, back ? yb - j : yb + j, 8);
+        if (a ^ b)
+            v += first_diff(a ^ b, back);
+        else
+            v = narrow_run(level, x, n, y, m, v, (int32_t)d, back);
+        nxt[d] = v;
+        top = v > top ? v : top;
+    }
+    return top;
+}
+
+static int32_t narrow_pass_fwd(const wf_dir *w, int32_t n, int32_t m) {
+    return narrow_pass(w->level, w->x, n, w->y, m, w->cur, w->nxt, w->lo, w->hi, 0);
+}
+
+static int32_t narrow_pass_back(const wf_dir *w, int32_t n, int32_t m) {
+    return narrow_pass(w->level, w->x, n, w->y, m, w->cur, w->nxt, w->lo, w->hi, 1);
+}
+
 /* Score s + 1 of one direction: the three moves, then each diagonal slid.
  * Most slides stop within the first eight bytes: after a random step the
- * odds of a match are 1 / sigma. */
+ * odds of a match are 1 / sigma. Narrow pruned wavefronts away from the
+ * ends take narrow_pass; the others keep a bound on their rows once narrow
+ * so that the next step can. */
 static void dir_step(wf_dir *w, int32_t in, int32_t im) {
     w->s++;
     w->lo = w->lo - 1 < -in ? -in : w->lo - 1;
     w->hi = w->hi + 1 > im ? im : w->hi + 1;
-    advance(w->cur, w->nxt, w->lo, w->hi, in, im);
     int narrow = w->h && w->hi - w->lo < WF_SCALAR_BELOW;
-    slides(narrow ? WQ__LANES_SCALAR : w->level, w->x, in, w->y, im, w->nxt, w->lo, w->hi, w->back);
+    if (narrow && w->top < in - 8 && w->top + 1 + w->hi <= im - 8) {
+        w->top = w->back ? narrow_pass_back(w, in, im) : narrow_pass_fwd(w, in, im);
+    } else {
+        advance(w->cur, w->nxt, w->lo, w->hi, in, im);
+        slides(narrow ? WQ__LANES_SCALAR : w->level, w->x, in, w->y, im, w->nxt, w->lo, w->hi,
+               w->back);
+        w->top = narrow ? 0 : in;
+        for (int32_t d = w->lo; narrow && d <= w->hi; d++)
+            w->top = w->nxt[d] > w->top ? w->nxt[d] : w->top;
+    }
     int32_t *t = w->cur;
     w->cur = w->nxt;
     w->nxt = t;
@@ -478,7 +567,8 @@ static size_t wf_run(int level, const unsigned char *x, size_t n, const unsigned
         mem[t] = WF_NONE;
     int32_t in = (int32_t)n, im = (int32_t)m, target = im - in;
     /* Diagonal d of a wavefront at base[d], d in [-(half + 2), half + 2]. */
-    wf_dir f = {x, y, mem + half + 2, mem + half + 2 + width, 0, 0, 0, level, 0, NULL, 0, 0}, b = f;
+    wf_dir f = {x, y, mem + half + 2, mem + half + 2 + width, 0, 0, 0, level, 0, NULL, 0, 0, in},
+           b = f;
     b.hi = -1; /* one direction only: b stays empty */
     f.cur[0] = slide_tail_fwd(x, in, y, im, 0, 0);
     if (both) {

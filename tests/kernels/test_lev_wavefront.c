@@ -762,6 +762,82 @@ ParameterizedTest(int *level, lev_wavefront, chain_bounded_search_is_exact, .tim
     free(a), free(b), free(h);
 }
 
+/*
+ * The pruned search's narrow steps (wavefront.c: narrow_pass, which reads
+ * eight bytes on every diagonal with no bounds test while the rows stay 8
+ * bytes from the ends, and its runs of matches, 32 bytes a step at AVX2
+ * and above): pairs the seeds take (4096 to 4104 bytes, every n % 8) at
+ * 1 to 7% edits, so that the wavefronts are narrower or wider than 32
+ * diagonals and cross between, with an edit (substitution, insertion or
+ * deletion) at 0 to 47 bytes from each end of y, where the steps switch to
+ * the bounded ones, or with no edit in y's last or first 300 bytes, so
+ * that a run reaches the end of both strings, or with a burst of 9 to 40
+ * bytes inserted or deleted 0 to 47 bytes from one end, so that the other
+ * direction's narrow steps run up to that end. Each string against an
+ * unreadable page after it and before it (the backward direction reads from
+ * the ends); exact against the DP under three limits, at each level.
+ */
+ParameterizedTestParameters(lev_wavefront, narrow_steps_near_the_ends_at_each_level) {
+    static int levels[] = {WQ__LANES_SCALAR, WQ__LANES_AVX2, WQ__LANES_AVX512};
+    return cr_make_param_array(int, levels, sizeof levels / sizeof *levels);
+}
+
+ParameterizedTest(int *level, lev_wavefront, narrow_steps_near_the_ends_at_each_level,
+                  .timeout = 120) {
+    static const unsigned rates[] = {10, 30, 50, 70};
+    int best = wq__lanes_best(), lv = *level < best ? *level : best;
+    uint64_t st = 1801 + (uint64_t)*level;
+    unsigned char *a = malloc(4200), *b = malloc(8500);
+    cr_assert(a && b);
+    for (unsigned t = 0; t < 18; t++) {
+        size_t n = 4096 + t % 9, e = (7 * t) % 48; /* e: 0 to 47 */
+        kseq_fill(&st, a, n, 4);
+        size_t m = derive(&st, a, n, b, rates[t % 4], 4);
+        if (t % 3 == 1) { /* no edit near one end: a run reaches it */
+            if (t % 2)
+                memcpy(b + m - 300, a + n - 300, 300);
+            else
+                memcpy(b, a, 300);
+        } else if (t % 3 == 2) {
+            /* a burst of 9 to 40 bytes inserted, or deleted, e bytes from
+             * one end: the other direction runs on up to it */
+            size_t len = 9 + (t * 5) % 32, at = t % 4 == 2 ? e : m - e - len;
+            if (t % 2) { /* deleted */
+                memmove(b + at, b + at + len, m - at - len);
+                m -= len;
+            } else {
+                memmove(b + at + len, b + at, m - at);
+                kseq_fill(&st, b + at, len, 4);
+                m += len;
+            }
+        } else { /* an edit e bytes from each end */
+            b[e] = kseq_other(&st, b[e], 4);
+            if (t % 2) { /* and an insertion (y grows) */
+                memmove(b + m - e, b + m - e - 1, e + 1);
+                m++;
+            } else { /* or a deletion */
+                memmove(b + m - e - 1, b + m - e, e);
+                m--;
+            }
+        }
+        const unsigned char *x = n <= m ? a : b, *y = n <= m ? b : a;
+        size_t xn = n <= m ? n : m, ym = n <= m ? m : n;
+        size_t ref = wq_levenshtein_ref(x, xn, y, ym), lower = 0;
+        for (int lead = 0; lead < 2; lead++) {
+            guarded gx = guard_copy_side(x, xn, lead), gy = guard_copy_side(y, ym, lead);
+            size_t caps[] = {WQ_LEV_NO_LIMIT, ref, ref - 1};
+            for (size_t c = 0; c < sizeof caps / sizeof *caps; c++) {
+                size_t want = ref <= caps[c] ? ref : caps[c] + 1;
+                cr_assert_eq(wq__lev_wavefront_at(lv, gx.at, xn, gy.at, ym, caps[c], 1e30, &lower),
+                             want, "level %d t=%u lead %d n=%zu m=%zu cap=%zu ref=%zu", lv, t, lead,
+                             xn, ym, caps[c], ref);
+            }
+            munmap(gx.map, gx.len), munmap(gy.map, gy.len);
+        }
+    }
+    free(a), free(b);
+}
+
 /* ------------------------------------ the seeds' bounds, cell by cell -- */
 
 /* P[i][j] = D(x[0, i), y[0, j)) and S[i][j] = D(x[i, n), y[j, m)), both
