@@ -78,6 +78,27 @@ int gx_emit_result(gx_emit *e, const gx_item *it, int status, size_t d) {
     return atomic_load(e->stop) != 0 ? -1 : 0;
 }
 
+int gx_emit_results(gx_emit *e, const gx_item *items, const int *status, const size_t *dist,
+                    size_t n) {
+    int plain = !e->gap && e->drop == 0 && !e->aligns && e->write_errno == 0 && e->error == 0;
+    for (size_t k = 0; plain && k < n; k++)
+        plain = status[k] == 0;
+    if (!plain) {
+        int stop = 0;
+        for (size_t k = 0; k < n; k++)
+            stop |= gx_emit_result(e, &items[k], status[k], status[k] == 0 ? dist[k] : 0);
+        return stop;
+    }
+    e->done += n;
+    if (gx_output_items(&e->out, e->format, items, dist, n, e->max_distance) != 0) {
+        e->write_errno = errno ? errno : EIO;
+        request_stop(e);
+    }
+    if (gx_progress_shown(&e->progress))
+        gx_progress_tick(&e->progress, e->done);
+    return atomic_load(e->stop) != 0 ? -1 : 0;
+}
+
 int gx_emit_cluster(gx_emit *e, size_t size, const char *rep, size_t replen, gx_member_fn member,
                     void *ctx) {
     e->unit = "clusters";

@@ -78,6 +78,12 @@ void gx_emit_progress(gx_emit *e, int enabled, size_t total, const gx_input *in)
  * failed, or *stop is set). */
 int gx_emit_result(gx_emit *e, const gx_item *item, int status, size_t distance);
 
+/* gx_emit_result for items[0..n) in turn, with status[k] and dist[k]; the
+ * usual case (every status 0, nothing to drop or align, no error so far)
+ * is written in one go. Returns as gx_emit_result, for the whole run. */
+int gx_emit_results(gx_emit *e, const gx_item *items, const int *status, const size_t *dist,
+                    size_t n);
+
 /* One cluster (--cluster; see gx_output_cluster), counted in done.
  * Returns as gx_emit_result. */
 int gx_emit_cluster(gx_emit *e, size_t size, const char *rep, size_t replen, gx_member_fn member,

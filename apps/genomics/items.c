@@ -184,28 +184,52 @@ GX_COLD static void copy_parts(gx_item *item, char *p, const gx_record *a, const
     gx_put(p, b->name, b->namelen, 0);
 }
 
+/* How an item of a and b is laid out: whether the names are the sequences
+ * (share), and whether A, its ',' and B are one run of the reader's line
+ * (line: the usual pair line, copied whole in one gx_copy). Returns the
+ * bytes it takes. */
+static size_t layout(const gx_record *a, const gx_record *b, int fold, int *share, int *line) {
+    *share = !fold && a->name == a->seq && b->name == b->seq;
+    size_t size = a->seqlen + b->seqlen + (*share ? 0 : a->namelen + b->namelen);
+    *line = *share && (uintptr_t)b->seq - (uintptr_t)a->seq == a->seqlen + 1;
+    return size + (size_t)*line;
+}
+
+size_t gx_item_size(const gx_record *a, const gx_record *b, int fold) {
+    int share, line;
+    return layout(a, b, fold, &share, &line);
+}
+
+/* Fills item with copies at p (laid out as layout() said). */
+static void place(gx_item *item, char *p, const gx_record *a, const gx_record *b, int fold,
+                  int share, int line, size_t size) {
+    item->pair.alen = item->nalen = a->seqlen;
+    item->pair.blen = item->nblen = b->seqlen;
+    if (!line) {
+        copy_parts(item, p, a, b, fold, share);
+        return;
+    }
+    gx_copy(p, a->seq, size);
+    item->pair.a = item->na = p;
+    item->pair.b = item->nb = p + a->seqlen + 1;
+}
+
+void gx_item_put(gx_item *item, char *dst, const gx_record *a, const gx_record *b, int fold) {
+    int share, line;
+    size_t size = layout(a, b, fold, &share, &line);
+    item->owned = NULL;
+    place(item, dst, a, b, fold, share, line, size);
+}
+
 int gx_item_copy(gx_item *item, const gx_record *a, const gx_record *b, int fold, gx_blocks *pool) {
-    int share = !fold && a->name == a->seq && b->name == b->seq;
-    size_t size = a->seqlen + b->seqlen + (share ? 0 : a->namelen + b->namelen);
-    /* The usual pair line: A, its ',' and B are one run of the reader's
-     * line, copied whole in one gx_copy. */
-    int line = share && (uintptr_t)b->seq - (uintptr_t)a->seq == a->seqlen + 1;
-    size += (size_t)line;
+    int share, line;
+    size_t size = layout(a, b, fold, &share, &line);
     size_t at = 0;
     gx_block *blk =
         pool != NULL && size <= BLOCK_DATA ? block_room(pool, size, &at) : block_own(size);
     if (blk == NULL)
         return ENOMEM;
     item->owned = blk;
-    char *p = blk->data + at;
-    item->pair.alen = item->nalen = a->seqlen;
-    item->pair.blen = item->nblen = b->seqlen;
-    if (!line) {
-        copy_parts(item, p, a, b, fold, share);
-        return 0;
-    }
-    gx_copy(p, a->seq, size);
-    item->pair.a = item->na = p;
-    item->pair.b = item->nb = p + a->seqlen + 1;
+    place(item, blk->data + at, a, b, fold, share, line, size);
     return 0;
 }

@@ -47,6 +47,14 @@ void gx_blocks_free(gx_blocks *pool);
  * block of its own. Returns 0 or ENOMEM. */
 int gx_item_copy(gx_item *item, const gx_record *a, const gx_record *b, int fold, gx_blocks *pool);
 
+/* The bytes gx_item_put needs for a and b (folded when fold). */
+size_t gx_item_size(const gx_record *a, const gx_record *b, int fold);
+
+/* Fills item with copies of a and b (folded to lower case when fold) at
+ * dst, which holds gx_item_size(a, b, fold) bytes and stays the caller's:
+ * the item borrows them (owned NULL). */
+void gx_item_put(gx_item *item, char *dst, const gx_record *a, const gx_record *b, int fold);
+
 /* Gives the item's block back (to its pool, or to free). Borrowing items:
  * a no-op. */
 void gx_item_release(const gx_item *item);

@@ -134,11 +134,17 @@ static void put_names(gx_out *l, int json, const char *a, size_t alen, const cha
     }
 }
 
-/* v in decimal at w; returns the end. */
+/* v in decimal at w; returns the end. Distances of short pairs take one
+ * or two digits: no division for them. */
 static char *fmt_size(char *w, size_t v) {
     if (v < 10) {
         *w = (char)('0' + v);
         return w + 1;
+    }
+    if (v < 100) {
+        w[0] = (char)('0' + v / 10);
+        w[1] = (char)('0' + v % 10);
+        return w + 2;
     }
     char buf[24];
     char *p = buf + sizeof buf;
@@ -211,6 +217,22 @@ int gx_output(gx_out *l, gx_outfmt fmt, const char *a, size_t alen, const char *
     else
         put_any(l, fmt, a, alen, b, blen, distance);
     return line_end(l);
+}
+
+int gx_output_items(gx_out *l, gx_outfmt fmt, const gx_item *items, const size_t *dist, size_t n,
+                    size_t max_distance) {
+    for (size_t k = 0; k < n; k++) {
+        const gx_item *it = &items[k];
+        if (dist[k] > max_distance)
+            continue;
+        if (fmt != GX_OUT_JSONL && !l->failed && it->nalen + it->nblen <= GX_OUT_BUF - LINE_ROOM)
+            put_plain(l, fmt, it->na, it->nalen, it->nb, it->nblen, dist[k]);
+        else
+            put_any(l, fmt, it->na, it->nalen, it->nb, it->nblen, dist[k]);
+        if (line_end(l) != 0)
+            return -1;
+    }
+    return l->failed ? -1 : 0;
 }
 
 /* ------------------------------------------------------------ aligned -- */

@@ -31,6 +31,8 @@
 
 #include <workq/kernels.h>
 
+#include "items.h"
+
 typedef enum gx_outfmt {
     GX_OUT_LESSON = 0,
     GX_OUT_TSV,
@@ -79,6 +81,12 @@ int gx_output_aligned(gx_out *o, gx_outfmt fmt, const char *na, size_t nalen, co
 /* Writes one result. Returns 0, or -1 when the stream is in error. */
 int gx_output(gx_out *o, gx_outfmt fmt, const char *a, size_t alen, const char *b, size_t blen,
               size_t distance);
+
+/* gx_output for each of items[0..n) whose distance dist[k] is at most
+ * max_distance, the names as the items say (lesson, tsv or jsonl). Returns
+ * 0, or -1 when the stream is in error (nothing more is written). */
+int gx_output_items(gx_out *o, gx_outfmt fmt, const gx_item *items, const size_t *dist, size_t n,
+                    size_t max_distance);
 
 /* One cluster (--cluster; tsv for any format but lesson and jsonl), members fetched one by one
  * through member(ctx, m, &s, &len) for m in [0, size): lesson  Cluster N: SIZE records,

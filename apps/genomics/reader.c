@@ -318,6 +318,86 @@ static int fast_pair(gx_reader *r, gx_record *a, gx_record *b) {
 }
 #endif
 
+/*
+ * gx_reader_pair_lines: fast_pair's test, line after line, on one pass
+ * over the buffer. Each 64-byte word gives three masks (newlines, bad
+ * bytes, commas; bit i for byte i), from four 16-byte compares each; the
+ * lines ending in the word are cut from them by their newline bits: a
+ * line's bytes in the word are the bits from where it starts (lo) up to
+ * its '\n', none of them bad, and its commas over all its words exactly
+ * one. The first line that fails, or does not end within the whole words,
+ * stops the run there.
+ */
+#ifdef __SSE2__
+typedef struct line_masks {
+    uint64_t nl, bad, comma;
+} line_masks;
+
+static line_masks word_masks(const char *s) {
+    const __m128i nl = _mm_set1_epi8('\n'), comma = _mm_set1_epi8(','), low = _mm_set1_epi8(0x21),
+                  del = _mm_set1_epi8(0x7f);
+    line_masks m = {0, 0, 0};
+    for (int k = 0; k < 4; k++) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + 16 * k));
+        __m128i bad = _mm_or_si128(_mm_cmplt_epi8(v, low), _mm_cmpeq_epi8(v, del));
+        m.nl |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl)) << (16 * k);
+        m.bad |= (uint64_t)(unsigned)_mm_movemask_epi8(bad) << (16 * k);
+        m.comma |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, comma)) << (16 * k);
+    }
+    return m;
+}
+
+size_t gx_reader_pair_lines(gx_reader *r, char *dst, size_t cap, size_t max, gx_cut *cut) {
+    const char *s;
+    size_t avail;
+    gx_input_peek(r->in, &s, &avail);
+    if (r->fmt != GX_FMT_PAIRS || s == NULL || r->peeked)
+        return 0;
+    if (avail > cap) /* a line must end inside cap bytes */
+        avail = cap;
+    size_t n = 0, start = 0; /* lines cut, and where the next one starts */
+    size_t at = SIZE_MAX;    /* the open line's ',', once seen */
+    for (size_t i = 0; i + 64 <= avail && n < max; i += 64) {
+        line_masks m = word_masks(s + i);
+        /* The open line's bytes: from its start, or the whole word when it
+         * started in an earlier one. */
+        uint64_t from = start > i ? ~UINT64_C(0) << (start - i) : ~UINT64_C(0);
+        for (;;) {
+            uint64_t ends = m.nl & from;
+            uint64_t line = (ends != 0 ? (ends & -ends) - 1 : ~UINT64_C(0)) & from;
+            uint64_t c = m.comma & line;
+            if ((m.bad & line) != 0 || (c != 0 && (at != SIZE_MAX || (c & (c - 1)) != 0)))
+                goto done;
+            if (c != 0)
+                at = i + (size_t)__builtin_ctzll(c);
+            if (ends == 0)
+                break; /* the line goes on in the next word */
+            if (at == SIZE_MAX)
+                goto done;
+            size_t end = i + (size_t)__builtin_ctzll(ends);
+            cut[n++] = (gx_cut){(uint32_t)at, (uint32_t)end};
+            start = end + 1;
+            at = SIZE_MAX;
+            if (n == max || start == i + 64)
+                break;
+            from = ~UINT64_C(0) << (start - i);
+        }
+    }
+done:
+    if (n == 0)
+        return 0;
+    memcpy(dst, s, start);
+    gx_input_take(r->in, start, n);
+    r->records += n;
+    return n;
+}
+#else
+size_t gx_reader_pair_lines(gx_reader *r, char *dst, size_t cap, size_t max, gx_cut *cut) {
+    (void)r, (void)dst, (void)cap, (void)max, (void)cut;
+    return 0;
+}
+#endif
+
 static int plain_pair(gx_reader *r, gx_record *a, gx_record *b, gx_err *err) {
     const char *s;
     size_t n, no;

@@ -20,6 +20,7 @@
 #define GENOMICS_READER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "input.h"
 
@@ -66,5 +67,23 @@ int gx_reader_record(gx_reader *r, gx_record *rec, gx_err *err);
 /* Reads the next pair (pairs mode) into a and b. Returns 1, 0 at the end,
  * -1 with err set (an odd record count is an error at the end). */
 int gx_reader_pair(gx_reader *r, gx_record *a, gx_record *b, gx_err *err);
+
+/* Where a pair line lies in gx_reader_pair_lines' copy: the offsets of
+ * its ',' and of its '\n'. It starts right after the previous line's '\n'
+ * (the first at 0). */
+typedef struct gx_cut {
+    uint32_t comma, end;
+} gx_cut;
+
+/* Many pairs at once, in pairs mode: the run of usual pair lines at the
+ * front of the input's buffer (exactly one ',', every other byte printable
+ * ASCII other than space, ended by '\n' inside the buffer's whole 16-byte
+ * steps; no lookahead line pending), at most max lines and cap bytes with
+ * their '\n's. Copies them to dst, stores where each lies in cut[], hands
+ * them out (the line numbers advance) and returns how many. 0 (nothing
+ * taken) when the next line is not such a line, or the format is not
+ * pairs: gx_reader_pair then takes the next pair, with the same records
+ * and every message. cap must stay below 2^32. */
+size_t gx_reader_pair_lines(gx_reader *r, char *dst, size_t cap, size_t max, gx_cut *cut);
 
 #endif

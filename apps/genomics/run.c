@@ -5,11 +5,12 @@
  *              with --async, an async job over the same array;
  *   default    wq_async_map, WQ_ORDER_INPUT, over a generator that reads
  *              the input lazily; --async: WQ_ORDER_COMPLETION. A regular
- *              file is read by the generator itself (pairs.h: reads never
- *              wait); input that may stall (a pipe, a terminal) is read on
- *              this thread and handed over (feed.h), so that the workers
- *              never wait on it, and each result is flushed (on_idle)
- *              before the input's next line arrives;
+ *              file is read by the generator itself, many pairs to an
+ *              engine item (batch.h; its reads never wait); input that may
+ *              stall (a pipe, a terminal) is read on this thread and
+ *              handed over (feed.h), so that the workers never wait on it,
+ *              and each result is flushed (on_idle) before the input's
+ *              next line arrives;
  *   all-vs-all the records loaded whole, pairs (i, j) generated lazily;
  *   with -k (global mode), --cluster or --query: the index (search_run.c)
  *              instead, which prints the same pairs in the same order.
@@ -35,10 +36,10 @@
 #include <workq/kernels.h>
 #include <workq/workq.h>
 
+#include "batch.h"
 #include "emit.h"
 #include "feed.h"
 #include "kernel.h"
-#include "pairs.h"
 #include "reader.h"
 #include "search_run.h"
 #include "set.h"
@@ -65,6 +66,23 @@ static void on_result(void *cb_ctx, size_t index, int status, const void *in, co
         gx_feed_abandon(c->feed); /* the reading thread must not wait for room */
 }
 
+/* A batch's results, pair by pair, in input order (a cancelled batch:
+ * each of its pairs ECANCELED). */
+static void on_batch(void *cb_ctx, size_t index, int status, const void *in, const void *out) {
+    gx_ctx *c = cb_ctx;
+    gx_batch *b = *(gx_batch *const *)in;
+    (void)index, (void)out;
+    int stop = 0;
+    if (status == 0)
+        stop = gx_emit_results(&c->emit, b->items, b->status, b->dist, b->n);
+    for (size_t k = 0; status != 0 && k < b->n; k++)
+        stop |= gx_emit_result(&c->emit, &b->items[k], status, 0);
+    gx_batch_release(b);
+    wq_job *job = stop ? atomic_load(&c->job) : NULL;
+    if (job != NULL)
+        wq_job_cancel(job);
+}
+
 /* The generator waits for input and every result so far was printed. */
 static void on_idle(void *cb_ctx) {
     (void)gx_emit_flush(&((gx_ctx *)cb_ctx)->emit); /* a failure stops the run */
@@ -78,8 +96,10 @@ static void resume_job(void *job) {
  * thread when feed is set, waits for the job, frees it. Returns
  * wq_job_wait's status (or wq_async_map's). */
 static int run_job_fed(gx_ctx *c, wq_pool *pool, wq_async_spec *spec, gx_feed *feed, gx_reader *r) {
-    spec->kernel = &gx_kernel;
-    spec->on_result = on_result;
+    if (spec->kernel == NULL)
+        spec->kernel = &gx_kernel;
+    if (spec->on_result == NULL)
+        spec->on_result = on_result;
     spec->on_idle = on_idle;
     spec->cb_ctx = c;
     spec->order = c->o->async ? WQ_ORDER_COMPLETION : WQ_ORDER_INPUT;
@@ -151,6 +171,9 @@ static int run_fed(gx_ctx *c, wq_pool *pool, const gx_kopts *ko, gx_reader *r, g
     return err->kind != GX_OK ? EIO : rc;
 }
 
+/* Batches (of up to GX_BATCH_PAIRS pairs) per engine task. */
+enum { BATCHES_PER_TASK = 4 };
+
 static int run_pairs(gx_ctx *c, wq_pool *pool, const gx_kopts *ko, gx_err *err, const char **name) {
     gx_reader *r = gx_reader_open(c->o->path, 1, c->o->intr_fd, err);
     if (r == NULL)
@@ -161,14 +184,19 @@ static int run_pairs(gx_ctx *c, wq_pool *pool, const gx_kopts *ko, gx_err *err, 
         gx_reader_close(r);
         return rc;
     }
-    gx_pairs_gen gen;
-    gx_pairs_init(&gen, r, c->o->ignore_case, c->o->stop);
+    gx_batch_gen gen;
+    gx_batch_init(&gen, r, c->o->ignore_case, c->o->stop);
     gen.skip = c->o->skip;
     gx_emit_progress(&c->emit, c->o->progress, 0, gx_reader_input(r));
-    wq_async_spec spec = {.kernel_ctx = (void *)ko, .gen = gx_pairs_next, .gen_ctx = &gen};
+    wq_async_spec spec = {.kernel = &gx_batch_kernel,
+                          .kernel_ctx = (void *)ko,
+                          .gen = gx_batch_next,
+                          .gen_ctx = &gen,
+                          .on_result = on_batch,
+                          .chunk_size = BATCHES_PER_TASK};
     int rc = run_job(c, pool, &spec);
     *err = gen.err;
-    gx_pairs_done(&gen);
+    gx_batch_done(&gen);
     gx_reader_close(r);
     return err->kind != GX_OK ? EIO : rc;
 }

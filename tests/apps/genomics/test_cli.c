@@ -210,6 +210,65 @@ Test(modes, ordered_and_async_many_pairs, .timeout = 60) {
     free(want);
 }
 
+/* A regular file's pairs go to the engine many at a time (batch.c): short
+ * lines cut in bulk, and among them blank and CRLF lines, mixed case
+ * (with -i the names keep it), pairs too long for a batch's bytes (4 KiB)
+ * or for the rest of one, and a last line without its '\n'. Every
+ * distance against the reference DP, with 1 and 2 workers, --async (any
+ * order) and --skip. */
+static void make_mixed(char **in, char **want, char **want_i) {
+    size_t inlen = 0, wantlen = 0, ilen = 0;
+    uint64_t st = 77;
+    *in = *want = *want_i = NULL;
+    gxt_cat(in, &inlen, "%s", "");
+    for (int i = 0; i < 700; i++) {
+        char *s[2];
+        size_t len[2];
+        for (int k = 0; k < 2; k++) {
+            len[k] = i % 150 == 9 ? 2000 + kbelow(&st, 2200) : kbelow(&st, 60);
+            s[k] = malloc(len[k] + 1);
+            cr_assert_not_null(s[k]);
+            kseq_fill(&st, (unsigned char *)s[k], len[k], 4 | (i % 3 == 0 ? KSEQ_UPPER : 0));
+            s[k][len[k]] = '\0';
+        }
+        if (len[0] > 0 && i % 5 == 1)
+            s[0][0] = (char)(s[0][0] - 'a' + 'A'); /* one upper-case letter */
+        const char *end = i % 29 == 4 ? "\r\n" : i == 699 ? "" : "\n";
+        gxt_cat(in, &inlen, "%s,%s%s%s", s[0], s[1], end, i % 31 == 8 ? "\n\n" : "");
+        gxt_cat(want, &wantlen, "%s\t%s\t%zu\n", s[0], s[1],
+                wq_levenshtein_ref(s[0], len[0], s[1], len[1]));
+        for (int k = 0; k < 2; k++)
+            for (size_t j = 0; j < len[k]; j++)
+                if (s[k][j] >= 'A' && s[k][j] <= 'Z')
+                    s[k][j] = (char)(s[k][j] - 'A' + 'a');
+        size_t d = wq_levenshtein_ref(s[0], len[0], s[1], len[1]);
+        free(s[0]);
+        free(s[1]);
+        /* the names as read: the folded copies are only compared */
+        const char *line = *in + inlen - strlen(end) - (i % 31 == 8 ? 2 : 0) - len[0] - len[1] - 1;
+        gxt_cat(want_i, &ilen, "%.*s\t%.*s\t%zu\n", (int)len[0], line, (int)len[1],
+                line + len[0] + 1, d);
+    }
+}
+
+Test(modes, batches_of_mixed_lines, .timeout = 120) {
+    char *in, *want, *want_i;
+    make_mixed(&in, &want, &want_i);
+    char *path = gxt_file(in, strlen(in), 0);
+    gxt_expect_run(RUN(NULL, "-f", "tsv", "-w", "1", path), 0, want, "");
+    gxt_expect_run(RUN(NULL, "-f", "tsv", "-w", "2", path), 0, want, "");
+    gxt_expect_run(RUN(NULL, "-f", "tsv", "-i", path), 0, want_i, "");
+    expect_run_any_order(RUN(NULL, "-f", "tsv", "-w", "2", "--async", path), 0, want, "");
+    const char *rest = want;
+    for (int k = 0; k < 137; k++)
+        rest = strchr(rest, '\n') + 1;
+    gxt_expect_run(RUN(NULL, "-f", "tsv", "--skip", "137", path), 0, rest, "");
+    gxt_unlink(path);
+    free(in);
+    free(want);
+    free(want_i);
+}
+
 /* All-vs-all of 120 sequences (7140 pairs): ordered output is (i, j)
  * ascending; --async gives the same lines. */
 Test(modes, all_vs_all_ordered_and_async, .timeout = 60) {

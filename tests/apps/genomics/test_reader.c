@@ -54,6 +54,57 @@ static char *read_all(const char *path, int pairs) {
     return s;
 }
 
+/* read_all in pairs mode, but taking the usual pair lines in bulk
+ * (gx_reader_pair_lines, at most max lines and cap bytes a call, copied to
+ * a buffer of exactly cap bytes) and only the others one by one: the same
+ * text, errors and line numbers. */
+static char *read_lines(const char *path, size_t cap, size_t max) {
+    gx_err err = {GX_OK, 0, ""};
+    char *s = NULL;
+    size_t n = 0;
+    gxt_cat(&s, &n, "%s", "");
+    gx_reader *r = gx_reader_open(path, 1, -1, &err);
+    if (r == NULL) {
+        gxt_cat(&s, &n, "E%zu: %s", err.line, err.msg);
+        return s;
+    }
+    char *buf = malloc(cap);
+    gx_cut *cut = malloc(max * sizeof *cut);
+    cr_assert(buf != NULL && cut != NULL);
+    gx_record a, b;
+    int rc = 1;
+    while (rc == 1) {
+        size_t k = gx_reader_pair_lines(r, buf, cap, max, cut);
+        cr_assert_leq(k, max);
+        size_t start = 0;
+        for (size_t j = 0; j < k; j++) {
+            cr_assert(start <= cut[j].comma && cut[j].comma < cut[j].end && cut[j].end < cap);
+            cr_assert_eq(buf[cut[j].end], '\n');
+            cr_assert_eq(buf[cut[j].comma], ',');
+            gxt_cat(&s, &n, "%.*s\n", (int)(cut[j].end - start), buf + start);
+            start = cut[j].end + 1;
+        }
+        if (k > 0)
+            continue;
+        if ((rc = gx_reader_pair(r, &a, &b, &err)) == 1) {
+            put_record(&s, &n, &a);
+            gxt_cat(&s, &n, ",");
+            put_record(&s, &n, &b);
+            gxt_cat(&s, &n, "\n");
+        }
+    }
+    if (rc < 0)
+        gxt_cat(&s, &n, "E%zu: %s", err.line, err.msg);
+    free(buf);
+    free(cut);
+    gx_reader_close(r);
+    return s;
+}
+
+/* Bulk reads (cap, max) that every pairs case is also read with: roomy,
+ * tight, one line at a time. */
+static const size_t bulk[][2] = {{4096, 64}, {40, 3}, {1 << 20, 1}};
+
 /* A case: input (len bytes; 0 = strlen), mode, what read_all returns. The
  * fields are arrays, not pointers: Criterion copies parameters into the
  * test's process. */
@@ -64,6 +115,19 @@ typedef struct reader_case {
     char expect[128];
 } reader_case;
 
+/* read_all and read_lines (each bulk setting) of path in pairs mode give
+ * want. */
+static void expect_pairs(const char *path, const char *want) {
+    char *got = read_all(path, 1);
+    cr_expect_str_eq(got, want);
+    free(got);
+    for (size_t k = 0; k < sizeof bulk / sizeof *bulk; k++) {
+        got = read_lines(path, bulk[k][0], bulk[k][1]);
+        cr_expect_str_eq(got, want, "in bulk %zu/%zu", bulk[k][0], bulk[k][1]);
+        free(got);
+    }
+}
+
 static void check_case(const reader_case *c, int gzip_members) {
     size_t len = c->len ? c->len : strlen(c->input);
     char *path = gxt_file(c->input, len, gzip_members);
@@ -71,6 +135,16 @@ static void check_case(const reader_case *c, int gzip_members) {
     cr_expect_str_eq(got, c->expect, "input \"%s\" (gzip %d) got \"%s\" want \"%s\"", c->input,
                      gzip_members, got, c->expect);
     free(got);
+    /* One bulk setting a case, in turn (all three for every case would
+     * take minutes under the sanitizers for no more paths). */
+    static size_t turn;
+    if (c->pairs) {
+        const size_t *k = bulk[turn++ % (sizeof bulk / sizeof *bulk)];
+        got = read_lines(path, k[0], k[1]);
+        cr_expect_str_eq(got, c->expect, "input \"%s\" (gzip %d, in bulk %zu/%zu) got \"%s\"",
+                         c->input, gzip_members, k[0], k[1], got);
+        free(got);
+    }
     gxt_unlink(path);
 }
 
@@ -257,9 +331,7 @@ Test(reader, gzip_truncated, .timeout = 60) {
     long size = ftell(f);
     fclose(f);
     cr_assert_eq(truncate(path, size - 6), 0);
-    char *got = read_all(path, 1);
-    cr_expect_str_eq(got, "a,b\nc,d\nE3: truncated gzip data");
-    free(got);
+    expect_pairs(path, "a,b\nc,d\nE3: truncated gzip data");
     gxt_unlink(path);
 }
 
@@ -417,10 +489,53 @@ Test(reader, pair_lines_of_every_length, .timeout = 60) {
         gxt_cat(&want, &wantlen, "%.*s,%.*s\n", (int)alen, a, (int)blen, b);
     }
     char *path = gxt_file(in, inlen, 0);
-    char *got = read_all(path, 1);
-    cr_expect_str_eq(got, want);
-    free(got);
+    expect_pairs(path, want);
     free(in);
     free(want);
     gxt_unlink(path);
+}
+
+/* Pair lines in bulk (reader.c gx_reader_pair_lines, 64 bytes a word):
+ * lines of 2 to 150 bytes, so that their ends fall at every offset of the
+ * words, among blank, CRLF and bad lines; lines longer than a word, than
+ * a batch (4 KiB) and than the input's buffer (64 KiB); the last line
+ * without its '\n'; plain and gzip (whose buffer refills elsewhere). The
+ * bulk reads give read_all's text, and the error's line number. */
+static void check_bulk(int gzip, int bad_line) {
+    char *in = NULL, *want = NULL;
+    size_t inlen = 0, wantlen = 0;
+    gxt_cat(&in, &inlen, "%s", "");
+    gxt_cat(&want, &wantlen, "%s", "");
+    size_t line = 0;
+    for (size_t k = 0; k < 3000; k++) {
+        size_t len = 1 + (k * 37 + k / 7) % 149, at = (k * 13) % len;
+        size_t big = k == 1000 ? 70000 : k == 2000 ? 5000 : k % 97 == 5 ? 300 : 0;
+        char *s = malloc(len + big + 1);
+        cr_assert_not_null(s);
+        for (size_t i = 0; i < len + big; i++)
+            s[i] = "acgtNACGT~!"[(i * 7 + k) % 11];
+        s[at] = ',';
+        const char *end = k % 41 == 7 ? "\r\n" : k == 2999 ? "" : "\n";
+        gxt_cat(&in, &inlen, "%.*s%s%s", (int)(len + big), s, end, k % 53 == 11 ? "\n \n" : "");
+        gxt_cat(&want, &wantlen, "%.*s\n", (int)(len + big), s);
+        line += 1 + (k % 53 == 11 ? 2 : 0);
+        free(s);
+        if (bad_line > 0 && k == (size_t)bad_line) {
+            gxt_cat(&in, &inlen, "acgt,ac gt\nac,gt\n");
+            gxt_cat(&want, &wantlen, "E%zu: space in sequence", line + 1);
+            break;
+        }
+    }
+    char *path = gxt_file(in, inlen, gzip);
+    expect_pairs(path, want);
+    free(in);
+    free(want);
+    gxt_unlink(path);
+}
+
+Test(reader, pair_lines_in_bulk, .timeout = 120) {
+    for (int gzip = 0; gzip <= 1; gzip++) {
+        check_bulk(gzip, 0);
+        check_bulk(gzip, 1500);
+    }
 }
