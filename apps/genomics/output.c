@@ -2,7 +2,7 @@
  * output.c: result lines (see output.h). Names are counted byte strings, not
  * C strings, and numbers are formatted by hand: this is the hot path of a
  * million-pair run, so a line costs a few copies into the gx_out buffer,
- * and stdio sees one fwrite per GX_OUT_BUF bytes.
+ * and the descriptor sees one write(2) per GX_OUT_BUF bytes.
  */
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE /* fwrite_unlocked, where the C library has it */
@@ -11,6 +11,7 @@
 
 #include "hot.h"
 
+#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -37,14 +38,36 @@ void gx_out_init(gx_out *o, FILE *f) {
     o->f = f;
     o->n = 0;
     o->failed = 0;
-    int fd = fileno(f);
-    o->lines = fd >= 0 && isatty(fd);
+    o->fd = fileno(f);
+    o->lines = o->fd >= 0 && isatty(o->fd);
 }
 
-/* Hands the bytes held to stdio (nothing more once a write failed). */
+/* write(2) of all n bytes (again after a signal or a short write).
+ * Returns 0, or -1 with errno set. */
+static int write_all(int fd, const char *p, size_t n) {
+    while (n > 0) {
+        ssize_t k = write(fd, p, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            return -1;
+        p += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+/* Hands the bytes held to the stream (nothing more once a write failed):
+ * a stream with a descriptor gets them in one write(2), past stdio's own
+ * buffer (a few KiB: it would cut a buffer into several writes), which is
+ * flushed first so that the bytes keep their order; others through stdio. */
 static void drain(gx_out *o) {
-    if (!o->failed && o->n > 0)
-        o->failed = gx_fwrite(o->buf, 1, o->n, o->f) != o->n;
+    if (!o->failed && o->n > 0) {
+        if (o->fd >= 0)
+            o->failed = fflush(o->f) != 0 || write_all(o->fd, o->buf, o->n) != 0;
+        else
+            o->failed = gx_fwrite(o->buf, 1, o->n, o->f) != o->n;
+    }
     o->n = 0;
 }
 

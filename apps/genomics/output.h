@@ -17,11 +17,12 @@
  *           each line at most 80 columns with the 1-based first and last
  *           positions shown, each block followed by an empty line
  *
- * Guarantees: lines are assembled in a gx_out, a fixed buffer in front of
- * a stdio stream: bytes reach the stream in order, in one fwrite per full
- * buffer (a million short lines cost a few hundred calls into stdio, not a
- * million), and only gx_out_flush pushes out what is held. A write error
- * is sticky: every later call returns -1 and writes nothing more.
+ * Guarantees: lines are assembled in a gx_out, a fixed buffer (128 KiB)
+ * in front of a stdio stream: bytes reach the stream in order, in one
+ * write(2) per full buffer (one fwrite for a stream without a descriptor),
+ * so a million short lines cost a few hundred system calls, and only
+ * gx_out_flush pushes out what is held. A write error is sticky: every
+ * later call returns -1 and writes nothing more.
  */
 #ifndef GENOMICS_OUTPUT_H
 #define GENOMICS_OUTPUT_H
@@ -42,11 +43,12 @@ typedef enum gx_outfmt {
 } gx_outfmt;
 
 /* The output buffer: callers embed it and see only the calls below. */
-enum { GX_OUT_BUF = 1 << 15 };
+enum { GX_OUT_BUF = 1 << 17 };
 typedef struct gx_out {
     FILE *f;
+    int fd;     /* f's descriptor, or -1 (a memory stream) */
     size_t n;   /* bytes held in buf */
-    int failed; /* an fwrite came up short: every later call fails */
+    int failed; /* a write failed: every later call fails */
     int lines;  /* a terminal: each line goes to stdio at once, as before */
     char buf[GX_OUT_BUF];
 } gx_out;

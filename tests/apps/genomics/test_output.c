@@ -191,6 +191,45 @@ Test(output, buffer_refills, .timeout = 60) {
     free(want);
 }
 
+/* A stream with a descriptor (a file here) gets each full buffer in one
+ * write(2), past stdio: what stdio held from before comes first, every
+ * byte arrives in order, lines across many buffers and a line longer than
+ * one. */
+Test(output, descriptor_gets_every_byte, .timeout = 60) {
+    static char names[GX_OUT_BUF + 100];
+    for (size_t i = 0; i < sizeof names; i++)
+        names[i] = "acgtACGT"[i % 8];
+    FILE *f = tmpfile();
+    char *want = NULL;
+    size_t wantlen = 0;
+    FILE *w = open_memstream(&want, &wantlen);
+    cr_assert(f != NULL && w != NULL);
+    fputs("held by stdio\n", f);
+    fputs("held by stdio\n", w);
+    static gx_out o;
+    gx_out_init(&o, f);
+    for (size_t k = 0; k < 20000; k++) {
+        size_t alen = k % 41, blen = (k * 7) % 41, d = k * 37 % 1000;
+        cr_assert_eq(gx_output(&o, GX_OUT_LESSON, names + k % 8, alen, names + 3, blen, d), 0);
+        fprintf(w, "Edit_Distance(%.*s, %.*s) = %zu\n", (int)alen, names + k % 8, (int)blen,
+                names + 3, d);
+    }
+    cr_assert_eq(gx_output(&o, GX_OUT_TSV, names, sizeof names, "b", 1, 7), 0);
+    fprintf(w, "%.*s\tb\t7\n", (int)sizeof names, names);
+    cr_assert_eq(gx_out_flush(&o), 0);
+    cr_assert_eq(fclose(w), 0);
+    cr_assert_eq(fseek(f, 0, SEEK_END), 0);
+    cr_assert_eq((size_t)ftell(f), wantlen);
+    rewind(f);
+    char *got = malloc(wantlen);
+    cr_assert_not_null(got);
+    cr_assert_eq(fread(got, 1, wantlen, f), wantlen);
+    cr_expect_eq(memcmp(got, want, wantlen), 0);
+    free(got);
+    free(want);
+    fclose(f);
+}
+
 /* On a terminal each record reaches it as it ends, with no flush: a person
  * sees each result at once, as before the buffer. The line is read back
  * from the pseudo-terminal's other side while the gx_out still holds the
