@@ -124,6 +124,34 @@ static int one_indel(const unsigned char *p, size_t lp, const unsigned char *q) 
     return a + z >= lp;
 }
 
+/* The length of the common prefix of p[0..lp) and q[0..lq), and of
+ * their common suffix: 8 bytes a step while both have 8 left. */
+static inline size_t common_prefix(const unsigned char *p, size_t lp, const unsigned char *q,
+                                   size_t lq) {
+    size_t l = lp < lq ? lp : lq, i = 0;
+    for (; i + 8 <= l; i += 8) {
+        uint64_t z = load8(p + i) ^ load8(q + i);
+        if (z)
+            return i + (size_t)(__builtin_ctzll(z) >> 3);
+    }
+    while (i < l && p[i] == q[i])
+        i++;
+    return i;
+}
+
+static inline size_t common_suffix(const unsigned char *p, size_t lp, const unsigned char *q,
+                                   size_t lq) {
+    size_t l = lp < lq ? lp : lq, i = 0;
+    for (; i + 8 <= l; i += 8) {
+        uint64_t z = load8(p + lp - i - 8) ^ load8(q + lq - i - 8);
+        if (z)
+            return i + (size_t)(__builtin_clzll(z) >> 3);
+    }
+    while (i < l && p[lp - 1 - i] == q[lq - 1 - i])
+        i++;
+    return i;
+}
+
 #if WQ__LANES_SIMD
 #include <immintrin.h>
 
@@ -200,6 +228,15 @@ static size_t gap_edits(int vec, wq__word *peq, const unsigned char *p, size_t l
     } else if (lq == lp + 1 && one_indel(p, lp, q)) {
         return 1;
     }
+    /* A common prefix and suffix cost nothing in some optimal alignment:
+     * the bit-vector runs on the rest only (the gap's edits often sit
+     * inside a few of its bytes). */
+    size_t pre = common_prefix(p, lp, q, lq);
+    p += pre, lp -= pre, q += pre, lq -= pre;
+    size_t suf = common_suffix(p, lp, q, lq);
+    lp -= suf, lq -= suf;
+    if (lp == 0)
+        return lq;
 #if WQ__LANES_SIMD
     if (vec)
         return myers_avx2(p, lp, pend, q, lq);
