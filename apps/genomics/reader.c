@@ -320,20 +320,24 @@ static int fast_pair(gx_reader *r, gx_record *a, gx_record *b) {
 
 /*
  * gx_reader_pair_lines: fast_pair's test, line after line, on one pass
- * over the buffer. Each 64-byte word gives three masks (newlines, bad
- * bytes, commas; bit i for byte i), from four 16-byte compares each; the
- * lines ending in the word are cut from them by their newline bits: a
- * line's bytes in the word are the bits from where it starts (lo) up to
- * its '\n', none of them bad, and its commas over all its words exactly
- * one. The first line that fails, or does not end within the whole words,
- * stops the run there.
+ * over the buffer. Each 64-byte word gives three masks (bit i for byte i):
+ * newlines, commas, and bad bytes (not printable ASCII other than space,
+ * the newlines left out), from one 64-byte compare each with AVX-512BW,
+ * two 32-byte ones with AVX2, four 16-byte ones with SSE2 (picked at run
+ * time, the same masks). Within a word the lines are taken by their
+ * newline bits, lowest first: a line is good when it ends before the
+ * word's first bad byte and its commas, over all its words, are exactly
+ * one (the lowest comma bits left, each taken with its line). The first
+ * line that fails, or does not end within the whole words, stops the run
+ * there.
  */
 #ifdef __SSE2__
 typedef struct line_masks {
     uint64_t nl, bad, comma;
 } line_masks;
 
-static line_masks word_masks(const char *s) {
+/* As a signed byte, '\n' is below 0x21 too: bad leaves it out. */
+static inline line_masks word_masks_sse2(const char *s) {
     const __m128i nl = _mm_set1_epi8('\n'), comma = _mm_set1_epi8(','), low = _mm_set1_epi8(0x21),
                   del = _mm_set1_epi8(0x7f);
     line_masks m = {0, 0, 0};
@@ -344,54 +348,140 @@ static line_masks word_masks(const char *s) {
         m.bad |= (uint64_t)(unsigned)_mm_movemask_epi8(bad) << (16 * k);
         m.comma |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, comma)) << (16 * k);
     }
+    m.bad &= ~m.nl;
     return m;
 }
 
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+#define GX_LINES_AVX2 __attribute__((target("avx2")))
+#define GX_LINES_AVX512 __attribute__((target("avx512f,avx512bw")))
+
+GX_LINES_AVX2 static inline line_masks word_masks_avx2(const char *s) {
+    const __m256i nl = _mm256_set1_epi8('\n'), comma = _mm256_set1_epi8(','),
+                  low = _mm256_set1_epi8(0x21), del = _mm256_set1_epi8(0x7f);
+    line_masks m = {0, 0, 0};
+    for (int k = 0; k < 2; k++) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(s + 32 * k));
+        __m256i bad = _mm256_or_si256(_mm256_cmpgt_epi8(low, v), _mm256_cmpeq_epi8(v, del));
+        m.nl |= (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, nl)) << (32 * k);
+        m.bad |= (uint64_t)(uint32_t)_mm256_movemask_epi8(bad) << (32 * k);
+        m.comma |= (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, comma))
+                   << (32 * k);
+    }
+    m.bad &= ~m.nl;
+    return m;
+}
+
+GX_LINES_AVX512 static inline line_masks word_masks_avx512(const char *s) {
+    __m512i v = _mm512_loadu_si512((const void *)s);
+    line_masks m;
+    m.nl = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\n'));
+    m.comma = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(','));
+    m.bad = (_mm512_cmplt_epi8_mask(v, _mm512_set1_epi8(0x21)) |
+             _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(0x7f))) &
+            ~m.nl;
+    return m;
+}
+#endif
+
+enum { LEVEL_SSE2, LEVEL_AVX2, LEVEL_AVX512 }; /* gx__lines_level's values */
+
+/* The run of good lines in s[0..avail) (whole words only), at most max;
+ * returns how many, and *end, the bytes they take. level is a constant
+ * in each caller below, so each gets its own copy of the loop. */
+static inline __attribute__((always_inline)) size_t
+cut_lines(const char *s, size_t avail, size_t max, gx_cut *cut, size_t *end, int level) {
+    size_t n = 0, start = 0; /* lines cut, and where the next one starts */
+    size_t at = SIZE_MAX;    /* the open line's ',', once seen */
+    for (size_t i = 0; i + 64 <= avail; i += 64) {
+        line_masks m;
+#ifdef GX_LINES_AVX2
+        if (level == LEVEL_AVX512)
+            m = word_masks_avx512(s + i);
+        else if (level == LEVEL_AVX2)
+            m = word_masks_avx2(s + i);
+        else
+#endif
+            m = word_masks_sse2(s + i);
+        if (start > i) { /* the bytes before start belong to lines already cut */
+            uint64_t from = ~UINT64_C(0) << (start - i);
+            m.nl &= from;
+            m.comma &= from;
+            m.bad &= from;
+        }
+        unsigned first_bad = m.bad != 0 ? (unsigned)__builtin_ctzll(m.bad) : 64;
+        while (m.nl != 0) {
+            unsigned e = (unsigned)__builtin_ctzll(m.nl);
+            uint64_t line = (m.nl & -m.nl) - 1; /* the bits below the '\n' */
+            uint64_t c = m.comma & line;
+            if (e > first_bad || (c != 0) == (at != SIZE_MAX) || (c & (c - 1)) != 0)
+                goto done; /* a bad byte, no ',' or more than one */
+            if (c != 0)
+                at = i + (size_t)__builtin_ctzll(c);
+            cut[n++] = (gx_cut){(uint32_t)at, (uint32_t)(i + e)};
+            start = i + e + 1;
+            at = SIZE_MAX;
+            if (n == max)
+                goto done;
+            m.nl &= m.nl - 1;
+            m.comma &= ~line;
+        }
+        /* The open line goes on in the next word. */
+        if (m.bad != 0 || (m.comma != 0 && (at != SIZE_MAX || (m.comma & (m.comma - 1)) != 0)))
+            goto done;
+        if (m.comma != 0)
+            at = i + (size_t)__builtin_ctzll(m.comma);
+    }
+done:
+    *end = start;
+    return n;
+}
+
+static size_t cut_lines_sse2(const char *s, size_t avail, size_t max, gx_cut *cut, size_t *end) {
+    return cut_lines(s, avail, max, cut, end, LEVEL_SSE2);
+}
+#ifdef GX_LINES_AVX2
+GX_LINES_AVX2 static size_t cut_lines_avx2(const char *s, size_t avail, size_t max, gx_cut *cut,
+                                           size_t *end) {
+    return cut_lines(s, avail, max, cut, end, LEVEL_AVX2);
+}
+GX_LINES_AVX512 static size_t cut_lines_avx512(const char *s, size_t avail, size_t max, gx_cut *cut,
+                                               size_t *end) {
+    return cut_lines(s, avail, max, cut, end, LEVEL_AVX512);
+}
+#endif
+
+int gx__lines_level = -1;
+
 size_t gx_reader_pair_lines(gx_reader *r, char *dst, size_t cap, size_t max, gx_cut *cut) {
     const char *s;
-    size_t avail;
+    size_t avail, end;
     gx_input_peek(r->in, &s, &avail);
     if (r->fmt != GX_FMT_PAIRS || s == NULL || r->peeked)
         return 0;
     if (avail > cap) /* a line must end inside cap bytes */
         avail = cap;
-    size_t n = 0, start = 0; /* lines cut, and where the next one starts */
-    size_t at = SIZE_MAX;    /* the open line's ',', once seen */
-    for (size_t i = 0; i + 64 <= avail && n < max; i += 64) {
-        line_masks m = word_masks(s + i);
-        /* The open line's bytes: from its start, or the whole word when it
-         * started in an earlier one. */
-        uint64_t from = start > i ? ~UINT64_C(0) << (start - i) : ~UINT64_C(0);
-        for (;;) {
-            uint64_t ends = m.nl & from;
-            uint64_t line = (ends != 0 ? (ends & -ends) - 1 : ~UINT64_C(0)) & from;
-            uint64_t c = m.comma & line;
-            if ((m.bad & line) != 0 || (c != 0 && (at != SIZE_MAX || (c & (c - 1)) != 0)))
-                goto done;
-            if (c != 0)
-                at = i + (size_t)__builtin_ctzll(c);
-            if (ends == 0)
-                break; /* the line goes on in the next word */
-            if (at == SIZE_MAX)
-                goto done;
-            size_t end = i + (size_t)__builtin_ctzll(ends);
-            cut[n++] = (gx_cut){(uint32_t)at, (uint32_t)end};
-            start = end + 1;
-            at = SIZE_MAX;
-            if (n == max || start == i + 64)
-                break;
-            from = ~UINT64_C(0) << (start - i);
-        }
-    }
-done:
+    size_t n;
+#ifdef GX_LINES_AVX2
+    int level = gx__lines_level;
+    if (level == LEVEL_AVX512 || (level < 0 && __builtin_cpu_supports("avx512bw")))
+        n = cut_lines_avx512(s, avail, max, cut, &end);
+    else if (level == LEVEL_AVX2 || (level < 0 && __builtin_cpu_supports("avx2")))
+        n = cut_lines_avx2(s, avail, max, cut, &end);
+    else
+#endif
+        n = cut_lines_sse2(s, avail, max, cut, &end);
     if (n == 0)
         return 0;
-    memcpy(dst, s, start);
-    gx_input_take(r->in, start, n);
+    memcpy(dst, s, end);
+    gx_input_take(r->in, end, n);
     r->records += n;
     return n;
 }
 #else
+int gx__lines_level = -1;
+
 size_t gx_reader_pair_lines(gx_reader *r, char *dst, size_t cap, size_t max, gx_cut *cut) {
     (void)r, (void)dst, (void)cap, (void)max, (void)cut;
     return 0;

@@ -86,4 +86,9 @@ typedef struct gx_cut {
  * and every message. cap must stay below 2^32. */
 size_t gx_reader_pair_lines(gx_reader *r, char *dst, size_t cap, size_t max, gx_cut *cut);
 
+/* For the tests: the vector level gx_reader_pair_lines uses (0 SSE2, 1
+ * AVX2, 2 AVX-512BW; the caller checks that the CPU has it), or -1 (the
+ * default): the best the CPU has. The same lines at every level. */
+extern int gx__lines_level;
+
 #endif
