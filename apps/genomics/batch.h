@@ -32,7 +32,11 @@
 #include "items.h"
 #include "reader.h"
 
-enum { GX_BATCH_PAIRS = 64, GX_BATCH_BYTES = 4096 };
+/* Pairs and bytes a batch holds. The kernel fills its vector lanes with
+ * many pairs at a time (eight 500-byte pairs to an AVX-512 step), so a
+ * batch holds 64 pairs up to 500 bytes each; only the bytes used are
+ * touched. */
+enum { GX_BATCH_PAIRS = 64, GX_BATCH_BYTES = 1 << 16 };
 
 typedef struct gx_batch_gen gx_batch_gen;
 

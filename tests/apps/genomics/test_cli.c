@@ -212,8 +212,8 @@ Test(modes, ordered_and_async_many_pairs, .timeout = 60) {
 
 /* A regular file's pairs go to the engine many at a time (batch.c): short
  * lines cut in bulk, and among them blank and CRLF lines, mixed case
- * (with -i the names keep it), pairs too long for a batch's bytes (4 KiB)
- * or for the rest of one, and a last line without its '\n'. Every
+ * (with -i the names keep it), pairs too long for a batch's bytes (64
+ * KiB) or for the rest of one, and a last line without its '\n'. Every
  * distance against the reference DP, with 1 and 2 workers, --async (any
  * order) and --skip. */
 static void make_mixed(char **in, char **want, char **want_i) {
@@ -225,7 +225,7 @@ static void make_mixed(char **in, char **want, char **want_i) {
         char *s[2];
         size_t len[2];
         for (int k = 0; k < 2; k++) {
-            len[k] = i % 150 == 9 ? 2000 + kbelow(&st, 2200) : kbelow(&st, 60);
+            len[k] = i % 150 == 9 && k == 0 ? 20000 + kbelow(&st, 50000) : kbelow(&st, 60);
             s[k] = malloc(len[k] + 1);
             cr_assert_not_null(s[k]);
             kseq_fill(&st, (unsigned char *)s[k], len[k], 4 | (i % 3 == 0 ? KSEQ_UPPER : 0));

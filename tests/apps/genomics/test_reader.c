@@ -280,14 +280,15 @@ Test(reader, directory, .timeout = 60) {
     free(got);
 }
 
-/* Lines far longer than the 64 KiB buffers, and many lines across refills:
+/* Lines longer than the input's buffers (256 KiB plain, 64 KiB decoded
+ * gzip), and many lines across refills:
  * lengths, contents and line numbers survive. */
 static void check_long(int gzip) {
     char *tail = NULL;
     size_t tlen = 0;
     for (int i = 0; i < 20000; i++)
         gxt_cat(&tail, &tlen, "%d,%d\n", i, i + 1);
-    size_t big = 200000, n = 3 * (big + 3);
+    size_t big = 300000, n = 3 * (big + 3);
     char *in = malloc(n + tlen + 1);
     cr_assert_not_null(in);
     for (int i = 0; i < 3; i++) {
@@ -513,7 +514,8 @@ Test(reader, pair_lines_of_every_length, .timeout = 60) {
 /* Pair lines in bulk (reader.c gx_reader_pair_lines, 64 bytes a word):
  * lines of 2 to 150 bytes, so that their ends fall at every offset of the
  * words, among blank, CRLF and bad lines; lines longer than a word, than
- * a batch (4 KiB) and than the input's buffer (64 KiB); the last line
+ * the bulk reads' room (40 and 4096 bytes) and than the input's buffers
+ * (256 KiB plain, 64 KiB decoded gzip); the last line
  * without its '\n'; plain and gzip (whose buffer refills elsewhere). The
  * bulk reads give read_all's text, and the error's line number. */
 static void check_bulk(int gzip, int bad_line) {
@@ -524,7 +526,7 @@ static void check_bulk(int gzip, int bad_line) {
     size_t line = 0;
     for (size_t k = 0; k < 3000; k++) {
         size_t len = 1 + (k * 37 + k / 7) % 149, at = (k * 13) % len;
-        size_t big = k == 1000 ? 70000 : k == 2000 ? 5000 : k % 97 == 5 ? 300 : 0;
+        size_t big = k == 1000 ? 300000 : k == 2000 ? 5000 : k % 97 == 5 ? 300 : 0;
         char *s = malloc(len + big + 1);
         cr_assert_not_null(s);
         for (size_t i = 0; i < len + big; i++)
