@@ -367,8 +367,14 @@ static size_t quick_pass(int level, const unsigned char *x, size_t n, const unsi
         if (t >= jump && t + 4 <= ns && b0 >= 0 && b0 + 24 <= last && c.ax == (int64_t)(8 * t) &&
             c.ay == b0) {
             if (same32(x + 8 * t, y + b0)) {
-                c.ax += 32, c.ay += 32, t += 3;
+                /* On down the diagonal in a loop of its own (the same
+                 * tests as the outer loop's at each step). */
+                do
+                    t += 4, b0 += 32;
+                while (t + 4 <= ns && b0 + 24 <= last && same32(x + 8 * t, y + b0));
+                c.ax = (int64_t)(8 * t), c.ay = b0;
                 prev_placed = 1, run = 0;
+                t--; /* the outer loop's tests decide at t */
                 continue;
             }
             jump = t + 4;
