@@ -21,6 +21,16 @@ int wq__levenshtein_batch(const wq_pair *pairs, size_t *dist, size_t n, size_t m
 int wq__levenshtein_batch_at(int level, const wq_pair *pairs, size_t *dist, size_t n,
                              size_t max_distance, size_t *fail);
 
+/* A block of at least size bytes for a pair's working memory, from the
+ * calling thread's kept blocks when one is large enough, else malloc; its
+ * size in *got. NULL with errno ENOMEM (scratch.c). */
+void *wq__scratch_take(size_t size, size_t *got);
+
+/* Gives back a block from wq__scratch_take with the size it reported (or
+ * any malloc'd block of that size): kept for the thread's next take, or
+ * freed. NULL is ignored. */
+void wq__scratch_give(void *p, size_t size);
+
 /* wq__lev_wavefront's answer when it stops to leave the pair to the
  * bit-parallel pass. */
 #define WQ__WF_GAVE_UP ((size_t)-2)

@@ -1128,6 +1128,7 @@ int wq__seed_bounds_at(int level, int how, const unsigned char *x, size_t n, con
     int64_t target = (int64_t)m - (int64_t)n, slack = ((int64_t)*ucap - target) / 2 + 1;
     band bd = {x, y, NULL, m, -slack, target + slack, key, keys};
     unsigned char *code = NULL;
+    size_t codecap = 0;
     int vec = level >= WQ__LANES_AVX2;
     if (how == WQ__SEEDS_AUTO) {
         double width = (double)(target + 2 * slack + 1);
@@ -1137,7 +1138,7 @@ int wq__seed_bounds_at(int level, int how, const unsigned char *x, size_t n, con
     if (keys && (how == WQ__SEEDS_SCAN || how == WQ__SEEDS_SCAN_BAND)) {
 #if WQ__LANES_SIMD
         if (vec) {
-            code = malloc(m + CODE_PAD);
+            code = wq__scratch_take(m + CODE_PAD, &codecap);
             if (!code)
                 goto nomem;
             codes_avx2(y, m, code);
@@ -1158,13 +1159,13 @@ int wq__seed_bounds_at(int level, int how, const unsigned char *x, size_t n, con
     }
     fill_bounds(ns, u + nu, blocks(level, &bd, ns, u, nu, c.gap, c.ngap, u + nu), fwd, bwd);
     free(u);
-    free(code);
+    wq__scratch_give(code, codecap);
     if (!scratch)
         free(key);
     free(c.gap);
     return 0;
 nomem:
-    free(code);
+    wq__scratch_give(code, codecap);
     if (!scratch)
         free(key);
     free(c.gap);

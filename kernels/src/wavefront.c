@@ -558,7 +558,9 @@ static size_t wf_run(int level, const unsigned char *x, size_t n, const unsigned
      * pair's instructions at 2% edits). */
     size_t memb = (both ? 4 : 2) * width * sizeof(int32_t);
     _Alignas(64) int32_t small[WF_STACK / sizeof(int32_t)];
-    int32_t *mem = memb <= sizeof small ? small : malloc(memb);
+    int32_t *mem = small;
+    if (memb > sizeof small)
+        mem = wq__scratch_take(memb, &memb);
     if (!mem) {
         errno = ENOMEM;
         return WQ_LEV_NO_LIMIT;
@@ -606,7 +608,7 @@ static size_t wf_run(int level, const unsigned char *x, size_t n, const unsigned
             dir_step(&f, in, im);
     }
     if (mem != small)
-        free(mem);
+        wq__scratch_give(mem, memb);
     *lower = f.s + b.s;
     return result;
 }
@@ -634,16 +636,15 @@ static size_t wf_run(int level, const unsigned char *x, size_t n, const unsigned
 static size_t wf_seeded(int level, const unsigned char *x, size_t n, const unsigned char *y,
                         size_t m, size_t cap) {
     size_t ns = n / 8, ucap = 0, result = WQ__WF_GAVE_UP;
-    /* One block for the bounds both ways and the seeds' scratch room:
-     * fewer and steadier allocations (a large block freed at the top of
-     * the heap and taken again made glibc trim and grow the heap, and
-     * fault its pages in, every pair). */
-    int32_t *h = malloc((3 * ns + 4) * sizeof *h);
+    /* One block for the bounds both ways and the seeds' scratch room,
+     * kept by the thread for its next pair (scratch.c). */
+    size_t hb;
+    int32_t *h = wq__scratch_take((3 * ns + 4) * sizeof *h, &hb);
     if (!h)
         return WQ__WF_GAVE_UP; /* the plain search reports it if it recurs */
     if (wq__seed_bounds_at(level, WQ__SEEDS_AUTO, x, n, y, m, ns / WF_SEED_MAX_LEFT, h, h + ns + 2,
                            h + 2 * ns + 3, &ucap)) {
-        free(h);
+        wq__scratch_give(h, hb);
         errno = ENOMEM;
         return WQ_LEV_NO_LIMIT;
     }
@@ -666,7 +667,7 @@ static size_t wf_seeded(int level, const unsigned char *x, size_t n, const unsig
         if (d <= u + 1 || d == WQ_LEV_NO_LIMIT)
             result = d;
     }
-    free(h);
+    wq__scratch_give(h, hb);
     return result;
 }
 
