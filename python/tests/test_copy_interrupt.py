@@ -1,7 +1,8 @@
 """Ctrl-C while a call copies its arguments' items (issue 15). The copy holds
 the GIL, so no Python thread can time a signal into it: the module's test
 hook, workq._workq._trip_sigint_in_copy(k), makes the next copy act as if
-SIGINT arrived as it reaches item k of its first argument (it calls
+SIGINT arrived as it reaches item k of its items, counted over its first
+argument's then its second's (it calls
 PyErr_SetInterruptEx(SIGINT), as Python's C signal handler does; on an engine
 thread when the items are copied at once).
 
@@ -150,6 +151,44 @@ def test_sigint_handler_may_change_the_inputs(rng, how, n):
     finally:
         signal.signal(signal.SIGINT, old)
     assert list(d) == want(new_a, new_b)
+
+
+@pytest.mark.parametrize("how", ["serial", "cdist", "cdist_hits"])
+def test_sigint_in_the_second_copy_starts_both_over(rng, how):
+    # The signal comes in b's copy, after a's is made, and the handler
+    # replaces the items of both: a is copied again too, so every distance
+    # is the new a's against the new b's (not the old a's).
+    n = 3000 if how == "serial" else 200
+    a, b = inputs(rng, n=n)
+    new_a, new_b = inputs(rng, n=n, length=9)
+    calls = []
+
+    def handler(signum, frame):
+        calls.append(signum)
+        a[:] = new_a
+        b[:] = new_b
+
+    old = signal.signal(signal.SIGINT, handler)
+    try:
+        workq._workq._trip_sigint_in_copy(n + 5)
+        if how == "serial":
+            got = list(workq.distances(a, b, workers=1))
+        elif how == "cdist":
+            got = workq.cdist(a, b).tolist()
+        else:
+            got = sorted(zip(*(list(c) for c in workq.cdist(a, b, max_distance=6))))
+    finally:
+        signal.signal(signal.SIGINT, old)
+    assert calls == [signal.SIGINT]
+    if how == "serial":
+        assert got == want(new_a, new_b)
+        return
+    full = [[Levenshtein.distance(x, y) for y in new_b] for x in new_a]
+    if how == "cdist":
+        assert got == full
+    else:
+        hits = [(i, j, d) for i, row in enumerate(full) for j, d in enumerate(row) if d <= 6]
+        assert hits and got == hits
 
 
 @pytest.mark.parametrize("how", ["at_once", "serial"])

@@ -351,6 +351,13 @@ static void seqs_clear(seqs *s) {
     memset(s, 0, sizeof *s);
 }
 
+/* seqs_clear, keeping the cache: s is ready for another copy. */
+static void seqs_reset(seqs *s) {
+    scratch *cache = s->cache;
+    seqs_clear(s);
+    s->cache = cache;
+}
+
 /* Copies l bytes; the short items of the common case without a call. */
 static inline void copy_item(char *dst, const char *p, size_t l) {
     if (l >= 8 && l <= 16) { /* two overlapping words */
@@ -444,7 +451,8 @@ static size_t copy_trip(module_state *st) {
 PyDoc_STRVAR(trip_doc,
              "_trip_sigint_in_copy(item) -> None\n\n"
              "Test hook, not an API: the next call that copies its arguments' items acts\n"
-             "as if SIGINT arrived as it reaches item `item` of its first argument\n"
+             "as if SIGINT arrived as it reaches item `item` of its items, counted over\n"
+             "its first argument's items then its second's\n"
              "(PyErr_SetInterruptEx(SIGINT), what Python's C signal handler does; on\n"
              "an engine thread when the items are copied at once, there before the\n"
              "chunk of 2048 items that holds it). For the tests of Ctrl-C in a copy,\n"
@@ -651,36 +659,39 @@ static int seqs_copy(seqs *s, PyObject *fast, const char *what, size_t trip) {
     if (rc < 0)
         return -1;
     if (rc > 0) {
-        scratch *cache = s->cache;
-        seqs_clear(s);
-        s->cache = cache;
+        seqs_reset(s);
         return copy_signalled();
     }
     return 0;
 }
 
-/* Copies obj (any iterable of str/bytes, but not a single str/bytes) into
- * s. Returns 0, or -1 with an exception set and s cleared. */
-static int seqs_from(module_state *st, PyObject *obj, const char *what, seqs *s) {
-    memset(s, 0, sizeof *s);
-    s->cache = &st->scratch;
+/* obj (any iterable of str/bytes, but not a single str/bytes) as a list or
+ * tuple: itself (a new reference, no copy), or a new list of its items.
+ * NULL with an exception set. */
+static PyObject *seqs_fast(PyObject *obj, const char *what) {
     if (PyUnicode_Check(obj) || PyBytes_Check(obj) || PyByteArray_Check(obj)) {
         PyErr_Format(PyExc_TypeError,
                      "%s: expected an iterable of str or bytes, not a single %.100s", what,
                      Py_TYPE(obj)->tp_name);
-        return -1;
+        return NULL;
     }
-    /* A list or tuple as it is (a new reference, no copy); other iterables
-     * become a list. */
     PyObject *fast = PySequence_Fast(obj, "");
-    if (fast == NULL) {
-        if (PyErr_ExceptionMatches(PyExc_TypeError)) {
-            PyErr_Clear();
-            PyErr_Format(PyExc_TypeError, "%s: expected an iterable of str or bytes, not %.100s",
-                         what, Py_TYPE(obj)->tp_name);
-        }
-        return -1;
+    if (fast == NULL && PyErr_ExceptionMatches(PyExc_TypeError)) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_TypeError, "%s: expected an iterable of str or bytes, not %.100s", what,
+                     Py_TYPE(obj)->tp_name);
     }
+    return fast;
+}
+
+/* Copies obj (see seqs_fast) into s. Returns 0, or -1 with an exception
+ * set and s cleared. */
+static int seqs_from(module_state *st, PyObject *obj, const char *what, seqs *s) {
+    memset(s, 0, sizeof *s);
+    s->cache = &st->scratch;
+    PyObject *fast = seqs_fast(obj, what);
+    if (fast == NULL)
+        return -1;
     size_t trip = copy_trip(st);
     int rc;
     while ((rc = seqs_copy(s, fast, what, trip)) == COPY_AGAIN)
@@ -688,6 +699,39 @@ static int seqs_from(module_state *st, PyObject *obj, const char *what, seqs *s)
     Py_DECREF(fast);
     if (rc < 0)
         seqs_clear(s);
+    return rc;
+}
+
+/* Copies a_obj into sa, then b_obj into sb (see seqs_fast), on the calling
+ * thread. A SIGINT whose handlers raise nothing starts both copies over:
+ * the handlers may have changed a as well as b. trip: the test hook's
+ * item, counted over a's items then b's. Returns 0, or -1 with an
+ * exception set and neither snapshot held. */
+static int seqs_pair_serial(module_state *st, PyObject *a_obj, const char *a_what, seqs *sa,
+                            PyObject *b_obj, const char *b_what, seqs *sb, size_t trip) {
+    memset(sa, 0, sizeof *sa);
+    memset(sb, 0, sizeof *sb);
+    sa->cache = sb->cache = &st->scratch;
+    PyObject *fa = seqs_fast(a_obj, a_what), *fb = NULL;
+    if (fa == NULL)
+        return -1;
+    size_t na = (size_t)PySequence_Fast_GET_SIZE(fa);
+    size_t trip_b = trip != SIZE_MAX && trip >= na ? trip - na : SIZE_MAX;
+    int rc;
+    do {
+        rc = seqs_copy(sa, fa, a_what, trip);
+        if (rc == 0 && fb == NULL && (fb = seqs_fast(b_obj, b_what)) == NULL)
+            rc = -1;
+        if (rc == 0 && (rc = seqs_copy(sb, fb, b_what, trip_b)) == COPY_AGAIN)
+            seqs_reset(sa);
+        trip = trip_b = SIZE_MAX;
+    } while (rc == COPY_AGAIN);
+    Py_DECREF(fa);
+    Py_XDECREF(fb);
+    if (rc < 0) {
+        seqs_clear(sa);
+        seqs_clear(sb);
+    }
     return rc;
 }
 
@@ -898,6 +942,14 @@ static int copy_at_once(PyObject *a_obj, PyObject *b_obj) {
            (size_t)PySequence_Fast_GET_SIZE(b_obj) >= COPY_AT_ONCE_MIN;
 }
 
+/* The pair of chunks (a's chunk c with b's chunk c) that holds the test
+ * hook's item trip, counted over a's na items then b's; SIZE_MAX: none. */
+static size_t trip_chunk(size_t trip, size_t na) {
+    if (trip == SIZE_MAX)
+        return SIZE_MAX;
+    return (trip < na ? trip : trip - na) / COPY_CHUNK;
+}
+
 /* seqs_pair_from's copy at once, of two lists or tuples (trip: the test
  * hook's item). Returns 0, COPY_AGAIN (SIGINT, and its handlers raised
  * nothing), or -1 with an exception; neither snapshot held but on 0. */
@@ -909,7 +961,7 @@ static int seqs_pair_at_once(module_state *st, wq_pool *helper, PyObject *a_obj,
     copy_job j = {.s = {sa, sb},
                   .items = {PySequence_Fast_ITEMS(a_obj), PySequence_Fast_ITEMS(b_obj)},
                   .caller = pthread_self(),
-                  .trip_pair = trip == SIZE_MAX ? SIZE_MAX : trip / COPY_CHUNK};
+                  .trip_pair = trip_chunk(trip, (size_t)PySequence_Fast_GET_SIZE(a_obj))};
     atomic_init(&j.stopping, 0);
     const char *what[2] = {a_what, b_what};
     int rc = -1;
@@ -962,14 +1014,7 @@ static int seqs_pair_from(module_state *st, wq_pool *helper, PyObject *a_obj, co
     }
     if (rc != COPY_AGAIN)
         return rc;
-    st->trip_item = trip; /* unless the copy at once took it: seqs_from takes it */
-    if (seqs_from(st, a_obj, a_what, sa) < 0)
-        return -1;
-    if (seqs_from(st, b_obj, b_what, sb) < 0) {
-        seqs_clear(sa);
-        return -1;
-    }
-    return 0;
+    return seqs_pair_serial(st, a_obj, a_what, sa, b_obj, b_what, sb, trip);
 }
 
 /* ------------------------------------------------------------ options -- */
@@ -2100,10 +2145,10 @@ static PyObject *do_search(module_state *st, wq_pool *pool, unsigned workers, se
     search_run r = {.kind = kind, .max = max};
     PyObject *result = NULL;
     wq_pool *owned = NULL;
-    if (seqs_from(st, a_obj, kind == SEARCH_QUERY ? "queries" : "seqs", &sa) < 0)
+    if (kind == SEARCH_QUERY
+            ? seqs_pair_serial(st, a_obj, "queries", &sa, b_obj, "targets", &sb, copy_trip(st)) < 0
+            : seqs_from(st, a_obj, "seqs", &sa) < 0)
         return NULL;
-    if (kind == SEARCH_QUERY && seqs_from(st, b_obj, "targets", &sb) < 0)
-        goto done;
     r.a = seq_array(&sa);
     r.na = sa.n;
     if (r.a == NULL)
