@@ -6,6 +6,7 @@
  * builds). */
 #include <pthread.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
@@ -21,6 +22,23 @@ static void *take(size_t size, size_t *got) {
     return p;
 }
 
+/* Takes blocks of na and nb bytes and gives both back: the thread keeps
+ * both (it has two slots). */
+static void keep_two(size_t na, size_t nb, void **a, size_t *ga, void **b, size_t *gb) {
+    *a = take(na, ga);
+    *b = take(nb, gb);
+    wq__scratch_give(*a, *ga);
+    wq__scratch_give(*b, *gb);
+}
+
+/* Takes a block of size bytes that none of those kept (a, b) covers: a
+ * new one. */
+static void *take_new(size_t size, size_t *got, const void *a, const void *b) {
+    void *c = take(size, got);
+    cr_assert(c != a && c != b);
+    return c;
+}
+
 Test(scratch, a_given_block_is_taken_again, .timeout = 30) {
     size_t g1, g2;
     void *p = take(100000, &g1);
@@ -33,42 +51,33 @@ Test(scratch, a_given_block_is_taken_again, .timeout = 30) {
 
 Test(scratch, the_smallest_block_that_covers_is_taken, .timeout = 30) {
     size_t ga, gb, gc, g;
-    void *a = take(1000, &ga), *b = take(2000, &gb);
-    wq__scratch_give(a, ga);
-    wq__scratch_give(b, gb);
+    void *a, *b;
+    keep_two(1000, 2000, &a, &ga, &b, &gb);
     /* Both slots full: a larger block replaces the smaller one (a). */
-    void *c = take(3000, &gc);
-    cr_assert(c != a && c != b);
+    void *c = take_new(3000, &gc, a, b);
     wq__scratch_give(c, gc);
     void *p = take(500, &g);
     cr_assert_eq(p, b, "the 2000-byte block is the smallest kept one that covers 500");
     void *q = take(2500, &g);
     cr_assert_eq(q, c);
     /* Nothing kept covers 4000: a new block. */
-    void *r = take(4000, &g);
-    cr_assert(r != a && r != b && r != c);
+    void *r = take_new(4000, &g, b, c);
     wq__scratch_give(r, g);
     wq__scratch_give(q, gc);
     wq__scratch_give(p, gb);
 }
 
 Test(scratch, a_smaller_block_does_not_replace_larger_ones, .timeout = 30) {
-    size_t ga, gb, gc, g;
-    void *a = take(5000, &ga), *b = take(6000, &gb);
-    wq__scratch_give(a, ga);
-    wq__scratch_give(b, gb);
-    void *c = take(7000, &gc); /* new: neither kept block covers it */
-    cr_assert(c != a && c != b);
-    void *small = take(10, &g); /* a, the smallest that covers */
-    cr_assert_eq(small, a);
-    wq__scratch_give(small, g);
-    /* a and b kept again; c (7000) replaces a, then a 100-byte block is
-     * freed rather than kept. */
-    wq__scratch_give(c, gc);
-    size_t g100;
-    void *tiny = wq__scratch_take(100, &g100);
-    cr_assert_eq(tiny, b, "b is the smallest kept block now");
-    wq__scratch_give(tiny, g100);
+    size_t ga, gb, g1, g2;
+    void *a, *b;
+    keep_two(5000, 6000, &a, &ga, &b, &gb);
+    void *small = malloc(100); /* any malloc'd block may be given */
+    cr_assert_not_null(small);
+    wq__scratch_give(small, 100); /* both slots hold larger blocks: freed */
+    void *p = take(10, &g1), *q = take(10, &g2);
+    cr_assert(p == a && q == b, "the kept blocks are still a and b, the smaller first");
+    wq__scratch_give(p, g1);
+    wq__scratch_give(q, g2);
 }
 
 Test(scratch, blocks_past_the_limit_are_not_kept, .timeout = 30) {
