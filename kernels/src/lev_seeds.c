@@ -106,11 +106,11 @@ typedef struct chain_gap {
 typedef struct chain {
     const unsigned char *xend, *yend; /* x + n, y + m */
     int vec;                          /* the bit-vector's match masks by AVX2 compares */
-    int64_t ax, ay;    /* where the last seed kept ends in x and in y */
-    size_t cost;       /* the cost of the alignment up to (ax, ay) */
-    chain_gap *gap;    /* the gaps that may cost more than their units */
-    size_t ngap, gcap; /* gcap 0 after a failed allocation: none kept */
-    wq__word peq[256]; /* all zero between gaps */
+    int64_t ax, ay;                   /* where the last seed kept ends in x and in y */
+    size_t cost;                      /* the cost of the alignment up to (ax, ay) */
+    chain_gap *gap;                   /* the gaps that may cost more than their units */
+    size_t ngap, gcap;                /* gcap 0 after a failed allocation: none kept */
+    wq__word peq[256];                /* all zero between gaps */
 } chain;
 
 /* Whether p[0..lp) and q[0..lp + 1) are one insertion apart: their common
