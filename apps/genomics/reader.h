@@ -77,8 +77,8 @@ typedef struct gx_cut {
 
 /* Many pairs at once, in pairs mode: the run of usual pair lines at the
  * front of the input's buffer (exactly one ',', every other byte printable
- * ASCII other than space, ended by '\n' inside the buffer's whole 16-byte
- * steps; no lookahead line pending), at most max lines and cap bytes with
+ * ASCII other than space, ended by '\n' inside the buffer's whole 64-byte
+ * words; no lookahead line pending), at most max lines and cap bytes with
  * their '\n's. Copies them to dst, stores where each lies in cut[], hands
  * them out (the line numbers advance) and returns how many. 0 (nothing
  * taken) when the next line is not such a line, or the format is not

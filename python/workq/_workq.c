@@ -371,26 +371,17 @@ static inline void copy_item(char *dst, const char *p, size_t l) {
     }
 }
 
-/* Makes room for need more bytes after used in s->data, first sized for n
- * items like the first one (at most DATA_FIRST_MAX: a long first item must
- * not ask for more than the rest may need), then doubled. 0, or -1 when
- * memory runs out. */
+/* Maps s's first data block, sized for n items like the first one of need
+ * bytes (at most DATA_FIRST_MAX: a long first item must not ask for more
+ * than the rest may need). The block never grows: what it cannot hold
+ * goes to spill blocks (spill_room). 0, or -1 when memory runs out. */
 #define DATA_FIRST_MAX ((size_t)1 << 26)
-static int data_room(seqs *s, size_t used, size_t need, size_t n) {
-    if (s->data != NULL && need <= s->data_size - used)
-        return 0;
-    size_t size = s->data == NULL ? (need < DATA_FIRST_MAX / n ? need * n + n : DATA_FIRST_MAX)
-                  : s->data_size > SIZE_MAX / 2 ? SIZE_MAX
-                                                : 2 * s->data_size;
-    if (size - used < need)
-        size = used + need;
-    char *grown = big_alloc(s->cache, &size);
-    if (grown == NULL)
+static int data_first(seqs *s, size_t need, size_t n) {
+    size_t size = need < DATA_FIRST_MAX / n ? need * n + n : DATA_FIRST_MAX;
+    if (size < need)
+        size = need;
+    if ((s->data = big_alloc(s->cache, &size)) == NULL)
         return -1;
-    if (used)
-        memcpy(grown, s->data, used);
-    big_free(s->cache, s->data, s->data_size);
-    s->data = grown;
     s->data_size = size;
     return 0;
 }
@@ -520,7 +511,7 @@ static inline int fast_view(PyObject *o, const char **p, size_t *l) {
 }
 
 /* Maps s's views for n items, and its first data block, sized for n items
- * like items[0] (see data_room) when that one is a fast_view. 0, or -1 with
+ * like items[0] (see data_first) when that one is a fast_view. 0, or -1 with
  * an exception. The GIL held. */
 static int seqs_begin(seqs *s, PyObject *const *items, size_t n) {
     if (n > SIZE_MAX / (sizeof(char *) + sizeof(size_t))) {
@@ -538,7 +529,7 @@ static int seqs_begin(seqs *s, PyObject *const *items, size_t n) {
     s->len = (size_t *)(s->ptr + n);
     const char *p;
     size_t l;
-    if (n > 0 && fast_view(items[0], &p, &l) && data_room(s, 0, l, n) < 0) {
+    if (n > 0 && fast_view(items[0], &p, &l) && data_first(s, l, n) < 0) {
         PyErr_NoMemory();
         return -1;
     }
@@ -622,7 +613,7 @@ static int seqs_copy_rest(seqs *s, PyObject *const *items, size_t from, size_t u
         s->len[i] = l;
         copied += l;
     }
-    if (s->data == NULL && data_room(s, 0, 0, 1) < 0) { /* n == 0: ptr may not be NULL + 0 */
+    if (s->data == NULL && data_first(s, 0, 1) < 0) { /* n == 0: ptr may not be NULL + 0 */
         PyErr_NoMemory();
         return -1;
     }
