@@ -196,12 +196,16 @@ typedef struct wq__lane_words {
 
 /* A group of one vector class, with S = 8 or 16 bytes per slot (8- or
  * 16-bit lanes, 64 or 32 pairs): slot l of xs holds lane l's pattern, slot
- * l of ys[t] bytes [S t, S t + S) of its text, zero-padded. */
+ * l of ys[t] bytes [S t, S t + S) of its text, zero-padded. rmask and mlen
+ * hold one lane-wide (S-bit) value per lane, so that each loads as one
+ * vector: the pattern's row mask (1 << n_l) - 1 and the text's length. */
 typedef struct wq__lane_group {
     _Alignas(64) unsigned char xs[512];
     _Alignas(64) unsigned char ys[WQ__LANE_COLS / 8][512];
-    size_t n[64], m[64], at[64];
-    size_t count, nmax, mmax, mmin; /* lanes used; longest and shortest sides */
+    _Alignas(64) unsigned char rmask[64];
+    _Alignas(64) unsigned char mlen[64];
+    size_t at[64];
+    size_t count, mmax, mmin; /* lanes used; longest and shortest texts */
 } wq__lane_group;
 
 /* The short pairs of one batch call, on the caller's stack. */

@@ -88,18 +88,12 @@ static void words_add(wq__lanes *ls, const unsigned char *x, size_t n, const uns
 #if WQ__LANES_SIMD
 #include <immintrin.h>
 
-/* Bytes per slot of class c: 8 (8-bit lanes, 64 pairs) or 16 (16-bit
- * lanes, 32 pairs). A slot is one pair's pattern, or 8 or 16 bytes of its
- * text. */
-static inline size_t slot_bytes(int cls) {
-    return cls == 0 ? 8 : 16;
-}
-
 /*
  * Stores p[0..n), n <= 16, at dst and zeros up to dst[16), reading nothing
  * outside p[0..n): two overlapping loads of 8 (or 4) bytes, the second
  * shifted so that its bytes land where they belong. Overlapping bytes are
- * the same byte of p, so OR-ing them is harmless.
+ * the same byte of p, so OR-ing them is harmless. (The AVX2 level's slots;
+ * AVX-512 loads them with a byte mask.)
  */
 static inline void slot_put(unsigned char *dst, const unsigned char *p, size_t n) {
     uint64_t lo = 0, hi = 0;
@@ -121,9 +115,30 @@ static inline void slot_put(unsigned char *dst, const unsigned char *p, size_t n
     memcpy(dst + 8, &hi, 8);
 }
 
+/* The same for slots of 8 bytes, n <= 8. */
+static inline void slot_put8(unsigned char *dst, const unsigned char *p, size_t n) {
+    unsigned char tmp[16];
+    slot_put(tmp, p, n);
+    memcpy(dst, tmp, 8);
+}
+
+#define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,popcnt")))
+#define AVX2 __attribute__((target("avx2,popcnt")))
+
+/* AVX-512's slots: one load under a byte mask (bytes past n are neither
+ * read nor faulted in, and load as zero), one store. */
+AVX512 static inline void slot_put512(unsigned char *dst, const unsigned char *p, size_t n) {
+    __m128i v = _mm_maskz_loadu_epi8((__mmask16)((1u << n) - 1), p);
+    _mm_store_si128((__m128i *)(void *)dst, v);
+}
+
+AVX512 static inline void slot_put8_512(unsigned char *dst, const unsigned char *p, size_t n) {
+    __m128i v = _mm_maskz_loadu_epi8((__mmask16)((1u << n) - 1), p);
+    _mm_storel_epi64((__m128i *)(void *)dst, v);
+}
+
 /*
- * The column steps of one group, lane l holding pair l, and its distances
- * in d[0..count).
+ * The column steps of one group, lane l holding pair l.
  *
  * Match masks without transposing anything: one 128-bit quarter of a
  * register holds one pattern slot (class 16) or two (class 8), and the same
@@ -141,162 +156,288 @@ static inline void slot_put(unsigned char *dst, const unsigned char *p, size_t n
  * A lane whose text ends before column j keeps its state: the steps from
  * the shortest text's end on blend the new state in only where j < m_l.
  *
- * The steps use 64-byte GCC vectors: one AVX-512 register or two AVX2
- * registers, as the function's target says.
+ * The steps use GCC vectors of one register: H = 1 of 64 bytes (AVX-512)
+ * or H = 2 of 32 bytes (AVX2), the two halves stepped side by side (GCC's
+ * own split of a 64-byte vector for AVX2 went through the stack).
  */
-#define LANES_STEPS(T, V, eqrows)                                                                  \
-    V pv = ~(V){0}, mv = (V){0}, mlen;                                                             \
-    for (size_t l = 0; l < sizeof(V) / sizeof(T); l++)                                             \
-        mlen[l] = (T)g->m[l];                                                                      \
-    for (size_t j = 0; j < g->mmax; j++) {                                                         \
+#define LANES_STEP(T, V, VS, H, j, blend)                                                          \
+    for (int h = 0; h < (H); h++) {                                                                \
         V eq;                                                                                      \
-        memcpy(&eq, eqrows[j], sizeof eq);                                                         \
-        V xv = eq | mv;                                                                            \
-        V xh = (((eq & pv) + pv) ^ pv) | eq;                                                       \
-        V ph = mv | ~(xh | pv);                                                                    \
-        V mh = pv & xh;                                                                            \
-        ph = (ph << 1) | 1;                                                                        \
-        mh <<= 1;                                                                                  \
-        V npv = mh | ~(xv | ph), nmv = ph & xv;                                                    \
-        if (j < g->mmin) {                                                                         \
-            pv = npv;                                                                              \
-            mv = nmv;                                                                              \
-        } else {                                                                                   \
-            V act = (V)((T)j < mlen);                                                              \
-            pv = (npv & act) | (pv & ~act);                                                        \
-            mv = (nmv & act) | (mv & ~act);                                                        \
+        memcpy(&eq, rows[(j) % WQ__EQ_RING] + sizeof(V) * h, sizeof eq);                           \
+        V p = pv[h], q = mv[h];                                                                    \
+        V xv = eq | q;                                                                             \
+        V xh = (((eq & p) + p) ^ p) | eq;                                                          \
+        V ph = q | ~(xh | p);                                                                      \
+        V mh = p & xh;                                                                             \
+        ph = (ph + ph) | 1;                                                                        \
+        mh += mh;                                                                                  \
+        V np = mh | ~(xv | ph), nq = ph & xv;                                                      \
+        if (blend) { /* lengths are at most 64: signed compares */                                 \
+            V act = (V)((VS){0} + (__typeof__(((VS){0})[0]))(j) < (VS)mlen[h]);                    \
+            np = (np & act) | (p & ~act);                                                          \
+            nq = (nq & act) | (q & ~act);                                                          \
         }                                                                                          \
+        pv[h] = np;                                                                                \
+        mv[h] = nq;                                                                                \
+    }
+
+/*
+ * The match masks run WQ__EQ_AHEAD columns ahead of the steps, in a ring:
+ * the masks are bound by the shuffle and compare ports, the steps by their
+ * chain of dependent operations, and this way the two overlap; the steps
+ * read each column's masks a few columns after their stores, when the
+ * stores have left the store buffer (a vector load from eight pending
+ * stores waits for all of them).
+ */
+#define WQ__EQ_AHEAD 3
+#define WQ__EQ_RING 4
+#define LANES_STEPS(T, V, VS, H, eqcol)                                                            \
+    V pv[H], mv[H], mlen[H];                                                                       \
+    for (int h = 0; h < (H); h++) {                                                                \
+        pv[h] = ~(V){0};                                                                           \
+        mv[h] = (V){0};                                                                            \
+        memcpy(&mlen[h], g->mlen + sizeof(V) * h, sizeof(V));                                      \
     }                                                                                              \
-    for (size_t l = 0; l < g->count; l++)                                                          \
-        d[l] = wq__word_score(pv[l], mv[l], g->n[l], g->m[l]);
+    size_t mmax = g->mmax, mmin = g->mmin, j = 0;                                                  \
+    for (size_t j0 = 0; j0 < WQ__EQ_AHEAD && j0 < mmax; j0++)                                      \
+        eqcol(j0);                                                                                 \
+    for (; j < mmin; j++) {                                                                        \
+        if (j + WQ__EQ_AHEAD < mmax)                                                               \
+            eqcol(j + WQ__EQ_AHEAD);                                                               \
+        LANES_STEP(T, V, VS, H, j, 0)                                                              \
+    }                                                                                              \
+    for (; j < mmax; j++) {                                                                        \
+        if (j + WQ__EQ_AHEAD < mmax)                                                               \
+            eqcol(j + WQ__EQ_AHEAD);                                                               \
+        LANES_STEP(T, V, VS, H, j, 1)                                                              \
+    }
+
+/* v's bits counted lane by lane (the SWAR sum: pairs, nibbles, bytes). */
+#define LANES_POPCOUNT(T, v)                                                                       \
+    do {                                                                                           \
+        v = v - ((v >> 1) & (T)0x5555555555555555ull);                                             \
+        v = (v & (T)0x3333333333333333ull) + ((v >> 2) & (T)0x3333333333333333ull);                \
+        v = (v + (v >> 4)) & (T)0x0f0f0f0f0f0f0f0full;                                             \
+        if (sizeof(T) > 1)                                                                         \
+            v = (v + (v >> 8 % (8 * sizeof(T)))) & (T)0xff;                                        \
+    } while (0)
+
+/*
+ * Every lane's score at once, as levenshtein.c's word_score does it for
+ * one: D[n][m] = m + (the +1s) - (the -1s) among the last column's deltas
+ * at rows below n (rmask). Capped at k + 1 (every distance here is at most
+ * 64, so a cap above the signed lane's maximum caps nothing), then written
+ * to dist: as one run when the group's pairs are consecutive (the usual
+ * case: the compiler widens it by vector), else pair by pair.
+ */
+#define LANES_SCORE(T, V, VS, H)                                                                   \
+    T out[64 / sizeof(T)];                                                                         \
+    T smax = (T)((T)-1 >> 1), cap = ls->k >= smax ? smax : (T)(ls->k + 1);                         \
+    for (int h = 0; h < (H); h++) {                                                                \
+        V rm, d, q;                                                                                \
+        memcpy(&rm, g->rmask + sizeof(V) * h, sizeof rm);                                          \
+        d = pv[h] & rm;                                                                            \
+        q = mv[h] & rm;                                                                            \
+        LANES_POPCOUNT(T, d);                                                                      \
+        LANES_POPCOUNT(T, q);                                                                      \
+        d = mlen[h] + d - q;                                                                       \
+        V under = (V)((VS)d < (VS){0} + (__typeof__(((VS){0})[0]))cap);                            \
+        d = (d & under) | (((V){0} + cap) & ~under);                                               \
+        memcpy(out + sizeof(V) / sizeof(T) * h, &d, sizeof d);                                     \
+    }                                                                                              \
+    size_t c = g->count, *dist = ls->dist;                                                         \
+    if (g->at[c - 1] - g->at[0] == c - 1) {                                                        \
+        size_t *to = dist + g->at[0];                                                              \
+        for (size_t l = 0; l < c; l++)                                                             \
+            to[l] = out[l];                                                                        \
+    } else {                                                                                       \
+        for (size_t l = 0; l < c; l++)                                                             \
+            dist[g->at[l]] = out[l];                                                               \
+    }
 
 typedef uint8_t v64x8 __attribute__((vector_size(64)));
 typedef uint16_t v32x16 __attribute__((vector_size(64)));
+typedef int8_t v64s8 __attribute__((vector_size(64)));
+typedef int16_t v32s16 __attribute__((vector_size(64)));
+typedef uint8_t v32x8 __attribute__((vector_size(32)));
+typedef uint16_t v16x16 __attribute__((vector_size(32)));
+typedef int8_t v32s8 __attribute__((vector_size(32)));
+typedef int16_t v16s16 __attribute__((vector_size(32)));
 
-#define AVX512 __attribute__((target("avx512bw,popcnt")))
-#define AVX2 __attribute__((target("avx2,popcnt")))
-
-#define EQ_ROWS_AVX512(S, rows)                                                                    \
-    __m512i x[8];                                                                                  \
+/* Column j's match masks into rows[j % WQ__EQ_RING] (see above): the
+ * pattern registers x[] are loaded once per group (AVX-512) or read from
+ * the group (AVX2, which has half the registers). */
+#define EQ_INIT_AVX512(S)                                                                          \
+    __m512i x[8], half = _mm512_setzero_si512();                                                   \
     for (int c = 0; c < 8; c++)                                                                    \
-        x[c] = _mm512_loadu_si512((const void *)(g->xs + 64 * c));                                 \
-    for (size_t j = 0; j < g->mmax; j++) {                                                         \
-        uint64_t o = (j % (S)) * 0x0101010101010101ull;                                            \
-        __m512i idx = _mm512_set1_epi64((long long)o);                                             \
-        if ((S) == 8)                                                                              \
-            idx = _mm512_or_si512(                                                                 \
-                idx, _mm512_set_epi64(0x0808080808080808ll, 0, 0x0808080808080808ll, 0,            \
-                                      0x0808080808080808ll, 0, 0x0808080808080808ll, 0));          \
-        const unsigned char *yb = g->ys[j / (S)];                                                  \
+        x[c] = _mm512_load_si512((const void *)(g->xs + 64 * c));                                  \
+    if ((S) == 8)                                                                                  \
+        half = _mm512_set_epi64(0x0808080808080808ll, 0, 0x0808080808080808ll, 0,                  \
+                                0x0808080808080808ll, 0, 0x0808080808080808ll, 0);
+
+#define EQ_COL_AVX512(S, jc)                                                                       \
+    do {                                                                                           \
+        size_t jq = (jc);                                                                          \
+        __m512i idx = _mm512_or_si512(_mm512_set1_epi8((char)(jq % (S))), half);                   \
+        const unsigned char *yb = g->ys[jq / (S)];                                                 \
+        unsigned char *row = rows[jq % WQ__EQ_RING];                                               \
         for (int c = 0; c < 8; c++) {                                                              \
-            __m512i y = _mm512_loadu_si512((const void *)(yb + 64 * c));                           \
+            __m512i y = _mm512_load_si512((const void *)(yb + 64 * c));                            \
             __m512i b = _mm512_shuffle_epi8(y, idx);                                               \
             uint64_t k = (uint64_t)_mm512_cmpeq_epi8_mask(x[c], b);                                \
-            memcpy(rows[j] + 8 * c, &k, 8);                                                        \
+            memcpy(row + 8 * c, &k, 8);                                                            \
         }                                                                                          \
-    }
+    } while (0)
 
-#define EQ_ROWS_AVX2(S, rows)                                                                      \
-    for (size_t j = 0; j < g->mmax; j++) {                                                         \
-        uint64_t o = (j % (S)) * 0x0101010101010101ull;                                            \
-        __m256i idx = _mm256_set1_epi64x((long long)o);                                            \
-        if ((S) == 8)                                                                              \
-            idx = _mm256_or_si256(                                                                 \
-                idx, _mm256_set_epi64x(0x0808080808080808ll, 0, 0x0808080808080808ll, 0));         \
-        const unsigned char *yb = g->ys[j / (S)];                                                  \
+#define EQ_INIT_AVX2(S)                                                                            \
+    __m256i half = _mm256_setzero_si256();                                                         \
+    if ((S) == 8)                                                                                  \
+        half = _mm256_set_epi64x(0x0808080808080808ll, 0, 0x0808080808080808ll, 0);
+
+#define EQ_COL_AVX2(S, jc)                                                                         \
+    do {                                                                                           \
+        size_t jq = (jc);                                                                          \
+        __m256i idx = _mm256_or_si256(_mm256_set1_epi8((char)(jq % (S))), half);                   \
+        const unsigned char *yb = g->ys[jq / (S)];                                                 \
+        unsigned char *row = rows[jq % WQ__EQ_RING];                                               \
         for (int c = 0; c < 16; c++) {                                                             \
-            __m256i x = _mm256_loadu_si256((const __m256i *)(const void *)(g->xs + 32 * c));       \
-            __m256i y = _mm256_loadu_si256((const __m256i *)(const void *)(yb + 32 * c));          \
+            __m256i x = _mm256_load_si256((const __m256i *)(const void *)(g->xs + 32 * c));        \
+            __m256i y = _mm256_load_si256((const __m256i *)(const void *)(yb + 32 * c));           \
             __m256i b = _mm256_shuffle_epi8(y, idx);                                               \
             uint32_t k = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x, b));                  \
-            memcpy(rows[j] + 4 * c, &k, 4);                                                        \
+            memcpy(row + 4 * c, &k, 4);                                                            \
+        }                                                                                          \
+    } while (0)
+
+/*
+ * Runs a group of g->count pairs and writes their distances. Every byte the
+ * steps read is written first: text blocks beyond a lane's text up to the
+ * group's longest are zeroed, and so are the slots of the unused lanes of a
+ * last, partial group (their results are dropped). A full group of equal
+ * lengths pads nothing.
+ */
+#define LANES_RUN(name, target, EQ, S, T, V, VS, H)                                                \
+    target static void name(wq__lanes *ls, wq__lane_group *g) {                                    \
+        size_t lanes = 512 / (S), blocks = (g->mmax + (S)-1) / (S);                                \
+        for (size_t l = 0; l < lanes && (g->count < lanes || g->mmin < g->mmax); l++) {            \
+            T len;                                                                                 \
+            if (l >= g->count) {                                                                   \
+                memset(g->xs + l * (S), 0, (S));                                                   \
+                memset(g->rmask + l * sizeof(T), 0, sizeof(T));                                    \
+                memset(g->mlen + l * sizeof(T), 0, sizeof(T));                                     \
+            }                                                                                      \
+            memcpy(&len, g->mlen + l * sizeof(T), sizeof len);                                     \
+            for (size_t t = (len + (S)-1) / (S); t < blocks; t++)                                  \
+                memset(g->ys[t] + l * (S), 0, (S));                                                \
+        }                                                                                          \
+        if (g->count < lanes)                                                                      \
+            g->mmin = 0;                                                                           \
+        _Alignas(64) unsigned char rows[WQ__EQ_RING][64];                                          \
+        EQ_INIT_##EQ(S) LANES_STEPS(T, V, VS, H, EQ_COL_##EQ##_##S) LANES_SCORE(T, V, VS, H)       \
+            g->count = 0;                                                                          \
+        g->mmax = 0;                                                                               \
+        g->mmin = WQ__LANE_COLS;                                                                   \
+    }
+
+#define EQ_COL_AVX512_8(j) EQ_COL_AVX512(8, j)
+#define EQ_COL_AVX512_16(j) EQ_COL_AVX512(16, j)
+#define EQ_COL_AVX2_8(j) EQ_COL_AVX2(8, j)
+#define EQ_COL_AVX2_16(j) EQ_COL_AVX2(16, j)
+
+LANES_RUN(run8_avx512, AVX512, AVX512, 8, uint8_t, v64x8, v64s8, 1)
+LANES_RUN(run16_avx512, AVX512, AVX512, 16, uint16_t, v32x16, v32s16, 1)
+LANES_RUN(run8_avx2, AVX2, AVX2, 8, uint8_t, v32x8, v32s8, 2)
+LANES_RUN(run16_avx2, AVX2, AVX2, 16, uint16_t, v16x16, v16s16, 2)
+
+/* A group's fill state, kept in the take loop's registers (the slots'
+ * byte stores could alias the group's own fields) and stored back into the
+ * group before it runs and when the take returns. */
+typedef struct lane_fill {
+    size_t count, mmax, mmin;
+} lane_fill;
+
+/*
+ * Queues a pair (1 <= n <= S, n <= m <= MAXM <= WQ__LANE_COLS) in the next
+ * lane of its group, and runs the group once it is full: the pattern's slot, the
+ * text's slots (one per S bytes), the row mask and the text's length.
+ */
+#define LANES_ADD(name, target, put, run, S, T, MAXM)                                              \
+    target static inline void name(wq__lanes *ls, lane_fill *f, const unsigned char *x, size_t n,  \
+                                   const unsigned char *y, size_t m, size_t at) {                  \
+        wq__lane_group *g = &ls->groups[(S) / 16];                                                 \
+        size_t l = f->count++;                                                                     \
+        put(g->xs + (S)*l, x, n);                                                                  \
+        for (size_t t = 0; (S)*t < m && (S)*t < (MAXM); t++)                                       \
+            put(g->ys[t] + (S)*l, y + (S)*t, m - (S)*t < (S) ? m - (S)*t : (S));                   \
+        T mask = (T)((1u << n) - 1), len = (T)m;                                                   \
+        memcpy(g->rmask + sizeof(T) * l, &mask, sizeof mask);                                      \
+        memcpy(g->mlen + sizeof(T) * l, &len, sizeof len);                                         \
+        g->at[l] = at;                                                                             \
+        f->mmax = m > f->mmax ? m : f->mmax;                                                       \
+        f->mmin = m < f->mmin ? m : f->mmin;                                                       \
+        if (f->count == 512 / (S)) {                                                               \
+            g->count = f->count, g->mmax = f->mmax, g->mmin = f->mmin;                             \
+            run(ls, g);                                                                            \
+            *f = (lane_fill){0, 0, WQ__LANE_COLS};                                                 \
         }                                                                                          \
     }
 
-#define LANES_FN(name, target, eqmacro, S, T, V)                                                   \
-    target static void name(const wq__lane_group *g, size_t *d) {                                  \
-        _Alignas(64) unsigned char rows[WQ__LANE_COLS][64];                                        \
-        eqmacro(S, rows) LANES_STEPS(T, V, rows)                                                   \
-    }
-
-LANES_FN(run8_avx512, AVX512, EQ_ROWS_AVX512, 8, uint8_t, v64x8)
-LANES_FN(run16_avx512, AVX512, EQ_ROWS_AVX512, 16, uint16_t, v32x16)
-LANES_FN(run8_avx2, AVX2, EQ_ROWS_AVX2, 8, uint8_t, v64x8)
-LANES_FN(run16_avx2, AVX2, EQ_ROWS_AVX2, 16, uint16_t, v32x16)
-
-/*
- * Runs a group of g->count pairs. Every byte the steps read is written
- * first: text blocks beyond a lane's text up to the group's longest are
- * zeroed, and so are the slots of the unused lanes of a last, partial
- * group (their results are dropped). A full group of equal lengths pads
- * nothing.
- */
-static void group_run(wq__lanes *ls, int cls) {
-    wq__lane_group *g = &ls->groups[cls];
-    size_t s = slot_bytes(cls), lanes = 512 / s, blocks = (g->mmax + s - 1) / s;
-    for (size_t l = 0; l < lanes && (g->count < lanes || g->mmin < g->mmax); l++) {
-        size_t have = l < g->count ? (g->m[l] + s - 1) / s : 0;
-        if (l >= g->count) {
-            g->m[l] = 0;
-            memset(g->xs + l * s, 0, s);
-        }
-        for (size_t t = have; t < blocks; t++)
-            memset(g->ys[t] + l * s, 0, s);
-    }
-    if (g->count < lanes)
-        g->mmin = 0;
-    size_t d[64];
-    int avx512 = ls->level >= WQ__LANES_AVX512;
-    if (cls == 0)
-        (avx512 ? run8_avx512 : run8_avx2)(g, d);
-    else
-        (avx512 ? run16_avx512 : run16_avx2)(g, d);
-    for (size_t l = 0; l < g->count; l++)
-        ls->dist[g->at[l]] = d[l] <= ls->k ? d[l] : ls->k + 1;
-    g->count = 0;
-    g->nmax = 0;
-    g->mmax = 0;
-    g->mmin = WQ__LANE_COLS;
-}
-
-/* Queues a pair of class 16 (8 < n <= 16, m <= 64). */
-static inline void group16_add(wq__lanes *ls, const unsigned char *x, size_t n,
-                               const unsigned char *y, size_t m, size_t at) {
-    wq__lane_group *g = &ls->groups[1];
-    size_t l = g->count++;
-    slot_put(g->xs + 16 * l, x, n);
-    slot_put(g->ys[0] + 16 * l, y, m < 16 ? m : 16);
-    for (size_t t = 1; 16 * t < m; t++)
-        slot_put(g->ys[t] + 16 * l, y + 16 * t, m - 16 * t < 16 ? m - 16 * t : 16);
-    g->n[l] = n, g->m[l] = m, g->at[l] = at;
-    g->nmax = n > g->nmax ? n : g->nmax;
-    g->mmax = m > g->mmax ? m : g->mmax;
-    g->mmin = m < g->mmin ? m : g->mmin;
-    if (g->count == 32)
-        group_run(ls, 1);
-}
-
-/* Queues a pair of class 8 (n <= 8, m <= 64). */
-static inline void group8_add(wq__lanes *ls, const unsigned char *x, size_t n,
-                              const unsigned char *y, size_t m, size_t at) {
-    wq__lane_group *g = &ls->groups[0];
-    size_t l = g->count++;
-    unsigned char tmp[16];
-    slot_put(tmp, x, n);
-    memcpy(g->xs + 8 * l, tmp, 8);
-    for (size_t t = 0; 8 * t < m; t++) {
-        slot_put(tmp, y + 8 * t, m - 8 * t < 8 ? m - 8 * t : 8);
-        memcpy(g->ys[t] + 8 * l, tmp, 8);
-    }
-    g->n[l] = n, g->m[l] = m, g->at[l] = at;
-    g->nmax = n > g->nmax ? n : g->nmax;
-    g->mmax = m > g->mmax ? m : g->mmax;
-    g->mmin = m < g->mmin ? m : g->mmin;
-    if (g->count == 64)
-        group_run(ls, 0);
-}
+LANES_ADD(add8_avx512, AVX512, slot_put8_512, run8_avx512, 8, uint8_t, WQ__LANE_COLS)
+LANES_ADD(add16_avx512, AVX512, slot_put512, run16_avx512, 16, uint16_t, WQ__LANE_COLS)
+LANES_ADD(add16_one_avx512, AVX512, slot_put512, run16_avx512, 16, uint16_t, 16)
+LANES_ADD(add8_avx2, AVX2, slot_put8, run8_avx2, 8, uint8_t, WQ__LANE_COLS)
+LANES_ADD(add16_avx2, AVX2, slot_put, run16_avx2, 16, uint16_t, WQ__LANE_COLS)
+LANES_ADD(add16_one_avx2, AVX2, slot_put, run16_avx2, 16, uint16_t, 16)
 
 #endif /* WQ__LANES_SIMD */
+
+/*
+ * The take loop of one vector level: each pair's shorter side is its
+ * pattern; a pair whose pattern has 1..16 bytes and text at most
+ * WQ__LANE_COLS goes to the vector group of its width (add8, add16), any
+ * other short one to the scalar lanes, an empty side straight to dist, and
+ * the first pair with both sides longer than 64 ends the take.
+ */
+#define LANES_TAKE(name, target, add8, add16, add16_one)                                           \
+    target static size_t name(wq__lanes *ls, const wq_pair *pairs, size_t p, size_t np) {          \
+        wq__lane_group *g8 = &ls->groups[0], *g16 = &ls->groups[1];                                \
+        lane_fill f8 = {g8->count, g8->mmax, g8->mmin};                                            \
+        lane_fill f16 = {g16->count, g16->mmax, g16->mmin};                                        \
+        for (; p < np; p++) {                                                                      \
+            const unsigned char *x = (const unsigned char *)pairs[p].a;                            \
+            const unsigned char *y = (const unsigned char *)pairs[p].b;                            \
+            size_t la = pairs[p].alen, lb = pairs[p].blen;                                         \
+            if (p + 32 < np) {                                                                     \
+                __builtin_prefetch(pairs[p + 32].a);                                               \
+                __builtin_prefetch(pairs[p + 32].b);                                               \
+            }                                                                                      \
+            if (la > lb) {                                                                         \
+                const unsigned char *t = x;                                                        \
+                size_t tl = la;                                                                    \
+                x = y, la = lb, y = t, lb = tl;                                                    \
+            }                                                                                      \
+            if (la - 9 <= 16 - 9 && lb <= 16) /* the common case, in one text slot */              \
+                add16_one(ls, &f16, x, la, y, lb, p);                                              \
+            else if (la > 64)                                                                      \
+                break;                                                                             \
+            else if (la == 0)                                                                      \
+                ls->dist[p] = lb <= ls->k ? lb : ls->k + 1;                                        \
+            else if (la <= 8 && lb <= WQ__LANE_COLS)                                               \
+                add8(ls, &f8, x, la, y, lb, p);                                                    \
+            else if (la <= 16 && lb <= WQ__LANE_COLS)                                              \
+                add16(ls, &f16, x, la, y, lb, p);                                                  \
+            else                                                                                   \
+                words_add(ls, x, la, y, lb, p);                                                    \
+        }                                                                                          \
+        g8->count = f8.count, g8->mmax = f8.mmax, g8->mmin = f8.mmin;                              \
+        g16->count = f16.count, g16->mmax = f16.mmax, g16->mmin = f16.mmin;                        \
+        return p;                                                                                  \
+    }
+
+#if WQ__LANES_SIMD
+LANES_TAKE(take_avx512, AVX512, add8_avx512, add16_avx512, add16_one_avx512)
+LANES_TAKE(take_avx2, AVX2, add8_avx2, add16_avx2, add16_one_avx2)
+#endif
 
 /* ---------------------------------------------------------- interface -- */
 
@@ -319,37 +460,19 @@ void wq__lanes_init(wq__lanes *ls, int level, size_t *dist, size_t k) {
 #if WQ__LANES_SIMD
     for (int c = 0; c < 2; c++) {
         ls->groups[c].count = 0;
-        ls->groups[c].nmax = 0;
         ls->groups[c].mmax = 0;
         ls->groups[c].mmin = WQ__LANE_COLS;
     }
 #endif
 }
 
-/* Queues one pair, 1 <= n <= 64, n <= m. */
-static inline void lanes_add(wq__lanes *ls, const unsigned char *x, size_t n,
-                             const unsigned char *y, size_t m, size_t at) {
-#if WQ__LANES_SIMD
-    if (ls->level > WQ__LANES_SCALAR && m <= WQ__LANE_COLS && n <= 16) {
-        if (n > 8)
-            group16_add(ls, x, n, y, m, at);
-        else
-            group8_add(ls, x, n, y, m, at);
-        return;
-    }
-#endif
-    words_add(ls, x, n, y, m, at);
-}
-
-size_t wq__lanes_take(wq__lanes *ls, const wq_pair *pairs, size_t p, size_t n) {
-    for (; p < n; p++) {
+/* The scalar level: every short pair in the scalar lanes. */
+/* The scalar level: every short pair in the scalar lanes. */
+static size_t take_scalar(wq__lanes *ls, const wq_pair *pairs, size_t p, size_t np) {
+    for (; p < np; p++) {
         const unsigned char *x = (const unsigned char *)pairs[p].a;
         const unsigned char *y = (const unsigned char *)pairs[p].b;
         size_t la = pairs[p].alen, lb = pairs[p].blen;
-        if (p + 32 < n) {
-            __builtin_prefetch(pairs[p + 32].a);
-            __builtin_prefetch(pairs[p + 32].b);
-        }
         if (la > lb) {
             const unsigned char *t = x;
             size_t tl = la;
@@ -360,16 +483,28 @@ size_t wq__lanes_take(wq__lanes *ls, const wq_pair *pairs, size_t p, size_t n) {
         if (la == 0)
             ls->dist[p] = lb <= ls->k ? lb : ls->k + 1;
         else
-            lanes_add(ls, x, la, y, lb, p);
+            words_add(ls, x, la, y, lb, p);
     }
     return p;
 }
 
+size_t wq__lanes_take(wq__lanes *ls, const wq_pair *pairs, size_t p, size_t n) {
+#if WQ__LANES_SIMD
+    if (ls->level >= WQ__LANES_AVX512)
+        return take_avx512(ls, pairs, p, n);
+    if (ls->level >= WQ__LANES_AVX2)
+        return take_avx2(ls, pairs, p, n);
+#endif
+    return take_scalar(ls, pairs, p, n);
+}
+
 void wq__lanes_flush(wq__lanes *ls) {
 #if WQ__LANES_SIMD
-    for (int c = 0; c < 2; c++)
-        if (ls->groups[c].count)
-            group_run(ls, c);
+    int avx512 = ls->level >= WQ__LANES_AVX512;
+    if (ls->groups[0].count)
+        (avx512 ? run8_avx512 : run8_avx2)(ls, &ls->groups[0]);
+    if (ls->groups[1].count)
+        (avx512 ? run16_avx512 : run16_avx2)(ls, &ls->groups[1]);
 #endif
     if (ls->words_ready)
         words_flush(&ls->words, ls->dist, ls->k);
