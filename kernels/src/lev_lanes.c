@@ -398,6 +398,16 @@ LANES_ADD(add16_one_avx2, AVX2, slot_put, run16_avx2, 16, uint16_t, 16)
  * other short one to the scalar lanes, an empty side straight to dist, and
  * the first pair with both sides longer than 64 ends the take.
  */
+/* Prefetch distances in pairs: the strings of the pair WQ__LANES_AHEAD
+ * ahead, and the pair array itself four times as far (a plain load of a
+ * pair's pointers that misses stalls the loop: on 1M x 14 it was the
+ * costliest instruction of the take). Measured on this project's Xeon
+ * (Emerald Rapids), 1M x 14, CPU time at load 8, four alternating runs:
+ * none 0.0095-0.0103 s, strings only at 32 about 0.0090 s, both at 24
+ * 0.0082-0.0118, at 32, 48 or 64 0.0077-0.0082. */
+#ifndef WQ__LANES_AHEAD
+#define WQ__LANES_AHEAD 32
+#endif
 #define LANES_TAKE(name, target, add8, add16, add16_one)                                           \
     target static size_t name(wq__lanes *ls, const wq_pair *pairs, size_t p, size_t np) {          \
         wq__lane_group *g8 = &ls->groups[0], *g16 = &ls->groups[1];                                \
@@ -407,9 +417,11 @@ LANES_ADD(add16_one_avx2, AVX2, slot_put, run16_avx2, 16, uint16_t, 16)
             const unsigned char *x = (const unsigned char *)pairs[p].a;                            \
             const unsigned char *y = (const unsigned char *)pairs[p].b;                            \
             size_t la = pairs[p].alen, lb = pairs[p].blen;                                         \
-            if (p + 32 < np) {                                                                     \
-                __builtin_prefetch(pairs[p + 32].a);                                               \
-                __builtin_prefetch(pairs[p + 32].b);                                               \
+            if (WQ__LANES_AHEAD && p + 4 * WQ__LANES_AHEAD < np)                                   \
+                __builtin_prefetch(&pairs[p + 4 * WQ__LANES_AHEAD]);                               \
+            if (WQ__LANES_AHEAD && p + WQ__LANES_AHEAD < np) {                                     \
+                __builtin_prefetch(pairs[p + WQ__LANES_AHEAD].a);                                  \
+                __builtin_prefetch(pairs[p + WQ__LANES_AHEAD].b);                                  \
             }                                                                                      \
             if (la > lb) {                                                                         \
                 const unsigned char *t = x;                                                        \
