@@ -30,6 +30,10 @@
  * cost_twos. At 5% edits about a sixth of D was in seeds with two edits or
  * more.
  *
+ * The pair's ends. When x[n - 1] != y[m - 1] the path's last step costs
+ * one, and when x[0] != y[0] its first: end_units adds them where no unit
+ * holds them.
+ *
  * Why the upper bound holds: see chain below. It is drawn as the band's
  * bound, so the band is as narrow as the pair allows: a wrong (low) chain
  * cost would make the bounds inadmissible for the optimal path, which the
@@ -810,9 +814,14 @@ static inline int32_t unit_cost(int32_t key) {
 }
 
 /* A unit after the band search: seeds first..last, whose rows cost every
- * path within the bound at least `cost`. */
+ * path within the bound at least `cost`. A block of the chain that starts
+ * at the pair's start also holds the steps along row 0 before seed 0
+ * (UNIT_HEAD), one that ends at its end the steps along row n after the
+ * last seed (UNIT_TAIL): see fill_bounds. */
+#define UNIT_HEAD 1
+#define UNIT_TAIL 2
 typedef struct seed_unit {
-    int32_t first, last, cost;
+    int32_t first, last, cost, ends;
 } seed_unit;
 
 /*
@@ -821,10 +830,12 @@ typedef struct seed_unit {
  * [first(j - 1) + 1, first(j)]; bwd[ns - r], the cost of the units ending
  * before seed r (wholly above row 8r), is the units ..j - 1 for r in
  * [last(j - 1) + 1, last(j)]. Each is filled a stretch of equal values at a
- * time.
+ * time. `tail` is added to fwd[0, ns) (and to fwd[ns] when `tail_ns`), and
+ * `head` to bwd[0, ns): see end_units.
  */
-static void fill_bounds(size_t ns, const seed_unit *unit, size_t nu, int32_t *fwd, int32_t *bwd) {
-    int32_t total = 0, before = 0; /* before: the units ..j - 1 */
+static void fill_bounds(size_t ns, const seed_unit *unit, size_t nu, int32_t tail, int tail_ns,
+                        int32_t head, int32_t *fwd, int32_t *bwd) {
+    int32_t total = tail, before = head; /* before: the units ..j - 1 */
     for (size_t j = 0; j < nu; j++)
         total += unit[j].cost;
     size_t t = 0, r = 0;
@@ -832,7 +843,7 @@ static void fill_bounds(size_t ns, const seed_unit *unit, size_t nu, int32_t *fw
         size_t f = j < nu ? (size_t)unit[j].first : ns, l = j < nu ? (size_t)unit[j].last : ns;
         /* Plain loops over ascending indices, which the compiler turns
          * into vector stores. */
-        int32_t rest = total - before;
+        int32_t rest = total - (before - head);
         for (size_t te = f < ns ? f + 1 : ns; t < te; t++)
             fwd[t] = rest;
         if (r <= l) {
@@ -843,7 +854,55 @@ static void fill_bounds(size_t ns, const seed_unit *unit, size_t nu, int32_t *fw
         if (j < nu)
             before += unit[j].cost;
     }
-    fwd[ns + 1] = fwd[ns] = 0;
+    fwd[ns] = tail_ns ? tail : 0;
+    fwd[ns + 1] = 0;
+    bwd[ns] = 0;
+    /* Row 0 holds the points (0, d), which have paid their d steps along
+     * row 0: a block that holds those steps (UNIT_HEAD) may cost them
+     * nothing more, so fwd[0], row 0's bound, leaves it out (fwd[1] on
+     * never held it); likewise bwd[0], row n's when n % 8 == 0, leaves out
+     * a block that holds the steps along row n (UNIT_TAIL). */
+    if (nu && (unit[0].ends & UNIT_HEAD))
+        fwd[0] -= unit[0].cost;
+    if (nu && (unit[nu - 1].ends & UNIT_TAIL))
+        bwd[0] -= unit[nu - 1].cost;
+}
+
+/*
+ * The pair's last step and first step. When x[n - 1] != y[m - 1], the
+ * step into (n, m) costs one (a substitution, an insertion or a
+ * deletion), so every point but (n, m) itself owes at least 1 to the end.
+ * With a partial seed after the last (n % 8 != 0), that step lies in the
+ * rows after the last seed's, on no unit: fwd[0, ns] (rows below n - 8 + 1
+ * .. 8ns < n) each gain 1. With n % 8 == 0 it lies in the last seed's
+ * rows or on row n after it: when that seed is in no unit, it and the step
+ * together cost a path at least 1 (a copy of the seed on the last
+ * diagonal would match x[n - 1] with y[m - 1]; on any other diagonal the
+ * path pays the way back to it on row n, after the seed), so fwd[0, ns)
+ * gain 1, but not fwd[ns], which is also row n's, (n, m)'s bound. Its
+ * mirror at the start: when x[0] != y[0] and seed 0 is in no unit, a path
+ * crossing seed 0 at no cost does so on a copy at some diagonal k > 0 (k
+ * = 0 would match x[0] with y[0], k < 0 leaves y), after paying k on row
+ * 0: seed 0 and the steps before it cost at least 1, above every row from
+ * 8 on, so bwd[0, ns) (rows 8 and down from the end) gain 1, not bwd[ns]
+ * (rows 0 to 7, (0, 0)'s). Sets *tail, *tail_ns and *head for
+ * fill_bounds; unit[0, nu) are the units and blocks, in order.
+ */
+static void end_units(const unsigned char *x, size_t n, const unsigned char *y, size_t m,
+                      const seed_unit *unit, size_t nu, int32_t *tail, int *tail_ns,
+                      int32_t *head) {
+    size_t ns = n / 8;
+    *tail = *head = 0, *tail_ns = 0;
+    if (!ns || !m)
+        return;
+    if (x[n - 1] != y[m - 1]) {
+        if (n % 8)
+            *tail = 1, *tail_ns = 1;
+        else if (!nu || (size_t)unit[nu - 1].last < ns - 1)
+            *tail = 1;
+    }
+    if (x[0] != y[0] && (!nu || unit[0].first > 0))
+        *head = 1;
 }
 
 /* ------------------------------------------- seeds that cost two edits -- */
@@ -1080,9 +1139,9 @@ static size_t blocks(int level, const band *bd, size_t ns, const seed_unit *unit
             continue;
         if (!copy_alone(level, bd, ns, a, gap[q].ka) || !copy_alone(level, bd, ns, b, gap[q].kb))
             continue;
-        out[no++] =
-            (seed_unit){a < 0 ? 0 : (int32_t)a, b >= (int64_t)ns ? (int32_t)ns - 1 : (int32_t)b,
-                        (int32_t)inside + 1};
+        out[no++] = (seed_unit){
+            a < 0 ? 0 : (int32_t)a, b >= (int64_t)ns ? (int32_t)ns - 1 : (int32_t)b,
+            (int32_t)inside + 1, (a < 0 ? UNIT_HEAD : 0) | (b >= (int64_t)ns ? UNIT_TAIL : 0)};
         i = e, end = b;
     }
     while (i < nu)
@@ -1155,9 +1214,13 @@ int wq__seed_bounds_at(int level, int how, const unsigned char *x, size_t n, con
         goto nomem;
     for (size_t j = 0; j < nu; j++) {
         int32_t f = KEY_VALUE(key[j]) >> 1;
-        u[j] = (seed_unit){f, f + (key[j] & 1), unit_cost(key[j])};
+        u[j] = (seed_unit){f, f + (key[j] & 1), unit_cost(key[j]), 0};
     }
-    fill_bounds(ns, u + nu, blocks(level, &bd, ns, u, nu, c.gap, c.ngap, u + nu), fwd, bwd);
+    size_t nb = blocks(level, &bd, ns, u, nu, c.gap, c.ngap, u + nu);
+    int32_t tail, head;
+    int tail_ns;
+    end_units(x, n, y, m, u + nu, nb, &tail, &tail_ns, &head);
+    fill_bounds(ns, u + nu, nb, tail, tail_ns, head, fwd, bwd);
     free(u);
     wq__scratch_give(code, codecap);
     if (!scratch)
