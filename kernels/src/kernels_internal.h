@@ -205,7 +205,7 @@ typedef struct wq__lane_group {
     _Alignas(64) unsigned char rmask[64];
     _Alignas(64) unsigned char mlen[64];
     size_t at[64];
-    size_t count, mmax, mmin; /* lanes used; longest and shortest texts */
+    size_t count; /* lanes used */
 } wq__lane_group;
 
 /* The short pairs of one batch call, on the caller's stack. */

@@ -115,6 +115,16 @@ static inline void slot_put(unsigned char *dst, const unsigned char *p, size_t n
     memcpy(dst + 8, &hi, 8);
 }
 
+/* The same for 9 <= n <= 16, without the tests on n. */
+static inline void slot_put9(unsigned char *dst, const unsigned char *p, size_t n) {
+    uint64_t lo, hi;
+    memcpy(&lo, p, 8);
+    memcpy(&hi, p + n - 8, 8);
+    hi >>= 8 * (16 - n);
+    memcpy(dst, &lo, 8);
+    memcpy(dst + 8, &hi, 8);
+}
+
 /* The same for slots of 8 bytes, n <= 8. */
 static inline void slot_put8(unsigned char *dst, const unsigned char *p, size_t n) {
     unsigned char tmp[16];
@@ -198,7 +208,7 @@ AVX512 static inline void slot_put8_512(unsigned char *dst, const unsigned char 
         mv[h] = (V){0};                                                                            \
         memcpy(&mlen[h], g->mlen + sizeof(V) * h, sizeof(V));                                      \
     }                                                                                              \
-    size_t mmax = g->mmax, mmin = g->mmin, j = 0;                                                  \
+    size_t j = 0;                                                                                  \
     for (size_t j0 = 0; j0 < WQ__EQ_AHEAD && j0 < mmax; j0++)                                      \
         eqcol(j0);                                                                                 \
     for (; j < mmin; j++) {                                                                        \
@@ -313,30 +323,32 @@ typedef int16_t v16s16 __attribute__((vector_size(32)));
  * Runs a group of g->count pairs and writes their distances. Every byte the
  * steps read is written first: text blocks beyond a lane's text up to the
  * group's longest are zeroed, and so are the slots of the unused lanes of a
- * last, partial group (their results are dropped). A full group of equal
- * lengths pads nothing.
+ * last, partial group (their results are dropped; their text length 0
+ * keeps them frozen from column 0). A full group of equal lengths pads
+ * nothing. The longest and shortest texts come from the lengths' vector.
  */
 #define LANES_RUN(name, target, EQ, S, T, V, VS, H)                                                \
     target static void name(wq__lanes *ls, wq__lane_group *g) {                                    \
-        size_t lanes = 512 / (S), blocks = (g->mmax + (S)-1) / (S);                                \
-        for (size_t l = 0; l < lanes && (g->count < lanes || g->mmin < g->mmax); l++) {            \
-            T len;                                                                                 \
-            if (l >= g->count) {                                                                   \
-                memset(g->xs + l * (S), 0, (S));                                                   \
-                memset(g->rmask + l * sizeof(T), 0, sizeof(T));                                    \
-                memset(g->mlen + l * sizeof(T), 0, sizeof(T));                                     \
-            }                                                                                      \
-            memcpy(&len, g->mlen + l * sizeof(T), sizeof len);                                     \
-            for (size_t t = (len + (S)-1) / (S); t < blocks; t++)                                  \
-                memset(g->ys[t] + l * (S), 0, (S));                                                \
+        size_t lanes = 512 / (S), mmax = 0, mmin = WQ__LANE_COLS;                                  \
+        for (size_t l = g->count; l < lanes; l++) {                                                \
+            memset(g->xs + l * (S), 0, (S));                                                       \
+            memset(g->rmask + l * sizeof(T), 0, sizeof(T));                                        \
+            memset(g->mlen + l * sizeof(T), 0, sizeof(T));                                         \
         }                                                                                          \
-        if (g->count < lanes)                                                                      \
-            g->mmin = 0;                                                                           \
+        T lens[512 / (S)];                                                                         \
+        memcpy(lens, g->mlen, sizeof lens);                                                        \
+        for (size_t l = 0; l < 512 / (S); l++) {                                                   \
+            mmax = lens[l] > mmax ? lens[l] : mmax;                                                \
+            mmin = lens[l] < mmin ? lens[l] : mmin;                                                \
+        }                                                                                          \
+        for (size_t l = 0; l < lanes && mmin < mmax; l++)                                          \
+            for (size_t t = (lens[l] + (S)-1) / (S); (S)*t < mmax; t++)                            \
+                memset(g->ys[t] + l * (S), 0, (S));                                                \
         _Alignas(64) unsigned char rows[WQ__EQ_RING][64];                                          \
-        EQ_INIT_##EQ(S) LANES_STEPS(T, V, VS, H, EQ_COL_##EQ##_##S) LANES_SCORE(T, V, VS, H)       \
-            g->count = 0;                                                                          \
-        g->mmax = 0;                                                                               \
-        g->mmin = WQ__LANE_COLS;                                                                   \
+        EQ_INIT_##EQ(S);                                                                           \
+        LANES_STEPS(T, V, VS, H, EQ_COL_##EQ##_##S);                                               \
+        LANES_SCORE(T, V, VS, H);                                                                  \
+        g->count = 0;                                                                              \
     }
 
 #define EQ_COL_AVX512_8(j) EQ_COL_AVX512(8, j)
@@ -349,23 +361,19 @@ LANES_RUN(run16_avx512, AVX512, AVX512, 16, uint16_t, v32x16, v32s16, 1)
 LANES_RUN(run8_avx2, AVX2, AVX2, 8, uint8_t, v32x8, v32s8, 2)
 LANES_RUN(run16_avx2, AVX2, AVX2, 16, uint16_t, v16x16, v16s16, 2)
 
-/* A group's fill state, kept in the take loop's registers (the slots'
- * byte stores could alias the group's own fields) and stored back into the
- * group before it runs and when the take returns. */
-typedef struct lane_fill {
-    size_t count, mmax, mmin;
-} lane_fill;
-
 /*
- * Queues a pair (1 <= n <= S, n <= m <= MAXM <= WQ__LANE_COLS) in the next
- * lane of its group, and runs the group once it is full: the pattern's slot, the
- * text's slots (one per S bytes), the row mask and the text's length.
+ * Queues a pair (1 <= n <= S, n <= m <= MAXM <= WQ__LANE_COLS) in lane
+ * *count of its group, and runs the group once it is full: the pattern's
+ * slot, the text's slots (one per S bytes), the row mask and the text's
+ * length. The count lives in the take loop's registers (the slots' byte
+ * stores could alias the group's own field: a store-to-load chain per
+ * pair) and is stored into the group before it runs.
  */
 #define LANES_ADD(name, target, put, run, S, T, MAXM)                                              \
-    target static inline void name(wq__lanes *ls, lane_fill *f, const unsigned char *x, size_t n,  \
+    target static inline void name(wq__lanes *ls, size_t *count, const unsigned char *x, size_t n, \
                                    const unsigned char *y, size_t m, size_t at) {                  \
         wq__lane_group *g = &ls->groups[(S) / 16];                                                 \
-        size_t l = f->count++;                                                                     \
+        size_t l = (*count)++;                                                                     \
         put(g->xs + (S)*l, x, n);                                                                  \
         for (size_t t = 0; (S)*t < m && (S)*t < (MAXM); t++)                                       \
             put(g->ys[t] + (S)*l, y + (S)*t, m - (S)*t < (S) ? m - (S)*t : (S));                   \
@@ -373,12 +381,10 @@ typedef struct lane_fill {
         memcpy(g->rmask + sizeof(T) * l, &mask, sizeof mask);                                      \
         memcpy(g->mlen + sizeof(T) * l, &len, sizeof len);                                         \
         g->at[l] = at;                                                                             \
-        f->mmax = m > f->mmax ? m : f->mmax;                                                       \
-        f->mmin = m < f->mmin ? m : f->mmin;                                                       \
-        if (f->count == 512 / (S)) {                                                               \
-            g->count = f->count, g->mmax = f->mmax, g->mmin = f->mmin;                             \
+        if (*count == 512 / (S)) {                                                                 \
+            g->count = *count;                                                                     \
             run(ls, g);                                                                            \
-            *f = (lane_fill){0, 0, WQ__LANE_COLS};                                                 \
+            *count = 0;                                                                            \
         }                                                                                          \
     }
 
@@ -387,7 +393,7 @@ LANES_ADD(add16_avx512, AVX512, slot_put512, run16_avx512, 16, uint16_t, WQ__LAN
 LANES_ADD(add16_one_avx512, AVX512, slot_put512, run16_avx512, 16, uint16_t, 16)
 LANES_ADD(add8_avx2, AVX2, slot_put8, run8_avx2, 8, uint8_t, WQ__LANE_COLS)
 LANES_ADD(add16_avx2, AVX2, slot_put, run16_avx2, 16, uint16_t, WQ__LANE_COLS)
-LANES_ADD(add16_one_avx2, AVX2, slot_put, run16_avx2, 16, uint16_t, 16)
+LANES_ADD(add16_one_avx2, AVX2, slot_put9, run16_avx2, 16, uint16_t, 16)
 
 #endif /* WQ__LANES_SIMD */
 
@@ -410,9 +416,7 @@ LANES_ADD(add16_one_avx2, AVX2, slot_put, run16_avx2, 16, uint16_t, 16)
 #endif
 #define LANES_TAKE(name, target, add8, add16, add16_one)                                           \
     target static size_t name(wq__lanes *ls, const wq_pair *pairs, size_t p, size_t np) {          \
-        wq__lane_group *g8 = &ls->groups[0], *g16 = &ls->groups[1];                                \
-        lane_fill f8 = {g8->count, g8->mmax, g8->mmin};                                            \
-        lane_fill f16 = {g16->count, g16->mmax, g16->mmin};                                        \
+        size_t n8 = ls->groups[0].count, n16 = ls->groups[1].count;                                \
         for (; p < np; p++) {                                                                      \
             const unsigned char *x = (const unsigned char *)pairs[p].a;                            \
             const unsigned char *y = (const unsigned char *)pairs[p].b;                            \
@@ -429,20 +433,20 @@ LANES_ADD(add16_one_avx2, AVX2, slot_put, run16_avx2, 16, uint16_t, 16)
                 x = y, la = lb, y = t, lb = tl;                                                    \
             }                                                                                      \
             if (la - 9 <= 16 - 9 && lb <= 16) /* the common case, in one text slot */              \
-                add16_one(ls, &f16, x, la, y, lb, p);                                              \
+                add16_one(ls, &n16, x, la, y, lb, p);                                              \
             else if (la > 64)                                                                      \
                 break;                                                                             \
             else if (la == 0)                                                                      \
                 ls->dist[p] = lb <= ls->k ? lb : ls->k + 1;                                        \
             else if (la <= 8 && lb <= WQ__LANE_COLS)                                               \
-                add8(ls, &f8, x, la, y, lb, p);                                                    \
+                add8(ls, &n8, x, la, y, lb, p);                                                    \
             else if (la <= 16 && lb <= WQ__LANE_COLS)                                              \
-                add16(ls, &f16, x, la, y, lb, p);                                                  \
+                add16(ls, &n16, x, la, y, lb, p);                                                  \
             else                                                                                   \
                 words_add(ls, x, la, y, lb, p);                                                    \
         }                                                                                          \
-        g8->count = f8.count, g8->mmax = f8.mmax, g8->mmin = f8.mmin;                              \
-        g16->count = f16.count, g16->mmax = f16.mmax, g16->mmin = f16.mmin;                        \
+        ls->groups[0].count = n8;                                                                  \
+        ls->groups[1].count = n16;                                                                 \
         return p;                                                                                  \
     }
 
@@ -472,8 +476,6 @@ void wq__lanes_init(wq__lanes *ls, int level, size_t *dist, size_t k) {
 #if WQ__LANES_SIMD
     for (int c = 0; c < 2; c++) {
         ls->groups[c].count = 0;
-        ls->groups[c].mmax = 0;
-        ls->groups[c].mmin = WQ__LANE_COLS;
     }
 #endif
 }
