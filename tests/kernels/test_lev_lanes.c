@@ -3,8 +3,9 @@
  * it), against the O(nm) dynamic programme: mixed lengths in one group,
  * lengths at the lane widths' boundaries, empty sides, texts too long for
  * the vector lanes, partial groups, several alphabets (NUL included) and
- * limits. lev_lanes.c is compiled into this test, so its internal entry
- * points are reachable in shared builds too. */
+ * limits (around each lane width's maximum too), alone and through the
+ * batch entry at each level. The kernel's sources are compiled into this
+ * test, so its internal entry points are reachable in shared builds too. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,6 +161,76 @@ Test(lev_lanes, batch_mixed_with_long_pairs, .timeout = 60) {
         const wq_pair *q = &pb.pairs[i];
         size_t ref = wq_levenshtein_ref(q->a, q->alen, q->b, q->blen);
         cr_assert_eq(pb.d[i], ref <= 6 ? ref : 7, "pair %zu", i);
+    }
+    free_pairs(&pb);
+}
+
+ParameterizedTestParameters(lev_lanes, limits_at_lane_maxima) {
+    static int levels[] = {WQ__LANES_SCALAR, WQ__LANES_AVX2, WQ__LANES_AVX512};
+    return cr_make_param_array(int, levels, sizeof levels / sizeof *levels);
+}
+
+/* Limits around the distances' range and each lane's signed and unsigned
+ * maximum (the vector lanes cap k + 1 in 8- or 16-bit lanes): equal
+ * lengths of 1..16 per group, so that groups of one class run full and
+ * consecutive (one run of distances written at once), and mixed ones. */
+ParameterizedTest(int *level, lev_lanes, limits_at_lane_maxima, .timeout = 60) {
+    static const size_t limits[] = {
+        1,   15,  16,  17,    63,    64,    65,    126,   127,   128,
+        254, 255, 256, 32766, 32767, 32768, 65534, 65535, 65536, WQ_LEV_NO_LIMIT - 1};
+    uint64_t st = 41 + (uint64_t)*level;
+    for (size_t len = 1; len <= 16; len++) {
+        pairs_buf pb = make_pairs(&st, 130, len % 2 ? 4 : 256, 1);
+        for (size_t p = 0; p < pb.n; p++) {
+            size_t lb = p % 3 ? len : len + kbelow(&st, 3); /* one pair in three longer */
+            for (size_t j = 0; j < lb; j++) {
+                pb.s[p][0][j] = kseq_letter(&st, 4);
+                pb.s[p][1][j] = kseq_letter(&st, 4);
+            }
+            pb.pairs[p].alen = p % 2 ? len : lb;
+            pb.pairs[p].blen = p % 2 ? lb : len;
+        }
+        for (size_t l = 0; l < sizeof limits / sizeof *limits; l++)
+            check_lanes(&pb, *level, limits[l]);
+        free_pairs(&pb);
+    }
+}
+
+ParameterizedTestParameters(lev_lanes, batch_at_each_level) {
+    static int levels[] = {WQ__LANES_SCALAR, WQ__LANES_AVX2, WQ__LANES_AVX512};
+    return cr_make_param_array(int, levels, sizeof levels / sizeof *levels);
+}
+
+/* The batch entry (levenshtein.c) at each level, forced: runs of pairs of
+ * one class (whole groups of consecutive pairs) broken by pairs of the
+ * other classes, by empty sides and by long pairs, at every offset. */
+ParameterizedTest(int *level, lev_lanes, batch_at_each_level, .timeout = 60) {
+    static const size_t odd_lens[] = {0, 3, 8, 17, 40, 64, 65, 70};
+    uint64_t st = 77 + (uint64_t)*level;
+    enum { N = 700 };
+    pairs_buf pb = make_pairs(&st, N, 4, 1);
+    for (size_t run = 0; run < 8; run++) {
+        for (size_t p = 0; p < N; p++) {
+            int odd = p % 97 == run * 11 % 97 || p % 151 == run;
+            size_t la = odd ? odd_lens[kbelow(&st, 8)] : 9 + (p + run) % 8;
+            size_t lb = odd ? odd_lens[kbelow(&st, 8)] : la + kbelow(&st, 2);
+            lb = lb > MAXLEN ? MAXLEN : lb;
+            for (size_t j = 0; j < MAXLEN; j++) {
+                pb.s[p][0][j] = kseq_letter(&st, 4);
+                pb.s[p][1][j] = kseq_letter(&st, 4);
+            }
+            pb.pairs[p] = (wq_pair){(const char *)pb.s[p][0], (const char *)pb.s[p][1], la, lb};
+        }
+        size_t k = run % 2 ? WQ_LEV_NO_LIMIT : 4 + run;
+        for (size_t i = 0; i < N; i++)
+            pb.d[i] = (size_t)-7;
+        cr_assert_eq(wq__levenshtein_batch_at(*level, pb.pairs, pb.d, N, k, NULL), 0);
+        for (size_t i = 0; i < N; i++) {
+            const wq_pair *q = &pb.pairs[i];
+            size_t ref = wq_levenshtein_ref(q->a, q->alen, q->b, q->blen);
+            cr_assert_eq(pb.d[i], ref <= k ? ref : k + 1, "level %d run %zu pair %zu: %zu x %zu",
+                         *level, run, i, q->alen, q->blen);
+        }
     }
     free_pairs(&pb);
 }
