@@ -8,7 +8,8 @@
  *     change what the engine reads, and the caller's objects are only read,
  *     their reference counts included (see seqs). Two long lists are copied
  *     at once, in chunks, by the engine's threads and the GIL's holder,
- *     which waits for them (see COPY_AT_ONCE_MIN).
+ *     which waits for them (see COPY_AT_ONCE_MIN); distances() computes in
+ *     the same job once every item is copied (see fuse_job).
  *   - Every engine computation runs with the GIL released. The calling thread
  *     waits on a condition with a timeout of POLL_MS and, between waits,
  *     takes the GIL to run PyErr_CheckSignals(): an exception from a signal
@@ -759,12 +760,14 @@ typedef struct copy_job {
     pthread_t caller;      /* the GIL's holder: the one thread that checks for SIGINT */
     atomic_int stopping;   /* SIGINT came: every chunk stops at its next stage */
     size_t trip_pair;      /* the test hook's chunk pair, SIZE_MAX: none */
+    size_t *longest;       /* NULL, or per chunk: its longest item copied (fuse_claim) */
 } copy_job;
 
 /* Whether a chunk should stop: SIGINT came (checked on the calling thread
  * alone, see copy_poll). Lock-free. */
 static int copy_stopping(copy_job *j, int caller) {
-    if (caller && PyOS_InterruptOccurred())
+    if (caller && !atomic_load_explicit(&j->stopping, memory_order_relaxed) &&
+        PyOS_InterruptOccurred())
         atomic_store_explicit(&j->stopping, 1, memory_order_relaxed);
     return atomic_load_explicit(&j->stopping, memory_order_relaxed);
 }
@@ -820,7 +823,8 @@ static int copy_flush(copy_job *j, int k, const char *stage, size_t bytes, size_
  * came (copy_stopping; caller: on the calling thread). Records in stop[t]
  * where it stopped: when room ran out, the first item of the stage it
  * could not move (every item before it is in place; the stage's may have
- * been read but are copied again by copy_finish). It calls no Python
+ * been read but are copied again by copy_finish), and in longest[t] (when
+ * j->longest is set) the length of the longest item it copied. It calls no Python
  * API but PyOS_InterruptOccurred on the calling thread, allocates nothing
  * and raises nothing: engine threads run it while the calling thread
  * holds the GIL.
@@ -830,7 +834,7 @@ static int copy_flush(copy_job *j, int k, const char *stage, size_t bytes, size_
  * of objects a chunk pair), and when other processes share the cache the
  * second pass missed again; the stage stays in the core's first caches. */
 static void copy_chunk(copy_job *j, size_t t, char *stage, int caller) {
-    size_t lo, hi, i, from, staged = 0;
+    size_t lo, hi, i, from, staged = 0, longest = 0;
     int k = chunk_range(j, t, &lo, &hi);
     seqs *s = j->s[k];
     PyObject *const *items = j->items[k];
@@ -840,6 +844,7 @@ static void copy_chunk(copy_job *j, size_t t, char *stage, int caller) {
         size_t l;
         if (!fast_view(items[i], &p, &l))
             break;
+        longest = l > longest ? l : longest;
         if (l > COPY_STAGE - staged) { /* flush what is staged, then place item i */
             if (copy_stopping(j, caller) || copy_flush(j, k, stage, staged, from, i) < 0)
                 break;
@@ -862,6 +867,8 @@ static void copy_chunk(copy_job *j, size_t t, char *stage, int caller) {
     if (copy_flush(j, k, stage, staged, from, i) < 0)
         i = from;
     j->stop[t] = i;
+    if (j->longest != NULL)
+        j->longest[t] = longest;
 }
 
 /* The wq_for function of a copy at once: chunk c of a, then chunk c of b.
@@ -1653,6 +1660,400 @@ static PyObject *workq_distance(PyObject *module, PyObject *args, PyObject *kw) 
     return do_distance(a, b, max, mode);
 }
 
+/* ------------------------------------------------- copy and compute -- */
+
+/* distances() on two lists or tuples of one length copied at once (see
+ * COPY_AT_ONCE_MIN): the copy and the distances as one job on the pool,
+ * over chunk pairs (a's chunk c with b's chunk c, the pairs
+ * [c * COPY_CHUNK, ...)).
+ *
+ *   - The calling thread holds the GIL from before the job starts until
+ *     every chunk pair is copied (the items cannot change or go). Until
+ *     then every thread only copies: nothing is computed while the GIL is
+ *     held for the copy. The calling thread then copies what the chunks
+ *     left (copy_finish: errors raised as before), marks the copy
+ *     complete, releases the GIL and computes beside the runners, checking
+ *     for signals every POLL_MS.
+ *   - The pool's workers run fuse_runner: they copy chunk pairs, wait for
+ *     the copy to be complete and compute.
+ *   - The distances are claimed in parts of at most FUSE_BUDGET work
+ *     (fuse_claim), a chunk pair of short pairs in one part, so that long
+ *     pairs are shared out to the end and a cancel (w->cancel) stops every
+ *     thread within a part.
+ *   - The calling thread returns once every part is done and no runner is
+ *     inside the job (fuse_close); a runner that starts later finds the
+ *     job closed and touches nothing but the shared fuse_sync.
+ *
+ * Why (issue 15, 1M pairs x 14 on 2 workers): the copy (a wq_for), then
+ * a serial pass cutting the pairs into blocks (2 to 3.5 ms on the calling
+ * thread alone, 8% of a call) and a second job whose workers had gone to
+ * sleep ran one after the other; now the result array is made while the
+ * runners copy, the parts are cut as they are claimed, and the workers
+ * stay in the job.
+ * Not done: computing a chunk pair as soon as a worker has copied it
+ * (from the copy still in cache), or straight from the items instead of
+ * copying them, took up to 10% less CPU a call, but the threads then spent
+ * 38 to 39 ms of CPU while the GIL was held, against 26 ms for the copy
+ * alone (1M pairs x 14, load 8): the computation would hold the GIL. */
+#define FUSE_BUDGET ((size_t)1 << 18)
+/* Items from this length up take fuse_claim's pass over the pairs. */
+#define FUSE_LONG ((size_t)1 << 16)
+
+/* What outlives the call: the lock, and who is inside. malloc'd, freed by
+ * the last of the calling thread and the runners to let go (refs). */
+typedef struct fuse_sync {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;    /* broadcast on the last copy, the copy complete, the
+                             last part and the last runner out (mu) */
+    atomic_uint refs;     /* the calling thread and every runner queued */
+    atomic_uint active;   /* runners inside the job */
+    atomic_int closed;    /* the job is over: no runner may enter */
+    struct fuse_job *job; /* valid while !closed or active (see fuse_runner) */
+} fuse_sync;
+
+typedef struct fuse_job {
+    copy_job copy;            /* the chunks and their copy */
+    lev_work *w;              /* the pairs, and out */
+    size_t pairs;             /* chunk pairs (copy.chunks[0] == copy.chunks[1]) */
+    atomic_size_t next_copy;  /* the next chunk pair to copy */
+    atomic_size_t copies;     /* chunk pairs copied (or skipped on SIGINT) */
+    atomic_int copy_complete; /* every item is copied, or the job stops */
+    atomic_size_t *cur;       /* per chunk pair: its next pair to compute */
+    atomic_size_t scan_from;  /* chunk pairs below it are all claimed */
+    atomic_size_t done;       /* pairs computed (or failed) */
+    atomic_int err;           /* the first failure of a part */
+    fuse_sync *sync;
+} fuse_job;
+
+/* Broadcasts sy->cv, mu taken: a thread that checked its condition under
+ * mu and waits cannot miss it. */
+static void fuse_wake(fuse_sync *sy) {
+    pthread_mutex_lock(&sy->mu);
+    pthread_cond_broadcast(&sy->cv);
+    pthread_mutex_unlock(&sy->mu);
+}
+
+static void fuse_sync_release(fuse_sync *sy) {
+    if (atomic_fetch_sub(&sy->refs, 1) == 1) {
+        pthread_cond_destroy(&sy->cv);
+        pthread_mutex_destroy(&sy->mu);
+        free(sy);
+    }
+}
+
+/* Claims the next part of chunk pair c's distances into *b: its pairs up
+ * to FUSE_BUDGET work. Returns 0 when none is left. The copy complete;
+ * lock-free. */
+static int fuse_claim(fuse_job *j, size_t c, block *b) {
+    const lev_work *w = j->w;
+    size_t hi = w->npairs - c * COPY_CHUNK < COPY_CHUNK ? w->npairs : (c + 1) * COPY_CHUNK;
+    /* No pair of chunk pair c costs more than its longest items would:
+     * short pairs are claimed without a pass over them. */
+    size_t la = j->copy.longest[c], lb = j->copy.longest[j->pairs + c];
+    size_t most = la < FUSE_LONG && lb < FUSE_LONG ? pair_cost(la, lb) : SIZE_MAX;
+    size_t s = atomic_load_explicit(&j->cur[c], memory_order_relaxed), e;
+    do {
+        if (s >= hi)
+            return 0;
+        if (most <= FUSE_BUDGET / (hi - s)) {
+            e = hi;
+            continue;
+        }
+        size_t cost = 0;
+        for (e = s; e < hi && cost < FUSE_BUDGET; e++)
+            cost += pair_cost(w->alen[e], w->blen[e]);
+    } while (!atomic_compare_exchange_weak_explicit(&j->cur[c], &s, e, memory_order_relaxed,
+                                                    memory_order_relaxed));
+    b->start = s;
+    b->count = e - s;
+    return 1;
+}
+
+/* Computes part b (ECANCELED once the job is cancelled) and counts it. */
+static void fuse_run(fuse_job *j, block b) {
+    unsigned char unused;
+    int rc = lev_block_fn(&b, &unused, j->w);
+    int none = 0;
+    if (rc != 0)
+        atomic_compare_exchange_strong(&j->err, &none, rc);
+    if (atomic_fetch_add(&j->done, b.count) + b.count == j->w->npairs)
+        fuse_wake(j->sync);
+}
+
+/* Computes one part of the lowest chunk pair with parts left. Returns 0
+ * when there was none, or the job is cancelled. The copy complete. */
+static int fuse_compute_any(fuse_job *j) {
+    if (atomic_load_explicit(&j->w->cancel, memory_order_relaxed))
+        return 0;
+    size_t c = atomic_load_explicit(&j->scan_from, memory_order_relaxed);
+    for (; c < j->pairs; c++) {
+        block b;
+        if (fuse_claim(j, c, &b)) {
+            fuse_run(j, b);
+            return 1;
+        }
+        size_t at = c; /* c is claimed whole: move scan_from past it if it is there */
+        atomic_compare_exchange_strong_explicit(&j->scan_from, &at, c + 1, memory_order_relaxed,
+                                                memory_order_relaxed);
+    }
+    return 0;
+}
+
+/* Claims and copies chunk pairs (both sides of each, see copy_chunk) until
+ * none is left, unless the copy stops (SIGINT; the pairs claimed are still
+ * counted). */
+static void fuse_copy_all(fuse_job *j, int caller) {
+    copy_job *cj = &j->copy;
+    /* malloc, not PyMem_RawMalloc: see copy_pair_fn. NULL: copy_finish
+     * copies this thread's chunks. */
+    char *stage = malloc(COPY_STAGE);
+    for (;;) {
+        size_t c = atomic_fetch_add_explicit(&j->next_copy, 1, memory_order_relaxed);
+        if (c >= j->pairs)
+            break;
+        if (c == cj->trip_pair)
+            (void)PyErr_SetInterruptEx(SIGINT); /* the test hook; safe on any thread */
+        if (stage != NULL && !copy_stopping(cj, caller)) {
+            copy_chunk(cj, c, stage, caller);
+            copy_chunk(cj, j->pairs + c, stage, caller);
+        }
+        if (atomic_fetch_add(&j->copies, 1) + 1 == j->pairs)
+            fuse_wake(j->sync);
+    }
+    free(stage);
+}
+
+/* A runner's share: copies, waits until the copy is complete (the calling
+ * thread then no longer holds the GIL for it), and computes. */
+static void fuse_work(fuse_job *j) {
+    fuse_copy_all(j, 0);
+    fuse_sync *sy = j->sync;
+    pthread_mutex_lock(&sy->mu);
+    while (!atomic_load(&j->copy_complete))
+        pthread_cond_wait(&sy->cv, &sy->mu);
+    pthread_mutex_unlock(&sy->mu);
+    while (fuse_compute_any(j))
+        ;
+}
+
+/* The pool's task: enters the job unless it is over (see fuse_close). */
+static void fuse_runner(void *arg) {
+    fuse_sync *sy = arg;
+    atomic_fetch_add(&sy->active, 1);
+    if (!atomic_load(&sy->closed))
+        fuse_work(sy->job);
+    if (atomic_fetch_sub(&sy->active, 1) == 1 && atomic_load(&sy->closed))
+        fuse_wake(sy);
+    fuse_sync_release(sy);
+}
+
+/* Ends the job: no runner enters from now on, and the ones inside leave
+ * (cancel: at their next part). Returns once none is inside. Every copy
+ * is over; no GIL. */
+static void fuse_close(fuse_job *j, int cancel) {
+    fuse_sync *sy = j->sync;
+    if (cancel)
+        atomic_store(&j->w->cancel, 1);
+    atomic_store(&j->copy_complete, 1);
+    /* seq_cst with fuse_runner's: a runner sees closed, or this sees it
+     * inside */
+    atomic_store(&sy->closed, 1);
+    pthread_mutex_lock(&sy->mu);
+    pthread_cond_broadcast(&sy->cv); /* runners waiting for copy_complete */
+    while (atomic_load(&sy->active) != 0)
+        pthread_cond_wait(&sy->cv, &sy->mu);
+    pthread_mutex_unlock(&sy->mu);
+}
+
+/* The calling thread's copy: copies chunk pairs beside the runners, waits
+ * for theirs, then copies what the chunks left, and marks the copy
+ * complete. 0, 1 on SIGINT, or -1 with an exception. The GIL held. */
+static int fuse_copy_caller(fuse_job *j, const char *a_what, const char *b_what) {
+    fuse_copy_all(j, 1);
+    fuse_sync *sy = j->sync;
+    pthread_mutex_lock(&sy->mu); /* a chunk pair is a few dozen microseconds */
+    while (atomic_load(&j->copies) < j->pairs)
+        pthread_cond_wait(&sy->cv, &sy->mu);
+    pthread_mutex_unlock(&sy->mu);
+    if (atomic_load(&j->copy.stopping) || PyOS_InterruptOccurred())
+        return 1;
+    int rc = copy_finish(&j->copy, 0, a_what);
+    if (rc == 0)
+        rc = copy_finish(&j->copy, 1, b_what);
+    if (rc == 0 && PyOS_InterruptOccurred()) /* a SIGINT after the last check */
+        rc = 1;
+    if (rc != 0)
+        return rc;
+    for (size_t t = 0; t < 2 * j->pairs; t++) {
+        size_t lo, hi;
+        chunk_range(&j->copy, t, &lo, &hi);
+        if (j->copy.stop[t] < hi) /* copy_finish copied some: lengths unknown */
+            j->copy.longest[t] = SIZE_MAX;
+    }
+    atomic_store(&j->copy_complete, 1);
+    fuse_wake(sy);
+    return 0;
+}
+
+/* The calling thread, once the copy is complete: computes beside the
+ * runners until every pair is done, checking for signals every POLL_MS.
+ * Returns 0, or -1 with a signal handler's exception. The GIL held on
+ * entry and return, released between. */
+static int fuse_compute_caller(fuse_job *j) {
+    fuse_sync *sy = j->sync;
+    for (;;) {
+        int all;
+        Py_BEGIN_ALLOW_THREADS
+        struct timespec until = deadline_in(POLL_MS), now;
+        int more;
+        while ((more = fuse_compute_any(j)) != 0) {
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            if (now.tv_sec > until.tv_sec ||
+                (now.tv_sec == until.tv_sec && now.tv_nsec >= until.tv_nsec))
+                break;
+        }
+        if (!more) { /* nothing left to claim: wait for the parts running */
+            int rc = 0;
+            pthread_mutex_lock(&sy->mu);
+            while (atomic_load(&j->done) < j->w->npairs && rc != ETIMEDOUT)
+                rc = pthread_cond_timedwait(&sy->cv, &sy->mu, &until);
+            pthread_mutex_unlock(&sy->mu);
+        }
+        all = atomic_load(&j->done) == j->w->npairs;
+        Py_END_ALLOW_THREADS
+        if (all)
+            return 0;
+        if (PyErr_CheckSignals() < 0)
+            return -1;
+    }
+}
+
+/* Queues a runner for each of pool's threads (none when the queue cannot
+ * grow: the calling thread does all the work). */
+static void fuse_start(wq_pool *pool, fuse_sync *sy) {
+    void *args[64];
+    unsigned n = wq_pool_threads(pool);
+    if (n > sizeof args / sizeof *args)
+        n = sizeof args / sizeof *args;
+    for (unsigned k = 0; k < n; k++)
+        args[k] = sy;
+    atomic_fetch_add(&sy->refs, n);
+    if (wq_submit_many(pool, fuse_runner, args, n) != 0)
+        atomic_fetch_sub(&sy->refs, n);
+}
+
+/* Makes j's shared state: its lock (j->sync) and per-chunk arrays.
+ * Returns 0, or -1 with an exception (j->sync NULL). The GIL held. */
+static int fuse_alloc(fuse_job *j) {
+    size_t total = 2 * j->pairs;
+    j->copy.stop = PyMem_Malloc(total * sizeof *j->copy.stop);
+    j->copy.longest = PyMem_Malloc(total * sizeof *j->copy.longest);
+    j->cur = PyMem_Malloc(j->pairs * sizeof *j->cur);
+    fuse_sync *sy = malloc(sizeof *sy);
+    if (j->copy.stop == NULL || j->copy.longest == NULL || j->cur == NULL || sy == NULL) {
+        free(sy);
+        PyErr_NoMemory();
+        return -1;
+    }
+    int err = sync_init(&sy->mu, &sy->cv);
+    if (err != 0) {
+        free(sy);
+        set_engine_error(err);
+        return -1;
+    }
+    atomic_init(&sy->refs, 1);
+    atomic_init(&sy->active, 0);
+    atomic_init(&sy->closed, 0);
+    sy->job = j;
+    j->sync = sy;
+    for (size_t t = 0; t < total; t++) { /* nothing copied yet */
+        size_t hi;
+        chunk_range(&j->copy, t, &j->copy.stop[t], &hi);
+    }
+    for (size_t c = 0; c < j->pairs; c++)
+        atomic_init(&j->cur[c], c * COPY_CHUNK);
+    return 0;
+}
+
+/* do_distances' copy at once with its distances (see fuse_job), of a_obj
+ * and b_obj, lists or tuples of one length (trip: the test hook's item).
+ * Returns 0 with the distances in *result, COPY_AGAIN (SIGINT, and its
+ * handlers raised nothing), or -1 with an exception. */
+static int fuse_distances(module_state *st, wq_pool *pool, PyObject *a_obj, PyObject *b_obj,
+                          size_t max, wq_align_mode mode, size_t trip, PyObject **result) {
+    seqs sa, sb;
+    memset(&sa, 0, sizeof sa);
+    memset(&sb, 0, sizeof sb);
+    sa.cache = sb.cache = &st->scratch;
+    size_t n = (size_t)PySequence_Fast_GET_SIZE(a_obj);
+    lev_work w = {.nb = n, .npairs = n, .max_distance = max, .mode = mode};
+    atomic_init(&w.cancel, 0);
+    fuse_job j = {
+        .copy = {.s = {&sa, &sb},
+                 .items = {PySequence_Fast_ITEMS(a_obj), PySequence_Fast_ITEMS(b_obj)},
+                 .chunks = {(n + COPY_CHUNK - 1) / COPY_CHUNK, (n + COPY_CHUNK - 1) / COPY_CHUNK},
+                 .caller = pthread_self(),
+                 .trip_pair = trip_chunk(trip, n)},
+        .w = &w,
+        .pairs = (n + COPY_CHUNK - 1) / COPY_CHUNK};
+    atomic_init(&j.copy.stopping, 0);
+    atomic_init(&j.copy.used[0], 0);
+    atomic_init(&j.copy.used[1], 0);
+    atomic_init(&j.next_copy, 0);
+    atomic_init(&j.copies, 0);
+    atomic_init(&j.copy_complete, 0);
+    atomic_init(&j.scan_from, 0);
+    atomic_init(&j.done, 0);
+    atomic_init(&j.err, 0);
+    PyObject *arr = NULL;
+    Py_buffer view;
+    int rc = -1;
+    if (seqs_begin(&sa, j.copy.items[0], n) < 0 || seqs_begin(&sb, j.copy.items[1], n) < 0 ||
+        fuse_alloc(&j) < 0)
+        goto out;
+    w.a = sa.ptr, w.alen = sa.len, w.b = sb.ptr, w.blen = sb.len;
+    fuse_start(pool, j.sync); /* the runners copy while the array is made */
+    if ((arr = result_array(st, n, &view)) == NULL)
+        atomic_store(&j.copy.stopping, 1); /* the runners copy no more; rc stays -1 */
+    else
+        w.out = view.buf; /* read by the runners after copy_complete */
+    int copied = fuse_copy_caller(&j, "seqs_a", "seqs_b");
+    if (arr != NULL) {
+        int err;
+        rc = copied != 0 ? copied : fuse_compute_caller(&j);
+        if (rc == 0 && (err = atomic_load(&j.err)) != 0) {
+            set_engine_error(err);
+            rc = -1;
+        }
+    }
+    /* every copy is over: nothing reads the items any more */
+    Py_BEGIN_ALLOW_THREADS
+    fuse_close(&j, rc != 0);
+    Py_END_ALLOW_THREADS
+    if (arr != NULL)
+        PyBuffer_Release(&view);
+out:
+    if (j.sync != NULL)
+        fuse_sync_release(j.sync);
+    PyMem_Free(j.copy.stop);
+    PyMem_Free(j.copy.longest);
+    PyMem_Free(j.cur);
+    seqs_clear(&sa);
+    seqs_clear(&sb);
+    if (rc == 0) {
+        *result = arr;
+        return 0;
+    }
+    Py_XDECREF(arr);
+    return rc > 0 ? copy_signalled() : -1;
+}
+
+/* Whether do_distances copies and computes at once (fuse_distances). */
+static int fuse_fits(wq_pool *helper, PyObject *a_obj, PyObject *b_obj) {
+    return helper != NULL && wq_pool_threads(helper) >= 2 && copy_at_once(a_obj, b_obj) &&
+           PySequence_Fast_GET_SIZE(a_obj) == PySequence_Fast_GET_SIZE(b_obj);
+}
+
 /* distances() on pool (NULL: workers' pool, taken before the copy when
  * the copy can use it, see COPY_AT_ONCE_MIN). */
 static PyObject *do_distances(module_state *st, wq_pool *pool, unsigned workers, PyObject *a_obj,
@@ -1662,6 +2063,22 @@ static PyObject *do_distances(module_state *st, wq_pool *pool, unsigned workers,
     if (pool == NULL && workers != 1 && copy_at_once(a_obj, b_obj) &&
         (pool = get_pool(st, workers, &owned)) == NULL)
         return NULL;
+    wq_pool *helper = workers == 1 ? NULL : pool;
+    if (fuse_fits(helper, a_obj, b_obj)) {
+        /* A SIGINT handler that raised nothing may have changed a and b,
+         * so whether they fit is asked again. */
+        size_t trip = copy_trip(st);
+        int rc;
+        PyObject *arr = NULL;
+        do {
+            rc = fuse_distances(st, helper, a_obj, b_obj, max, mode, trip, &arr);
+            trip = SIZE_MAX;
+        } while (rc == COPY_AGAIN && fuse_fits(helper, a_obj, b_obj));
+        if (rc != COPY_AGAIN) {
+            drop_pool(st, owned, workers);
+            return arr;
+        }
+    }
     if (seqs_pair_from(st, workers == 1 ? NULL : pool, a_obj, "seqs_a", &sa, b_obj, "seqs_b", &sb) <
         0) {
         drop_pool(st, owned, workers);
