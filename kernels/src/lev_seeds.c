@@ -870,8 +870,8 @@ static void fill_bounds(size_t ns, const seed_unit *unit, size_t nu, int32_t tai
  * step into (n, m) costs one (a substitution, an insertion or a
  * deletion), so every point but (n, m) itself owes at least 1 to the end.
  * With a partial seed after the last (n % 8 != 0), that step lies in the
- * rows after the last seed's, on no unit: fwd[0, ns] (rows below n - 8 + 1
- * .. 8ns < n) each gain 1. With n % 8 == 0 it lies in the last seed's
+ * rows after the last seed's, on no unit: fwd[0, ns] (the rows up to 8ns,
+ * all above n) each gain 1. With n % 8 == 0 it lies in the last seed's
  * rows or on row n after it: when that seed is in no unit, it and the step
  * together cost a path at least 1 (a copy of the seed on the last
  * diagonal would match x[n - 1] with y[m - 1]; on any other diagonal the
