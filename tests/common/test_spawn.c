@@ -82,16 +82,22 @@ typedef struct run {
     wqt_result *r;
 } run;
 
-static void send_signal(run *x) {
-    cr_assert(kill(x->pid, x->o->sig) == 0, "kill: %s", strerror(errno));
-    x->sent = true;
-    if (x->in_w >= 0) { /* stop feeding; only WQT_IN_PIPE closes its end */
+/* Feeds no more of stdin once the signal is out; only WQT_IN_PIPE closes
+ * its end. */
+static void stop_feeding(run *x) {
+    if (x->in_w >= 0) {
         if (x->o->in_mode == WQT_IN_PIPE)
             cr_assert(close(x->in_w) == 0);
         else
             x->in_keep = x->in_w;
         x->in_w = -1;
     }
+}
+
+static void send_signal(run *x) {
+    cr_assert(kill(x->pid, x->o->sig) == 0, "kill: %s", strerror(errno));
+    x->sent = true;
+    stop_feeding(x);
 }
 
 static void check_point(run *x) {
@@ -312,7 +318,21 @@ static void spawn(run *x, const char *exe, const char *const argv[], int *out_fi
     int out_child = plan_stdout(x, &fa, out_file);
     *err_file = plan_stderr(x, &fa);
     plan_signals(o, &attr);
-    int rc = posix_spawn(&x->pid, exe, &fa, &attr, (char *const *)argv, environ);
+    const char *const *args = argv;
+    const char *shim[128];
+    char sig[16];
+    if (o->when == WQT_AT_START) { /* sig_exec SIG EXE ARGV...: pending from the start */
+        size_t n = 0;
+        while (argv[n] != NULL)
+            n++;
+        cr_assert(n + 4 <= sizeof shim / sizeof *shim, "too many arguments");
+        snprintf(sig, sizeof sig, "%d", o->sig);
+        shim[0] = WQT_SIG_EXEC, shim[1] = sig, shim[2] = exe;
+        memcpy(shim + 3, argv, (n + 1) * sizeof *argv);
+        args = shim, exe = WQT_SIG_EXEC;
+        x->sent = true;
+    }
+    int rc = posix_spawn(&x->pid, exe, &fa, &attr, (char *const *)args, environ);
     cr_assert(rc == 0, "posix_spawn %s: %s", exe, strerror(rc));
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
@@ -348,8 +368,8 @@ wqt_result wqt_run(const char *exe, const char *const argv[], const wqt_opts *op
     run x = {.o = o, .in_w = -1, .in_keep = -1, .out_r = -1, .tty = -1, .r = &r};
     int out_file, err_file;
     spawn(&x, exe, argv, &out_file, &err_file);
-    if (o->when == WQT_AT_START)
-        send_signal(&x);
+    if (o->when == WQT_AT_START) /* raised by sig_exec, pending in the child */
+        stop_feeding(&x);
     loop(&x);
     reap(x.pid, &r);
     if (x.in_keep >= 0)

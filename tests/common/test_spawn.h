@@ -60,8 +60,9 @@ typedef enum wqt_err {
 
 typedef enum wqt_when {
     WQT_NEVER,     /* no signal (default) */
-    WQT_AT_START,  /* sent at once, blocked in the child: it arrives when the
-                      child unblocks it (e.g. after installing its handler) */
+    WQT_AT_START,  /* pending and blocked when the child starts (raised by
+                      sig_exec.c before it runs the program): it arrives when
+                      the child unblocks it (e.g. after installing its handler) */
     WQT_AFTER_OUT, /* once after_out bytes of stdout have been read (pipe) */
     WQT_ON_ERR     /* once err_text has appeared on stderr (pty) */
 } wqt_when;
