@@ -88,6 +88,17 @@ int wq__seed_bounds_at(int level, int how, const unsigned char *x, size_t n, con
                        size_t m, size_t max_left, int32_t *fwd, int32_t *bwd, int32_t *scratch,
                        size_t *ucap);
 
+/* wq__seed_bounds_at that also tells where along x the chain costs more
+ * than the bounds (for the wavefront's choice of direction): *moment is
+ * the sum, over the chain's gaps, of each gap's cost times 2r - n, r its
+ * middle row, less the same sum over what the bounds hold (each unit's
+ * cost at its middle row, the pair's last step at row n, its first at row
+ * 0); 0 when *ucap is 0. Negative when that excess lies mostly in the
+ * first half of x. */
+int wq__seed_bounds_ex(int level, int how, const unsigned char *x, size_t n, const unsigned char *y,
+                       size_t m, size_t max_left, int32_t *fwd, int32_t *bwd, int32_t *scratch,
+                       size_t *ucap, int64_t *moment);
+
 /* ------------------------------------------------- the plain reference -- */
 
 /*

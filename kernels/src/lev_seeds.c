@@ -112,6 +112,7 @@ typedef struct chain {
     int vec;                          /* the bit-vector's match masks by AVX2 compares */
     int64_t ax, ay;                   /* where the last seed kept ends in x and in y */
     size_t cost;                      /* the cost of the alignment up to (ax, ay) */
+    int64_t moment;                   /* twice each gap's cost times its middle row, summed */
     chain_gap *gap;                   /* the gaps that may cost more than their units */
     size_t ngap, gcap;                /* gcap 0 after a failed allocation: none kept */
     wq__word peq[256];                /* all zero between gaps */
@@ -300,6 +301,7 @@ static int64_t chain_add(chain *c, const unsigned char *x, const unsigned char *
         chain_keep(c, t, xs, b, g);
     }
     c->cost += (size_t)g;
+    c->moment += g * (c->ax + xs);
     c->ax = xs + 8, c->ay = b + 8;
     return g;
 }
@@ -454,6 +456,7 @@ static size_t quick_pass(int level, const unsigned char *x, size_t n, const unsi
     if (n % 8 == 0 && c.ax > 0)
         chain_keep(&c, (int64_t)ns, (int64_t)n, (int64_t)m, (int64_t)g);
     *ub = c.cost + g;
+    c.moment += (int64_t)g * (c.ax + (int64_t)n);
     *cp = c;
     return left;
 }
@@ -1155,6 +1158,13 @@ int wq__seed_bounds(const unsigned char *x, size_t n, const unsigned char *y, si
 int wq__seed_bounds_at(int level, int how, const unsigned char *x, size_t n, const unsigned char *y,
                        size_t m, size_t max_left, int32_t *fwd, int32_t *bwd, int32_t *scratch,
                        size_t *ucap) {
+    int64_t moment;
+    return wq__seed_bounds_ex(level, how, x, n, y, m, max_left, fwd, bwd, scratch, ucap, &moment);
+}
+
+int wq__seed_bounds_ex(int level, int how, const unsigned char *x, size_t n, const unsigned char *y,
+                       size_t m, size_t max_left, int32_t *fwd, int32_t *bwd, int32_t *scratch,
+                       size_t *ucap, int64_t *moment) {
     int best = wq__lanes_best();
     level = level < best ? level : best;
     size_t ns = n / 8;
@@ -1164,12 +1174,12 @@ int wq__seed_bounds_at(int level, int how, const unsigned char *x, size_t n, con
         return ENOMEM;
     chain c;
     c.xend = x + n, c.yend = y + m, c.vec = level >= WQ__LANES_AVX2;
-    c.ax = c.ay = 0, c.cost = 0, c.ngap = 0;
+    c.ax = c.ay = 0, c.cost = 0, c.moment = 0, c.ngap = 0;
     c.gap = malloc(16 * sizeof *c.gap);
     c.gcap = c.gap ? 16 : 0;
     memset(c.peq, 0, sizeof c.peq);
     size_t keys = 0, ub = 0, left = quick_pass(level, x, n, y, m, max_left, key, &keys, &ub, &c);
-    *ucap = 0;
+    *ucap = 0, *moment = 0;
     /* The band is drawn for the chain's cost ub >= D (at least 64, so that
      * short pairs still look a little way off the diagonal); past twice
      * the keys (the seeds left and the pairs hold most edits, each in its
@@ -1218,6 +1228,15 @@ int wq__seed_bounds_at(int level, int how, const unsigned char *x, size_t n, con
     int tail_ns;
     end_units(x, n, y, m, u + nu, nb, &tail, &tail_ns, &head);
     fill_bounds(ns, u + nu, nb, tail, tail_ns, head, fwd, bwd);
+    /* Where the chain costs more than the bounds (see kernels_internal.h):
+     * the units at their middle rows, the last step at row n and the first
+     * at row 0, each cost times 2r - n. */
+    int64_t held = (int64_t)tail + head;
+    for (size_t j = nu; j < nu + nb; j++) {
+        c.moment -= (int64_t)u[j].cost * 8 * ((int64_t)u[j].first + u[j].last + 1);
+        held += u[j].cost;
+    }
+    *moment = c.moment - (int64_t)tail * 2 * (int64_t)n - ((int64_t)ub - held) * (int64_t)n;
     free(u);
     wq__scratch_give(code, codecap);
     if (!scratch)
@@ -1229,6 +1248,6 @@ nomem:
     if (!scratch)
         free(key);
     free(c.gap);
-    *ucap = 0;
+    *ucap = 0, *moment = 0;
     return ENOMEM;
 }

@@ -54,6 +54,38 @@
 
 #define WF_INLINE __attribute__((always_inline)) inline
 
+/* Under AddressSanitizer, the bytes of a kept working block (scratch.c)
+ * past those a run asked for are poisoned while it holds the block, so
+ * that a step past its wavefronts or bounds is reported as it would be in
+ * a block of its own. */
+#if defined(__SANITIZE_ADDRESS__)
+#define WF_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define WF_ASAN 1
+#endif
+#endif
+#ifdef WF_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
+static void *wf_take(size_t size, size_t *got) {
+    char *p = wq__scratch_take(size, got);
+#ifdef WF_ASAN
+    if (p)
+        ASAN_POISON_MEMORY_REGION(p + size, *got - size);
+#endif
+    return p;
+}
+
+static void wf_give(void *p, size_t got) {
+#ifdef WF_ASAN
+    if (p)
+        ASAN_UNPOISON_MEMORY_REGION(p, got);
+#endif
+    wq__scratch_give(p, got);
+}
+
 /* "Not reached": low enough that adding 1 never overflows, and never the
  * maximum of a diagonal that has a reached neighbour. */
 #define WF_NONE (INT32_MIN / 2)
@@ -541,6 +573,7 @@ typedef struct wf_seeds {
     const int32_t *fwd, *bwd;
     int64_t bound;
     size_t floor; /* the seeds' bound on the whole pair: D >= floor */
+    int one_way;  /* 0: both directions in turn; 1: forward only; 2: backward only */
 } wf_seeds;
 
 static size_t wf_run(int level, const unsigned char *x, size_t n, const unsigned char *y, size_t m,
@@ -551,8 +584,9 @@ static size_t wf_run(int level, const unsigned char *x, size_t n, const unsigned
     size_t smax = cap < m ? cap : m;
     if (sb < (double)smax)
         smax = (size_t)sb;
-    int both = n >= WF_BI_MIN;
-    size_t half = both ? smax / 2 + 1 : smax, width = 2 * half + 5;
+    int both = n >= WF_BI_MIN, one_way = sd && both ? sd->one_way : 0;
+    /* One direction alone may reach score smax, and its diagonals with it. */
+    size_t half = both && !one_way ? smax / 2 + 1 : smax, width = 2 * half + 5;
     /* The wavefronts in one block, on the stack for small runs (most
      * short pairs: two mallocs and frees were about 5% of a 500-byte
      * pair's instructions at 2% edits). */
@@ -560,7 +594,7 @@ static size_t wf_run(int level, const unsigned char *x, size_t n, const unsigned
     _Alignas(64) int32_t small[WF_STACK / sizeof(int32_t)];
     int32_t *mem = small;
     if (memb > sizeof small)
-        mem = wq__scratch_take(memb, &memb);
+        mem = wf_take(memb, &memb);
     if (!mem) {
         errno = ENOMEM;
         return WQ_LEV_NO_LIMIT;
@@ -602,15 +636,38 @@ static size_t wf_run(int level, const unsigned char *x, size_t n, const unsigned
         if (total % WF_CHECK == 0 && total > 0 && budget < INFINITY &&
             over_budget(f.cur, f.lo, f.hi, b.cur, b.lo, b.hi, total, n, m, budget))
             break;
-        if (both && b.s < f.s)
+        if (one_way ? one_way == 2 : both && b.s < f.s)
             dir_step(&b, in, im);
         else
             dir_step(&f, in, im);
     }
     if (mem != small)
-        wq__scratch_give(mem, memb);
+        wf_give(mem, memb);
     *lower = f.s + b.s;
     return result;
+}
+
+/*
+ * Which direction alone proves the pruned search's bound soonest (1
+ * forward, 2 backward). Any order of steps is exact (wf_run), so this is
+ * only a cost estimate.
+ *
+ * Why one direction: a direction's point on the optimal path at row i
+ * survives its trims while the slack there, the cost the seeds miss in the
+ * rows still ahead of it, is at least 1, and its wavefront keeps about
+ * twice that slack in diagonals around the path. The slack only falls as
+ * the direction passes the places the seeds miss, so each direction's
+ * widest steps are its first ones: in turn, both pay for their wide first
+ * halves. Alone, one direction's steps narrow as it goes, and it stops
+ * once past the last place missed.
+ *
+ * Which one: the one that passes the missed cost first. With the chain's
+ * cost standing in for the true cost, the cost missed lies where the chain
+ * costs more than the seeds' units; lev_seeds.c's moment is negative when
+ * it lies mostly in the first half of x: forward then.
+ */
+static int wf_one_way(int64_t moment) {
+    return moment <= 0 ? 1 : 2;
 }
 
 /* Pairs shorter than this skip the seeds (the plain search is cheap). */
@@ -639,12 +696,13 @@ static size_t wf_seeded(int level, const unsigned char *x, size_t n, const unsig
     /* One block for the bounds both ways and the seeds' scratch room,
      * kept by the thread for its next pair (scratch.c). */
     size_t hb;
-    int32_t *h = wq__scratch_take((3 * ns + 4) * sizeof *h, &hb);
+    int32_t *h = wf_take((3 * ns + 4) * sizeof *h, &hb);
     if (!h)
         return WQ__WF_GAVE_UP; /* the plain search reports it if it recurs */
-    if (wq__seed_bounds_at(level, WQ__SEEDS_AUTO, x, n, y, m, ns / WF_SEED_MAX_LEFT, h, h + ns + 2,
-                           h + 2 * ns + 3, &ucap)) {
-        wq__scratch_give(h, hb);
+    int64_t moment;
+    if (wq__seed_bounds_ex(level, WQ__SEEDS_AUTO, x, n, y, m, ns / WF_SEED_MAX_LEFT, h, h + ns + 2,
+                           h + 2 * ns + 3, &ucap, &moment)) {
+        wf_give(h, hb);
         errno = ENOMEM;
         return WQ_LEV_NO_LIMIT;
     }
@@ -660,14 +718,14 @@ static size_t wf_seeded(int level, const unsigned char *x, size_t n, const unsig
          * cell, so narrower; finding none, it answers (U - 1) + 1 = U = D.
          * Below the caller's cap, the cap is the bound. */
         size_t u = ucap <= cap ? ucap - 1 : cap, lower;
-        wf_seeds sd = {h, h + ns + 2, (int64_t)u, h0};
+        wf_seeds sd = {h, h + ns + 2, (int64_t)u, h0, wf_one_way(moment)};
         size_t d = wf_run(level, x, n, y, m, u, INFINITY, &lower, &sd);
         /* A give-up cannot happen (no budget); the plain search would
          * still answer exactly if it did. */
         if (d <= u + 1 || d == WQ_LEV_NO_LIMIT)
             result = d;
     }
-    wq__scratch_give(h, hb);
+    wf_give(h, hb);
     return result;
 }
 

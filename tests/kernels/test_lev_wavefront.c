@@ -1170,3 +1170,158 @@ Test(lev_wavefront, near_copies_of_a_seed, .timeout = 60) {
         munmap(g.map, g.len);
     }
 }
+
+/* ------------------------------- the pruned search in one direction -- */
+
+/* Three substitutions in b[at, at + 40), an unedited copy of five seeds of
+ * a: a copy costs 3 in each, which the seeds count as at most 2, so the
+ * chain places missed cost there. */
+static void damage_seeds(uint64_t *st, unsigned char *b, size_t at) {
+    for (size_t i = at + 1; i < at + 40; i += 3)
+        b[i] = kseq_other(st, b[i], 4);
+}
+
+/*
+ * A pair for the one-way tests: a, n random DNA bytes, and b, edited as
+ * `kind` says; returns m.
+ *   0, 1: scattered edits at 2% in a's rows 400..n - 400 only, and five
+ *     damaged seeds 64 bytes from the start (0) or the end (1): the missed
+ *     cost lies near that end, so that direction is the one chosen; with
+ *     `e` > 0, missed cost at the other end too (below), so that the
+ *     direction runs on to it.
+ *   2: insertions only, 2%: the path drifts to diagonal m - n, about the
+ *     bound, where either direction of a search in turn stops near half.
+ *   3: deletions in a's first half and insertions in its second, 1.5%
+ *     each: the path drifts below and back.
+ *   In 2 and 3, every other byte of b[m / 3, m / 3 + 20) substituted too
+ *   (ten edits over at most four seeds, which count at most two each), so
+ *   that the chain costs more than the seeds' bound and the search runs.
+ *   4: insertions only, 4%, nothing else: D = m - n exactly (it is at
+ *     least that, and the insertions are an alignment), so n can be large
+ *     without the DP, and the wavefronts' block (about 32 D bytes) is more
+ *     than the seeds' blocks of about n bytes, taken fresh.
+ */
+static size_t one_way_pair(uint64_t *st, unsigned char *a, size_t n, unsigned char *b, int kind,
+                           size_t e) {
+    kseq_fill(st, a, n, 4);
+    size_t m = 0;
+    if (kind == 4) { /* insertions only, 4%: D = m - n */
+        for (size_t i = 0; i < n; i++) {
+            if (kbelow(st, 1000) < 40)
+                b[m++] = kseq_letter(st, 4);
+            b[m++] = a[i];
+        }
+        return m;
+    }
+    if (kind >= 2) {
+        for (size_t i = 0; i < n; i++) {
+            unsigned r = (unsigned)kbelow(st, 1000);
+            if (kind == 3 && i < n / 2 && r < 15)
+                continue; /* deleted */
+            if ((kind == 2 && r < 20) || (kind == 3 && i >= n / 2 && r < 15))
+                b[m++] = kseq_letter(st, 4); /* inserted before a[i] */
+            b[m++] = a[i];
+        }
+        for (size_t k = 0; k < 20; k += 2) /* missed cost, for a search */
+            b[m / 3 + k] = kseq_other(st, b[m / 3 + k], 4);
+        return m;
+    }
+    size_t lo = 400, hi = n - 400;
+    memcpy(b, a, lo);
+    m = lo + kseq_mutate_pm(st, a + lo, hi - lo, b + lo, 20, 4);
+    memcpy(b + m, a + hi, n - hi);
+    m += n - hi;
+    if (kind == 0)
+        damage_seeds(st, b, 64);
+    else
+        damage_seeds(st, b, 8 * (n / 8) - 104 + m - n); /* a's seed ns - 13 */
+    if (e) {
+        /* Missed cost at the very far end: substitutions 0, 2 and 4 bytes
+         * from it (in x's tail of 7 bytes, in no seed, or 3 in its first
+         * seed, which counts at most 2), so that the direction is still
+         * alive there; and a substitution (e % 3 = 0), an insertion (1) or
+         * a deletion (2) e - 1 bytes from it, where the furthest point
+         * stops, so that its row and column come within 8 bytes of the
+         * ends in every way. */
+        int back = kind == 1; /* b's far end: its start */
+        for (size_t k = 0; k <= 4; k += 2) {
+            size_t at = back ? k : m - 1 - k;
+            b[at] = kseq_other(st, b[at], 4);
+        }
+        size_t at = back ? e - 1 : m - e; /* e - 1 bytes from the far end */
+        if (e % 3 == 0) {
+            b[at] = kseq_other(st, b[at], 4);
+        } else if (e % 3 == 1) {
+            memmove(b + at + 1, b + at, m - at);
+            b[at] = kseq_other(st, b[at + 1], 4);
+            m++;
+        } else {
+            memmove(b + at, b + at + 1, m - at - 1);
+            m--;
+        }
+    }
+    return m;
+}
+
+ParameterizedTestParameters(lev_wavefront, one_way_search_at_each_level) {
+    static int levels[] = {WQ__LANES_SCALAR, WQ__LANES_AVX2, WQ__LANES_AVX512};
+    return cr_make_param_array(int, levels, sizeof levels / sizeof *levels);
+}
+
+/*
+ * The pruned search runs one direction alone, the one that passes the
+ * missed cost first (wavefront.c: wf_one_way, from lev_seeds.c's moment).
+ * Pairs of 4096 to 4400 bytes (one_way_pair): missed cost near the start
+ * or the end, where the moment must choose that end (forward or
+ * backward), and the direction then runs in narrow steps through a run of
+ * matches to its far end, or to an edit 0 to 46 bytes before it; paths
+ * that drift to about the bound's diagonal and back. Each string against
+ * an unreadable page after it and before it; exact against the DP under
+ * four limits, at each level.
+ */
+ParameterizedTest(int *level, lev_wavefront, one_way_search_at_each_level, .timeout = 120) {
+    int best = wq__lanes_best(), lv = *level < best ? *level : best;
+    uint64_t st = 4242 + (uint64_t)*level;
+    unsigned char *a = malloc(30000), *b = malloc(60001);
+    int32_t *h = malloc((30000 / 4 + 8) * sizeof *h);
+    cr_assert(a && b && h);
+    for (unsigned t = 0; t < 56; t++) {
+        int kind = t < 44 ? (int)(t % 2) : t < 52 ? 2 + (int)(t % 2) : 4;
+        size_t n = t < 52 ? 4096 + kbelow(&st, 305) : 4096 * (t - 48) + kbelow(&st, 100);
+        if (t >= 4 && t < 44)
+            n = 4103 + 8 * kbelow(&st, 30);                /* a tail of 7 bytes in no seed */
+        size_t e = t >= 4 && t < 44 ? (t - 4) / 2 + 1 : 0; /* 1 to 20 */
+        size_t m = one_way_pair(&st, a, n, b, kind, e);
+        const unsigned char *x = n <= m ? a : b, *y = n <= m ? b : a;
+        size_t xn = n <= m ? n : m, ym = n <= m ? m : n, ns = xn / 8, ucap = 0;
+        size_t ref = kind == 4 ? m - n : wq_levenshtein_ref(x, xn, y, ym), lower = 0;
+        int64_t moment = 0;
+        cr_assert_eq(wq__seed_bounds_ex(lv, WQ__SEEDS_AUTO, x, xn, y, ym, ns / 2, h, h + ns + 2,
+                                        NULL, &ucap, &moment),
+                     0);
+        cr_assert_gt(ucap, (size_t)h[0], "t=%u: the seeds refused or the chain is optimal", t);
+        cr_assert_leq(3 * (ucap - (size_t)h[0]), ucap,
+                      "t=%u: too loose for the pruned search: U %zu h0 %d D %zu", t, ucap, h[0],
+                      ref);
+        /* The missed cost lies near the damaged end: the moment's sign
+         * (negative: the first half of x) picks that end's direction. */
+        if (kind < 2 && e == 0)
+            cr_assert(kind == 0 ? moment < 0 : moment > 0, "t=%u kind %d: moment %lld", t, kind,
+                      (long long)moment);
+        if (kind == 4)
+            check_public(a, n, b, m, ref);
+        for (int lead = 0; lead < 2; lead++) {
+            guarded gx = guard_copy_side(x, xn, lead), gy = guard_copy_side(y, ym, lead);
+            size_t caps[] = {WQ_LEV_NO_LIMIT, ref, ref - 1, ref / 2};
+            for (size_t c = 0; c < sizeof caps / sizeof *caps; c++) {
+                size_t want = ref <= caps[c] ? ref : caps[c] + 1;
+                cr_assert_eq(wq__lev_wavefront_at(lv, gx.at, xn, gy.at, ym, caps[c], 1e30, &lower),
+                             want,
+                             "level %d t=%u kind %d e=%zu lead %d n=%zu m=%zu cap=%zu ref=%zu", lv,
+                             t, kind, e, lead, xn, ym, caps[c], ref);
+            }
+            munmap(gx.map, gx.len), munmap(gy.map, gy.len);
+        }
+    }
+    free(a), free(b), free(h);
+}
