@@ -326,14 +326,14 @@ def piece(k):
 n = 20 * 2048  # over COPY_AT_ONCE_MIN (32768)
 a = [piece(10)] + [piece(rng.randint(0, 30)) for _ in range(n - 1)]
 b = [piece(rng.randint(10, 40)) for _ in range(n)]
-# longer than a chunk's stage (32 KiB) alone, at the first, a middle and
+# longer than a thread's room (32 KiB) alone, at the first, a middle and
 # the last item of chunks, and two in a row; a long item of a beside a
 # short one of b, and the other way round
 for i in (2048, 2048 + 700, 2 * 2048 - 1, 5 * 2048 + 3, 5 * 2048 + 4, n - 1):
     a[i] = piece(40_000 + i % 7)
 for i in (1, 3 * 2048 + 1000, 3 * 2048 + 1001):
     b[i] = piece(33_000 + i % 5)
-# chunks whose bytes fill the stage several times
+# chunks whose bytes fill a room several times
 for i in range(7 * 2048, 8 * 2048):
     a[i], b[i] = piece(200), piece(150)
 want = [Levenshtein.distance(x, y) for x, y in zip(a, b)]
@@ -345,10 +345,10 @@ print("ok")
 """
 
 
-def test_copy_at_once_items_longer_than_the_stage():
-    # A chunk gathers its items' bytes in a stage of 32 KiB and moves them
-    # to room claimed at once whenever the next item does not fit; an item
-    # longer than the stage alone goes straight to room claimed for it, or,
+def test_copy_at_once_items_longer_than_a_room():
+    # A thread copies its chunks' items straight into room it claims 32 KiB
+    # at a time, a new room whenever the next item does not fit in what is
+    # left; an item longer than 32 KiB gets room claimed for it alone, or,
     # when the block has no such room left, is copied after with the items
     # that follow it in its chunk.
     out = subprocess.run([sys.executable, "-c", STAGE_SCRIPT], timeout=120, check=True,

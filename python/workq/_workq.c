@@ -407,11 +407,11 @@ static inline void prefetch_ahead(PyObject *const *items, size_t i, size_t n) {
  * items of 5000 bytes took 0.45 to 20 s). So the calling thread checks for
  * SIGINT as it copies (copy_poll: every COPY_POLL_ITEMS items or
  * COPY_POLL_BYTES bytes; an at-once copy's chunks, see copy_stopping, at
- * each stage they move), with PyOS_InterruptOccurred, which takes SIGINT's
+ * each room they claim), with PyOS_InterruptOccurred, which takes SIGINT's
  * flag and runs no Python code: a handler must not run while the copy
  * reads the items (it could change or free them), nor while engine threads
- * do. On SIGINT the copy stops (an at-once copy's threads finish the stage
- * they hold and take no more chunks), frees what it made, then re-arms the
+ * do. On SIGINT the copy stops (an at-once copy's threads stop before
+ * the next room they claim and take no more chunks), frees what it made, then re-arms the
  * signal (PyErr_SetInterruptEx) and runs the handlers (PyErr_CheckSignals,
  * copy_signalled): the default handler raises KeyboardInterrupt, once; a
  * handler of the program's own that raises nothing lets the copy start
@@ -727,27 +727,33 @@ static int seqs_pair_serial(module_state *st, PyObject *a_obj, const char *a_wha
     return rc;
 }
 
-/* Two arguments of at least COPY_AT_ONCE_MIN items each, lists or tuples,
- * are copied at once when a pool of two or more is at hand: cut into
- * chunks of COPY_CHUNK items, which the calling thread (it keeps the GIL,
- * so no Python code runs and the items cannot change or go) and every
- * worker claim one at a time (wq_for), a's chunk c with b's chunk c (see
- * copy_pair_fn). A chunk copies what fast copies can (see copy_chunk); the
- * rest is copied after, on the calling
- * thread, a's before b's, so that errors are raised as a serial copy
- * raises them.
+/* distances() on two lists or tuples of one length, of at least
+ * COPY_AT_ONCE_MIN items each, with a pool of two or more, copies them at
+ * once (see fuse_distances): cut into chunks of COPY_CHUNK items, which the
+ * calling thread (it keeps the GIL, so no Python code runs and the items
+ * cannot change or go) and every worker claim one at a time, a's chunk c
+ * with b's chunk c. A chunk copies what fast copies can (see copy_chunk);
+ * the rest is copied after, on the calling thread, a's before b's, so that
+ * errors are raised as a serial copy raises them. Other arguments (and
+ * lists of unequal lengths, which raise ValueError after the copy) are
+ * copied one after the other.
  *
  * Why chunks: the copy of 1M pairs of 14 bytes is most of such a call
  * (it reads 128 MB of objects), and it was cut in two, a on the calling
  * thread and b on a worker. With a busy loop beside it (3 threads on 2
  * cores) or a worker slow to wake, one half finished milliseconds after
  * the other, and the call waited; now a thread that is descheduled holds
- * one chunk, and the calling thread starts before any worker is awake. */
+ * one chunk, and the calling thread starts before any worker is awake.
+ * Pairs are often made together (a pairs file read line by line makes
+ * a[0], b[0], a[1], ...), so that their objects interleave in memory: the
+ * cache lines a's chunk reads hold b's chunk too, and one thread copies
+ * both (copied by two threads side by side, each side read all of them
+ * from memory: 1M pairs read 256 MB instead of 128). */
 #define COPY_AT_ONCE_MIN ((size_t)1 << 15)
-/* A task's objects, 2048 of a and 2048 of b (about 256 KiB when they are
- * str objects of a few dozen bytes), are still in the core's cache for the
- * chunks' second passes. (4096 copied alike in one A/B run and was slower
- * in another.) */
+/* A chunk pair's objects, 2048 of a and 2048 of b (about 256 KiB when
+ * they are str objects of a few dozen bytes), stay in the core's cache
+ * while b's chunk reads the lines a's read. (4096 copied alike in one A/B
+ * run and was slower in another.) */
 #define COPY_CHUNK ((size_t)2048)
 
 /* A copy at once of two arguments. */
@@ -757,10 +763,9 @@ typedef struct copy_job {
     size_t chunks[2];      /* the chunks of each side: a's are 0.., b's after */
     atomic_size_t used[2]; /* bytes of s[k]->data claimed by chunks */
     size_t *stop;          /* per chunk: the first item its fast copy left */
-    pthread_t caller;      /* the GIL's holder: the one thread that checks for SIGINT */
-    atomic_int stopping;   /* SIGINT came: every chunk stops at its next stage */
+    atomic_int stopping;   /* SIGINT came: every chunk stops at its next room */
     size_t trip_pair;      /* the test hook's chunk pair, SIZE_MAX: none */
-    size_t *longest;       /* NULL, or per chunk: its longest item copied (fuse_claim) */
+    size_t *longest;       /* per chunk: its longest item copied (fuse_claim) */
 } copy_job;
 
 /* Whether a chunk should stop: SIGINT came (checked on the calling thread
@@ -796,106 +801,64 @@ static char *claim_room(copy_job *j, int k, size_t bytes) {
     return s->data + at;
 }
 
-/* Bytes a chunk gathers before it claims room for them (see copy_chunk). */
-#define COPY_STAGE ((size_t)32 << 10)
+/* The room a thread claims at once in a side's data block (one claim_room
+ * per COPY_ROOM bytes of items, or per item longer than that). */
+#define COPY_ROOM ((size_t)32 << 10)
 
-/* Moves the staged bytes of items [from, to) of side k into room claimed
- * for them, and points ptr at the moved copies (len is set). Returns 0, or
- * -1 without room (nothing moved). */
-static int copy_flush(copy_job *j, int k, const char *stage, size_t bytes, size_t from, size_t to) {
-    seqs *s = j->s[k];
-    char *dst = claim_room(j, k, bytes);
-    if (dst == NULL)
-        return -1;
-    memcpy(dst, stage, bytes);
-    for (size_t i = from; i < to; i++) {
-        s->ptr[i] = dst;
-        dst += s->len[i];
-    }
-    return 0;
-}
+/* Room claimed by one thread and not filled yet: [at, end). */
+typedef struct copy_room {
+    char *at, *end;
+} copy_room;
 
 /* Copies chunk t in one pass over its objects, up to the first that is not
- * a fast_view: each item's bytes go to stage (COPY_STAGE bytes, the
- * calling thread's own), and a full stage moves to room claimed for it at
- * once (copy_flush); an item larger than stage alone is copied straight
- * into room claimed for it. Before it moves a stage it stops if SIGINT
- * came (copy_stopping; caller: on the calling thread). Records in stop[t]
- * where it stopped: when room ran out, the first item of the stage it
- * could not move (every item before it is in place; the stage's may have
- * been read but are copied again by copy_finish), and in longest[t] (when
- * j->longest is set) the length of the longest item it copied. It calls no Python
- * API but PyOS_InterruptOccurred on the calling thread, allocates nothing
- * and raises nothing: engine threads run it while the calling thread
- * holds the GIL.
+ * a fast_view: each item's bytes go straight to room the thread claimed
+ * (*rm, side k's, kept from chunk to chunk), with its pointer and length.
+ * Before it claims room it stops if SIGINT came (copy_stopping; caller: on
+ * the calling thread). Records in stop[t] where it stopped (when room ran
+ * out, at the item that found none: every item before it is in place), and
+ * in longest[t] the length of the longest item it copied. It calls no
+ * Python API but PyOS_InterruptOccurred on the calling thread, allocates
+ * nothing and raises nothing: engine threads run it while the calling
+ * thread holds the GIL.
  *
  * Why one pass: each object is then read once. Reading the lengths first
  * and the bytes in a second pass read every object twice (half a megabyte
  * of objects a chunk pair), and when other processes share the cache the
- * second pass missed again; the stage stays in the core's first caches. */
-static void copy_chunk(copy_job *j, size_t t, char *stage, int caller) {
-    size_t lo, hi, i, from, staged = 0, longest = 0;
+ * second pass missed again. Why straight to the room: the items went to a
+ * 32 KiB stage, then were moved to room claimed for the stage and pointed
+ * at in a second pass over the chunk; the move and the pass were 6% and
+ * 2% of a 1M x 14 call's CPU, all of it while the GIL is held. */
+static void copy_chunk(copy_job *j, size_t t, copy_room *rm, int caller) {
+    size_t lo, hi, i, longest = 0;
     int k = chunk_range(j, t, &lo, &hi);
     seqs *s = j->s[k];
     PyObject *const *items = j->items[k];
-    for (i = from = lo; i < hi; i++) {
+    copy_room r = *rm;
+    for (i = lo; i < hi; i++) {
         prefetch_ahead(items, i, hi);
         const char *p;
         size_t l;
         if (!fast_view(items[i], &p, &l))
             break;
-        longest = l > longest ? l : longest;
-        if (l > COPY_STAGE - staged) { /* flush what is staged, then place item i */
-            if (copy_stopping(j, caller) || copy_flush(j, k, stage, staged, from, i) < 0)
+        if (r.at == NULL || l > (size_t)(r.end - r.at)) { /* what is left is given up */
+            if (copy_stopping(j, caller))
                 break;
-            from = i, staged = 0;
-            if (l > COPY_STAGE) { /* too large for the stage: straight to its room */
-                char *dst = claim_room(j, k, l);
-                if (dst == NULL)
-                    break;
-                copy_item(dst, p, l);
-                s->ptr[i] = dst;
-                s->len[i] = l;
-                from = i + 1;
-                continue;
-            }
+            size_t want = l > COPY_ROOM ? l : COPY_ROOM;
+            char *dst = claim_room(j, k, want);
+            if (dst == NULL && (dst = claim_room(j, k, want = l)) == NULL)
+                break;
+            r.at = dst;
+            r.end = dst + want;
         }
-        copy_item(stage + staged, p, l);
+        longest = l > longest ? l : longest;
+        copy_item(r.at, p, l);
+        s->ptr[i] = r.at;
         s->len[i] = l;
-        staged += l;
+        r.at += l;
     }
-    if (copy_flush(j, k, stage, staged, from, i) < 0)
-        i = from;
+    *rm = r;
     j->stop[t] = i;
-    if (j->longest != NULL)
-        j->longest[t] = longest;
-}
-
-/* The wq_for function of a copy at once: chunk c of a, then chunk c of b.
- * Pairs are often made together (a pairs file read line by line makes
- * a[0], b[0], a[1], ...), so that their objects interleave in memory:
- * the cache lines a's chunk reads hold b's chunk too. Copied by two
- * threads side by side, each side read all of them from memory: 1M pairs
- * read 256 MB instead of 128. */
-static int copy_pair_fn(void *ctx, size_t c) {
-    copy_job *j = ctx;
-    int caller = pthread_equal(pthread_self(), j->caller);
-    if (c == j->trip_pair)
-        (void)PyErr_SetInterruptEx(SIGINT); /* the test hook; safe on any thread */
-    /* A failure: wq_for hands out no further chunk. */
-    if (copy_stopping(j, caller))
-        return EINTR;
-    /* malloc, not PyMem_RawMalloc: tracemalloc's hook would wait for the
-     * GIL, which the calling thread holds until this returns. */
-    char *stage = malloc(COPY_STAGE);
-    if (stage == NULL)
-        return 0; /* copy_finish copies both chunks */
-    if (c < j->chunks[0])
-        copy_chunk(j, c, stage, caller);
-    if (c < j->chunks[1])
-        copy_chunk(j, j->chunks[0] + c, stage, caller);
-    free(stage);
-    return copy_stopping(j, caller) ? EINTR : 0;
+    j->longest[t] = longest;
 }
 
 /* Copies, with every check, the items of side k that its chunks left, in
@@ -948,71 +911,12 @@ static size_t trip_chunk(size_t trip, size_t na) {
     return (trip < na ? trip : trip - na) / COPY_CHUNK;
 }
 
-/* seqs_pair_from's copy at once, of two lists or tuples (trip: the test
- * hook's item). Returns 0, COPY_AGAIN (SIGINT, and its handlers raised
- * nothing), or -1 with an exception; neither snapshot held but on 0. */
-static int seqs_pair_at_once(module_state *st, wq_pool *helper, PyObject *a_obj, const char *a_what,
-                             seqs *sa, PyObject *b_obj, const char *b_what, seqs *sb, size_t trip) {
-    memset(sa, 0, sizeof *sa);
-    memset(sb, 0, sizeof *sb);
-    sa->cache = sb->cache = &st->scratch;
-    copy_job j = {.s = {sa, sb},
-                  .items = {PySequence_Fast_ITEMS(a_obj), PySequence_Fast_ITEMS(b_obj)},
-                  .caller = pthread_self(),
-                  .trip_pair = trip_chunk(trip, (size_t)PySequence_Fast_GET_SIZE(a_obj))};
-    atomic_init(&j.stopping, 0);
-    const char *what[2] = {a_what, b_what};
-    int rc = -1;
-    if (seqs_begin(sa, j.items[0], (size_t)PySequence_Fast_GET_SIZE(a_obj)) < 0 ||
-        seqs_begin(sb, j.items[1], (size_t)PySequence_Fast_GET_SIZE(b_obj)) < 0)
-        goto fail;
-    for (int k = 0; k < 2; k++) {
-        j.chunks[k] = (j.s[k]->n + COPY_CHUNK - 1) / COPY_CHUNK;
-        atomic_init(&j.used[k], 0);
-    }
-    size_t total = j.chunks[0] + j.chunks[1];
-    j.stop = PyMem_Malloc(total * sizeof *j.stop);
-    if (j.stop == NULL) {
-        PyErr_NoMemory();
-        goto fail;
-    }
-    for (size_t t = 0; t < total; t++) { /* nothing copied yet */
-        size_t hi;
-        chunk_range(&j, t, &j.stop[t], &hi);
-    }
-    wq_map_opts one_each = {.chunk_size = 1};
-    size_t pairs = j.chunks[0] > j.chunks[1] ? j.chunks[0] : j.chunks[1];
-    /* ENOMEM: nothing ran; EINTR: SIGINT, some chunks did not run */
-    (void)wq_for_ex(helper, pairs, copy_pair_fn, &j, &one_each);
-    rc = atomic_load_explicit(&j.stopping, memory_order_relaxed) || PyOS_InterruptOccurred();
-    for (int k = 0; k < 2 && rc == 0; k++)
-        rc = copy_finish(&j, k, what[k]);
-    PyMem_Free(j.stop);
-    if (rc == 0)
-        return 0;
-fail:
-    seqs_clear(sa);
-    seqs_clear(sb);
-    return rc > 0 ? copy_signalled() : -1;
-}
-
-/* seqs_from for two arguments, at once on helper when it pays (NULL:
- * one after the other). Returns 0, or -1 with an exception set and neither
+/* seqs_from for two arguments, one after the other (see
+ * seqs_pair_serial). Returns 0, or -1 with an exception set and neither
  * snapshot held. */
-static int seqs_pair_from(module_state *st, wq_pool *helper, PyObject *a_obj, const char *a_what,
-                          seqs *sa, PyObject *b_obj, const char *b_what, seqs *sb) {
-    size_t trip = copy_trip(st);
-    int rc = COPY_AGAIN;
-    /* A SIGINT handler that raised nothing may have changed a and b, so
-     * whether they are copied at once is asked again. */
-    while (rc == COPY_AGAIN && helper != NULL && wq_pool_threads(helper) >= 2 &&
-           copy_at_once(a_obj, b_obj)) {
-        rc = seqs_pair_at_once(st, helper, a_obj, a_what, sa, b_obj, b_what, sb, trip);
-        trip = SIZE_MAX;
-    }
-    if (rc != COPY_AGAIN)
-        return rc;
-    return seqs_pair_serial(st, a_obj, a_what, sa, b_obj, b_what, sb, trip);
+static int seqs_pair_from(module_state *st, PyObject *a_obj, const char *a_what, seqs *sa,
+                          PyObject *b_obj, const char *b_what, seqs *sb) {
+    return seqs_pair_serial(st, a_obj, a_what, sa, b_obj, b_what, sb, copy_trip(st));
 }
 
 /* ------------------------------------------------------------ options -- */
@@ -1804,23 +1708,20 @@ static int fuse_compute_any(fuse_job *j) {
  * counted). */
 static void fuse_copy_all(fuse_job *j, int caller) {
     copy_job *cj = &j->copy;
-    /* malloc, not PyMem_RawMalloc: see copy_pair_fn. NULL: copy_finish
-     * copies this thread's chunks. */
-    char *stage = malloc(COPY_STAGE);
+    copy_room rooms[2] = {{NULL, NULL}, {NULL, NULL}}; /* a's, b's */
     for (;;) {
         size_t c = atomic_fetch_add_explicit(&j->next_copy, 1, memory_order_relaxed);
         if (c >= j->pairs)
             break;
         if (c == cj->trip_pair)
             (void)PyErr_SetInterruptEx(SIGINT); /* the test hook; safe on any thread */
-        if (stage != NULL && !copy_stopping(cj, caller)) {
-            copy_chunk(cj, c, stage, caller);
-            copy_chunk(cj, j->pairs + c, stage, caller);
+        if (!copy_stopping(cj, caller)) {
+            copy_chunk(cj, c, &rooms[0], caller);
+            copy_chunk(cj, j->pairs + c, &rooms[1], caller);
         }
         if (atomic_fetch_add(&j->copies, 1) + 1 == j->pairs)
             fuse_wake(j->sync);
     }
-    free(stage);
 }
 
 /* A runner's share: copies, waits until the copy is complete (the calling
@@ -1992,7 +1893,6 @@ static int fuse_distances(module_state *st, wq_pool *pool, PyObject *a_obj, PyOb
         .copy = {.s = {&sa, &sb},
                  .items = {PySequence_Fast_ITEMS(a_obj), PySequence_Fast_ITEMS(b_obj)},
                  .chunks = {(n + COPY_CHUNK - 1) / COPY_CHUNK, (n + COPY_CHUNK - 1) / COPY_CHUNK},
-                 .caller = pthread_self(),
                  .trip_pair = trip_chunk(trip, n)},
         .w = &w,
         .pairs = (n + COPY_CHUNK - 1) / COPY_CHUNK};
@@ -2079,8 +1979,7 @@ static PyObject *do_distances(module_state *st, wq_pool *pool, unsigned workers,
             return arr;
         }
     }
-    if (seqs_pair_from(st, workers == 1 ? NULL : pool, a_obj, "seqs_a", &sa, b_obj, "seqs_b", &sb) <
-        0) {
+    if (seqs_pair_from(st, a_obj, "seqs_a", &sa, b_obj, "seqs_b", &sb) < 0) {
         drop_pool(st, owned, workers);
         return NULL;
     }
@@ -2151,7 +2050,7 @@ static PyObject *do_cdist(module_state *st, wq_pool *pool, unsigned workers, PyO
     if (max_obj != Py_None)
         return do_search(st, pool, workers, SEARCH_QUERY, q_obj, t_obj, max);
     seqs sq, stg;
-    if (seqs_pair_from(st, NULL, q_obj, "queries", &sq, t_obj, "targets", &stg) < 0)
+    if (seqs_pair_from(st, q_obj, "queries", &sq, t_obj, "targets", &stg) < 0)
         return NULL;
     PyObject *result = NULL;
     if (stg.n != 0 && sq.n > SIZE_MAX / stg.n) {
