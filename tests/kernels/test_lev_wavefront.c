@@ -353,11 +353,16 @@ Test(lev_wavefront, seed_bounds_are_lower_bounds, .timeout = 60) {
     int32_t *h = malloc((3000 / 4 + 8) * sizeof *h);
     unsigned refused = 0;
     cr_assert(a && b && h);
-    for (unsigned t = 0; t < 40; t++) {
-        size_t n = 800 + kbelow(&st, 2200);
+    for (unsigned t = 0; t <= 40; t++) {
+        size_t n = t < 40 ? 800 + kbelow(&st, 2200) : 400;
         unsigned sigma = t % 4 == 3 ? 2 : 4;
         kseq_fill(&st, a, n, sigma);
         size_t m = derive(&st, a, n, b, rates[t % 5], sigma);
+        if (t == 40) { /* its first three seeds replaced: a block from the start */
+            memcpy(b, a, n);
+            memset(b, 'z', 24);
+            m = n;
+        }
         const unsigned char *x = n <= m ? a : b, *y = n <= m ? b : a;
         size_t xn = n <= m ? n : m, ym = n <= m ? m : n, ucap = 0;
         size_t ref = wq_levenshtein_ref(x, xn, y, ym);
@@ -373,9 +378,12 @@ Test(lev_wavefront, seed_bounds_are_lower_bounds, .timeout = 60) {
         cr_assert_geq(ucap, ref, "the chain's cost is an upper bound: n=%zu m=%zu", xn, ym);
         cr_assert_leq((size_t)fwd[0], ref, "n=%zu m=%zu", xn, ym);
         cr_assert_leq((size_t)bwd[0], ref, "n=%zu m=%zu", xn, ym);
-        /* The same units both ways, but for the pair's last step (fwd
-         * only) and first step (bwd only): see end_units. */
-        cr_assert_leq(abs(fwd[0] - bwd[0]), 1);
+        /* fwd[0] and bwd[0] need not be within 1 of each other: a block
+         * of the chain from the pair's start counts in bwd[0] but not in
+         * fwd[0] (row 0's points (0, d) have paid their steps along row 0),
+         * and one to its end in fwd[0] but not in bwd[0] (see fill_bounds):
+         * the last pair, its first 24 bytes replaced, has fwd[0] = 0 and
+         * bwd[0] = 6, D = 24. */
         cr_assert_eq(fwd[(xn + 7) >> 3], 0);
         cr_assert_eq(bwd[(xn + 7 - xn % 8) >> 3], 0);
     }
