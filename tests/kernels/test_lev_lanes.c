@@ -16,6 +16,7 @@
 #include <workq/kernels.h>
 
 #include "kernels_internal.h"
+#include "test_levels.h"
 #include "test_rand.h"
 #include "test_seq.h"
 
@@ -89,10 +90,7 @@ static void check_lanes(const pairs_buf *pb, int level, size_t k) {
     free(ls);
 }
 
-ParameterizedTestParameters(lev_lanes, each_level) {
-    static int levels[] = {WQ__LANES_SCALAR, WQ__LANES_AVX2, WQ__LANES_AVX512};
-    return cr_make_param_array(int, levels, sizeof levels / sizeof *levels);
-}
+WQT_AT_EACH_LEVEL(lev_lanes, each_level)
 
 /* Lengths at every lane width's boundary, mixed in each group. */
 ParameterizedTest(int *level, lev_lanes, each_level, .timeout = 60) {
@@ -108,10 +106,7 @@ ParameterizedTest(int *level, lev_lanes, each_level, .timeout = 60) {
         }
 }
 
-ParameterizedTestParameters(lev_lanes, short_groups) {
-    static int levels[] = {WQ__LANES_SCALAR, WQ__LANES_AVX2, WQ__LANES_AVX512};
-    return cr_make_param_array(int, levels, sizeof levels / sizeof *levels);
-}
+WQT_AT_EACH_LEVEL(lev_lanes, short_groups)
 
 /* Only short pairs (both vector widths, every length up to 20), in
  * batches of every size around a group's: 1..70 pairs, so groups end full,
@@ -126,10 +121,7 @@ ParameterizedTest(int *level, lev_lanes, short_groups, .timeout = 60) {
     }
 }
 
-ParameterizedTestParameters(lev_lanes, each_level_equal_lengths) {
-    static int levels[] = {WQ__LANES_SCALAR, WQ__LANES_AVX2, WQ__LANES_AVX512};
-    return cr_make_param_array(int, levels, sizeof levels / sizeof *levels);
-}
+WQT_AT_EACH_LEVEL(lev_lanes, each_level_equal_lengths)
 
 /* Equal lengths per group (the vector lanes' common case: no padding) at
  * 8, 14, 16 and 64 bytes. */
@@ -165,10 +157,7 @@ Test(lev_lanes, batch_mixed_with_long_pairs, .timeout = 60) {
     free_pairs(&pb);
 }
 
-ParameterizedTestParameters(lev_lanes, limits_at_lane_maxima) {
-    static int levels[] = {WQ__LANES_SCALAR, WQ__LANES_AVX2, WQ__LANES_AVX512};
-    return cr_make_param_array(int, levels, sizeof levels / sizeof *levels);
-}
+WQT_AT_EACH_LEVEL(lev_lanes, limits_at_lane_maxima)
 
 /* Limits around the distances' range and each lane's signed and unsigned
  * maximum (the vector lanes cap k + 1 in 8- or 16-bit lanes): equal
@@ -196,10 +185,7 @@ ParameterizedTest(int *level, lev_lanes, limits_at_lane_maxima, .timeout = 60) {
     }
 }
 
-ParameterizedTestParameters(lev_lanes, batch_at_each_level) {
-    static int levels[] = {WQ__LANES_SCALAR, WQ__LANES_AVX2, WQ__LANES_AVX512};
-    return cr_make_param_array(int, levels, sizeof levels / sizeof *levels);
-}
+WQT_AT_EACH_LEVEL(lev_lanes, batch_at_each_level)
 
 /* The batch entry (levenshtein.c) at each level, forced: runs of pairs of
  * one class (whole groups of consecutive pairs) broken by pairs of the

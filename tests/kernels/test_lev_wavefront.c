@@ -18,6 +18,7 @@
 #include <workq/kernels.h>
 
 #include "kernels_internal.h"
+#include "test_levels.h"
 #include "test_rand.h"
 #include "test_seq.h"
 
@@ -265,10 +266,7 @@ static void sweep_pair_free(sweep_pair *sp) {
     munmap(sp->y.map, sp->y.len);
 }
 
-ParameterizedTestParameters(lev_wavefront, slides_at_each_level) {
-    static int levels[] = {WQ__LANES_SCALAR, WQ__LANES_AVX2, WQ__LANES_AVX512};
-    return cr_make_param_array(int, levels, sizeof levels / sizeof *levels);
-}
+WQT_AT_EACH_LEVEL(lev_wavefront, slides_at_each_level)
 
 ParameterizedTest(int *level, lev_wavefront, slides_at_each_level, .timeout = 60) {
     static const size_t lens[] = {0, 1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 255, 256, 257, 600, 1100};
@@ -301,10 +299,7 @@ ParameterizedTest(int *level, lev_wavefront, slides_at_each_level, .timeout = 60
  * backward direction's slide reaches the strings' first bytes (and the
  * forward one their last) in its bounded byte loop: exact at each level,
  * on copies against an unreadable page after them and before them. */
-ParameterizedTestParameters(lev_wavefront, edits_near_the_ends_from_both_directions) {
-    static int levels[] = {WQ__LANES_SCALAR, WQ__LANES_AVX2, WQ__LANES_AVX512};
-    return cr_make_param_array(int, levels, sizeof levels / sizeof *levels);
-}
+WQT_AT_EACH_LEVEL(lev_wavefront, edits_near_the_ends_from_both_directions)
 
 ParameterizedTest(int *level, lev_wavefront, edits_near_the_ends_from_both_directions,
                   .timeout = 60) {
@@ -400,10 +395,7 @@ static size_t bounds_by(int lv, int how, const unsigned char *x, size_t n, const
     return ucap;
 }
 
-ParameterizedTestParameters(lev_wavefront, seed_searches_agree_at_each_level) {
-    static int levels[] = {WQ__LANES_SCALAR, WQ__LANES_AVX2, WQ__LANES_AVX512};
-    return cr_make_param_array(int, levels, sizeof levels / sizeof *levels);
-}
+WQT_AT_EACH_LEVEL(lev_wavefront, seed_searches_agree_at_each_level)
 
 /* The two ways of finding the seeds' copies in the band (a hash probe per
  * window of y, or a scan of each key's stretch of the whole band, by
@@ -448,10 +440,7 @@ ParameterizedTest(int *level, lev_wavefront, seed_searches_agree_at_each_level, 
     free(a), free(b), free(h1), free(h2), free(h3), free(scratch);
 }
 
-ParameterizedTestParameters(lev_wavefront, seed_scans_by_colliding_codes) {
-    static int levels[] = {WQ__LANES_SCALAR, WQ__LANES_AVX2, WQ__LANES_AVX512};
-    return cr_make_param_array(int, levels, sizeof levels / sizeof *levels);
-}
+WQT_AT_EACH_LEVEL(lev_wavefront, seed_scans_by_colliding_codes)
 
 /* The vector scans compare 2-bit letter codes first; letters that share a
  * code make every position a candidate, which the full compare must sort
@@ -551,10 +540,7 @@ Test(lev_wavefront, narrowed_scan_reaches_exactly_as_far_as_a_path_can, .timeout
     free(a), free(b), free(h1), free(h2);
 }
 
-ParameterizedTestParameters(lev_wavefront, seed_copies_at_the_ends_of_y) {
-    static int levels[] = {WQ__LANES_SCALAR, WQ__LANES_AVX2, WQ__LANES_AVX512};
-    return cr_make_param_array(int, levels, sizeof levels / sizeof *levels);
-}
+WQT_AT_EACH_LEVEL(lev_wavefront, seed_copies_at_the_ends_of_y)
 
 /* A seed changed in y whose only copy in the band is y's first or last 8
  * bytes (y against an unreadable page) costs nothing: the bound is one
@@ -725,10 +711,7 @@ static size_t chain_pair(uint64_t *st, unsigned char *a, size_t n, unsigned char
  * slides and the seeds' scan; the chain never costs less than D and the
  * seeds' bound never more.
  */
-ParameterizedTestParameters(lev_wavefront, chain_bounded_search_is_exact) {
-    static int levels[] = {WQ__LANES_SCALAR, WQ__LANES_AVX2, WQ__LANES_AVX512};
-    return cr_make_param_array(int, levels, sizeof levels / sizeof *levels);
-}
+WQT_AT_EACH_LEVEL(lev_wavefront, chain_bounded_search_is_exact)
 
 ParameterizedTest(int *level, lev_wavefront, chain_bounded_search_is_exact, .timeout = 120) {
     static const unsigned rates[] = {10, 30, 50, 50, 70, 5};
@@ -787,10 +770,7 @@ ParameterizedTest(int *level, lev_wavefront, chain_bounded_search_is_exact, .tim
  * unreadable page after it and before it (the backward direction reads from
  * the ends); exact against the DP under three limits, at each level.
  */
-ParameterizedTestParameters(lev_wavefront, narrow_steps_near_the_ends_at_each_level) {
-    static int levels[] = {WQ__LANES_SCALAR, WQ__LANES_AVX2, WQ__LANES_AVX512};
-    return cr_make_param_array(int, levels, sizeof levels / sizeof *levels);
-}
+WQT_AT_EACH_LEVEL(lev_wavefront, narrow_steps_near_the_ends_at_each_level)
 
 ParameterizedTest(int *level, lev_wavefront, narrow_steps_near_the_ends_at_each_level,
                   .timeout = 120) {
@@ -911,10 +891,7 @@ static size_t cell_pair(uint64_t *st, const unsigned char *a, size_t n, unsigned
     return m;
 }
 
-ParameterizedTestParameters(lev_wavefront, seed_bounds_hold_at_every_cell) {
-    static int levels[] = {WQ__LANES_SCALAR, WQ__LANES_AVX2, WQ__LANES_AVX512};
-    return cr_make_param_array(int, levels, sizeof levels / sizeof *levels);
-}
+WQT_AT_EACH_LEVEL(lev_wavefront, seed_bounds_hold_at_every_cell)
 
 /*
  * The seeds' bounds (seeds alone and pairs costing one, seeds alone with
@@ -1106,10 +1083,7 @@ Test(lev_wavefront, end_steps_keep_the_pruned_search_exact, .timeout = 120) {
  * byte alphabets (byte 0, the padding's value, included), either side the
  * shorter one, each string ending at an unreadable page (nothing readable
  * after it) or with a page of room. */
-ParameterizedTestParameters(lev_wavefront, gap_costs_at_each_level) {
-    static int levels[] = {WQ__LANES_SCALAR, WQ__LANES_AVX2, WQ__LANES_AVX512};
-    return cr_make_param_array(int, levels, sizeof levels / sizeof *levels);
-}
+WQT_AT_EACH_LEVEL(lev_wavefront, gap_costs_at_each_level)
 
 ParameterizedTest(int *level, lev_wavefront, gap_costs_at_each_level, .timeout = 60) {
     static const unsigned sigmas[] = {4, 256};
@@ -1271,10 +1245,7 @@ static size_t one_way_pair(uint64_t *st, unsigned char *a, size_t n, unsigned ch
     return m;
 }
 
-ParameterizedTestParameters(lev_wavefront, one_way_search_at_each_level) {
-    static int levels[] = {WQ__LANES_SCALAR, WQ__LANES_AVX2, WQ__LANES_AVX512};
-    return cr_make_param_array(int, levels, sizeof levels / sizeof *levels);
-}
+WQT_AT_EACH_LEVEL(lev_wavefront, one_way_search_at_each_level)
 
 /*
  * The pruned search runs one direction alone, the one that passes the
