@@ -7,6 +7,7 @@
  * test, so its internal entry point is reachable in shared builds too. */
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -891,6 +892,27 @@ static size_t cell_pair(uint64_t *st, const unsigned char *a, size_t n, unsigned
     return m;
 }
 
+/* Checks the seeds' bounds of x[0, xn) against y[0, ym) at every cell
+ * (i, j) on a path of cost at most ucap (P + S <= ucap, P and S filled
+ * here by prefix_suffix): the cost from it on, S, is at least fwd of row
+ * i, and the cost up to it, P, at least bwd. Returns D. */
+static int32_t bounds_hold_at_every_cell(const unsigned char *x, size_t xn, const unsigned char *y,
+                                         size_t ym, const int32_t *fwd, const int32_t *bwd,
+                                         size_t ucap, int32_t *P, int32_t *S, const char *what) {
+    prefix_suffix(x, xn, y, ym, P, S);
+    for (size_t i = 0; i <= xn; i++) {
+        int32_t f = fwd[(i + 7) >> 3], bk = bwd[(xn - i + 7 - xn % 8) >> 3];
+        for (size_t j = 0; j <= ym; j++) {
+            int32_t p = P[i * (ym + 1) + j], s = S[i * (ym + 1) + j];
+            if ((size_t)(p + s) > ucap)
+                continue;
+            cr_assert_geq(s, f, "%s: cell %zu,%zu fwd", what, i, j);
+            cr_assert_geq(p, bk, "%s: cell %zu,%zu bwd", what, i, j);
+        }
+    }
+    return P[xn * (ym + 1) + ym];
+}
+
 WQT_AT_EACH_LEVEL(lev_wavefront, seed_bounds_hold_at_every_cell)
 
 /*
@@ -935,21 +957,10 @@ ParameterizedTest(int *level, lev_wavefront, seed_bounds_hold_at_every_cell, .ti
             int32_t *fwd = h, *bwd = h + ns + 2;
             cr_assert_eq(wq__seed_bounds_at(lv, how, x, xn, y, ym, xn, fwd, bwd, NULL, &ucap), 0);
             cr_assert_gt(ucap, 0, "case %zu refused", c);
-            prefix_suffix(x, xn, y, ym, P, S);
-            int32_t ref = P[xn * (ym + 1) + ym];
+            char what[64];
+            snprintf(what, sizeof what, "level %d how %d case %zu", lv, how, c);
+            int32_t ref = bounds_hold_at_every_cell(x, xn, y, ym, fwd, bwd, ucap, P, S, what);
             cr_assert_geq((int64_t)ucap, ref, "case %zu: the chain below D", c);
-            for (size_t i = 0; i <= xn; i++) {
-                int32_t f = fwd[(i + 7) >> 3], bk = bwd[(xn - i + 7 - xn % 8) >> 3];
-                for (size_t j = 0; j <= ym; j++) {
-                    int32_t p = P[i * (ym + 1) + j], s = S[i * (ym + 1) + j];
-                    if ((size_t)(p + s) > ucap)
-                        continue;
-                    cr_assert_geq(s, f, "level %d how %d case %zu: cell %zu,%zu fwd", lv, how, c, i,
-                                  j);
-                    cr_assert_geq(p, bk, "level %d how %d case %zu: cell %zu,%zu bwd", lv, how, c,
-                                  i, j);
-                }
-            }
             if (cases[c].kind == 2 && sigma >= 4)
                 cr_assert_eq(fwd[0], ref, "level %d how %d case %zu: two-edit seeds (%d, D %d)", lv,
                              how, c, fwd[0], ref);
@@ -1022,20 +1033,9 @@ Test(lev_wavefront, end_steps_hold_at_every_cell, .timeout = 120) {
                     wq__seed_bounds_at(lv, WQ__SEEDS_AUTO, x, xn, y, ym, xn, fwd, bwd, NULL, &ucap),
                     0);
                 cr_assert_gt(ucap, 0);
-                prefix_suffix(x, xn, y, ym, P, S);
-                int32_t ref = P[xn * (ym + 1) + ym];
-                for (size_t i = 0; i <= xn; i++) {
-                    int32_t f = fwd[(i + 7) >> 3], bk = bwd[(xn - i + 7 - xn % 8) >> 3];
-                    for (size_t j = 0; j <= ym; j++) {
-                        int32_t p = P[i * (ym + 1) + j], s = S[i * (ym + 1) + j];
-                        if ((size_t)(p + s) > ucap)
-                            continue;
-                        cr_assert_geq(s, f, "n=%zu head %d tail %d: cell %zu,%zu fwd", n, head,
-                                      tail, i, j);
-                        cr_assert_geq(p, bk, "n=%zu head %d tail %d: cell %zu,%zu bwd", n, head,
-                                      tail, i, j);
-                    }
-                }
+                char what[64];
+                snprintf(what, sizeof what, "n=%zu head %d tail %d", n, head, tail);
+                int32_t ref = bounds_hold_at_every_cell(x, xn, y, ym, fwd, bwd, ucap, P, S, what);
                 if (tail == 3 && n % 8 && head != 1 && head != 2)
                     cr_assert_eq(fwd[0], ref, "n=%zu head %d: fwd[0] %d, D %d", n, head, fwd[0],
                                  ref);
