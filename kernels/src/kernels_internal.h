@@ -23,7 +23,9 @@ int wq__levenshtein_batch_at(int level, const wq_pair *pairs, size_t *dist, size
 
 /* A block of at least size bytes for a pair's working memory, from the
  * calling thread's kept blocks when one is large enough, else malloc; its
- * size in *got. NULL with errno ENOMEM (scratch.c). */
+ * whole size, to give back, in *got. Only size bytes are the caller's
+ * (AddressSanitizer reports a use of the rest). NULL with errno ENOMEM
+ * (scratch.c). */
 void *wq__scratch_take(size_t size, size_t *got);
 
 /* Gives back a block from wq__scratch_take with the size it reported (or

@@ -4,7 +4,10 @@
  * Guarantees:
  * - wq__scratch_take returns a block of at least the size asked for, owned
  *   by the caller until it gives it back with wq__scratch_give, or NULL
- *   (errno ENOMEM); a block is never handed to two callers at once.
+ *   (errno ENOMEM); a block is never handed to two callers at once. Only
+ *   the bytes asked for are the caller's: under AddressSanitizer the rest
+ *   of a kept block is poisoned while the caller holds it, so that a step
+ *   past them is reported as it would be in a block of its own.
  * - A thread keeps at most SCRATCH_SLOTS blocks of at most SCRATCH_MAX
  *   bytes each, freed when the thread exits (the key's destructor). A
  *   thread that never exits keeps them until the process ends.
@@ -24,6 +27,22 @@
 #include <stdlib.h>
 
 #include "kernels_internal.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define SCRATCH_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SCRATCH_ASAN 1
+#endif
+#endif
+#ifdef SCRATCH_ASAN
+#include <sanitizer/asan_interface.h>
+#define SCRATCH_POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define SCRATCH_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define SCRATCH_POISON(p, n) ((void)(p), (void)(n))
+#define SCRATCH_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
 
 #define SCRATCH_SLOTS 2
 #define SCRATCH_MAX ((size_t)8 << 20)
@@ -71,9 +90,10 @@ void *wq__scratch_take(size_t size, size_t *got) {
         if (s[i].p && s[i].size >= size && (best < 0 || s[i].size < s[best].size))
             best = i;
     if (best >= 0) {
-        void *p = s[best].p;
+        char *p = s[best].p;
         *got = s[best].size;
         s[best].p = NULL;
+        SCRATCH_POISON(p + size, *got - size);
         return p;
     }
     void *p = malloc(size ? size : 1);
@@ -88,6 +108,7 @@ void *wq__scratch_take(size_t size, size_t *got) {
 void wq__scratch_give(void *p, size_t size) {
     if (!p)
         return;
+    SCRATCH_UNPOISON(p, size);
     slot *s = size <= SCRATCH_MAX ? slots(1) : NULL;
     /* An empty slot, else the smallest kept block if this one is larger. */
     int put = -1;

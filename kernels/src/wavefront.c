@@ -54,38 +54,6 @@
 
 #define WF_INLINE __attribute__((always_inline)) inline
 
-/* Under AddressSanitizer, the bytes of a kept working block (scratch.c)
- * past those a run asked for are poisoned while it holds the block, so
- * that a step past its wavefronts or bounds is reported as it would be in
- * a block of its own. */
-#if defined(__SANITIZE_ADDRESS__)
-#define WF_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define WF_ASAN 1
-#endif
-#endif
-#ifdef WF_ASAN
-#include <sanitizer/asan_interface.h>
-#endif
-
-static void *wf_take(size_t size, size_t *got) {
-    char *p = wq__scratch_take(size, got);
-#ifdef WF_ASAN
-    if (p)
-        ASAN_POISON_MEMORY_REGION(p + size, *got - size);
-#endif
-    return p;
-}
-
-static void wf_give(void *p, size_t got) {
-#ifdef WF_ASAN
-    if (p)
-        ASAN_UNPOISON_MEMORY_REGION(p, got);
-#endif
-    wq__scratch_give(p, got);
-}
-
 /* "Not reached": low enough that adding 1 never overflows, and never the
  * maximum of a diagonal that has a reached neighbour. */
 #define WF_NONE (INT32_MIN / 2)
@@ -594,7 +562,7 @@ static size_t wf_run(int level, const unsigned char *x, size_t n, const unsigned
     _Alignas(64) int32_t small[WF_STACK / sizeof(int32_t)];
     int32_t *mem = small;
     if (memb > sizeof small)
-        mem = wf_take(memb, &memb);
+        mem = wq__scratch_take(memb, &memb);
     if (!mem) {
         errno = ENOMEM;
         return WQ_LEV_NO_LIMIT;
@@ -642,7 +610,7 @@ static size_t wf_run(int level, const unsigned char *x, size_t n, const unsigned
             dir_step(&f, in, im);
     }
     if (mem != small)
-        wf_give(mem, memb);
+        wq__scratch_give(mem, memb);
     *lower = f.s + b.s;
     return result;
 }
@@ -696,13 +664,13 @@ static size_t wf_seeded(int level, const unsigned char *x, size_t n, const unsig
     /* One block for the bounds both ways and the seeds' scratch room,
      * kept by the thread for its next pair (scratch.c). */
     size_t hb;
-    int32_t *h = wf_take((3 * ns + 4) * sizeof *h, &hb);
+    int32_t *h = wq__scratch_take((3 * ns + 4) * sizeof *h, &hb);
     if (!h)
         return WQ__WF_GAVE_UP; /* the plain search reports it if it recurs */
     int64_t moment;
     if (wq__seed_bounds_ex(level, WQ__SEEDS_AUTO, x, n, y, m, ns / WF_SEED_MAX_LEFT, h, h + ns + 2,
                            h + 2 * ns + 3, &ucap, &moment)) {
-        wf_give(h, hb);
+        wq__scratch_give(h, hb);
         errno = ENOMEM;
         return WQ_LEV_NO_LIMIT;
     }
@@ -725,7 +693,7 @@ static size_t wf_seeded(int level, const unsigned char *x, size_t n, const unsig
         if (d <= u + 1 || d == WQ_LEV_NO_LIMIT)
             result = d;
     }
-    wf_give(h, hb);
+    wq__scratch_give(h, hb);
     return result;
 }
 

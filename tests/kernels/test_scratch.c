@@ -18,7 +18,7 @@ static void *take(size_t size, size_t *got) {
     void *p = wq__scratch_take(size, got);
     cr_assert_not_null(p);
     cr_assert_geq(*got, size);
-    memset(p, 0xa5, *got); /* all of it is the caller's */
+    memset(p, 0xa5, size); /* the bytes asked for are the caller's */
     return p;
 }
 
@@ -95,7 +95,7 @@ static void *other_thread(void *arg) {
     size_t g;
     void *p = wq__scratch_take(1000, &g);
     if (p) {
-        memset(p, 0x5a, g);
+        memset(p, 0x5a, 1000);
         wq__scratch_give(p, g); /* kept until this thread exits */
     }
     return p == arg ? (void *)1 : NULL;
