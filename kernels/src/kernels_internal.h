@@ -281,6 +281,7 @@ typedef struct wq__multi {
     size_t count[WQ__MULTI_CLASSES];
     int level;       /* the level in use */
     size_t lanes;    /* pairs per vector at that level; 0: queue nothing */
+    int vbmi2;       /* AVX-512 with VBMI2's funnel shifts (the tests clear it) */
     int ready;       /* sym cleared (done on first use) */
     size_t *dist, k; /* where the distances go; the limit */
 } wq__multi;

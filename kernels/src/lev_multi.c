@@ -12,7 +12,9 @@
  *     wq__multi per thread.
  *   - The level is the CPU's best (AVX-512, AVX2) unless a lower one is
  *     asked for (the tests force each); at the scalar level nothing is
- *     queued and the caller keeps its one-pair path.
+ *     queued and the caller keeps its one-pair path. At AVX-512 the column
+ *     uses VBMI2's funnel shifts when the CPU has them (the tests also run
+ *     the column without them).
  *
  * Method: Myers' column step in Hyyro's blocks (levenshtein.c explains it),
  * with pair l in lane l of every vector: vector w holds word w (rows
@@ -79,6 +81,7 @@ static inline int row_new(wq__multi *mu, uint16_t *sym, unsigned char c, size_t 
     }
 
 #define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,popcnt")))
+#define AVX512V __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vbmi2,popcnt")))
 #define AVX2 __attribute__((target("avx2,popcnt")))
 
 #define EQMASK512(buf, c)                                                                          \
@@ -92,10 +95,10 @@ static inline int row_new(wq__multi *mu, uint16_t *sym, unsigned char c, size_t 
 TABLE_ADD(table_add512, AVX512, EQMASK512)
 TABLE_ADD(table_add2, AVX2, EQMASK2)
 
-/* Clears lane l's symbol map (every entry is 0 between groups). */
-static void table_clear(wq__multi *mu, size_t l, const unsigned char *x, size_t n) {
-    for (size_t i = 0; i < n; i++)
-        mu->sym[l][x[i]] = 0;
+/* Clears lane l's symbol map (every entry is 0 between groups): 512 bytes
+ * at once cost less than one store per pattern byte. */
+static void table_clear(wq__multi *mu, size_t l) {
+    memset(mu->sym[l], 0, sizeof mu->sym[l]);
 }
 
 /* Gather offsets of columns [j0, j0 + WQ__MULTI_BLOCK) for `lanes` lanes,
@@ -165,7 +168,7 @@ static void index_block(wq__multi *mu, const wq__multi_pair *ps, size_t count, s
         }                                                                                          \
     } while (0)
 
-#define MULTI_STEPS(V, LANES, EQROWS)                                                              \
+#define MULTI_STEPS(V, LANES, EQROWS, COLUMN)                                                      \
     do {                                                                                           \
         V pv[WQ__MULTI_MAXW], mv[WQ__MULTI_MAXW], mlen;                                            \
         for (size_t w = 0; w < nw; w++) {                                                          \
@@ -187,11 +190,11 @@ static void index_block(wq__multi *mu, const wq__multi_pair *ps, size_t count, s
             size_t jj = 0;                                                                         \
             for (; jj < jfree; jj++) {                                                             \
                 size_t j = j0 + jj;                                                                \
-                MULTI_COLUMN(V, LANES, EQROWS, 0);                                                 \
+                COLUMN(V, LANES, EQROWS, 0);                                                       \
             }                                                                                      \
             for (; jj < jend; jj++) {                                                              \
                 size_t j = j0 + jj;                                                                \
-                MULTI_COLUMN(V, LANES, EQROWS, 1);                                                 \
+                COLUMN(V, LANES, EQROWS, 1);                                                       \
             }                                                                                      \
         }                                                                                          \
         wq__word pw[WQ__MULTI_MAXW][LANES], mw[WQ__MULTI_MAXW][LANES];                             \
@@ -222,7 +225,9 @@ typedef uint64_t v4u64 __attribute__((vector_size(32)));
  * about a third of the time, and transposes cost less even for 2 words
  * (4000 unrelated pairs, one thread, CPU time: AVX-512 500 bytes 0.0167 ->
  * 0.0120 s, 200 bytes 0.0043 -> 0.0038 s, 100 bytes 0.0024 -> 0.0023 s;
- * AVX2 500 bytes 0.0252 -> 0.0172 s, 100 bytes 0.0030 -> 0.0025 s). */
+ * AVX2 500 bytes 0.0252 -> 0.0172 s, 100 bytes 0.0030 -> 0.0025 s). On
+ * an Intel Xeon (Emerald Rapids) gathers lost too: 500 bytes at 83 GCUPS
+ * against 95 with the transposes (the column below with funnel shifts). */
 #define ROW2(ip, l, b)                                                                             \
     _mm256_loadu_si256((const __m256i *)(const void *)(mu->table + (ip)[l] + 4 * (b)))
 #define TRANSPOSE_ROWS2(e, ip)                                                                     \
@@ -262,14 +267,78 @@ typedef uint64_t v4u64 __attribute__((vector_size(32)));
         e[7] = (v8u64)_mm512_shuffle_i64x2(b3, b7, 0xdd);                                          \
     } while (0)
 
+/*
+ * The AVX-512 column: the word step of MULTI_COLUMN in 12 vector
+ * operations instead of the 19 the compiler makes of the plain one, which
+ * is what the 500-byte groups are bound by on Intel. There, 512-bit
+ * vector operations issue on two ports only (0 and 5; shifts on 0,
+ * shuffles on 5), and each word step also takes 3 of the transpose's 24
+ * shuffles, so a word step costs about (ops + 3) / 2 cycles however the
+ * columns overlap. (AMD's EPYC splits each into two 256-bit halves over
+ * four pipes, and this project's 500-byte figure fell from 105 GCUPS there
+ * to 69 on an Intel Xeon of lower clock.) The savings:
+ *   - vpternlogq computes any Boolean function of three vectors: xh =
+ *     ((s ^ p) | eq), ph = q | ~(xh | p) and np = mh | ~(xv | ph) take one
+ *     each (the compiler fused none of them, and made the ~ a fourth op);
+ *   - with VBMI2, a funnel shift (vpshldq) gives (ph << 1) | (the word
+ *     above's ph >> 63) in one operation, and the same for mh: the delta
+ *     carried into word w is the top bit of word w - 1's ph or mh, so it
+ *     is shifted in straight from that word's vector (+1 into the top
+ *     word from a constant with only bit 63 set, 0 for mh). Without VBMI2
+ *     each is a shift pair and an or (SHL1_SHIFTS, 15 operations a step).
+ * The delta also enters the match mask (eq |= mc): one shift and one or.
+ * Blends past the shortest text use the lanes' k-mask (act): one op each.
+ */
+#define SHL1_FUNNEL(x, prev) _mm512_shldi_epi64((x), (prev), 1)
+#define SHL1_SHIFTS(x, prev)                                                                       \
+    _mm512_or_si512(_mm512_slli_epi64((x), 1), _mm512_srli_epi64((prev), 63))
+/* Truth tables of vpternlogq over (a, b, c) = (0xf0, 0xcc, 0xaa). */
+#define XOR_OR 0xbe /* (a ^ b) | c */
+#define OR_NOR 0xf1 /* a | ~(b | c) */
+#define COLUMN512_WITH(SHL1, V, LANES, EQROWS, BLEND)                                              \
+    do {                                                                                           \
+        __mmask8 act = _mm512_cmpgt_epu64_mask((__m512i)mlen, _mm512_set1_epi64((long long)j));    \
+        V e[WQ__MULTI_MAXW];                                                                       \
+        EQROWS(e, mu->idx + jj * LANES);                                                           \
+        __m512i php = _mm512_set1_epi64((long long)(1ull << 63)), mhp = _mm512_setzero_si512();    \
+        for (size_t w = 0; w < nw; w++) {                                                          \
+            __m512i eq = (__m512i)e[w], p = (__m512i)pv[w], q = (__m512i)mv[w];                    \
+            __m512i xv = _mm512_or_si512(eq, q);                                                   \
+            if (w)                                                                                 \
+                eq = _mm512_or_si512(eq, _mm512_srli_epi64(mhp, 63));                              \
+            __m512i s = _mm512_add_epi64(_mm512_and_si512(eq, p), p);                              \
+            __m512i xh = _mm512_ternarylogic_epi64(s, p, eq, XOR_OR);                              \
+            __m512i ph = _mm512_ternarylogic_epi64(q, xh, p, OR_NOR);                              \
+            __m512i mh = _mm512_and_si512(p, xh);                                                  \
+            __m512i phs = SHL1(ph, php), mhs = SHL1(mh, mhp);                                      \
+            php = ph;                                                                              \
+            mhp = mh;                                                                              \
+            __m512i np = _mm512_ternarylogic_epi64(mhs, xv, phs, OR_NOR);                          \
+            __m512i nq = _mm512_and_si512(phs, xv);                                                \
+            if (BLEND) {                                                                           \
+                np = _mm512_mask_blend_epi64(act, p, np);                                          \
+                nq = _mm512_mask_blend_epi64(act, q, nq);                                          \
+            }                                                                                      \
+            pv[w] = (V)np;                                                                         \
+            mv[w] = (V)nq;                                                                         \
+        }                                                                                          \
+    } while (0)
+#define COLUMN512(V, LANES, EQROWS, BLEND) COLUMN512_WITH(SHL1_SHIFTS, V, LANES, EQROWS, BLEND)
+#define COLUMN512V(V, LANES, EQROWS, BLEND) COLUMN512_WITH(SHL1_FUNNEL, V, LANES, EQROWS, BLEND)
+
 AVX512 static inline __attribute__((always_inline)) void
 steps512(wq__multi *mu, const wq__multi_pair *ps, size_t count, size_t nw, size_t *out) {
-    MULTI_STEPS(v8u64, 8, TRANSPOSE_ROWS512);
+    MULTI_STEPS(v8u64, 8, TRANSPOSE_ROWS512, COLUMN512);
+}
+
+AVX512V static inline __attribute__((always_inline)) void
+steps512v(wq__multi *mu, const wq__multi_pair *ps, size_t count, size_t nw, size_t *out) {
+    MULTI_STEPS(v8u64, 8, TRANSPOSE_ROWS512, COLUMN512V);
 }
 
 AVX2 static inline __attribute__((always_inline)) void
 steps2(wq__multi *mu, const wq__multi_pair *ps, size_t count, size_t nw, size_t *out) {
-    MULTI_STEPS(v4u64, 4, TRANSPOSE_ROWS2);
+    MULTI_STEPS(v4u64, 4, TRANSPOSE_ROWS2, MULTI_COLUMN);
 }
 
 /* One function per level with a constant nw in each case, so that each
@@ -307,6 +376,11 @@ AVX512 static void run512(wq__multi *mu, const wq__multi_pair *ps, size_t count,
     MULTI_WIDTHS(steps512);
 }
 
+AVX512V static void run512v(wq__multi *mu, const wq__multi_pair *ps, size_t count, size_t nw,
+                            size_t *out) {
+    MULTI_WIDTHS(steps512v);
+}
+
 AVX2 static void run2(wq__multi *mu, const wq__multi_pair *ps, size_t count, size_t nw,
                       size_t *out) {
     MULTI_WIDTHS(steps2);
@@ -329,12 +403,14 @@ static void groups_run(wq__multi *mu, const wq__multi_pair *ps, size_t total, si
                add(mu, count, ps[done + count].x, ps[done + count].n, nw, &next) == 0)
             count++;
         size_t d[WQ__MULTI_LANES];
-        if (mu->level >= WQ__LANES_AVX512)
+        if (mu->level >= WQ__LANES_AVX512 && mu->vbmi2)
+            run512v(mu, ps + done, count, nw, d);
+        else if (mu->level >= WQ__LANES_AVX512)
             run512(mu, ps + done, count, nw, d);
         else
             run2(mu, ps + done, count, nw, d);
         for (size_t l = 0; l < count; l++) {
-            table_clear(mu, l, ps[done + l].x, ps[done + l].n);
+            table_clear(mu, l);
             mu->dist[ps[done + l].at] = d[l] <= mu->k ? d[l] : mu->k + 1;
         }
         done += count;
@@ -351,6 +427,11 @@ void wq__multi_init(wq__multi *mu, int level, size_t *dist, size_t k) {
     mu->dist = dist;
     mu->k = k;
     mu->lanes = mu->level >= WQ__LANES_AVX512 ? 8 : mu->level >= WQ__LANES_AVX2 ? 4 : 0;
+#if WQ__LANES_SIMD
+    mu->vbmi2 = mu->level >= WQ__LANES_AVX512 && __builtin_cpu_supports("avx512vbmi2");
+#else
+    mu->vbmi2 = 0;
+#endif
     mu->ready = 0;
     for (size_t c = 0; c < WQ__MULTI_CLASSES; c++)
         mu->count[c] = 0;

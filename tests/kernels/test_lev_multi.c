@@ -1,6 +1,7 @@
 /* The batch's 65..512-byte patterns many per vector (lev_multi.c) at each
- * dispatch level, forced (AVX-512, AVX2, scalar; a level the CPU lacks
- * runs the best one below it), against the O(nm) dynamic programme:
+ * dispatch level, forced (AVX-512 with and without VBMI2's funnel shifts,
+ * AVX2, scalar; a level the CPU lacks runs the best one below it), against
+ * the O(nm) dynamic programme:
  *   - the lanes alone: mixed pattern and text lengths in one group, lengths
  *     at the word boundaries, empty texts, groups of 1..17 pairs (full,
  *     partial, and partial groups of several word counts sharing lanes at
@@ -66,14 +67,24 @@ static void pair_make(pairs_buf *pb, uint64_t *st, size_t i, size_t la, size_t l
     pb->ref[i] = wq_levenshtein_ref(pb->s[i][0], la, pb->s[i][1], lb);
 }
 
-/* The pairs through the lanes alone at `level` with limit k (a as the
- * pattern), every distance against the DP. */
+/* A fourth level for the lanes alone: AVX-512 without VBMI2's funnel
+ * shifts (wq__multi's vbmi2 cleared after the init), the column that
+ * AVX-512 CPUs without VBMI2 run. */
+#define AVX512_PLAIN 3
+
+/* The pairs through the lanes alone at `level` (or AVX512_PLAIN) with
+ * limit k (a as the pattern), every distance against the DP. */
 static void check_multi(pairs_buf *pb, int level, size_t k) {
     wq__multi *mu = aligned_alloc(64, (sizeof *mu + 63) / 64 * 64);
     cr_assert(mu);
+    int plain = level == AVX512_PLAIN;
+    level = plain ? WQ__LANES_AVX512 : level;
     wq__multi_init(mu, level, pb->d, k);
     int best = wq__lanes_best();
     cr_assert_eq(mu->level, level < best ? level : best);
+    cr_assert_eq(mu->vbmi2, mu->level == WQ__LANES_AVX512 && __builtin_cpu_supports("avx512vbmi2"));
+    if (plain)
+        mu->vbmi2 = 0;
     for (size_t i = 0; i < pb->n; i++) {
         pb->d[i] = (size_t)-7;
         const wq_pair *q = &pb->pairs[i];
@@ -131,9 +142,11 @@ static void check_at_limits(pairs_buf *pb, int level, void (*check)(pairs_buf *,
 
 static int levels[] = {WQ__LANES_SCALAR, WQ__LANES_AVX2, WQ__LANES_AVX512};
 #define NLEVELS (sizeof levels / sizeof *levels)
+static int lane_levels[] = {WQ__LANES_SCALAR, WQ__LANES_AVX2, WQ__LANES_AVX512, AVX512_PLAIN};
+#define NLANE_LEVELS (sizeof lane_levels / sizeof *lane_levels)
 
 ParameterizedTestParameters(lev_multi, lanes_mixed_lengths) {
-    return cr_make_param_array(int, levels, NLEVELS);
+    return cr_make_param_array(int, lane_levels, NLANE_LEVELS);
 }
 
 /* Groups of 1..17 pairs (so full, partial and shared groups), each pair a
@@ -153,7 +166,7 @@ ParameterizedTest(int *level, lev_multi, lanes_mixed_lengths, .timeout = 60) {
 }
 
 ParameterizedTestParameters(lev_multi, lanes_one_width) {
-    return cr_make_param_array(int, levels, NLEVELS);
+    return cr_make_param_array(int, lane_levels, NLANE_LEVELS);
 }
 
 /* Full groups of one word count at each count, pattern lengths spread over
