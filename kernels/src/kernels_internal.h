@@ -207,12 +207,13 @@ typedef struct wq__lane_words {
     size_t count;
 } wq__lane_words;
 
-/* A group of one vector class, with S = 8, 16 or 32 bytes per slot (8-,
- * 16- or 32-bit lanes, 64, 32 or 16 pairs): slot l of xs holds lane l's
- * pattern, slot l of ys[t] bytes [B t, B t + B) of its text, zero-padded,
- * with B = min(S, 16) (a 32-byte slot holds its 16 bytes twice). rmask and
- * mlen hold one lane-wide (S-bit) value per lane, so that each loads as one
- * vector: the pattern's row mask (1 << n_l) - 1 and the text's length. */
+/* A group of one vector class, with S = 8, 16, 32 or 64 bytes per slot
+ * (8-, 16-, 32- or 64-bit lanes, 64, 32, 16 or 8 pairs): slot l of xs holds
+ * lane l's pattern, slot l of ys[t] bytes [B t, B t + B) of its text,
+ * zero-padded, with B = min(S, 16) (a 32- or 64-byte slot holds its 16
+ * bytes twice or four times). rmask and mlen hold one lane-wide (S-bit)
+ * value per lane, so that each loads as one vector: the pattern's row mask
+ * (1 << n_l) - 1 and the text's length. */
 typedef struct wq__lane_group {
     _Alignas(64) unsigned char xs[512];
     _Alignas(64) unsigned char ys[WQ__LANE_COLS / 8][512];
@@ -227,7 +228,7 @@ typedef struct wq__lanes {
     int level;       /* the level in use */
     size_t *dist, k; /* where the distances go; the limit */
 #if WQ__LANES_SIMD
-    wq__lane_group groups[3]; /* 8-, 16- and 32-bit lanes */
+    wq__lane_group groups[4]; /* 8-, 16-, 32- and 64-bit lanes */
 #endif
     int words_ready; /* words.peq cleared (done on first use) */
     wq__lane_words words;

@@ -19,11 +19,12 @@
  *
  * Method: Myers' bit-parallel column step (levenshtein.c explains it) with
  * one pair per lane of a 512-bit vector: the pattern (the shorter side)
- * fits a lane of 8, 16 or 32 bits, so 64, 32 or 16 pairs step at once.
- * The narrowest width that holds the pattern is used (the step costs the
- * same per vector whatever the width). Texts longer than WQ__LANE_COLS, and
- * patterns of 33 to 64 bytes, take the scalar lanes: four 64-bit words
- * stepped in one loop.
+ * fits a lane of 8, 16, 32 or 64 bits, so 64, 32, 16 or 8 pairs step at
+ * once (AVX2 steps a group as two 256-bit halves). The narrowest width that
+ * holds the pattern is used (the step costs the same per vector whatever
+ * the width). Texts longer than WQ__LANE_COLS take the scalar lanes (four
+ * 64-bit words stepped in one loop), as does every pair at the scalar
+ * level.
  */
 #include <string.h>
 
@@ -235,6 +236,8 @@ AVX512 static inline void slot_put8_512(unsigned char *dst, const unsigned char 
             v = v + (v >> 8 % (8 * sizeof(T)));                                                    \
         if (sizeof(T) > 2)                                                                         \
             v = v + (v >> 16 % (8 * sizeof(T)));                                                   \
+        if (sizeof(T) > 4)                                                                         \
+            v = v + (v >> 32 % (8 * sizeof(T)));                                                   \
         v &= (T)0xff;                                                                              \
     } while (0)
 
@@ -283,13 +286,19 @@ typedef uint32_t v16x32 __attribute__((vector_size(64)));
 typedef int32_t v16s32 __attribute__((vector_size(64)));
 typedef uint32_t v8x32 __attribute__((vector_size(32)));
 typedef int32_t v8s32 __attribute__((vector_size(32)));
+typedef uint64_t v8x64 __attribute__((vector_size(64)));
+typedef int64_t v8s64 __attribute__((vector_size(64)));
+typedef uint64_t v4x64 __attribute__((vector_size(32)));
+typedef int64_t v4s64 __attribute__((vector_size(32)));
 
 /* Column j's match masks into rows[j % WQ__EQ_RING] (see above): the
  * pattern registers x[] are loaded once per group (AVX-512) or read from
  * the group (AVX2, which has half the registers). */
 /* Bytes of a text block: a slot's, at most 16 (a quarter of a register,
  * the shuffle's reach). A 32-byte pattern slot spans two quarters, and
- * its lane's text blocks of 16 bytes are stored twice, once in each. */
+ * its lane's text blocks of 16 bytes are stored twice, once in each; a
+ * 64-byte slot is a whole register (AVX2: two), its blocks stored four
+ * times. */
 #define TB(S) ((S) < 16 ? (S) : 16)
 
 #define EQ_INIT_AVX512(S)                                                                          \
@@ -372,6 +381,8 @@ typedef int32_t v8s32 __attribute__((vector_size(32)));
 #define EQ_COL_AVX2_8(j) EQ_COL_AVX2(8, j)
 #define EQ_COL_AVX2_16(j) EQ_COL_AVX2(16, j)
 #define EQ_COL_AVX2_32(j) EQ_COL_AVX2(32, j)
+#define EQ_COL_AVX512_64(j) EQ_COL_AVX512(64, j)
+#define EQ_COL_AVX2_64(j) EQ_COL_AVX2(64, j)
 
 LANES_RUN(run8_avx512, AVX512, AVX512, 8, uint8_t, v64x8, v64s8, 1)
 LANES_RUN(run16_avx512, AVX512, AVX512, 16, uint16_t, v32x16, v32s16, 1)
@@ -379,6 +390,8 @@ LANES_RUN(run32_avx512, AVX512, AVX512, 32, uint32_t, v16x32, v16s32, 1)
 LANES_RUN(run8_avx2, AVX2, AVX2, 8, uint8_t, v32x8, v32s8, 2)
 LANES_RUN(run16_avx2, AVX2, AVX2, 16, uint16_t, v16x16, v16s16, 2)
 LANES_RUN(run32_avx2, AVX2, AVX2, 32, uint32_t, v8x32, v8s32, 2)
+LANES_RUN(run64_avx512, AVX512, AVX512, 64, uint64_t, v8x64, v8s64, 1)
+LANES_RUN(run64_avx2, AVX2, AVX2, 64, uint64_t, v4x64, v4s64, 2)
 
 /*
  * Queues a pair (1 <= n <= S, n <= m <= MAXM <= WQ__LANE_COLS) in lane
@@ -433,6 +446,60 @@ LANES_RUN(run32_avx2, AVX2, AVX2, 32, uint32_t, v8x32, v8s32, 2)
         }                                                                                          \
     }
 
+/* The same for patterns of 33..64 bytes in 64-byte slots (a lane per
+ * register, eight a group), texts of at most WQ__LANE_COLS bytes, each
+ * block of 16 stored in all four quarters of its lane's slot. The
+ * lengths' row mask and text length are the lane's 64-bit words. */
+#define LANES_ADD64_TAIL(run)                                                                      \
+    uint64_t mask = ~(uint64_t)0 >> (64 - n), len = m;                                             \
+    memcpy(g->rmask + 8 * l, &mask, 8);                                                            \
+    memcpy(g->mlen + 8 * l, &len, 8);                                                              \
+    g->at[l] = at;                                                                                 \
+    if (*count == 8) {                                                                             \
+        g->count = *count;                                                                         \
+        run(ls, g);                                                                                \
+        *count = 0;                                                                                \
+    }
+
+/* AVX-512: one masked load of each side (33 <= n <= m <= 64), the text's
+ * quarters spread by a shuffle of 128-bit blocks; blocks 0..2 always hold
+ * text (m > 32), block 3 only when m > 48. */
+AVX512 static inline void add64_avx512(wq__lanes *ls, size_t *count, const unsigned char *x,
+                                       size_t n, const unsigned char *y, size_t m, size_t at) {
+    wq__lane_group *g = &ls->groups[3];
+    size_t l = (*count)++;
+    __m512i xv = _mm512_maskz_loadu_epi8((__mmask64)(~(uint64_t)0 >> (64 - n)), x);
+    __m512i yv = _mm512_maskz_loadu_epi8((__mmask64)(~(uint64_t)0 >> (64 - m)), y);
+    _mm512_store_si512((void *)(g->xs + 64 * l), xv);
+    _mm512_store_si512((void *)(g->ys[0] + 64 * l), _mm512_shuffle_i32x4(yv, yv, 0x00));
+    _mm512_store_si512((void *)(g->ys[1] + 64 * l), _mm512_shuffle_i32x4(yv, yv, 0x55));
+    _mm512_store_si512((void *)(g->ys[2] + 64 * l), _mm512_shuffle_i32x4(yv, yv, 0xaa));
+    if (m > 48)
+        _mm512_store_si512((void *)(g->ys[3] + 64 * l), _mm512_shuffle_i32x4(yv, yv, 0xff));
+    LANES_ADD64_TAIL(run64_avx512)
+}
+
+/* AVX2: the pattern in four slot_puts (the last may be empty), each text
+ * block by slot_put, broadcast to both halves of a 32-byte store, twice. */
+AVX2 static inline void add64_avx2(wq__lanes *ls, size_t *count, const unsigned char *x, size_t n,
+                                   const unsigned char *y, size_t m, size_t at) {
+    wq__lane_group *g = &ls->groups[3];
+    size_t l = (*count)++;
+    unsigned char *xs = g->xs + 64 * l;
+    slot_put9(xs, x, 16);
+    slot_put9(xs + 16, x + 16, 16);
+    slot_put(xs + 32, x + 32, n - 32 < 16 ? n - 32 : 16);
+    slot_put(xs + 48, x + 48, n > 48 ? n - 48 : 0);
+    for (size_t t = 0; 16 * t < m; t++) {
+        _Alignas(16) unsigned char b[16];
+        slot_put(b, y + 16 * t, m - 16 * t < 16 ? m - 16 * t : 16);
+        __m256i v = _mm256_broadcastsi128_si256(_mm_load_si128((const __m128i *)(void *)b));
+        _mm256_store_si256((__m256i *)(void *)(g->ys[t] + 64 * l), v);
+        _mm256_store_si256((__m256i *)(void *)(g->ys[t] + 64 * l + 32), v);
+    }
+    LANES_ADD64_TAIL(run64_avx2)
+}
+
 LANES_ADD32(add32_avx512, AVX512, slot_put512, run32_avx512)
 LANES_ADD32(add32_avx2, AVX2, slot_put, run32_avx2)
 LANES_ADD(add8_avx512, AVX512, slot_put8_512, run8_avx512, 8, uint8_t, WQ__LANE_COLS)
@@ -446,10 +513,10 @@ LANES_ADD(add16_one_avx2, AVX2, slot_put9, run16_avx2, 16, uint16_t, 16)
 
 /*
  * The take loop of one vector level: each pair's shorter side is its
- * pattern; a pair whose pattern has 1..16 bytes and text at most
- * WQ__LANE_COLS goes to the vector group of its width (add8, add16), any
- * other short one to the scalar lanes, an empty side straight to dist, and
- * the first pair with both sides longer than 64 ends the take.
+ * pattern; a pair whose pattern has 1..64 bytes and text at most
+ * WQ__LANE_COLS goes to the vector group of its width (add8, add16, add32,
+ * add64), any other short one to the scalar lanes, an empty side straight
+ * to dist, and the first pair with both sides longer than 64 ends the take.
  */
 /* Prefetch distances in pairs: the strings of the pair WQ__LANES_AHEAD
  * ahead, and the pair array itself four times as far (a plain load of a
@@ -461,9 +528,10 @@ LANES_ADD(add16_one_avx2, AVX2, slot_put9, run16_avx2, 16, uint16_t, 16)
 #ifndef WQ__LANES_AHEAD
 #define WQ__LANES_AHEAD 32
 #endif
-#define LANES_TAKE(name, target, add8, add16, add16_one, add32)                                    \
+#define LANES_TAKE(name, target, add8, add16, add16_one, add32, add64)                             \
     target static size_t name(wq__lanes *ls, const wq_pair *pairs, size_t p, size_t np) {          \
         size_t n8 = ls->groups[0].count, n16 = ls->groups[1].count, n32 = ls->groups[2].count;     \
+        size_t n64 = ls->groups[3].count;                                                          \
         for (; p < np; p++) {                                                                      \
             const unsigned char *x = (const unsigned char *)pairs[p].a;                            \
             const unsigned char *y = (const unsigned char *)pairs[p].b;                            \
@@ -491,18 +559,22 @@ LANES_ADD(add16_one_avx2, AVX2, slot_put9, run16_avx2, 16, uint16_t, 16)
                 add16(ls, &n16, x, la, y, lb, p);                                                  \
             else if (la <= 32 && lb <= WQ__LANE_COLS)                                              \
                 add32(ls, &n32, x, la, y, lb, p);                                                  \
+            else if (lb <= WQ__LANE_COLS)                                                          \
+                add64(ls, &n64, x, la, y, lb, p);                                                  \
             else                                                                                   \
                 words_add(ls, x, la, y, lb, p);                                                    \
         }                                                                                          \
         ls->groups[0].count = n8;                                                                  \
         ls->groups[1].count = n16;                                                                 \
         ls->groups[2].count = n32;                                                                 \
+        ls->groups[3].count = n64;                                                                 \
         return p;                                                                                  \
     }
 
 #if WQ__LANES_SIMD
-LANES_TAKE(take_avx512, AVX512, add8_avx512, add16_avx512, add16_one_avx512, add32_avx512)
-LANES_TAKE(take_avx2, AVX2, add8_avx2, add16_avx2, add16_one_avx2, add32_avx2)
+LANES_TAKE(take_avx512, AVX512, add8_avx512, add16_avx512, add16_one_avx512, add32_avx512,
+           add64_avx512)
+LANES_TAKE(take_avx2, AVX2, add8_avx2, add16_avx2, add16_one_avx2, add32_avx2, add64_avx2)
 #endif
 
 /* ---------------------------------------------------------- interface -- */
@@ -524,7 +596,7 @@ void wq__lanes_init(wq__lanes *ls, int level, size_t *dist, size_t k) {
     ls->k = k;
     ls->words_ready = 0;
 #if WQ__LANES_SIMD
-    for (int c = 0; c < 3; c++) {
+    for (int c = 0; c < 4; c++) {
         ls->groups[c].count = 0;
     }
 #endif
@@ -571,6 +643,8 @@ void wq__lanes_flush(wq__lanes *ls) {
         (avx512 ? run16_avx512 : run16_avx2)(ls, &ls->groups[1]);
     if (ls->groups[2].count)
         (avx512 ? run32_avx512 : run32_avx2)(ls, &ls->groups[2]);
+    if (ls->groups[3].count)
+        (avx512 ? run64_avx512 : run64_avx2)(ls, &ls->groups[3]);
 #endif
     if (ls->words_ready)
         words_flush(&ls->words, ls->dist, ls->k);

@@ -142,6 +142,74 @@ ParameterizedTest(int *level, lev_lanes, each_level_equal_lengths, .timeout = 60
     }
 }
 
+WQT_AT_EACH_LEVEL(lev_lanes, wide_lanes)
+
+/* The 64-bit lanes (patterns of 33..64 bytes, texts of at most 64) and
+ * their neighbours: patterns of 32..34, 47..49 and 63..65 bytes, on either
+ * side; batches of 1..17 pairs (partial groups) and of 40 and 100 (full
+ * ones). Each batch has one length for all (full groups of consecutive
+ * pairs), or mixed pattern and text lengths (texts up to 48 bytes longer
+ * than the pattern, past WQ__LANE_COLS too), or every third pair an empty
+ * side, a narrower pattern or a long pair (groups of scattered pairs), or
+ * texts of 63..80 bytes against patterns of 33..35; related and unrelated
+ * pairs; limits around the distances and the 32- and 64-bit lanes'
+ * signed and unsigned maxima. */
+ParameterizedTest(int *level, lev_lanes, wide_lanes, .timeout = 60) {
+    static const size_t pat[] = {32, 33, 34, 47, 48, 49, 63, 64, 65};
+    static const size_t odd[] = {0, 0, 14, 20, 70};
+    static const size_t sizes[] = {1, 2, 7, 8, 9, 15, 16, 17, 40, 100};
+    static const unsigned sigmas[] = {4, 2, 256};
+    static const size_t limits[] = {0,
+                                    1,
+                                    5,
+                                    32,
+                                    33,
+                                    63,
+                                    64,
+                                    65,
+                                    0x7fffffff,
+                                    0xffffffff,
+                                    (size_t)1 << 32,
+                                    ((size_t)1 << 63) - 2,
+                                    ((size_t)1 << 63) - 1,
+                                    (size_t)1 << 63,
+                                    WQ_LEV_NO_LIMIT - 1,
+                                    WQ_LEV_NO_LIMIT};
+    uint64_t st = 23 + (uint64_t)*level;
+    for (size_t mode = 0; mode < 4; mode++)
+        for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
+            size_t n = sizes[s], one = pat[kbelow(&st, 9)];
+            unsigned sigma = sigmas[s % 3];
+            pairs_buf pb = make_pairs(&st, n, sigma, 1);
+            for (size_t p = 0; p < n; p++) {
+                size_t la, lb;
+                if (mode == 0) { /* one length */
+                    la = lb = one;
+                } else if (mode == 1) { /* mixed */
+                    la = pat[kbelow(&st, 9)];
+                    lb = la + kbelow(&st, MAXLEN - la + 1);
+                } else if (mode == 2 && p % 3 == 1) { /* scattered */
+                    la = odd[kbelow(&st, 5)];
+                    lb = kbelow(&st, MAXLEN + 1);
+                } else if (mode == 2) {
+                    la = 33 + kbelow(&st, 32);
+                    lb = la + kbelow(&st, 64 - la + 1);
+                } else { /* long texts */
+                    la = 33 + kbelow(&st, 3);
+                    lb = 63 + kbelow(&st, 3) + (kbelow(&st, 4) ? 0 : 15);
+                }
+                unsigned char *a = pb.s[p][0], *b = pb.s[p][1];
+                kseq_fill(&st, a, la, sigma);
+                kseq_substitute_pct(&st, a, la, b, lb, (unsigned)kbelow(&st, 4) * 30, sigma);
+                pb.pairs[p] = p % 2 ? (wq_pair){(const char *)b, (const char *)a, lb, la}
+                                    : (wq_pair){(const char *)a, (const char *)b, la, lb};
+            }
+            for (size_t l = 0; l < sizeof limits / sizeof *limits; l++)
+                check_lanes(&pb, *level, limits[l]);
+            free_pairs(&pb);
+        }
+}
+
 /* The public batch (the CPU's best level) on the same kind of pairs, with
  * long pairs between short ones. */
 Test(lev_lanes, batch_mixed_with_long_pairs, .timeout = 60) {
