@@ -186,6 +186,8 @@ int main(int argc, char **argv) {
     static const set sets[] = {
         /* issue 3: unrelated pairs */
         {"1M pairs x 14", 14, 1000000, 0},
+        /* issue 18: patterns of 33..64 bytes (the 64-bit lanes) */
+        {"100k pairs x 50", 50, 100000, 0},
         {"4000 pairs x 500", 500, 4000, 0},
         {"20 pairs x 10000", 10000, 20, 0},
         /* issue 9: related pairs at several divergences */
