@@ -173,23 +173,38 @@ AVX512 static inline void slot_put8_512(unsigned char *dst, const unsigned char 
  * The steps use GCC vectors of one register: H = 1 of 64 bytes (AVX-512)
  * or H = 2 of 32 bytes (AVX2), the two halves stepped side by side (GCC's
  * own split of a 64-byte vector for AVX2 went through the stack).
+ *
+ * The three-input Boolean steps are macros of the level (OR_NOR_L_*,
+ * XOR_OR_L_*, SEL_L_*): AVX-512 does each in one vpternlogq (the step is then
+ * 11 vector operations; GCC left 16, two of them NOTs), AVX2 spells them
+ * out. vpternlogq works bit by bit, so its 64-bit form serves every lane
+ * width.
  */
-#define LANES_STEP(T, V, VS, H, j, blend)                                                          \
+#define TERN512(V, a, b, c, imm)                                                                   \
+    ((V)_mm512_ternarylogic_epi64((__m512i)(a), (__m512i)(b), (__m512i)(c), (imm)))
+#define OR_NOR_L_AVX512(V, a, b, c) TERN512(V, a, b, c, 0xf1) /* a | ~(b | c) */
+#define XOR_OR_L_AVX512(V, a, b, c) TERN512(V, a, b, c, 0xbe) /* (a ^ b) | c */
+#define SEL_L_AVX512(V, m, a, b) TERN512(V, m, a, b, 0xca)    /* m ? a : b, bit by bit */
+#define OR_NOR_L_AVX2(V, a, b, c) ((a) | ~((b) | (c)))
+#define XOR_OR_L_AVX2(V, a, b, c) (((a) ^ (b)) | (c))
+#define SEL_L_AVX2(V, m, a, b) (((a) & (m)) | ((b) & ~(m)))
+
+#define LANES_STEP(T, V, VS, H, j, blend, OPS)                                                     \
     for (int h = 0; h < (H); h++) {                                                                \
         V eq;                                                                                      \
         memcpy(&eq, rows[(j) % WQ__EQ_RING] + sizeof(V) * h, sizeof eq);                           \
         V p = pv[h], q = mv[h];                                                                    \
         V xv = eq | q;                                                                             \
-        V xh = (((eq & p) + p) ^ p) | eq;                                                          \
-        V ph = q | ~(xh | p);                                                                      \
+        V xh = XOR_OR_##OPS(V, (eq & p) + p, p, eq);                                               \
+        V ph = OR_NOR_##OPS(V, q, xh, p);                                                          \
         V mh = p & xh;                                                                             \
         ph = (ph + ph) | 1;                                                                        \
         mh += mh;                                                                                  \
-        V np = mh | ~(xv | ph), nq = ph & xv;                                                      \
+        V np = OR_NOR_##OPS(V, mh, xv, ph), nq = ph & xv;                                          \
         if (blend) { /* lengths are at most 64: signed compares */                                 \
             V act = (V)((VS){0} + (__typeof__(((VS){0})[0]))(j) < (VS)mlen[h]);                    \
-            np = (np & act) | (p & ~act);                                                          \
-            nq = (nq & act) | (q & ~act);                                                          \
+            np = SEL_##OPS(V, act, np, p);                                                         \
+            nq = SEL_##OPS(V, act, nq, q);                                                         \
         }                                                                                          \
         pv[h] = np;                                                                                \
         mv[h] = nq;                                                                                \
@@ -205,7 +220,7 @@ AVX512 static inline void slot_put8_512(unsigned char *dst, const unsigned char 
  */
 #define WQ__EQ_AHEAD 3
 #define WQ__EQ_RING 4
-#define LANES_STEPS(T, V, VS, H, eqcol)                                                            \
+#define LANES_STEPS(T, V, VS, H, eqcol, OPS)                                                       \
     V pv[H], mv[H], mlen[H];                                                                       \
     for (int h = 0; h < (H); h++) {                                                                \
         pv[h] = ~(V){0};                                                                           \
@@ -218,12 +233,12 @@ AVX512 static inline void slot_put8_512(unsigned char *dst, const unsigned char 
     for (; j < mmin; j++) {                                                                        \
         if (j + WQ__EQ_AHEAD < mmax)                                                               \
             eqcol(j + WQ__EQ_AHEAD);                                                               \
-        LANES_STEP(T, V, VS, H, j, 0)                                                              \
+        LANES_STEP(T, V, VS, H, j, 0, OPS)                                                         \
     }                                                                                              \
     for (; j < mmax; j++) {                                                                        \
         if (j + WQ__EQ_AHEAD < mmax)                                                               \
             eqcol(j + WQ__EQ_AHEAD);                                                               \
-        LANES_STEP(T, V, VS, H, j, 1)                                                              \
+        LANES_STEP(T, V, VS, H, j, 1, OPS)                                                         \
     }
 
 /* v's bits counted lane by lane (the SWAR sum: pairs, nibbles, bytes). */
@@ -370,7 +385,7 @@ typedef int64_t v4s64 __attribute__((vector_size(32)));
                 memset(g->ys[t] + l * (S), 0, (S));                                                \
         _Alignas(64) unsigned char rows[WQ__EQ_RING][64];                                          \
         EQ_INIT_##EQ(S);                                                                           \
-        LANES_STEPS(T, V, VS, H, EQ_COL_##EQ##_##S);                                               \
+        LANES_STEPS(T, V, VS, H, EQ_COL_##EQ##_##S, L_##EQ);                                       \
         LANES_SCORE(T, V, VS, H);                                                                  \
         g->count = 0;                                                                              \
     }
