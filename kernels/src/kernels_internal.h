@@ -210,10 +210,10 @@ typedef struct wq__lane_words {
 /* A group of one vector class, with S = 8, 16, 32 or 64 bytes per slot
  * (8-, 16-, 32- or 64-bit lanes, 64, 32, 16 or 8 pairs): slot l of xs holds
  * lane l's pattern, slot l of ys[t] bytes [B t, B t + B) of its text,
- * zero-padded, with B = min(S, 16) (a 32- or 64-byte slot holds its 16
- * bytes twice or four times). rmask and mlen hold one lane-wide (S-bit)
- * value per lane, so that each loads as one vector: the pattern's row mask
- * (1 << n_l) - 1 and the text's length. */
+ * zero-padded, with B = S, or 16 for S = 32 (a 32-byte slot holds its 16
+ * bytes twice). rmask and mlen hold one lane-wide (S-bit) value per lane,
+ * so that each loads as one vector: the pattern's row mask (1 << n_l) - 1
+ * and the text's length. */
 typedef struct wq__lane_group {
     _Alignas(64) unsigned char xs[512];
     _Alignas(64) unsigned char ys[WQ__LANE_COLS / 8][512];

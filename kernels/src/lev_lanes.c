@@ -311,13 +311,14 @@ typedef int64_t v4s64 __attribute__((vector_size(32)));
  * the group (AVX2, which has half the registers). */
 /* Bytes of a text block: a slot's, at most 16 (a quarter of a register,
  * the shuffle's reach). A 32-byte pattern slot spans two quarters, and
- * its lane's text blocks of 16 bytes are stored twice, once in each; a
- * 64-byte slot is a whole register (AVX2: two), its blocks stored four
- * times. */
-#define TB(S) ((S) < 16 ? (S) : 16)
+ * its lane's text blocks of 16 bytes are stored twice, once in each. A
+ * 64-byte slot holds the whole text once (its bytes are broadcast, not
+ * shuffled: EQ_COL_*_64). */
+#define TB(S) ((S) < 16 ? (S) : (S) < 64 ? 16 : 64)
 
 #define EQ_INIT_AVX512(S)                                                                          \
     __m512i x[8], half = _mm512_setzero_si512();                                                   \
+    (void)half; /* unused by the 64-bit lanes */                                                   \
     for (int c = 0; c < 8; c++)                                                                    \
         x[c] = _mm512_load_si512((const void *)(g->xs + 64 * c));                                  \
     if ((S) == 8)                                                                                  \
@@ -340,6 +341,7 @@ typedef int64_t v4s64 __attribute__((vector_size(32)));
 
 #define EQ_INIT_AVX2(S)                                                                            \
     __m256i half = _mm256_setzero_si256();                                                         \
+    (void)half; /* unused by the 64-bit lanes */                                                   \
     if ((S) == 8)                                                                                  \
         half = _mm256_set_epi64x(0x0808080808080808ll, 0, 0x0808080808080808ll, 0);
 
@@ -396,8 +398,34 @@ typedef int64_t v4s64 __attribute__((vector_size(32)));
 #define EQ_COL_AVX2_8(j) EQ_COL_AVX2(8, j)
 #define EQ_COL_AVX2_16(j) EQ_COL_AVX2(16, j)
 #define EQ_COL_AVX2_32(j) EQ_COL_AVX2(32, j)
-#define EQ_COL_AVX512_64(j) EQ_COL_AVX512(64, j)
-#define EQ_COL_AVX2_64(j) EQ_COL_AVX2(64, j)
+/* The 64-bit lanes: a pattern fills a register (AVX2: two), so the
+ * text's byte j is broadcast from its slot (ys[0], the whole text) instead
+ * of shuffled into place: the same compare, one load of a byte instead of
+ * a register, and the text stored once. */
+#define EQ_COL_AVX512_64(jc)                                                                       \
+    do {                                                                                           \
+        size_t jq = (jc);                                                                          \
+        unsigned char *row = rows[jq % WQ__EQ_RING];                                               \
+        for (int c = 0; c < 8; c++) {                                                              \
+            __m512i b = _mm512_set1_epi8((char)g->ys[0][64 * c + jq]);                             \
+            uint64_t k = (uint64_t)_mm512_cmpeq_epi8_mask(x[c], b);                                \
+            memcpy(row + 8 * c, &k, 8);                                                            \
+        }                                                                                          \
+    } while (0)
+#define EQ_COL_AVX2_64(jc)                                                                         \
+    do {                                                                                           \
+        size_t jq = (jc);                                                                          \
+        unsigned char *row = rows[jq % WQ__EQ_RING];                                               \
+        for (int c = 0; c < 8; c++) {                                                              \
+            __m256i b = _mm256_set1_epi8((char)g->ys[0][64 * c + jq]);                             \
+            __m256i x0 = _mm256_load_si256((const __m256i *)(const void *)(g->xs + 64 * c));       \
+            __m256i x1 = _mm256_load_si256((const __m256i *)(const void *)(g->xs + 64 * c + 32));  \
+            uint32_t k0 = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x0, b));                \
+            uint32_t k1 = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x1, b));                \
+            memcpy(row + 8 * c, &k0, 4);                                                           \
+            memcpy(row + 8 * c + 4, &k1, 4);                                                       \
+        }                                                                                          \
+    } while (0)
 
 LANES_RUN(run8_avx512, AVX512, AVX512, 8, uint8_t, v64x8, v64s8, 1)
 LANES_RUN(run16_avx512, AVX512, AVX512, 16, uint16_t, v32x16, v32s16, 1)
@@ -462,9 +490,9 @@ LANES_RUN(run64_avx2, AVX2, AVX2, 64, uint64_t, v4x64, v4s64, 2)
     }
 
 /* The same for patterns of 33..64 bytes in 64-byte slots (a lane per
- * register, eight a group), texts of at most WQ__LANE_COLS bytes, each
- * block of 16 stored in all four quarters of its lane's slot. The
- * lengths' row mask and text length are the lane's 64-bit words. */
+ * register, eight a group) and texts of at most WQ__LANE_COLS bytes, each
+ * whole in its lane's slot of ys[0]. The lengths' row mask and text length
+ * are the lane's 64-bit words. */
 #define LANES_ADD64_TAIL(run)                                                                      \
     uint64_t mask = ~(uint64_t)0 >> (64 - n), len = m;                                             \
     memcpy(g->rmask + 8 * l, &mask, 8);                                                            \
@@ -476,9 +504,8 @@ LANES_RUN(run64_avx2, AVX2, AVX2, 64, uint64_t, v4x64, v4s64, 2)
         *count = 0;                                                                                \
     }
 
-/* AVX-512: one masked load of each side (33 <= n <= m <= 64), the text's
- * quarters spread by a shuffle of 128-bit blocks; blocks 0..2 always hold
- * text (m > 32), block 3 only when m > 48. */
+/* AVX-512: one masked load and one store of each side (33 <= n <= m <=
+ * 64). */
 AVX512 static inline void add64_avx512(wq__lanes *ls, size_t *count, const unsigned char *x,
                                        size_t n, const unsigned char *y, size_t m, size_t at) {
     wq__lane_group *g = &ls->groups[3];
@@ -486,32 +513,24 @@ AVX512 static inline void add64_avx512(wq__lanes *ls, size_t *count, const unsig
     __m512i xv = _mm512_maskz_loadu_epi8((__mmask64)(~(uint64_t)0 >> (64 - n)), x);
     __m512i yv = _mm512_maskz_loadu_epi8((__mmask64)(~(uint64_t)0 >> (64 - m)), y);
     _mm512_store_si512((void *)(g->xs + 64 * l), xv);
-    _mm512_store_si512((void *)(g->ys[0] + 64 * l), _mm512_shuffle_i32x4(yv, yv, 0x00));
-    _mm512_store_si512((void *)(g->ys[1] + 64 * l), _mm512_shuffle_i32x4(yv, yv, 0x55));
-    _mm512_store_si512((void *)(g->ys[2] + 64 * l), _mm512_shuffle_i32x4(yv, yv, 0xaa));
-    if (m > 48)
-        _mm512_store_si512((void *)(g->ys[3] + 64 * l), _mm512_shuffle_i32x4(yv, yv, 0xff));
+    _mm512_store_si512((void *)(g->ys[0] + 64 * l), yv);
     LANES_ADD64_TAIL(run64_avx512)
 }
 
-/* AVX2: the pattern in four slot_puts (the last may be empty), each text
- * block by slot_put, broadcast to both halves of a 32-byte store, twice. */
+/* AVX2: each side in four slot_puts (the last may be empty). */
 AVX2 static inline void add64_avx2(wq__lanes *ls, size_t *count, const unsigned char *x, size_t n,
                                    const unsigned char *y, size_t m, size_t at) {
     wq__lane_group *g = &ls->groups[3];
     size_t l = (*count)++;
-    unsigned char *xs = g->xs + 64 * l;
+    unsigned char *xs = g->xs + 64 * l, *ys = g->ys[0] + 64 * l;
     slot_put9(xs, x, 16);
     slot_put9(xs + 16, x + 16, 16);
     slot_put(xs + 32, x + 32, n - 32 < 16 ? n - 32 : 16);
     slot_put(xs + 48, x + 48, n > 48 ? n - 48 : 0);
-    for (size_t t = 0; 16 * t < m; t++) {
-        _Alignas(16) unsigned char b[16];
-        slot_put(b, y + 16 * t, m - 16 * t < 16 ? m - 16 * t : 16);
-        __m256i v = _mm256_broadcastsi128_si256(_mm_load_si128((const __m128i *)(void *)b));
-        _mm256_store_si256((__m256i *)(void *)(g->ys[t] + 64 * l), v);
-        _mm256_store_si256((__m256i *)(void *)(g->ys[t] + 64 * l + 32), v);
-    }
+    slot_put9(ys, y, 16);
+    slot_put9(ys + 16, y + 16, 16);
+    slot_put(ys + 32, y + 32, m - 32 < 16 ? m - 32 : 16);
+    slot_put(ys + 48, y + 48, m > 48 ? m - 48 : 0);
     LANES_ADD64_TAIL(run64_avx2)
 }
 

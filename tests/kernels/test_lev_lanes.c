@@ -61,6 +61,7 @@ static void check_lanes(const pairs_buf *pb, int level, size_t k) {
     /* its groups want 64-byte alignment, as on the batch's stack */
     wq__lanes *ls = aligned_alloc(64, (sizeof *ls + 63) / 64 * 64);
     cr_assert(ls);
+    memset(ls, 0x5a, sizeof *ls); /* stale, as on a used stack: init must reset what counts */
     wq__lanes_init(ls, level, pb->d, k);
     int best = wq__lanes_best();
     cr_assert_eq(ls->level, level < best ? level : best);
