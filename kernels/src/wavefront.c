@@ -356,20 +356,40 @@ typedef struct wf_dir {
 /*
  * Drops the diagonals at either end of the wavefront whose point cannot
  * lie on a path of cost at most the bound: its score plus the cost still
- * owed from its row exceeds it. Why that is exact: the optimal path's
- * point of score s on diagonal d is at or above the furthest point, and
- * the bound never grows down a diagonal (fewer seeds lie ahead), so that
- * point would be dropped as well, which an optimal path within the bound
- * never is. Only the ends are trimmed, so the range stays whole; the two
- * cells past each end, all that the next step reads outside the range,
- * read as not reached (the cells further out keep stale rows, never read).
+ * owed from it exceeds the bound. Why that is exact: the optimal path's
+ * point of score s on diagonal d is at or above the furthest point F, and
+ * the cost to the end never rises down a diagonal, so a path of cost at
+ * most the bound also runs through F, and a lower bound on what F owes
+ * that holds for every such path never drops it. Only the ends are
+ * trimmed, so the range stays whole; the two cells past each end, all
+ * that the next step reads outside the range, read as not reached (the
+ * cells further out keep stale rows, never read).
+ *
+ * What F, at row i, owes (owed): h[(i + hoff) >> 3], the seeds' bound
+ * from any point of row i. And F is where its slide stopped: unless it
+ * lies on the last row or column, its next bytes differ, so a path's next
+ * step from F costs 1 and leads to a point of row i or i + 1, which owes
+ * at least h[(i + 1 + hoff) >> 3] (h never rises with the row). So F owes
+ * the larger of h[(i + hoff) >> 3] and 1 + h[(i + 1 + hoff) >> 3]: one
+ * more than the seeds' bound on every row but a block's last, where that
+ * bound steps down. The seeds count edits block by block, so the edit
+ * F faces in its own block is one they leave out.
  */
-static void dir_trim(wf_dir *w) {
+static inline int64_t owed(const wf_dir *w, int32_t i, int32_t d, int32_t n, int32_t m) {
+    int64_t at = w->h[(i + w->hoff) >> 3];
+    if (i < n && i + d < m) {
+        int64_t next = 1 + (int64_t)w->h[(i + 1 + w->hoff) >> 3];
+        at = at > next ? at : next;
+    }
+    return at;
+}
+
+static void dir_trim(wf_dir *w, int32_t n, int32_t m) {
     int32_t *c = w->cur, lo = w->lo, hi = w->hi;
     int64_t room = w->bound - (int64_t)w->s;
-    while (lo <= hi && w->h[(c[lo] + w->hoff) >> 3] > room)
+    while (lo <= hi && owed(w, c[lo], lo, n, m) > room)
         lo++;
-    while (hi >= lo && w->h[(c[hi] + w->hoff) >> 3] > room)
+    while (hi >= lo && owed(w, c[hi], hi, n, m) > room)
         hi--;
     if (lo <= hi) {
         c[lo - 2] = c[lo - 1] = WF_NONE;
@@ -487,7 +507,7 @@ static void dir_step(wf_dir *w, int32_t in, int32_t im) {
     w->cur = w->nxt;
     w->nxt = t;
     if (w->h)
-        dir_trim(w);
+        dir_trim(w, in, im);
 }
 
 /*
