@@ -81,6 +81,10 @@ int wq__near_copy_at(const unsigned char *s, const unsigned char *y, size_t m, i
  * (SCAN_BAND, for the tests). HASH and SCAN_BAND give the same bounds;
  * SCAN's are as high or higher. */
 enum { WQ__SEEDS_AUTO = 0, WQ__SEEDS_HASH = 1, WQ__SEEDS_SCAN = 2, WQ__SEEDS_SCAN_BAND = 3 };
+/* Or'ed into `how`: the seeds that may cost two are searched for in their
+ * whole window at once, with no diagonal of the chain tried first (the
+ * tests' reference: the same bounds). */
+#define WQ__SEEDS_PLAIN 4
 
 /* wq__seed_bounds with the band search at dispatch level `level`
  * (WQ__LANES_*, at most wq__lanes_best()) and method `how` (WQ__SEEDS_*),

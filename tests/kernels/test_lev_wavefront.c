@@ -400,7 +400,8 @@ WQT_AT_EACH_LEVEL(lev_wavefront, seed_searches_agree_at_each_level)
 
 /* The two ways of finding the seeds' copies in the band (a hash probe per
  * window of y, or a scan of each key's stretch of the whole band, by
- * vector compares at the level) give the same bounds, and the scan of the
+ * vector compares at the level) give the same bounds as the hash with the
+ * plain search of the seeds that may cost two, and the scan of the
  * stretches narrowed by the bounds proven before gives bounds as high or
  * higher with the same chain, with both strings ending at an unreadable
  * page: lengths around the 8-byte seeds and the 32- and 64-byte steps,
@@ -423,7 +424,14 @@ ParameterizedTest(int *level, lev_wavefront, seed_searches_agree_at_each_level, 
                 sweep_pair sp = sweep_pair_make(&st, a, b, lens[i], rates[r], sigmas[s], 0);
                 guarded x = sp.x, y = sp.y;
                 size_t pn = sp.n, qm = sp.m, words = 2 * (pn / 8) + 3;
-                size_t u1 = bounds_by(lv, WQ__SEEDS_HASH, x.at, pn, y.at, qm, h1, NULL);
+                size_t u1 =
+                    bounds_by(lv, WQ__SEEDS_HASH | WQ__SEEDS_PLAIN, x.at, pn, y.at, qm, h1, NULL);
+                /* The chain's diagonals tried first for the seeds that may
+                 * cost two: the same bounds as the plain search. */
+                cr_assert_eq(bounds_by(lv, WQ__SEEDS_HASH, x.at, pn, y.at, qm, h2, NULL), u1);
+                cr_assert_eq(memcmp(h1, h2, words * sizeof *h1), 0,
+                             "probed: level %d: n=%zu m=%zu sigma=%u pm=%u", lv, pn, qm, sigmas[s],
+                             rates[r]);
                 size_t u2 = bounds_by(lv, WQ__SEEDS_SCAN_BAND, x.at, pn, y.at, qm, h2, scratch);
                 cr_assert_eq(u1, u2);
                 cr_assert_eq(memcmp(h1, h2, words * sizeof *h1), 0,
