@@ -312,9 +312,11 @@ typedef int64_t v4s64 __attribute__((vector_size(32)));
 /* Bytes of a text block: a slot's, at most 16 (a quarter of a register,
  * the shuffle's reach). A 32-byte pattern slot spans two quarters, and
  * its lane's text blocks of 16 bytes are stored twice, once in each. A
- * 64-byte slot holds the whole text once (its bytes are broadcast, not
- * shuffled: EQ_COL_*_64). */
-#define TB(S) ((S) < 16 ? (S) : (S) < 64 ? 16 : 64)
+ * 64-byte slot holds its block's 16 bytes each four times over, as 32-bit
+ * words (AVX-512), or the whole text once (AVX2; see EQ_COL_*_64). */
+#define TB(S) ((S) < 16 ? (S) : 16)
+#define TB_AVX512(S) TB(S)
+#define TB_AVX2(S) ((S) == 64 ? 64 : TB(S))
 
 #define EQ_INIT_AVX512(S)                                                                          \
     __m512i x[8], half = _mm512_setzero_si512();                                                   \
@@ -383,7 +385,7 @@ typedef int64_t v4s64 __attribute__((vector_size(32)));
             mmin = lens[l] < mmin ? lens[l] : mmin;                                                \
         }                                                                                          \
         for (size_t l = 0; l < lanes && mmin < mmax; l++)                                          \
-            for (size_t t = (lens[l] + TB(S) - 1) / TB(S); TB(S) * t < mmax; t++)                  \
+            for (size_t t = (lens[l] + TB_##EQ(S) - 1) / TB_##EQ(S); TB_##EQ(S) * t < mmax; t++)   \
                 memset(g->ys[t] + l * (S), 0, (S));                                                \
         _Alignas(64) unsigned char rows[WQ__EQ_RING][64];                                          \
         EQ_INIT_##EQ(S);                                                                           \
@@ -398,16 +400,24 @@ typedef int64_t v4s64 __attribute__((vector_size(32)));
 #define EQ_COL_AVX2_8(j) EQ_COL_AVX2(8, j)
 #define EQ_COL_AVX2_16(j) EQ_COL_AVX2(16, j)
 #define EQ_COL_AVX2_32(j) EQ_COL_AVX2(32, j)
-/* The 64-bit lanes: a pattern fills a register (AVX2: two), so the
- * text's byte j is broadcast from its slot (ys[0], the whole text) instead
- * of shuffled into place: the same compare, one load of a byte instead of
- * a register, and the text stored once. */
+/* The 64-bit lanes: a pattern fills a register (AVX2: two), so text byte
+ * j is broadcast instead of shuffled into place. AVX-512's add stores each
+ * byte four times over as a 32-bit word (slot l of ys[t] holds bytes 16t
+ * .. 16t + 15 as words), so the broadcast is a 32-bit one from memory,
+ * which runs on a load port alone (a byte's broadcast or a shuffle also
+ * takes the vector port the compares need): one compare per lane and
+ * column is the only vector work of the masks. AVX2 stores the text once
+ * (slot l of ys[0], all 64 bytes) and broadcasts its bytes: spreading the
+ * words cost it more than it saved (1M x 50: 0.079 -> 0.105 s). */
+#define YWORD(c, jq) (g->ys[(jq) / 16] + 64 * (c) + 4 * ((jq) % 16))
 #define EQ_COL_AVX512_64(jc)                                                                       \
     do {                                                                                           \
         size_t jq = (jc);                                                                          \
         unsigned char *row = rows[jq % WQ__EQ_RING];                                               \
         for (int c = 0; c < 8; c++) {                                                              \
-            __m512i b = _mm512_set1_epi8((char)g->ys[0][64 * c + jq]);                             \
+            int w;                                                                                 \
+            memcpy(&w, YWORD(c, jq), 4);                                                           \
+            __m512i b = _mm512_set1_epi32(w);                                                      \
             uint64_t k = (uint64_t)_mm512_cmpeq_epi8_mask(x[c], b);                                \
             memcpy(row + 8 * c, &k, 8);                                                            \
         }                                                                                          \
@@ -490,9 +500,9 @@ LANES_RUN(run64_avx2, AVX2, AVX2, 64, uint64_t, v4x64, v4s64, 2)
     }
 
 /* The same for patterns of 33..64 bytes in 64-byte slots (a lane per
- * register, eight a group) and texts of at most WQ__LANE_COLS bytes, each
- * whole in its lane's slot of ys[0]. The lengths' row mask and text length
- * are the lane's 64-bit words. */
+ * register, eight a group) and texts of at most WQ__LANE_COLS bytes, laid
+ * out as EQ_COL_*_64 reads them. The lengths' row mask and text length are
+ * the lane's 64-bit words. */
 #define LANES_ADD64_TAIL(run)                                                                      \
     uint64_t mask = ~(uint64_t)0 >> (64 - n), len = m;                                             \
     memcpy(g->rmask + 8 * l, &mask, 8);                                                            \
@@ -504,8 +514,17 @@ LANES_RUN(run64_avx2, AVX2, AVX2, 64, uint64_t, v4x64, v4s64, 2)
         *count = 0;                                                                                \
     }
 
-/* AVX-512: one masked load and one store of each side (33 <= n <= m <=
- * 64). */
+/* Byte b of a 64-byte shuffle index: b / 4, i.e. byte i of a 128-bit
+ * block to 32-bit word i (within each quarter: (16 q + b') / 4 = 4 q +
+ * b' / 4, the shuffle reading the quarter's own copy of the block). */
+_Alignas(64) static const unsigned char words4[64] = {
+    0,  0,  0,  0,  1,  1,  1,  1,  2,  2,  2,  2,  3,  3,  3,  3,  4,  4,  4,  4,  5,  5,
+    5,  5,  6,  6,  6,  6,  7,  7,  7,  7,  8,  8,  8,  8,  9,  9,  9,  9,  10, 10, 10, 10,
+    11, 11, 11, 11, 12, 12, 12, 12, 13, 13, 13, 13, 14, 14, 14, 14, 15, 15, 15, 15};
+
+/* AVX-512: one masked load of each side (33 <= n <= m <= 64), the text's
+ * blocks spread to words by two shuffles each; blocks 0..2 always hold
+ * text (m > 32), block 3 only when m > 48. */
 AVX512 static inline void add64_avx512(wq__lanes *ls, size_t *count, const unsigned char *x,
                                        size_t n, const unsigned char *y, size_t m, size_t at) {
     wq__lane_group *g = &ls->groups[3];
@@ -513,7 +532,17 @@ AVX512 static inline void add64_avx512(wq__lanes *ls, size_t *count, const unsig
     __m512i xv = _mm512_maskz_loadu_epi8((__mmask64)(~(uint64_t)0 >> (64 - n)), x);
     __m512i yv = _mm512_maskz_loadu_epi8((__mmask64)(~(uint64_t)0 >> (64 - m)), y);
     _mm512_store_si512((void *)(g->xs + 64 * l), xv);
-    _mm512_store_si512((void *)(g->ys[0] + 64 * l), yv);
+    /* block t to every quarter, then byte 4q + i of quarter q to word i */
+    __m512i wide = _mm512_load_si512((const void *)words4);
+    _mm512_store_si512((void *)(g->ys[0] + 64 * l),
+                       _mm512_shuffle_epi8(_mm512_shuffle_i32x4(yv, yv, 0x00), wide));
+    _mm512_store_si512((void *)(g->ys[1] + 64 * l),
+                       _mm512_shuffle_epi8(_mm512_shuffle_i32x4(yv, yv, 0x55), wide));
+    _mm512_store_si512((void *)(g->ys[2] + 64 * l),
+                       _mm512_shuffle_epi8(_mm512_shuffle_i32x4(yv, yv, 0xaa), wide));
+    if (m > 48)
+        _mm512_store_si512((void *)(g->ys[3] + 64 * l),
+                           _mm512_shuffle_epi8(_mm512_shuffle_i32x4(yv, yv, 0xff), wide));
     LANES_ADD64_TAIL(run64_avx512)
 }
 
