@@ -903,19 +903,29 @@ static size_t cell_pair(uint64_t *st, const unsigned char *a, size_t n, unsigned
 /* Checks the seeds' bounds of x[0, xn) against y[0, ym) at every cell
  * (i, j) on a path of cost at most ucap (P + S <= ucap, P and S filled
  * here by prefix_suffix): the cost from it on, S, is at least fwd of row
- * i, and the cost up to it, P, at least bwd. Returns D. */
+ * i, and the cost up to it, P, at least bwd. And the pruned search's step
+ * rule (wavefront.c, owed): at a cell whose next bytes differ, where a
+ * slide stops, the cost on is at least 1 + fwd of row i + 1 (forward:
+ * x[i] != y[j]), and the cost up to it at least 1 + bwd of the backward
+ * row xn - i + 1 (backward: x[i - 1] != y[j - 1]). Returns D. */
 static int32_t bounds_hold_at_every_cell(const unsigned char *x, size_t xn, const unsigned char *y,
                                          size_t ym, const int32_t *fwd, const int32_t *bwd,
                                          size_t ucap, int32_t *P, int32_t *S, const char *what) {
     prefix_suffix(x, xn, y, ym, P, S);
     for (size_t i = 0; i <= xn; i++) {
         int32_t f = fwd[(i + 7) >> 3], bk = bwd[(xn - i + 7 - xn % 8) >> 3];
+        int32_t f1 = i < xn ? 1 + fwd[(i + 8) >> 3] : 0;
+        int32_t b1 = i > 0 ? 1 + bwd[(xn - i + 8 - xn % 8) >> 3] : 0;
         for (size_t j = 0; j <= ym; j++) {
             int32_t p = P[i * (ym + 1) + j], s = S[i * (ym + 1) + j];
             if ((size_t)(p + s) > ucap)
                 continue;
             cr_assert_geq(s, f, "%s: cell %zu,%zu fwd", what, i, j);
             cr_assert_geq(p, bk, "%s: cell %zu,%zu bwd", what, i, j);
+            if (i < xn && j < ym && x[i] != y[j])
+                cr_assert_geq(s, f1, "%s: cell %zu,%zu fwd step", what, i, j);
+            if (i > 0 && j > 0 && x[i - 1] != y[j - 1])
+                cr_assert_geq(p, b1, "%s: cell %zu,%zu bwd step", what, i, j);
         }
     }
     return P[xn * (ym + 1) + ym];
