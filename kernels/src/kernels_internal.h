@@ -212,17 +212,18 @@ typedef struct wq__lane_words {
 } wq__lane_words;
 
 /* A group of one vector class, with S = 8, 16, 32 or 64 bytes per slot
- * (8-, 16-, 32- or 64-bit lanes, 64, 32, 16 or 8 pairs): slot l of xs holds
- * lane l's pattern, slot l of ys[t] bytes [B t, B t + B) of its text,
- * zero-padded, with B = S, or 16 for S = 32 (a 32-byte slot holds its 16
- * bytes twice). rmask and mlen hold one lane-wide (S-bit) value per lane,
- * so that each loads as one vector: the pattern's row mask (1 << n_l) - 1
- * and the text's length. */
+ * (8-, 16-, 32- or 64-bit lanes, 64, 32, 16 or 8 pairs; the 64-bit lanes
+ * 16 pairs at AVX-512): slot l of xs holds lane l's pattern, slot l of
+ * ys[t] bytes [B t, B t + B) of its text, zero-padded, with B = S, or 16
+ * for S = 32 (a 32-byte slot holds its 16 bytes twice); the 64-bit lanes
+ * lay their texts out as lev_lanes.c's YSLOT64 says. rmask and mlen hold
+ * one lane-wide (S-bit) value per lane, so that each loads as one vector:
+ * the pattern's row mask (1 << n_l) - 1 and the text's length. */
 typedef struct wq__lane_group {
-    _Alignas(64) unsigned char xs[512];
+    _Alignas(64) unsigned char xs[1024];
     _Alignas(64) unsigned char ys[WQ__LANE_COLS / 8][512];
-    _Alignas(64) unsigned char rmask[64];
-    _Alignas(64) unsigned char mlen[64];
+    _Alignas(64) unsigned char rmask[128];
+    _Alignas(64) unsigned char mlen[128];
     size_t at[64];
     size_t count; /* lanes used */
 } wq__lane_group;

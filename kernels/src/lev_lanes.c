@@ -265,7 +265,7 @@ AVX512 static inline void slot_put8_512(unsigned char *dst, const unsigned char 
  * case: the compiler widens it by vector), else pair by pair.
  */
 #define LANES_SCORE(T, V, VS, H)                                                                   \
-    T out[64 / sizeof(T)];                                                                         \
+    T out[(H) * sizeof(V) / sizeof(T)];                                                            \
     T smax = (T)((T)-1 >> 1), cap = ls->k >= smax ? smax : (T)(ls->k + 1);                         \
     for (int h = 0; h < (H); h++) {                                                                \
         V rm, d, q;                                                                                \
@@ -409,12 +409,13 @@ typedef int64_t v4s64 __attribute__((vector_size(32)));
  * column is the only vector work of the masks. AVX2 stores the text once
  * (slot l of ys[0], all 64 bytes) and broadcasts its bytes: spreading the
  * words cost it more than it saved (1M x 50: 0.079 -> 0.105 s). */
-#define YWORD(c, jq) (g->ys[(jq) / 16] + 64 * (c) + 4 * ((jq) % 16))
+#define YSLOT64(t, l) ((unsigned char *)g->ys + 1024 * (t) + 64 * (l))
+#define YWORD(c, jq) (YSLOT64((jq) / 16, c) + 4 * ((jq) % 16))
 #define EQ_COL_AVX512_64(jc)                                                                       \
     do {                                                                                           \
         size_t jq = (jc);                                                                          \
         unsigned char *row = rows[jq % WQ__EQ_RING];                                               \
-        for (int c = 0; c < 8; c++) {                                                              \
+        for (int c = 0; c < 16; c++) {                                                             \
             int w;                                                                                 \
             memcpy(&w, YWORD(c, jq), 4);                                                           \
             __m512i b = _mm512_set1_epi32(w);                                                      \
@@ -427,7 +428,7 @@ typedef int64_t v4s64 __attribute__((vector_size(32)));
         size_t jq = (jc);                                                                          \
         unsigned char *row = rows[jq % WQ__EQ_RING];                                               \
         for (int c = 0; c < 8; c++) {                                                              \
-            __m256i b = _mm256_set1_epi8((char)g->ys[0][64 * c + jq]);                             \
+            __m256i b = _mm256_set1_epi8((char)YSLOT64(0, c)[jq]);                                 \
             __m256i x0 = _mm256_load_si256((const __m256i *)(const void *)(g->xs + 64 * c));       \
             __m256i x1 = _mm256_load_si256((const __m256i *)(const void *)(g->xs + 64 * c + 32));  \
             uint32_t k0 = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(x0, b));                \
@@ -443,8 +444,43 @@ LANES_RUN(run32_avx512, AVX512, AVX512, 32, uint32_t, v16x32, v16s32, 1)
 LANES_RUN(run8_avx2, AVX2, AVX2, 8, uint8_t, v32x8, v32s8, 2)
 LANES_RUN(run16_avx2, AVX2, AVX2, 16, uint16_t, v16x16, v16s16, 2)
 LANES_RUN(run32_avx2, AVX2, AVX2, 32, uint32_t, v8x32, v8s32, 2)
-LANES_RUN(run64_avx512, AVX512, AVX512, 64, uint64_t, v8x64, v8s64, 1)
-LANES_RUN(run64_avx2, AVX2, AVX2, 64, uint64_t, v4x64, v4s64, 2)
+/*
+ * The same for the 64-bit lanes, LANES a group: AVX-512 steps 16 pairs as
+ * two registers side by side (one register's step is a chain of about
+ * seven dependent operations, which a single group of eight left
+ * exposed), AVX2 eight as two halves. Text blocks of TBL bytes (16 as
+ * words, or the whole text), at YSLOT64.
+ */
+#define EQ_INIT64_AVX512                                                                           \
+    __m512i x[16];                                                                                 \
+    for (int c = 0; c < 16; c++)                                                                   \
+        x[c] = _mm512_load_si512((const void *)(g->xs + 64 * c));
+#define EQ_INIT64_AVX2
+#define LANES_RUN64(name, target, EQ, LANES, TBL, V, VS, H)                                        \
+    target static void name(wq__lanes *ls, wq__lane_group *g) {                                    \
+        size_t mmax = 0, mmin = WQ__LANE_COLS;                                                     \
+        for (size_t l = g->count; l < (LANES); l++) {                                              \
+            memset(g->xs + 64 * l, 0, 64);                                                         \
+            memset(g->rmask + 8 * l, 0, 8);                                                        \
+            memset(g->mlen + 8 * l, 0, 8);                                                         \
+        }                                                                                          \
+        uint64_t lens[LANES];                                                                      \
+        memcpy(lens, g->mlen, sizeof lens);                                                        \
+        for (size_t l = 0; l < (LANES); l++) {                                                     \
+            mmax = lens[l] > mmax ? lens[l] : mmax;                                                \
+            mmin = lens[l] < mmin ? lens[l] : mmin;                                                \
+        }                                                                                          \
+        for (size_t l = 0; l < (LANES) && mmin < mmax; l++)                                        \
+            for (size_t t = (lens[l] + (TBL)-1) / (TBL); (TBL)*t < mmax; t++)                      \
+                memset(YSLOT64(t, l), 0, 64);                                                      \
+        _Alignas(64) unsigned char rows[WQ__EQ_RING][8 * (LANES)];                                 \
+        EQ_INIT64_##EQ LANES_STEPS(uint64_t, V, VS, H, EQ_COL_##EQ##_64, L_##EQ);                  \
+        LANES_SCORE(uint64_t, V, VS, H);                                                           \
+        g->count = 0;                                                                              \
+    }
+
+LANES_RUN64(run64_avx512, AVX512, AVX512, 16, 16, v8x64, v8s64, 2)
+LANES_RUN64(run64_avx2, AVX2, AVX2, 8, 64, v4x64, v4s64, 2)
 
 /*
  * Queues a pair (1 <= n <= S, n <= m <= MAXM <= WQ__LANE_COLS) in lane
@@ -500,15 +536,15 @@ LANES_RUN(run64_avx2, AVX2, AVX2, 64, uint64_t, v4x64, v4s64, 2)
     }
 
 /* The same for patterns of 33..64 bytes in 64-byte slots (a lane per
- * register, eight a group) and texts of at most WQ__LANE_COLS bytes, laid
- * out as EQ_COL_*_64 reads them. The lengths' row mask and text length are
- * the lane's 64-bit words. */
-#define LANES_ADD64_TAIL(run)                                                                      \
+ * register, 16 a group at AVX-512, 8 at AVX2) and texts of at most
+ * WQ__LANE_COLS bytes, laid out as EQ_COL_*_64 reads them. The lengths'
+ * row mask and text length are the lane's 64-bit words. */
+#define LANES_ADD64_TAIL(run, lanes)                                                               \
     uint64_t mask = ~(uint64_t)0 >> (64 - n), len = m;                                             \
     memcpy(g->rmask + 8 * l, &mask, 8);                                                            \
     memcpy(g->mlen + 8 * l, &len, 8);                                                              \
     g->at[l] = at;                                                                                 \
-    if (*count == 8) {                                                                             \
+    if (*count == (lanes)) {                                                                       \
         g->count = *count;                                                                         \
         run(ls, g);                                                                                \
         *count = 0;                                                                                \
@@ -534,16 +570,16 @@ AVX512 static inline void add64_avx512(wq__lanes *ls, size_t *count, const unsig
     _mm512_store_si512((void *)(g->xs + 64 * l), xv);
     /* block t to every quarter, then byte 4q + i of quarter q to word i */
     __m512i wide = _mm512_load_si512((const void *)words4);
-    _mm512_store_si512((void *)(g->ys[0] + 64 * l),
+    _mm512_store_si512((void *)YSLOT64(0, l),
                        _mm512_shuffle_epi8(_mm512_shuffle_i32x4(yv, yv, 0x00), wide));
-    _mm512_store_si512((void *)(g->ys[1] + 64 * l),
+    _mm512_store_si512((void *)YSLOT64(1, l),
                        _mm512_shuffle_epi8(_mm512_shuffle_i32x4(yv, yv, 0x55), wide));
-    _mm512_store_si512((void *)(g->ys[2] + 64 * l),
+    _mm512_store_si512((void *)YSLOT64(2, l),
                        _mm512_shuffle_epi8(_mm512_shuffle_i32x4(yv, yv, 0xaa), wide));
     if (m > 48)
-        _mm512_store_si512((void *)(g->ys[3] + 64 * l),
+        _mm512_store_si512((void *)YSLOT64(3, l),
                            _mm512_shuffle_epi8(_mm512_shuffle_i32x4(yv, yv, 0xff), wide));
-    LANES_ADD64_TAIL(run64_avx512)
+    LANES_ADD64_TAIL(run64_avx512, 16)
 }
 
 /* AVX2: each side in four slot_puts (the last may be empty). */
@@ -551,7 +587,7 @@ AVX2 static inline void add64_avx2(wq__lanes *ls, size_t *count, const unsigned 
                                    const unsigned char *y, size_t m, size_t at) {
     wq__lane_group *g = &ls->groups[3];
     size_t l = (*count)++;
-    unsigned char *xs = g->xs + 64 * l, *ys = g->ys[0] + 64 * l;
+    unsigned char *xs = g->xs + 64 * l, *ys = YSLOT64(0, l);
     slot_put9(xs, x, 16);
     slot_put9(xs + 16, x + 16, 16);
     slot_put(xs + 32, x + 32, n - 32 < 16 ? n - 32 : 16);
@@ -560,7 +596,7 @@ AVX2 static inline void add64_avx2(wq__lanes *ls, size_t *count, const unsigned 
     slot_put9(ys + 16, y + 16, 16);
     slot_put(ys + 32, y + 32, m - 32 < 16 ? m - 32 : 16);
     slot_put(ys + 48, y + 48, m > 48 ? m - 48 : 0);
-    LANES_ADD64_TAIL(run64_avx2)
+    LANES_ADD64_TAIL(run64_avx2, 8)
 }
 
 LANES_ADD32(add32_avx512, AVX512, slot_put512, run32_avx512)
