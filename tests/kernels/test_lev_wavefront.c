@@ -907,10 +907,16 @@ static size_t cell_pair(uint64_t *st, const unsigned char *a, size_t n, unsigned
  * rule (wavefront.c, owed): at a cell whose next bytes differ, where a
  * slide stops, the cost on is at least 1 + fwd of row i + 1 (forward:
  * x[i] != y[j]), and the cost up to it at least 1 + bwd of the backward
- * row xn - i + 1 (backward: x[i - 1] != y[j - 1]). Returns D. */
+ * row xn - i + 1 (backward: x[i - 1] != y[j - 1]). The rule also needs
+ * fwd and bwd never to rise with their index (a step along the row owes
+ * the bound of the row itself): checked too. Returns D. */
 static int32_t bounds_hold_at_every_cell(const unsigned char *x, size_t xn, const unsigned char *y,
                                          size_t ym, const int32_t *fwd, const int32_t *bwd,
                                          size_t ucap, int32_t *P, int32_t *S, const char *what) {
+    for (size_t t = 0; t <= xn / 8; t++) {
+        cr_assert_geq(fwd[t], fwd[t + 1], "%s: fwd rises at %zu", what, t);
+        cr_assert(t == xn / 8 || bwd[t] >= bwd[t + 1], "%s: bwd rises at %zu", what, t);
+    }
     prefix_suffix(x, xn, y, ym, P, S);
     for (size_t i = 0; i <= xn; i++) {
         int32_t f = fwd[(i + 7) >> 3], bk = bwd[(xn - i + 7 - xn % 8) >> 3];
