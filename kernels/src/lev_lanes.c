@@ -20,7 +20,8 @@
  * Method: Myers' bit-parallel column step (levenshtein.c explains it) with
  * one pair per lane of a 512-bit vector: the pattern (the shorter side)
  * fits a lane of 8, 16, 32 or 64 bits, so 64, 32, 16 or 8 pairs step at
- * once (AVX2 steps a group as two 256-bit halves). The narrowest width that
+ * once (AVX2 steps a group as two 256-bit halves; AVX-512 steps the 64-bit
+ * lanes' groups of 16 as two registers). The narrowest width that
  * holds the pattern is used (the step costs the same per vector whatever
  * the width). Texts longer than WQ__LANE_COLS take the scalar lanes (four
  * 64-bit words stepped in one loop), as does every pair at the scalar
@@ -311,16 +312,12 @@ typedef int64_t v4s64 __attribute__((vector_size(32)));
  * the group (AVX2, which has half the registers). */
 /* Bytes of a text block: a slot's, at most 16 (a quarter of a register,
  * the shuffle's reach). A 32-byte pattern slot spans two quarters, and
- * its lane's text blocks of 16 bytes are stored twice, once in each. A
- * 64-byte slot holds its block's 16 bytes each four times over, as 32-bit
- * words (AVX-512), or the whole text once (AVX2; see EQ_COL_*_64). */
+ * its lane's text blocks of 16 bytes are stored twice, once in each. (The
+ * 64-bit lanes lay their texts out otherwise: YSLOT64.) */
 #define TB(S) ((S) < 16 ? (S) : 16)
-#define TB_AVX512(S) TB(S)
-#define TB_AVX2(S) ((S) == 64 ? 64 : TB(S))
 
 #define EQ_INIT_AVX512(S)                                                                          \
     __m512i x[8], half = _mm512_setzero_si512();                                                   \
-    (void)half; /* unused by the 64-bit lanes */                                                   \
     for (int c = 0; c < 8; c++)                                                                    \
         x[c] = _mm512_load_si512((const void *)(g->xs + 64 * c));                                  \
     if ((S) == 8)                                                                                  \
@@ -343,7 +340,6 @@ typedef int64_t v4s64 __attribute__((vector_size(32)));
 
 #define EQ_INIT_AVX2(S)                                                                            \
     __m256i half = _mm256_setzero_si256();                                                         \
-    (void)half; /* unused by the 64-bit lanes */                                                   \
     if ((S) == 8)                                                                                  \
         half = _mm256_set_epi64x(0x0808080808080808ll, 0, 0x0808080808080808ll, 0);
 
@@ -385,7 +381,7 @@ typedef int64_t v4s64 __attribute__((vector_size(32)));
             mmin = lens[l] < mmin ? lens[l] : mmin;                                                \
         }                                                                                          \
         for (size_t l = 0; l < lanes && mmin < mmax; l++)                                          \
-            for (size_t t = (lens[l] + TB_##EQ(S) - 1) / TB_##EQ(S); TB_##EQ(S) * t < mmax; t++)   \
+            for (size_t t = (lens[l] + TB(S) - 1) / TB(S); TB(S) * t < mmax; t++)                  \
                 memset(g->ys[t] + l * (S), 0, (S));                                                \
         _Alignas(64) unsigned char rows[WQ__EQ_RING][64];                                          \
         EQ_INIT_##EQ(S);                                                                           \
@@ -407,7 +403,7 @@ typedef int64_t v4s64 __attribute__((vector_size(32)));
  * which runs on a load port alone (a byte's broadcast or a shuffle also
  * takes the vector port the compares need): one compare per lane and
  * column is the only vector work of the masks. AVX2 stores the text once
- * (slot l of ys[0], all 64 bytes) and broadcasts its bytes: spreading the
+ * (at YSLOT64(0, l), all 64 bytes) and broadcasts its bytes: spreading the
  * words cost it more than it saved (1M x 50: 0.079 -> 0.105 s). */
 #define YSLOT64(t, l) ((unsigned char *)g->ys + 1024 * (t) + 64 * (l))
 #define YWORD(c, jq) (YSLOT64((jq) / 16, c) + 4 * ((jq) % 16))
