@@ -1328,3 +1328,85 @@ ParameterizedTest(int *level, lev_wavefront, one_way_search_at_each_level, .time
     }
     free(a), free(b), free(h);
 }
+
+/* ------------------------------ the pruned search's first, lower bound -- */
+
+/* A pair for first_bound_then_doubled: a, n random DNA bytes, and b:
+ *   0: a at 2% edits, with every third byte of 96 in its middle
+ *      substituted: no seed is placed there, so the chain costs that gap
+ *      as its longer length (lev_seeds.c: a gap of more than 64 bytes), far
+ *      above D (U - h0 near 80), while D - h0 stays about 10;
+ *   1: the same with every other byte of 72 substituted in two places:
+ *      D - h0 near 40, found by the third run only (slack 16, 32, 64);
+ *   2: a at 1% edits, with three substitutions in each of ten stretches
+ *      of five seeds (damage_seeds): D - h0 over 16, so that the first run
+ *      proves D above its bound, and short gaps, so that U = D in most
+ *      pairs, where the last run proves D = U.
+ * Returns m. */
+static size_t first_bound_pair(uint64_t *st, unsigned char *a, size_t n, unsigned char *b,
+                               int kind) {
+    kseq_fill(st, a, n, 4);
+    size_t m = kseq_mutate_pm(st, a, n, b, kind == 2 ? 10 : 20, 4);
+    int regions = kind == 0 ? 1 : kind == 1 ? 2 : 10;
+    for (int r = 0; r < regions; r++) {
+        size_t at = (size_t)(r + 1) * (m - 96) / (size_t)(regions + 1);
+        if (kind == 2)
+            damage_seeds(st, b, at);
+        else
+            for (size_t k = 0; k < (kind == 0 ? 96u : 72u); k += kind == 0 ? 3 : 2)
+                b[at + k] = kseq_other(st, b[at + k], 4);
+    }
+    return m;
+}
+
+/*
+ * The pruned search first runs with the bound h0 + 16 (WF_FIRST_SLACK),
+ * then with twice the slack each time it proves D above the bound, up to
+ * U - 1 (wavefront.c: wf_seeded). Pairs where the first run finds D far
+ * below the chain's cost (0), where only the third does (1), and where
+ * the first fails and the last proves D = U (2, in one pair at least),
+ * the regime of each checked (the seeds' h0 and U against the DP's D);
+ * exact against the DP under limits at D, D - 1, and on either side of
+ * each run's bound, at each level.
+ */
+Test(lev_wavefront, first_bound_then_doubled, .timeout = 120) {
+    uint64_t st = 1616;
+    size_t cap = 16500;
+    unsigned char *a = malloc(cap), *b = malloc(2 * cap);
+    int32_t *h = malloc((cap / 4 + 8) * sizeof *h);
+    cr_assert(a && b && h);
+    unsigned proved_u = 0;
+    for (unsigned t = 0; t < 7; t++) {
+        int kind = t < 2 ? 0 : t < 4 ? 1 : 2;
+        size_t n = kind == 1 ? 16384 : kind == 0 ? 12288 : 8192;
+        size_t m = first_bound_pair(&st, a, n, b, kind);
+        const unsigned char *x = n <= m ? a : b, *y = n <= m ? b : a;
+        size_t xn = n <= m ? n : m, ym = n <= m ? m : n, ns = xn / 8, ucap = 0;
+        size_t ref = wq_levenshtein_ref(x, xn, y, ym);
+        int64_t moment = 0;
+        cr_assert_eq(wq__seed_bounds_ex(wq__lanes_best(), WQ__SEEDS_AUTO, x, xn, y, ym, ns / 2, h,
+                                        h + ns + 2, NULL, &ucap, &moment),
+                     0);
+        size_t h0 = (size_t)h[0];
+        cr_assert_leq(3 * (ucap - h0), ucap, "t=%u: no pruned search: U %zu h0 %zu", t, ucap, h0);
+        if (kind == 0)
+            cr_assert(ucap > h0 + 16 && ref <= h0 + 16, "t=%u: U %zu h0 %zu D %zu", t, ucap, h0,
+                      ref);
+        else if (kind == 1)
+            cr_assert(ref > h0 + 32 && ref <= h0 + 64 && ucap > h0 + 64, "t=%u: U %zu h0 %zu D %zu",
+                      t, ucap, h0, ref);
+        else
+            cr_assert(ref > h0 + 16, "t=%u: U %zu h0 %zu D %zu", t, ucap, h0, ref);
+        proved_u += kind == 2 && ucap == ref;
+        size_t caps[] = {WQ_LEV_NO_LIMIT, ref, ref - 1, h0 + 15, h0 + 16, h0 + 17, h0 + 33};
+        for (int lv = WQ__LANES_SCALAR; lv <= WQ__LANES_AVX512; lv++)
+            for (size_t c = 0; c < sizeof caps / sizeof *caps; c++) {
+                size_t lower = 0, want = ref <= caps[c] ? ref : caps[c] + 1;
+                cr_assert_eq(wq__lev_wavefront_at(lv, x, xn, y, ym, caps[c], 1e30, &lower), want,
+                             "level %d t=%u kind %d n=%zu m=%zu cap=%zu U %zu h0 %zu D %zu", lv, t,
+                             kind, xn, ym, caps[c], ucap, h0, ref);
+            }
+    }
+    cr_assert_geq(proved_u, 1, "no pair of kind 2 with an optimal chain");
+    free(a), free(b), free(h);
+}
