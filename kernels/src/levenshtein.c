@@ -234,14 +234,19 @@ static size_t banded(lev_blocks *lb, size_t n, const unsigned char *y, size_t m,
  * 2.5 sits between. */
 #define WQ__WF_CELLS_PER_BLOCK 2.5
 /* In a batch, the pairs the wavefront hands over run many per vector
- * (lev_multi.c), where a block step costs less: 4000 unrelated pairs of 500
- * bytes took 0.0376 s of CPU one by one, 0.0172 s 4 per vector (AVX2) and
- * 0.0117 s 8 per vector (AVX-512), so the budgets shrink by those ratios.
- * Pairs at 20% substitutions then went from 0.031 to 0.015 s (AVX-512);
- * at 2% and 5%, and unrelated ones (where the wavefront's estimate gives up
- * long before the budget), nothing changed. */
-#define WQ__WF_CELLS_PER_BLOCK_X8 0.8
-#define WQ__WF_CELLS_PER_BLOCK_X4 1.1
+ * (lev_multi.c), where a block step costs less. Measured on this project's
+ * Intel Xeon (Emerald Rapids), loaded (load 5 to 8), CPU time of the whole
+ * batch, best of 3 to 5 alternating rounds, 4000 pairs of 500 bytes:
+ * unrelated pairs take 0.0083 s 8 per vector (AVX-512), 0.0160 s 4 per
+ * vector (AVX2). At 10% edits the 8-lane budget 0.8 (derived from
+ * lev_multi's slower columns on the former AMD machine) gave 0.0154 s,
+ * 0.2 gives 0.0099 s (7%: 0.0125 -> 0.0106 s; 15%: 0.0115 -> 0.0094 s);
+ * 2% and 5% and unrelated pairs are unchanged (0.0038, 0.0090 and 0.0083
+ * s), 0.15 starts to cost at 5% (0.0093 s). The 4-lane budget 0.7 against
+ * 1.1: 15% edits 0.0215 -> 0.0184 s, 20% 0.0182 -> 0.0172 s, 5% and 10%
+ * unchanged; 0.5 costs at 5% (0.0090 -> 0.0093 s). */
+#define WQ__WF_CELLS_PER_BLOCK_X8 0.2
+#define WQ__WF_CELLS_PER_BLOCK_X4 0.7
 
 static double wavefront_budget(double cells_per_block, size_t n, size_t m) {
     return cells_per_block * (double)((n + WQ__W - 1) / WQ__W) * (double)m;
