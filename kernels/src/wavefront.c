@@ -424,6 +424,20 @@ WF_AVX2 static int32_t run_avx2(const unsigned char *x, int32_t n, const unsigne
     }
     return back ? slide_tail_back(x, n, y, m, i, d) : slide_tail_fwd(x, n, y, m, i, d);
 }
+
+/* run_avx2 64 bytes a step at AVX-512 (the path's runs past 32 bytes: one
+ * compare where AVX2 takes two), then run_avx2 for the rest. */
+WF_AVX512 static int32_t run_avx512(const unsigned char *x, int32_t n, const unsigned char *y,
+                                    int32_t m, int32_t i, int32_t d, int back) {
+    for (int32_t j = i + d; n - i >= 64 && m - j >= 64; i += 64, j += 64) {
+        __m512i a = _mm512_loadu_si512((const void *)(back ? x + n - i - 64 : x + i));
+        __m512i b = _mm512_loadu_si512((const void *)(back ? y + m - j - 64 : y + j));
+        uint64_t ne = ~(uint64_t)_mm512_cmpeq_epi8_mask(a, b);
+        if (ne)
+            return i + (back ? __builtin_clzll(ne) : __builtin_ctzll(ne));
+    }
+    return run_avx2(x, n, y, m, i, d, back);
+}
 #endif
 
 /* A run of eight matches at row i in narrow_pass: out of line, so that the
@@ -432,6 +446,8 @@ static __attribute__((noinline)) int32_t narrow_run(int level, const unsigned ch
                                                     const unsigned char *y, int32_t m, int32_t i,
                                                     int32_t d, int back) {
 #if WQ__LANES_SIMD
+    if (level >= WQ__LANES_AVX512)
+        return run_avx512(x, n, y, m, i + 8, d, back);
     if (level >= WQ__LANES_AVX2)
         return run_avx2(x, n, y, m, i + 8, d, back);
 #else

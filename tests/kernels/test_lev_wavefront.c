@@ -1410,3 +1410,52 @@ Test(lev_wavefront, first_bound_then_doubled, .timeout = 120) {
     cr_assert_geq(proved_u, 1, "no pair of kind 2 with an optimal chain");
     free(a), free(b), free(h);
 }
+
+/* ------------------------------------- runs of matches to either end -- */
+
+/*
+ * The path's last run reaches the end it runs to (narrow_run: 64 bytes a
+ * compare at AVX-512, 32 at AVX2, then 8 and 1): a, 4103 random DNA
+ * bytes (a tail of 7 in no seed), and b, a at 2% edits with five damaged
+ * seeds near one end (damage_seeds: missed cost there, so that the search
+ * runs from that end), its other end's last L + 5 bytes copied, and
+ * substitutions 0, 2 and 4 bytes from that end (missed cost, so that the
+ * search is still alive there), L from 56 to 120: the run through the L
+ * copied bytes ends at every offset of its 64-, 32- and 8-byte steps.
+ * Each string against an unreadable page past the end the run reaches;
+ * exact against the DP (once a pair) under three limits, at each level.
+ */
+Test(lev_wavefront, runs_to_either_end, .timeout = 120) {
+    uint64_t st = 6464;
+    size_t n = 4103;
+    unsigned char *a = malloc(n), *b = malloc(2 * n + 64);
+    cr_assert(a && b);
+    for (size_t L = 56; L <= 120; L++) {
+        int back = L % 2; /* the run reaches b's start: the backward search */
+        kseq_fill(&st, a, n, 4);
+        size_t lo = back ? L + 5 : 0, hi = back ? n : n - L - 5, m = lo;
+        memcpy(b, a, lo);
+        m += kseq_mutate_pm(&st, a + lo, hi - lo, b + lo, 20, 4);
+        memcpy(b + m, a + hi, n - hi);
+        m += n - hi;
+        damage_seeds(&st, b, back ? m - 400 : 200);
+        for (size_t k = 0; k <= 4; k += 2) {
+            size_t at = back ? k : m - 1 - k;
+            b[at] = kseq_other(&st, b[at], 4);
+        }
+        const unsigned char *x = n <= m ? a : b, *y = n <= m ? b : a;
+        size_t xn = n <= m ? n : m, ym = n <= m ? m : n;
+        size_t ref = wq_levenshtein_ref(x, xn, y, ym);
+        guarded gx = guard_copy_side(x, xn, back), gy = guard_copy_side(y, ym, back);
+        size_t caps[] = {WQ_LEV_NO_LIMIT, ref, ref - 1};
+        for (int lv = WQ__LANES_SCALAR; lv <= WQ__LANES_AVX512; lv++)
+            for (size_t c = 0; c < sizeof caps / sizeof *caps; c++) {
+                size_t lower = 0, want = ref <= caps[c] ? ref : caps[c] + 1;
+                cr_assert_eq(wq__lev_wavefront_at(lv, gx.at, xn, gy.at, ym, caps[c], 1e30, &lower),
+                             want, "level %d L=%zu n=%zu m=%zu cap=%zu D %zu", lv, L, xn, ym,
+                             caps[c], ref);
+            }
+        munmap(gx.map, gx.len), munmap(gy.map, gy.len);
+    }
+    free(a), free(b);
+}
