@@ -61,6 +61,12 @@
 /* How often (in scores) the run re-estimates its total cost. */
 #define WF_CHECK 8
 
+/* A first look at total score WF_FIRST (one step each way from both ends),
+ * which gives up only past WF_FIRST_SLACK times the budget (4 times its
+ * root): see wf_run. */
+#define WF_FIRST 2
+#define WF_FIRST_SLACK 16
+
 /* The number of equal bytes at the start of two 8-byte words that differ,
  * as a direction reads them: forward from the lowest address (the least
  * significant byte on little-endian), backward from the highest. */
@@ -639,6 +645,17 @@ static size_t wf_run(int level, const unsigned char *x, size_t n, const unsigned
         }
         if (total % WF_CHECK == 0 && total > 0 && budget < INFINITY &&
             over_budget(f.cur, f.lo, f.hi, b.cur, b.lo, b.hi, total, n, m, budget))
+            break;
+        /* The first look spares unrelated pairs six of the eight steps
+         * before the first check (500 bytes, AVX-512: 0.32 -> 0.11 us of
+         * the batch's 2.0 us a pair). So early, an edit near either end
+         * weighs heavily on the estimate, hence the slack. 4000 pairs of
+         * 500 bytes, estimates at total 2 against the root of a batch's
+         * budget (28 at 0.2 cells a block): unrelated 95 at the least, 118
+         * at the 1st percentile; 2% edits 61 at most; 5% 52 at the 99th
+         * percentile. */
+        if (total == WF_FIRST && budget < INFINITY &&
+            over_budget(f.cur, f.lo, f.hi, b.cur, b.lo, b.hi, total, n, m, budget * WF_FIRST_SLACK))
             break;
         if (one_way ? one_way == 2 : both && b.s < f.s)
             dir_step(&b, in, im);

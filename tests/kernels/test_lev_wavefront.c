@@ -99,7 +99,7 @@ Test(lev_wavefront, exact_under_cap_and_cap_plus_one_above, .timeout = 60) {
 
 /* Any budget, from none to plenty: the answer is exact or a give-up whose
  * lower bound holds, never a wrong distance. A zero budget still settles
- * every distance up to the first cost check (8). */
+ * every distance up to the first cost check (wavefront.c's WF_FIRST, 2). */
 Test(lev_wavefront, every_budget_is_exact_or_gives_up_soundly, .timeout = 60) {
     static const double budgets[] = {0, 1, 64, 500, 4000, 30000, 1e6};
     uint64_t st = 92;
@@ -117,11 +117,54 @@ Test(lev_wavefront, every_budget_is_exact_or_gives_up_soundly, .timeout = 60) {
             check_wavefront(a, n, b, m, ref, WQ_LEV_NO_LIMIT, budgets[i]);
         size_t lower = 0;
         size_t d = wq__lev_wavefront(a, n, b, m, WQ_LEV_NO_LIMIT, 0, &lower);
-        if (ref <= 8)
+        if (ref <= 2)
             cr_assert_eq(d, ref);
     }
     free(a);
     free(b);
+}
+
+/* The first look (wavefront.c's WF_FIRST) at a batch's budget for pairs
+ * of 500 bytes (levenshtein.c's 0.2 cells a block): unrelated pairs give up
+ * after one step each way (*lower is 2), nearly all of them; pairs at 2%
+ * edits never do there (1000 of them: at 1 times the budget instead of 16,
+ * about 1 in 200 would). Every answer is exact or a sound give-up, and the
+ * batch, which hands the pairs given up to lev_multi, is exact. */
+Test(lev_wavefront, first_look_gives_up_on_unrelated_pairs_only, .timeout = 60) {
+    enum { N = 500, PAIRS = 100, RELATED = 1000 };
+    static unsigned char a[2 * PAIRS][N], b[2 * PAIRS][2 * N], c[N], e[2 * N];
+    wq_pair pairs[2 * PAIRS];
+    size_t ref[2 * PAIRS], dist[2 * PAIRS], first_unrelated = 0;
+    uint64_t st = 93;
+    for (size_t p = 0; p < 2 * PAIRS; p++) {
+        unsigned pm = p % 2 ? 20 : 0;
+        kseq_fill(&st, a[p], N, 4);
+        size_t m = derive(&st, a[p], N, b[p], pm, 4);
+        const unsigned char *x = N <= m ? a[p] : b[p], *y = N <= m ? b[p] : a[p];
+        size_t xn = N <= m ? N : m, ym = N <= m ? m : N, lower = 0;
+        ref[p] = wq_levenshtein_ref(x, xn, y, ym);
+        double budget = 0.2 * (double)((xn + 63) / 64) * (double)ym;
+        check_wavefront(x, xn, y, ym, ref[p], WQ_LEV_NO_LIMIT, budget);
+        size_t d = wq__lev_wavefront(x, xn, y, ym, WQ_LEV_NO_LIMIT, budget, &lower);
+        if (!pm)
+            first_unrelated += d == WQ__WF_GAVE_UP && lower == 2;
+        pairs[p] = (wq_pair){(const char *)a[p], (const char *)b[p], N, m};
+    }
+    /* 4000 such pairs: 1% of the estimates fall below the look's slack. */
+    cr_assert_geq(first_unrelated, PAIRS * 9 / 10, "%zu of %d", first_unrelated, PAIRS);
+    cr_assert_eq(wq_levenshtein_batch(pairs, dist, 2 * PAIRS, NULL), 0);
+    for (size_t p = 0; p < 2 * PAIRS; p++)
+        cr_assert_eq(dist[p], ref[p], "batch pair %zu", p);
+    for (size_t p = 0; p < RELATED; p++) {
+        kseq_fill(&st, c, N, 4);
+        size_t m = derive(&st, c, N, e, 20, 4);
+        const unsigned char *x = N <= m ? c : e, *y = N <= m ? e : c;
+        size_t xn = N <= m ? N : m, ym = N <= m ? m : N, lower = 0;
+        double budget = 0.2 * (double)((xn + 63) / 64) * (double)ym;
+        size_t d = wq__lev_wavefront(x, xn, y, ym, WQ_LEV_NO_LIMIT, budget, &lower);
+        cr_assert(d != WQ__WF_GAVE_UP || lower != 2, "pair %zu at 2%% given up at the first look",
+                  p);
+    }
 }
 
 /* Strings that match all the way except near the ends, where the 8-byte
