@@ -1465,20 +1465,31 @@ Test(lev_wavefront, first_bound_then_doubled, .timeout = 120) {
  * substitutions 0, 2 and 4 bytes from that end (missed cost, so that the
  * search is still alive there), L from 56 to 120: the run through the L
  * copied bytes ends at every offset of its 64-, 32- and 8-byte steps.
- * Each string against an unreadable page past the end the run reaches;
- * exact against the DP (once a pair) under three limits, at each level.
+ * A second pass also substitutes the byte just before the copied ones, so
+ * that the run starts exactly there: it enters narrow_run L - 3 bytes from
+ * the end (after its first 8), so that each of 60..63 bytes left at a
+ * 64-byte step is met (the first pass, whose runs start where the random
+ * edits left off, missed them: a step bound of 60 read past the end
+ * unseen). Each string against an unreadable page past the end the run
+ * reaches; exact against the DP (once a pair) under three limits, at each
+ * level.
  */
 Test(lev_wavefront, runs_to_either_end, .timeout = 120) {
     uint64_t st = 6464;
     size_t n = 4103;
     unsigned char *a = malloc(n), *b = malloc(2 * n + 64);
     cr_assert(a && b);
-    for (size_t L = 56; L <= 120; L++) {
-        int back = L % 2; /* the run reaches b's start: the backward search */
+    for (size_t t = 0; t < 2 * 65; t++) {
+        size_t L = 56 + t % 65;
+        int back = L % 2, start = t >= 65; /* back: the run reaches b's start */
         kseq_fill(&st, a, n, 4);
         size_t lo = back ? L + 5 : 0, hi = back ? n : n - L - 5, m = lo;
         memcpy(b, a, lo);
         m += kseq_mutate_pm(&st, a + lo, hi - lo, b + lo, 20, 4);
+        if (start) { /* the byte next to the copied ones */
+            size_t at = back ? lo : m - 1;
+            b[at] = kseq_other(&st, b[at], 4);
+        }
         memcpy(b + m, a + hi, n - hi);
         m += n - hi;
         damage_seeds(&st, b, back ? m - 400 : 200);
@@ -1495,8 +1506,8 @@ Test(lev_wavefront, runs_to_either_end, .timeout = 120) {
             for (size_t c = 0; c < sizeof caps / sizeof *caps; c++) {
                 size_t lower = 0, want = ref <= caps[c] ? ref : caps[c] + 1;
                 cr_assert_eq(wq__lev_wavefront_at(lv, gx.at, xn, gy.at, ym, caps[c], 1e30, &lower),
-                             want, "level %d L=%zu n=%zu m=%zu cap=%zu D %zu", lv, L, xn, ym,
-                             caps[c], ref);
+                             want, "level %d L=%zu start %d n=%zu m=%zu cap=%zu D %zu", lv, L,
+                             start, xn, ym, caps[c], ref);
             }
         munmap(gx.map, gx.len), munmap(gy.map, gy.len);
     }
