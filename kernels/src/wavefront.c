@@ -62,10 +62,10 @@
 #define WF_CHECK 8
 
 /* A first look at total score WF_FIRST (one step each way from both ends),
- * which gives up only past WF_FIRST_SLACK times the budget (4 times its
+ * which gives up only past WF_FIRST_LOOK_SLACK times the budget (4 times its
  * root): see wf_run. */
 #define WF_FIRST 2
-#define WF_FIRST_SLACK 16
+#define WF_FIRST_LOOK_SLACK 16
 
 /* The number of equal bytes at the start of two 8-byte words that differ,
  * as a direction reads them: forward from the lowest address (the least
@@ -655,7 +655,8 @@ static size_t wf_run(int level, const unsigned char *x, size_t n, const unsigned
          * at the 1st percentile; 2% edits 61 at most; 5% 52 at the 99th
          * percentile. */
         if (total == WF_FIRST && budget < INFINITY &&
-            over_budget(f.cur, f.lo, f.hi, b.cur, b.lo, b.hi, total, n, m, budget * WF_FIRST_SLACK))
+            over_budget(f.cur, f.lo, f.hi, b.cur, b.lo, b.hi, total, n, m,
+                        budget * WF_FIRST_LOOK_SLACK))
             break;
         if (one_way ? one_way == 2 : both && b.s < f.s)
             dir_step(&b, in, im);
