@@ -1037,6 +1037,23 @@ __attribute__((target("avx2"))) static int near_avx2(const unsigned char *s, con
     return near_plain(s, y, m, p, hi);
 }
 
+/* The candidates of a near_codes step, in order (bit i of hit: position
+ * p + i): 1 when one is a copy of s within one edit, -1 when one runs past
+ * y's end (and so would every one after it), else 0. */
+static inline int near_hits(const unsigned char *s, const unsigned char *y, size_t m, size_t p,
+                            uint64_t hit, uint32_t front, uint32_t back) {
+    for (; hit; hit &= hit - 1) {
+        size_t at = p + (size_t)__builtin_ctzll(hit);
+        uint32_t w;
+        if (at + 4 > m)
+            return -1;
+        memcpy(&w, y + at, 4);
+        if ((w == front || w == back) && near_try(s, y, m, at, w == front, w == back))
+            return 1;
+    }
+    return 0;
+}
+
 /* The same by y's letter codes (see codes_avx2): a position whose code is
  * that of a half of s is a candidate, and goes on as in near_plain when
  * its 4 bytes are that half, so the answer is near_plain's. A step reads
@@ -1056,15 +1073,9 @@ __attribute__((target("avx2"))) static int near_codes_avx2(const unsigned char *
             _mm256_or_si256(_mm256_cmpeq_epi8(v, cf), _mm256_cmpeq_epi8(v, cb)));
         if (hi - p < 31)
             hit &= (1u << (hi - p + 1)) - 1;
-        for (; hit; hit &= hit - 1) {
-            size_t at = p + (size_t)__builtin_ctz(hit);
-            uint32_t w;
-            if (at + 4 > m)
-                return 0; /* and so are the positions after it */
-            memcpy(&w, y + at, 4);
-            if ((w == front || w == back) && near_try(s, y, m, at, w == front, w == back))
-                return 1;
-        }
+        int r = near_hits(s, y, m, p, hit, front, back);
+        if (r)
+            return r > 0;
     }
     return 0;
 }
@@ -1085,15 +1096,9 @@ __attribute__((target("avx512bw"))) static int near_codes_avx512(const unsigned 
         uint64_t hit = _mm512_cmpeq_epi8_mask(v, cf) | _mm512_cmpeq_epi8_mask(v, cb);
         if (hi - p < 63)
             hit &= (2ull << (hi - p)) - 1;
-        for (; hit; hit &= hit - 1) {
-            size_t at = p + (size_t)__builtin_ctzll(hit);
-            uint32_t w;
-            if (at + 4 > m)
-                return 0; /* and so are the positions after it */
-            memcpy(&w, y + at, 4);
-            if ((w == front || w == back) && near_try(s, y, m, at, w == front, w == back))
-                return 1;
-        }
+        int r = near_hits(s, y, m, p, hit, front, back);
+        if (r)
+            return r > 0;
     }
     return 0;
 }
