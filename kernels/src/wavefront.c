@@ -61,10 +61,10 @@
 /* How often (in scores) the run re-estimates its total cost. */
 #define WF_CHECK 8
 
-/* A first look at total score WF_FIRST (one step each way from both ends),
+/* A first look at total score WF_FIRST_LOOK (one step each way from both ends),
  * which gives up only past WF_FIRST_LOOK_SLACK times the budget (4 times its
  * root): see wf_run. */
-#define WF_FIRST 2
+#define WF_FIRST_LOOK 2
 #define WF_FIRST_LOOK_SLACK 16
 
 /* The number of equal bytes at the start of two 8-byte words that differ,
@@ -654,7 +654,7 @@ static size_t wf_run(int level, const unsigned char *x, size_t n, const unsigned
          * budget (28 at 0.2 cells a block): unrelated 95 at the least, 118
          * at the 1st percentile; 2% edits 61 at most; 5% 52 at the 99th
          * percentile. */
-        if (total == WF_FIRST && budget < INFINITY &&
+        if (total == WF_FIRST_LOOK && budget < INFINITY &&
             over_budget(f.cur, f.lo, f.hi, b.cur, b.lo, b.hi, total, n, m,
                         budget * WF_FIRST_LOOK_SLACK))
             break;
@@ -696,7 +696,7 @@ static int wf_one_way(int64_t moment) {
  * (wf_seeded). At 10 kb and 5% edits D - h0 is 3 to 18 (8 on average),
  * while the chain's cost U lies up to 135 above h0 when it costs a long gap
  * as its length (7 of the bench's 200 pairs, a third of the cells kept). */
-#define WF_FIRST_SLACK 16
+#define WF_SEEDED_SLACK 16
 
 /* Pairs shorter than this skip the seeds (the plain search is cheap). */
 #define WF_SEED_MIN 4096
@@ -747,10 +747,10 @@ static size_t wf_seeded(int level, const unsigned char *x, size_t n, const unsig
          * Below the caller's cap, the cap is the bound. But a chain that
          * costs a long gap as its length (lev_seeds.c) can lie far above D,
          * and a run's width follows its bound less h0: the first run's
-         * bound is at most h0 + WF_FIRST_SLACK, and a run that proves D
+         * bound is at most h0 + WF_SEEDED_SLACK, and a run that proves D
          * above its bound is followed by one with twice the slack, up to
          * U - 1 (each run is exact for its bound). */
-        size_t u = ucap <= cap ? ucap - 1 : cap, lower, slack = WF_FIRST_SLACK;
+        size_t u = ucap <= cap ? ucap - 1 : cap, lower, slack = WF_SEEDED_SLACK;
         for (;;) {
             size_t ui = h0 + slack < u ? h0 + slack : u;
             wf_seeds sd = {h, h + ns + 2, (int64_t)ui, h0, wf_one_way(moment)};

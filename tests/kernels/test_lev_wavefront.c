@@ -99,7 +99,7 @@ Test(lev_wavefront, exact_under_cap_and_cap_plus_one_above, .timeout = 60) {
 
 /* Any budget, from none to plenty: the answer is exact or a give-up whose
  * lower bound holds, never a wrong distance. A zero budget still settles
- * every distance up to the first cost check (wavefront.c's WF_FIRST, 2). */
+ * every distance up to the first cost check (wavefront.c's WF_FIRST_LOOK, 2). */
 Test(lev_wavefront, every_budget_is_exact_or_gives_up_soundly, .timeout = 60) {
     static const double budgets[] = {0, 1, 64, 500, 4000, 30000, 1e6};
     uint64_t st = 92;
@@ -124,7 +124,7 @@ Test(lev_wavefront, every_budget_is_exact_or_gives_up_soundly, .timeout = 60) {
     free(b);
 }
 
-/* The first look (wavefront.c's WF_FIRST) at a batch's budget for pairs
+/* The first look (wavefront.c's WF_FIRST_LOOK) at a batch's budget for pairs
  * of 500 bytes (levenshtein.c's 0.2 cells a block): unrelated pairs give up
  * after one step each way (*lower is 2), nearly all of them; pairs at 2%
  * edits never do there (1000 of them: at 1 times the budget instead of 16,
@@ -1403,7 +1403,7 @@ static size_t first_bound_pair(uint64_t *st, unsigned char *a, size_t n, unsigne
 }
 
 /*
- * The pruned search first runs with the bound h0 + 16 (WF_FIRST_SLACK),
+ * The pruned search first runs with the bound h0 + 16 (WF_SEEDED_SLACK),
  * then with twice the slack each time it proves D above the bound, up to
  * U - 1 (wavefront.c: wf_seeded). Pairs where the first run finds D far
  * below the chain's cost (0), where only the third does (1), and where
